@@ -1,0 +1,23 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'scratch/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Only the engine layer may import TF.js (DESIGN.md, layers).
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*'], message: 'Import TF.js through src/engine only.' }] }],
+    },
+  },
+  {
+    files: ['src/engine/**', 'bench/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['bin/**'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

@@ -1,0 +1,129 @@
+// Gradient registrations that fix TF.js 4.22 in Node (DESIGN.md, "Engine facts"):
+//  - BatchMatMul: the built-in gradient uses matMul's transpose flags, ~10x slower on wasm; the
+//    replacement transposes explicitly and multiplies without flags.
+//  - Comparison ops have no gradient at all; they get zero gradients so that masks built from
+//    comparisons can sit inside differentiated code.
+//  - GatherV2's gradient needs UnsortedSegmentSum, which wasm lacks; on wasm it becomes a
+//    one-hot matMul.
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+
+let originalMatMulGrad: GradConfig | undefined;
+let originalGatherGrad: GradConfig | undefined;
+let applied = false;
+let matMulFixOn = false;
+
+/** Swaps the last two axes explicitly (a Transpose kernel, not a matMul flag). */
+function swapLastTwo(x: Tensor): Tensor {
+  const r = x.rank;
+  const perm = [...Array(r).keys()];
+  perm[r - 1] = r - 2;
+  perm[r - 2] = r - 1;
+  return tf.transpose(x, perm);
+}
+
+const mm = (a: Tensor, b: Tensor) => tf.matMul(a, b);
+
+const fixedMatMulGrad: GradConfig = {
+  kernelName: 'BatchMatMul',
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+    const g = dy as Tensor;
+    const [a, b] = saved as [Tensor, Tensor];
+    const transposeA = Boolean(attrs.transposeA);
+    const transposeB = Boolean(attrs.transposeB);
+    const T = swapLastTwo;
+    if (!transposeA && !transposeB) {
+      return { a: () => mm(g, T(b)), b: () => mm(T(a), g) };
+    } else if (!transposeA && transposeB) {
+      return { a: () => mm(g, b), b: () => mm(T(g), a) };
+    } else if (transposeA && !transposeB) {
+      return { a: () => mm(b, T(g)), b: () => mm(a, g) };
+    }
+    return { a: () => mm(T(b), T(g)), b: () => mm(T(g), T(a)) };
+  },
+};
+
+function oneHotGatherGrad(
+  x: Tensor,
+  indices: Tensor,
+  dy: Tensor,
+  axis: number,
+): Tensor {
+  // dy has shape x.shape[:axis] + indices.shape + x.shape[axis+1:]; move the index axes to the
+  // front, flatten them, and scatter-add with a [n, m] one-hot matrix built by comparison.
+  const n = x.shape[axis] as number;
+  const outer = x.shape.slice(0, axis);
+  const inner = x.shape.slice(axis + 1);
+  const m = indices.size;
+  const g = dy.reshape([...outer, m, ...inner]);
+  const permIn = [axis, ...[...Array(g.rank).keys()].filter((i) => i !== axis)];
+  const gFront = tf.transpose(g, permIn).reshape([m, -1]);
+  const rows = tf.range(0, n, 1, 'int32').reshape([n, 1]);
+  const oneHotT = tf.cast(tf.equal(rows, indices.reshape([1, m]).toInt()), gFront.dtype);
+  const summed = tf.matMul(oneHotT, gFront).reshape([n, ...outer, ...inner]);
+  const permOut = [...Array(x.rank).keys()].map((i) => (i < axis ? i + 1 : i === axis ? 0 : i));
+  return tf.transpose(summed, permOut);
+}
+
+const fixedGatherGrad: GradConfig = {
+  kernelName: 'GatherV2',
+  inputsToSave: ['x', 'indices'],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+    const [x, indices] = saved as [Tensor, Tensor];
+    const batchDims = Number(attrs.batchDims ?? 0);
+    if (tf.getBackend() !== 'wasm' || batchDims !== 0) {
+      if (!originalGatherGrad) throw new Error('GatherV2 gradient is not registered');
+      return originalGatherGrad.gradFunc(dy, saved, attrs);
+    }
+    const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0] as number;
+    return {
+      x: () => oneHotGatherGrad(x, indices, dy as Tensor, axis),
+      indices: () => tf.zerosLike(indices).toFloat(),
+    };
+  },
+};
+
+const COMPARISON_KERNELS = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual'];
+
+function registerOver(config: GradConfig): void {
+  if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
+  tf.registerGradient(config);
+}
+
+/** Installs all fixes once (idempotent). */
+export function applyGradientFixes(): void {
+  if (applied) return;
+  applied = true;
+  originalMatMulGrad = tf.getGradient('BatchMatMul');
+  originalGatherGrad = tf.getGradient('GatherV2');
+  setMatMulGradientFix(true);
+  registerOver(fixedGatherGrad);
+  for (const kernelName of COMPARISON_KERNELS) {
+    registerOver({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy, saved) => {
+        const [a, b] = saved as [Tensor, Tensor];
+        return { a: () => tf.zerosLike(a), b: () => tf.zerosLike(b) };
+      },
+    });
+  }
+}
+
+/** Turns the explicit-transpose matMul gradient on or off (off = TF.js's own, for benchmarks). */
+export function setMatMulGradientFix(on: boolean): void {
+  applyGradientFixesOnce();
+  if (on === matMulFixOn && tf.getGradient('BatchMatMul')) return;
+  if (on) registerOver(fixedMatMulGrad);
+  else if (originalMatMulGrad) registerOver(originalMatMulGrad);
+  matMulFixOn = on;
+}
+
+function applyGradientFixesOnce(): void {
+  if (!applied) applyGradientFixes();
+}
+
+export function matMulGradientFixEnabled(): boolean {
+  return matMulFixOn;
+}

@@ -1,0 +1,28 @@
+export { tf } from './tf.js';
+export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Scalar, Variable, Rank, NamedTensorMap } from './tf.js';
+export {
+  BACKENDS,
+  type BackendName,
+  type EngineOptions,
+  EngineError,
+  initEngine,
+  currentBackend,
+  resolveBackendName,
+  isBackendName,
+} from './backend.js';
+export { applyGradientFixes, setMatMulGradientFix, matMulGradientFixEnabled } from './gradientFixes.js';
+export { stopGradient, logSigmoid, sumSquares } from './ops.js';
+export {
+  logSumExp,
+  logMeanExp,
+  essCount,
+  essFraction,
+  normalizeLogWeights,
+  logSumExpHost,
+  logMeanExpHost,
+  essCountHost,
+  essFractionHost,
+  scalarValue,
+} from './logspace.js';
+export { Rng, type RngState } from './rng.js';
+export { scope, keep, liveTensorCount, disposeAll } from './memory.js';

@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+
+// TF.js has no stopGradient; a custom gradient that returns zeros works, also inside second-order
+// differentiation.
+const stopGradientOp = tf.customGrad(((x: Tensor) => ({
+  value: x.clone(),
+  gradFunc: (dy: Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/** Identity in the forward pass; blocks gradients flowing back through x. */
+export function stopGradient<T extends Tensor>(x: T): T {
+  return stopGradientOp(x) as T;
+}
+
+/** log sigmoid(x) = -softplus(-x); TF.js's logSigmoid gradient crashes in some graphs. */
+export function logSigmoid<T extends Tensor>(x: T): T {
+  return tf.neg(tf.softplus(tf.neg(x))) as T;
+}
+
+/** Sum of squares along the last axis: [N, d] -> [N]. */
+export function sumSquares(x: Tensor): Tensor {
+  return tf.sum(tf.square(x), -1);
+}
