@@ -46,6 +46,9 @@ export async function initEngine(options: EngineOptions = {}): Promise<BackendNa
     if (!ok) throw new EngineError(`backend '${name}' failed to initialize`);
   }
   await tf.ready();
+  // The cpu backend advertises tfjs-node (which cannot install here) on its first write; it is our
+  // reference backend by choice, so the notice is noise.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return name;
 }
 

@@ -5,6 +5,11 @@
 //    comparisons can sit inside differentiated code.
 //  - GatherV2's gradient needs UnsortedSegmentSum, which wasm lacks; on wasm it becomes a
 //    one-hot matMul.
+//  - Kernels whose gradient reads their own saved OUTPUT (Tanh, Sigmoid, Exp, Softmax, LogSoftmax,
+//    Pow) give wrong second-order gradients: the engine records the saved copy on the tape before
+//    the kernel's own node, so the copy looks unconnected to the inputs and the path through it is
+//    dropped (e.g. d/db of a loss holding grad_z sum(tanh(zW + b)) comes out null). Their
+//    replacements save the input and recompute the output inside the gradient.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 
@@ -84,6 +89,73 @@ const fixedGatherGrad: GradConfig = {
   },
 };
 
+const unary = (kernelName: string, grad: (x: Tensor, dy: Tensor) => Tensor): GradConfig => ({
+  kernelName,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved as [Tensor];
+    return { x: () => grad(x, dy as Tensor) };
+  },
+});
+
+const OUTPUT_RECOMPUTING_GRADS: GradConfig[] = [
+  unary('Tanh', (x, dy) => tf.mul(dy, tf.sub(1, tf.square(tf.tanh(x))))),
+  unary('Sigmoid', (x, dy) => {
+    const y = tf.sigmoid(x);
+    return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
+  }),
+  unary('Exp', (x, dy) => tf.mul(dy, tf.exp(x))),
+  {
+    kernelName: 'Softmax',
+    inputsToSave: ['logits'],
+    gradFunc: (dy, saved, attrs) => {
+      const [logits] = saved as [Tensor];
+      const dim = attrs.dim as number;
+      return {
+        logits: () => {
+          const y = tf.softmax(logits, dim);
+          const g = tf.mul(dy as Tensor, y);
+          return tf.sub(g, tf.mul(tf.sum(g, [dim], true), y));
+        },
+      };
+    },
+  },
+  {
+    kernelName: 'LogSoftmax',
+    inputsToSave: ['logits'],
+    gradFunc: (dy, saved, attrs) => {
+      const [logits] = saved as [Tensor];
+      const axis = attrs.axis as number;
+      return {
+        logits: () => tf.sub(dy as Tensor, tf.mul(tf.sum(dy as Tensor, axis, true), tf.softmax(logits, axis))),
+      };
+    },
+  },
+  {
+    kernelName: 'Pow',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved) => {
+      const [a, b] = saved as [Tensor, Tensor];
+      const g = dy as Tensor;
+      const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const reduceTo = (t: Tensor, shape: number[]) => {
+        const axes = tf.broadcast_util.getReductionAxes(shape, outShape);
+        return tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, shape);
+      };
+      return {
+        a: () => {
+          const bf = tf.cast(b, 'float32');
+          return reduceTo(tf.mul(g, tf.mul(bf, tf.pow(a, tf.sub(bf, 1)))), a.shape);
+        },
+        b: () => {
+          const logA = tf.where(tf.greater(a, 0), tf.log(a), tf.zerosLike(a));
+          return reduceTo(tf.mul(g, tf.mul(tf.pow(a, b), logA)), b.shape);
+        },
+      };
+    },
+  },
+];
+
 const COMPARISON_KERNELS = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual'];
 
 function registerOver(config: GradConfig): void {
@@ -99,6 +171,7 @@ export function applyGradientFixes(): void {
   originalGatherGrad = tf.getGradient('GatherV2');
   setMatMulGradientFix(true);
   registerOver(fixedGatherGrad);
+  for (const config of OUTPUT_RECOMPUTING_GRADS) registerOver(config);
   for (const kernelName of COMPARISON_KERNELS) {
     registerOver({
       kernelName,

@@ -139,8 +139,8 @@ export class Rng {
       const u = this.uniform([logits.shape[0] as number, numSamples]);
       const m = tf.max(logits, -1, true);
       const p = tf.exp(tf.sub(logits, m));
-      const cdf = tf.cumsum(p, -1);
-      const total = cdf.slice([0, (logits.shape[1] as number) - 1], [-1, 1]);
+      const cdf = tf.cumsum(p, 1); // cumsum mishandles negative axes
+      const total = tf.sum(p, -1, true);
       const scaled = tf.mul(u, total).expandDims(2); // [B, S, 1]
       const below = tf.less(cdf.expandDims(1), scaled); // [B, S, K]
       const idx = tf.sum(tf.cast(below, 'int32'), -1);

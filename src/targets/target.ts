@@ -15,6 +15,8 @@ export interface Target {
   sample?(n: number, rng: Rng): Tensor2D;
   /** Exact log normalizer log Z = log integral gamma(z) dz, where known. */
   readonly logZ?: number;
+  /** Frees the constant tensors the target holds (means, precision matrices, masks). */
+  dispose?(): void;
 }
 
 export class TargetError extends Error {

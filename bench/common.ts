@@ -1,0 +1,63 @@
+// Shared pieces of the benchmarks: the row format every bench module returns, run options, and a
+// timer that takes the median of repeated runs and fails on tensor leaks.
+import { tf, type BackendName, type Tensor } from '../src/engine/index.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Progress lines on stderr (only useful on a terminal). */
+  log: (line: string) => void;
+}
+
+export interface BenchRow {
+  bench: string;
+  backend: BackendName;
+  workload: string;
+  /** 'on' | 'off', or '-' where the matMul gradient fix cannot matter (no backward pass). */
+  matMulFix: 'on' | 'off' | '-';
+  medianMs: number;
+  reps: number;
+  /** The row the others in the same bench are compared with (ratio 1.00x). */
+  baseline?: boolean;
+}
+
+export interface Reps {
+  warmup: number;
+  reps: number;
+}
+
+/** Fewer reps on cpu: there one second-order pass takes seconds, and its spread is small anyway. */
+export function repsFor(backend: BackendName, quick: boolean): Reps {
+  if (backend === 'cpu') return quick ? { warmup: 1, reps: 1 } : { warmup: 1, reps: 3 };
+  return quick ? { warmup: 1, reps: 3 } : { warmup: 2, reps: 10 };
+}
+
+/**
+ * Median wall time of fn in ms. The outputs are read back with dataSync() inside the timed region,
+ * so queued backend work is counted; they are disposed outside it. Throws if the live tensor
+ * count grows across reps (a leak would also skew later timings through memory pressure).
+ */
+export function timeMedian(fn: () => Tensor | Tensor[], { warmup, reps }: Reps): number {
+  const runOnce = (): number => {
+    const start = performance.now();
+    const out = fn();
+    const outs = Array.isArray(out) ? out : [out];
+    for (const t of outs) t.dataSync();
+    const ms = performance.now() - start;
+    tf.dispose(outs);
+    return ms;
+  };
+  for (let i = 0; i < warmup; i++) runOnce();
+  const before = tf.memory().numTensors;
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    times.push(runOnce());
+    const now = tf.memory().numTensors;
+    if (now !== before)
+      throw new Error(`tensor leak: ${before} -> ${now} live tensors after rep ${i + 1}`);
+  }
+  times.sort((a, b) => a - b);
+  const mid = Math.floor(times.length / 2);
+  return times.length % 2
+    ? (times[mid] as number)
+    : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+}

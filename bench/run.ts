@@ -1,0 +1,95 @@
+// Benchmark runner: `npm run bench [-- --quick] [--only decoder,...] [--json]`.
+// Each bench is a module returning rows; this file only selects, runs and prints them, so a new
+// bench is one import and one entry in BENCHES.
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { BenchOptions, BenchRow } from './common.js';
+import { decoderBench } from './decoder.js';
+
+type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
+
+const BENCHES: Record<string, Bench> = {
+  decoder: decoderBench,
+};
+
+interface RowWithRatio extends BenchRow {
+  /** medianMs relative to the bench's baseline row; null when the bench has none. */
+  ratio: number | null;
+}
+
+function withRatios(rows: BenchRow[]): RowWithRatio[] {
+  return rows.map((row) => {
+    const base = rows.find((r) => r.bench === row.bench && r.baseline);
+    return { ...row, ratio: base ? row.medianMs / base.medianMs : null };
+  });
+}
+
+function table(rows: RowWithRatio[]): string {
+  const header = ['bench', 'backend', 'workload', 'matMul fix', 'median ms', 'reps', 'ratio'];
+  const body = rows.map((r) => [
+    r.bench,
+    r.backend,
+    r.workload,
+    r.matMulFix,
+    r.medianMs.toFixed(1),
+    String(r.reps),
+    r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
+  ]);
+  const numeric = new Set([4, 5, 6]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...body.map((cells) => (cells[i] as string).length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) =>
+        numeric.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+    },
+  });
+  const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  const unknown = only.filter((name) => !(name in BENCHES));
+  if (unknown.length) {
+    console.error(
+      `unknown bench: ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`,
+    );
+    process.exit(2);
+  }
+  const selected = only.length ? only : Object.keys(BENCHES);
+  const options: BenchOptions = {
+    quick: values.quick,
+    log: process.stderr.isTTY ? (line) => process.stderr.write(`${line}\n`) : () => {},
+  };
+
+  const meta = {
+    node: process.version,
+    date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    quick: values.quick,
+  };
+  const rows: BenchRow[] = [];
+  for (const name of selected) rows.push(...(await (BENCHES[name] as Bench)(options)));
+  const result = withRatios(rows);
+
+  if (values.json) {
+    console.log(JSON.stringify({ meta, rows: result }, null, 2));
+  } else {
+    console.log(
+      `node ${meta.node}  ${meta.date}  ${meta.cpu} (${meta.cores} cores)${meta.quick ? '  [quick]' : ''}`,
+    );
+    console.log(table(result));
+  }
+}
+
+await main();

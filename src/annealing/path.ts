@@ -1,0 +1,79 @@
+import { tf, type Tensor1D, type Tensor2D } from '../engine/index.js';
+import type { DiagGaussian } from '../distributions/diagGaussian.js';
+import type { Target } from '../targets/target.js';
+
+/**
+ * Particles with everything a kernel needs about both ends of the path, so that each point is
+ * evaluated once: log pi and grad log pi of the target, log q and grad log q of the initial
+ * distribution.
+ */
+export type ParticleState = {
+  z: Tensor2D;
+  logTarget: Tensor1D;
+  scoreTarget: Tensor2D;
+  logInitial: Tensor1D;
+  scoreInitial: Tensor2D;
+};
+
+/** The geometric path log gamma_beta = (1 - beta) log q + beta log pi, from initial q to target pi. */
+export class AnnealingPath {
+  constructor(
+    readonly initial: DiagGaussian,
+    readonly target: Target,
+  ) {
+    if (initial.dim !== target.dim) {
+      throw new RangeError(`initial distribution has dim ${initial.dim}, target '${target.name}' has ${target.dim}`);
+    }
+  }
+
+  get dim(): number {
+    return this.target.dim;
+  }
+
+  /** Evaluates both ends at z (one target pass: closed-form score or value-and-gradient). */
+  evaluate(z: Tensor2D): ParticleState {
+    return tf.tidy(() => {
+      const { logProb, score } = targetLogProbAndScore(this.target, z);
+      return {
+        z: z.clone(),
+        logTarget: logProb,
+        scoreTarget: score,
+        logInitial: this.initial.logProb(z),
+        scoreInitial: this.initial.score(z),
+      };
+    });
+  }
+
+  logDensity(state: ParticleState, beta: number): Tensor1D {
+    return tf.tidy(() => tf.add(tf.mul(1 - beta, state.logInitial), tf.mul(beta, state.logTarget)) as Tensor1D);
+  }
+
+  score(state: ParticleState, beta: number): Tensor2D {
+    return tf.tidy(() => tf.add(tf.mul(1 - beta, state.scoreInitial), tf.mul(beta, state.scoreTarget)) as Tensor2D);
+  }
+}
+
+/** log pi(z) and grad log pi(z): the target's closed form when it has one, else autodiff. */
+export function targetLogProbAndScore(target: Target, z: Tensor2D): { logProb: Tensor1D; score: Tensor2D } {
+  return tf.tidy(() => {
+    if (target.score) return { logProb: target.logProb(z), score: target.score(z) };
+    // The sum's gradient is the per-particle score because particles do not interact. The
+    // per-particle values are kept from the same forward pass.
+    let logProb: Tensor1D | undefined;
+    const { value, grad } = tf.valueAndGrad((x: Tensor2D) => {
+      logProb = tf.keep(target.logProb(x));
+      return tf.sum(logProb);
+    })(z);
+    value.dispose();
+    return { logProb: logProb as Tensor1D, score: grad as Tensor2D };
+  });
+}
+
+export function disposeState(state: ParticleState | undefined): void {
+  if (!state) return;
+  state.z.dispose();
+  state.logTarget.dispose();
+  state.scoreTarget.dispose();
+  state.logInitial.dispose();
+  state.scoreInitial.dispose();
+}

@@ -1,0 +1,75 @@
+import { Command, CommanderError, Option } from 'commander';
+import { SAMPLERS } from '../annealing/samplers.js';
+import { SCHEDULES } from '../annealing/schedule.js';
+import { BACKENDS } from '../engine/index.js';
+import { reportError, EXIT_USAGE } from './errors.js';
+import { logzCommand } from './logz.js';
+import { targetsCommand } from './targets.js';
+
+function buildProgram(): Command {
+  const program = new Command('anneal')
+    .description('Differentiable annealed Monte Carlo: log Z estimation with AIS and friends.')
+    .version('0.1.0')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+
+  program
+    .command('targets')
+    .description('list the built-in targets, their dimensions and whether log Z is known exactly')
+    .option('--json', 'print a JSON array on stdout')
+    .action((opts: { json?: boolean }) => targetsCommand(opts));
+
+  program
+    .command('logz')
+    .description('estimate log Z of a target with an annealed sampler')
+    .requiredOption('--target <name>', 'target name (see `anneal targets`)')
+    .addOption(new Option('--sampler <name>', 'sampler').choices(SAMPLERS).default('ais-ula'))
+    .option('--steps <K>', 'annealing steps', '64')
+    .option('--particles <N>', 'particles', '1000')
+    .option('--seed <int>', 'random seed', '0')
+    .option('--step-size <x>', 'step size (ULA delta or HMC epsilon); default 0.01 for ULA, 0.1 for HMC')
+    .option('--leapfrog <L>', 'HMC leapfrog steps per transition (default 5)')
+    .addOption(new Option('--schedule <name>', 'annealing schedule').choices(SCHEDULES).default('linear'))
+    .option('--dim <d>', 'target dimension, where the target allows it')
+    .option('--loc <x>', "mixture component offset ('mgm')")
+    .option('--sigma2 <x>', "mixture component variance ('mgm')")
+    .option('--components <K>', "mixture components ('dsmcs-mixture')")
+    .option('--means-seed <int>', "seed of the mixture means ('dsmcs-mixture')")
+    .option('--init-scale <s>', 'scale of the initial N(mean, s^2 I)', '1')
+    .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
+    .option('--batches <B>', 'independent batches for the standard error', '10')
+    .addOption(new Option('--backend <name>', 'tensor backend (default $ANNEAL_BACKEND or wasm)').choices(BACKENDS))
+    .option('--json', 'print one JSON object on stdout')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ anneal logz --target funnel --sampler ais-ula --steps 64 --particles 1000 --seed 1
+  $ anneal logz --target many-well --sampler ais-hmc --steps 100 --step-size 0.1 --leapfrog 5 --json
+  $ anneal logz --target mgm --dim 6 --loc 1 --sigma2 0.5 --schedule geometric`,
+    )
+    .action(async (opts: Record<string, unknown>) => logzCommand(opts));
+
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });
+  return program;
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      if (error.code === 'commander.help') return 0;
+      const msg = error.message.replace(/^error: /, '');
+      process.stderr.write(`anneal: ${msg}\n`);
+      return EXIT_USAGE;
+    }
+    return reportError(error);
+  }
+}

@@ -1,0 +1,41 @@
+// Command-line options validated at the boundary with zod: every value arrives as a string and leaves
+// typed, or the first problem becomes one line that names the option, the bad value and what fits.
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+
+function numberFrom(raw: unknown): number {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw !== 'string' || raw.trim() === '') return Number.NaN;
+  return Number(raw);
+}
+
+export const finiteNumber = z.preprocess(numberFrom, z.number({ error: 'expected a number' }).finite('expected a finite number'));
+export const positiveNumber = z.preprocess(
+  numberFrom,
+  z.number({ error: 'expected a number' }).finite('expected a finite number').positive('expected a number > 0'),
+);
+export const positiveInt = z.preprocess(
+  numberFrom,
+  z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected an integer > 0'),
+);
+export const nonNegativeInt = z.preprocess(
+  numberFrom,
+  z.number({ error: 'expected a number' }).int('expected a whole number').nonnegative('expected an integer >= 0').max(Number.MAX_SAFE_INTEGER),
+);
+
+export function choice<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `expected one of: ${values.join(', ')}` });
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Parses raw options with a schema; throws a UsageError naming the first bad option. */
+export function parseOptions<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = String(issue?.path[0] ?? '');
+  const value = raw[key];
+  const got = value === undefined ? 'nothing' : `'${String(value)}'`;
+  throw new UsageError(`--${kebab(key)}: ${issue?.message ?? 'invalid value'} (got ${got})`);
+}

@@ -1,0 +1,86 @@
+import { Rng, type Tensor1D } from '../engine/index.js';
+import { DiagGaussian } from '../distributions/diagGaussian.js';
+import type { Target } from '../targets/target.js';
+import { runAis, type StepDiagnostics } from '../annealing/ais.js';
+import type { PerStep } from '../annealing/kernels/kernel.js';
+import { AnnealingPath } from '../annealing/path.js';
+import { makeKernel, type SamplerName } from '../annealing/samplers.js';
+import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
+import { summarizeLogWeights, type LogWeightSummary } from './logWeights.js';
+
+export interface EstimateLogZOptions {
+  target: Target;
+  /** Default 'ais-ula'. */
+  sampler?: SamplerName;
+  /** Annealing steps K; default 64. */
+  steps?: number;
+  /** Particles N; default 1000. */
+  particles?: number;
+  /** Default 'linear'. */
+  schedule?: ScheduleName | readonly number[];
+  stepSize?: PerStep;
+  leapfrogSteps?: number;
+  /** Initial distribution: isotropic N(mean, scale^2 I) (default N(0, I)) or a given DiagGaussian. */
+  initial?: { mean?: number; scale?: number } | DiagGaussian;
+  /** Seed of the random stream; default 0. Ignored when rng is given. */
+  seed?: number;
+  rng?: Rng;
+  /** Batches for the standard error; default 10. */
+  batches?: number;
+  onStep?: (step: number, steps: number) => void;
+}
+
+export interface LogZEstimate extends LogWeightSummary {
+  target: string;
+  sampler: SamplerName;
+  steps: number;
+  particles: number;
+  /** Exact log Z where the target knows it, else null. */
+  trueLogZ: number | null;
+  /** logZ - trueLogZ where known. */
+  error: number | null;
+  seconds: number;
+  perStep: StepDiagnostics[];
+}
+
+/** Runs an annealed sampler on a target and summarizes the log-weights; frees every tensor it made. */
+export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
+  const sampler = options.sampler ?? 'ais-ula';
+  const steps = options.steps ?? 64;
+  const particles = options.particles ?? 1000;
+  const { target } = options;
+  const betas = makeSchedule(options.schedule ?? 'linear', steps);
+  const kernel = makeKernel(sampler, steps, { stepSize: options.stepSize, leapfrogSteps: options.leapfrogSteps });
+  const ownsInitial = !(options.initial instanceof DiagGaussian);
+  const initial =
+    options.initial instanceof DiagGaussian
+      ? options.initial
+      : DiagGaussian.isotropic(target.dim, options.initial?.scale ?? 1, options.initial?.mean ?? 0);
+  const rng = options.rng ?? Rng.fromSeed(options.seed ?? 0);
+  const started = performance.now();
+  let logW: Tensor1D | undefined;
+  try {
+    const path = new AnnealingPath(initial, target);
+    const result = runAis({ path, kernel, betas, particles, rng, onStep: options.onStep });
+    result.z.dispose();
+    logW = result.logW;
+    const values = logW.dataSync() as Float32Array;
+    const summary = summarizeLogWeights(values, options.batches ?? 10);
+    const seconds = (performance.now() - started) / 1000;
+    const trueLogZ = target.logZ ?? null;
+    return {
+      target: target.name,
+      sampler,
+      steps,
+      particles,
+      ...summary,
+      trueLogZ,
+      error: trueLogZ === null ? null : summary.logZ - trueLogZ,
+      seconds,
+      perStep: result.perStep,
+    };
+  } finally {
+    logW?.dispose();
+    if (ownsInitial) initial.dispose();
+  }
+}

@@ -1,0 +1,29 @@
+export { type Target, TargetError, checkParticles } from './target.js';
+export { GaussianTarget, gaussianTarget, type GaussianTargetOptions } from './gaussian.js';
+export { FunnelTarget, funnelTarget, type FunnelOptions } from './funnel.js';
+export { GridMixtureTarget, gridMixtureTarget, type GridMixtureOptions } from './gridMixture.js';
+export {
+  GaussianMixtureTarget,
+  gaussianMixtureTarget,
+  dsmcsMixtureTarget,
+  type GaussianMixtureOptions,
+  type DsmcsMixtureOptions,
+} from './gaussianMixture.js';
+export {
+  ManyWellTarget,
+  manyWellTarget,
+  doubleWellLogZ1,
+  type ManyWellOptions,
+} from './manyWell.js';
+export {
+  createTarget,
+  listTargets,
+  getTargetSpec,
+  defaultGaussianTarget,
+  dimAllowed,
+  describeDimRule,
+  type TargetSpec,
+  type TargetOptions,
+  type TargetOptionName,
+  type DimRule,
+} from './registry.js';

@@ -1,0 +1,166 @@
+// Named targets for the CLI and configs: one spec per name with its defaults, allowed dimensions
+// and options, and createTarget(name, options) that validates at this boundary with one-line
+// TargetErrors.
+import { TargetError, type Target } from './target.js';
+import { GaussianTarget } from './gaussian.js';
+import { FunnelTarget } from './funnel.js';
+import { GridMixtureTarget } from './gridMixture.js';
+import { dsmcsMixtureTarget } from './gaussianMixture.js';
+import { ManyWellTarget } from './manyWell.js';
+
+/** Options a named target may take; each spec says which apply to it. */
+export interface TargetOptions {
+  dim?: number;
+  loc?: number;
+  sigma2?: number;
+  components?: number;
+  meansSeed?: number;
+}
+
+export type TargetOptionName = keyof TargetOptions;
+
+/** Allowed dimensions: 'fixed' = only defaultDim, 'any' = >= 1, 'even' = even >= 2, 'atLeast2' = >= 2. */
+export type DimRule = 'fixed' | 'any' | 'even' | 'atLeast2';
+
+export interface TargetSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly defaultDim: number;
+  readonly logZKnown: boolean;
+  readonly dimRule: DimRule;
+  /** Options besides dim that this target takes. */
+  readonly options: readonly Exclude<TargetOptionName, 'dim'>[];
+  create(options?: TargetOptions): Target;
+}
+
+export function dimAllowed(rule: DimRule, dim: number, defaultDim: number): boolean {
+  if (!Number.isInteger(dim) || dim < 1) return false;
+  switch (rule) {
+    case 'fixed':
+      return dim === defaultDim;
+    case 'any':
+      return true;
+    case 'even':
+      return dim % 2 === 0;
+    case 'atLeast2':
+      return dim >= 2;
+  }
+}
+
+export function describeDimRule(rule: DimRule, defaultDim: number): string {
+  switch (rule) {
+    case 'fixed':
+      return `exactly ${defaultDim}`;
+    case 'any':
+      return 'any integer >= 1';
+    case 'even':
+      return 'an even integer >= 2';
+    case 'atLeast2':
+      return 'an integer >= 2';
+  }
+}
+
+/**
+ * The registry's 'gaussian': mean 1 in every coordinate and diagonal variances cycling through
+ * [0.5, 2] (dim 2: N((1, 1), diag(0.5, 2))), unnormalized, so log Z = d/2 log 2 pi + 1/2 log det.
+ * Anisotropic on purpose, so a step size tuned for one scale is wrong for the other.
+ */
+export function defaultGaussianTarget(dim = 2): GaussianTarget {
+  return new GaussianTarget({
+    mean: new Float64Array(dim).fill(1),
+    variance: Float64Array.from({ length: dim }, (_, i) => (i % 2 === 0 ? 0.5 : 2)),
+  });
+}
+
+const SPECS: readonly TargetSpec[] = [
+  {
+    name: 'gaussian',
+    description: 'Unnormalized N(1, diag(0.5, 2, 0.5, ...)); closed-form log Z',
+    defaultDim: 2,
+    logZKnown: true,
+    dimRule: 'any',
+    options: [],
+    create: (o = {}) => defaultGaussianTarget(o.dim ?? 2),
+  },
+  {
+    name: 'funnel',
+    description: "Neal's funnel: v ~ N(0, 9), x_i | v ~ N(0, e^v); normalized",
+    defaultDim: 10,
+    logZKnown: true,
+    dimRule: 'atLeast2',
+    options: [],
+    create: (o = {}) => new FunnelTarget({ dim: o.dim ?? 10 }),
+  },
+  {
+    name: 'mgm',
+    description:
+      '2^d-component grid mixture at {+-loc}^d, variance sigma2 (path gradients); normalized',
+    defaultDim: 6,
+    logZKnown: true,
+    dimRule: 'any',
+    options: ['loc', 'sigma2'],
+    create: (o = {}) =>
+      new GridMixtureTarget({ dim: o.dim ?? 6, loc: o.loc ?? 1, sigma2: o.sigma2 ?? 0.5 }),
+  },
+  {
+    name: 'dsmcs-mixture',
+    description:
+      'DSMCS static target: 8 unit-variance Gaussians, means ~ N(3, I) from meansSeed; normalized',
+    defaultDim: 50,
+    logZKnown: true,
+    dimRule: 'any',
+    options: ['loc', 'sigma2', 'components', 'meansSeed'],
+    create: (o = {}) =>
+      dsmcsMixtureTarget({
+        dim: o.dim ?? 50,
+        components: o.components ?? 8,
+        meansSeed: o.meansSeed ?? 0,
+        loc: o.loc ?? 3,
+        sigma2: o.sigma2 ?? 1,
+      }),
+  },
+  {
+    name: 'many-well',
+    description: 'd/2 independent 2-d double wells (2^(d/2) modes); known log Z (164.6957 at d=32)',
+    defaultDim: 32,
+    logZKnown: true,
+    dimRule: 'even',
+    options: [],
+    create: (o = {}) => new ManyWellTarget({ dim: o.dim ?? 32 }),
+  },
+];
+
+/** All registered targets, in display order. */
+export function listTargets(): readonly TargetSpec[] {
+  return SPECS;
+}
+
+export function getTargetSpec(name: string): TargetSpec {
+  const spec = SPECS.find((s) => s.name === name);
+  if (!spec) {
+    throw new TargetError(
+      `unknown target '${name}'; valid: ${SPECS.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return spec;
+}
+
+/** Builds a registered target, validating the dimension and which options apply. */
+export function createTarget(name: string, options: TargetOptions = {}): Target {
+  const spec = getTargetSpec(name);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || key === 'dim') continue;
+    if (!(spec.options as readonly string[]).includes(key)) {
+      const takes = ['dim', ...spec.options].join(', ');
+      throw new TargetError(
+        `option '${key}' does not apply to target '${name}' (it takes: ${takes})`,
+      );
+    }
+  }
+  if (options.dim !== undefined && !dimAllowed(spec.dimRule, options.dim, spec.defaultDim)) {
+    throw new TargetError(
+      `target '${name}': dim must be ${describeDimRule(spec.dimRule, spec.defaultDim)}, got ${options.dim}`,
+    );
+  }
+  return spec.create(options);
+}
