@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { initEngine, liveTensorCount, Rng, tf } from '../src/engine/index.js';
+import { DiagGaussian } from '../src/distributions/diagGaussian.js';
+import { AnnealingPath } from '../src/annealing/path.js';
+import { runAis, NonFiniteWeightsError } from '../src/annealing/ais.js';
+import { makeKernel, type SamplerName } from '../src/annealing/samplers.js';
+import { linearSchedule, geometricSchedule, makeSchedule } from '../src/annealing/schedule.js';
+import { estimateLogZ } from '../src/eval/estimateLogZ.js';
+import { summarizeLogWeights } from '../src/eval/logWeights.js';
+import { createTarget, gaussianTarget } from '../src/targets/index.js';
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+});
+
+/** Runs AIS and returns the log-weights on the host; frees every tensor. */
+function aisLogWeights(
+  target: ReturnType<typeof createTarget>,
+  sampler: SamplerName,
+  steps: number,
+  particles: number,
+  seed: number,
+  stepSize: number,
+  leapfrogSteps = 3,
+): Float32Array {
+  const initial = DiagGaussian.isotropic(target.dim, 1);
+  const path = new AnnealingPath(initial, target);
+  const kernel = makeKernel(sampler, steps, { stepSize, leapfrogSteps });
+  const result = runAis({ path, kernel, betas: linearSchedule(steps), particles, rng: Rng.fromSeed(seed) });
+  const values = result.logW.dataSync() as Float32Array;
+  tf.dispose([result.z, result.logW]);
+  initial.dispose();
+  return Float32Array.from(values);
+}
+
+describe('AIS estimates of Z are unbiased (Gaussian target, exact log Z)', () => {
+  // Target N(mu, diag(0.5, 2, 0.5)) unnormalized, mean 1.5, from N(0, I): a path long
+  // enough for the weights to be well behaved but short enough that a wrong log-weight term
+  // (a sign, a missing backward kernel) biases Z far beyond the tolerance.
+  const runs = 1000;
+  const perRun = 25;
+  for (const [sampler, stepSize, steps] of [
+    ['ais-ula', 0.1, 30],
+    ['ais-hmc', 0.4, 10],
+  ] as const) {
+    it(`${sampler}: mean of exp(logZhat - logZ) over ${runs} runs is 1 within 3 standard errors`, () => {
+      const target = gaussianTarget({ mean: [1.5, 1.5, 1.5], variance: [0.5, 2, 0.5] });
+      const logW = aisLogWeights(target, sampler, steps, runs * perRun, 17, stepSize, 2);
+      const ratios: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const s = summarizeLogWeights(logW.subarray(r * perRun, (r + 1) * perRun), 1);
+        ratios.push(Math.exp(s.logZ - (target.logZ as number)));
+      }
+      const mean = ratios.reduce((a, v) => a + v, 0) / runs;
+      const sd = Math.sqrt(ratios.reduce((a, v) => a + (v - mean) ** 2, 0) / (runs - 1));
+      const se = sd / Math.sqrt(runs);
+      assert.ok(se < 0.06, `standard error ${se} too large for the test to have power`);
+      assert.ok(Math.abs(mean - 1) < 3 * se, `mean ratio ${mean.toFixed(4)} ± ${se.toFixed(4)}`);
+      target.dispose();
+    });
+  }
+});
+
+describe('AIS on standard targets', () => {
+  it('funnel (d=10): the absolute log Z error falls as steps grow through 8, 64, 512', () => {
+    const target = createTarget('funnel');
+    const errors = [8, 64, 512].map((steps) => {
+      const e = estimateLogZ({ target, sampler: 'ais-hmc', steps, particles: 1000, seed: 1, stepSize: 0.2, leapfrogSteps: 2 });
+      return Math.abs(e.error as number);
+    });
+    assert.ok(errors[0]! > errors[1]! && errors[1]! > errors[2]!, `errors ${errors.map((e) => e.toFixed(3)).join(', ')}`);
+    target.dispose?.();
+  });
+
+  it('many-well (d=32): HMC-AIS lands within 1.0 nat of 164.6957 in seconds', () => {
+    const target = createTarget('many-well');
+    const e = estimateLogZ({ target, sampler: 'ais-hmc', steps: 100, particles: 500, seed: 2, stepSize: 0.1, leapfrogSteps: 5, initial: { scale: 2 } });
+    assert.ok(Math.abs((e.trueLogZ as number) - 164.6957) < 1e-3);
+    assert.ok(Math.abs(e.error as number) < 1.0, `log Z ${e.logZ} vs 164.6957`);
+    assert.ok(e.seconds < 30, `took ${e.seconds} s`);
+    target.dispose?.();
+  });
+});
+
+describe('AIS mechanics', () => {
+  it('a 1000-step sampler loop leaves the live-tensor count unchanged (ULA and HMC)', () => {
+    const target = gaussianTarget({ mean: [0.5, -0.5], variance: 1.5 });
+    const baseline = liveTensorCount();
+    for (const sampler of ['ais-ula', 'ais-hmc'] as const) {
+      aisLogWeights(target, sampler, 1000, 16, 3, 0.05, 2);
+      assert.equal(liveTensorCount(), baseline, sampler);
+    }
+    // A target without a closed-form score goes through autodiff, which must not leak either.
+    const autodiff = { name: 'autodiff-gaussian', dim: 2, logProb: (z: tf.Tensor2D) => target.logProb(z) };
+    aisLogWeights(autodiff, 'ais-ula', 1000, 16, 3, 0.05);
+    assert.equal(liveTensorCount(), baseline, 'autodiff target');
+    target.dispose?.();
+  });
+
+  it('autodiff scores give the same weights as closed-form scores', () => {
+    const target = gaussianTarget({ mean: [0.5, -0.5, 1], variance: [1.5, 0.7, 1] });
+    const autodiff = { name: 'autodiff', dim: 3, logProb: (z: tf.Tensor2D) => target.logProb(z) };
+    const a = aisLogWeights(target, 'ais-ula', 20, 64, 9, 0.05);
+    const b = aisLogWeights(autodiff, 'ais-ula', 20, 64, 9, 0.05);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-3);
+    target.dispose?.();
+  });
+
+  it('is reproducible: the same seed gives identical log-weights, another seed does not', () => {
+    const target = createTarget('funnel');
+    const a = aisLogWeights(target, 'ais-hmc', 10, 50, 5, 0.2);
+    const b = aisLogWeights(target, 'ais-hmc', 10, 50, 5, 0.2);
+    const c = aisLogWeights(target, 'ais-hmc', 10, 50, 6, 0.2);
+    assert.deepEqual(Array.from(a), Array.from(b));
+    assert.notDeepEqual(Array.from(a), Array.from(c));
+    target.dispose?.();
+  });
+
+  it('HMC leaves a normalized target that equals the initial distribution with zero log-weights', () => {
+    // gamma_k = q for every k, so every AIS increment is exactly 0 and log Z = 0.
+    const target = gaussianTarget({ mean: [0, 0], variance: 1 });
+    const shifted = { ...target, name: 'std-normal', dim: 2, logProb: (z: tf.Tensor2D) => tf.tidy(() => tf.sub(target.logProb(z), target.logZ as number) as tf.Tensor1D) };
+    const logW = aisLogWeights(shifted, 'ais-hmc', 5, 100, 1, 0.3);
+    for (const v of logW) assert.ok(Math.abs(v) < 1e-4);
+    target.dispose?.();
+  });
+
+  it('per-step diagnostics: running log Z ends at the final estimate; ESS fractions in (0, 1]; HMC acceptance in [0, 1]', () => {
+    const target = createTarget('gaussian');
+    const e = estimateLogZ({ target, sampler: 'ais-hmc', steps: 12, particles: 200, seed: 4 });
+    assert.equal(e.perStep.length, 12);
+    assert.ok(Math.abs(e.perStep[11]!.logZ - e.logZ) < 1e-3);
+    assert.equal(e.perStep[11]!.beta, 1);
+    for (const s of e.perStep) {
+      assert.ok(s.essFraction > 0 && s.essFraction <= 1 + 1e-6);
+      assert.ok(s.acceptance !== null && s.acceptance >= 0 && s.acceptance <= 1);
+    }
+    const u = estimateLogZ({ target, sampler: 'ais-ula', steps: 12, particles: 200, seed: 4 });
+    assert.equal(u.perStep[0]!.acceptance, null);
+    target.dispose?.();
+  });
+
+  it('diverging ULA raises NonFiniteWeightsError naming the step, and frees its tensors', () => {
+    const target = createTarget('many-well', { dim: 2 });
+    const baseline = liveTensorCount();
+    assert.throws(
+      () => estimateLogZ({ target, sampler: 'ais-ula', steps: 20, particles: 50, seed: 1, stepSize: 5 }),
+      (err: unknown) => err instanceof NonFiniteWeightsError && /first at step \d+ of 20/.test(err.message) && err.step >= 1,
+    );
+    assert.equal(liveTensorCount(), baseline);
+    target.dispose?.();
+  });
+
+  it('schedules: linear and geometric run from 0 to 1; bad schedules are rejected', () => {
+    assert.deepEqual(linearSchedule(4), [0, 0.25, 0.5, 0.75, 1]);
+    const g = geometricSchedule(5);
+    assert.equal(g[0], 0);
+    assert.equal(g[5], 1);
+    for (let k = 1; k < g.length; k++) assert.ok(g[k]! > g[k - 1]!);
+    assert.throws(() => makeSchedule([0, 0.7, 0.5, 1], 3), /non-decreasing/);
+    assert.throws(() => makeSchedule([0, 1], 3), /3 steps need 4/);
+    assert.throws(() => linearSchedule(0), /positive integer/);
+  });
+});
+
+describe('log-weight summaries', () => {
+  it('batch standard error matches the spread of independent estimates', () => {
+    // log w ~ N(0, 1): log Z = 0.5, and logZ over 1000 particles has sd about sqrt((e - 1) / 1000).
+    const rng = Rng.fromSeed(8);
+    const estimates: number[] = [];
+    const stderrs: number[] = [];
+    for (let r = 0; r < 200; r++) {
+      const s = summarizeLogWeights(rng.normalArray(1000), 10);
+      estimates.push(s.logZ);
+      stderrs.push(s.logZStdErr as number);
+    }
+    const mean = estimates.reduce((a, v) => a + v, 0) / estimates.length;
+    const sd = Math.sqrt(estimates.reduce((a, v) => a + (v - mean) ** 2, 0) / (estimates.length - 1));
+    const meanSe = stderrs.reduce((a, v) => a + v, 0) / stderrs.length;
+    assert.ok(Math.abs(sd - Math.sqrt((Math.E - 1) / 1000)) < 0.25 * sd);
+    assert.ok(Math.abs(meanSe / sd - 1) < 0.25, `mean batch SE ${meanSe} vs spread ${sd}`);
+    assert.ok(Math.abs(mean - 0.5) < 4 * (sd / Math.sqrt(estimates.length)) + 0.01);
+  });
+});
