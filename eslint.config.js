@@ -7,9 +7,19 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Only the engine layer may import TF.js (DESIGN.md, layers).
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*'], message: 'Import TF.js through src/engine only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@tensorflow/*'], message: 'Import TF.js through src/engine only.' },
+          ],
+        },
+      ],
     },
   },
   {

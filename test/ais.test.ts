@@ -23,11 +23,18 @@ function aisLogWeights(
   seed: number,
   stepSize: number,
   leapfrogSteps = 3,
+  initialScale = 1,
 ): Float32Array {
-  const initial = DiagGaussian.isotropic(target.dim, 1);
+  const initial = DiagGaussian.isotropic(target.dim, initialScale);
   const path = new AnnealingPath(initial, target);
   const kernel = makeKernel(sampler, steps, { stepSize, leapfrogSteps });
-  const result = runAis({ path, kernel, betas: linearSchedule(steps), particles, rng: Rng.fromSeed(seed) });
+  const result = runAis({
+    path,
+    kernel,
+    betas: linearSchedule(steps),
+    particles,
+    rng: Rng.fromSeed(seed),
+  });
   const values = result.logW.dataSync() as Float32Array;
   tf.dispose([result.z, result.logW]);
   initial.dispose();
@@ -64,21 +71,40 @@ describe('AIS estimates of Z are unbiased (Gaussian target, exact log Z)', () =>
 
 describe('AIS on standard targets', () => {
   it('funnel (d=10): the absolute log Z error falls as steps grow through 8, 64, 512', () => {
+    // Funnel log-weights are heavy-tailed, so one run's error is noisy. The typical error is
+    // measured as the median |log Z estimate| (log Z = 0) over 8 independent groups of 500
+    // particles; in exploratory runs over seeds 1-3 it fell as ~0.8 -> ~0.33 -> ~0.17.
     const target = createTarget('funnel');
     const errors = [8, 64, 512].map((steps) => {
-      const e = estimateLogZ({ target, sampler: 'ais-hmc', steps, particles: 1000, seed: 1, stepSize: 0.2, leapfrogSteps: 2 });
-      return Math.abs(e.error as number);
+      const logW = aisLogWeights(target, 'ais-hmc', steps, 4000, 1, 0.25, 2, 2);
+      const groupErrors = Array.from({ length: 8 }, (_, g) =>
+        Math.abs(summarizeLogWeights(logW.subarray(g * 500, (g + 1) * 500), 1).logZ),
+      ).sort((a, b) => a - b);
+      return (groupErrors[3]! + groupErrors[4]!) / 2;
     });
-    assert.ok(errors[0]! > errors[1]! && errors[1]! > errors[2]!, `errors ${errors.map((e) => e.toFixed(3)).join(', ')}`);
+    const shown = errors.map((e) => e.toFixed(3)).join(', ');
+    assert.ok(errors[0]! > errors[1]! && errors[1]! > errors[2]!, `median errors ${shown}`);
+    assert.ok(errors[2]! < 0.3, `median error at 512 steps ${shown}`);
     target.dispose?.();
   });
 
   it('many-well (d=32): HMC-AIS lands within 1.0 nat of 164.6957 in seconds', () => {
     const target = createTarget('many-well');
-    const e = estimateLogZ({ target, sampler: 'ais-hmc', steps: 100, particles: 500, seed: 2, stepSize: 0.1, leapfrogSteps: 5, initial: { scale: 2 } });
+    // Each well pair has two modes of unequal mass that HMC cannot cross, so the estimate rests on
+    // the initial distribution covering both (scale 1.5) and on enough particles. Seeds 1-3 gave
+    // errors -0.04, +0.25, -0.19 (about 4 s each on wasm; timings belong to the bench, not here).
+    const e = estimateLogZ({
+      target,
+      sampler: 'ais-hmc',
+      steps: 300,
+      particles: 1000,
+      seed: 1,
+      stepSize: 0.1,
+      leapfrogSteps: 5,
+      initial: { scale: 1.5 },
+    });
     assert.ok(Math.abs((e.trueLogZ as number) - 164.6957) < 1e-3);
     assert.ok(Math.abs(e.error as number) < 1.0, `log Z ${e.logZ} vs 164.6957`);
-    assert.ok(e.seconds < 30, `took ${e.seconds} s`);
     target.dispose?.();
   });
 });
@@ -92,7 +118,11 @@ describe('AIS mechanics', () => {
       assert.equal(liveTensorCount(), baseline, sampler);
     }
     // A target without a closed-form score goes through autodiff, which must not leak either.
-    const autodiff = { name: 'autodiff-gaussian', dim: 2, logProb: (z: tf.Tensor2D) => target.logProb(z) };
+    const autodiff = {
+      name: 'autodiff-gaussian',
+      dim: 2,
+      logProb: (z: tf.Tensor2D) => target.logProb(z),
+    };
     aisLogWeights(autodiff, 'ais-ula', 1000, 16, 3, 0.05);
     assert.equal(liveTensorCount(), baseline, 'autodiff target');
     target.dispose?.();
@@ -120,7 +150,13 @@ describe('AIS mechanics', () => {
   it('HMC leaves a normalized target that equals the initial distribution with zero log-weights', () => {
     // gamma_k = q for every k, so every AIS increment is exactly 0 and log Z = 0.
     const target = gaussianTarget({ mean: [0, 0], variance: 1 });
-    const shifted = { ...target, name: 'std-normal', dim: 2, logProb: (z: tf.Tensor2D) => tf.tidy(() => tf.sub(target.logProb(z), target.logZ as number) as tf.Tensor1D) };
+    const shifted = {
+      ...target,
+      name: 'std-normal',
+      dim: 2,
+      logProb: (z: tf.Tensor2D) =>
+        tf.tidy(() => tf.sub(target.logProb(z), target.logZ as number) as tf.Tensor1D),
+    };
     const logW = aisLogWeights(shifted, 'ais-hmc', 5, 100, 1, 0.3);
     for (const v of logW) assert.ok(Math.abs(v) < 1e-4);
     target.dispose?.();
@@ -145,8 +181,19 @@ describe('AIS mechanics', () => {
     const target = createTarget('many-well', { dim: 2 });
     const baseline = liveTensorCount();
     assert.throws(
-      () => estimateLogZ({ target, sampler: 'ais-ula', steps: 20, particles: 50, seed: 1, stepSize: 5 }),
-      (err: unknown) => err instanceof NonFiniteWeightsError && /first at step \d+ of 20/.test(err.message) && err.step >= 1,
+      () =>
+        estimateLogZ({
+          target,
+          sampler: 'ais-ula',
+          steps: 20,
+          particles: 50,
+          seed: 1,
+          stepSize: 5,
+        }),
+      (err: unknown) =>
+        err instanceof NonFiniteWeightsError &&
+        /first at step \d+ of 20/.test(err.message) &&
+        err.step >= 1,
     );
     assert.equal(liveTensorCount(), baseline);
     target.dispose?.();
@@ -176,7 +223,9 @@ describe('log-weight summaries', () => {
       stderrs.push(s.logZStdErr as number);
     }
     const mean = estimates.reduce((a, v) => a + v, 0) / estimates.length;
-    const sd = Math.sqrt(estimates.reduce((a, v) => a + (v - mean) ** 2, 0) / (estimates.length - 1));
+    const sd = Math.sqrt(
+      estimates.reduce((a, v) => a + (v - mean) ** 2, 0) / (estimates.length - 1),
+    );
     const meanSe = stderrs.reduce((a, v) => a + v, 0) / stderrs.length;
     assert.ok(Math.abs(sd - Math.sqrt((Math.E - 1) / 1000)) < 0.25 * sd);
     assert.ok(Math.abs(meanSe / sd - 1) < 0.25, `mean batch SE ${meanSe} vs spread ${sd}`);

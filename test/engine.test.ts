@@ -17,7 +17,13 @@ import { TEST_BACKENDS, useBackend, maxAbsDiff } from './helpers/backends.js';
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 
 /** Row-major host matMul in float64. */
-function hostMatMul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {
+function hostMatMul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
@@ -75,10 +81,16 @@ for (const backend of TEST_BACKENDS) {
           [true, true],
         ] as const) {
           const before = liveTensorCount();
-          const a = ta ? tf.tensor2d(f32(hostTranspose(A, m, k)), [k, m]) : tf.tensor2d(f32(A), [m, k]);
-          const b = tb ? tf.tensor2d(f32(hostTranspose(B, k, n)), [n, k]) : tf.tensor2d(f32(B), [k, n]);
+          const a = ta
+            ? tf.tensor2d(f32(hostTranspose(A, m, k)), [k, m])
+            : tf.tensor2d(f32(A), [m, k]);
+          const b = tb
+            ? tf.tensor2d(f32(hostTranspose(B, k, n)), [n, k])
+            : tf.tensor2d(f32(B), [k, n]);
           const c = tf.tensor2d(f32(C), [m, n]);
-          const [ga, gb] = tf.grads((x: Tensor, y: Tensor) => tf.sum(tf.mul(c, tf.matMul(x, y, ta, tb))))([a, b]);
+          const [ga, gb] = tf.grads((x: Tensor, y: Tensor) =>
+            tf.sum(tf.mul(c, tf.matMul(x, y, ta, tb))),
+          )([a, b]);
           const expectA = ta ? hostTranspose(dA, m, k) : dA;
           const expectB = tb ? hostTranspose(dB, k, n) : dB;
           assert.ok(maxAbsDiff(ga!.dataSync(), expectA) < 1e-4, `dA fix=${fix} ta=${ta} tb=${tb}`);
@@ -107,8 +119,17 @@ for (const backend of TEST_BACKENDS) {
     it('comparison ops have zero gradients, so masks can sit inside differentiated code', async () => {
       await useBackend(backend);
       const x = tf.tensor1d([-1, 2, 0.5, -3]);
-      for (const cmp of [tf.greater, tf.greaterEqual, tf.less, tf.lessEqual, tf.equal, tf.notEqual]) {
-        const g = tf.grad((v: Tensor) => tf.sum(tf.mul(v, tf.cast(cmp(v, tf.scalar(0)), 'float32'))))(x);
+      for (const cmp of [
+        tf.greater,
+        tf.greaterEqual,
+        tf.less,
+        tf.lessEqual,
+        tf.equal,
+        tf.notEqual,
+      ]) {
+        const g = tf.grad((v: Tensor) =>
+          tf.sum(tf.mul(v, tf.cast(cmp(v, tf.scalar(0)), 'float32'))),
+        )(x);
         const mask = cmp(x, tf.scalar(0)).dataSync();
         assert.deepEqual(Array.from(g.dataSync()), Array.from(mask, Number));
         g.dispose();
@@ -121,10 +142,19 @@ for (const backend of TEST_BACKENDS) {
       const xs = [-100, -5, 0, 3, 100];
       const x = tf.tensor1d(xs);
       const v = logSigmoid(x).dataSync();
-      const expected = xs.map((t) => (t < 0 ? t - Math.log1p(Math.exp(t)) : -Math.log1p(Math.exp(-t))));
+      const expected = xs.map((t) =>
+        t < 0 ? t - Math.log1p(Math.exp(t)) : -Math.log1p(Math.exp(-t)),
+      );
       assert.ok(maxAbsDiff(v, expected) < 1e-4);
-      const g = tf.grad((t: Tensor) => tf.sum(logSigmoid(t)))(x).dataSync();
-      assert.ok(maxAbsDiff(g, xs.map((t) => 1 / (1 + Math.exp(t)))) < 1e-5);
+      const g = tf
+        .grad((t: Tensor) => tf.sum(logSigmoid(t)))(x)
+        .dataSync();
+      assert.ok(
+        maxAbsDiff(
+          g,
+          xs.map((t) => 1 / (1 + Math.exp(t))),
+        ) < 1e-5,
+      );
       x.dispose();
     });
 
@@ -136,7 +166,14 @@ for (const backend of TEST_BACKENDS) {
       const g = tf.grad((v: Tensor) => tf.sum(tf.mul(tf.gather(v, idx), w)))(x);
       assert.deepEqual(Array.from(g.dataSync()), [2, 20, 0, 0, 8, 80]);
       // axis 1
-      const g1 = tf.grad((v: Tensor) => tf.sum(tf.mul(tf.gather(v, tf.tensor1d([1, 1], 'int32'), 1), tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]))))(x);
+      const g1 = tf.grad((v: Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.gather(v, tf.tensor1d([1, 1], 'int32'), 1),
+            tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]),
+          ),
+        ),
+      )(x);
       assert.deepEqual(Array.from(g1.dataSync()), [0, 3, 0, 7, 0, 11]);
       tf.dispose([x, idx, w, g, g1]);
     });
@@ -191,7 +228,9 @@ describe('second-order gradients (cpu) against float64 finite differences', () =
         const minus = base.map((x) => Float64Array.from(x));
         (plus[p] as Float64Array)[i] = (arr[i] as number) + eps;
         (minus[p] as Float64Array)[i] = (arr[i] as number) - eps;
-        const fd = (hostLoss(plus[0]!, plus[1]!, plus[2]!) - hostLoss(minus[0]!, minus[1]!, minus[2]!)) / (2 * eps);
+        const fd =
+          (hostLoss(plus[0]!, plus[1]!, plus[2]!) - hostLoss(minus[0]!, minus[1]!, minus[2]!)) /
+          (2 * eps);
         const got = (grads[p] as Float64Array)[i] as number;
         worst = Math.max(worst, Math.abs(got - fd) / Math.max(1, Math.abs(fd)));
       }
@@ -257,8 +296,11 @@ describe('seeded random streams', () => {
       const counts = [0, 0, 0, 0];
       for (const v of values) counts[v] = (counts[v] as number) + 1;
       probs.forEach((p, k) => {
-        const se = Math.sqrt((n * p * (1 - p)));
-        assert.ok(Math.abs((counts[k] as number) - n * p) < 4 * se, `category ${k}: ${counts[k]} vs ${n * p}`);
+        const se = Math.sqrt(n * p * (1 - p));
+        assert.ok(
+          Math.abs((counts[k] as number) - n * p) < 4 * se,
+          `category ${k}: ${counts[k]} vs ${n * p}`,
+        );
       });
       tf.dispose([logits, draws]);
     });

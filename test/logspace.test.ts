@@ -43,7 +43,10 @@ for (const backend of TEST_BACKENDS) {
       const r = logSumExp(rows, 1);
       assert.deepEqual(r.shape, [2]);
       const rv = r.dataSync();
-      assert.ok(Math.abs((rv[0] as number) - Math.log(2)) < 1e-6 && Math.abs((rv[1] as number) - Math.log(3)) < 1e-6);
+      assert.ok(
+        Math.abs((rv[0] as number) - Math.log(2)) < 1e-6 &&
+          Math.abs((rv[1] as number) - Math.log(3)) < 1e-6,
+      );
       tf.dispose([big, tiny, someInf, allInf, equal, rows, r]);
       assert.equal(liveTensorCount(), before);
     });

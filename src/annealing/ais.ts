@@ -79,9 +79,14 @@ export function runAis(options: AisOptions): AnnealedResult {
       const dBeta = beta - (betas[k - 1] as number);
       const current = state;
       const incremented = tf.tidy(
-        () => tf.add(logW, tf.mul(dBeta, tf.sub(current.logTarget, current.logInitial))) as Tensor1D,
+        () =>
+          tf.add(logW, tf.mul(dBeta, tf.sub(current.logTarget, current.logInitial))) as Tensor1D,
       );
-      const { state: next, logCorrection, acceptance } = kernel.step(state, { path, step: k, beta }, rng);
+      const {
+        state: next,
+        logCorrection,
+        acceptance,
+      } = kernel.step(state, { path, step: k, beta }, rng);
       const newLogW = logCorrection ? tf.add(incremented, logCorrection) : incremented;
       if (logCorrection) {
         incremented.dispose();

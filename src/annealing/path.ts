@@ -22,7 +22,9 @@ export class AnnealingPath {
     readonly target: Target,
   ) {
     if (initial.dim !== target.dim) {
-      throw new RangeError(`initial distribution has dim ${initial.dim}, target '${target.name}' has ${target.dim}`);
+      throw new RangeError(
+        `initial distribution has dim ${initial.dim}, target '${target.name}' has ${target.dim}`,
+      );
     }
   }
 
@@ -45,16 +47,24 @@ export class AnnealingPath {
   }
 
   logDensity(state: ParticleState, beta: number): Tensor1D {
-    return tf.tidy(() => tf.add(tf.mul(1 - beta, state.logInitial), tf.mul(beta, state.logTarget)) as Tensor1D);
+    return tf.tidy(
+      () => tf.add(tf.mul(1 - beta, state.logInitial), tf.mul(beta, state.logTarget)) as Tensor1D,
+    );
   }
 
   score(state: ParticleState, beta: number): Tensor2D {
-    return tf.tidy(() => tf.add(tf.mul(1 - beta, state.scoreInitial), tf.mul(beta, state.scoreTarget)) as Tensor2D);
+    return tf.tidy(
+      () =>
+        tf.add(tf.mul(1 - beta, state.scoreInitial), tf.mul(beta, state.scoreTarget)) as Tensor2D,
+    );
   }
 }
 
 /** log pi(z) and grad log pi(z): the target's closed form when it has one, else autodiff. */
-export function targetLogProbAndScore(target: Target, z: Tensor2D): { logProb: Tensor1D; score: Tensor2D } {
+export function targetLogProbAndScore(
+  target: Target,
+  z: Tensor2D,
+): { logProb: Tensor1D; score: Tensor2D } {
   return tf.tidy(() => {
     if (target.score) return { logProb: target.logProb(z), score: target.score(z) };
     // The sum's gradient is the per-particle score because particles do not interact. The

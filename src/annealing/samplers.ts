@@ -1,6 +1,11 @@
 // Named samplers, the vocabulary shared by the library's high-level API and the command line.
 import { hmcKernel } from './kernels/hmc.js';
-import { checkPerStep, KernelError, type PerStep, type TransitionKernel } from './kernels/kernel.js';
+import {
+  checkPerStep,
+  KernelError,
+  type PerStep,
+  type TransitionKernel,
+} from './kernels/kernel.js';
 import { ulaKernel } from './kernels/ula.js';
 
 export const SAMPLERS = ['ais-ula', 'ais-hmc'] as const;
@@ -23,7 +28,11 @@ export const SAMPLER_DEFAULTS: Record<SamplerName, Required<SamplerSettings>> = 
   'ais-hmc': { stepSize: 0.1, leapfrogSteps: 5 },
 };
 
-export function makeKernel(sampler: SamplerName, steps: number, settings: SamplerSettings = {}): TransitionKernel {
+export function makeKernel(
+  sampler: SamplerName,
+  steps: number,
+  settings: SamplerSettings = {},
+): TransitionKernel {
   const s = { ...SAMPLER_DEFAULTS[sampler], ...dropUndefined(settings) };
   checkPerStep(s.stepSize, steps, 'step size');
   switch (sampler) {
@@ -32,7 +41,9 @@ export function makeKernel(sampler: SamplerName, steps: number, settings: Sample
     case 'ais-hmc':
       return hmcKernel({ stepSize: s.stepSize, leapfrogSteps: s.leapfrogSteps });
     default:
-      throw new KernelError(`unknown sampler '${sampler as string}'; valid: ${SAMPLERS.join(', ')}`);
+      throw new KernelError(
+        `unknown sampler '${sampler as string}'; valid: ${SAMPLERS.join(', ')}`,
+      );
   }
 }
 

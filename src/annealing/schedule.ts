@@ -19,10 +19,12 @@ export function linearSchedule(steps: number): number[] {
  */
 export function geometricSchedule(steps: number, betaMin = 1e-3): number[] {
   checkSteps(steps);
-  if (!(betaMin > 0 && betaMin < 1)) throw new ScheduleError(`betaMin must be in (0, 1), got ${betaMin}`);
+  if (!(betaMin > 0 && betaMin < 1))
+    throw new ScheduleError(`betaMin must be in (0, 1), got ${betaMin}`);
   if (steps === 1) return [0, 1];
   const betas = [0];
-  for (let k = 1; k <= steps; k++) betas.push(Math.exp(Math.log(betaMin) * (1 - (k - 1) / (steps - 1))));
+  for (let k = 1; k <= steps; k++)
+    betas.push(Math.exp(Math.log(betaMin) * (1 - (k - 1) / (steps - 1))));
   betas[steps] = 1;
   return betas;
 }
@@ -46,13 +48,17 @@ export function makeSchedule(schedule: ScheduleName | readonly number[], steps: 
   if (typeof schedule !== 'string') {
     const betas = checkSchedule(schedule);
     if (betas.length !== steps + 1) {
-      throw new ScheduleError(`schedule has ${betas.length} temperatures; ${steps} steps need ${steps + 1}`);
+      throw new ScheduleError(
+        `schedule has ${betas.length} temperatures; ${steps} steps need ${steps + 1}`,
+      );
     }
     return betas;
   }
   if (schedule === 'linear') return linearSchedule(steps);
   if (schedule === 'geometric') return geometricSchedule(steps);
-  throw new ScheduleError(`unknown schedule '${schedule as string}'; valid: ${SCHEDULES.join(', ')}`);
+  throw new ScheduleError(
+    `unknown schedule '${schedule as string}'; valid: ${SCHEDULES.join(', ')}`,
+  );
 }
 
 function checkSteps(steps: number): void {

@@ -4,7 +4,14 @@ import { SAMPLERS } from '../annealing/samplers.js';
 import { SCHEDULES } from '../annealing/schedule.js';
 import { estimateLogZ, type LogZEstimate } from '../eval/estimateLogZ.js';
 import { createTarget } from '../targets/registry.js';
-import { choice, finiteNumber, nonNegativeInt, parseOptions, positiveInt, positiveNumber } from './options.js';
+import {
+  choice,
+  finiteNumber,
+  nonNegativeInt,
+  parseOptions,
+  positiveInt,
+  positiveNumber,
+} from './options.js';
 import { progressBar } from './progress.js';
 
 export const LogzOptionsSchema = z.object({
@@ -83,7 +90,12 @@ function fmt(x: number | null, digits = 4): string {
   return x === null ? 'n/a' : x.toFixed(digits);
 }
 
-export function formatEstimate(e: LogZEstimate, seed: number, backend: string, dim: number): string {
+export function formatEstimate(
+  e: LogZEstimate,
+  seed: number,
+  backend: string,
+  dim: number,
+): string {
   const rows: [string, string][] = [
     ['target', `${e.target} (dim ${dim})`],
     ['sampler', `${e.sampler}, ${e.steps} steps, ${e.particles} particles, seed ${seed}`],
@@ -91,7 +103,11 @@ export function formatEstimate(e: LogZEstimate, seed: number, backend: string, d
     ['ELBO', `${fmt(e.elbo)} ± ${fmt(e.elboStdErr)}`],
     ['ESS', `${fmt(e.essFraction, 3)} of N (${e.essCount.toFixed(1)} particles)`],
   ];
-  if (e.trueLogZ !== null) rows.push(['exact log Z', `${fmt(e.trueLogZ)} (error ${e.error! >= 0 ? '+' : ''}${fmt(e.error)})`]);
+  if (e.trueLogZ !== null)
+    rows.push([
+      'exact log Z',
+      `${fmt(e.trueLogZ)} (error ${e.error! >= 0 ? '+' : ''}${fmt(e.error)})`,
+    ]);
   else rows.push(['exact log Z', 'unknown']);
   rows.push(['time', `${e.seconds.toFixed(2)} s on ${backend}`]);
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join('');

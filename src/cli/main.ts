@@ -28,9 +28,14 @@ function buildProgram(): Command {
     .option('--steps <K>', 'annealing steps', '64')
     .option('--particles <N>', 'particles', '1000')
     .option('--seed <int>', 'random seed', '0')
-    .option('--step-size <x>', 'step size (ULA delta or HMC epsilon); default 0.01 for ULA, 0.1 for HMC')
+    .option(
+      '--step-size <x>',
+      'step size (ULA delta or HMC epsilon); default 0.01 for ULA, 0.1 for HMC',
+    )
     .option('--leapfrog <L>', 'HMC leapfrog steps per transition (default 5)')
-    .addOption(new Option('--schedule <name>', 'annealing schedule').choices(SCHEDULES).default('linear'))
+    .addOption(
+      new Option('--schedule <name>', 'annealing schedule').choices(SCHEDULES).default('linear'),
+    )
     .option('--dim <d>', 'target dimension, where the target allows it')
     .option('--loc <x>', "mixture component offset ('mgm')")
     .option('--sigma2 <x>', "mixture component variance ('mgm')")
@@ -39,7 +44,11 @@ function buildProgram(): Command {
     .option('--init-scale <s>', 'scale of the initial N(mean, s^2 I)', '1')
     .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
     .option('--batches <B>', 'independent batches for the standard error', '10')
-    .addOption(new Option('--backend <name>', 'tensor backend (default $ANNEAL_BACKEND or wasm)').choices(BACKENDS))
+    .addOption(
+      new Option('--backend <name>', 'tensor backend (default $ANNEAL_BACKEND or wasm)').choices(
+        BACKENDS,
+      ),
+    )
     .option('--json', 'print one JSON object on stdout')
     .option('--quiet', 'no progress bar')
     .addHelpText(
@@ -64,7 +73,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      )
+        return 0;
       if (error.code === 'commander.help') return 0;
       const msg = error.message.replace(/^error: /, '');
       process.stderr.write(`anneal: ${msg}\n`);

@@ -9,18 +9,31 @@ function numberFrom(raw: unknown): number {
   return Number(raw);
 }
 
-export const finiteNumber = z.preprocess(numberFrom, z.number({ error: 'expected a number' }).finite('expected a finite number'));
+export const finiteNumber = z.preprocess(
+  numberFrom,
+  z.number({ error: 'expected a number' }).finite('expected a finite number'),
+);
 export const positiveNumber = z.preprocess(
   numberFrom,
-  z.number({ error: 'expected a number' }).finite('expected a finite number').positive('expected a number > 0'),
+  z
+    .number({ error: 'expected a number' })
+    .finite('expected a finite number')
+    .positive('expected a number > 0'),
 );
 export const positiveInt = z.preprocess(
   numberFrom,
-  z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected an integer > 0'),
+  z
+    .number({ error: 'expected a number' })
+    .int('expected a whole number')
+    .positive('expected an integer > 0'),
 );
 export const nonNegativeInt = z.preprocess(
   numberFrom,
-  z.number({ error: 'expected a number' }).int('expected a whole number').nonnegative('expected an integer >= 0').max(Number.MAX_SAFE_INTEGER),
+  z
+    .number({ error: 'expected a number' })
+    .int('expected a whole number')
+    .nonnegative('expected an integer >= 0')
+    .max(Number.MAX_SAFE_INTEGER),
 );
 
 export function choice<const T extends readonly [string, ...string[]]>(values: T) {
@@ -30,7 +43,10 @@ export function choice<const T extends readonly [string, ...string[]]>(values: T
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Parses raw options with a schema; throws a UsageError naming the first bad option. */
-export function parseOptions<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.infer<S> {
+export function parseOptions<S extends z.ZodType>(
+  schema: S,
+  raw: Record<string, unknown>,
+): z.infer<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

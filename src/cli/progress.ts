@@ -9,7 +9,10 @@ export interface Progress {
  * A progress bar on stderr that appears only once work has run for over a second, and never when
  * stderr is not a terminal or the user asked for quiet.
  */
-export function progressBar(label: string, options: { quiet: boolean; delayMs?: number }): Progress {
+export function progressBar(
+  label: string,
+  options: { quiet: boolean; delayMs?: number },
+): Progress {
   const enabled = !options.quiet && Boolean(process.stderr.isTTY);
   const started = Date.now();
   const delay = options.delayMs ?? 1000;
@@ -20,7 +23,12 @@ export function progressBar(label: string, options: { quiet: boolean; delayMs?: 
       if (!bar) {
         if (Date.now() - started < delay) return;
         bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${label} [{bar}] {value}/{total} steps | {percentage}% | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true },
+          {
+            stream: process.stderr,
+            format: `${label} [{bar}] {value}/{total} steps | {percentage}% | ETA {eta_formatted}`,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(total, done);

@@ -21,7 +21,10 @@ export class DiagGaussian {
 
   /** Standard normal N(0, I) scaled by `scale` (isotropic) and shifted by `mean`. */
   static isotropic(dim: number, scale = 1, mean = 0): DiagGaussian {
-    return new DiagGaussian(tf.fill([dim], mean) as Tensor1D, tf.fill([dim], Math.log(scale)) as Tensor1D);
+    return new DiagGaussian(
+      tf.fill([dim], mean) as Tensor1D,
+      tf.fill([dim], Math.log(scale)) as Tensor1D,
+    );
   }
 
   /** Normalized log density, [N, dim] -> [N]. */
@@ -36,7 +39,9 @@ export class DiagGaussian {
 
   /** grad_z log q(z) = -(z - mean) / scale^2. */
   score(z: Tensor2D): Tensor2D {
-    return tf.tidy(() => tf.neg(tf.div(tf.sub(z, this.mean), tf.exp(tf.mul(2, this.logScale)))) as Tensor2D);
+    return tf.tidy(
+      () => tf.neg(tf.div(tf.sub(z, this.mean), tf.exp(tf.mul(2, this.logScale)))) as Tensor2D,
+    );
   }
 
   /** Reparameterized samples mean + scale * eps, [n, dim]. */

@@ -49,12 +49,7 @@ const fixedMatMulGrad: GradConfig = {
   },
 };
 
-function oneHotGatherGrad(
-  x: Tensor,
-  indices: Tensor,
-  dy: Tensor,
-  axis: number,
-): Tensor {
+function oneHotGatherGrad(x: Tensor, indices: Tensor, dy: Tensor, axis: number): Tensor {
   // dy has shape x.shape[:axis] + indices.shape + x.shape[axis+1:]; move the index axes to the
   // front, flatten them, and scatter-add with a [n, m] one-hot matrix built by comparison.
   const n = x.shape[axis] as number;
@@ -127,7 +122,8 @@ const OUTPUT_RECOMPUTING_GRADS: GradConfig[] = [
       const [logits] = saved as [Tensor];
       const axis = attrs.axis as number;
       return {
-        logits: () => tf.sub(dy as Tensor, tf.mul(tf.sum(dy as Tensor, axis, true), tf.softmax(logits, axis))),
+        logits: () =>
+          tf.sub(dy as Tensor, tf.mul(tf.sum(dy as Tensor, axis, true), tf.softmax(logits, axis))),
       };
     },
   },

@@ -1,5 +1,14 @@
 export { tf } from './tf.js';
-export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Scalar, Variable, Rank, NamedTensorMap } from './tf.js';
+export type {
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Scalar,
+  Variable,
+  Rank,
+  NamedTensorMap,
+} from './tf.js';
 export {
   BACKENDS,
   type BackendName,
@@ -10,7 +19,11 @@ export {
   resolveBackendName,
   isBackendName,
 } from './backend.js';
-export { applyGradientFixes, setMatMulGradientFix, matMulGradientFixEnabled } from './gradientFixes.js';
+export {
+  applyGradientFixes,
+  setMatMulGradientFix,
+  matMulGradientFixEnabled,
+} from './gradientFixes.js';
 export { stopGradient, logSigmoid, sumSquares } from './ops.js';
 export {
   logSumExp,

@@ -29,7 +29,9 @@ export function logMeanExp(x: Tensor, axis: number | null = null, keepDims = fal
  * along the last axis.
  */
 export function essCount(logW: Tensor): Tensor {
-  return tf.tidy(() => tf.exp(tf.sub(tf.mul(2, logSumExp(logW, -1)), logSumExp(tf.mul(2, logW), -1))));
+  return tf.tidy(() =>
+    tf.exp(tf.sub(tf.mul(2, logSumExp(logW, -1)), logSumExp(tf.mul(2, logW), -1))),
+  );
 }
 
 /** Reverse effective sample size as a fraction in [1/N, 1]: essCount / N. */

@@ -50,7 +50,10 @@ export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
   const particles = options.particles ?? 1000;
   const { target } = options;
   const betas = makeSchedule(options.schedule ?? 'linear', steps);
-  const kernel = makeKernel(sampler, steps, { stepSize: options.stepSize, leapfrogSteps: options.leapfrogSteps });
+  const kernel = makeKernel(sampler, steps, {
+    stepSize: options.stepSize,
+    leapfrogSteps: options.leapfrogSteps,
+  });
   const ownsInitial = !(options.initial instanceof DiagGaussian);
   const initial =
     options.initial instanceof DiagGaussian

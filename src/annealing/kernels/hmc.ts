@@ -1,6 +1,20 @@
-import { tf, sumSquares, type Rng, type Scalar, type Tensor1D, type Tensor2D } from '../../engine/index.js';
+import {
+  tf,
+  sumSquares,
+  type Rng,
+  type Scalar,
+  type Tensor1D,
+  type Tensor2D,
+} from '../../engine/index.js';
 import { disposeState, type ParticleState } from '../path.js';
-import { KernelError, perStepValue, type KernelStepResult, type PerStep, type StepContext, type TransitionKernel } from './kernel.js';
+import {
+  KernelError,
+  perStepValue,
+  type KernelStepResult,
+  type PerStep,
+  type StepContext,
+  type TransitionKernel,
+} from './kernel.js';
 
 export interface HmcOptions {
   /** Leapfrog step size (constant or one per step). */
@@ -15,7 +29,9 @@ export interface HmcOptions {
  */
 export function hmcKernel(options: HmcOptions): TransitionKernel {
   if (!Number.isInteger(options.leapfrogSteps) || options.leapfrogSteps < 1) {
-    throw new KernelError(`leapfrog steps must be a positive integer, got ${options.leapfrogSteps}`);
+    throw new KernelError(
+      `leapfrog steps must be a positive integer, got ${options.leapfrogSteps}`,
+    );
   }
   return {
     name: 'hmc',
@@ -25,7 +41,9 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
       const momentum0 = rng.normal(state.z.shape) as Tensor2D;
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
       let current: ParticleState = state;
-      let p = tf.tidy(() => tf.add(momentum0, tf.mul(0.5 * eps, path.score(state, beta))) as Tensor2D);
+      let p = tf.tidy(
+        () => tf.add(momentum0, tf.mul(0.5 * eps, path.score(state, beta))) as Tensor2D,
+      );
       for (let l = 1; l <= options.leapfrogSteps; l++) {
         const zNew = tf.tidy(() => tf.add(current.z, tf.mul(eps, p)) as Tensor2D);
         const next = path.evaluate(zNew);
@@ -33,7 +51,9 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
         if (current !== state) disposeState(current);
         current = next;
         const stepScale = l === options.leapfrogSteps ? 0.5 * eps : eps;
-        const pNext = tf.tidy(() => tf.add(p, tf.mul(stepScale, path.score(current, beta))) as Tensor2D);
+        const pNext = tf.tidy(
+          () => tf.add(p, tf.mul(stepScale, path.score(current, beta))) as Tensor2D,
+        );
         p.dispose();
         p = pNext;
       }
@@ -49,7 +69,12 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
         const acceptCol = accept.reshape([-1, 1]);
         const pick1 = <T extends tf.Tensor>(a: T, b: T) => tf.where(accept, a, b) as T;
         const pick2 = <T extends tf.Tensor>(a: T, b: T) => tf.where(acceptCol, a, b) as T;
-        const acceptProb = tf.mean(tf.minimum(1, tf.exp(tf.where(tf.isNaN(logAccept), tf.fill(logAccept.shape, -Infinity), logAccept)))) as Scalar;
+        const acceptProb = tf.mean(
+          tf.minimum(
+            1,
+            tf.exp(tf.where(tf.isNaN(logAccept), tf.fill(logAccept.shape, -Infinity), logAccept)),
+          ),
+        ) as Scalar;
         return {
           state: {
             z: pick2(proposal.z, state.z),

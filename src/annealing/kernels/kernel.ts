@@ -40,7 +40,8 @@ export type PerStep = number | readonly number[];
 export function perStepValue(value: PerStep, step: number, what: string): number {
   if (typeof value === 'number') return value;
   const v = value[step - 1];
-  if (v === undefined) throw new KernelError(`${what} has ${value.length} entries; step ${step} has none`);
+  if (v === undefined)
+    throw new KernelError(`${what} has ${value.length} entries; step ${step} has none`);
   return v;
 }
 
@@ -50,6 +51,7 @@ export function checkPerStep(value: PerStep, steps: number, what: string): void 
     throw new KernelError(`${what} has ${value.length} entries, expected one per step (${steps})`);
   }
   for (const v of values) {
-    if (!(Number.isFinite(v) && v > 0)) throw new KernelError(`${what} must be positive and finite, got ${v}`);
+    if (!(Number.isFinite(v) && v > 0))
+      throw new KernelError(`${what} must be positive and finite, got ${v}`);
   }
 }

@@ -1,6 +1,12 @@
 import { tf, sumSquares, type Rng, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import type { ParticleState } from '../path.js';
-import { perStepValue, type KernelStepResult, type PerStep, type StepContext, type TransitionKernel } from './kernel.js';
+import {
+  perStepValue,
+  type KernelStepResult,
+  type PerStep,
+  type StepContext,
+  type TransitionKernel,
+} from './kernel.js';
 
 export interface UlaOptions {
   /** Step size delta (constant or one per step): z' = z + delta grad log gamma(z) + sqrt(2 delta) eps. */
@@ -21,7 +27,10 @@ export function ulaKernel(options: UlaOptions): TransitionKernel {
       const out = tf.tidy(() => {
         const eps = rng.normal(state.z.shape) as Tensor2D;
         const drift = path.score(state, beta);
-        const zNew = tf.add(tf.add(state.z, tf.mul(delta, drift)), tf.mul(Math.sqrt(2 * delta), eps)) as Tensor2D;
+        const zNew = tf.add(
+          tf.add(state.z, tf.mul(delta, drift)),
+          tf.mul(Math.sqrt(2 * delta), eps),
+        ) as Tensor2D;
         const next = path.evaluate(zNew);
         // log F(z'|z) = -|eps|^2 / 2, log B(z|z') = -|z - z' - delta grad log gamma(z')|^2 / (4 delta).
         const backResidual = tf.sub(tf.sub(state.z, zNew), tf.mul(delta, path.score(next, beta)));
