@@ -18,29 +18,67 @@ describe('anneal CLI', () => {
   it('targets lists every target with its dimension and whether log Z is known', () => {
     const r = anneal('targets');
     assert.equal(r.status, 0, r.stderr);
-    for (const name of ['gaussian', 'funnel', 'mgm', 'dsmcs-mixture', 'many-well']) assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
+    for (const name of ['gaussian', 'funnel', 'mgm', 'dsmcs-mixture', 'many-well'])
+      assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
     const j = anneal('targets', '--json');
     const rows = JSON.parse(j.stdout) as { name: string; logZKnown: boolean; defaultDim: number }[];
     assert.equal(rows.find((t) => t.name === 'many-well')?.defaultDim, 32);
   });
 
   it('logz --json prints exactly one JSON object with the documented keys', () => {
-    const r = anneal('logz', '--target', 'gaussian', '--sampler', 'ais-hmc', '--steps', '20', '--particles', '200', '--seed', '1', '--json');
+    const r = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'ais-hmc',
+      '--steps',
+      '20',
+      '--particles',
+      '200',
+      '--seed',
+      '1',
+      '--json',
+    );
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
     const out = JSON.parse(lines[0]!) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(out), ['target', 'sampler', 'steps', 'particles', 'logZ', 'logZStdErr', 'elbo', 'ess', 'trueLogZ', 'seconds']);
+    assert.deepEqual(Object.keys(out), [
+      'target',
+      'sampler',
+      'steps',
+      'particles',
+      'logZ',
+      'logZStdErr',
+      'elbo',
+      'ess',
+      'trueLogZ',
+      'seconds',
+    ]);
     assert.equal(out.target, 'gaussian');
     assert.equal(out.steps, 20);
     // gaussian default: dim 2, variances (0.5, 2) -> log Z = log(2 pi) + 0.5 log(1) = log(2 pi)
     assert.ok(Math.abs((out.trueLogZ as number) - Math.log(2 * Math.PI)) < 1e-9);
-    assert.ok(Math.abs((out.logZ as number) - (out.trueLogZ as number)) < 5 * (out.logZStdErr as number) + 0.05);
+    assert.ok(
+      Math.abs((out.logZ as number) - (out.trueLogZ as number)) <
+        5 * (out.logZStdErr as number) + 0.05,
+    );
     assert.equal(r.stderr, '', 'no progress bar when stderr is not a terminal');
   });
 
   it('the human-readable report names the estimate, its error and the exact value', () => {
-    const r = anneal('logz', '--target', 'funnel', '--steps', '8', '--particles', '100', '--seed', '1');
+    const r = anneal(
+      'logz',
+      '--target',
+      'funnel',
+      '--steps',
+      '8',
+      '--particles',
+      '100',
+      '--seed',
+      '1',
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^log Z\s+-?\d+\.\d+ ± \d+\.\d+/m);
     assert.match(r.stdout, /^exact log Z\s+0\.0000 \(error [+-]\d/m);
@@ -48,7 +86,10 @@ describe('anneal CLI', () => {
   });
 
   for (const [args, pattern] of [
-    [['logz', '--target', 'nope'], /unknown target 'nope'.*gaussian, funnel, mgm, dsmcs-mixture, many-well/],
+    [
+      ['logz', '--target', 'nope'],
+      /unknown target 'nope'.*gaussian, funnel, mgm, dsmcs-mixture, many-well/,
+    ],
     [['logz', '--target', 'funnel', '--sampler', 'mcmc'], /'mcmc' is invalid.*ais-ula, ais-hmc/],
     [['logz', '--target', 'funnel', '--steps', 'ten'], /--steps: expected a number \(got 'ten'\)/],
     [['logz', '--target', 'funnel', '--particles', '-5'], /--particles: expected an integer > 0/],
@@ -70,9 +111,24 @@ describe('anneal CLI', () => {
   }
 
   it('a diverging sampler fails with one line that names the step, exit status 1', () => {
-    const r = anneal('logz', '--target', 'many-well', '--dim', '2', '--steps', '20', '--particles', '50', '--step-size', '5');
+    const r = anneal(
+      'logz',
+      '--target',
+      'many-well',
+      '--dim',
+      '2',
+      '--steps',
+      '20',
+      '--particles',
+      '50',
+      '--step-size',
+      '5',
+    );
     assert.equal(r.status, 1);
-    assert.match(r.stderr.trim(), /^anneal: non-finite log-weights .* first at step \d+ of 20 .*smaller step size$/);
+    assert.match(
+      r.stderr.trim(),
+      /^anneal: non-finite log-weights .* first at step \d+ of 20 .*smaller step size$/,
+    );
   });
 
   it('--help shows examples and exits 0', () => {
@@ -80,5 +136,17 @@ describe('anneal CLI', () => {
     assert.equal(r.status, 0);
     assert.match(r.stdout, /Examples:/);
     assert.match(r.stdout, /--step-size/);
+  });
+});
+
+describe('README example', () => {
+  it('examples/custom-target.ts estimates the banana log Z = log(2 pi) within its standard error', () => {
+    const script = fileURLToPath(new URL('../examples/custom-target.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const m = /log Z = (-?\d+\.\d+) ± (\d+\.\d+)/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const [logZ, se] = [Number(m[1]), Number(m[2])];
+    assert.ok(Math.abs(logZ - Math.log(2 * Math.PI)) < 4 * se + 0.005, r.stdout);
   });
 });

@@ -1,0 +1,2 @@
+export { summarizeLogWeights, type LogWeightSummary } from './logWeights.js';
+export { estimateLogZ, type EstimateLogZOptions, type LogZEstimate } from './estimateLogZ.js';
