@@ -4,12 +4,14 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BenchOptions, BenchRow } from './common.js';
+import { aisBench } from './ais.js';
 import { decoderBench } from './decoder.js';
 
 type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, Bench> = {
   decoder: decoderBench,
+  ais: aisBench,
 };
 
 interface RowWithRatio extends BenchRow {
