@@ -21,6 +21,11 @@ export class DiagGaussian {
 
   /** Standard normal N(0, I) scaled by `scale` (isotropic) and shifted by `mean`. */
   static isotropic(dim: number, scale = 1, mean = 0): DiagGaussian {
+    if (!Number.isInteger(dim) || dim < 1)
+      throw new RangeError(`dimension must be a positive integer, got ${dim}`);
+    if (!(Number.isFinite(scale) && scale > 0))
+      throw new RangeError(`initial scale must be finite and > 0, got ${scale}`);
+    if (!Number.isFinite(mean)) throw new RangeError(`initial mean must be finite, got ${mean}`);
     return new DiagGaussian(
       tf.fill([dim], mean) as Tensor1D,
       tf.fill([dim], Math.log(scale)) as Tensor1D,

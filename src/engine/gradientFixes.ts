@@ -182,15 +182,11 @@ export function applyGradientFixes(): void {
 
 /** Turns the explicit-transpose matMul gradient on or off (off = TF.js's own, for benchmarks). */
 export function setMatMulGradientFix(on: boolean): void {
-  applyGradientFixesOnce();
+  if (!applied) applyGradientFixes();
   if (on === matMulFixOn && tf.getGradient('BatchMatMul')) return;
   if (on) registerOver(fixedMatMulGrad);
   else if (originalMatMulGrad) registerOver(originalMatMulGrad);
   matMulFixOn = on;
-}
-
-function applyGradientFixesOnce(): void {
-  if (!applied) applyGradientFixes();
 }
 
 export function matMulGradientFixEnabled(): boolean {
