@@ -8,7 +8,7 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
-import type { TransitionKernel } from './kernels/kernel.js';
+import type { StepValue, TransitionKernel } from './kernels/kernel.js';
 import { disposeState, type AnnealingPath, type ParticleState } from './path.js';
 import { checkSchedule } from './schedule.js';
 
@@ -35,10 +35,17 @@ export interface AnnealedResult {
 export interface AisOptions {
   path: AnnealingPath;
   kernel: TransitionKernel;
-  /** Inverse temperatures beta_0 = 0 .. beta_K = 1. */
-  betas: readonly number[];
+  /** Inverse temperatures beta_0 = 0 .. beta_K = 1: numbers, or a [K+1] tensor when learned. */
+  betas: readonly number[] | Tensor1D;
   particles: number;
   rng: Rng;
+  /**
+   * Per-step ESS, running log Z and acceptance, read back once at the end (default true). Off for
+   * training, where the chain runs under a gradient tape and only the weights matter.
+   */
+  diagnostics?: boolean;
+  /** Throw NonFiniteWeightsError on NaN/+Inf log-weights (default true; needs diagnostics). */
+  checkFinite?: boolean;
   /** Called on the host after each step is queued (no device sync), e.g. for a progress bar. */
   onStep?: (step: number, steps: number) => void;
 }
@@ -64,35 +71,42 @@ export class NonFiniteWeightsError extends Error {
  */
 export function runAis(options: AisOptions): AnnealedResult {
   const { path, kernel, rng, particles } = options;
-  const betas = checkSchedule(options.betas);
-  const steps = betas.length - 1;
+  const wantDiagnostics = options.diagnostics ?? true;
+  const learnedBetas = !Array.isArray(options.betas);
+  const betaValues: StepValue[] = learnedBetas
+    ? tf.unstack(options.betas as Tensor1D).map((b) => b as Scalar)
+    : checkSchedule(options.betas as readonly number[]);
+  const hostBetas = learnedBetas ? null : (betaValues as number[]);
+  const steps = betaValues.length - 1;
   if (!Number.isInteger(particles) || particles < 1) {
     throw new RangeError(`particles must be a positive integer, got ${particles}`);
   }
 
   let state: ParticleState = tf.tidy(() => path.evaluate(path.initial.sample(particles, rng)));
+  if (kernel.init) state = kernel.init(state, rng);
   let logW = tf.zeros([particles]) as Tensor1D;
   const diagnostics: Tensor[] = [];
   try {
     for (let k = 1; k <= steps; k++) {
-      const beta = betas[k] as number;
-      const dBeta = beta - (betas[k - 1] as number);
+      const beta = betaValues[k] as StepValue;
+      const betaPrev = betaValues[k - 1] as StepValue;
       const current = state;
+      // AIS increment log gamma_k(z) - log gamma_{k-1}(z) = (beta_k - beta_{k-1})(log pi - log q).
       const incremented = tf.tidy(
         () =>
-          tf.add(logW, tf.mul(dBeta, tf.sub(current.logTarget, current.logInitial))) as Tensor1D,
+          tf.add(
+            logW,
+            tf.mul(tf.sub(beta, betaPrev), tf.sub(current.logTarget, current.logInitial)),
+          ) as Tensor1D,
       );
-      const {
-        state: next,
-        logCorrection,
-        acceptance,
-      } = kernel.step(state, { path, step: k, beta }, rng);
+      const step = kernel.step(state, { path, step: k, steps, beta }, rng);
+      const { state: next, logCorrection, acceptance } = step;
       const newLogW = logCorrection ? tf.add(incremented, logCorrection) : incremented;
       if (logCorrection) {
         incremented.dispose();
         logCorrection.dispose();
       }
-      diagnostics.push(stepDiagnostics(newLogW as Tensor1D, acceptance));
+      if (wantDiagnostics) diagnostics.push(stepDiagnostics(newLogW as Tensor1D, acceptance));
       acceptance?.dispose();
       disposeState(state);
       logW.dispose();
@@ -100,17 +114,29 @@ export function runAis(options: AisOptions): AnnealedResult {
       logW = newLogW as Tensor1D;
       options.onStep?.(k, steps);
     }
-    const table = readDiagnostics(diagnostics, betas);
-    checkFinite(logW, table);
-    const z = state.z.clone();
-    return { z, logW, perStep: table.perStep };
+    if (wantDiagnostics) {
+      const betasForTable = hostBetas ?? readBetas(betaValues as Scalar[]);
+      const table = readDiagnostics(diagnostics, betasForTable);
+      if (options.checkFinite ?? true) checkFinite(logW, table);
+      const z = state.z.clone();
+      return { z, logW, perStep: table.perStep };
+    }
+    return { z: state.z.clone(), logW, perStep: [] };
   } catch (error) {
     logW.dispose();
     throw error;
   } finally {
     disposeState(state);
     for (const d of diagnostics) d.dispose();
+    if (learnedBetas) for (const b of betaValues) (b as Scalar).dispose();
   }
+}
+
+function readBetas(betas: Scalar[]): number[] {
+  const stacked = tf.stack(betas);
+  const values = Array.from(stacked.dataSync());
+  stacked.dispose();
+  return values;
 }
 
 const NO_ACCEPTANCE = -1;

@@ -1,11 +1,12 @@
 import { tf, type Tensor1D, type Tensor2D } from '../engine/index.js';
 import type { DiagGaussian } from '../distributions/diagGaussian.js';
 import type { Target } from '../targets/target.js';
+import type { StepValue } from './kernels/kernel.js';
 
 /**
  * Particles with everything a kernel needs about both ends of the path, so that each point is
  * evaluated once: log pi and grad log pi of the target, log q and grad log q of the initial
- * distribution.
+ * distribution; and the momentum v for underdamped kernels.
  */
 export type ParticleState = {
   z: Tensor2D;
@@ -13,6 +14,7 @@ export type ParticleState = {
   scoreTarget: Tensor2D;
   logInitial: Tensor1D;
   scoreInitial: Tensor2D;
+  v?: Tensor2D;
 };
 
 /** The geometric path log gamma_beta = (1 - beta) log q + beta log pi, from initial q to target pi. */
@@ -46,16 +48,23 @@ export class AnnealingPath {
     });
   }
 
-  logDensity(state: ParticleState, beta: number): Tensor1D {
+  logDensity(state: ParticleState, beta: StepValue): Tensor1D {
     return tf.tidy(
-      () => tf.add(tf.mul(1 - beta, state.logInitial), tf.mul(beta, state.logTarget)) as Tensor1D,
+      () =>
+        tf.add(
+          tf.mul(tf.sub(1, beta), state.logInitial),
+          tf.mul(beta, state.logTarget),
+        ) as Tensor1D,
     );
   }
 
-  score(state: ParticleState, beta: number): Tensor2D {
+  score(state: ParticleState, beta: StepValue): Tensor2D {
     return tf.tidy(
       () =>
-        tf.add(tf.mul(1 - beta, state.scoreInitial), tf.mul(beta, state.scoreTarget)) as Tensor2D,
+        tf.add(
+          tf.mul(tf.sub(1, beta), state.scoreInitial),
+          tf.mul(beta, state.scoreTarget),
+        ) as Tensor2D,
     );
   }
 }
@@ -79,6 +88,11 @@ export function targetLogProbAndScore(
   });
 }
 
+/** Copies a state with a new momentum (the old one is not freed). */
+export function withMomentum(state: ParticleState, v: Tensor2D): ParticleState {
+  return { ...state, v };
+}
+
 export function disposeState(state: ParticleState | undefined): void {
   if (!state) return;
   state.z.dispose();
@@ -86,4 +100,5 @@ export function disposeState(state: ParticleState | undefined): void {
   state.scoreTarget.dispose();
   state.logInitial.dispose();
   state.scoreInitial.dispose();
+  state.v?.dispose();
 }

@@ -42,7 +42,7 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
       let current: ParticleState = state;
       let p = tf.tidy(
-        () => tf.add(momentum0, tf.mul(0.5 * eps, path.score(state, beta))) as Tensor2D,
+        () => tf.add(momentum0, tf.mul(tf.mul(0.5, eps), path.score(state, beta))) as Tensor2D,
       );
       for (let l = 1; l <= options.leapfrogSteps; l++) {
         const zNew = tf.tidy(() => tf.add(current.z, tf.mul(eps, p)) as Tensor2D);
@@ -50,9 +50,10 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
         zNew.dispose();
         if (current !== state) disposeState(current);
         current = next;
-        const stepScale = l === options.leapfrogSteps ? 0.5 * eps : eps;
+        const last = l === options.leapfrogSteps;
         const pNext = tf.tidy(
-          () => tf.add(p, tf.mul(stepScale, path.score(current, beta))) as Tensor2D,
+          () =>
+            tf.add(p, tf.mul(last ? tf.mul(0.5, eps) : eps, path.score(current, beta))) as Tensor2D,
         );
         p.dispose();
         p = pNext;

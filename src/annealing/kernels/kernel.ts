@@ -1,20 +1,28 @@
 import type { Rng, Scalar, Tensor1D } from '../../engine/index.js';
 import type { AnnealingPath, ParticleState } from '../path.js';
 
+/**
+ * A sampler parameter at one step: a plain number, or a scalar tensor when the parameter is learned
+ * (then gradients flow through it).
+ */
+export type StepValue = number | Scalar;
+
 /** Where on the path a transition runs: step k of K, targeting gamma at inverse temperature beta. */
 export interface StepContext {
   path: AnnealingPath;
   /** Step index, 1..K. */
   step: number;
-  beta: number;
+  /** Number of steps K. */
+  steps: number;
+  beta: StepValue;
 }
 
 export interface KernelStepResult {
   state: ParticleState;
   /**
-   * log gamma_k(z') + log B(z | z') - log gamma_k(z) - log F(z' | z): the log-weight correction of
-   * a kernel that does not leave gamma_k exactly invariant (ULA). Null for MH-corrected kernels,
-   * where it is zero.
+   * log gamma_k(x') + log B(x | x') - log gamma_k(x) - log F(x' | x): the log-weight correction of
+   * a kernel that does not leave gamma_k exactly invariant (ULA, UHA, MCD). Null for MH-corrected
+   * kernels, where it is zero.
    */
   logCorrection: Tensor1D | null;
   /** Mean acceptance probability for MH-corrected kernels. */
@@ -27,6 +35,8 @@ export interface KernelStepResult {
  */
 export interface TransitionKernel {
   readonly name: string;
+  /** Adds kernel-specific state (e.g. momentum) to the initial particles; owns nothing of its input. */
+  init?(state: ParticleState, rng: Rng): ParticleState;
   step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult;
 }
 
@@ -34,24 +44,27 @@ export class KernelError extends Error {
   override name = 'KernelError';
 }
 
-/** A per-step value: a constant, or one value per step 1..K. */
-export type PerStep = number | readonly number[];
+/** A per-step parameter: a constant, or one value per step 1..K (numbers or scalar tensors). */
+export type PerStep = number | readonly StepValue[];
 
-export function perStepValue(value: PerStep, step: number, what: string): number {
+export function perStepValue(value: PerStep, step: number, what: string): StepValue {
   if (typeof value === 'number') return value;
   const v = value[step - 1];
-  if (v === undefined)
+  if (v === undefined) {
     throw new KernelError(`${what} has ${value.length} entries; step ${step} has none`);
+  }
   return v;
 }
 
+/** Validates numeric per-step values (tensor values are the learner's responsibility). */
 export function checkPerStep(value: PerStep, steps: number, what: string): void {
-  const values = typeof value === 'number' ? [value] : value;
   if (typeof value !== 'number' && value.length !== steps) {
     throw new KernelError(`${what} has ${value.length} entries, expected one per step (${steps})`);
   }
+  const values = typeof value === 'number' ? [value] : value;
   for (const v of values) {
-    if (!(Number.isFinite(v) && v > 0))
+    if (typeof v === 'number' && !(Number.isFinite(v) && v > 0)) {
       throw new KernelError(`${what} must be positive and finite, got ${v}`);
+    }
   }
 }

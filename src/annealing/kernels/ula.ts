@@ -8,9 +8,17 @@ import {
   type TransitionKernel,
 } from './kernel.js';
 
+/** A learned correction to a backward kernel's mean, per particle: (z, momentum or null, step) -> [N, dim]. */
+export type BackwardCorrection = (z: Tensor2D, v: Tensor2D | null, step: number) => Tensor2D;
+
 export interface UlaOptions {
   /** Step size delta (constant or one per step): z' = z + delta grad log gamma(z) + sqrt(2 delta) eps. */
   stepSize: PerStep;
+  /**
+   * Monte Carlo Diffusion: a learned residual r added to the backward drift, so the backward mean
+   * is z' + delta (grad log gamma(z') + r(z', k)). Absent (or zero) gives plain ULA.
+   */
+  backwardCorrection?: BackwardCorrection;
 }
 
 /**
@@ -19,22 +27,26 @@ export interface UlaOptions {
  * constants cancel in the log-weight.
  */
 export function ulaKernel(options: UlaOptions): TransitionKernel {
+  const correction = options.backwardCorrection;
   return {
-    name: 'ula',
+    name: correction ? 'ula-mcd' : 'ula',
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
       const delta = perStepValue(options.stepSize, ctx.step, 'ULA step size');
       const { path, beta } = ctx;
       const out = tf.tidy(() => {
         const eps = rng.normal(state.z.shape) as Tensor2D;
         const drift = path.score(state, beta);
+        const noiseScale = tf.sqrt(tf.mul(2, delta));
         const zNew = tf.add(
           tf.add(state.z, tf.mul(delta, drift)),
-          tf.mul(Math.sqrt(2 * delta), eps),
+          tf.mul(noiseScale, eps),
         ) as Tensor2D;
         const next = path.evaluate(zNew);
-        // log F(z'|z) = -|eps|^2 / 2, log B(z|z') = -|z - z' - delta grad log gamma(z')|^2 / (4 delta).
-        const backResidual = tf.sub(tf.sub(state.z, zNew), tf.mul(delta, path.score(next, beta)));
-        const logBackward = tf.div(sumSquares(backResidual), -4 * delta);
+        let backDrift = path.score(next, beta);
+        if (correction) backDrift = tf.add(backDrift, correction(zNew, null, ctx.step));
+        // log F(z'|z) = -|eps|^2 / 2, log B(z|z') = -|z - z' - delta drift_B(z')|^2 / (4 delta).
+        const backResidual = tf.sub(tf.sub(state.z, zNew), tf.mul(delta, backDrift));
+        const logBackward = tf.div(sumSquares(backResidual), tf.mul(-4, delta));
         const logForward = tf.mul(-0.5, sumSquares(eps));
         const logCorrection = tf.add(
           tf.sub(path.logDensity(next, beta), path.logDensity(state, beta)),
