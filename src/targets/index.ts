@@ -16,6 +16,35 @@ export {
   type ManyWellOptions,
 } from './manyWell.js';
 export {
+  StudentTMixtureTarget,
+  studentTMixtureTarget,
+  studentTLogNormalizer,
+  type StudentTMixtureOptions,
+} from './studentTMixture.js';
+export {
+  mcdGaussianMixtureTarget,
+  mcdStudentTMixtureTarget,
+  boxLocations,
+  MCD_MIXTURE_DEFAULTS,
+  type McdMixtureOptions,
+  type McdStudentTMixtureOptions,
+} from './mcdMixtures.js';
+export {
+  LogisticRegressionTarget,
+  logisticRegressionTarget,
+  standardizeWithIntercept,
+  splitLabelColumn,
+  uciLogisticTarget,
+  uciDataUrl,
+  isUciDatasetName,
+  UCI_DATASETS,
+  type LogisticRegressionOptions,
+  type UciDatasetName,
+  type UciDatasetInfo,
+  type UciLogisticOptions,
+} from './logisticRegression.js';
+export { logGamma, gammaArray, chiSquareArray } from './special.js';
+export {
   createTarget,
   listTargets,
   getTargetSpec,

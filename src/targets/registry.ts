@@ -7,6 +7,12 @@ import { FunnelTarget } from './funnel.js';
 import { GridMixtureTarget } from './gridMixture.js';
 import { dsmcsMixtureTarget } from './gaussianMixture.js';
 import { ManyWellTarget } from './manyWell.js';
+import {
+  MCD_MIXTURE_DEFAULTS,
+  mcdGaussianMixtureTarget,
+  mcdStudentTMixtureTarget,
+} from './mcdMixtures.js';
+import { UCI_DATASETS, uciLogisticTarget, type UciDatasetName } from './logisticRegression.js';
 
 /** Options a named target may take; each spec says which apply to it. */
 export interface TargetOptions {
@@ -15,6 +21,10 @@ export interface TargetOptions {
   sigma2?: number;
   components?: number;
   meansSeed?: number;
+  /** Degrees of freedom (Student-t targets). */
+  df?: number;
+  /** A user-supplied data file (data-set targets), in place of the shipped one. */
+  dataPath?: string;
 }
 
 export type TargetOptionName = keyof TargetOptions;
@@ -128,6 +138,53 @@ const SPECS: readonly TargetSpec[] = [
     options: [],
     create: (o = {}) => new ManyWellTarget({ dim: o.dim ?? 32 }),
   },
+  {
+    name: 'gmm8',
+    description:
+      'MCD mixture: 8 equal-weight N(mu_k, sigma2 I), mu_k uniform in [-loc, loc]^d (loc 10) from meansSeed; normalized',
+    defaultDim: MCD_MIXTURE_DEFAULTS.dim,
+    logZKnown: true,
+    dimRule: 'any',
+    options: ['loc', 'sigma2', 'meansSeed'],
+    create: (o = {}) =>
+      mcdGaussianMixtureTarget({
+        dim: o.dim,
+        meansSeed: o.meansSeed,
+        loc: o.loc,
+        sigma2: o.sigma2,
+      }),
+  },
+  {
+    name: 'student-t8',
+    description:
+      'MCD mixture: 8 equal-weight multivariate t (df 2, scale^2 sigma2), locations as gmm8; normalized',
+    defaultDim: MCD_MIXTURE_DEFAULTS.dim,
+    logZKnown: true,
+    dimRule: 'any',
+    options: ['df', 'loc', 'sigma2', 'meansSeed'],
+    create: (o = {}) =>
+      mcdStudentTMixtureTarget({
+        dim: o.dim,
+        meansSeed: o.meansSeed,
+        loc: o.loc,
+        sigma2: o.sigma2,
+        df: o.df,
+      }),
+  },
+  ...(Object.keys(UCI_DATASETS) as UciDatasetName[]).map((name): TargetSpec => ({
+    name,
+    description: `Bayesian logistic regression, N(0, I) prior, UCI ${UCI_DATASETS[name].description}; ${UCI_DATASETS[name].numRows} rows, standardized + intercept`,
+    defaultDim: UCI_DATASETS[name].numFeatures + 1,
+    logZKnown: false,
+    dimRule: 'fixed',
+    options: ['dataPath'],
+    create: (o = {}) => {
+      if (o.dataPath !== undefined && typeof o.dataPath !== 'string') {
+        throw new TargetError(`target '${name}': dataPath must be a string`);
+      }
+      return uciLogisticTarget(name, { dataPath: o.dataPath });
+    },
+  })),
 ];
 
 /** All registered targets, in display order. */

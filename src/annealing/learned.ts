@@ -1,0 +1,233 @@
+// Differentiable annealed samplers with learned parameters (Doucet et al. 2022, MCD; Geffner &
+// Domke 2021, UHA): ULA, UHA, ULA-MCD and UHA-MCD. The sampler owns named variables (step sizes,
+// schedule logits, initial mean and scale, UHA damping and mass, score network) and runs the same
+// kernels and AIS loop as the fixed samplers; inside tf.variableGrads the whole chain, target
+// scores included, is differentiated (second order where the score is autodiff).
+import { tf, Rng, type Scalar, type Tensor1D, type Variable } from '../engine/index.js';
+import { DiagGaussian } from '../distributions/diagGaussian.js';
+import { ParamStore } from '../nets/params.js';
+import { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from '../nets/scoreNet.js';
+import type { Target } from '../targets/target.js';
+import { runAis, type AnnealedResult } from './ais.js';
+import { KernelError, type StepValue, type TransitionKernel } from './kernels/kernel.js';
+import { uhaKernel } from './kernels/uha.js';
+import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
+import { AnnealingPath } from './path.js';
+
+export const LEARNED_SAMPLERS = ['ula', 'uha', 'ula-mcd', 'uha-mcd'] as const;
+export type LearnedSamplerName = (typeof LEARNED_SAMPLERS)[number];
+
+export function isLearnedSamplerName(name: string): name is LearnedSamplerName {
+  return (LEARNED_SAMPLERS as readonly string[]).includes(name);
+}
+
+/** Which parameter groups gradient descent may change; the others stay at their initial values. */
+export interface LearnFlags {
+  stepSizes: boolean;
+  schedule: boolean;
+  initial: boolean;
+  eta: boolean;
+  mass: boolean;
+  scoreNet: boolean;
+}
+
+export interface LearnedSamplerConfig {
+  kind: LearnedSamplerName;
+  /** Annealing steps K. */
+  steps: number;
+  /** Initial step size (ULA delta or leapfrog epsilon), the same at every step. */
+  stepSize: number;
+  /** Initial UHA damping eta in (0, 1). */
+  eta: number;
+  /** Initial UHA diagonal mass (every coordinate). */
+  mass: number;
+  /** UHA leapfrog steps per transition. */
+  leapfrogSteps: number;
+  /** Initial distribution N(initialMean, initialScale^2 I) before learning. */
+  initialMean: number;
+  initialScale: number;
+  scoreNet: ScoreNetConfig;
+  learn: LearnFlags;
+}
+
+export const LEARNED_DEFAULTS: Omit<LearnedSamplerConfig, 'kind'> = {
+  steps: 32,
+  stepSize: 0.05,
+  eta: 0.9,
+  mass: 1,
+  leapfrogSteps: 1,
+  initialMean: 0,
+  initialScale: 1,
+  scoreNet: SCORE_NET_DEFAULTS,
+  learn: { stepSizes: true, schedule: true, initial: true, eta: true, mass: true, scoreNet: true },
+};
+
+export interface RunOptions {
+  particles: number;
+  rng: Rng;
+  diagnostics?: boolean;
+  checkFinite?: boolean;
+  onStep?: (step: number, steps: number) => void;
+}
+
+export class LearnedSampler {
+  readonly params = new ParamStore();
+  readonly config: LearnedSamplerConfig;
+  private readonly net: ResidualScoreNet | null;
+
+  /** @param initRng stream for the score network's initial weights */
+  constructor(
+    readonly target: Target,
+    config: Partial<LearnedSamplerConfig> & { kind: LearnedSamplerName },
+    initRng: Rng = Rng.fromSeed(0),
+  ) {
+    const c = {
+      ...LEARNED_DEFAULTS,
+      ...config,
+      learn: { ...LEARNED_DEFAULTS.learn, ...config.learn },
+    };
+    this.config = c;
+    if (!isLearnedSamplerName(c.kind)) {
+      throw new KernelError(
+        `unknown sampler '${c.kind as string}'; valid: ${LEARNED_SAMPLERS.join(', ')}`,
+      );
+    }
+    const positive = (x: number, what: string) => {
+      if (!(Number.isFinite(x) && x > 0))
+        throw new KernelError(`${what} must be finite and > 0, got ${x}`);
+    };
+    if (!Number.isInteger(c.steps) || c.steps < 1) {
+      throw new KernelError(`steps must be a positive integer, got ${c.steps}`);
+    }
+    positive(c.stepSize, 'step size');
+    positive(c.mass, 'mass');
+    positive(c.initialScale, 'initial scale');
+    if (!(c.eta > 0 && c.eta < 1)) throw new KernelError(`eta must be in (0, 1), got ${c.eta}`);
+    if (!Number.isFinite(c.initialMean)) throw new KernelError('initial mean must be finite');
+
+    const d = target.dim;
+    const K = c.steps;
+    const add = (name: string, init: () => tf.Tensor, trainable: boolean) => {
+      const t = init();
+      this.params.add(name, t, trainable);
+      t.dispose();
+    };
+    add('initial.mean', () => tf.fill([d], c.initialMean), c.learn.initial);
+    add('initial.logScale', () => tf.fill([d], Math.log(c.initialScale)), c.learn.initial);
+    add('stepSizes.log', () => tf.fill([K], Math.log(c.stepSize)), c.learn.stepSizes);
+    // Equal logits: beta_k = k / K, the linear schedule.
+    add('schedule.logits', () => tf.zeros([K]), c.learn.schedule);
+    const underdamped = c.kind === 'uha' || c.kind === 'uha-mcd';
+    if (underdamped) {
+      add('uha.etaLogit', () => tf.scalar(Math.log(c.eta / (1 - c.eta))), c.learn.eta);
+      add('uha.logMass', () => tf.fill([d], Math.log(c.mass)), c.learn.mass);
+    }
+    const mcd = c.kind === 'ula-mcd' || c.kind === 'uha-mcd';
+    this.net = mcd
+      ? new ResidualScoreNet(
+          this.params,
+          'score',
+          d,
+          underdamped,
+          c.scoreNet,
+          c.learn.scoreNet,
+          initRng,
+        )
+      : null;
+  }
+
+  get steps(): number {
+    return this.config.steps;
+  }
+
+  /** The schedule as a [K+1] tensor: 0, cumsum(softmax(logits))[0..K-2], 1 (endpoints exact). */
+  betas(): Tensor1D {
+    return tf.tidy(() => {
+      const K = this.config.steps;
+      const cs = tf.cumsum(tf.softmax(this.params.get('schedule.logits')));
+      const inner = K > 1 ? [cs.slice(0, K - 1)] : [];
+      return tf.concat([tf.zeros([1]), ...inner, tf.ones([1])]) as Tensor1D;
+    });
+  }
+
+  stepSizes(): Tensor1D {
+    return tf.tidy(() => tf.exp(this.params.get('stepSizes.log')) as Tensor1D);
+  }
+
+  /** Runs the chain with the current parameters; differentiable when called under a tape. */
+  run(options: RunOptions): AnnealedResult {
+    const c = this.config;
+    const initial = new DiagGaussian(
+      this.params.get('initial.mean') as Variable as unknown as Tensor1D,
+      this.params.get('initial.logScale') as Variable as unknown as Tensor1D,
+    );
+    const path = new AnnealingPath(initial, this.target);
+    const betas = this.betas();
+    const stepTensor = this.stepSizes();
+    const stepSizes = tf.unstack(stepTensor) as Scalar[];
+    const owned: tf.Tensor[] = [betas, stepTensor, ...stepSizes];
+    const correction: BackwardCorrection | undefined = this.net
+      ? (z, v, step) => (this.net as ResidualScoreNet).apply(z, v, step, c.steps)
+      : undefined;
+    let kernel: TransitionKernel;
+    if (c.kind === 'ula' || c.kind === 'ula-mcd') {
+      kernel = ulaKernel({ stepSize: stepSizes as StepValue[], backwardCorrection: correction });
+    } else {
+      const eta = tf.sigmoid(this.params.get('uha.etaLogit')) as Scalar;
+      const mass = tf.exp(this.params.get('uha.logMass')) as Tensor1D;
+      owned.push(eta, mass);
+      kernel = uhaKernel({
+        stepSize: stepSizes as StepValue[],
+        eta,
+        mass,
+        leapfrogSteps: c.leapfrogSteps,
+        backwardCorrection: correction,
+      });
+    }
+    try {
+      return runAis({
+        path,
+        kernel,
+        betas,
+        particles: options.particles,
+        rng: options.rng,
+        diagnostics: options.diagnostics ?? false,
+        checkFinite: options.checkFinite ?? false,
+        onStep: options.onStep,
+      });
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  /** Negative ELBO, -mean(logW), as a scalar to minimize. */
+  loss(particles: number, rng: Rng): Scalar {
+    return tf.tidy(() => {
+      const { z, logW } = this.run({ particles, rng });
+      z.dispose();
+      return tf.neg(tf.mean(logW)) as Scalar;
+    });
+  }
+
+  /** Current values of the interpretable parameters, for reports. */
+  summary(): { betas: number[]; stepSizes: number[]; eta: number | null; meanMass: number | null } {
+    const read = (t: tf.Tensor) => {
+      const v = Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    };
+    const underdamped = this.params.has('uha.etaLogit');
+    return {
+      betas: read(this.betas()),
+      stepSizes: read(this.stepSizes()),
+      eta: underdamped ? (read(tf.sigmoid(this.params.get('uha.etaLogit')))[0] as number) : null,
+      meanMass: underdamped
+        ? (read(tf.mean(tf.exp(this.params.get('uha.logMass'))))[0] as number)
+        : null,
+    };
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  DataError,
+  parseNumericCsv,
+  readNumericCsv,
+  describePath,
+  type NumericTable,
+} from './csv.js';

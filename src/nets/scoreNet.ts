@@ -1,0 +1,88 @@
+// The MCD score network: a residual MLP on [z, (v), time features] -> R^dim. Time enters through
+// fixed sinusoidal features of t = k / K, so one network serves every step; the output layer starts
+// at zero, so a fresh network outputs exactly 0 and MCD starts as its ULA/UHA counterpart.
+import { tf, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
+import type { ParamStore } from './params.js';
+
+export interface ScoreNetConfig {
+  /** Hidden width (default 64). */
+  hidden: number;
+  /** Residual blocks after the input layer (default 2). */
+  blocks: number;
+  /** Number of sinusoidal time features, even (default 8). */
+  timeFeatures: number;
+}
+
+export const SCORE_NET_DEFAULTS: ScoreNetConfig = { hidden: 64, blocks: 2, timeFeatures: 8 };
+
+export class ResidualScoreNet {
+  readonly inputDim: number;
+
+  /**
+   * @param dim particle dimension (the output size)
+   * @param withMomentum whether the momentum v is an input (UHA-MCD)
+   */
+  constructor(
+    private readonly store: ParamStore,
+    private readonly prefix: string,
+    readonly dim: number,
+    readonly withMomentum: boolean,
+    readonly config: ScoreNetConfig,
+    trainable: boolean,
+    rng: Rng,
+  ) {
+    if (config.timeFeatures % 2 !== 0) throw new RangeError('timeFeatures must be even');
+    this.inputDim = dim * (withMomentum ? 2 : 1) + config.timeFeatures;
+    const h = config.hidden;
+    // Glorot-style normal initialization from the seeded stream; weights are [in, out] so the
+    // forward pass is a plain matMul.
+    const dense = (name: string, fanIn: number, fanOut: number, zero: boolean) => {
+      const w = zero
+        ? tf.zeros([fanIn, fanOut])
+        : tf.mul(rng.normal([fanIn, fanOut]), Math.sqrt(1 / fanIn));
+      store.add(`${prefix}.${name}.w`, w, trainable);
+      w.dispose();
+      const b = tf.zeros([fanOut]);
+      store.add(`${prefix}.${name}.b`, b, trainable);
+      b.dispose();
+    };
+    dense('in', this.inputDim, h, false);
+    for (let i = 0; i < config.blocks; i++) dense(`block${i}`, h, h, false);
+    dense('out', h, dim, true);
+  }
+
+  private layer(name: string, x: Tensor): Tensor {
+    const w = this.store.get(`${this.prefix}.${name}.w`);
+    const b = this.store.get(`${this.prefix}.${name}.b`);
+    return tf.add(tf.matMul(x, w), b);
+  }
+
+  /** Sinusoidal features of t = step / steps, [timeFeatures]. */
+  timeFeatures(step: number, steps: number): number[] {
+    const t = step / steps;
+    const out: number[] = [];
+    for (let j = 0; j < this.config.timeFeatures / 2; j++) {
+      const freq = Math.PI * 2 ** j;
+      out.push(Math.sin(freq * t), Math.cos(freq * t));
+    }
+    return out;
+  }
+
+  /** r(z, v, k): [N, dim]. */
+  apply(z: Tensor2D, v: Tensor2D | null, step: number, steps: number): Tensor2D {
+    return tf.tidy(() => {
+      const n = z.shape[0];
+      const time = tf.tile(tf.tensor2d([this.timeFeatures(step, steps)]), [n, 1]);
+      const parts: Tensor[] = [z];
+      if (this.withMomentum) {
+        if (!v) throw new Error('this score network needs the momentum');
+        parts.push(v);
+      }
+      parts.push(time);
+      let h = tf.tanh(this.layer('in', tf.concat(parts, 1)));
+      for (let i = 0; i < this.config.blocks; i++)
+        h = tf.add(h, tf.tanh(this.layer(`block${i}`, h)));
+      return this.layer('out', h) as Tensor2D;
+    });
+  }
+}

@@ -1,0 +1,137 @@
+// Gradient descent on a sampler's negative ELBO: Adam, global-norm clipping, a learning-rate
+// schedule, and non-finite steps skipped and counted rather than applied.
+import { tf, Rng, type RngState, type Scalar } from '../engine/index.js';
+import type { LearnedSampler } from '../annealing/learned.js';
+import { learningRateAt, type LrSchedule } from './schedule.js';
+
+export interface TrainerConfig {
+  /** Particles per iteration. */
+  particles: number;
+  learningRate: number;
+  /** Clip the global gradient norm to this value; null for no clipping. */
+  clipNorm: number | null;
+  lrSchedule: LrSchedule;
+}
+
+export interface IterationMetrics {
+  iteration: number;
+  /** Negative ELBO of this iteration's particles (NaN when non-finite). */
+  loss: number;
+  elbo: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  learningRate: number;
+  /** Whether this iteration's update was skipped (non-finite loss or gradient). */
+  skipped: boolean;
+  /** Skipped iterations so far. */
+  skippedTotal: number;
+}
+
+export interface OptimizerSlot {
+  name: string;
+  shape: number[];
+  values: number[];
+}
+
+export interface TrainerState {
+  iteration: number;
+  skippedTotal: number;
+  rng: RngState;
+  optimizer: OptimizerSlot[];
+}
+
+export class Trainer {
+  private optimizer: tf.AdamOptimizer;
+  iteration = 0;
+  skippedTotal = 0;
+
+  constructor(
+    readonly sampler: LearnedSampler,
+    readonly config: TrainerConfig,
+    public rng: Rng,
+  ) {
+    if (!(config.learningRate > 0)) throw new RangeError('learning rate must be > 0');
+    if (config.clipNorm !== null && !(config.clipNorm > 0))
+      throw new RangeError('clipNorm must be > 0');
+    this.optimizer = tf.train.adam(config.learningRate);
+  }
+
+  /** One iteration: fresh particles, gradient of -ELBO, clipped Adam update (or a counted skip). */
+  step(): IterationMetrics {
+    const lr = learningRateAt(this.config.learningRate, this.config.lrSchedule, this.iteration);
+    // TF.js's Adam reads its rate at every update; the field is not part of its typed surface.
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    const vars = this.sampler.params.trainable();
+    const { value, grads } = tf.variableGrads(
+      () => this.sampler.loss(this.config.particles, this.rng),
+      vars,
+    );
+    const readings = tf.tidy(() => {
+      const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+      const total = sq.length ? tf.addN(sq) : tf.scalar(0);
+      return tf.stack([value, total]);
+    });
+    const [loss, normSq] = Array.from(readings.dataSync()) as [number, number]; // one sync per iteration
+    readings.dispose();
+    const gradNorm = Math.sqrt(normSq);
+    const skipped = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
+    if (skipped) {
+      this.skippedTotal += 1;
+    } else {
+      const scale =
+        this.config.clipNorm !== null && gradNorm > this.config.clipNorm
+          ? this.config.clipNorm / gradNorm
+          : 1;
+      const clipped = Object.entries(grads).map(([name, g]) => ({
+        name,
+        tensor: scale === 1 ? g : tf.mul(g, scale),
+      }));
+      this.optimizer.applyGradients(clipped);
+      if (scale !== 1) tf.dispose(clipped.map((c) => c.tensor));
+    }
+    tf.dispose([value as Scalar, ...Object.values(grads)]);
+    this.iteration += 1;
+    return {
+      iteration: this.iteration,
+      loss,
+      elbo: -loss,
+      gradNorm,
+      learningRate: lr,
+      skipped,
+      skippedTotal: this.skippedTotal,
+    };
+  }
+
+  async saveState(): Promise<TrainerState> {
+    const weights = await this.optimizer.getWeights();
+    const optimizer = weights.map((w) => ({
+      name: w.name,
+      shape: w.tensor.shape,
+      values: Array.from(w.tensor.dataSync()),
+    }));
+    return {
+      iteration: this.iteration,
+      skippedTotal: this.skippedTotal,
+      rng: this.rng.state(),
+      optimizer,
+    };
+  }
+
+  async loadState(state: TrainerState): Promise<void> {
+    this.iteration = state.iteration;
+    this.skippedTotal = state.skippedTotal;
+    this.rng = Rng.fromState(state.rng);
+    if (state.optimizer.length > 0) {
+      const tensors = state.optimizer.map((w) => ({
+        name: w.name,
+        tensor: tf.tensor(w.values, w.shape, 'float32'),
+      }));
+      await this.optimizer.setWeights(tensors);
+      tf.dispose(tensors.map((t) => t.tensor));
+    }
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
