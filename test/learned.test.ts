@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { initEngine, liveTensorCount, Rng, tf, type Variable } from '../src/engine/index.js';
+import { LearnedSampler, type LearnedSamplerName } from '../src/annealing/learned.js';
+import { Trainer } from '../src/train/trainer.js';
+import { createTarget, gaussianTarget } from '../src/targets/index.js';
+import { summarizeLogWeights } from '../src/eval/logWeights.js';
+
+/** -ELBO with a fixed stream: a deterministic function of the parameters (common random numbers). */
+function lossValue(sampler: LearnedSampler, particles: number, seed: number): number {
+  const l = sampler.loss(particles, Rng.fromSeed(seed));
+  const v = l.dataSync()[0] as number;
+  l.dispose();
+  return v;
+}
+
+function setEntry(v: Variable, index: number, value: number): void {
+  const values = Array.from(v.dataSync());
+  values[index] = value;
+  tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+}
+
+describe('gradients of the ELBO through the whole chain match central finite differences (cpu)', () => {
+  const cases: [LearnedSamplerName, string[]][] = [
+    ['ula', ['stepSizes.log', 'schedule.logits', 'initial.mean', 'initial.logScale']],
+    ['uha', ['stepSizes.log', 'schedule.logits', 'uha.etaLogit', 'uha.logMass', 'initial.logScale']],
+    ['ula-mcd', ['stepSizes.log', 'score.out.w', 'score.in.w', 'score.block0.b']],
+    ['uha-mcd', ['uha.etaLogit', 'uha.logMass', 'score.out.w', 'score.in.w']],
+  ];
+  for (const [kind, names] of cases) {
+    it(`${kind}: ${names.join(', ')}`, async () => {
+      await initEngine({ backend: 'cpu' });
+      // A small anisotropic Gaussian, 3 steps, 6 particles; the score network's output layer is
+      // moved off zero so that gradients reach its inner layers too.
+      const target = gaussianTarget({ mean: [0.8, -0.4], variance: [0.6, 1.7] });
+      const sampler = new LearnedSampler(
+        target,
+        { kind, steps: 3, stepSize: 0.15, eta: 0.7, mass: 1.3, scoreNet: { hidden: 5, blocks: 1, timeFeatures: 2 } },
+        Rng.fromSeed(4),
+      );
+      if (sampler.params.has('score.out.w')) {
+        const w = sampler.params.get('score.out.w');
+        tf.tidy(() => w.assign(tf.mul(Rng.fromSeed(5).normal(w.shape), 0.3)));
+      }
+      // Perturb the schedule off its symmetric start so its gradient is generic.
+      const logits = sampler.params.get('schedule.logits');
+      tf.tidy(() => logits.assign(tf.tensor1d([0.3, -0.2, 0.1])));
+      const N = 6;
+      const seed = 11;
+      const { grads, value } = tf.variableGrads(() => sampler.loss(N, Rng.fromSeed(seed)), sampler.params.trainable());
+      value.dispose();
+      const h = 1e-2;
+      for (const name of names) {
+        const v = sampler.params.get(name);
+        const g = grads[v.name];
+        assert.ok(g, `no gradient for ${name}`);
+        const analytic = Array.from(g.dataSync());
+        const base = Array.from(v.dataSync());
+        // Check up to three entries of each parameter (the largest-gradient ones, where FD is meaningful).
+        const order = analytic.map((a, i) => [Math.abs(a), i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
+        for (const [, i] of order) {
+          setEntry(v, i, base[i]! + h);
+          const up = lossValue(sampler, N, seed);
+          setEntry(v, i, base[i]! - h);
+          const down = lossValue(sampler, N, seed);
+          setEntry(v, i, base[i]!);
+          // Central differences in float32 with h = 1e-2: O(h^2) truncation plus rounding ~1e-4.
+          const fd = (up - down) / (2 * h);
+          const err = Math.abs(fd - analytic[i]!);
+          assert.ok(err < 2e-2 * Math.max(1, Math.abs(fd)), `${name}[${i}]: autodiff ${analytic[i]} vs FD ${fd}`);
+        }
+      }
+      tf.dispose(Object.values(grads));
+      sampler.dispose();
+      target.dispose();
+    });
+  }
+});
+
+describe('learned samplers give unbiased Z estimates for any parameter values', () => {
+  // With perturbed (non-default) parameters: a non-linear schedule, an off-zero score network, a
+  // damping and a mass away from their starts. A wrong forward or backward density term biases
+  // E[Zhat / Z] away from 1.
+  for (const kind of ['ula', 'uha', 'ula-mcd', 'uha-mcd'] as const) {
+    it(`${kind}: mean of exp(logZhat - logZ) over 1000 runs is 1 within 3 standard errors`, async () => {
+      await initEngine({ backend: 'wasm' });
+      const target = gaussianTarget({ mean: [1, 1, 1], variance: [0.5, 2, 0.5] });
+      const sampler = new LearnedSampler(
+        target,
+        { kind, steps: 20, stepSize: kind.startsWith('uha') ? 0.3 : 0.1, eta: 0.6, mass: 1.4, scoreNet: { hidden: 16, blocks: 1, timeFeatures: 4 } },
+        Rng.fromSeed(8),
+      );
+      const logits = sampler.params.get('schedule.logits');
+      tf.tidy(() => logits.assign(tf.mul(Rng.fromSeed(9).normal([20]), 0.5)));
+      if (sampler.params.has('score.out.w')) {
+        const w = sampler.params.get('score.out.w');
+        tf.tidy(() => w.assign(tf.mul(Rng.fromSeed(5).normal(w.shape), 0.05)));
+      }
+      const runs = 1000;
+      const perRun = 20;
+      const r = sampler.run({ particles: runs * perRun, rng: Rng.fromSeed(21) });
+      const logW = Float32Array.from(r.logW.dataSync());
+      tf.dispose([r.z, r.logW]);
+      const ratios = Array.from({ length: runs }, (_, i) =>
+        Math.exp(summarizeLogWeights(logW.subarray(i * perRun, (i + 1) * perRun), 1).logZ - (target.logZ as number)),
+      );
+      const mean = ratios.reduce((a, v) => a + v, 0) / runs;
+      const se = Math.sqrt(ratios.reduce((a, v) => a + (v - mean) ** 2, 0) / (runs - 1) / runs);
+      assert.ok(se < 0.06, `standard error ${se} too large for the test to have power`);
+      assert.ok(Math.abs(mean - 1) < 3 * se, `mean ratio ${mean.toFixed(4)} ± ${se.toFixed(4)}`);
+      sampler.dispose();
+      target.dispose();
+    });
+  }
+});
+
+describe('Monte Carlo Diffusion starts as its ULA/UHA counterpart', () => {
+  for (const [mcd, plain] of [
+    ['ula-mcd', 'ula'],
+    ['uha-mcd', 'uha'],
+  ] as const) {
+    it(`${mcd} with a zero output layer reproduces ${plain}'s log-weights exactly`, async () => {
+      await initEngine({ backend: 'wasm' });
+      const target = createTarget('funnel');
+      const a = new LearnedSampler(target, { kind: mcd, steps: 8, stepSize: 0.05 }, Rng.fromSeed(1));
+      const b = new LearnedSampler(target, { kind: plain, steps: 8, stepSize: 0.05 }, Rng.fromSeed(1));
+      const ra = a.run({ particles: 64, rng: Rng.fromSeed(3) });
+      const rb = b.run({ particles: 64, rng: Rng.fromSeed(3) });
+      assert.deepEqual(Array.from(ra.logW.dataSync()), Array.from(rb.logW.dataSync()));
+      assert.deepEqual(Array.from(ra.z.dataSync()), Array.from(rb.z.dataSync()));
+      tf.dispose([ra.logW, ra.z, rb.logW, rb.z]);
+      a.dispose();
+      b.dispose();
+      target.dispose?.();
+    });
+  }
+});
+
+describe('training', () => {
+  for (const kind of ['ula', 'uha'] as const) {
+    it(`${kind} (32 steps) improves the ELBO on the funnel, evaluated with fresh particles`, async () => {
+      await initEngine({ backend: 'wasm' });
+      const target = createTarget('funnel');
+      const sampler = new LearnedSampler(target, { kind, steps: 32, stepSize: kind === 'ula' ? 0.02 : 0.1 }, Rng.fromSeed(1));
+      const evaluate = () => {
+        const r = sampler.run({ particles: 2000, rng: Rng.fromSeed(77) });
+        const s = summarizeLogWeights(r.logW.dataSync());
+        tf.dispose([r.z, r.logW]);
+        return s;
+      };
+      const before = evaluate();
+      const trainer = new Trainer(
+        sampler,
+        { particles: 128, learningRate: 0.02, clipNorm: 10, lrSchedule: { kind: 'constant' } },
+        Rng.fromSeed(2),
+      );
+      trainer.step(); // Adam creates its moment variables on the first update
+      const baseline = liveTensorCount();
+      for (let i = 1; i < 40; i++) trainer.step();
+      assert.equal(liveTensorCount(), baseline, 'training iterations leak no tensors');
+      assert.equal(trainer.skippedTotal, 0);
+      const after = evaluate();
+      const se = Math.hypot(before.elboStdErr!, after.elboStdErr!);
+      assert.ok(after.elbo > before.elbo + 3 * se, `ELBO ${before.elbo.toFixed(3)} -> ${after.elbo.toFixed(3)} (se ${se.toFixed(3)})`);
+      trainer.dispose();
+      sampler.dispose();
+      target.dispose?.();
+    });
+  }
+
+  it('a non-finite loss skips the update, counts it, and leaves the parameters unchanged', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('many-well', { dim: 2 });
+    const sampler = new LearnedSampler(target, { kind: 'ula', steps: 10, stepSize: 20 }, Rng.fromSeed(1));
+    const trainer = new Trainer(sampler, { particles: 32, learningRate: 0.01, clipNorm: null, lrSchedule: { kind: 'constant' } }, Rng.fromSeed(2));
+    const before = Array.from(sampler.params.get('stepSizes.log').dataSync());
+    const m = trainer.step();
+    assert.equal(m.skipped, true);
+    assert.equal(m.skippedTotal, 1);
+    assert.ok(!Number.isFinite(m.loss));
+    assert.deepEqual(Array.from(sampler.params.get('stepSizes.log').dataSync()), before);
+    trainer.dispose();
+    sampler.dispose();
+  });
+
+  it('frozen parameter groups do not move', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('gaussian');
+    const sampler = new LearnedSampler(target, { kind: 'uha', steps: 4, learn: { stepSizes: true, schedule: false, initial: false, eta: true, mass: false, scoreNet: false } }, Rng.fromSeed(1));
+    const names = sampler.params.trainable().map((v) => sampler.params.shortName(v)).sort();
+    assert.deepEqual(names, ['stepSizes.log', 'uha.etaLogit']);
+    const trainer = new Trainer(sampler, { particles: 32, learningRate: 0.05, clipNorm: 10, lrSchedule: { kind: 'constant' } }, Rng.fromSeed(2));
+    const logits = Array.from(sampler.params.get('schedule.logits').dataSync());
+    trainer.step();
+    trainer.step();
+    assert.deepEqual(Array.from(sampler.params.get('schedule.logits').dataSync()), logits);
+    trainer.dispose();
+    sampler.dispose();
+  });
+
+  it('the learned schedule starts linear and keeps beta_0 = 0, beta_K = 1 exactly', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('gaussian');
+    const sampler = new LearnedSampler(target, { kind: 'ula', steps: 4 }, Rng.fromSeed(1));
+    const betas = sampler.summary().betas;
+    assert.equal(betas[0], 0);
+    assert.equal(betas[4], 1);
+    for (let k = 1; k < 4; k++) assert.ok(Math.abs(betas[k]! - k / 4) < 1e-6);
+    sampler.dispose();
+  });
+});
