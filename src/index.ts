@@ -4,3 +4,6 @@ export { DiagGaussian } from './distributions/diagGaussian.js';
 export * from './targets/index.js';
 export * from './annealing/index.js';
 export * from './eval/index.js';
+export * from './train/index.js';
+export { ParamStore, type SavedParam } from './nets/params.js';
+export { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from './nets/scoreNet.js';

@@ -15,7 +15,7 @@ export {
   type StepContext,
   type PerStep,
 } from './kernels/kernel.js';
-export { ulaKernel, type UlaOptions } from './kernels/ula.js';
+export { ulaKernel, type UlaOptions, type BackwardCorrection } from './kernels/ula.js';
 export { hmcKernel, type HmcOptions } from './kernels/hmc.js';
 export {
   runAis,
@@ -32,3 +32,13 @@ export {
   type SamplerName,
   type SamplerSettings,
 } from './samplers.js';
+export { uhaKernel, type UhaOptions } from './kernels/uha.js';
+export {
+  LearnedSampler,
+  LEARNED_SAMPLERS,
+  LEARNED_DEFAULTS,
+  isLearnedSamplerName,
+  type LearnedSamplerConfig,
+  type LearnedSamplerName,
+  type LearnFlags,
+} from './learned.js';

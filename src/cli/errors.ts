@@ -14,6 +14,8 @@ const USER_ERRORS = new Set([
   'KernelError',
   'EngineError',
   'RangeError',
+  'ConfigError',
+  'RunDirError',
 ]);
 
 /** Prints an error as one line on stderr and returns the exit status; stacks only with ANNEAL_DEBUG. */

@@ -1,10 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SAMPLERS } from '../annealing/samplers.js';
+import { LEARNED_SAMPLERS } from '../annealing/learned.js';
 import { SCHEDULES } from '../annealing/schedule.js';
 import { BACKENDS } from '../engine/index.js';
 import { reportError, EXIT_USAGE } from './errors.js';
 import { logzCommand } from './logz.js';
 import { targetsCommand } from './targets.js';
+import { trainCommand } from './train.js';
 
 function buildProgram(): Command {
   const program = new Command('anneal')
@@ -23,16 +25,25 @@ function buildProgram(): Command {
   program
     .command('logz')
     .description('estimate log Z of a target with an annealed sampler')
-    .requiredOption('--target <name>', 'target name (see `anneal targets`)')
-    .addOption(new Option('--sampler <name>', 'sampler').choices(SAMPLERS).default('ais-ula'))
+    .option('--target <name>', 'target name (see `anneal targets`); required unless --from')
+    .option(
+      '--from <runDir>',
+      'evaluate the trained sampler of a run directory (from `anneal train`)',
+    )
+    .addOption(
+      new Option('--sampler <name>', 'sampler: fixed AIS (ais-*) or learned')
+        .choices([...SAMPLERS, ...LEARNED_SAMPLERS])
+        .default('ais-ula'),
+    )
     .option('--steps <K>', 'annealing steps', '64')
     .option('--particles <N>', 'particles', '1000')
     .option('--seed <int>', 'random seed', '0')
     .option(
       '--step-size <x>',
-      'step size (ULA delta or HMC epsilon); default 0.01 for ULA, 0.1 for HMC',
+      'step size (ULA delta, HMC/UHA leapfrog epsilon; the initial value when learned); default 0.01 for ULA, 0.1 for HMC and UHA',
     )
-    .option('--leapfrog <L>', 'HMC leapfrog steps per transition (default 5)')
+    .option('--leapfrog <L>', 'leapfrog steps per transition (default 5 for HMC, 1 for UHA)')
+    .option('--eta <x>', 'initial UHA momentum damping in (0, 1) (default 0.9)')
     .addOption(
       new Option('--schedule <name>', 'annealing schedule').choices(SCHEDULES).default('linear'),
     )
@@ -40,10 +51,18 @@ function buildProgram(): Command {
     .option('--loc <x>', "mixture component offset ('mgm')")
     .option('--sigma2 <x>', "mixture component variance ('mgm')")
     .option('--components <K>', "mixture components ('dsmcs-mixture')")
-    .option('--means-seed <int>', "seed of the mixture means ('dsmcs-mixture')")
+    .option(
+      '--means-seed <int>',
+      "seed of the mixture means ('dsmcs-mixture', 'gmm8', 'student-t8')",
+    )
+    .option('--df <nu>', "degrees of freedom ('student-t8')")
+    .option('--data <csv>', 'data file for a data-set target, in place of the shipped one')
     .option('--init-scale <s>', 'scale of the initial N(mean, s^2 I)', '1')
     .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
     .option('--batches <B>', 'independent batches for the standard error', '10')
+    .option('--train-iters <N>', 'learned samplers: training iterations before evaluating', '0')
+    .option('--train-particles <N>', 'learned samplers: particles per training iteration', '256')
+    .option('--lr <x>', 'learned samplers: Adam learning rate', '0.005')
     .addOption(
       new Option('--backend <name>', 'tensor backend (default $ANNEAL_BACKEND or wasm)').choices(
         BACKENDS,
@@ -57,9 +76,39 @@ function buildProgram(): Command {
 Examples:
   $ anneal logz --target funnel --sampler ais-ula --steps 64 --particles 1000 --seed 1
   $ anneal logz --target many-well --sampler ais-hmc --steps 100 --step-size 0.1 --leapfrog 5 --json
-  $ anneal logz --target mgm --dim 6 --loc 1 --sigma2 0.5 --schedule geometric`,
+  $ anneal logz --target mgm --dim 6 --loc 1 --sigma2 0.5 --schedule geometric
+  $ anneal logz --target funnel --sampler uha --steps 32 --train-iters 200 --lr 0.01
+  $ anneal logz --from runs/funnel-uha --particles 20000 --seed 7`,
     )
     .action(async (opts: Record<string, unknown>) => logzCommand(opts));
+
+  program
+    .command('train')
+    .description('train a learned sampler from a config file (JSON or YAML) into a run directory')
+    .argument('[config]', 'config file (.json, .yaml, .yml)')
+    .option('--out <dir>', 'run directory (default runs/<config name>)')
+    .option('--resume <runDir>', 'continue a stopped run from its last checkpoint, exactly')
+    .option('--stop-after <N>', 'stop after N iterations in total, leaving a resumable checkpoint')
+    .addOption(
+      new Option('--backend <name>', 'tensor backend, overriding the config').choices(BACKENDS),
+    )
+    .option('--json', 'print one JSON object on stdout')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+The run directory holds config.json (resolved, defaults filled in), checkpoint.json, metrics.jsonl
+(iteration, loss, elbo, gradNorm, learningRate, skipped, seconds) and eval.json (the trained
+sampler evaluated with fresh particles). See configs/ for examples and the README for every field.
+
+Examples:
+  $ anneal train configs/funnel-uha.yaml --out runs/funnel-uha
+  $ anneal train configs/funnel-uha.yaml --out runs/funnel-uha --stop-after 100
+  $ anneal train --resume runs/funnel-uha`,
+    )
+    .action(async (config: string | undefined, opts: Record<string, unknown>) =>
+      trainCommand(config, opts),
+    );
 
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;

@@ -1,2 +1,3 @@
 export { summarizeLogWeights, type LogWeightSummary } from './logWeights.js';
 export { estimateLogZ, type EstimateLogZOptions, type LogZEstimate } from './estimateLogZ.js';
+export { evaluateSampler, type SamplerEvaluation } from './evaluateSampler.js';

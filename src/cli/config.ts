@@ -1,0 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseRunConfig, type RunConfig } from '../train/config.js';
+import { UsageError } from './errors.js';
+
+/** Reads a run config from a .json, .yaml or .yml file and validates it. */
+export function loadConfigFile(path: string): RunConfig {
+  if (!existsSync(path)) throw new UsageError(`config file not found: '${path}'`);
+  const text = readFileSync(path, 'utf8');
+  const ext = extname(path).toLowerCase();
+  let raw: unknown;
+  try {
+    raw = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const first = String((error as Error).message).split('\n')[0];
+    throw new UsageError(
+      `config file '${path}' is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${first}`,
+    );
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UsageError(
+      `config file '${path}' must hold an object with target, sampler and train`,
+    );
+  }
+  return parseRunConfig(raw, path);
+}

@@ -1,0 +1,111 @@
+import { basename, extname, join } from 'node:path';
+import { z } from 'zod';
+import { BACKENDS } from '../engine/index.js';
+import { trainRun, type RunOutcome } from '../train/run.js';
+import { UsageError } from './errors.js';
+import { loadConfigFile } from './config.js';
+import { choice, parseOptions, positiveInt } from './options.js';
+import { progressBar } from './progress.js';
+
+const TrainOptionsSchema = z.object({
+  out: z.string().optional(),
+  resume: z.string().optional(),
+  stopAfter: positiveInt.optional(),
+  backend: choice(BACKENDS).optional(),
+  json: z.boolean().optional(),
+  quiet: z.boolean().optional(),
+});
+
+export async function trainCommand(
+  configPath: string | undefined,
+  raw: Record<string, unknown>,
+): Promise<void> {
+  const o = parseOptions(TrainOptionsSchema, raw);
+  if (!configPath && !o.resume)
+    throw new UsageError('give a config file, or --resume RUN_DIR to continue a run');
+  if (configPath && o.resume)
+    throw new UsageError('give either a config file or --resume RUN_DIR, not both');
+  if (o.resume && o.out)
+    throw new UsageError('--out does not apply with --resume (the run stays in its directory)');
+  const progress = progressBar('training', { quiet: Boolean(o.quiet), unit: 'iterations' });
+  const evalProgress = progressBar('evaluating', { quiet: Boolean(o.quiet) });
+  let outcome: RunOutcome;
+  let dir: string;
+  const hooks = {
+    stopAfter: o.stopAfter,
+    onIteration: (m: { iteration: number; elbo: number; skippedTotal: number }, total: number) =>
+      progress.update(
+        m.iteration,
+        total,
+        `ELBO ${m.elbo.toFixed(3)}${m.skippedTotal ? ` | skipped ${m.skippedTotal}` : ''}`,
+      ),
+    onEvalStep: (k: number, total: number) => {
+      progress.stop();
+      evalProgress.update(k, total);
+    },
+  };
+  try {
+    if (o.resume) {
+      dir = o.resume;
+      outcome = await trainRun({ resumeDir: dir }, hooks);
+    } else {
+      const config = loadConfigFile(configPath as string);
+      if (o.backend) config.backend = o.backend;
+      dir = o.out ?? join('runs', basename(configPath as string, extname(configPath as string)));
+      outcome = await trainRun({ config, outDir: dir }, hooks);
+    }
+  } finally {
+    progress.stop();
+    evalProgress.stop();
+  }
+  const e = outcome.evaluation;
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        runDir: dir,
+        target: outcome.config.target.name,
+        sampler: outcome.config.sampler.kind,
+        steps: outcome.config.sampler.steps,
+        iterations: outcome.iterations,
+        skipped: outcome.skipped,
+        completed: outcome.completed,
+        trainSeconds: outcome.trainSeconds,
+        logZ: e?.logZ ?? null,
+        logZStdErr: e?.logZStdErr ?? null,
+        elbo: e?.elbo ?? null,
+        ess: e?.essFraction ?? null,
+        trueLogZ: e?.trueLogZ ?? null,
+      })}\n`,
+    );
+    return;
+  }
+  const c = outcome.config;
+  const rows: [string, string][] = [
+    ['run', dir],
+    ['target', `${c.target.name}`],
+    ['sampler', `${c.sampler.kind}, ${c.sampler.steps} steps`],
+    [
+      'trained',
+      `${outcome.iterations} of ${c.train.iterations} iterations (${outcome.skipped} skipped) in ${outcome.trainSeconds.toFixed(1)} s`,
+    ],
+  ];
+  if (e) {
+    rows.push(
+      [
+        'log Z',
+        `${e.logZ.toFixed(4)} ± ${e.logZStdErr?.toFixed(4) ?? 'n/a'} (${c.eval.particles} fresh particles)`,
+      ],
+      ['ELBO', `${e.elbo.toFixed(4)} ± ${e.elboStdErr?.toFixed(4) ?? 'n/a'}`],
+      ['ESS', `${e.essFraction.toFixed(3)} of N`],
+      [
+        'exact log Z',
+        e.trueLogZ === null
+          ? 'unknown'
+          : `${e.trueLogZ.toFixed(4)} (error ${(e.error as number) >= 0 ? '+' : ''}${(e.error as number).toFixed(4)})`,
+      ],
+    );
+  } else {
+    rows.push(['status', `stopped early; continue with: anneal train --resume ${dir}`]);
+  }
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join(''));
+}

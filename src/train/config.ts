@@ -1,0 +1,99 @@
+// The training-run config: one zod schema, the TypeScript type inferred from it, so validation and
+// type never drift. Unknown keys are errors (a typo must not silently fall back to a default).
+import { z } from 'zod';
+import { BACKENDS } from '../engine/index.js';
+import { LEARNED_DEFAULTS, LEARNED_SAMPLERS } from '../annealing/learned.js';
+
+const positive = z.number().finite().positive();
+const positiveInt = z.number().int().positive();
+
+export const TargetConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  dim: positiveInt.optional(),
+  loc: positive.optional(),
+  sigma2: positive.optional(),
+  components: positiveInt.optional(),
+  meansSeed: z.number().int().nonnegative().optional(),
+  df: positive.optional(),
+  dataPath: z.string().optional(),
+});
+
+const d = LEARNED_DEFAULTS;
+
+export const SamplerConfigSchema = z.strictObject({
+  kind: z.enum(LEARNED_SAMPLERS),
+  steps: positiveInt.default(d.steps),
+  stepSize: positive.default(d.stepSize),
+  eta: z.number().gt(0).lt(1).default(d.eta),
+  mass: positive.default(d.mass),
+  leapfrogSteps: positiveInt.default(d.leapfrogSteps),
+  initialMean: z.number().finite().default(d.initialMean),
+  initialScale: positive.default(d.initialScale),
+  scoreNet: z
+    .strictObject({
+      hidden: positiveInt.default(d.scoreNet.hidden),
+      blocks: z.number().int().nonnegative().default(d.scoreNet.blocks),
+      timeFeatures: positiveInt
+        .refine((n) => n % 2 === 0, 'must be even')
+        .default(d.scoreNet.timeFeatures),
+    })
+    .prefault({}),
+  learn: z
+    .strictObject({
+      stepSizes: z.boolean().default(d.learn.stepSizes),
+      schedule: z.boolean().default(d.learn.schedule),
+      initial: z.boolean().default(d.learn.initial),
+      eta: z.boolean().default(d.learn.eta),
+      mass: z.boolean().default(d.learn.mass),
+      scoreNet: z.boolean().default(d.learn.scoreNet),
+    })
+    .prefault({}),
+});
+
+const LrScheduleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('step'), every: positiveInt, gamma: positive }),
+  z.strictObject({ kind: z.literal('cosine'), minFactor: z.number().min(0).max(1).default(0.1) }),
+]);
+
+export const TrainConfigSchema = z.strictObject({
+  iterations: positiveInt,
+  particles: positiveInt.default(256),
+  learningRate: positive.default(0.005),
+  clipNorm: positive.nullable().default(10),
+  lrSchedule: LrScheduleSchema.default({ kind: 'constant' }),
+  logEvery: positiveInt.default(10),
+  checkpointEvery: positiveInt.default(100),
+});
+
+export const EvalConfigSchema = z.strictObject({
+  particles: positiveInt.default(10000),
+  batches: positiveInt.default(10),
+  /** Seed of the evaluation stream, separate from training's so evaluation particles are fresh. */
+  seed: z.number().int().nonnegative().default(1_000_003),
+});
+
+export const RunConfigSchema = z.strictObject({
+  seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(BACKENDS).optional(),
+  target: TargetConfigSchema,
+  sampler: SamplerConfigSchema,
+  train: TrainConfigSchema,
+  eval: EvalConfigSchema.prefault({}),
+});
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates a parsed config; the error names the first bad field and what was expected. */
+export function parseRunConfig(raw: unknown, source = 'config'): RunConfig {
+  const result = RunConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.join('.') : '(top level)';
+  throw new ConfigError(`${source}: ${path}: ${issue?.message ?? 'invalid'}`);
+}

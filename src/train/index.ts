@@ -1,0 +1,28 @@
+export {
+  Trainer,
+  type TrainerConfig,
+  type IterationMetrics,
+  type TrainerState,
+} from './trainer.js';
+export { learningRateAt, type LrSchedule } from './schedule.js';
+export {
+  RunConfigSchema,
+  parseRunConfig,
+  ConfigError,
+  type RunConfig,
+  type RunConfigInput,
+} from './config.js';
+export {
+  trainRun,
+  buildRun,
+  loadTrainedSampler,
+  type RunOutcome,
+  type RunHooks,
+  type MetricRow,
+} from './run.js';
+export { RunDirError, readCheckpoint, runFiles, type Checkpoint } from './runDir.js';
+export {
+  trainAndEvaluate,
+  type TrainAndEvaluateOptions,
+  type TrainAndEvaluateResult,
+} from './trainAndEvaluate.js';

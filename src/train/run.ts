@@ -1,0 +1,169 @@
+// A training run from a config: build target and sampler, train with periodic checkpoints and
+// metrics, then evaluate the trained sampler with fresh particles. Resuming restores parameters,
+// optimizer state, iteration and random stream, so a resumed run continues exactly.
+import { Rng, initEngine } from '../engine/index.js';
+import { LearnedSampler } from '../annealing/learned.js';
+import { createTarget } from '../targets/registry.js';
+import type { Target } from '../targets/target.js';
+import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
+import { parseRunConfig, type RunConfig } from './config.js';
+import {
+  CHECKPOINT_VERSION,
+  appendMetrics,
+  createRunDir,
+  readCheckpoint,
+  readRunConfig,
+  runFiles,
+  truncateMetrics,
+  writeAtomic,
+  writeCheckpoint,
+} from './runDir.js';
+import { Trainer, type IterationMetrics } from './trainer.js';
+import type { LrSchedule } from './schedule.js';
+
+export interface MetricRow {
+  iteration: number;
+  loss: number | null;
+  elbo: number | null;
+  gradNorm: number | null;
+  learningRate: number;
+  skipped: number;
+  seconds: number;
+}
+
+export interface RunHooks {
+  onIteration?: (m: IterationMetrics, total: number) => void;
+  onEvalStep?: (k: number, steps: number) => void;
+  /** Stop after this many iterations in total (leaving a resumable checkpoint); for long runs. */
+  stopAfter?: number;
+}
+
+export interface RunOutcome {
+  config: RunConfig;
+  iterations: number;
+  skipped: number;
+  completed: boolean;
+  evaluation: (SamplerEvaluation & { learned: ReturnType<LearnedSampler['summary']> }) | null;
+  trainSeconds: number;
+}
+
+/** Builds the target, sampler and trainer of a config (fresh parameters). */
+export function buildRun(config: RunConfig): {
+  target: Target;
+  sampler: LearnedSampler;
+  trainer: Trainer;
+} {
+  const { name, ...targetOptions } = config.target;
+  const target = createTarget(name, targetOptions);
+  const [initRng, trainRng] = Rng.fromSeed(config.seed).split(2) as [Rng, Rng];
+  const sampler = new LearnedSampler(target, config.sampler, initRng);
+  const t = config.train;
+  const lrSchedule: LrSchedule =
+    t.lrSchedule.kind === 'cosine'
+      ? { kind: 'cosine', minFactor: t.lrSchedule.minFactor, iterations: t.iterations }
+      : t.lrSchedule;
+  const trainer = new Trainer(
+    sampler,
+    { particles: t.particles, learningRate: t.learningRate, clipNorm: t.clipNorm, lrSchedule },
+    trainRng,
+  );
+  return { target, sampler, trainer };
+}
+
+/** Loads a run directory's trained sampler (for evaluation); the caller disposes it. */
+export async function loadTrainedSampler(
+  dir: string,
+): Promise<{ config: RunConfig; target: Target; sampler: LearnedSampler; iteration: number }> {
+  const checkpoint = readCheckpoint(dir);
+  const config = parseRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  await initEngine({ backend: config.backend });
+  const { target, sampler, trainer } = buildRun(config);
+  trainer.dispose();
+  sampler.params.load(checkpoint.params);
+  return { config, target, sampler, iteration: checkpoint.trainer.iteration };
+}
+
+export async function trainRun(
+  input: { config: RunConfig; outDir: string } | { resumeDir: string },
+  hooks: RunHooks = {},
+): Promise<RunOutcome> {
+  const resuming = 'resumeDir' in input;
+  const dir = resuming ? input.resumeDir : input.outDir;
+  const config = resuming ? parseRunConfig(readRunConfig(dir), `${dir}/config.json`) : input.config;
+  await initEngine({ backend: config.backend });
+  if (!resuming) createRunDir(dir, config);
+  const { target, sampler, trainer } = buildRun(config);
+  const started = performance.now();
+  try {
+    if (resuming) {
+      const checkpoint = readCheckpoint(dir);
+      sampler.params.load(checkpoint.params);
+      await trainer.loadState(checkpoint.trainer);
+      truncateMetrics(dir, checkpoint.trainer.iteration);
+    }
+    const save = async () => {
+      writeCheckpoint(dir, {
+        version: CHECKPOINT_VERSION,
+        config,
+        params: sampler.params.save(),
+        trainer: await trainer.saveState(),
+      });
+    };
+    const t = config.train;
+    const stopAt = Math.min(t.iterations, hooks.stopAfter ?? Infinity);
+    let pending: MetricRow[] = [];
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    while (trainer.iteration < stopAt) {
+      const m = trainer.step();
+      hooks.onIteration?.(m, t.iterations);
+      const last = m.iteration === stopAt;
+      if (m.iteration % t.logEvery === 0 || last) {
+        pending.push({
+          iteration: m.iteration,
+          loss: finite(m.loss),
+          elbo: finite(m.elbo),
+          gradNorm: finite(m.gradNorm),
+          learningRate: m.learningRate,
+          skipped: m.skippedTotal,
+          seconds: (performance.now() - started) / 1000,
+        });
+      }
+      // Metrics are flushed with each checkpoint, so the two always agree after a crash.
+      if (m.iteration % t.checkpointEvery === 0 || last) {
+        await save();
+        appendMetrics(dir, pending);
+        pending = [];
+      }
+    }
+    if (trainer.iteration === 0) await save();
+    const trainSeconds = (performance.now() - started) / 1000;
+    const completed = trainer.iteration >= t.iterations;
+    let evaluation: RunOutcome['evaluation'] = null;
+    if (completed) {
+      const e = evaluateSampler(sampler, {
+        particles: config.eval.particles,
+        batches: config.eval.batches,
+        rng: Rng.fromSeed(config.eval.seed),
+        onStep: hooks.onEvalStep,
+      });
+      evaluation = { ...e, learned: sampler.summary() };
+      const { perStep, ...rest } = evaluation;
+      writeAtomic(
+        runFiles(dir).eval,
+        `${JSON.stringify({ target: target.name, sampler: config.sampler.kind, steps: config.sampler.steps, iterations: trainer.iteration, skipped: trainer.skippedTotal, particles: config.eval.particles, ...rest, perStepEss: perStep.map((s) => s.essFraction) }, null, 2)}\n`,
+      );
+    }
+    return {
+      config,
+      iterations: trainer.iteration,
+      skipped: trainer.skippedTotal,
+      completed,
+      evaluation,
+      trainSeconds,
+    };
+  } finally {
+    trainer.dispose();
+    sampler.dispose();
+    target.dispose?.();
+  }
+}

@@ -1,0 +1,91 @@
+// A run directory: config.json (resolved), checkpoint.json, metrics.jsonl, eval.json. Every file is
+// written to a temporary name and renamed into place, so a run that fails or is killed never leaves
+// a half-written file behind, and what an earlier run wrote is only replaced whole.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SavedParam } from '../nets/params.js';
+import type { RunConfig } from './config.js';
+import type { TrainerState } from './trainer.js';
+
+export const CHECKPOINT_VERSION = 1;
+
+export interface Checkpoint {
+  version: number;
+  /** The resolved config the run was started with. */
+  config: RunConfig;
+  params: Record<string, SavedParam>;
+  trainer: TrainerState;
+}
+
+export class RunDirError extends Error {
+  override name = 'RunDirError';
+}
+
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export const runFiles = (dir: string) => ({
+  config: join(dir, 'config.json'),
+  checkpoint: join(dir, 'checkpoint.json'),
+  metrics: join(dir, 'metrics.jsonl'),
+  eval: join(dir, 'eval.json'),
+});
+
+/** Creates a fresh run directory; refuses to reuse one that already holds a run. */
+export function createRunDir(dir: string, config: RunConfig): void {
+  const files = runFiles(dir);
+  if (existsSync(files.config) || existsSync(files.checkpoint)) {
+    throw new RunDirError(
+      `run directory '${dir}' already holds a run; pass --resume to continue it, or choose another --out`,
+    );
+  }
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+function readJson(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new RunDirError(`${what} not found: '${path}'`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new RunDirError(`${what} '${path}' is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function readCheckpoint(dir: string): Checkpoint {
+  const raw = readJson(runFiles(dir).checkpoint, 'checkpoint') as Partial<Checkpoint>;
+  if (raw.version !== CHECKPOINT_VERSION || !raw.config || !raw.params || !raw.trainer) {
+    throw new RunDirError(`checkpoint in '${dir}' is malformed or from another version`);
+  }
+  return raw as Checkpoint;
+}
+
+export function readRunConfig(dir: string): unknown {
+  return readJson(runFiles(dir).config, 'run config');
+}
+
+export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
+  writeAtomic(runFiles(dir).checkpoint, JSON.stringify(checkpoint));
+}
+
+/** Keeps metric lines up to `iteration` (what a checkpoint covers) and rewrites the file whole. */
+export function truncateMetrics(dir: string, iteration: number): void {
+  const path = runFiles(dir).metrics;
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .filter((line) => (JSON.parse(line) as { iteration: number }).iteration <= iteration);
+  writeAtomic(path, kept.map((l) => `${l}\n`).join(''));
+}
+
+/** Appends metric lines (each line is complete: written in one call). */
+export function appendMetrics(dir: string, rows: object[]): void {
+  if (rows.length === 0) return;
+  const path = runFiles(dir).metrics;
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  writeAtomic(path, existing + rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}

@@ -1,0 +1,66 @@
+// Train a learned sampler for a few iterations (or none) and evaluate it with fresh particles, in
+// memory, without a run directory: the library side of `anneal logz --sampler uha --train-iters N`.
+import { Rng } from '../engine/index.js';
+import {
+  LearnedSampler,
+  type LearnedSamplerConfig,
+  type LearnedSamplerName,
+} from '../annealing/learned.js';
+import type { Target } from '../targets/target.js';
+import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
+import { Trainer, type IterationMetrics } from './trainer.js';
+
+export interface TrainAndEvaluateOptions {
+  target: Target;
+  sampler: Partial<LearnedSamplerConfig> & { kind: LearnedSamplerName };
+  /** Training iterations before evaluation (0: evaluate the initial sampler). */
+  trainIterations: number;
+  trainParticles?: number;
+  learningRate?: number;
+  clipNorm?: number | null;
+  particles: number;
+  batches?: number;
+  seed: number;
+  onIteration?: (m: IterationMetrics, total: number) => void;
+  onEvalStep?: (k: number, steps: number) => void;
+}
+
+export interface TrainAndEvaluateResult extends SamplerEvaluation {
+  trained: { iterations: number; skipped: number; seconds: number };
+}
+
+export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEvaluateResult {
+  // Separate streams for initialization, training and evaluation: evaluation particles are fresh.
+  const [initRng, trainRng, evalRng] = Rng.fromSeed(options.seed).split(3) as [Rng, Rng, Rng];
+  const sampler = new LearnedSampler(options.target, options.sampler, initRng);
+  const trainer = new Trainer(
+    sampler,
+    {
+      particles: options.trainParticles ?? 256,
+      learningRate: options.learningRate ?? 0.005,
+      clipNorm: options.clipNorm === undefined ? 10 : options.clipNorm,
+      lrSchedule: { kind: 'constant' },
+    },
+    trainRng,
+  );
+  try {
+    const started = performance.now();
+    for (let i = 0; i < options.trainIterations; i++) {
+      options.onIteration?.(trainer.step(), options.trainIterations);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const evaluation = evaluateSampler(sampler, {
+      particles: options.particles,
+      batches: options.batches,
+      rng: evalRng,
+      onStep: options.onEvalStep,
+    });
+    return {
+      ...evaluation,
+      trained: { iterations: trainer.iteration, skipped: trainer.skippedTotal, seconds },
+    };
+  } finally {
+    trainer.dispose();
+    sampler.dispose();
+  }
+}
