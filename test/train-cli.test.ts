@@ -1,0 +1,126 @@
+// `anneal train` and the learned-sampler paths of `anneal logz`, end to end.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
+const anneal = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const work = mkdtempSync(join(tmpdir(), 'anneal-train-'));
+const TINY = `seed: 3
+target: { name: gaussian }
+sampler: { kind: uha-mcd, steps: 4, scoreNet: { hidden: 8, blocks: 1 } }
+train: { iterations: 6, particles: 32, logEvery: 1, checkpointEvery: 2 }
+eval: { particles: 500 }
+`;
+
+function write(name: string, text: string): string {
+  const path = join(work, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const metrics = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>);
+
+describe('anneal train', () => {
+  const config = write('tiny.yaml', TINY);
+
+  it('writes the resolved config, checkpoint, metrics and evaluation; a stopped run resumes exactly', () => {
+    const straight = join(work, 'straight');
+    const r1 = anneal('train', config, '--out', straight, '--json');
+    assert.equal(r1.status, 0, r1.stderr);
+    const summary = JSON.parse(r1.stdout) as Record<string, unknown>;
+    assert.equal(summary.completed, true);
+    assert.equal(summary.iterations, 6);
+    for (const f of ['config.json', 'checkpoint.json', 'metrics.jsonl', 'eval.json']) assert.ok(existsSync(join(straight, f)), f);
+    const resolved = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8')) as { sampler: { eta: number } };
+    assert.equal(resolved.sampler.eta, 0.9, 'defaults are filled in');
+    const rows = metrics(straight);
+    assert.deepEqual(rows.map((r) => r.iteration), [1, 2, 3, 4, 5, 6]);
+    for (const key of ['loss', 'elbo', 'gradNorm', 'skipped']) assert.ok(key in rows[0]!, key);
+
+    const split = join(work, 'split');
+    const r2 = anneal('train', config, '--out', split, '--stop-after', '3', '--quiet');
+    assert.equal(r2.status, 0, r2.stderr);
+    assert.match(r2.stdout, /stopped early; continue with: anneal train --resume/);
+    assert.ok(!existsSync(join(split, 'eval.json')));
+    const r3 = anneal('train', '--resume', split, '--quiet');
+    assert.equal(r3.status, 0, r3.stderr);
+    const a = metrics(straight);
+    const b = metrics(split);
+    assert.deepEqual(b.map((r) => [r.iteration, r.loss, r.gradNorm]), a.map((r) => [r.iteration, r.loss, r.gradNorm]));
+    const params = (dir: string) => (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { params: unknown }).params;
+    assert.deepEqual(params(split), params(straight));
+    const evalA = JSON.parse(readFileSync(join(straight, 'eval.json'), 'utf8')) as { logZ: number };
+    const evalB = JSON.parse(readFileSync(join(split, 'eval.json'), 'utf8')) as { logZ: number };
+    assert.equal(evalB.logZ, evalA.logZ);
+  });
+
+  it('refuses to overwrite an existing run, leaving its files intact', () => {
+    const dir = join(work, 'straight');
+    const before = readFileSync(join(dir, 'checkpoint.json'), 'utf8');
+    const r = anneal('train', config, '--out', dir);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^anneal: run directory .* already holds a run; pass --resume/);
+    assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), before);
+  });
+
+  it('logz --from evaluates a trained run with fresh particles', () => {
+    const r = anneal('logz', '--from', join(work, 'straight'), '--particles', '400', '--seed', '5', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, number | string>;
+    assert.equal(out.sampler, 'uha-mcd');
+    assert.equal(out.particles, 400);
+    assert.ok(Math.abs((out.logZ as number) - (out.trueLogZ as number)) < 6 * (out.logZStdErr as number) + 0.1);
+  });
+
+  for (const [name, text, pattern] of [
+    ['typo.yaml', TINY.replace('steps: 4', 'stepz: 4'), /sampler: Unrecognized key: "stepz"/],
+    ['kind.yaml', TINY.replace('uha-mcd', 'hmc'), /sampler\.kind: .*"ula"\|"uha"\|"ula-mcd"\|"uha-mcd"/],
+    ['negative.yaml', TINY.replace('iterations: 6', 'iterations: -6'), /train\.iterations: Too small/],
+    ['broken.yaml', 'target: [unclosed', /is not valid YAML/],
+    ['broken.json', '{"target": ', /is not valid JSON/],
+    ['badtarget.yaml', TINY.replace('gaussian', 'gausian'), /unknown target 'gausian'/],
+  ] as const) {
+    it(`a bad config (${name}) gives one line naming the problem and exit status 2`, () => {
+      const r = anneal('train', write(name, text), '--out', join(work, `out-${name}`));
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, pattern);
+    });
+  }
+
+  it('a missing config file or run directory is named', () => {
+    const r = anneal('train', join(work, 'nope.yaml'));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /config file not found: '.*nope\.yaml'/);
+    const r2 = anneal('train', '--resume', join(work, 'no-run'));
+    assert.equal(r2.status, 2);
+    assert.match(r2.stderr, /run config not found/);
+  });
+});
+
+describe('anneal logz with learned samplers', () => {
+  it('--sampler uha --train-iters trains, then evaluates on fresh particles', () => {
+    const r = anneal('logz', '--target', 'gaussian', '--sampler', 'uha', '--steps', '8', '--train-iters', '5', '--train-particles', '64', '--particles', '500', '--seed', '2');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^trained\s+5 iterations \(0 skipped\)/m);
+    assert.match(r.stdout, /^log Z\s+\d/m);
+  });
+
+  it('--train-iters with a fixed AIS sampler is refused', () => {
+    const r = anneal('logz', '--target', 'gaussian', '--sampler', 'ais-hmc', '--train-iters', '5');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--train-iters needs a learned sampler/);
+  });
+});
