@@ -6,12 +6,14 @@ import { parseArgs } from 'node:util';
 import type { BenchOptions, BenchRow } from './common.js';
 import { aisBench } from './ais.js';
 import { decoderBench } from './decoder.js';
+import { trainingBench } from './training.js';
 
 type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, Bench> = {
   decoder: decoderBench,
   ais: aisBench,
+  training: trainingBench,
 };
 
 interface RowWithRatio extends BenchRow {

@@ -23,7 +23,10 @@ function setEntry(v: Variable, index: number, value: number): void {
 describe('gradients of the ELBO through the whole chain match central finite differences (cpu)', () => {
   const cases: [LearnedSamplerName, string[]][] = [
     ['ula', ['stepSizes.log', 'schedule.logits', 'initial.mean', 'initial.logScale']],
-    ['uha', ['stepSizes.log', 'schedule.logits', 'uha.etaLogit', 'uha.logMass', 'initial.logScale']],
+    [
+      'uha',
+      ['stepSizes.log', 'schedule.logits', 'uha.etaLogit', 'uha.logMass', 'initial.logScale'],
+    ],
     ['ula-mcd', ['stepSizes.log', 'score.out.w', 'score.in.w', 'score.block0.b']],
     ['uha-mcd', ['uha.etaLogit', 'uha.logMass', 'score.out.w', 'score.in.w']],
   ];
@@ -35,7 +38,14 @@ describe('gradients of the ELBO through the whole chain match central finite dif
       const target = gaussianTarget({ mean: [0.8, -0.4], variance: [0.6, 1.7] });
       const sampler = new LearnedSampler(
         target,
-        { kind, steps: 3, stepSize: 0.15, eta: 0.7, mass: 1.3, scoreNet: { hidden: 5, blocks: 1, timeFeatures: 2 } },
+        {
+          kind,
+          steps: 3,
+          stepSize: 0.15,
+          eta: 0.7,
+          mass: 1.3,
+          scoreNet: { hidden: 5, blocks: 1, timeFeatures: 2 },
+        },
         Rng.fromSeed(4),
       );
       if (sampler.params.has('score.out.w')) {
@@ -47,7 +57,10 @@ describe('gradients of the ELBO through the whole chain match central finite dif
       tf.tidy(() => logits.assign(tf.tensor1d([0.3, -0.2, 0.1])));
       const N = 6;
       const seed = 11;
-      const { grads, value } = tf.variableGrads(() => sampler.loss(N, Rng.fromSeed(seed)), sampler.params.trainable());
+      const { grads, value } = tf.variableGrads(
+        () => sampler.loss(N, Rng.fromSeed(seed)),
+        sampler.params.trainable(),
+      );
       value.dispose();
       const h = 1e-2;
       for (const name of names) {
@@ -57,7 +70,10 @@ describe('gradients of the ELBO through the whole chain match central finite dif
         const analytic = Array.from(g.dataSync());
         const base = Array.from(v.dataSync());
         // Check up to three entries of each parameter (the largest-gradient ones, where FD is meaningful).
-        const order = analytic.map((a, i) => [Math.abs(a), i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
+        const order = analytic
+          .map((a, i) => [Math.abs(a), i] as const)
+          .sort((a, b) => b[0] - a[0])
+          .slice(0, 3);
         for (const [, i] of order) {
           setEntry(v, i, base[i]! + h);
           const up = lossValue(sampler, N, seed);
@@ -67,7 +83,10 @@ describe('gradients of the ELBO through the whole chain match central finite dif
           // Central differences in float32 with h = 1e-2: O(h^2) truncation plus rounding ~1e-4.
           const fd = (up - down) / (2 * h);
           const err = Math.abs(fd - analytic[i]!);
-          assert.ok(err < 2e-2 * Math.max(1, Math.abs(fd)), `${name}[${i}]: autodiff ${analytic[i]} vs FD ${fd}`);
+          assert.ok(
+            err < 2e-2 * Math.max(1, Math.abs(fd)),
+            `${name}[${i}]: autodiff ${analytic[i]} vs FD ${fd}`,
+          );
         }
       }
       tf.dispose(Object.values(grads));
@@ -87,7 +106,14 @@ describe('learned samplers give unbiased Z estimates for any parameter values', 
       const target = gaussianTarget({ mean: [1, 1, 1], variance: [0.5, 2, 0.5] });
       const sampler = new LearnedSampler(
         target,
-        { kind, steps: 20, stepSize: kind.startsWith('uha') ? 0.3 : 0.1, eta: 0.6, mass: 1.4, scoreNet: { hidden: 16, blocks: 1, timeFeatures: 4 } },
+        {
+          kind,
+          steps: 20,
+          stepSize: kind.startsWith('uha') ? 0.3 : 0.1,
+          eta: 0.6,
+          mass: 1.4,
+          scoreNet: { hidden: 16, blocks: 1, timeFeatures: 4 },
+        },
         Rng.fromSeed(8),
       );
       const logits = sampler.params.get('schedule.logits');
@@ -102,7 +128,10 @@ describe('learned samplers give unbiased Z estimates for any parameter values', 
       const logW = Float32Array.from(r.logW.dataSync());
       tf.dispose([r.z, r.logW]);
       const ratios = Array.from({ length: runs }, (_, i) =>
-        Math.exp(summarizeLogWeights(logW.subarray(i * perRun, (i + 1) * perRun), 1).logZ - (target.logZ as number)),
+        Math.exp(
+          summarizeLogWeights(logW.subarray(i * perRun, (i + 1) * perRun), 1).logZ -
+            (target.logZ as number),
+        ),
       );
       const mean = ratios.reduce((a, v) => a + v, 0) / runs;
       const se = Math.sqrt(ratios.reduce((a, v) => a + (v - mean) ** 2, 0) / (runs - 1) / runs);
@@ -122,8 +151,16 @@ describe('Monte Carlo Diffusion starts as its ULA/UHA counterpart', () => {
     it(`${mcd} with a zero output layer reproduces ${plain}'s log-weights exactly`, async () => {
       await initEngine({ backend: 'wasm' });
       const target = createTarget('funnel');
-      const a = new LearnedSampler(target, { kind: mcd, steps: 8, stepSize: 0.05 }, Rng.fromSeed(1));
-      const b = new LearnedSampler(target, { kind: plain, steps: 8, stepSize: 0.05 }, Rng.fromSeed(1));
+      const a = new LearnedSampler(
+        target,
+        { kind: mcd, steps: 8, stepSize: 0.05 },
+        Rng.fromSeed(1),
+      );
+      const b = new LearnedSampler(
+        target,
+        { kind: plain, steps: 8, stepSize: 0.05 },
+        Rng.fromSeed(1),
+      );
       const ra = a.run({ particles: 64, rng: Rng.fromSeed(3) });
       const rb = b.run({ particles: 64, rng: Rng.fromSeed(3) });
       assert.deepEqual(Array.from(ra.logW.dataSync()), Array.from(rb.logW.dataSync()));
@@ -141,7 +178,11 @@ describe('training', () => {
     it(`${kind} (32 steps) improves the ELBO on the funnel, evaluated with fresh particles`, async () => {
       await initEngine({ backend: 'wasm' });
       const target = createTarget('funnel');
-      const sampler = new LearnedSampler(target, { kind, steps: 32, stepSize: kind === 'ula' ? 0.02 : 0.1 }, Rng.fromSeed(1));
+      const sampler = new LearnedSampler(
+        target,
+        { kind, steps: 32, stepSize: kind === 'ula' ? 0.02 : 0.1 },
+        Rng.fromSeed(1),
+      );
       const evaluate = () => {
         const r = sampler.run({ particles: 2000, rng: Rng.fromSeed(77) });
         const s = summarizeLogWeights(r.logW.dataSync());
@@ -161,7 +202,10 @@ describe('training', () => {
       assert.equal(trainer.skippedTotal, 0);
       const after = evaluate();
       const se = Math.hypot(before.elboStdErr!, after.elboStdErr!);
-      assert.ok(after.elbo > before.elbo + 3 * se, `ELBO ${before.elbo.toFixed(3)} -> ${after.elbo.toFixed(3)} (se ${se.toFixed(3)})`);
+      assert.ok(
+        after.elbo > before.elbo + 3 * se,
+        `ELBO ${before.elbo.toFixed(3)} -> ${after.elbo.toFixed(3)} (se ${se.toFixed(3)})`,
+      );
       trainer.dispose();
       sampler.dispose();
       target.dispose?.();
@@ -171,8 +215,16 @@ describe('training', () => {
   it('a non-finite loss skips the update, counts it, and leaves the parameters unchanged', async () => {
     await initEngine({ backend: 'wasm' });
     const target = createTarget('many-well', { dim: 2 });
-    const sampler = new LearnedSampler(target, { kind: 'ula', steps: 10, stepSize: 20 }, Rng.fromSeed(1));
-    const trainer = new Trainer(sampler, { particles: 32, learningRate: 0.01, clipNorm: null, lrSchedule: { kind: 'constant' } }, Rng.fromSeed(2));
+    const sampler = new LearnedSampler(
+      target,
+      { kind: 'ula', steps: 10, stepSize: 20 },
+      Rng.fromSeed(1),
+    );
+    const trainer = new Trainer(
+      sampler,
+      { particles: 32, learningRate: 0.01, clipNorm: null, lrSchedule: { kind: 'constant' } },
+      Rng.fromSeed(2),
+    );
     const before = Array.from(sampler.params.get('stepSizes.log').dataSync());
     const m = trainer.step();
     assert.equal(m.skipped, true);
@@ -186,10 +238,32 @@ describe('training', () => {
   it('frozen parameter groups do not move', async () => {
     await initEngine({ backend: 'wasm' });
     const target = createTarget('gaussian');
-    const sampler = new LearnedSampler(target, { kind: 'uha', steps: 4, learn: { stepSizes: true, schedule: false, initial: false, eta: true, mass: false, scoreNet: false } }, Rng.fromSeed(1));
-    const names = sampler.params.trainable().map((v) => sampler.params.shortName(v)).sort();
+    const sampler = new LearnedSampler(
+      target,
+      {
+        kind: 'uha',
+        steps: 4,
+        learn: {
+          stepSizes: true,
+          schedule: false,
+          initial: false,
+          eta: true,
+          mass: false,
+          scoreNet: false,
+        },
+      },
+      Rng.fromSeed(1),
+    );
+    const names = sampler.params
+      .trainable()
+      .map((v) => sampler.params.shortName(v))
+      .sort();
     assert.deepEqual(names, ['stepSizes.log', 'uha.etaLogit']);
-    const trainer = new Trainer(sampler, { particles: 32, learningRate: 0.05, clipNorm: 10, lrSchedule: { kind: 'constant' } }, Rng.fromSeed(2));
+    const trainer = new Trainer(
+      sampler,
+      { particles: 32, learningRate: 0.05, clipNorm: 10, lrSchedule: { kind: 'constant' } },
+      Rng.fromSeed(2),
+    );
     const logits = Array.from(sampler.params.get('schedule.logits').dataSync());
     trainer.step();
     trainer.step();

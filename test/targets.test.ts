@@ -563,11 +563,23 @@ for (const backend of BACKENDS) {
       it('registry', () => {
         assert.deepEqual(
           listTargets().map((s) => s.name),
-          ['gaussian', 'funnel', 'mgm', 'dsmcs-mixture', 'many-well'],
+          [
+            'gaussian',
+            'funnel',
+            'mgm',
+            'dsmcs-mixture',
+            'many-well',
+            'gmm8',
+            'student-t8',
+            'sonar',
+            'ionosphere',
+            'german-credit',
+            'breast-cancer',
+          ],
         );
         bad(
           () => createTarget('nope'),
-          /unknown target 'nope'; valid: gaussian, funnel, mgm, dsmcs-mixture, many-well/,
+          /unknown target 'nope'; valid: gaussian, funnel, mgm, dsmcs-mixture, many-well, gmm8, student-t8, sonar, ionosphere, german-credit, breast-cancer$/,
         );
         bad(() => createTarget('many-well', { dim: 5 }), /dim must be an even integer >= 2, got 5/);
         bad(() => createTarget('funnel', { dim: 1 }), /dim must be an integer >= 2/);

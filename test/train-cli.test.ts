@@ -42,11 +42,17 @@ describe('anneal train', () => {
     const summary = JSON.parse(r1.stdout) as Record<string, unknown>;
     assert.equal(summary.completed, true);
     assert.equal(summary.iterations, 6);
-    for (const f of ['config.json', 'checkpoint.json', 'metrics.jsonl', 'eval.json']) assert.ok(existsSync(join(straight, f)), f);
-    const resolved = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8')) as { sampler: { eta: number } };
+    for (const f of ['config.json', 'checkpoint.json', 'metrics.jsonl', 'eval.json'])
+      assert.ok(existsSync(join(straight, f)), f);
+    const resolved = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8')) as {
+      sampler: { eta: number };
+    };
     assert.equal(resolved.sampler.eta, 0.9, 'defaults are filled in');
     const rows = metrics(straight);
-    assert.deepEqual(rows.map((r) => r.iteration), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      rows.map((r) => r.iteration),
+      [1, 2, 3, 4, 5, 6],
+    );
     for (const key of ['loss', 'elbo', 'gradNorm', 'skipped']) assert.ok(key in rows[0]!, key);
 
     const split = join(work, 'split');
@@ -58,8 +64,13 @@ describe('anneal train', () => {
     assert.equal(r3.status, 0, r3.stderr);
     const a = metrics(straight);
     const b = metrics(split);
-    assert.deepEqual(b.map((r) => [r.iteration, r.loss, r.gradNorm]), a.map((r) => [r.iteration, r.loss, r.gradNorm]));
-    const params = (dir: string) => (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { params: unknown }).params;
+    assert.deepEqual(
+      b.map((r) => [r.iteration, r.loss, r.gradNorm]),
+      a.map((r) => [r.iteration, r.loss, r.gradNorm]),
+    );
+    const params = (dir: string) =>
+      (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { params: unknown })
+        .params;
     assert.deepEqual(params(split), params(straight));
     const evalA = JSON.parse(readFileSync(join(straight, 'eval.json'), 'utf8')) as { logZ: number };
     const evalB = JSON.parse(readFileSync(join(split, 'eval.json'), 'utf8')) as { logZ: number };
@@ -76,18 +87,38 @@ describe('anneal train', () => {
   });
 
   it('logz --from evaluates a trained run with fresh particles', () => {
-    const r = anneal('logz', '--from', join(work, 'straight'), '--particles', '400', '--seed', '5', '--json');
+    const r = anneal(
+      'logz',
+      '--from',
+      join(work, 'straight'),
+      '--particles',
+      '400',
+      '--seed',
+      '5',
+      '--json',
+    );
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, number | string>;
     assert.equal(out.sampler, 'uha-mcd');
     assert.equal(out.particles, 400);
-    assert.ok(Math.abs((out.logZ as number) - (out.trueLogZ as number)) < 6 * (out.logZStdErr as number) + 0.1);
+    assert.ok(
+      Math.abs((out.logZ as number) - (out.trueLogZ as number)) <
+        6 * (out.logZStdErr as number) + 0.1,
+    );
   });
 
   for (const [name, text, pattern] of [
     ['typo.yaml', TINY.replace('steps: 4', 'stepz: 4'), /sampler: Unrecognized key: "stepz"/],
-    ['kind.yaml', TINY.replace('uha-mcd', 'hmc'), /sampler\.kind: .*"ula"\|"uha"\|"ula-mcd"\|"uha-mcd"/],
-    ['negative.yaml', TINY.replace('iterations: 6', 'iterations: -6'), /train\.iterations: Too small/],
+    [
+      'kind.yaml',
+      TINY.replace('uha-mcd', 'hmc'),
+      /sampler\.kind: .*"ula"\|"uha"\|"ula-mcd"\|"uha-mcd"/,
+    ],
+    [
+      'negative.yaml',
+      TINY.replace('iterations: 6', 'iterations: -6'),
+      /train\.iterations: Too small/,
+    ],
     ['broken.yaml', 'target: [unclosed', /is not valid YAML/],
     ['broken.json', '{"target": ', /is not valid JSON/],
     ['badtarget.yaml', TINY.replace('gaussian', 'gausian'), /unknown target 'gausian'/],
@@ -112,7 +143,23 @@ describe('anneal train', () => {
 
 describe('anneal logz with learned samplers', () => {
   it('--sampler uha --train-iters trains, then evaluates on fresh particles', () => {
-    const r = anneal('logz', '--target', 'gaussian', '--sampler', 'uha', '--steps', '8', '--train-iters', '5', '--train-particles', '64', '--particles', '500', '--seed', '2');
+    const r = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'uha',
+      '--steps',
+      '8',
+      '--train-iters',
+      '5',
+      '--train-particles',
+      '64',
+      '--particles',
+      '500',
+      '--seed',
+      '2',
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^trained\s+5 iterations \(0 skipped\)/m);
     assert.match(r.stdout, /^log Z\s+\d/m);

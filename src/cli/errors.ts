@@ -16,6 +16,7 @@ const USER_ERRORS = new Set([
   'RangeError',
   'ConfigError',
   'RunDirError',
+  'DataError',
 ]);
 
 /** Prints an error as one line on stderr and returns the exit status; stacks only with ANNEAL_DEBUG. */

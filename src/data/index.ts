@@ -4,4 +4,4 @@ export {
   readNumericCsv,
   describePath,
   type NumericTable,
-} from './csv.js';
+} from '../io/csv.js';

@@ -13,7 +13,7 @@
 // The UCI data sets ship as data/uci/*.csv (see data/uci/README.md), found relative to this
 // module: src/targets/ and dist/targets/ are both two levels below the package root.
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../engine/index.js';
-import { DataError, describePath, readNumericCsv, type NumericTable } from '../data/csv.js';
+import { DataError, describePath, readNumericCsv, type NumericTable } from '../io/csv.js';
 import { checkParticles, TargetError, type Target } from './target.js';
 import { LOG_2PI, keptConstant } from './common.js';
 

@@ -1,0 +1,80 @@
+// One training iteration of a learned sampler (fresh particles, the whole chain differentiated,
+// Adam update), as in the MCD experiments: UHA-MCD on the funnel (32 steps, 1000 particles) and
+// ULA-MCD on sonar logistic regression (64 steps, 256 particles). Baseline: plain UHA on the
+// funnel with the same sizes, so the ratios show what the score network costs.
+import {
+  LearnedSampler,
+  Rng,
+  Trainer,
+  createTarget,
+  initEngine,
+  type LearnedSamplerName,
+} from '../src/index.js';
+import { repsFor, type BenchOptions, type BenchRow } from './common.js';
+
+interface Case {
+  target: string;
+  kind: LearnedSamplerName;
+  steps: number;
+  particles: number;
+  baseline?: boolean;
+}
+
+const CASES: Case[] = [
+  { target: 'funnel', kind: 'uha', steps: 32, particles: 1000, baseline: true },
+  { target: 'funnel', kind: 'uha-mcd', steps: 32, particles: 1000 },
+  { target: 'sonar', kind: 'ula', steps: 64, particles: 256 },
+  { target: 'sonar', kind: 'ula-mcd', steps: 64, particles: 256 },
+];
+
+export async function trainingBench(options: BenchOptions): Promise<BenchRow[]> {
+  await initEngine({ backend: 'wasm' });
+  const rows: BenchRow[] = [];
+  const { warmup, reps } = repsFor('wasm', options.quick);
+  for (const c of CASES) {
+    options.log(`training ${c.kind} ${c.target}`);
+    const target = createTarget(c.target);
+    const sampler = new LearnedSampler(
+      target,
+      { kind: c.kind, steps: c.steps, stepSize: 0.01 },
+      Rng.fromSeed(1),
+    );
+    const trainer = new Trainer(
+      sampler,
+      {
+        particles: c.particles,
+        learningRate: 1e-3,
+        clipNorm: 10,
+        lrSchedule: { kind: 'constant' },
+      },
+      Rng.fromSeed(2),
+    );
+    // trainer.step() ends with a host read of the loss, so its wall time includes all device work.
+    for (let i = 0; i < warmup; i++) trainer.step();
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const start = performance.now();
+      trainer.step();
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    const mid = Math.floor(times.length / 2);
+    const median =
+      times.length % 2
+        ? (times[mid] as number)
+        : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+    rows.push({
+      bench: 'training',
+      backend: 'wasm',
+      workload: `${c.kind} ${c.target} K=${c.steps} N=${c.particles}`,
+      matMulFix: 'on',
+      medianMs: median,
+      reps,
+      baseline: c.baseline,
+    });
+    trainer.dispose();
+    sampler.dispose();
+    target.dispose?.();
+  }
+  return rows;
+}
