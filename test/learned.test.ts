@@ -283,3 +283,18 @@ describe('training', () => {
     sampler.dispose();
   });
 });
+
+describe('trainAndEvaluate', () => {
+  it('trains for the requested iterations with or without a progress callback', async () => {
+    const { trainAndEvaluate } = await import('../src/train/trainAndEvaluate.js');
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('gaussian');
+    const seen: number[] = [];
+    for (const onIteration of [undefined, (m: { iteration: number }) => seen.push(m.iteration)]) {
+      const r = trainAndEvaluate({ target, sampler: { kind: 'ula', steps: 4 }, trainIterations: 3, trainParticles: 16, particles: 100, seed: 1, onIteration });
+      assert.equal(r.trained.iterations, 3);
+    }
+    assert.deepEqual(seen, [1, 2, 3]);
+    target.dispose?.();
+  });
+});

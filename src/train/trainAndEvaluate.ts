@@ -46,7 +46,9 @@ export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEval
   try {
     const started = performance.now();
     for (let i = 0; i < options.trainIterations; i++) {
-      options.onIteration?.(trainer.step(), options.trainIterations);
+      // Step first: an optional call `f?.(g())` would skip g() when f is absent.
+      const metrics = trainer.step();
+      options.onIteration?.(metrics, options.trainIterations);
     }
     const seconds = (performance.now() - started) / 1000;
     const evaluation = evaluateSampler(sampler, {
