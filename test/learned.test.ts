@@ -294,7 +294,15 @@ describe('trainAndEvaluate', () => {
     const target = createTarget('gaussian');
     const seen: number[] = [];
     for (const onIteration of [undefined, (m: { iteration: number }) => seen.push(m.iteration)]) {
-      const r = trainAndEvaluate({ target, sampler: { kind: 'ula', steps: 4 }, trainIterations: 3, trainParticles: 16, particles: 100, seed: 1, onIteration });
+      const r = trainAndEvaluate({
+        target,
+        sampler: { kind: 'ula', steps: 4 },
+        trainIterations: 3,
+        trainParticles: 16,
+        particles: 100,
+        seed: 1,
+        onIteration,
+      });
       assert.equal(r.trained.iterations, 3);
     }
     assert.deepEqual(seen, [1, 2, 3]);
