@@ -86,3 +86,48 @@ export function transposeSquare(a: Float64Array, d: number): Float64Array {
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) t[j * d + i] = a[i * d + j] as number;
   return t;
 }
+
+/** Packs K component means (rows of length d) row-major, checking lengths and finiteness. */
+export function packComponentMeans(
+  target: string,
+  means: ArrayLike<ArrayLike<number>>,
+  d: number,
+  label = 'mean',
+): Float64Array {
+  const K = means.length;
+  const out = new Float64Array(K * d);
+  for (let k = 0; k < K; k++) {
+    const row = means[k] as ArrayLike<number>;
+    if (row.length !== d) {
+      throw new TargetError(
+        `target '${target}': ${label} ${k} has length ${row.length}, expected ${d}`,
+      );
+    }
+    out.set(row, k * d);
+  }
+  checkFinite(target, 'means', out);
+  return out;
+}
+
+/** Mixture weights normalized to sum 1 (equal when absent); each must be finite and > 0. */
+export function normalizedWeights(
+  target: string,
+  weights: ArrayLike<number> | undefined,
+  K: number,
+): Float64Array {
+  const w = weights ? Float64Array.from(weights) : new Float64Array(K).fill(1);
+  if (w.length !== K) {
+    throw new TargetError(`target '${target}': ${w.length} weights for ${K} components`);
+  }
+  let total = 0;
+  for (let k = 0; k < K; k++) {
+    const wk = w[k] as number;
+    if (!(Number.isFinite(wk) && wk > 0)) {
+      throw new TargetError(
+        `target '${target}': weights must be finite and > 0, got ${wk} at index ${k}`,
+      );
+    }
+    total += wk;
+  }
+  return w.map((x) => x / total);
+}

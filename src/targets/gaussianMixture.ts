@@ -14,9 +14,10 @@ import { checkParticles, TargetError, type Target } from './target.js';
 import {
   LOG_2PI,
   checkDim,
-  checkFinite,
   checkSampleCount,
   keptConstant,
+  normalizedWeights,
+  packComponentMeans,
   uploadRows,
 } from './common.js';
 
@@ -55,33 +56,8 @@ export class GaussianMixtureTarget implements Target {
     this.dim = d;
     this.numComponents = K;
 
-    this.means = new Float64Array(K * d);
-    for (let k = 0; k < K; k++) {
-      const row = options.means[k] as ArrayLike<number>;
-      if (row.length !== d) {
-        throw new TargetError(
-          `target '${name}': mean ${k} has length ${row.length}, expected ${d}`,
-        );
-      }
-      this.means.set(row, k * d);
-    }
-    checkFinite(name, 'means', this.means);
-
-    const w = options.weights ? Float64Array.from(options.weights) : new Float64Array(K).fill(1);
-    if (w.length !== K) {
-      throw new TargetError(`target '${name}': ${w.length} weights for ${K} components`);
-    }
-    let total = 0;
-    for (let k = 0; k < K; k++) {
-      const wk = w[k] as number;
-      if (!(Number.isFinite(wk) && wk > 0)) {
-        throw new TargetError(
-          `target '${name}': weights must be finite and > 0, got ${wk} at index ${k}`,
-        );
-      }
-      total += wk;
-    }
-    this.weights = w.map((x) => x / total);
+    this.means = packComponentMeans(name, options.means, d);
+    this.weights = normalizedWeights(name, options.weights, K);
 
     const v = options.variance ?? 1;
     this.variances =

@@ -14,8 +14,15 @@ import {
   type Tensor2D,
 } from '../engine/index.js';
 import { checkParticles, TargetError, type Target } from './target.js';
-import { checkDim, checkFinite, checkPositive, checkSampleCount, keptConstant } from './common.js';
-import { uploadRows } from './common.js';
+import {
+  checkDim,
+  checkPositive,
+  checkSampleCount,
+  keptConstant,
+  normalizedWeights,
+  packComponentMeans,
+  uploadRows,
+} from './common.js';
 import { chiSquareArray, logGamma } from './special.js';
 
 export interface StudentTMixtureOptions {
@@ -64,33 +71,8 @@ export class StudentTMixtureTarget implements Target {
     this.scale2 = options.scale2 ?? 1;
     checkPositive(name, 'scale2', this.scale2);
 
-    this.means = new Float64Array(K * d);
-    for (let k = 0; k < K; k++) {
-      const row = options.means[k] as ArrayLike<number>;
-      if (row.length !== d) {
-        throw new TargetError(
-          `target '${name}': location ${k} has length ${row.length}, expected ${d}`,
-        );
-      }
-      this.means.set(row, k * d);
-    }
-    checkFinite(name, 'means', this.means);
-
-    const w = options.weights ? Float64Array.from(options.weights) : new Float64Array(K).fill(1);
-    if (w.length !== K) {
-      throw new TargetError(`target '${name}': ${w.length} weights for ${K} components`);
-    }
-    let total = 0;
-    for (let k = 0; k < K; k++) {
-      const wk = w[k] as number;
-      if (!(Number.isFinite(wk) && wk > 0)) {
-        throw new TargetError(
-          `target '${name}': weights must be finite and > 0, got ${wk} at index ${k}`,
-        );
-      }
-      total += wk;
-    }
-    this.weights = w.map((x) => x / total);
+    this.means = packComponentMeans(name, options.means, d, 'location');
+    this.weights = normalizedWeights(name, options.weights, K);
 
     const logNorm = studentTLogNormalizer(this.df, d, this.scale2);
     this.meansT = keptConstant(this.means, [K, d]);
