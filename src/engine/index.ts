@@ -27,6 +27,7 @@ export {
 export { stopGradient, logSigmoid, sumSquares } from './ops.js';
 export {
   logSumExp,
+  logSumExpRows,
   logMeanExp,
   essCount,
   essFraction,

@@ -1,7 +1,8 @@
 // Log-space numerics. Weights are never exponentiated without subtracting the maximum, and
 // -Infinity log-weights (zero weights) are handled: an all -Infinity input gives -Infinity, not NaN.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Scalar } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D, Scalar } from '@tensorflow/tfjs-core';
+import { stopGradient } from './ops.js';
 
 /** log sum exp(x) along an axis (default: all elements), stable at extremes. */
 export function logSumExp(x: Tensor, axis: number | null = null, keepDims = false): Tensor {
@@ -13,6 +14,18 @@ export function logSumExp(x: Tensor, axis: number | null = null, keepDims = fals
     const s = tf.log(tf.sum(tf.exp(tf.sub(x, shift)), ax, true));
     const out = tf.add(s, shift);
     return keepDims ? out : ax === undefined ? out.reshape([]) : tf.squeeze(out, [ax]);
+  });
+}
+
+/**
+ * Row-wise log-sum-exp for finite logits [N, K] -> [N], cheap to differentiate: the max shift is a
+ * constant for autodiff (its gradient cancels exactly), so the graph stays small and needs no
+ * gradient of max or isFinite. Use logSumExp where entries may be -Infinity.
+ */
+export function logSumExpRows(x: Tensor2D): Tensor1D {
+  return tf.tidy(() => {
+    const m = stopGradient(tf.max(x, -1, true));
+    return tf.squeeze(tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, m)), -1, true)), m), [1]) as Tensor1D;
   });
 }
 

@@ -131,3 +131,11 @@ export function normalizedWeights(
   }
   return w.map((x) => x / total);
 }
+
+/** Component index for a uniform u by inverse CDF over normalized weights; the last catches round-off. */
+export function pickComponent(weights: ArrayLike<number>, u: number): number {
+  let k = 0;
+  let c = weights[0] as number;
+  while (k < weights.length - 1 && u > c) c += weights[++k] as number;
+  return k;
+}

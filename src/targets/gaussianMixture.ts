@@ -4,7 +4,7 @@
 // with mu^T [d, K] precomputed so no transposed matMul is needed.
 import {
   Rng,
-  stopGradient,
+  logSumExpRows,
   tf,
   type Tensor,
   type Tensor1D,
@@ -18,6 +18,7 @@ import {
   keptConstant,
   normalizedWeights,
   packComponentMeans,
+  pickComponent,
   uploadRows,
 } from './common.js';
 
@@ -130,15 +131,11 @@ export class GaussianMixtureTarget implements Target {
   sample(n: number, rng: Rng): Tensor2D {
     checkSampleCount(this.name, n);
     const d = this.dim;
-    const K = this.numComponents;
     const u = rng.uniformArray(n);
     const eps = rng.normalArray(n * d);
     const out = new Float64Array(n * d);
     for (let i = 0; i < n; i++) {
-      // Inverse CDF over the weights; the last component catches round-off in the cumulative sum.
-      let k = 0;
-      let c = this.weights[0] as number;
-      while (k < K - 1 && (u[i] as number) > c) c += this.weights[++k] as number;
+      const k = pickComponent(this.weights, u[i] as number);
       const sd = Math.sqrt(this.variances[k] as number);
       for (let j = 0; j < d; j++) {
         out[i * d + j] = (this.means[k * d + j] as number) + sd * (eps[i * d + j] as number);
@@ -153,15 +150,6 @@ export class GaussianMixtureTarget implements Target {
     this.invVarT.dispose();
     this.biasT.dispose();
   }
-}
-
-/**
- * Row-wise log-sum-exp for finite logits [N, K] -> [N]. The shift is a constant for autodiff (its
- * gradient cancels exactly), which keeps the graph small and avoids ops without gradients.
- */
-function logSumExpRows(x: Tensor2D): Tensor1D {
-  const m = stopGradient(tf.max(x, -1, true));
-  return tf.squeeze(tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, m)), -1, true)), m), [1]) as Tensor1D;
 }
 
 /** A normalized Gaussian mixture with isotropic components. */

@@ -7,7 +7,7 @@
 // rather than |z|^2 - 2 z.mu + |mu|^2, which loses digits in float32 when |z| is large.
 import {
   Rng,
-  stopGradient,
+  logSumExpRows,
   tf,
   type Tensor,
   type Tensor1D,
@@ -21,6 +21,7 @@ import {
   keptConstant,
   normalizedWeights,
   packComponentMeans,
+  pickComponent,
   uploadRows,
 } from './common.js';
 import { chiSquareArray, logGamma } from './special.js';
@@ -123,16 +124,13 @@ export class StudentTMixtureTarget implements Target {
   sample(n: number, rng: Rng): Tensor2D {
     checkSampleCount(this.name, n);
     const d = this.dim;
-    const K = this.numComponents;
     const u = rng.uniformArray(n);
     const eps = rng.normalArray(n * d);
     const g = chiSquareArray(rng, this.df, n);
     const out = new Float64Array(n * d);
     const sd = Math.sqrt(this.scale2);
     for (let i = 0; i < n; i++) {
-      let k = 0;
-      let c = this.weights[0] as number;
-      while (k < K - 1 && (u[i] as number) > c) c += this.weights[++k] as number;
+      const k = pickComponent(this.weights, u[i] as number);
       const f = sd * Math.sqrt(this.df / (g[i] as number));
       for (let j = 0; j < d; j++) {
         out[i * d + j] = (this.means[k * d + j] as number) + f * (eps[i * d + j] as number);
@@ -146,12 +144,6 @@ export class StudentTMixtureTarget implements Target {
     this.means3T.dispose();
     this.logWeightsT.dispose();
   }
-}
-
-/** Row-wise log-sum-exp [N, K] -> [N] with a constant shift (see gaussianMixture.ts). */
-function logSumExpRows(x: Tensor2D): Tensor1D {
-  const m = stopGradient(tf.max(x, -1, true));
-  return tf.squeeze(tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, m)), -1, true)), m), [1]) as Tensor1D;
 }
 
 /** A normalized mixture of isotropic multivariate Student-t distributions. */
