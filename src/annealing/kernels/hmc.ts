@@ -7,6 +7,7 @@ import {
   type Tensor2D,
 } from '../../engine/index.js';
 import { disposeState, type ParticleState } from '../path.js';
+import { leapfrog } from './leapfrog.js';
 import {
   KernelError,
   perStepValue,
@@ -40,25 +41,9 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
       const { path, beta } = ctx;
       const momentum0 = rng.normal(state.z.shape) as Tensor2D;
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-      let current: ParticleState = state;
-      let p = tf.tidy(
-        () => tf.add(momentum0, tf.mul(tf.mul(0.5, eps), path.score(state, beta))) as Tensor2D,
-      );
-      for (let l = 1; l <= options.leapfrogSteps; l++) {
-        const zNew = tf.tidy(() => tf.add(current.z, tf.mul(eps, p)) as Tensor2D);
-        const next = path.evaluate(zNew);
-        zNew.dispose();
-        if (current !== state) disposeState(current);
-        current = next;
-        const last = l === options.leapfrogSteps;
-        const pNext = tf.tidy(
-          () =>
-            tf.add(p, tf.mul(last ? tf.mul(0.5, eps) : eps, path.score(current, beta))) as Tensor2D,
-        );
-        p.dispose();
-        p = pNext;
-      }
-      const proposal = current;
+      const end = leapfrog(path, beta, state, momentum0, eps, options.leapfrogSteps);
+      const p = end.momentum;
+      const proposal = end.state;
       const result = tf.tidy(() => {
         // log acceptance = H(start) - H(end) with H = -log gamma + |p|^2 / 2; NaN compares false,
         // so a diverged proposal is rejected.

@@ -6,7 +6,8 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../../engine/index.js';
-import { disposeState, type ParticleState } from '../path.js';
+import type { ParticleState } from '../path.js';
+import { leapfrog } from './leapfrog.js';
 import {
   KernelError,
   perStepValue,
@@ -77,25 +78,9 @@ export function uhaKernel(options: UhaOptions): TransitionKernel {
         () => tf.add(tf.mul(eta, v0), tf.mul(tf.sqrt(tf.mul(refreshVar, mass)), xi)) as Tensor2D,
       );
       // Leapfrog from (z, v') on gamma_k.
-      let current: ParticleState = state;
-      let v = tf.tidy(
-        () => tf.add(vRefreshed, tf.mul(tf.mul(0.5, eps), path.score(state, beta))) as Tensor2D,
-      );
-      for (let l = 1; l <= leapfrogSteps; l++) {
-        const zNew = tf.tidy(() => tf.add(current.z, tf.mul(eps, tf.div(v, mass))) as Tensor2D);
-        const next = path.evaluate(zNew);
-        zNew.dispose();
-        if (current !== state) disposeState(current);
-        current = next;
-        const last = l === leapfrogSteps;
-        const vNext = tf.tidy(
-          () =>
-            tf.add(v, tf.mul(last ? tf.mul(0.5, eps) : eps, path.score(current, beta))) as Tensor2D,
-        );
-        v.dispose();
-        v = vNext;
-      }
-      const proposal = current;
+      const end = leapfrog(path, beta, state, vRefreshed, eps, leapfrogSteps, mass);
+      const v = end.momentum;
+      const proposal = end.state;
       const logCorrection = tf.tidy(() => {
         const logForward = tf.mul(-0.5, sumSquares(xi));
         let backMean: Tensor = tf.mul(eta, vRefreshed);
