@@ -8,7 +8,7 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
-import type { StepValue, TransitionKernel } from './kernels/kernel.js';
+import { stepSub, type StepValue, type TransitionKernel } from './kernels/kernel.js';
 import { disposeState, type AnnealingPath, type ParticleState } from './path.js';
 import { checkSchedule } from './schedule.js';
 
@@ -96,7 +96,7 @@ export function runAis(options: AisOptions): AnnealedResult {
         () =>
           tf.add(
             logW,
-            tf.mul(tf.sub(beta, betaPrev), tf.sub(current.logTarget, current.logInitial)),
+            tf.mul(stepSub(beta, betaPrev), tf.sub(current.logTarget, current.logInitial)),
           ) as Tensor1D,
       );
       const step = kernel.step(state, { path, step: k, steps, beta }, rng);

@@ -1,7 +1,7 @@
 import { tf, type Tensor1D, type Tensor2D } from '../engine/index.js';
 import type { DiagGaussian } from '../distributions/diagGaussian.js';
 import type { Target } from '../targets/target.js';
-import type { StepValue } from './kernels/kernel.js';
+import { stepSub, type StepValue } from './kernels/kernel.js';
 
 /**
  * Particles with everything a kernel needs about both ends of the path, so that each point is
@@ -52,7 +52,7 @@ export class AnnealingPath {
     return tf.tidy(
       () =>
         tf.add(
-          tf.mul(tf.sub(1, beta), state.logInitial),
+          tf.mul(stepSub(1, beta), state.logInitial),
           tf.mul(beta, state.logTarget),
         ) as Tensor1D,
     );
@@ -62,7 +62,7 @@ export class AnnealingPath {
     return tf.tidy(
       () =>
         tf.add(
-          tf.mul(tf.sub(1, beta), state.scoreInitial),
+          tf.mul(stepSub(1, beta), state.scoreInitial),
           tf.mul(beta, state.scoreTarget),
         ) as Tensor2D,
     );

@@ -1,4 +1,4 @@
-import type { Rng, Scalar, Tensor1D } from '../../engine/index.js';
+import { tf, type Rng, type Scalar, type Tensor1D } from '../../engine/index.js';
 import type { AnnealingPath, ParticleState } from '../path.js';
 
 /**
@@ -43,6 +43,15 @@ export interface TransitionKernel {
 export class KernelError extends Error {
   override name = 'KernelError';
 }
+
+// Arithmetic on step values that stays on the host when the values are plain numbers: on wasm each
+// tensor op has a fixed launch cost, and a fixed-parameter chain should not pay for scalars.
+export const stepMul = (a: StepValue, b: StepValue): StepValue =>
+  typeof a === 'number' && typeof b === 'number' ? a * b : tf.mul(a, b);
+export const stepSub = (a: StepValue, b: StepValue): StepValue =>
+  typeof a === 'number' && typeof b === 'number' ? a - b : tf.sub(a, b);
+export const stepSqrt = (a: StepValue): StepValue =>
+  typeof a === 'number' ? Math.sqrt(a) : tf.sqrt(a);
 
 /** A per-step parameter: a constant, or one value per step 1..K (numbers or scalar tensors). */
 export type PerStep = number | readonly StepValue[];

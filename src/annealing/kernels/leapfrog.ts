@@ -1,6 +1,6 @@
 import { tf, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import { disposeState, type AnnealingPath, type ParticleState } from '../path.js';
-import type { StepValue } from './kernel.js';
+import { stepMul, type StepValue } from './kernel.js';
 
 /**
  * L leapfrog steps of Hamiltonian dynamics for gamma_beta with diagonal mass M (1 for identity),
@@ -18,11 +18,14 @@ export function leapfrog(
 ): { state: ParticleState; momentum: Tensor2D } {
   let current: ParticleState = state;
   let p = tf.tidy(
-    () => tf.add(momentum, tf.mul(tf.mul(0.5, stepSize), path.score(state, beta))) as Tensor2D,
+    () => tf.add(momentum, tf.mul(stepMul(0.5, stepSize), path.score(state, beta))) as Tensor2D,
   );
   for (let l = 1; l <= steps; l++) {
     const position = current.z;
-    const zNew = tf.tidy(() => tf.add(position, tf.mul(stepSize, tf.div(p, mass))) as Tensor2D);
+    const velocity = mass === 1 ? p : null;
+    const zNew = tf.tidy(
+      () => tf.add(position, tf.mul(stepSize, velocity ?? tf.div(p, mass))) as Tensor2D,
+    );
     const next = path.evaluate(zNew);
     zNew.dispose();
     if (current !== state) disposeState(current);
@@ -30,7 +33,7 @@ export function leapfrog(
     // Full momentum steps in between, a half step at the end.
     const scale = l === steps ? 0.5 : 1;
     const pNext = tf.tidy(
-      () => tf.add(p, tf.mul(tf.mul(scale, stepSize), path.score(next, beta))) as Tensor2D,
+      () => tf.add(p, tf.mul(stepMul(scale, stepSize), path.score(next, beta))) as Tensor2D,
     );
     p.dispose();
     p = pNext;

@@ -2,6 +2,8 @@ import { tf, sumSquares, type Rng, type Tensor1D, type Tensor2D } from '../../en
 import type { ParticleState } from '../path.js';
 import {
   perStepValue,
+  stepMul,
+  stepSqrt,
   type KernelStepResult,
   type PerStep,
   type StepContext,
@@ -36,7 +38,7 @@ export function ulaKernel(options: UlaOptions): TransitionKernel {
       const out = tf.tidy(() => {
         const eps = rng.normal(state.z.shape) as Tensor2D;
         const drift = path.score(state, beta);
-        const noiseScale = tf.sqrt(tf.mul(2, delta));
+        const noiseScale = stepSqrt(stepMul(2, delta));
         const zNew = tf.add(
           tf.add(state.z, tf.mul(delta, drift)),
           tf.mul(noiseScale, eps),
@@ -46,7 +48,7 @@ export function ulaKernel(options: UlaOptions): TransitionKernel {
         if (correction) backDrift = tf.add(backDrift, correction(zNew, null, ctx.step));
         // log F(z'|z) = -|eps|^2 / 2, log B(z|z') = -|z - z' - delta drift_B(z')|^2 / (4 delta).
         const backResidual = tf.sub(tf.sub(state.z, zNew), tf.mul(delta, backDrift));
-        const logBackward = tf.div(sumSquares(backResidual), tf.mul(-4, delta));
+        const logBackward = tf.div(sumSquares(backResidual), stepMul(-4, delta));
         const logForward = tf.mul(-0.5, sumSquares(eps));
         const logCorrection = tf.add(
           tf.sub(path.logDensity(next, beta), path.logDensity(state, beta)),
