@@ -11,15 +11,26 @@ import {
 import { stepSub, type StepValue, type TransitionKernel } from './kernels/kernel.js';
 import { disposeState, type AnnealingPath, type ParticleState } from './path.js';
 import { checkSchedule } from './schedule.js';
+import { resampleParticles } from './resampleParticles.js';
+import { resamples, validateResampling, type ResamplingOptions } from './resampling.js';
 
 export interface StepDiagnostics {
   /** Step index 1..K. */
   step: number;
   beta: number;
-  /** Reverse ESS of the weights after this step, as a fraction of N. */
+  /**
+   * Reverse ESS as a fraction of N: of the weights after this step (AIS), or of each system's
+   * weights before its resampling decision, averaged over systems (SMC).
+   */
   essFraction: number;
-  /** Running log Z estimate of gamma_k: logMeanExp of the weights after this step. */
+  /** The same ESS as a count in [1, N] (N = particles per system). */
+  essCount: number;
+  /** Running log Z estimate of gamma_k after this step. */
   logZ: number;
+  /** logZ minus the previous step's (0 before step 1). */
+  logZIncrement: number;
+  /** SMC: fraction of systems that resampled at this step (0 at the last step); null for AIS. */
+  resampled: number | null;
   /** Mean MH acceptance probability (MH-corrected kernels only). */
   acceptance: number | null;
 }
@@ -27,7 +38,11 @@ export interface StepDiagnostics {
 export interface AnnealedResult {
   /** Final particles [N, dim]. */
   z: Tensor2D;
-  /** Log importance weights [N]; log Z estimate = logMeanExp(logW), ELBO = mean(logW). */
+  /**
+   * Log importance weights [N]; log Z estimate = logMeanExp(logW), ELBO = mean(logW). For SMC,
+   * each system's running log-normalizer is folded in, so logMeanExp over a system of N particles
+   * is that system's SMC estimate of log Z, and over all particles the mean of their estimates.
+   */
   logW: Tensor1D;
   perStep: StepDiagnostics[];
 }
@@ -48,6 +63,12 @@ export interface AisOptions {
   checkFinite?: boolean;
   /** Called on the host after each step is queued (no device sync), e.g. for a progress bar. */
   onStep?: (step: number, steps: number) => void;
+  /**
+   * Sequential Monte Carlo: resample inside the chain (absent or scheme 'none': plain AIS). With a
+   * Metropolis-corrected kernel a step reweights, resamples, then moves; with ULA/UHA-type kernels,
+   * whose weight needs the move, it reweights, moves, then resamples. No resampling after step K.
+   */
+  resampling?: ResamplingOptions;
 }
 
 /** Raised when log-weights become NaN or +Infinity; names the first step where it happened. */
@@ -82,10 +103,37 @@ export function runAis(options: AisOptions): AnnealedResult {
     throw new RangeError(`particles must be a positive integer, got ${particles}`);
   }
 
+  const smc =
+    options.resampling && resamples(options.resampling.scheme) ? options.resampling : null;
+  const groupSize = smc ? validateResampling(smc, particles) : particles;
+  const groups = particles / groupSize;
+
   let state: ParticleState = tf.tidy(() => path.evaluate(path.initial.sample(particles, rng)));
   if (kernel.init) state = kernel.init(state, rng);
   let logW = tf.zeros([particles]) as Tensor1D;
+  let logZAcc: Tensor1D | null = smc ? (tf.zeros([groups]) as Tensor1D) : null;
   const diagnostics: Tensor[] = [];
+  // SMC resampling of (state, logW) in place; returns this step's [ESS fraction, resampled] readings.
+  const resample = (): Tensor => {
+    const r = resampleParticles(
+      state,
+      logW,
+      logZAcc as Tensor1D,
+      smc as ResamplingOptions,
+      groupSize,
+      rng,
+    );
+    disposeState(state);
+    logW.dispose();
+    (logZAcc as Tensor1D).dispose();
+    state = r.state;
+    logW = r.logW;
+    logZAcc = r.logZAcc;
+    const reading = tf.tidy(() => tf.stack([tf.mean(r.essFraction), tf.mean(r.resampled)]));
+    r.essFraction.dispose();
+    r.resampled.dispose();
+    return reading;
+  };
   try {
     for (let k = 1; k <= steps; k++) {
       const beta = betaValues[k] as StepValue;
@@ -99,24 +147,46 @@ export function runAis(options: AisOptions): AnnealedResult {
             tf.mul(stepSub(beta, betaPrev), tf.sub(current.logTarget, current.logInitial)),
           ) as Tensor1D,
       );
+      logW.dispose();
+      logW = incremented;
+      const resampleNow = smc !== null && k < steps;
+      let smcReading: Tensor | null = null;
+      if (resampleNow && kernel.invariant) smcReading = resample();
       const step = kernel.step(state, { path, step: k, steps, beta }, rng);
       const { state: next, logCorrection, acceptance } = step;
-      const newLogW = logCorrection ? tf.add(incremented, logCorrection) : incremented;
       if (logCorrection) {
-        incremented.dispose();
+        const corrected = tf.add(logW, logCorrection) as Tensor1D;
+        logW.dispose();
         logCorrection.dispose();
+        logW = corrected;
       }
-      if (wantDiagnostics) diagnostics.push(stepDiagnostics(newLogW as Tensor1D, acceptance));
-      acceptance?.dispose();
       disposeState(state);
-      logW.dispose();
       state = next;
-      logW = newLogW as Tensor1D;
+      if (resampleNow && !kernel.invariant) smcReading = resample();
+      if (wantDiagnostics) {
+        diagnostics.push(
+          stepDiagnostics(logW, logZAcc, groupSize, acceptance, smcReading, smc !== null),
+        );
+      }
+      smcReading?.dispose();
+      acceptance?.dispose();
       options.onStep?.(k, steps);
+    }
+    // Fold each system's running log-normalizer into its particles' weights.
+    if (logZAcc) {
+      const acc: Tensor1D = logZAcc;
+      const folded = tf.tidy(
+        () =>
+          tf
+            .add(tf.reshape(logW, [groups, groupSize]), tf.reshape(acc, [groups, 1]))
+            .reshape([particles]) as Tensor1D,
+      );
+      logW.dispose();
+      logW = folded;
     }
     if (wantDiagnostics) {
       const betasForTable = hostBetas ?? readBetas(betaValues as Scalar[]);
-      const table = readDiagnostics(diagnostics, betasForTable);
+      const table = readDiagnostics(diagnostics, betasForTable, groupSize, smc !== null);
       if (options.checkFinite ?? true) checkFinite(logW, table);
       const z = state.z.clone();
       return { z, logW, perStep: table.perStep };
@@ -127,9 +197,15 @@ export function runAis(options: AisOptions): AnnealedResult {
     throw error;
   } finally {
     disposeState(state);
+    (logZAcc as Tensor1D | null)?.dispose();
     for (const d of diagnostics) d.dispose();
     if (learnedBetas) for (const b of betaValues) (b as Scalar).dispose();
   }
+}
+
+/** SMC sampler: annealed importance sampling with resampling (Del Moral et al. 2006). */
+export function runSmc(options: AisOptions & { resampling: ResamplingOptions }): AnnealedResult {
+  return runAis(options);
 }
 
 function readBetas(betas: Scalar[]): number[] {
@@ -140,16 +216,47 @@ function readBetas(betas: Scalar[]): number[] {
 }
 
 const NO_ACCEPTANCE = -1;
+const READINGS = 5;
 
-/** [essFraction, running logZ, acceptance or -1, count of NaN/+Inf log-weights] as one tensor. */
-function stepDiagnostics(logW: Tensor1D, acceptance: Scalar | null): Tensor {
+/**
+ * One step's readings as one tensor: [ESS fraction, running log Z, acceptance or -1, count of
+ * NaN/+Inf log-weights, fraction of systems resampled].
+ */
+function stepDiagnostics(
+  logW: Tensor1D,
+  logZAcc: Tensor1D | null,
+  groupSize: number,
+  acceptance: Scalar | null,
+  smcReading: Tensor | null,
+  smc: boolean,
+): Tensor {
   return tf.tidy(() => {
     const bad = tf.logicalOr(tf.isNaN(logW), tf.equal(logW, Infinity));
+    let ess: Tensor;
+    let resampled: Tensor;
+    let logZ: Tensor;
+    if (smc) {
+      const groups = logW.shape[0] / groupSize;
+      const perSystem = tf.add(
+        tf.reshape(logW, [groups, groupSize]),
+        tf.reshape(logZAcc as Tensor1D, [groups, 1]),
+      );
+      logZ = logMeanExp(perSystem);
+      // Without a resampling decision (the last step) the ESS is that of the final weights.
+      const lastEss = tf.mean(essFraction(tf.reshape(logW, [groups, groupSize])));
+      ess = smcReading ? tf.squeeze(tf.slice(smcReading, [0], [1])) : lastEss;
+      resampled = smcReading ? tf.squeeze(tf.slice(smcReading, [1], [1])) : tf.scalar(0);
+    } else {
+      ess = essFraction(logW);
+      logZ = logMeanExp(logW);
+      resampled = tf.scalar(NO_ACCEPTANCE);
+    }
     return tf.stack([
-      essFraction(logW),
-      logMeanExp(logW),
+      ess,
+      logZ,
       acceptance ?? tf.scalar(NO_ACCEPTANCE),
       tf.sum(tf.cast(bad, 'float32')),
+      resampled,
     ]);
   });
 }
@@ -159,23 +266,35 @@ interface DiagnosticTable {
   nonFinite: number[];
 }
 
-function readDiagnostics(diagnostics: Tensor[], betas: number[]): DiagnosticTable {
+function readDiagnostics(
+  diagnostics: Tensor[],
+  betas: number[],
+  groupSize: number,
+  smc: boolean,
+): DiagnosticTable {
   if (diagnostics.length === 0) return { perStep: [], nonFinite: [] };
   const stacked = tf.stack(diagnostics);
   const values = stacked.dataSync() as Float32Array; // the chain's one host round-trip
   stacked.dispose();
   const perStep: StepDiagnostics[] = [];
   const nonFinite: number[] = [];
+  let previous = 0;
   for (let i = 0; i < diagnostics.length; i++) {
-    const acc = values[4 * i + 2] as number;
+    const row = (j: number) => values[READINGS * i + j] as number;
+    const acc = row(2);
+    const logZ = row(1);
     perStep.push({
       step: i + 1,
       beta: betas[i + 1] as number,
-      essFraction: values[4 * i] as number,
-      logZ: values[4 * i + 1] as number,
+      essFraction: row(0),
+      essCount: row(0) * groupSize,
+      logZ,
+      logZIncrement: logZ - previous,
       acceptance: acc === NO_ACCEPTANCE ? null : acc,
+      resampled: smc ? row(4) : null,
     });
-    nonFinite.push(values[4 * i + 3] as number);
+    previous = logZ;
+    nonFinite.push(row(3));
   }
   return { perStep, nonFinite };
 }

@@ -29,6 +29,9 @@ export {
   SAMPLER_DEFAULTS,
   makeKernel,
   isSamplerName,
+  SMC_SAMPLERS,
+  isSmcSamplerName,
+  type SmcSamplerName,
   type SamplerName,
   type SamplerSettings,
 } from './samplers.js';
@@ -42,3 +45,28 @@ export {
   type LearnedSamplerName,
   type LearnFlags,
 } from './learned.js';
+export {
+  objectiveBound,
+  validateObjective,
+  ObjectiveError,
+  type TrainingObjective,
+} from './objectives.js';
+export {
+  RESAMPLING_SCHEMES,
+  RESAMPLING_NAMES,
+  GST_DEFAULT_TEMPERATURE,
+  ancestorIndices,
+  flatIndices,
+  gstOneHot,
+  gstSelection,
+  bernoulliDecision,
+  validateResampling,
+  isResamplingName,
+  resamples,
+  ResamplingError,
+  type ResamplingName,
+  type ResamplingScheme,
+  type ResamplingOptions,
+} from './resampling.js';
+export { resampleParticles, type ResampleResult } from './resampleParticles.js';
+export { runSmc } from './ais.js';

@@ -3,7 +3,14 @@
 // schedule logits, initial mean and scale, UHA damping and mass, score network) and runs the same
 // kernels and AIS loop as the fixed samplers; inside tf.variableGrads the whole chain, target
 // scores included, is differentiated (second order where the score is autodiff).
-import { tf, Rng, type Scalar, type Tensor1D, type Variable } from '../engine/index.js';
+import {
+  tf,
+  Rng,
+  stopGradient,
+  type Scalar,
+  type Tensor1D,
+  type Variable,
+} from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { ParamStore } from '../nets/params.js';
 import { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from '../nets/scoreNet.js';
@@ -13,6 +20,8 @@ import { KernelError, type StepValue, type TransitionKernel } from './kernels/ke
 import { uhaKernel } from './kernels/uha.js';
 import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
 import { AnnealingPath } from './path.js';
+import { objectiveBound, type TrainingObjective } from './objectives.js';
+import { resamples, type ResamplingOptions } from './resampling.js';
 
 export const LEARNED_SAMPLERS = ['ula', 'uha', 'ula-mcd', 'uha-mcd'] as const;
 export type LearnedSamplerName = (typeof LEARNED_SAMPLERS)[number];
@@ -48,6 +57,11 @@ export interface LearnedSamplerConfig {
   initialScale: number;
   scoreNet: ScoreNetConfig;
   learn: LearnFlags;
+  /**
+   * Sequential Monte Carlo (DSMCS, Zenn & Bamler 2023): resampling inside the chain. Absent or
+   * scheme 'none': AIS (DAIS, MCD).
+   */
+  resampling?: ResamplingOptions;
 }
 
 export const LEARNED_DEFAULTS: Omit<LearnedSamplerConfig, 'kind'> = {
@@ -68,6 +82,8 @@ export interface RunOptions {
   diagnostics?: boolean;
   checkFinite?: boolean;
   onStep?: (step: number, steps: number) => void;
+  /** SMC: particles per system for this run, in place of the config's group size. */
+  groupSize?: number;
 }
 
 export class LearnedSampler {
@@ -140,6 +156,12 @@ export class LearnedSampler {
     return this.config.steps;
   }
 
+  /** The resampling options when this is an SMC sampler (a scheme other than 'none'), else null. */
+  get smc(): ResamplingOptions | null {
+    const r = this.config.resampling;
+    return r && resamples(r.scheme) ? r : null;
+  }
+
   /** The schedule as a [K+1] tensor: 0, cumsum(softmax(logits))[0..K-2], 1 (endpoints exact). */
   betas(): Tensor1D {
     return tf.tidy(() => {
@@ -194,18 +216,31 @@ export class LearnedSampler {
         diagnostics: options.diagnostics ?? false,
         checkFinite: options.checkFinite ?? false,
         onStep: options.onStep,
+        resampling: this.smc
+          ? { ...this.smc, groupSize: options.groupSize ?? this.smc.groupSize }
+          : undefined,
       });
     } finally {
       tf.dispose(owned);
     }
   }
 
-  /** Negative ELBO, -mean(logW), as a scalar to minimize. */
-  loss(particles: number, rng: Rng): Scalar {
+  /**
+   * The training loss, minus the objective's bound (minus the ELBO by default), as a scalar to
+   * minimize; `elbo` receives the batch's ELBO (a kept scalar the caller disposes) when asked.
+   */
+  loss(
+    particles: number,
+    rng: Rng,
+    objective: TrainingObjective = { kind: 'elbo' },
+    out?: { elbo?: Scalar },
+  ): Scalar {
     return tf.tidy(() => {
       const { z, logW } = this.run({ particles, rng });
       z.dispose();
-      return tf.neg(tf.mean(logW)) as Scalar;
+      const { bound, elbo } = objectiveBound(logW, objective);
+      if (out) out.elbo = tf.keep(stopGradient(elbo) as Scalar);
+      return tf.neg(bound) as Scalar;
     });
   }
 

@@ -11,6 +11,14 @@ import { ulaKernel } from './kernels/ula.js';
 export const SAMPLERS = ['ais-ula', 'ais-hmc'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 
+/** SMC samplers of the command line: a kernel family plus resampling inside the chain. */
+export const SMC_SAMPLERS = ['smc-ula', 'smc-uha', 'smc-hmc'] as const;
+export type SmcSamplerName = (typeof SMC_SAMPLERS)[number];
+
+export function isSmcSamplerName(name: string): name is SmcSamplerName {
+  return (SMC_SAMPLERS as readonly string[]).includes(name);
+}
+
 export function isSamplerName(name: string): name is SamplerName {
   return (SAMPLERS as readonly string[]).includes(name);
 }

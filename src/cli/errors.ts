@@ -15,6 +15,8 @@ const USER_ERRORS = new Set([
   'EngineError',
   'RangeError',
   'ConfigError',
+  'ObjectiveError',
+  'ResamplingError',
   'RunDirError',
   'DataError',
 ]);

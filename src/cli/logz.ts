@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { BACKENDS, Rng, initEngine, currentBackend } from '../engine/index.js';
-import { SAMPLERS } from '../annealing/samplers.js';
+import { SAMPLERS, SMC_SAMPLERS, isSmcSamplerName } from '../annealing/samplers.js';
+import {
+  GST_DEFAULT_TEMPERATURE,
+  RESAMPLING_NAMES,
+  type ResamplingOptions,
+} from '../annealing/resampling.js';
 import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../annealing/learned.js';
 import { SCHEDULES } from '../annealing/schedule.js';
 import { estimateLogZ } from '../eval/estimateLogZ.js';
 import { evaluateSampler } from '../eval/evaluateSampler.js';
-import type { LogWeightSummary } from '../eval/logWeights.js';
+import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
+import type { StepDiagnostics } from '../annealing/ais.js';
 import { createTarget } from '../targets/registry.js';
 import { loadTrainedSampler } from '../train/run.js';
 import { trainAndEvaluate } from '../train/trainAndEvaluate.js';
@@ -20,7 +26,7 @@ import {
 } from './options.js';
 import { progressBar } from './progress.js';
 
-const ALL_SAMPLERS = [...SAMPLERS, ...LEARNED_SAMPLERS] as const;
+const ALL_SAMPLERS = [...SAMPLERS, ...LEARNED_SAMPLERS, ...SMC_SAMPLERS] as const;
 
 export const LogzOptionsSchema = z.object({
   target: z.string().optional(),
@@ -51,6 +57,14 @@ export const LogzOptionsSchema = z.object({
   trainIters: nonNegativeInt,
   trainParticles: positiveInt,
   lr: positiveNumber,
+  resampling: choice(RESAMPLING_NAMES).optional(),
+  essThreshold: z
+    .preprocess(
+      Number,
+      z.number().gt(0, 'expected a fraction in (0, 1]').max(1, 'expected a fraction in (0, 1]'),
+    )
+    .optional(),
+  temperature: positiveNumber.optional(),
   backend: choice(BACKENDS).optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
@@ -68,6 +82,9 @@ interface Report extends LogWeightSummary {
   error: number | null;
   seconds: number;
   trained?: { iterations: number; skipped: number; seconds: number; from?: string };
+  /** SMC: the bound and the last step's per-system ESS replace the ELBO and pooled ESS rows. */
+  smcBound?: SmcBound | null;
+  perStep?: StepDiagnostics[];
 }
 
 const isLearned = (name: string): name is LearnedSamplerName =>
@@ -101,7 +118,35 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
   process.stdout.write(formatReport(report, o.seed, currentBackend()));
 }
 
+/** The kernel family behind each SMC sampler name. */
+const SMC_BASE = { 'smc-ula': 'ula', 'smc-uha': 'uha', 'smc-hmc': 'ais-hmc' } as const;
+
+/** Resampling options of an SMC sampler from the command line; null for AIS samplers. */
+function resamplingOptions(o: LogzOptions): ResamplingOptions | null {
+  if (!isSmcSamplerName(o.sampler)) {
+    if (o.resampling !== undefined || o.essThreshold !== undefined || o.temperature !== undefined)
+      throw new UsageError(
+        `--resampling, --ess-threshold and --temperature need an SMC sampler (${SMC_SAMPLERS.join(', ')})`,
+      );
+    return null;
+  }
+  return {
+    scheme: o.resampling ?? 'systematic',
+    essThreshold: o.essThreshold ?? null,
+    temperature: o.temperature ?? GST_DEFAULT_TEMPERATURE,
+  };
+}
+
+/** How a sampler is named in reports: its name plus the resampling rule for SMC. */
+function samplerLabel(name: string, r: ResamplingOptions | null): string {
+  if (!r) return name;
+  const when = r.essThreshold ? `when ESS < ${r.essThreshold} N` : 'every step';
+  return `${name} (${r.scheme}, ${when})`;
+}
+
 async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
+  const resampling = resamplingOptions(o);
+  const base = isSmcSamplerName(o.sampler) ? SMC_BASE[o.sampler] : o.sampler;
   const target = createTarget(o.target as string, {
     dim: o.dim,
     loc: o.loc,
@@ -114,14 +159,15 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });
   try {
-    if (!isLearned(o.sampler)) {
+    if (!isLearned(base)) {
       if (o.trainIters > 0)
         throw new UsageError(
           `--train-iters needs a learned sampler (${LEARNED_SAMPLERS.join(', ')})`,
         );
       const e = estimateLogZ({
         target,
-        sampler: o.sampler,
+        sampler: base,
+        resampling: resampling ?? undefined,
         steps: o.steps,
         particles: o.particles,
         schedule: o.schedule,
@@ -132,7 +178,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
         batches: o.batches,
         onStep: (k, total) => progress.update(k, total),
       });
-      return { ...e, dim: target.dim };
+      return { ...e, sampler: samplerLabel(o.sampler, resampling), dim: target.dim };
     }
     if (o.schedule !== 'linear') {
       throw new UsageError(
@@ -143,9 +189,10 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     const e = trainAndEvaluate({
       target,
       sampler: {
-        kind: o.sampler,
+        kind: base,
         steps: o.steps,
-        stepSize: o.stepSize ?? (o.sampler.startsWith('uha') ? 0.1 : 0.01),
+        stepSize: o.stepSize ?? (base.startsWith('uha') ? 0.1 : 0.01),
+        ...(resampling ? { resampling } : {}),
         ...(o.eta !== undefined ? { eta: o.eta } : {}),
         ...(o.leapfrog !== undefined ? { leapfrogSteps: o.leapfrog } : {}),
         initialMean: o.initMean,
@@ -167,7 +214,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
       ...e,
       target: target.name,
       dim: target.dim,
-      sampler: o.sampler,
+      sampler: samplerLabel(o.sampler, resampling),
       steps: o.steps,
       particles: o.particles,
       seconds: (performance.now() - started) / 1000,
@@ -181,6 +228,10 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
 }
 
 async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
+  if (o.resampling !== undefined || o.essThreshold !== undefined || o.temperature !== undefined)
+    throw new UsageError(
+      '--from evaluates the run as it was trained; drop --resampling/--ess-threshold/--temperature',
+    );
   const { config, target, sampler, iteration } = await loadTrainedSampler(o.from as string);
   const progress = progressBar(`${config.sampler.kind} on ${target.name}`, { quiet });
   try {
@@ -194,7 +245,10 @@ async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
       ...e,
       target: target.name,
       dim: target.dim,
-      sampler: config.sampler.kind,
+      sampler: samplerLabel(
+        config.sampler.kind,
+        sampler.smc ? { ...sampler.smc, essThreshold: sampler.smc.essThreshold ?? null } : null,
+      ),
       steps: config.sampler.steps,
       particles: o.particles,
       trained: { iterations: iteration, skipped: 0, seconds: 0, from: o.from },
@@ -223,11 +277,29 @@ export function formatReport(e: Report, seed: number, backend: string): string {
       `${e.trained.iterations} iterations (${e.trained.skipped} skipped) in ${e.trained.seconds.toFixed(1)} s; evaluated on fresh particles`,
     ]);
   }
-  rows.push(
-    ['log Z', `${fmt(e.logZ)} ± ${fmt(e.logZStdErr)} (standard error over ${e.batches} batches)`],
-    ['ELBO', `${fmt(e.elbo)} ± ${fmt(e.elboStdErr)}`],
-    ['ESS', `${fmt(e.essFraction, 3)} of N (${e.essCount.toFixed(1)} particles)`],
-  );
+  rows.push([
+    'log Z',
+    `${fmt(e.logZ)} ± ${fmt(e.logZStdErr)} (standard error over ${e.batches} batches)`,
+  ]);
+  const last = e.perStep?.[e.perStep.length - 1];
+  if (e.smcBound && last) {
+    const b = e.smcBound;
+    rows.push(
+      [
+        'SMC bound',
+        `${fmt(b.value)} ± ${fmt(b.stdErr)} (mean log Z-hat of ${b.systems} systems of ${b.particlesPerSystem})`,
+      ],
+      [
+        'ESS',
+        `${fmt(last.essFraction, 3)} of N per system at the last step (${last.essCount.toFixed(1)} particles)`,
+      ],
+    );
+  } else {
+    rows.push(
+      ['ELBO', `${fmt(e.elbo)} ± ${fmt(e.elboStdErr)}`],
+      ['ESS', `${fmt(e.essFraction, 3)} of N (${e.essCount.toFixed(1)} particles)`],
+    );
+  }
   if (e.trueLogZ !== null) {
     const sign = (e.error as number) >= 0 ? '+' : '';
     rows.push(['exact log Z', `${fmt(e.trueLogZ)} (error ${sign}${fmt(e.error)})`]);

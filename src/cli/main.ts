@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { SAMPLERS } from '../annealing/samplers.js';
+import { SAMPLERS, SMC_SAMPLERS } from '../annealing/samplers.js';
+import { RESAMPLING_NAMES } from '../annealing/resampling.js';
 import { LEARNED_SAMPLERS } from '../annealing/learned.js';
 import { SCHEDULES } from '../annealing/schedule.js';
 import { BACKENDS } from '../engine/index.js';
@@ -31,8 +32,11 @@ function buildProgram(): Command {
       'evaluate the trained sampler of a run directory (from `anneal train`)',
     )
     .addOption(
-      new Option('--sampler <name>', 'sampler: fixed AIS (ais-*) or learned')
-        .choices([...SAMPLERS, ...LEARNED_SAMPLERS])
+      new Option(
+        '--sampler <name>',
+        'sampler: fixed AIS (ais-*), learned (ula, uha, *-mcd) or SMC (smc-*: resampling inside the chain)',
+      )
+        .choices([...SAMPLERS, ...LEARNED_SAMPLERS, ...SMC_SAMPLERS])
         .default('ais-ula'),
     )
     .option('--steps <K>', 'annealing steps', '64')
@@ -64,6 +68,20 @@ function buildProgram(): Command {
     .option('--train-particles <N>', 'learned samplers: particles per training iteration', '256')
     .option('--lr <x>', 'learned samplers: Adam learning rate', '0.005')
     .addOption(
+      new Option(
+        '--resampling <scheme>',
+        "SMC samplers: resampling scheme (default systematic; 'none' is AIS; cat, gst, bern-cat, bern-gst are the DSMCS variants)",
+      ).choices(RESAMPLING_NAMES),
+    )
+    .option(
+      '--ess-threshold <f>',
+      'SMC samplers: resample only when the ESS falls below this fraction of N (default: every step)',
+    )
+    .option(
+      '--temperature <t>',
+      'SMC samplers: GST softmax temperature (gst, bern-gst; default 0.1)',
+    )
+    .addOption(
       new Option('--backend <name>', 'tensor backend (default $ANNEAL_BACKEND or wasm)').choices(
         BACKENDS,
       ),
@@ -78,6 +96,7 @@ Examples:
   $ anneal logz --target many-well --sampler ais-hmc --steps 100 --step-size 0.1 --leapfrog 5 --json
   $ anneal logz --target mgm --dim 6 --loc 1 --sigma2 0.5 --schedule geometric
   $ anneal logz --target funnel --sampler uha --steps 32 --train-iters 200 --lr 0.01
+  $ anneal logz --target many-well --sampler smc-hmc --steps 100 --resampling systematic --ess-threshold 0.5
   $ anneal logz --from runs/funnel-uha --particles 20000 --seed 7`,
     )
     .action(async (opts: Record<string, unknown>) => logzCommand(opts));
@@ -89,6 +108,20 @@ Examples:
     .option('--out <dir>', 'run directory (default runs/<config name>)')
     .option('--resume <runDir>', 'continue a stopped run from its last checkpoint, exactly')
     .option('--stop-after <N>', 'stop after N iterations in total, leaving a resumable checkpoint')
+    .addOption(
+      new Option(
+        '--resampling <scheme>',
+        "SMC samplers: resampling scheme (default systematic; 'none' is AIS; cat, gst, bern-cat, bern-gst are the DSMCS variants)",
+      ).choices(RESAMPLING_NAMES),
+    )
+    .option(
+      '--ess-threshold <f>',
+      'SMC samplers: resample only when the ESS falls below this fraction of N (default: every step)',
+    )
+    .option(
+      '--temperature <t>',
+      'SMC samplers: GST softmax temperature (gst, bern-gst; default 0.1)',
+    )
     .addOption(
       new Option('--backend <name>', 'tensor backend, overriding the config').choices(BACKENDS),
     )

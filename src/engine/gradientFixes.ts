@@ -178,6 +178,16 @@ export function applyGradientFixes(): void {
       },
     });
   }
+  // Index-valued ops have no gradient; TF.js has none registered, and a tape that reaches one
+  // (resampling indices computed from weights) would fail even where the indices are constants.
+  registerOver({
+    kernelName: 'SearchSorted',
+    inputsToSave: ['sortedSequence', 'values'],
+    gradFunc: (_dy, saved) => {
+      const [s, v] = saved as [Tensor, Tensor];
+      return { sortedSequence: () => tf.zerosLike(s), values: () => tf.zerosLike(v) };
+    },
+  });
 }
 
 /** Turns the explicit-transpose matMul gradient on or off (off = TF.js's own, for benchmarks). */

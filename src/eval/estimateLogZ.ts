@@ -6,7 +6,13 @@ import type { PerStep } from '../annealing/kernels/kernel.js';
 import { AnnealingPath } from '../annealing/path.js';
 import { makeKernel, type SamplerName } from '../annealing/samplers.js';
 import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
-import { summarizeLogWeights, type LogWeightSummary } from './logWeights.js';
+import { resamples, type ResamplingOptions } from '../annealing/resampling.js';
+import {
+  summarizeLogWeights,
+  systemBound,
+  type LogWeightSummary,
+  type SmcBound,
+} from './logWeights.js';
 
 export interface EstimateLogZOptions {
   target: Target;
@@ -28,6 +34,11 @@ export interface EstimateLogZOptions {
   /** Batches for the standard error; default 10. */
   batches?: number;
   onStep?: (step: number, steps: number) => void;
+  /**
+   * SMC: resample inside the chain. Without a group size each batch is one SMC system, so the
+   * batches stay independent for the standard error.
+   */
+  resampling?: ResamplingOptions;
 }
 
 export interface LogZEstimate extends LogWeightSummary {
@@ -41,6 +52,8 @@ export interface LogZEstimate extends LogWeightSummary {
   error: number | null;
   seconds: number;
   perStep: StepDiagnostics[];
+  /** SMC only: mean over systems of their log Z estimates, with its standard error. */
+  smcBound: SmcBound | null;
 }
 
 /** Runs an annealed sampler on a target and summarizes the log-weights; frees every tensor it made. */
@@ -64,11 +77,32 @@ export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
   let logW: Tensor1D | undefined;
   try {
     const path = new AnnealingPath(initial, target);
-    const result = runAis({ path, kernel, betas, particles, rng, onStep: options.onStep });
+    const batches = options.batches ?? 10;
+    let resampling = options.resampling;
+    if (resampling && resamples(resampling.scheme)) {
+      const perBatch = particles / batches;
+      const groupSize = resampling.groupSize ?? perBatch;
+      if (!Number.isInteger(perBatch) || perBatch % groupSize !== 0) {
+        throw new RangeError(
+          `SMC: ${particles} particles in ${batches} batches must give batches of whole systems of ${groupSize} particles`,
+        );
+      }
+      resampling = { ...resampling, groupSize };
+    }
+    const result = runAis({
+      path,
+      kernel,
+      betas,
+      particles,
+      rng,
+      onStep: options.onStep,
+      resampling,
+    });
     result.z.dispose();
     logW = result.logW;
     const values = logW.dataSync() as Float32Array;
-    const summary = summarizeLogWeights(values, options.batches ?? 10);
+    const summary = summarizeLogWeights(values, batches);
+    const smcBound = resampling?.groupSize ? systemBound(values, resampling.groupSize) : null;
     const seconds = (performance.now() - started) / 1000;
     const trueLogZ = target.logZ ?? null;
     return {
@@ -81,6 +115,7 @@ export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
       error: trueLogZ === null ? null : summary.logZ - trueLogZ,
       seconds,
       perStep: result.perStep,
+      smcBound,
     };
   } finally {
     logW?.dispose();

@@ -1,9 +1,16 @@
 import type { Rng } from '../engine/index.js';
 import type { StepDiagnostics } from '../annealing/ais.js';
 import type { LearnedSampler } from '../annealing/learned.js';
-import { summarizeLogWeights, type LogWeightSummary } from './logWeights.js';
+import {
+  summarizeLogWeights,
+  systemBound,
+  type LogWeightSummary,
+  type SmcBound,
+} from './logWeights.js';
 
 export interface SamplerEvaluation extends LogWeightSummary {
+  /** SMC samplers only: the bound that DSMCS trains on (for AIS it is the IW bound of N). */
+  smcBound: SmcBound | null;
   trueLogZ: number | null;
   error: number | null;
   seconds: number;
@@ -24,7 +31,21 @@ export function evaluateSampler(
   },
 ): SamplerEvaluation {
   const started = performance.now();
+  const batches = options.batches ?? 10;
+  // SMC particles of one system are dependent: batches for the standard error must be whole
+  // systems. Without a configured system size, each batch is one system.
+  let groupSize: number | undefined;
+  if (sampler.smc) {
+    const perBatch = options.particles / batches;
+    groupSize = sampler.smc.groupSize ?? perBatch;
+    if (!Number.isInteger(perBatch) || perBatch % groupSize !== 0) {
+      throw new RangeError(
+        `SMC evaluation: ${options.particles} particles in ${batches} batches must give batches of whole systems of ${groupSize} particles`,
+      );
+    }
+  }
   const result = sampler.run({
+    groupSize,
     particles: options.particles,
     rng: options.rng,
     diagnostics: true,
@@ -32,10 +53,13 @@ export function evaluateSampler(
     onStep: options.onStep,
   });
   try {
-    const summary = summarizeLogWeights(result.logW.dataSync(), options.batches ?? 10);
+    const logW = result.logW.dataSync();
+    const summary = summarizeLogWeights(logW, batches);
+    const smcBound = groupSize ? systemBound(logW, groupSize) : null;
     const trueLogZ = sampler.target.logZ ?? null;
     return {
       ...summary,
+      smcBound,
       trueLogZ,
       error: trueLogZ === null ? null : summary.logZ - trueLogZ,
       seconds: (performance.now() - started) / 1000,

@@ -1,3 +1,8 @@
-export { summarizeLogWeights, type LogWeightSummary } from './logWeights.js';
+export {
+  summarizeLogWeights,
+  systemBound,
+  type LogWeightSummary,
+  type SmcBound,
+} from './logWeights.js';
 export { estimateLogZ, type EstimateLogZOptions, type LogZEstimate } from './estimateLogZ.js';
 export { evaluateSampler, type SamplerEvaluation } from './evaluateSampler.js';

@@ -60,3 +60,34 @@ export function summarizeLogWeights(logW: ArrayLike<number>, batches = 10): LogW
     batches: b,
   };
 }
+
+/** The SMC bound: mean over independent systems of each system's log Z estimate. */
+export interface SmcBound {
+  value: number;
+  stdErr: number | null;
+  systems: number;
+  particlesPerSystem: number;
+}
+
+/**
+ * The SMC bound of log-weights laid out as consecutive systems of `groupSize` particles (the
+ * layout runSmc returns): E[log Z-hat] <= log Z, the quantity DSMCS trains on.
+ */
+export function systemBound(logW: ArrayLike<number>, groupSize: number): SmcBound {
+  const systems = Math.floor(logW.length / groupSize);
+  if (systems < 1) throw new RangeError(`fewer than ${groupSize} log-weights`);
+  const values: number[] = [];
+  for (let g = 0; g < systems; g++) {
+    values.push(
+      logMeanExpHost(Array.prototype.slice.call(logW, g * groupSize, (g + 1) * groupSize)),
+    );
+  }
+  const mean = values.reduce((a, b) => a + b, 0) / systems;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, systems - 1);
+  return {
+    value: mean,
+    stdErr: systems > 1 ? Math.sqrt(variance / systems) : null,
+    systems,
+    particlesPerSystem: groupSize,
+  };
+}

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import { LEARNED_DEFAULTS, LEARNED_SAMPLERS } from '../annealing/learned.js';
+import { GST_DEFAULT_TEMPERATURE, RESAMPLING_NAMES, resamples } from '../annealing/resampling.js';
 
 const positive = z.number().finite().positive();
 const positiveInt = z.number().int().positive();
@@ -19,6 +20,16 @@ export const TargetConfigSchema = z.strictObject({
 });
 
 const d = LEARNED_DEFAULTS;
+
+export const ResamplingConfigSchema = z.strictObject({
+  scheme: z.enum(RESAMPLING_NAMES),
+  /** Resample a system when its ESS falls below this fraction of N; absent: at every step. */
+  essThreshold: z.number().gt(0).max(1).nullable().optional(),
+  /** Particles per SMC system N (must divide the particles of every run); absent: one system. */
+  groupSize: positiveInt.optional(),
+  /** GST temperature (gst, bern-gst). */
+  temperature: positive.default(GST_DEFAULT_TEMPERATURE),
+});
 
 export const SamplerConfigSchema = z.strictObject({
   kind: z.enum(LEARNED_SAMPLERS),
@@ -48,6 +59,7 @@ export const SamplerConfigSchema = z.strictObject({
       scoreNet: z.boolean().default(d.learn.scoreNet),
     })
     .prefault({}),
+  resampling: ResamplingConfigSchema.optional(),
 });
 
 const LrScheduleSchema = z.discriminatedUnion('kind', [
@@ -56,15 +68,30 @@ const LrScheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cosine'), minFactor: z.number().min(0).max(1).default(0.1) }),
 ]);
 
-export const TrainConfigSchema = z.strictObject({
-  iterations: positiveInt,
-  particles: positiveInt.default(256),
-  learningRate: positive.default(0.005),
-  clipNorm: positive.nullable().default(10),
-  lrSchedule: LrScheduleSchema.default({ kind: 'constant' }),
-  logEvery: positiveInt.default(10),
-  checkpointEvery: positiveInt.default(100),
-});
+const ObjectiveSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('elbo') }),
+  z.strictObject({ kind: z.literal('iw'), groupSize: positiveInt }),
+]);
+
+export const TrainConfigSchema = z
+  .strictObject({
+    iterations: positiveInt,
+    particles: positiveInt.default(256),
+    learningRate: positive.default(0.005),
+    clipNorm: positive.nullable().default(10),
+    lrSchedule: LrScheduleSchema.default({ kind: 'constant' }),
+    logEvery: positiveInt.default(10),
+    checkpointEvery: positiveInt.default(100),
+    /**
+     * ELBO or the importance-weighted bound over groups of `groupSize` particles. Default: the ELBO
+     * for AIS samplers; for SMC samplers the SMC bound (iw over each system's particles).
+     */
+    objective: ObjectiveSchema.optional(),
+  })
+  .refine((t) => t.objective?.kind !== 'iw' || t.particles % t.objective.groupSize === 0, {
+    message: 'objective.groupSize must divide train.particles',
+    path: ['objective', 'groupSize'],
+  });
 
 export const EvalConfigSchema = z.strictObject({
   particles: positiveInt.default(10000),
@@ -73,14 +100,43 @@ export const EvalConfigSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(1_000_003),
 });
 
-export const RunConfigSchema = z.strictObject({
-  seed: z.number().int().nonnegative().default(0),
-  backend: z.enum(BACKENDS).optional(),
-  target: TargetConfigSchema,
-  sampler: SamplerConfigSchema,
-  train: TrainConfigSchema,
-  eval: EvalConfigSchema.prefault({}),
-});
+export const RunConfigSchema = z
+  .strictObject({
+    seed: z.number().int().nonnegative().default(0),
+    backend: z.enum(BACKENDS).optional(),
+    target: TargetConfigSchema,
+    sampler: SamplerConfigSchema,
+    train: TrainConfigSchema,
+    eval: EvalConfigSchema.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const r = c.sampler.resampling;
+    if (!r || !resamples(r.scheme) || r.groupSize === undefined) return;
+    if (c.train.particles % r.groupSize !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sampler', 'resampling', 'groupSize'],
+        message: `must divide train.particles (${c.train.particles})`,
+      });
+    }
+    const perBatch = c.eval.particles / c.eval.batches;
+    if (!Number.isInteger(perBatch) || perBatch % r.groupSize !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sampler', 'resampling', 'groupSize'],
+        message: `must divide eval.particles / eval.batches (${perBatch})`,
+      });
+    }
+  })
+  .transform((c) => {
+    if (c.train.objective) return c;
+    const r = c.sampler.resampling;
+    const objective =
+      r && resamples(r.scheme)
+        ? ({ kind: 'iw', groupSize: r.groupSize ?? c.train.particles } as const)
+        : ({ kind: 'elbo' } as const);
+    return { ...c, train: { ...c.train, objective } };
+  });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;

@@ -64,7 +64,13 @@ export function buildRun(config: RunConfig): {
       : t.lrSchedule;
   const trainer = new Trainer(
     sampler,
-    { particles: t.particles, learningRate: t.learningRate, clipNorm: t.clipNorm, lrSchedule },
+    {
+      particles: t.particles,
+      learningRate: t.learningRate,
+      clipNorm: t.clipNorm,
+      lrSchedule,
+      objective: t.objective,
+    },
     trainRng,
   );
   return { target, sampler, trainer };

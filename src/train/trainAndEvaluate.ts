@@ -9,6 +9,7 @@ import {
 import type { Target } from '../targets/target.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
 import { Trainer, type IterationMetrics } from './trainer.js';
+import type { TrainingObjective } from '../annealing/objectives.js';
 
 export interface TrainAndEvaluateOptions {
   target: Target;
@@ -18,6 +19,8 @@ export interface TrainAndEvaluateOptions {
   trainParticles?: number;
   learningRate?: number;
   clipNorm?: number | null;
+  /** Default: the ELBO for AIS samplers, the SMC bound over each iteration's particles for SMC. */
+  objective?: TrainingObjective;
   particles: number;
   batches?: number;
   seed: number;
@@ -33,10 +36,16 @@ export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEval
   // Separate streams for initialization, training and evaluation: evaluation particles are fresh.
   const [initRng, trainRng, evalRng] = Rng.fromSeed(options.seed).split(3) as [Rng, Rng, Rng];
   const sampler = new LearnedSampler(options.target, options.sampler, initRng);
+  const trainParticles = options.trainParticles ?? 256;
+  const smc = sampler.smc;
+  const objective: TrainingObjective =
+    options.objective ??
+    (smc ? { kind: 'iw', groupSize: smc.groupSize ?? trainParticles } : { kind: 'elbo' });
   const trainer = new Trainer(
     sampler,
     {
-      particles: options.trainParticles ?? 256,
+      objective,
+      particles: trainParticles,
       learningRate: options.learningRate ?? 0.005,
       clipNorm: options.clipNorm === undefined ? 10 : options.clipNorm,
       lrSchedule: { kind: 'constant' },

@@ -1,8 +1,9 @@
-// Gradient descent on a sampler's negative ELBO: Adam, global-norm clipping, a learning-rate
+// Gradient descent on a sampler's negative ELBO (or importance-weighted bound): Adam, global-norm clipping, a learning-rate
 // schedule, and non-finite steps skipped and counted rather than applied.
 import { tf, Rng, type RngState, type Scalar } from '../engine/index.js';
 import type { LearnedSampler } from '../annealing/learned.js';
 import { learningRateAt, type LrSchedule } from './schedule.js';
+import { validateObjective, type TrainingObjective } from '../annealing/objectives.js';
 
 export interface TrainerConfig {
   /** Particles per iteration. */
@@ -11,12 +12,15 @@ export interface TrainerConfig {
   /** Clip the global gradient norm to this value; null for no clipping. */
   clipNorm: number | null;
   lrSchedule: LrSchedule;
+  /** What to maximize; the ELBO when absent. */
+  objective?: TrainingObjective;
 }
 
 export interface IterationMetrics {
   iteration: number;
-  /** Negative ELBO of this iteration's particles (NaN when non-finite). */
+  /** The loss minimized: minus the objective's bound on this iteration's particles (NaN when non-finite). */
   loss: number;
+  /** ELBO (mean log-weight) of the same particles, whatever the objective. */
   elbo: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
@@ -45,6 +49,10 @@ export class Trainer {
   iteration = 0;
   skippedTotal = 0;
 
+  get objective(): TrainingObjective {
+    return this.config.objective ?? { kind: 'elbo' };
+  }
+
   constructor(
     readonly sampler: LearnedSampler,
     readonly config: TrainerConfig,
@@ -53,6 +61,7 @@ export class Trainer {
     if (!(config.learningRate > 0)) throw new RangeError('learning rate must be > 0');
     if (config.clipNorm !== null && !(config.clipNorm > 0))
       throw new RangeError('clipNorm must be > 0');
+    validateObjective(this.objective, config.particles);
     this.optimizer = tf.train.adam(config.learningRate);
   }
 
@@ -62,17 +71,20 @@ export class Trainer {
     // TF.js's Adam reads its rate at every update; the field is not part of its typed surface.
     (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
     const vars = this.sampler.params.trainable();
+    const out: { elbo?: Scalar } = {};
     const { value, grads } = tf.variableGrads(
-      () => this.sampler.loss(this.config.particles, this.rng),
+      () => this.sampler.loss(this.config.particles, this.rng, this.objective, out),
       vars,
     );
+    const elboT = out.elbo as Scalar;
     const readings = tf.tidy(() => {
       const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
       const total = sq.length ? tf.addN(sq) : tf.scalar(0);
-      return tf.stack([value, total]);
+      return tf.stack([value, total, elboT]);
     });
-    const [loss, normSq] = Array.from(readings.dataSync()) as [number, number]; // one sync per iteration
+    const [loss, normSq, elbo] = Array.from(readings.dataSync()) as [number, number, number]; // one sync per iteration
     readings.dispose();
+    elboT.dispose();
     const gradNorm = Math.sqrt(normSq);
     const skipped = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
     if (skipped) {
@@ -94,7 +106,7 @@ export class Trainer {
     return {
       iteration: this.iteration,
       loss,
-      elbo: -loss,
+      elbo,
       gradNorm,
       learningRate: lr,
       skipped,

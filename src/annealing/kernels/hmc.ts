@@ -36,6 +36,7 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
   }
   return {
     name: 'hmc',
+    invariant: true,
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
       const eps = perStepValue(options.stepSize, ctx.step, 'HMC step size');
       const { path, beta } = ctx;

@@ -35,6 +35,11 @@ export interface KernelStepResult {
  */
 export interface TransitionKernel {
   readonly name: string;
+  /**
+   * True when the kernel leaves gamma_k exactly invariant (Metropolis-corrected) and so adds no
+   * log-weight correction; SMC then resamples before moving rather than after.
+   */
+  readonly invariant?: boolean;
   /** Adds kernel-specific state (e.g. momentum) to the initial particles; owns nothing of its input. */
   init?(state: ParticleState, rng: Rng): ParticleState;
   step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult;
