@@ -61,3 +61,27 @@ export function timeMedian(fn: () => Tensor | Tensor[], { warmup, reps }: Reps):
     ? (times[mid] as number)
     : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
 }
+
+/** Median of a list of times in ms. */
+export function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Median wall time of one training iteration. trainer.step() ends with a host read of the loss,
+ * so its wall time includes all queued device work.
+ */
+export function timeTrainerSteps(trainer: { step(): unknown }, { warmup, reps }: Reps): number {
+  for (let i = 0; i < warmup; i++) trainer.step();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    trainer.step();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}

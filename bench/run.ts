@@ -7,6 +7,7 @@ import type { BenchOptions, BenchRow } from './common.js';
 import { aisBench } from './ais.js';
 import { decoderBench } from './decoder.js';
 import { trainingBench } from './training.js';
+import { dsmcsBench } from './dsmcs.js';
 
 type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
 
@@ -14,6 +15,7 @@ const BENCHES: Record<string, Bench> = {
   decoder: decoderBench,
   ais: aisBench,
   training: trainingBench,
+  dsmcs: dsmcsBench,
 };
 
 interface RowWithRatio extends BenchRow {

@@ -10,7 +10,7 @@ import {
   initEngine,
   type LearnedSamplerName,
 } from '../src/index.js';
-import { repsFor, type BenchOptions, type BenchRow } from './common.js';
+import { repsFor, timeTrainerSteps, type BenchOptions, type BenchRow } from './common.js';
 
 interface Case {
   target: string;
@@ -49,20 +49,7 @@ export async function trainingBench(options: BenchOptions): Promise<BenchRow[]> 
       },
       Rng.fromSeed(2),
     );
-    // trainer.step() ends with a host read of the loss, so its wall time includes all device work.
-    for (let i = 0; i < warmup; i++) trainer.step();
-    const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const start = performance.now();
-      trainer.step();
-      times.push(performance.now() - start);
-    }
-    times.sort((a, b) => a - b);
-    const mid = Math.floor(times.length / 2);
-    const median =
-      times.length % 2
-        ? (times[mid] as number)
-        : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+    const median = timeTrainerSteps(trainer, { warmup, reps });
     rows.push({
       bench: 'training',
       backend: 'wasm',

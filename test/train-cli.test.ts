@@ -171,3 +171,90 @@ describe('anneal logz with learned samplers', () => {
     assert.match(r.stderr, /--train-iters needs a learned sampler/);
   });
 });
+
+describe('SMC from the command line', () => {
+  const SMC = `seed: 4
+target: { name: gaussian }
+sampler: { kind: uha, steps: 4, resampling: { scheme: gst, groupSize: 16 } }
+train: { iterations: 4, particles: 32, logEvery: 1, checkpointEvery: 2 }
+eval: { particles: 320, batches: 10 }
+`;
+  it('anneal train with resampling: SMC bound by default, per-system evaluation, exact resume', () => {
+    const config = write('smc.yaml', SMC);
+    const straight = join(work, 'smc-straight');
+    const r1 = anneal('train', config, '--out', straight, '--quiet');
+    assert.equal(r1.status, 0, r1.stderr);
+    const resolved = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8')) as {
+      train: { objective: unknown };
+    };
+    assert.deepEqual(resolved.train.objective, { kind: 'iw', groupSize: 16 });
+    const evaluation = JSON.parse(readFileSync(join(straight, 'eval.json'), 'utf8')) as {
+      smcBound: { systems: number; particlesPerSystem: number; value: number };
+      logZ: number;
+    };
+    assert.equal(evaluation.smcBound.systems, 20);
+    assert.equal(evaluation.smcBound.particlesPerSystem, 16);
+    // Jensen: the mean of log Z-hat over systems is below the log of their mean.
+    assert.ok(evaluation.smcBound.value <= evaluation.logZ + 1e-9);
+
+    const split = join(work, 'smc-split');
+    assert.equal(anneal('train', config, '--out', split, '--stop-after', '2', '--quiet').status, 0);
+    assert.equal(anneal('train', '--resume', split, '--quiet').status, 0);
+    assert.deepEqual(
+      metrics(split).map((r) => [r.iteration, r.loss, r.gradNorm]),
+      metrics(straight).map((r) => [r.iteration, r.loss, r.gradNorm]),
+    );
+  });
+
+  for (const [name, text, pattern] of [
+    [
+      'smc-group.yaml',
+      SMC.replace('groupSize: 16', 'groupSize: 24'),
+      /sampler\.resampling\.groupSize: must divide train\.particles \(32\)/,
+    ],
+    [
+      'smc-scheme.yaml',
+      SMC.replace('scheme: gst', 'scheme: gumbel'),
+      /sampler\.resampling\.scheme: .*"gst"/,
+    ],
+    [
+      'smc-bern.yaml',
+      SMC.replace('scheme: gst', 'scheme: bern-cat, essThreshold: 0.5'),
+      /Bernoulli draw on the ESS; drop the ESS threshold/,
+    ],
+  ] as const) {
+    it(`a bad SMC config (${name}) gives one line naming the problem and exit status 2`, () => {
+      const r = anneal('train', write(name, text), '--out', join(work, `out-${name}`));
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, pattern);
+    });
+  }
+
+  it('anneal logz --sampler smc-hmc with adaptive resampling reports the SMC bound', () => {
+    const r = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'smc-hmc',
+      '--steps',
+      '10',
+      '--particles',
+      '400',
+      '--resampling',
+      'stratified',
+      '--ess-threshold',
+      '0.5',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^sampler\s+smc-hmc \(stratified, when ESS < 0\.5 N\)/m);
+    assert.match(r.stdout, /^SMC bound\s+-?\d.* \(mean log Z-hat of 10 systems of 40\)/m);
+  });
+
+  it('resampling options without an SMC sampler are refused', () => {
+    const r = anneal('logz', '--target', 'gaussian', '--sampler', 'ais-ula', '--resampling', 'gst');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /need an SMC sampler \(smc-ula, smc-uha, smc-hmc\)/);
+  });
+});

@@ -19,8 +19,9 @@ export interface StepDiagnostics {
   step: number;
   beta: number;
   /**
-   * Reverse ESS as a fraction of N: of the weights after this step (AIS), or of each system's
-   * weights before its resampling decision, averaged over systems (SMC).
+   * Reverse ESS as a fraction of N: of the weights after this step (AIS; averaged over systems
+   * when a resampling group size is given with scheme 'none'), or of each system's weights before
+   * its resampling decision, averaged over systems (SMC).
    */
   essFraction: number;
   /** The same ESS as a count in [1, N] (N = particles per system). */
@@ -105,7 +106,11 @@ export function runAis(options: AisOptions): AnnealedResult {
 
   const smc =
     options.resampling && resamples(options.resampling.scheme) ? options.resampling : null;
-  const groupSize = smc ? validateResampling(smc, particles) : particles;
+  // Without resampling a group size only changes the diagnostics: ESS per system of N particles
+  // (DAIS's view of a batch of independent importance samplers).
+  const groupSize = options.resampling
+    ? validateResampling(options.resampling, particles)
+    : particles;
   const groups = particles / groupSize;
 
   let state: ParticleState = tf.tidy(() => path.evaluate(path.initial.sample(particles, rng)));
@@ -247,7 +252,11 @@ function stepDiagnostics(
       ess = smcReading ? tf.squeeze(tf.slice(smcReading, [0], [1])) : lastEss;
       resampled = smcReading ? tf.squeeze(tf.slice(smcReading, [1], [1])) : tf.scalar(0);
     } else {
-      ess = essFraction(logW);
+      const groups = logW.shape[0] / groupSize;
+      ess =
+        groups > 1
+          ? tf.mean(essFraction(tf.reshape(logW, [groups, groupSize])))
+          : essFraction(logW);
       logZ = logMeanExp(logW);
       resampled = tf.scalar(NO_ACCEPTANCE);
     }

@@ -216,8 +216,11 @@ export class LearnedSampler {
         diagnostics: options.diagnostics ?? false,
         checkFinite: options.checkFinite ?? false,
         onStep: options.onStep,
-        resampling: this.smc
-          ? { ...this.smc, groupSize: options.groupSize ?? this.smc.groupSize }
+        resampling: this.config.resampling
+          ? {
+              ...this.config.resampling,
+              groupSize: options.groupSize ?? this.config.resampling.groupSize,
+            }
           : undefined,
       });
     } finally {

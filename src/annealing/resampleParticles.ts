@@ -36,6 +36,9 @@ export interface ResampleResult {
   resampled: Tensor1D;
 }
 
+/** Systems up to this size move particles by a one-hot matmul, larger ones by a gather. */
+const MATMUL_SELECTION_MAX = 128;
+
 /** Reverse ESS fraction per row, differentiable (log-sum-exp with a constant shift). */
 function rowEssFraction(logW: Tensor2D): Tensor1D {
   return tf.tidy(
@@ -145,14 +148,25 @@ export function resampleParticles(
       }
       moved = tf.reshape(picked, [total, width]) as Tensor2D;
     } else {
-      const chosen = hard
-        ? tf.where(
-            tf.greater(tf.reshape(hard, [b, 1]), 0),
-            ancestors,
-            tf.tile(tf.range(0, n, 1, 'int32').reshape([1, n]), [b, 1]),
-          )
-        : ancestors;
-      moved = tf.gather(packed, flatIndices(chosen as Tensor2D)) as Tensor2D;
+      const chosen = (
+        hard
+          ? tf.where(
+              tf.greater(tf.reshape(hard, [b, 1]), 0),
+              ancestors,
+              tf.tile(tf.range(0, n, 1, 'int32').reshape([1, n]), [b, 1]),
+            )
+          : ancestors
+      ) as Tensor2D;
+      if (n <= MATMUL_SELECTION_MAX) {
+        // Small systems: a batched one-hot matmul, whose gradient costs B N^2 per column, where a
+        // gather's gradient on wasm is a one-hot matmul over all B N particles (B^2 N^2).
+        const width = packed.shape[1];
+        const selection = tf.cast(tf.oneHot(chosen, n), 'float32') as Tensor3D;
+        const picked = tf.matMul(selection, tf.reshape(packed, [b, n, width]) as Tensor3D);
+        moved = tf.reshape(picked, [total, width]) as Tensor2D;
+      } else {
+        moved = tf.gather(packed, flatIndices(chosen)) as Tensor2D;
+      }
     }
     const next = unpack(moved);
 

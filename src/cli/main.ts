@@ -109,20 +109,6 @@ Examples:
     .option('--resume <runDir>', 'continue a stopped run from its last checkpoint, exactly')
     .option('--stop-after <N>', 'stop after N iterations in total, leaving a resumable checkpoint')
     .addOption(
-      new Option(
-        '--resampling <scheme>',
-        "SMC samplers: resampling scheme (default systematic; 'none' is AIS; cat, gst, bern-cat, bern-gst are the DSMCS variants)",
-      ).choices(RESAMPLING_NAMES),
-    )
-    .option(
-      '--ess-threshold <f>',
-      'SMC samplers: resample only when the ESS falls below this fraction of N (default: every step)',
-    )
-    .option(
-      '--temperature <t>',
-      'SMC samplers: GST softmax temperature (gst, bern-gst; default 0.1)',
-    )
-    .addOption(
       new Option('--backend <name>', 'tensor backend, overriding the config').choices(BACKENDS),
     )
     .option('--json', 'print one JSON object on stdout')

@@ -9,7 +9,10 @@ import {
 } from './logWeights.js';
 
 export interface SamplerEvaluation extends LogWeightSummary {
-  /** SMC samplers only: the bound that DSMCS trains on (for AIS it is the IW bound of N). */
+  /**
+   * The bound DSMCS trains on: mean over systems of log Z-hat. SMC samplers, and AIS samplers
+   * given a system size (then it is the importance-weighted bound of N); else null.
+   */
   smcBound: SmcBound | null;
   trueLogZ: number | null;
   error: number | null;
@@ -55,7 +58,9 @@ export function evaluateSampler(
   try {
     const logW = result.logW.dataSync();
     const summary = summarizeLogWeights(logW, batches);
-    const smcBound = groupSize ? systemBound(logW, groupSize) : null;
+    // For AIS with a system size (DAIS), the same quantity is the importance-weighted bound of N.
+    const boundGroup = groupSize ?? sampler.config.resampling?.groupSize;
+    const smcBound = boundGroup ? systemBound(logW, boundGroup) : null;
     const trueLogZ = sampler.target.logZ ?? null;
     return {
       ...summary,

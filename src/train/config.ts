@@ -111,7 +111,7 @@ export const RunConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const r = c.sampler.resampling;
-    if (!r || !resamples(r.scheme) || r.groupSize === undefined) return;
+    if (!r || r.groupSize === undefined) return;
     if (c.train.particles % r.groupSize !== 0) {
       ctx.addIssue({
         code: 'custom',

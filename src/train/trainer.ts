@@ -42,6 +42,12 @@ export interface TrainerState {
   skippedTotal: number;
   rng: RngState;
   optimizer: OptimizerSlot[];
+  /**
+   * Adam's running beta1^t and beta2^t as the straight run computed them (by repeated float32
+   * products). TF.js recomputes them with pow() when weights are set, which can differ in the last
+   * bit and make a resumed run drift from the straight one.
+   */
+  adamBetaPowers?: [number, number];
 }
 
 export class Trainer {
@@ -121,11 +127,15 @@ export class Trainer {
       shape: w.tensor.shape,
       values: Array.from(w.tensor.dataSync()),
     }));
+    const powers = this.betaPowers();
     return {
       iteration: this.iteration,
       skippedTotal: this.skippedTotal,
       rng: this.rng.state(),
       optimizer,
+      ...(powers
+        ? { adamBetaPowers: powers.map((v) => v.dataSync()[0] as number) as [number, number] }
+        : {}),
     };
   }
 
@@ -141,6 +151,20 @@ export class Trainer {
       await this.optimizer.setWeights(tensors);
       tf.dispose(tensors.map((t) => t.tensor));
     }
+    const powers = this.betaPowers();
+    if (powers && state.adamBetaPowers) {
+      const [b1, b2] = state.adamBetaPowers;
+      tf.tidy(() => {
+        powers[0].assign(tf.scalar(b1));
+        powers[1].assign(tf.scalar(b2));
+      });
+    }
+  }
+
+  /** Adam's accumulated beta powers (private fields of TF.js's AdamOptimizer), when present. */
+  private betaPowers(): [tf.Variable, tf.Variable] | null {
+    const o = this.optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+    return o.accBeta1 && o.accBeta2 ? [o.accBeta1, o.accBeta2] : null;
   }
 
   dispose(): void {
