@@ -9,7 +9,7 @@
 //
 // The default config is the scaled-down one (minutes); configs/dsmcs-static.yaml is the paper's
 // scale (hours). Runs are resumable run directories: re-running continues unfinished variants.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
@@ -86,32 +86,43 @@ async function runVariant(v: (typeof VARIANTS)[number]): Promise<VariantResult> 
   const config = variantConfig(v.scheme);
   const dir = `${values.out}/${v.scheme}`;
   const log = (m: string) => process.stderr.write(`[${v.label}] ${m}\n`);
-  let trainSeconds = 0;
-  if (!existsSync(`${dir}/checkpoint.json`)) {
+  // Results are kept in the run directory, so a re-run reuses finished variants and a stopped one
+  // continues from its checkpoint.
+  const resultFile = `${dir}/variant-result.json`;
+  if (existsSync(resultFile)) {
+    log('done before; reusing its result');
+    return JSON.parse(readFileSync(resultFile, 'utf8')) as VariantResult;
+  }
+  const earlyFile = `${dir}/early.json`;
+  if (!existsSync(earlyFile)) {
+    if (existsSync(dir)) rmSync(dir, { recursive: true });
     log(`training the first epoch (${EPOCH} iterations)`);
     const first = await trainRun({ config, outDir: dir }, { stopAfter: EPOCH });
-    trainSeconds += first.trainSeconds;
+    const early = await evaluateRun(dir, config);
+    const record = { ess: early.perStep.map((s) => s.essFraction), seconds: first.trainSeconds };
+    writeFileSync(earlyFile, `${JSON.stringify(record)}\n`);
   }
-  const early = await evaluateRun(dir, config);
+  const early = JSON.parse(readFileSync(earlyFile, 'utf8')) as { ess: number[]; seconds: number };
   log(`training to ${config.train.iterations} iterations`);
   const outcome = await trainRun({ resumeDir: dir });
-  trainSeconds += outcome.trainSeconds;
   const final = outcome.evaluation ?? (await evaluateRun(dir, config));
   const bound = final.smcBound;
   if (!bound) throw new Error('evaluation has no system bound');
-  return {
+  const result: VariantResult = {
     scheme: v.scheme,
     label: v.label,
-    earlyEss: early.perStep.map((s) => s.essFraction),
+    earlyEss: early.ess,
     finalEss: final.perStep.map((s) => s.essFraction),
     bound: bound.value,
     boundStdErr: bound.stdErr,
     logZ: final.logZ,
     logZStdErr: final.logZStdErr,
-    trainSeconds,
+    trainSeconds: early.seconds + outcome.trainSeconds,
     iterations: outcome.iterations,
     skipped: outcome.skipped,
   };
+  writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
 }
 
 async function essPlot(results: VariantResult[]): Promise<string> {

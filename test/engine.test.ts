@@ -158,7 +158,7 @@ for (const backend of TEST_BACKENDS) {
       x.dispose();
     });
 
-    it('gather has a gradient (one-hot matMul on wasm), repeated indices summed', async () => {
+    it('gather has a gradient (a scatter-add on wasm), repeated indices summed', async () => {
       await useBackend(backend);
       const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
       const idx = tf.tensor1d([2, 0, 2, 2], 'int32');
@@ -176,6 +176,22 @@ for (const backend of TEST_BACKENDS) {
       )(x);
       assert.deepEqual(Array.from(g1.dataSync()), [0, 3, 0, 7, 0, 11]);
       tf.dispose([x, idx, w, g, g1]);
+    });
+
+    it('the gather gradient is itself differentiable (second order through a gather)', async () => {
+      await useBackend(backend);
+      // f(x) = sum_rows (gather(x, idx) . c)^2 / 2 over rows; grad_x f = scatter(idx, (g c) c^T).
+      // L(x) = |grad_x f|^2 has d L / d x computable by hand: with x of one column and c = 1,
+      // grad f[j] = count_j * x_j, so L = sum_j count_j^2 x_j^2 and dL/dx_j = 2 count_j^2 x_j.
+      const x = tf.tensor2d([1.5, -2, 0.5], [3, 1]);
+      const idx = tf.tensor1d([2, 0, 2, 2], 'int32');
+      const f = (v: Tensor) => tf.mul(0.5, tf.sum(tf.square(tf.gather(v, idx))));
+      const loss = (v: Tensor) => tf.sum(tf.square(tf.grad(f)(v)));
+      const g = tf.grad(loss)(x);
+      const counts = [1, 0, 3];
+      const expected = [1.5, -2, 0.5].map((xj, j) => 2 * (counts[j] as number) ** 2 * xj + 0);
+      assert.deepEqual(Array.from(g.dataSync()), expected);
+      tf.dispose([x, idx, g]);
     });
   });
 }

@@ -127,6 +127,7 @@ export function runAis(options: AisOptions): AnnealedResult {
       smc as ResamplingOptions,
       groupSize,
       rng,
+      (z) => path.evaluate(z),
     );
     disposeState(state);
     logW.dispose();

@@ -7,6 +7,7 @@
 import {
   tf,
   logSumExpRows,
+  gatherRows,
   stopGradient,
   type Rng,
   type Tensor,
@@ -36,9 +37,6 @@ export interface ResampleResult {
   resampled: Tensor1D;
 }
 
-/** Systems up to this size move particles by a one-hot matmul, larger ones by a gather. */
-const MATMUL_SELECTION_MAX = 128;
-
 /** Reverse ESS fraction per row, differentiable (log-sum-exp with a constant shift). */
 function rowEssFraction(logW: Tensor2D): Tensor1D {
   return tf.tidy(
@@ -50,47 +48,19 @@ function rowEssFraction(logW: Tensor2D): Tensor1D {
   );
 }
 
-/**
- * The state's fields side by side as one [P, width] matrix, and how to split it back: one gather
- * (or selection matmul) moves everything, and on wasm each gather's gradient costs a one-hot
- * matmul, so one wide gather is far cheaper than six narrow ones.
- */
-function packState(state: ParticleState): {
-  packed: Tensor2D;
-  unpack: (m: Tensor2D) => ParticleState;
-} {
-  const column = (t: Tensor) => tf.reshape(t, [-1, 1]);
-  const parts: Tensor[] = [
-    state.z,
-    column(state.logTarget),
-    state.scoreTarget,
-    column(state.logInitial),
-    state.scoreInitial,
-  ];
-  if (state.v) parts.push(state.v);
-  const widths = parts.map((t) => t.shape[1] as number);
-  const packed = tf.concat(parts, 1) as Tensor2D;
-  const unpack = (m: Tensor2D): ParticleState => {
-    const pieces = tf.split(m, widths, 1) as Tensor2D[];
-    const [z, logTarget, scoreTarget, logInitial, scoreInitial, v] = pieces as [
-      Tensor2D,
-      Tensor2D,
-      Tensor2D,
-      Tensor2D,
-      Tensor2D,
-      Tensor2D | undefined,
-    ];
-    return {
-      z,
-      logTarget: tf.reshape(logTarget, [-1]) as Tensor1D,
-      scoreTarget,
-      logInitial: tf.reshape(logInitial, [-1]) as Tensor1D,
-      scoreInitial,
-      ...(v ? { v } : {}),
-    };
-  };
-
-  return { packed, unpack };
+/** The fields a resampling step moves: all of them, or positions and momenta only. */
+function movedFields(state: ParticleState, motionOnly: boolean): [keyof ParticleState, Tensor][] {
+  const out: [keyof ParticleState, Tensor][] = [['z', state.z]];
+  if (!motionOnly) {
+    out.push(
+      ['logTarget', state.logTarget],
+      ['scoreTarget', state.scoreTarget],
+      ['logInitial', state.logInitial],
+      ['scoreInitial', state.scoreInitial],
+    );
+  }
+  if (state.v) out.push(['v', state.v]);
+  return out;
 }
 
 /**
@@ -104,6 +74,7 @@ export function resampleParticles(
   options: ResamplingOptions,
   groupSize: number,
   rng: Rng,
+  evaluate?: (z: Tensor2D) => ParticleState,
 ): ResampleResult {
   return tf.tidy(() => {
     const n = groupSize;
@@ -133,20 +104,27 @@ export function resampleParticles(
     }
 
     const ancestors = ancestorIndices(stopGradient(lw), base, rng);
-    const { packed, unpack } = packState(state);
-    let moved: Tensor2D;
+    // The straight-through estimator moves positions and momenta only, and the densities and
+    // scores are evaluated afresh at the moved positions (as in the paper): its gradient then
+    // reaches the weights through the target's local slope, not through differences of cached
+    // log densities between distant particles. Index-based moves carry the cached fields along,
+    // which has the same value and the same gradient as re-evaluating.
+    const reevaluate = straightThrough && evaluate !== undefined;
+    const fields = movedFields(state, reevaluate);
+    // Each field moves by itself: on wasm, packing fields side by side costs more (column slices
+    // of the packed matrix) than the moves.
+    let move: (x: Tensor) => Tensor;
     if (straightThrough) {
-      const width = packed.shape[1];
       const selection = gstSelection(lw, ancestors, tau); // [B, N, N]
-      const x3 = tf.reshape(packed, [b, n, width]) as Tensor3D;
-      let picked: Tensor = tf.matMul(selection, x3);
-      if (soft) {
-        const r = tf.reshape(soft, [b, 1, 1]);
-        picked = tf.add(tf.mul(r, picked), tf.mul(tf.sub(1, r), x3));
-      } else if (hard) {
-        picked = tf.where(tf.greater(tf.reshape(hard, [b, 1, 1]), 0), picked, x3);
-      }
-      moved = tf.reshape(picked, [total, width]) as Tensor2D;
+      const r = soft ? tf.reshape(soft, [b, 1, 1]) : null;
+      const keep = !soft && hard ? tf.greater(tf.reshape(hard, [b, 1, 1]), 0) : null;
+      move = (x) => {
+        const x3 = tf.reshape(x, [b, n, x.rank === 1 ? 1 : (x.shape[1] as number)]) as Tensor3D;
+        let picked: Tensor = tf.matMul(selection, x3);
+        if (r) picked = tf.add(x3, tf.mul(r, tf.sub(picked, x3)));
+        else if (keep) picked = tf.where(keep, picked, x3);
+        return tf.reshape(picked, x.shape);
+      };
     } else {
       const chosen = (
         hard
@@ -157,18 +135,17 @@ export function resampleParticles(
             )
           : ancestors
       ) as Tensor2D;
-      if (n <= MATMUL_SELECTION_MAX) {
-        // Small systems: a batched one-hot matmul, whose gradient costs B N^2 per column, where a
-        // gather's gradient on wasm is a one-hot matmul over all B N particles (B^2 N^2).
-        const width = packed.shape[1];
-        const selection = tf.cast(tf.oneHot(chosen, n), 'float32') as Tensor3D;
-        const picked = tf.matMul(selection, tf.reshape(packed, [b, n, width]) as Tensor3D);
-        moved = tf.reshape(picked, [total, width]) as Tensor2D;
-      } else {
-        moved = tf.gather(packed, flatIndices(chosen)) as Tensor2D;
-      }
+      const flat = flatIndices(chosen);
+      move = (x) => gatherRows(x, flat);
     }
-    const next = unpack(moved);
+    const moved: Partial<ParticleState> = {};
+    for (const [name, x] of fields) (moved as Record<string, Tensor>)[name] = move(x);
+    const next: ParticleState = reevaluate
+      ? {
+          ...(evaluate as (z: Tensor2D) => ParticleState)(moved.z as Tensor2D),
+          ...(moved.v ? { v: moved.v } : {}),
+        }
+      : (moved as ParticleState);
 
     const resampled = hard ?? (tf.ones([b]) as Tensor1D);
     const on = tf.greater(resampled, 0);

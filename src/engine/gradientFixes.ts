@@ -4,7 +4,8 @@
 //  - Comparison ops have no gradient at all; they get zero gradients so that masks built from
 //    comparisons can sit inside differentiated code.
 //  - GatherV2's gradient needs UnsortedSegmentSum, which wasm lacks; on wasm it becomes a
-//    one-hot matMul.
+//    scatter-add (ScatterNd), with gradients registered for ScatterNd and GatherNd so that it
+//    stays differentiable.
 //  - Kernels whose gradient reads their own saved OUTPUT (Tanh, Sigmoid, Exp, Softmax, LogSoftmax,
 //    Pow) give wrong second-order gradients: the engine records the saved copy on the tape before
 //    the kernel's own node, so the copy looks unconnected to the inputs and the path through it is
@@ -49,22 +50,54 @@ const fixedMatMulGrad: GradConfig = {
   },
 };
 
-function oneHotGatherGrad(x: Tensor, indices: Tensor, dy: Tensor, axis: number): Tensor {
+function scatterGatherGrad(x: Tensor, indices: Tensor, dy: Tensor, axis: number): Tensor {
   // dy has shape x.shape[:axis] + indices.shape + x.shape[axis+1:]; move the index axes to the
-  // front, flatten them, and scatter-add with a [n, m] one-hot matrix built by comparison.
+  // front, flatten them, and scatter-add rows into x's shape (ScatterNd sums repeated indices).
+  // O(m * rest), where the earlier one-hot matMul was O(n * m * rest).
   const n = x.shape[axis] as number;
   const outer = x.shape.slice(0, axis);
   const inner = x.shape.slice(axis + 1);
   const m = indices.size;
   const g = dy.reshape([...outer, m, ...inner]);
-  const permIn = [axis, ...[...Array(g.rank).keys()].filter((i) => i !== axis)];
-  const gFront = tf.transpose(g, permIn).reshape([m, -1]);
-  const rows = tf.range(0, n, 1, 'int32').reshape([n, 1]);
-  const oneHotT = tf.cast(tf.equal(rows, indices.reshape([1, m]).toInt()), gFront.dtype);
-  const summed = tf.matMul(oneHotT, gFront).reshape([n, ...outer, ...inner]);
+  const front =
+    axis === 0
+      ? g
+      : tf.transpose(g, [axis, ...[...Array(g.rank).keys()].filter((i) => i !== axis)]);
+  const rest = [...outer, ...inner];
+  const summed = tf.scatterND(indices.reshape([m, 1]).toInt(), front.reshape([m, ...rest]), [
+    n,
+    ...rest,
+  ]);
+  if (axis === 0) return summed;
   const permOut = [...Array(x.rank).keys()].map((i) => (i < axis ? i + 1 : i === axis ? 0 : i));
   return tf.transpose(summed, permOut);
 }
+
+// ScatterNd and GatherNd are each other's gradient; TF.js registers neither, and the gather
+// gradient above must itself be differentiable (second-order training through resampling).
+const scatterNdGrad: GradConfig = {
+  kernelName: 'ScatterNd',
+  inputsToSave: ['indices'],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+    const [indices] = saved as [Tensor];
+    return {
+      indices: () => tf.zerosLike(indices).toFloat(),
+      updates: () => tf.gatherND(dy as Tensor, indices),
+    };
+  },
+};
+
+const gatherNdGrad: GradConfig = {
+  kernelName: 'GatherNd',
+  inputsToSave: ['params', 'indices'],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+    const [params, indices] = saved as [Tensor, Tensor];
+    return {
+      params: () => tf.scatterND(indices, dy as Tensor, params.shape),
+      indices: () => tf.zerosLike(indices).toFloat(),
+    };
+  },
+};
 
 const fixedGatherGrad: GradConfig = {
   kernelName: 'GatherV2',
@@ -78,7 +111,7 @@ const fixedGatherGrad: GradConfig = {
     }
     const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0] as number;
     return {
-      x: () => oneHotGatherGrad(x, indices, dy as Tensor, axis),
+      x: () => scatterGatherGrad(x, indices, dy as Tensor, axis),
       indices: () => tf.zerosLike(indices).toFloat(),
     };
   },
@@ -167,6 +200,8 @@ export function applyGradientFixes(): void {
   originalGatherGrad = tf.getGradient('GatherV2');
   setMatMulGradientFix(true);
   registerOver(fixedGatherGrad);
+  registerOver(scatterNdGrad);
+  registerOver(gatherNdGrad);
   for (const config of OUTPUT_RECOMPUTING_GRADS) registerOver(config);
   for (const kernelName of COMPARISON_KERNELS) {
     registerOver({

@@ -22,3 +22,11 @@ export function logSigmoid<T extends Tensor>(x: T): T {
 export function sumSquares(x: Tensor): Tensor {
   return tf.sum(tf.square(x), -1);
 }
+
+/**
+ * Rows of x at the given indices (x[indices], along axis 0). On wasm, GatherNd is about 12x faster
+ * than GatherV2 (tf.gather) for row gathers; its gradient is a scatter-add (gradientFixes.ts).
+ */
+export function gatherRows<T extends Tensor>(x: T, indices: Tensor): T {
+  return tf.gatherND(x, tf.reshape(indices, [-1, 1])) as T;
+}
