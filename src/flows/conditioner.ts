@@ -1,0 +1,71 @@
+// The conditioner of a coupling layer: a tanh MLP from the masked input to the shift (and log
+// scale) of the transformed coordinates. Weights are [in, out] so every layer is a plain matMul;
+// the output layers start at zero (the coupling starts as the identity) unless asked otherwise.
+import { tf, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
+import type { ParamStore } from '../nets/params.js';
+
+export interface ConditionerConfig {
+  /** Hidden widths (default [64, 64]). */
+  hidden: number[];
+  /** Standard deviation of the output layers' initial weights; 0 (default) starts at identity. */
+  outputInitScale: number;
+}
+
+export const CONDITIONER_DEFAULTS: ConditionerConfig = { hidden: [64, 64], outputInitScale: 0 };
+
+export class Conditioner {
+  private readonly layers: string[] = [];
+
+  /** @param heads output heads, each of size `dim` (['t'] for additive, ['s', 't'] for affine) */
+  constructor(
+    private readonly store: ParamStore,
+    private readonly prefix: string,
+    readonly dim: number,
+    readonly heads: readonly string[],
+    readonly config: ConditionerConfig,
+    rng: Rng,
+    trainable = true,
+  ) {
+    let fanIn = dim;
+    config.hidden.forEach((h, i) => {
+      this.dense(`h${i}`, fanIn, h, Math.sqrt(1 / fanIn), rng, trainable);
+      this.layers.push(`h${i}`);
+      fanIn = h;
+    });
+    for (const head of heads) this.dense(head, fanIn, dim, config.outputInitScale, rng, trainable);
+  }
+
+  private dense(
+    name: string,
+    fanIn: number,
+    fanOut: number,
+    scale: number,
+    rng: Rng,
+    trainable: boolean,
+  ) {
+    const w = scale === 0 ? tf.zeros([fanIn, fanOut]) : tf.mul(rng.normal([fanIn, fanOut]), scale);
+    this.store.add(`${this.prefix}.${name}.w`, w, trainable);
+    w.dispose();
+    const b = tf.zeros([fanOut]);
+    this.store.add(`${this.prefix}.${name}.b`, b, trainable);
+    b.dispose();
+  }
+
+  private affine(name: string, x: Tensor): Tensor {
+    return tf.add(
+      tf.matMul(x, this.store.get(`${this.prefix}.${name}.w`)),
+      this.store.get(`${this.prefix}.${name}.b`),
+    );
+  }
+
+  /** Head outputs for input rows [N, dim] (already masked by the caller). */
+  apply(x: Tensor2D): Record<string, Tensor2D> {
+    return tf.tidy(() => {
+      let h: Tensor = x;
+      for (const name of this.layers) h = tf.tanh(this.affine(name, h));
+      const out: Record<string, Tensor2D> = {};
+      for (const head of this.heads) out[head] = this.affine(head, h) as Tensor2D;
+      return out;
+    });
+  }
+}

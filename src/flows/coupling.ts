@@ -1,0 +1,149 @@
+// Coupling layers (Dinh et al.): a binary mask m keeps some coordinates and transforms the others
+// conditioned on the kept ones. Affine (RealNVP): y = x * exp(s(x m)) + t(x m) on the transformed
+// part, log|det| = sum s. Additive (NICE): y = x + t(x m), volume-preserving. s and t are masked to
+// the transformed coordinates, so the whole layer works on full rows without column slicing.
+import {
+  tf,
+  stopGradient,
+  type Rng,
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
+import type { ParamStore } from '../nets/params.js';
+import { FlowError, type Bijection } from './bijection.js';
+import { Conditioner, type ConditionerConfig } from './conditioner.js';
+
+/** Alternating masks: layer l keeps coordinates i with (i + l) even. */
+export function alternatingMask(dim: number, layer: number): number[] {
+  return Array.from({ length: dim }, (_, i) => ((i + layer) % 2 === 0 ? 1 : 0));
+}
+
+abstract class Coupling implements Bijection {
+  abstract readonly name: string;
+  protected readonly mask: Tensor1D;
+  protected readonly free: Tensor1D;
+  protected readonly net: Conditioner;
+
+  constructor(
+    store: ParamStore,
+    prefix: string,
+    readonly dim: number,
+    mask: number[],
+    heads: string[],
+    config: ConditionerConfig,
+    rng: Rng,
+  ) {
+    if (mask.length !== dim || mask.some((m) => m !== 0 && m !== 1)) {
+      throw new FlowError(`a coupling mask must be ${dim} zeros and ones, got [${mask}]`);
+    }
+    if (!mask.includes(0) || !mask.includes(1)) {
+      throw new FlowError('a coupling mask must keep some coordinates and transform the others');
+    }
+    this.mask = tf.keep(tf.tensor1d(mask));
+    this.free = tf.keep(tf.tensor1d(mask.map((m) => 1 - m)));
+    this.net = new Conditioner(store, prefix, dim, heads, config, rng);
+  }
+
+  /** Log-scale and shift on the transformed coordinates (zero on the kept ones). */
+  protected abstract shiftScale(x: Tensor2D): { s: Tensor2D | null; t: Tensor2D };
+
+  forward(x: Tensor2D): { y: Tensor2D; logDet: Tensor1D } {
+    return tf.tidy(() => {
+      const { s, t } = this.shiftScale(x);
+      const y = (s ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.add(x, t)) as Tensor2D;
+      const logDet = (s ? tf.sum(s, -1) : tf.zeros([x.shape[0]])) as Tensor1D;
+      return { y, logDet };
+    });
+  }
+
+  inverse(y: Tensor2D): { x: Tensor2D; logDet: Tensor1D } {
+    return tf.tidy(() => {
+      // The kept coordinates are unchanged, so the conditioner sees the same input as forward.
+      const { s, t } = this.shiftScale(y);
+      const x = (s ? tf.mul(tf.sub(y, t), tf.exp(tf.neg(s))) : tf.sub(y, t)) as Tensor2D;
+      const logDet = (s ? tf.neg(tf.sum(s, -1)) : tf.zeros([y.shape[0]])) as Tensor1D;
+      return { x, logDet };
+    });
+  }
+
+  forwardWithScore(
+    x: Tensor2D,
+    score: Tensor2D,
+  ): { y: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
+    return tf.tidy(() => {
+      const { s, t } = this.shiftScale(x);
+      const y = (s ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.add(x, t)) as Tensor2D;
+      const logDet = (s ? tf.sum(s, -1) : tf.zeros([x.shape[0]])) as Tensor1D;
+      // With J = [[I, 0], [C, D]] (kept, transformed), D = diag(exp s), C = d y_b / d x_a:
+      // score_y on the transformed part is u = D^-1 g_b; on the kept part it is
+      // g_a - grad_{x_a} [sum s + u . y_b] (one vector-Jacobian product through the conditioner).
+      const u = tf.mul(tf.mul(score, this.free), s ? tf.exp(tf.neg(s)) : 1) as Tensor2D;
+      const xConst = stopGradient(x);
+      const phi = (xa: Tensor) => {
+        const { s: sa, t: ta } = this.shiftScale(xa as Tensor2D);
+        const yb = sa ? tf.add(tf.mul(xConst, tf.exp(sa)), ta) : ta;
+        const logDetTerm = sa ? tf.sum(sa) : tf.scalar(0);
+        return tf.add(logDetTerm, tf.sum(tf.mul(u, yb)));
+      };
+      const correction = tf.grad(phi)(x);
+      const kept = tf.mul(tf.sub(score, correction), this.mask);
+      return { y, logDet, score: tf.add(u, kept) as Tensor2D };
+    });
+  }
+
+  dispose(): void {
+    this.mask.dispose();
+    this.free.dispose();
+  }
+}
+
+/** RealNVP affine coupling: y_b = x_b exp(s(x_a)) + t(x_a). */
+export class AffineCoupling extends Coupling {
+  readonly name = 'affine-coupling';
+
+  constructor(
+    store: ParamStore,
+    prefix: string,
+    dim: number,
+    mask: number[],
+    config: ConditionerConfig,
+    rng: Rng,
+  ) {
+    super(store, prefix, dim, mask, ['s', 't'], config, rng);
+  }
+
+  protected shiftScale(x: Tensor2D): { s: Tensor2D; t: Tensor2D } {
+    return tf.tidy(() => {
+      const out = this.net.apply(tf.mul(x, this.mask) as Tensor2D);
+      return {
+        s: tf.mul(out['s'] as Tensor2D, this.free) as Tensor2D,
+        t: tf.mul(out['t'] as Tensor2D, this.free) as Tensor2D,
+      };
+    });
+  }
+}
+
+/** NICE additive coupling: y_b = x_b + t(x_a); log|det| = 0. */
+export class AdditiveCoupling extends Coupling {
+  readonly name = 'additive-coupling';
+
+  constructor(
+    store: ParamStore,
+    prefix: string,
+    dim: number,
+    mask: number[],
+    config: ConditionerConfig,
+    rng: Rng,
+  ) {
+    super(store, prefix, dim, mask, ['t'], config, rng);
+  }
+
+  protected shiftScale(x: Tensor2D): { s: null; t: Tensor2D } {
+    const t = tf.tidy(() => {
+      const out = this.net.apply(tf.mul(x, this.mask) as Tensor2D);
+      return tf.mul(out['t'] as Tensor2D, this.free) as Tensor2D;
+    });
+    return { s: null, t };
+  }
+}

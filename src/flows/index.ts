@@ -1,0 +1,11 @@
+export { FlowError, type Bijection } from './bijection.js';
+export { Conditioner, CONDITIONER_DEFAULTS, type ConditionerConfig } from './conditioner.js';
+export { AffineCoupling, AdditiveCoupling, alternatingMask } from './coupling.js';
+export { Flow, FLOW_KINDS, FLOW_DEFAULTS, type FlowConfig, type FlowKind } from './flow.js';
+export {
+  REVERSE_KL_ESTIMATORS,
+  reverseKlSurrogate,
+  reverseKlGradient,
+  type ReverseKlEstimator,
+  type ReverseKlStep,
+} from './estimators.js';
