@@ -8,6 +8,7 @@ import { aisBench } from './ais.js';
 import { decoderBench } from './decoder.js';
 import { trainingBench } from './training.js';
 import { dsmcsBench } from './dsmcs.js';
+import { flowsBench } from './flows.js';
 
 type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, Bench> = {
   ais: aisBench,
   training: trainingBench,
   dsmcs: dsmcsBench,
+  flows: flowsBench,
 };
 
 interface RowWithRatio extends BenchRow {

@@ -1,0 +1,52 @@
+// The runtime factor of path gradients for flows (Vaitl et al. 2024, Table 2): the time of one
+// reverse-KL gradient with the fast path gradient (Alg. 1) and with the reference path gradient
+// (Alg. 2), each as a ratio to the standard reparameterized gradient on the same flow, batch and
+// target, measured in the same run. MGM d = 6 as in the paper's GMM experiment (RealNVP, hidden
+// widths reduced to 256 to fit a quick bench) and NICE on the same target.
+import { Flow, Rng, createTarget, initEngine, tf, type Tensor2D } from '../src/index.js';
+import { reverseKlGradient, type FlowKind, type ReverseKlEstimator } from '../src/flows/index.js';
+import { median, repsFor, type BenchOptions, type BenchRow } from './common.js';
+
+const BATCH = 500;
+const ESTIMATORS: ReverseKlEstimator[] = ['standard', 'path-fast', 'path-reference'];
+
+export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
+  await initEngine({ backend: 'wasm' });
+  const rows: BenchRow[] = [];
+  const { warmup, reps } = repsFor('wasm', options.quick);
+  const target = createTarget('mgm', { dim: 6 });
+  for (const kind of ['realnvp', 'nice'] as FlowKind[]) {
+    const flow = new Flow(
+      6,
+      { kind, layers: 6, conditioner: { hidden: [256, 256], outputInitScale: 0.01 } },
+      Rng.fromSeed(1),
+    );
+    const rng = Rng.fromSeed(2);
+    for (const estimator of ESTIMATORS) {
+      options.log(`flows ${kind} ${estimator}`);
+      const once = () => {
+        const z = rng.normal([BATCH, 6]) as Tensor2D;
+        const start = performance.now();
+        const { grads } = reverseKlGradient(flow, target, z, estimator);
+        for (const g of Object.values(grads)) g.dataSync();
+        const ms = performance.now() - start;
+        tf.dispose([z, ...Object.values(grads)]);
+        return ms;
+      };
+      for (let i = 0; i < warmup; i++) once();
+      const times = Array.from({ length: reps }, once);
+      rows.push({
+        bench: `flows-${kind}`,
+        backend: 'wasm',
+        workload: `${kind} 6 layers, hidden 256x2, MGM d=6, batch ${BATCH}: ${estimator}`,
+        matMulFix: 'on',
+        medianMs: median(times),
+        reps,
+        baseline: estimator === 'standard',
+      });
+    }
+    flow.dispose();
+  }
+  target.dispose?.();
+  return rows;
+}
