@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { liveTensorCount, Rng, tf, type Tensor, type Tensor2D } from '../src/engine/index.js';
-import { Flow, FlowError, reverseKlGradient, type FlowKind } from '../src/flows/index.js';
+import {
+  Flow,
+  FlowError,
+  evaluateFlow,
+  forwardKlGradient,
+  reverseKlGradient,
+  type FlowKind,
+} from '../src/flows/index.js';
 import { gaussianTarget } from '../src/targets/index.js';
 import { TEST_BACKENDS, useBackend } from './helpers/backends.js';
 import { assertAllClose, invertWithLogDet } from './helpers/targetHostMath.js';
@@ -184,5 +191,102 @@ describe('flow training and bookkeeping', () => {
       () => new Flow(3, { kind: 'glow' as FlowKind }, Rng.fromSeed(1)),
       (e: Error) => e instanceof FlowError && /valid: realnvp, nice/.test(e.message),
     );
+  });
+});
+
+describe('forward KL and flow metrics', () => {
+  it('forward-KL path gradient (Alg. 3) vanishes at q = p; ML does not', async () => {
+    await useBackend('wasm');
+    const target = gaussianTarget({ mean: [0, 0, 0], variance: [1, 1, 1] });
+    const flow = new Flow(
+      3,
+      { kind: 'realnvp', layers: 2, conditioner: { hidden: [8] } },
+      Rng.fromSeed(7),
+    );
+    const x = Rng.fromSeed(13).normal([16, 3]) as Tensor2D;
+    const path = forwardKlGradient(flow, target, x, 'path');
+    const ml = forwardKlGradient(flow, target, x, 'ml');
+    const maxAbs = (g: Record<string, Tensor>) =>
+      Math.max(...Object.values(g).flatMap((t) => rows(t).map(Math.abs)));
+    assert.ok(maxAbs(path.grads) < 1e-5, `path ${maxAbs(path.grads)}`);
+    assert.ok(maxAbs(ml.grads) > 1e-2, `ml ${maxAbs(ml.grads)}`);
+    tf.dispose([x, ...Object.values(path.grads), ...Object.values(ml.grads)]);
+    flow.dispose();
+    target.dispose?.();
+  });
+
+  it('ML and path forward-KL gradients agree in expectation (within 4 standard errors)', async () => {
+    await useBackend('wasm');
+    const target = gaussianTarget({ mean: [0.5, -0.3], variance: [0.6, 1.5] });
+    const flow = new Flow(
+      2,
+      { kind: 'realnvp', layers: 2, conditioner: { hidden: [8], outputInitScale: 0.2 } },
+      Rng.fromSeed(14),
+    );
+    const rng = Rng.fromSeed(15);
+    const batches = 20;
+    const diffs: number[][] = [];
+    for (let b = 0; b < batches; b++) {
+      const x = target.sample!(500, rng);
+      const path = forwardKlGradient(flow, target, x, 'path');
+      const ml = forwardKlGradient(flow, target, x, 'ml');
+      diffs.push(
+        Object.keys(ml.grads).flatMap((n) => {
+          const a = rows(path.grads[n]!);
+          const c = rows(ml.grads[n]!);
+          return a.map((v, i) => v - (c[i] as number));
+        }),
+      );
+      tf.dispose([x, ...Object.values(path.grads), ...Object.values(ml.grads)]);
+    }
+    let checked = 0;
+    for (let i = 0; i < (diffs[0] as number[]).length; i++) {
+      const col = diffs.map((r) => r[i] as number);
+      const mean = col.reduce((a, v) => a + v, 0) / batches;
+      const sd = Math.sqrt(col.reduce((a, v) => a + (v - mean) ** 2, 0) / (batches - 1));
+      if (sd < 1e-9) continue;
+      checked += 1;
+      assert.ok(
+        Math.abs(mean) < 4 * (sd / Math.sqrt(batches)) + 1e-6,
+        `param ${i}: ${mean} (sd ${sd})`,
+      );
+    }
+    assert.ok(checked > 10);
+    flow.dispose();
+    target.dispose?.();
+  });
+
+  it('at q = p: log Z exact, reverse and forward ESS 1, NLL the Gaussian entropy', async () => {
+    await useBackend('wasm');
+    const d = 3;
+    const target = gaussianTarget({ mean: [0, 0, 0], variance: [1, 1, 1] });
+    const flow = new Flow(d, { kind: 'nice', layers: 2 }, Rng.fromSeed(16));
+    const e = evaluateFlow(flow, target, {
+      particles: 2000,
+      rng: Rng.fromSeed(17),
+      testSamples: 4000,
+    });
+    assert.ok(Math.abs(e.logZ - (target.logZ as number)) < 1e-4);
+    assert.ok(Math.abs(e.essFraction - 1) < 1e-4);
+    assert.ok(Math.abs((e.forwardEss as number) - 1) < 1e-4);
+    const entropy = 0.5 * d * Math.log(2 * Math.PI * Math.E);
+    assert.ok(Math.abs((e.nll as number) - entropy) < 4 * (e.nllStdErr as number), `${e.nll}`);
+    flow.dispose();
+    target.dispose?.();
+  });
+
+  it('an imperfect flow: both ESS below 1, log Z within a few standard errors', async () => {
+    await useBackend('wasm');
+    const target = gaussianTarget({ mean: [0.5, -0.3], variance: [0.6, 1.5] });
+    const flow = randomFlow('realnvp', 2, 18);
+    const e = evaluateFlow(flow, target, {
+      particles: 20000,
+      rng: Rng.fromSeed(19),
+      testSamples: 5000,
+    });
+    assert.ok(e.essFraction < 0.999 && (e.forwardEss as number) < 0.999);
+    assert.ok(Math.abs(e.logZ - (target.logZ as number)) < 4 * (e.logZStdErr as number) + 0.02);
+    flow.dispose();
+    target.dispose?.();
   });
 });

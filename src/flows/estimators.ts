@@ -86,3 +86,56 @@ export function reverseKlGradient(
   if (pre) tf.dispose([pre.x, pre.logQ, pre.score]);
   return { kl: klValue, grads };
 }
+
+export const FORWARD_KL_ESTIMATORS = ['ml', 'path'] as const;
+export type ForwardKlEstimator = (typeof FORWARD_KL_ESTIMATORS)[number];
+
+/**
+ * Forward KL(p || q) from target samples x. 'ml' is maximum likelihood, the gradient of
+ * -mean log q(x). 'path' is its path-gradient form (Alg. 3, GDReG): with z = T^-1(x) held fixed,
+ * the gradient of sg(grad_x log q(x) - grad_x log p(x)) . T_theta(z). Both have the same
+ * expectation; at q = p the path form vanishes sample by sample.
+ */
+export function forwardKlSurrogate(
+  flow: Flow,
+  target: Target,
+  x: Tensor2D,
+  estimator: ForwardKlEstimator,
+): Scalar {
+  return tf.tidy(() => {
+    if (estimator === 'ml') return tf.neg(tf.mean(flow.logProb(x))) as Scalar;
+    if (estimator !== 'path') {
+      throw new FlowError(
+        `unknown estimator '${estimator as string}'; valid: ${FORWARD_KL_ESTIMATORS.join(', ')}`,
+      );
+    }
+    const xFixed = stopGradient(x);
+    // grad_x (log q - log p) at the samples, a constant of the surrogate.
+    const direction = stopGradient(
+      tf.grad((xs: Tensor) =>
+        tf.sum(tf.sub(flow.logProb(xs as Tensor2D), target.logProb(xs as Tensor2D))),
+      )(xFixed),
+    );
+    const z = stopGradient(flow.pullBack(xFixed));
+    const { x: moved } = flow.pushForward(z as Tensor2D);
+    return tf.div(tf.sum(tf.mul(direction, moved)), x.shape[0]) as Scalar;
+  });
+}
+
+/** One forward-KL gradient for target samples x; `nll` is -mean log q(x) on them. */
+export function forwardKlGradient(
+  flow: Flow,
+  target: Target,
+  x: Tensor2D,
+  estimator: ForwardKlEstimator,
+): { nll: number; grads: NamedTensorMap } {
+  const { value, grads } = tf.variableGrads(
+    () => forwardKlSurrogate(flow, target, x, estimator),
+    flow.params.trainable(),
+  );
+  value.dispose();
+  const nll = tf.tidy(() => tf.neg(tf.mean(flow.logProb(x))));
+  const nllValue = nll.dataSync()[0] as number;
+  nll.dispose();
+  return { nll: nllValue, grads };
+}

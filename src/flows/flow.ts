@@ -76,6 +76,18 @@ export class Flow {
     return tf.tidy(() => this.pushForward(this.base.sample(n, rng)));
   }
 
+  /** z = T^-1(x), the base point of x. */
+  pullBack(x: Tensor2D): Tensor2D {
+    return tf.tidy(() => {
+      let z = x;
+      for (let l = this.layers.length - 1; l >= 0; l--) {
+        const r = (this.layers[l] as Bijection).inverse(z);
+        z = r.x;
+      }
+      return z;
+    });
+  }
+
   /** log q(x) by the inverse pass. */
   logProb(x: Tensor2D): Tensor1D {
     return tf.tidy(() => {

@@ -6,6 +6,11 @@ export {
   REVERSE_KL_ESTIMATORS,
   reverseKlSurrogate,
   reverseKlGradient,
+  FORWARD_KL_ESTIMATORS,
+  forwardKlSurrogate,
+  forwardKlGradient,
+  type ForwardKlEstimator,
   type ReverseKlEstimator,
   type ReverseKlStep,
 } from './estimators.js';
+export { evaluateFlow, type FlowEvaluation } from './metrics.js';

@@ -1,0 +1,67 @@
+// Evaluation of a flow against a target, as in the path-gradient paper: importance sampling with
+// the flow (log Z with a batch standard error, reverse ESS), and, where target samples exist, the
+// negative log-likelihood of held-out samples and the forward ESS 1 / (mean(w) mean(1/w)), with
+// w = p~(x) / q(x) on x ~ p (the normalizer of p~ cancels).
+import { logMeanExpHost, type Rng, tf, type Tensor2D } from '../engine/index.js';
+import { summarizeLogWeights, type LogWeightSummary } from '../eval/logWeights.js';
+import type { Target } from '../targets/target.js';
+import type { Flow } from './flow.js';
+
+export interface FlowEvaluation extends LogWeightSummary {
+  /** Exact log Z where the target knows it. */
+  trueLogZ: number | null;
+  /** -mean log q on target samples, with its standard error; null without target samples. */
+  nll: number | null;
+  nllStdErr: number | null;
+  /** Forward ESS as a fraction, from target samples; null without them. */
+  forwardEss: number | null;
+  testSamples: number;
+}
+
+export function evaluateFlow(
+  flow: Flow,
+  target: Target,
+  options: {
+    particles: number;
+    batches?: number;
+    rng: Rng;
+    /** Held-out target samples; default: target.sample(testSamples) where the target can sample. */
+    testSamples?: number | Tensor2D;
+  },
+): FlowEvaluation {
+  const logW = tf.tidy(() => {
+    const { x, logQ } = flow.sample(options.particles, options.rng);
+    return tf.sub(target.logProb(x), logQ);
+  });
+  const summary = summarizeLogWeights(logW.dataSync(), options.batches ?? 10);
+  logW.dispose();
+  let nll: number | null = null;
+  let nllStdErr: number | null = null;
+  let forwardEss: number | null = null;
+  let testCount = 0;
+  const provided = typeof options.testSamples === 'object' ? options.testSamples : null;
+  const wanted = typeof options.testSamples === 'number' ? options.testSamples : 10000;
+  const samples = provided ?? (target.sample ? target.sample(wanted, options.rng) : null);
+  if (samples) {
+    const [logQ, logP] = tf.tidy(() => [flow.logProb(samples), target.logProb(samples)]);
+    const q = Float64Array.from(logQ.dataSync());
+    const p = logP.dataSync();
+    tf.dispose([logQ, logP]);
+    testCount = q.length;
+    const mean = q.reduce((a, b) => a + b, 0) / testCount;
+    const variance = q.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, testCount - 1);
+    nll = -mean;
+    nllStdErr = Math.sqrt(variance / testCount);
+    const lw = Array.from(q, (lq, i) => (p[i] as number) - lq);
+    forwardEss = Math.exp(-(logMeanExpHost(lw) + logMeanExpHost(lw.map((v) => -v))));
+    if (!provided) samples.dispose();
+  }
+  return {
+    ...summary,
+    trueLogZ: target.logZ ?? null,
+    nll,
+    nllStdErr,
+    forwardEss,
+    testSamples: testCount,
+  };
+}
