@@ -7,36 +7,12 @@ import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
 import { parseRunConfig, type RunConfig } from './config.js';
-import {
-  CHECKPOINT_VERSION,
-  appendMetrics,
-  createRunDir,
-  readCheckpoint,
-  readRunConfig,
-  runFiles,
-  truncateMetrics,
-  writeAtomic,
-  writeCheckpoint,
-} from './runDir.js';
-import { Trainer, type IterationMetrics } from './trainer.js';
+import { createRunDir, readCheckpoint, readRunConfig, runFiles, writeAtomic } from './runDir.js';
+import { Trainer } from './trainer.js';
+import { runTrainingLoop, type RunHooks } from './loop.js';
 import type { LrSchedule } from './schedule.js';
 
-export interface MetricRow {
-  iteration: number;
-  loss: number | null;
-  elbo: number | null;
-  gradNorm: number | null;
-  learningRate: number;
-  skipped: number;
-  seconds: number;
-}
-
-export interface RunHooks {
-  onIteration?: (m: IterationMetrics, total: number) => void;
-  onEvalStep?: (k: number, steps: number) => void;
-  /** Stop after this many iterations in total (leaving a resumable checkpoint); for long runs. */
-  stopAfter?: number;
-}
+export type { MetricRow, RunHooks } from './loop.js';
 
 export interface RunOutcome {
   config: RunConfig;
@@ -99,51 +75,16 @@ export async function trainRun(
   await initEngine({ backend: config.backend });
   if (!resuming) createRunDir(dir, config);
   const { target, sampler, trainer } = buildRun(config);
-  const started = performance.now();
   try {
-    if (resuming) {
-      const checkpoint = readCheckpoint(dir);
-      sampler.params.load(checkpoint.params);
-      await trainer.loadState(checkpoint.trainer);
-      truncateMetrics(dir, checkpoint.trainer.iteration);
-    }
-    const save = async () => {
-      writeCheckpoint(dir, {
-        version: CHECKPOINT_VERSION,
-        config,
-        params: sampler.params.save(),
-        trainer: await trainer.saveState(),
-      });
-    };
-    const t = config.train;
-    const stopAt = Math.min(t.iterations, hooks.stopAfter ?? Infinity);
-    let pending: MetricRow[] = [];
-    const finite = (x: number) => (Number.isFinite(x) ? x : null);
-    while (trainer.iteration < stopAt) {
-      const m = trainer.step();
-      hooks.onIteration?.(m, t.iterations);
-      const last = m.iteration === stopAt;
-      if (m.iteration % t.logEvery === 0 || last) {
-        pending.push({
-          iteration: m.iteration,
-          loss: finite(m.loss),
-          elbo: finite(m.elbo),
-          gradNorm: finite(m.gradNorm),
-          learningRate: m.learningRate,
-          skipped: m.skippedTotal,
-          seconds: (performance.now() - started) / 1000,
-        });
-      }
-      // Metrics are flushed with each checkpoint, so the two always agree after a crash.
-      if (m.iteration % t.checkpointEvery === 0 || last) {
-        await save();
-        appendMetrics(dir, pending);
-        pending = [];
-      }
-    }
-    if (trainer.iteration === 0) await save();
-    const trainSeconds = (performance.now() - started) / 1000;
-    const completed = trainer.iteration >= t.iterations;
+    const { trainSeconds, completed } = await runTrainingLoop({
+      dir,
+      resuming,
+      config,
+      train: config.train,
+      params: sampler.params,
+      trainer,
+      hooks,
+    });
     let evaluation: RunOutcome['evaluation'] = null;
     if (completed) {
       const e = evaluateSampler(sampler, {

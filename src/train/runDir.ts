@@ -4,15 +4,14 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SavedParam } from '../nets/params.js';
-import type { RunConfig } from './config.js';
 import type { TrainerState } from './trainer.js';
 
 export const CHECKPOINT_VERSION = 1;
 
 export interface Checkpoint {
   version: number;
-  /** The resolved config the run was started with. */
-  config: RunConfig;
+  /** The resolved config the run was started with (validated by whoever reads it). */
+  config: unknown;
   params: Record<string, SavedParam>;
   trainer: TrainerState;
 }
@@ -35,7 +34,7 @@ export const runFiles = (dir: string) => ({
 });
 
 /** Creates a fresh run directory; refuses to reuse one that already holds a run. */
-export function createRunDir(dir: string, config: RunConfig): void {
+export function createRunDir(dir: string, config: object): void {
   const files = runFiles(dir);
   if (existsSync(files.config) || existsSync(files.checkpoint)) {
     throw new RunDirError(

@@ -1,7 +1,7 @@
 // Gradient descent on a sampler's negative ELBO (or importance-weighted bound): Adam, global-norm clipping, a learning-rate
 // schedule, and non-finite steps skipped and counted rather than applied.
 import { tf, Rng, type RngState, type Scalar } from '../engine/index.js';
-import type { LearnedSampler } from '../annealing/learned.js';
+import type { ParamStore } from '../nets/params.js';
 import { learningRateAt, type LrSchedule } from './schedule.js';
 import { validateObjective, type TrainingObjective } from '../annealing/objectives.js';
 
@@ -50,6 +50,21 @@ export interface TrainerState {
   adamBetaPowers?: [number, number];
 }
 
+/**
+ * What the trainer optimizes: a LearnedSampler, a flow, or any model with named parameters and a
+ * scalar loss built from a random stream.
+ */
+export interface TrainableModel {
+  readonly params: ParamStore;
+  /**
+   * The loss to minimize on `particles` fresh draws; sets out.elbo (a kept scalar) when the model
+   * has an ELBO to report.
+   */
+  loss(particles: number, rng: Rng, objective: TrainingObjective, out: { elbo?: Scalar }): Scalar;
+  /** Work outside the gradient tape before each loss() (e.g. the fast path-gradient pass). */
+  prepare?(particles: number, rng: Rng): void;
+}
+
 export class Trainer {
   private optimizer: tf.AdamOptimizer;
   iteration = 0;
@@ -60,7 +75,7 @@ export class Trainer {
   }
 
   constructor(
-    readonly sampler: LearnedSampler,
+    readonly sampler: TrainableModel,
     readonly config: TrainerConfig,
     public rng: Rng,
   ) {
@@ -77,12 +92,13 @@ export class Trainer {
     // TF.js's Adam reads its rate at every update; the field is not part of its typed surface.
     (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
     const vars = this.sampler.params.trainable();
+    this.sampler.prepare?.(this.config.particles, this.rng);
     const out: { elbo?: Scalar } = {};
     const { value, grads } = tf.variableGrads(
       () => this.sampler.loss(this.config.particles, this.rng, this.objective, out),
       vars,
     );
-    const elboT = out.elbo as Scalar;
+    const elboT = out.elbo ?? tf.scalar(NaN);
     const readings = tf.tidy(() => {
       const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
       const total = sq.length ? tf.addN(sq) : tf.scalar(0);

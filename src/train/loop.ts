@@ -1,0 +1,90 @@
+// The training loop shared by every run directory (learned samplers, flows): resume from the last
+// checkpoint, step the trainer, write metrics with each checkpoint so the two always agree after a
+// crash, and stop early on request with a resumable checkpoint.
+import type { ParamStore } from '../nets/params.js';
+import {
+  CHECKPOINT_VERSION,
+  appendMetrics,
+  readCheckpoint,
+  truncateMetrics,
+  writeCheckpoint,
+} from './runDir.js';
+import type { IterationMetrics, Trainer } from './trainer.js';
+
+export interface MetricRow {
+  iteration: number;
+  loss: number | null;
+  elbo: number | null;
+  gradNorm: number | null;
+  learningRate: number;
+  skipped: number;
+  seconds: number;
+}
+
+export interface RunHooks {
+  onIteration?: (m: IterationMetrics, total: number) => void;
+  onEvalStep?: (k: number, steps: number) => void;
+  /** Stop after this many iterations in total (leaving a resumable checkpoint); for long runs. */
+  stopAfter?: number;
+}
+
+export interface LoopSpec {
+  dir: string;
+  resuming: boolean;
+  /** The resolved config, stored in every checkpoint. */
+  config: object;
+  train: { iterations: number; logEvery: number; checkpointEvery: number };
+  params: ParamStore;
+  trainer: Trainer;
+  hooks: RunHooks;
+}
+
+export async function runTrainingLoop(
+  spec: LoopSpec,
+): Promise<{ trainSeconds: number; completed: boolean }> {
+  const { dir, trainer, params, hooks, train } = spec;
+  const started = performance.now();
+  if (spec.resuming) {
+    const checkpoint = readCheckpoint(dir);
+    params.load(checkpoint.params);
+    await trainer.loadState(checkpoint.trainer);
+    truncateMetrics(dir, checkpoint.trainer.iteration);
+  }
+  const save = async () => {
+    writeCheckpoint(dir, {
+      version: CHECKPOINT_VERSION,
+      config: spec.config,
+      params: params.save(),
+      trainer: await trainer.saveState(),
+    });
+  };
+  const stopAt = Math.min(train.iterations, hooks.stopAfter ?? Infinity);
+  let pending: MetricRow[] = [];
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  while (trainer.iteration < stopAt) {
+    const m = trainer.step();
+    hooks.onIteration?.(m, train.iterations);
+    const last = m.iteration === stopAt;
+    if (m.iteration % train.logEvery === 0 || last) {
+      pending.push({
+        iteration: m.iteration,
+        loss: finite(m.loss),
+        elbo: finite(m.elbo),
+        gradNorm: finite(m.gradNorm),
+        learningRate: m.learningRate,
+        skipped: m.skippedTotal,
+        seconds: (performance.now() - started) / 1000,
+      });
+    }
+    if (m.iteration % train.checkpointEvery === 0 || last) {
+      await save();
+      appendMetrics(dir, pending);
+      pending = [];
+    }
+  }
+  if (trainer.iteration === 0) await save();
+  return {
+    trainSeconds: (performance.now() - started) / 1000,
+    completed: trainer.iteration >= train.iterations,
+  };
+}
