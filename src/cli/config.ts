@@ -4,8 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { parseRunConfig, type RunConfig } from '../train/config.js';
 import { UsageError } from './errors.js';
 
-/** Reads a run config from a .json, .yaml or .yml file and validates it. */
-export function loadConfigFile(path: string): RunConfig {
+/** Reads a .json, .yaml or .yml file holding one object. */
+export function readConfigObject(path: string, what: string): object {
   if (!existsSync(path)) throw new UsageError(`config file not found: '${path}'`);
   const text = readFileSync(path, 'utf8');
   const ext = extname(path).toLowerCase();
@@ -19,9 +19,12 @@ export function loadConfigFile(path: string): RunConfig {
     );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new UsageError(
-      `config file '${path}' must hold an object with target, sampler and train`,
-    );
+    throw new UsageError(`config file '${path}' must hold an object with ${what}`);
   }
-  return parseRunConfig(raw, path);
+  return raw;
+}
+
+/** Reads a sampler run config and validates it. */
+export function loadConfigFile(path: string): RunConfig {
+  return parseRunConfig(readConfigObject(path, 'target, sampler and train'), path);
 }

@@ -17,6 +17,7 @@ const USER_ERRORS = new Set([
   'ConfigError',
   'ObjectiveError',
   'ResamplingError',
+  'FlowError',
   'RunDirError',
   'DataError',
 ]);

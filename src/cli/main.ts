@@ -8,6 +8,7 @@ import { reportError, EXIT_USAGE } from './errors.js';
 import { logzCommand } from './logz.js';
 import { targetsCommand } from './targets.js';
 import { trainCommand } from './train.js';
+import { flowEvalCommand, flowTrainCommand } from './flow.js';
 
 function buildProgram(): Command {
   const program = new Command('anneal')
@@ -129,7 +130,44 @@ Examples:
       trainCommand(config, opts),
     );
 
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });
+  const flow = program
+    .command('flow')
+    .description('normalizing flows: train by reverse or forward KL, evaluate a trained run');
+  flow
+    .command('train')
+    .description('train a flow from a config file (JSON or YAML) into a run directory')
+    .argument('[config]', 'config file (.json, .yaml, .yml)')
+    .option('--out <dir>', 'run directory (default runs/<config name>)')
+    .option('--resume <runDir>', 'continue a stopped run from its last checkpoint, exactly')
+    .option('--stop-after <N>', 'stop after N iterations in total, leaving a resumable checkpoint')
+    .addOption(
+      new Option('--backend <name>', 'tensor backend, overriding the config').choices(BACKENDS),
+    )
+    .option('--json', 'print one JSON object on stdout')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ anneal flow train configs/flow-mgm-reverse.yaml --out runs/flow-mgm
+  $ anneal flow train --resume runs/flow-mgm`,
+    )
+    .action(async (config: string | undefined, opts: Record<string, unknown>) =>
+      flowTrainCommand(config, opts),
+    );
+  flow
+    .command('eval')
+    .description('evaluate a trained flow: log Z by importance sampling, ESS, NLL')
+    .requiredOption('--from <runDir>', 'run directory (from `anneal flow train`)')
+    .option('--particles <N>', 'flow draws for log Z and reverse ESS', '10000')
+    .option('--batches <B>', 'independent batches for the standard error', '10')
+    .option('--test-samples <N>', 'target samples for NLL and forward ESS', '10000')
+    .option('--seed <int>', 'random seed', '0')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (opts: Record<string, unknown>) => flowEvalCommand(opts));
+
+  const all = [...program.commands, ...flow.commands];
+  for (const cmd of all) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
 }
 

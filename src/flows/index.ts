@@ -14,3 +14,6 @@ export {
   type ReverseKlStep,
 } from './estimators.js';
 export { evaluateFlow, type FlowEvaluation } from './metrics.js';
+export { FlowModel, type FlowLoss } from './model.js';
+export { FlowRunConfigSchema, parseFlowRunConfig, type FlowRunConfig } from './config.js';
+export { buildFlowRun, trainFlowRun, loadTrainedFlow, type FlowRunOutcome } from './run.js';

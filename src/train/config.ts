@@ -62,7 +62,7 @@ export const SamplerConfigSchema = z.strictObject({
   resampling: ResamplingConfigSchema.optional(),
 });
 
-const LrScheduleSchema = z.discriminatedUnion('kind', [
+export const LrScheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('constant') }),
   z.strictObject({ kind: z.literal('step'), every: positiveInt, gamma: positive }),
   z.strictObject({ kind: z.literal('cosine'), minFactor: z.number().min(0).max(1).default(0.1) }),

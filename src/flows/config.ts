@@ -1,0 +1,69 @@
+// The flow training-run config: one zod schema (validation and type from one place), strict keys.
+import { z } from 'zod';
+import { BACKENDS } from '../engine/index.js';
+import { ConfigError, LrScheduleSchema, TargetConfigSchema } from '../train/config.js';
+import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from './estimators.js';
+import { FLOW_KINDS } from './flow.js';
+
+const positiveInt = z.number().int().positive();
+const positive = z.number().finite().positive();
+
+export const FlowSpecSchema = z.strictObject({
+  kind: z.enum(FLOW_KINDS),
+  /** Coupling layers with alternating masks. */
+  layers: positiveInt.default(8),
+  /** Hidden widths of each conditioner (tanh MLP). */
+  hidden: z.array(positiveInt).min(1).default([64, 64]),
+  /** Standard deviation of the conditioners' initial output weights; 0 starts at the identity. */
+  outputInitScale: z.number().min(0).default(0),
+});
+
+const FlowLossSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('reverse-kl'),
+    estimator: z.enum(REVERSE_KL_ESTIMATORS).default('path-fast'),
+  }),
+  z.strictObject({
+    kind: z.literal('forward-kl'),
+    estimator: z.enum(FORWARD_KL_ESTIMATORS).default('path'),
+    /** Size of the fixed training set drawn from the target (needs a target that samples). */
+    trainSamples: positiveInt.default(10000),
+  }),
+]);
+
+export const FlowRunConfigSchema = z.strictObject({
+  seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(BACKENDS).optional(),
+  target: TargetConfigSchema,
+  flow: FlowSpecSchema,
+  train: z.strictObject({
+    iterations: positiveInt,
+    /** Draws per iteration: base points (reverse KL) or a minibatch of target samples (forward KL). */
+    batch: positiveInt.default(500),
+    learningRate: positive.default(1e-3),
+    clipNorm: positive.nullable().default(null),
+    lrSchedule: LrScheduleSchema.default({ kind: 'constant' }),
+    loss: FlowLossSchema.default({ kind: 'reverse-kl', estimator: 'path-fast' }),
+    logEvery: positiveInt.default(10),
+    checkpointEvery: positiveInt.default(100),
+  }),
+  eval: z
+    .strictObject({
+      particles: positiveInt.default(10000),
+      batches: positiveInt.default(10),
+      /** Held-out target samples for NLL and forward ESS (targets that sample). */
+      testSamples: positiveInt.default(10000),
+      seed: z.number().int().nonnegative().default(1_000_003),
+    })
+    .prefault({}),
+});
+
+export type FlowRunConfig = z.infer<typeof FlowRunConfigSchema>;
+
+export function parseFlowRunConfig(raw: unknown, source = 'config'): FlowRunConfig {
+  const result = FlowRunConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.join('.') : '(top level)';
+  throw new ConfigError(`${source}: ${path}: ${issue?.message ?? 'invalid'}`);
+}

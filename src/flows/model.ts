@@ -1,0 +1,100 @@
+// A flow as a trainable model: the loss the trainer minimizes for each KL direction and gradient
+// estimator. Reverse KL draws base points from the training stream; forward KL draws minibatches
+// from a fixed set of target samples (the paper trains on 10,000). The fast path gradient's extra
+// forward pass runs in prepare(), outside the gradient tape.
+import { tf, gatherRows, type Rng, type Scalar, type Tensor2D } from '../engine/index.js';
+import type { TrainingObjective } from '../annealing/objectives.js';
+import type { TrainableModel } from '../train/trainer.js';
+import type { Target } from '../targets/target.js';
+import { FlowError } from './bijection.js';
+import {
+  forwardKlSurrogate,
+  reverseKlSurrogate,
+  type ForwardKlEstimator,
+  type ReverseKlEstimator,
+} from './estimators.js';
+import type { Flow } from './flow.js';
+
+export type FlowLoss =
+  | { kind: 'reverse-kl'; estimator: ReverseKlEstimator }
+  | { kind: 'forward-kl'; estimator: ForwardKlEstimator };
+
+export class FlowModel implements TrainableModel {
+  private pending: { z: Tensor2D; score: Tensor2D | null } | null = null;
+  private readonly data: Tensor2D | null;
+
+  /** @param trainingSamples forward KL: the fixed training set drawn from the target */
+  constructor(
+    readonly flow: Flow,
+    readonly target: Target,
+    readonly lossConfig: FlowLoss,
+    trainingSamples: Tensor2D | null = null,
+  ) {
+    if (lossConfig.kind === 'forward-kl' && !trainingSamples) {
+      throw new FlowError('forward KL needs samples from the target');
+    }
+    this.data = trainingSamples;
+  }
+
+  get params() {
+    return this.flow.params;
+  }
+
+  prepare(particles: number, rng: Rng): void {
+    this.release();
+    if (this.lossConfig.kind === 'forward-kl') {
+      const data = this.data as Tensor2D;
+      // A minibatch drawn with replacement from the training set, by the training stream.
+      const u = rng.uniformArray(particles);
+      const rows = Int32Array.from(u, (v) =>
+        Math.min(data.shape[0] - 1, Math.floor(v * data.shape[0])),
+      );
+      const idx = tf.tensor1d(rows, 'int32');
+      this.pending = { z: gatherRows(data, idx), score: null };
+      idx.dispose();
+      return;
+    }
+    const z = rng.normal([particles, this.flow.dim]) as Tensor2D;
+    if (this.lossConfig.estimator === 'path-fast') {
+      const pre = this.flow.pushForwardWithScore(z);
+      tf.dispose([pre.x, pre.logQ]);
+      this.pending = { z, score: pre.score };
+    } else {
+      this.pending = { z, score: null };
+    }
+  }
+
+  loss(particles: number, rng: Rng, _objective: TrainingObjective, out: { elbo?: Scalar }): Scalar {
+    if (!this.pending || this.pending.z.shape[0] !== particles) this.prepare(particles, rng);
+    const { z, score } = this.pending as { z: Tensor2D; score: Tensor2D | null };
+    const c = this.lossConfig;
+    const loss =
+      c.kind === 'forward-kl'
+        ? forwardKlSurrogate(this.flow, this.target, z, c.estimator)
+        : reverseKlSurrogate(this.flow, this.target, z, c.estimator, score ?? undefined);
+    if (c.kind === 'reverse-kl') {
+      // The ELBO of these draws, mean(log p~ - log q): a constant for the tape.
+      out.elbo = tf.keep(
+        tf.tidy(() => {
+          const { x, logQ } = this.flow.pushForward(z);
+          return tf.mean(tf.sub(this.target.logProb(x), logQ)) as Scalar;
+        }),
+      );
+    }
+    this.release();
+    return loss;
+  }
+
+  private release(): void {
+    if (this.pending) {
+      this.pending.z.dispose();
+      this.pending.score?.dispose();
+      this.pending = null;
+    }
+  }
+
+  dispose(): void {
+    this.release();
+    this.data?.dispose();
+  }
+}

@@ -1,0 +1,139 @@
+// A flow training run in a run directory (config.json, checkpoint.json, metrics.jsonl, eval.json),
+// with the same loop, checkpoints and exact resume as `anneal train`.
+import { Rng, initEngine, type Tensor2D } from '../engine/index.js';
+import { createTarget } from '../targets/registry.js';
+import type { Target } from '../targets/target.js';
+import { runTrainingLoop, type RunHooks } from '../train/loop.js';
+import {
+  createRunDir,
+  readCheckpoint,
+  readRunConfig,
+  runFiles,
+  writeAtomic,
+} from '../train/runDir.js';
+import { Trainer } from '../train/trainer.js';
+import { FlowError } from './bijection.js';
+import { parseFlowRunConfig, type FlowRunConfig } from './config.js';
+import { Flow } from './flow.js';
+import { evaluateFlow, type FlowEvaluation } from './metrics.js';
+import { FlowModel } from './model.js';
+
+export interface FlowRunOutcome {
+  config: FlowRunConfig;
+  iterations: number;
+  skipped: number;
+  completed: boolean;
+  evaluation: FlowEvaluation | null;
+  trainSeconds: number;
+}
+
+/** Target, flow, model and trainer of a config (fresh parameters; training data drawn by seed). */
+export function buildFlowRun(config: FlowRunConfig): {
+  target: Target;
+  flow: Flow;
+  model: FlowModel;
+  trainer: Trainer;
+} {
+  const { name, ...targetOptions } = config.target;
+  const target = createTarget(name, targetOptions);
+  const [initRng, trainRng, dataRng] = Rng.fromSeed(config.seed).split(3) as [Rng, Rng, Rng];
+  const f = config.flow;
+  const flow = new Flow(
+    target.dim,
+    {
+      kind: f.kind,
+      layers: f.layers,
+      conditioner: { hidden: f.hidden, outputInitScale: f.outputInitScale },
+    },
+    initRng,
+  );
+  const loss = config.train.loss;
+  let data: Tensor2D | null = null;
+  if (loss.kind === 'forward-kl') {
+    if (!target.sample) {
+      throw new FlowError(`forward KL needs samples, and target '${target.name}' cannot draw them`);
+    }
+    data = target.sample(loss.trainSamples, dataRng);
+  }
+  const model = new FlowModel(flow, target, loss, data);
+  const t = config.train;
+  const trainer = new Trainer(
+    model,
+    {
+      particles: t.batch,
+      learningRate: t.learningRate,
+      clipNorm: t.clipNorm,
+      lrSchedule:
+        t.lrSchedule.kind === 'cosine'
+          ? { kind: 'cosine', minFactor: t.lrSchedule.minFactor, iterations: t.iterations }
+          : t.lrSchedule,
+    },
+    trainRng,
+  );
+  return { target, flow, model, trainer };
+}
+
+export async function trainFlowRun(
+  input: { config: FlowRunConfig; outDir: string } | { resumeDir: string },
+  hooks: RunHooks = {},
+): Promise<FlowRunOutcome> {
+  const resuming = 'resumeDir' in input;
+  const dir = resuming ? input.resumeDir : input.outDir;
+  const config = resuming
+    ? parseFlowRunConfig(readRunConfig(dir), `${dir}/config.json`)
+    : input.config;
+  await initEngine({ backend: config.backend });
+  if (!resuming) createRunDir(dir, config);
+  const { target, model, trainer } = buildFlowRun(config);
+  try {
+    const { trainSeconds, completed } = await runTrainingLoop({
+      dir,
+      resuming,
+      config,
+      train: config.train,
+      params: model.params,
+      trainer,
+      hooks,
+    });
+    let evaluation: FlowEvaluation | null = null;
+    if (completed) {
+      evaluation = evaluateFlow(model.flow, target, {
+        particles: config.eval.particles,
+        batches: config.eval.batches,
+        rng: Rng.fromSeed(config.eval.seed),
+        testSamples: config.eval.testSamples,
+      });
+      writeAtomic(
+        runFiles(dir).eval,
+        `${JSON.stringify({ target: target.name, flow: config.flow.kind, loss: config.train.loss, iterations: trainer.iteration, skipped: trainer.skippedTotal, ...evaluation }, null, 2)}\n`,
+      );
+    }
+    return {
+      config,
+      iterations: trainer.iteration,
+      skipped: trainer.skippedTotal,
+      completed,
+      evaluation,
+      trainSeconds,
+    };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+    model.flow.dispose();
+    target.dispose?.();
+  }
+}
+
+/** Loads a run directory's trained flow; the caller disposes flow and target. */
+export async function loadTrainedFlow(
+  dir: string,
+): Promise<{ config: FlowRunConfig; target: Target; flow: Flow; iteration: number }> {
+  const checkpoint = readCheckpoint(dir);
+  const config = parseFlowRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  await initEngine({ backend: config.backend });
+  const { target, flow, model, trainer } = buildFlowRun(config);
+  trainer.dispose();
+  model.dispose();
+  flow.params.load(checkpoint.params);
+  return { config, target, flow, iteration: checkpoint.trainer.iteration };
+}
