@@ -68,4 +68,43 @@ export class Conditioner {
       return out;
     });
   }
+
+  /**
+   * Head outputs and, in the same pass, the vector-Jacobian product with respect to the input for
+   * cotangents that may depend on the outputs: `vjp` backpropagates by hand through the stored
+   * tanh activations (no second forward pass, no tape). Values only: not differentiable w.r.t. the
+   * weights. The caller disposes `out` and the vjp result; `release` frees the activations.
+   */
+  applyWithVjp(x: Tensor2D): {
+    out: Record<string, Tensor2D>;
+    vjp: (cotangents: Record<string, Tensor2D>) => Tensor2D;
+    release: () => void;
+  } {
+    const activations: Tensor[] = [];
+    const out = tf.tidy(() => {
+      let h: Tensor = x;
+      for (const name of this.layers) {
+        h = tf.tanh(this.affine(name, h));
+        activations.push(tf.keep(h));
+      }
+      const o: Record<string, Tensor2D> = {};
+      for (const head of this.heads) o[head] = this.affine(head, h) as Tensor2D;
+      return o;
+    });
+    const weightT = (name: string) => tf.transpose(this.store.get(`${this.prefix}.${name}.w`));
+    const vjp = (cotangents: Record<string, Tensor2D>) =>
+      tf.tidy(() => {
+        // Explicit transposes: matMul's transpose flags are slow on wasm (DESIGN.md).
+        let delta: Tensor = tf.addN(
+          this.heads.map((head) => tf.matMul(cotangents[head] as Tensor2D, weightT(head))),
+        );
+        for (let i = this.layers.length - 1; i >= 0; i--) {
+          const a = activations[i] as Tensor;
+          delta = tf.mul(delta, tf.sub(1, tf.square(a)));
+          delta = tf.matMul(delta, weightT(this.layers[i] as string));
+        }
+        return delta as Tensor2D;
+      });
+    return { out, vjp, release: () => tf.dispose(activations) };
+  }
 }

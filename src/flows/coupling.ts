@@ -2,14 +2,7 @@
 // conditioned on the kept ones. Affine (RealNVP): y = x * exp(s(x m)) + t(x m) on the transformed
 // part, log|det| = sum s. Additive (NICE): y = x + t(x m), volume-preserving. s and t are masked to
 // the transformed coordinates, so the whole layer works on full rows without column slicing.
-import {
-  tf,
-  stopGradient,
-  type Rng,
-  type Tensor,
-  type Tensor1D,
-  type Tensor2D,
-} from '../engine/index.js';
+import { tf, type Rng, type Tensor1D, type Tensor2D } from '../engine/index.js';
 import type { ParamStore } from '../nets/params.js';
 import { FlowError, type Bijection } from './bijection.js';
 import { Conditioner, type ConditionerConfig } from './conditioner.js';
@@ -71,25 +64,28 @@ abstract class Coupling implements Bijection {
     x: Tensor2D,
     score: Tensor2D,
   ): { y: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
-    return tf.tidy(() => {
-      const { s, t } = this.shiftScale(x);
-      const y = (s ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.add(x, t)) as Tensor2D;
-      const logDet = (s ? tf.sum(s, -1) : tf.zeros([x.shape[0]])) as Tensor1D;
-      // With J = [[I, 0], [C, D]] (kept, transformed), D = diag(exp s), C = d y_b / d x_a:
-      // score_y on the transformed part is u = D^-1 g_b; on the kept part it is
-      // g_a - grad_{x_a} [sum s + u . y_b] (one vector-Jacobian product through the conditioner).
-      const u = tf.mul(tf.mul(score, this.free), s ? tf.exp(tf.neg(s)) : 1) as Tensor2D;
-      const xConst = stopGradient(x);
-      const phi = (xa: Tensor) => {
-        const { s: sa, t: ta } = this.shiftScale(xa as Tensor2D);
-        const yb = sa ? tf.add(tf.mul(xConst, tf.exp(sa)), ta) : ta;
-        const logDetTerm = sa ? tf.sum(sa) : tf.scalar(0);
-        return tf.add(logDetTerm, tf.sum(tf.mul(u, yb)));
-      };
-      const correction = tf.grad(phi)(x);
-      const kept = tf.mul(tf.sub(score, correction), this.mask);
-      return { y, logDet, score: tf.add(u, kept) as Tensor2D };
-    });
+    const pass = this.net.applyWithVjp(tf.tidy(() => tf.mul(x, this.mask) as Tensor2D));
+    try {
+      return tf.tidy(() => {
+        const s = pass.out['s'] ? (tf.mul(pass.out['s'], this.free) as Tensor2D) : null;
+        const t = tf.mul(pass.out['t'] as Tensor2D, this.free) as Tensor2D;
+        const y = (s ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.add(x, t)) as Tensor2D;
+        const logDet = (s ? tf.sum(s, -1) : tf.zeros([x.shape[0]])) as Tensor1D;
+        // With J = [[I, 0], [C, D]] (kept, transformed), D = diag(exp s), C = d y_b / d x_a:
+        // the score at y is u = D^-1 g_b on the transformed part and g_a - C^T u - grad_a sum s
+        // on the kept part. C^T u + grad_a sum s is one VJP through the conditioner, with
+        // cotangent (1 + g x) on the s head and u on the t head (masked to the transformed part).
+        const u = tf.mul(tf.mul(score, this.free), s ? tf.exp(tf.neg(s)) : 1) as Tensor2D;
+        const cotangents: Record<string, Tensor2D> = { t: u };
+        if (s) cotangents['s'] = tf.mul(tf.add(1, tf.mul(score, x)), this.free) as Tensor2D;
+        const correction = pass.vjp(cotangents);
+        const kept = tf.mul(tf.sub(score, correction), this.mask);
+        return { y, logDet, score: tf.add(u, kept) as Tensor2D };
+      });
+    } finally {
+      tf.dispose(Object.values(pass.out));
+      pass.release();
+    }
   }
 
   dispose(): void {
