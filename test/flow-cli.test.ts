@@ -115,3 +115,34 @@ describe('anneal flow', () => {
     });
   }
 });
+
+describe('anneal logz --init-flow', () => {
+  it('starts AIS from a trained flow; a flow of the wrong dimension is refused', () => {
+    const dir = join(work, 'init-flow');
+    const config = write('init.yaml', REVERSE.replace('iterations: 6', 'iterations: 3'));
+    assert.equal(anneal('flow', 'train', config, '--out', dir, '--quiet').status, 0);
+    const r = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'ais-hmc',
+      '--steps',
+      '4',
+      '--particles',
+      '200',
+      '--init-flow',
+      dir,
+      '--json',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, number>;
+    assert.ok(Math.abs(out.logZ! - out.trueLogZ!) < 6 * out.logZStdErr! + 0.1);
+    const bad = anneal('logz', '--target', 'funnel', '--sampler', 'ais-hmc', '--init-flow', dir);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--init-flow: the flow in .* has dim 2, the target 10/);
+    const learned = anneal('logz', '--target', 'gaussian', '--sampler', 'uha', '--init-flow', dir);
+    assert.equal(learned.status, 2);
+    assert.match(learned.stderr, /--init-flow works with the fixed samplers/);
+  });
+});

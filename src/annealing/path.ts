@@ -1,5 +1,5 @@
 import { tf, type Tensor1D, type Tensor2D } from '../engine/index.js';
-import type { DiagGaussian } from '../distributions/diagGaussian.js';
+import type { Distribution } from '../distributions/distribution.js';
 import type { Target } from '../targets/target.js';
 import { stepSub, type StepValue } from './kernels/kernel.js';
 
@@ -20,7 +20,7 @@ export type ParticleState = {
 /** The geometric path log gamma_beta = (1 - beta) log q + beta log pi, from initial q to target pi. */
 export class AnnealingPath {
   constructor(
-    readonly initial: DiagGaussian,
+    readonly initial: Distribution,
     readonly target: Target,
   ) {
     if (initial.dim !== target.dim) {

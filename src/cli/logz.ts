@@ -14,6 +14,9 @@ import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
 import type { StepDiagnostics } from '../annealing/ais.js';
 import { createTarget } from '../targets/registry.js';
 import { loadTrainedSampler } from '../train/run.js';
+import { loadTrainedFlow } from '../flows/run.js';
+import { flowDistribution } from '../flows/adapters.js';
+import type { Flow } from '../flows/flow.js';
 import { trainAndEvaluate } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
 import {
@@ -65,6 +68,7 @@ export const LogzOptionsSchema = z.object({
     )
     .optional(),
   temperature: positiveNumber.optional(),
+  initFlow: z.string().optional(),
   backend: choice(BACKENDS).optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
@@ -160,6 +164,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
   const training = progressBar('training', { quiet, unit: 'iterations' });
   try {
     if (!isLearned(base)) {
+      const initial = o.initFlow ? await flowInitial(o.initFlow, target.dim) : null;
       if (o.trainIters > 0)
         throw new UsageError(
           `--train-iters needs a learned sampler (${LEARNED_SAMPLERS.join(', ')})`,
@@ -173,16 +178,22 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
         schedule: o.schedule,
         stepSize: o.stepSize,
         leapfrogSteps: o.leapfrog,
-        initial: { scale: o.initScale, mean: o.initMean },
+        initial: initial ? flowDistribution(initial) : { scale: o.initScale, mean: o.initMean },
         seed: o.seed,
         batches: o.batches,
         onStep: (k, total) => progress.update(k, total),
       });
+      initial?.dispose();
       return { ...e, sampler: samplerLabel(o.sampler, resampling), dim: target.dim };
     }
     if (o.schedule !== 'linear') {
       throw new UsageError(
         'learned samplers start from the linear schedule and learn it; drop --schedule',
+      );
+    }
+    if (o.initFlow) {
+      throw new UsageError(
+        '--init-flow works with the fixed samplers (ais-*, smc-hmc); learned samplers learn a Gaussian initial distribution',
       );
     }
     const started = performance.now();
@@ -225,6 +236,19 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     training.stop();
     target.dispose?.();
   }
+}
+
+/** A trained flow (from `anneal flow train`) to start the chain from; its dimension must match. */
+async function flowInitial(dir: string, dim: number): Promise<Flow> {
+  const { flow, target } = await loadTrainedFlow(dir);
+  target.dispose?.();
+  if (flow.dim !== dim) {
+    flow.dispose();
+    throw new UsageError(
+      `--init-flow: the flow in '${dir}' has dim ${flow.dim}, the target ${dim}`,
+    );
+  }
+  return flow;
 }
 
 async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {

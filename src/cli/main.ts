@@ -64,6 +64,10 @@ function buildProgram(): Command {
     .option('--data <csv>', 'data file for a data-set target, in place of the shipped one')
     .option('--init-scale <s>', 'scale of the initial N(mean, s^2 I)', '1')
     .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
+    .option(
+      '--init-flow <runDir>',
+      'start from a trained flow (`anneal flow train`) instead of a Gaussian (ais-*, smc-hmc)',
+    )
     .option('--batches <B>', 'independent batches for the standard error', '10')
     .option('--train-iters <N>', 'learned samplers: training iterations before evaluating', '0')
     .option('--train-particles <N>', 'learned samplers: particles per training iteration', '256')

@@ -1,5 +1,6 @@
 import { Rng, type Tensor1D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
+import { isDistribution, type Distribution } from '../distributions/distribution.js';
 import type { Target } from '../targets/target.js';
 import { runAis, type StepDiagnostics } from '../annealing/ais.js';
 import type { PerStep } from '../annealing/kernels/kernel.js';
@@ -26,8 +27,11 @@ export interface EstimateLogZOptions {
   schedule?: ScheduleName | readonly number[];
   stepSize?: PerStep;
   leapfrogSteps?: number;
-  /** Initial distribution: isotropic N(mean, scale^2 I) (default N(0, I)) or a given DiagGaussian. */
-  initial?: { mean?: number; scale?: number } | DiagGaussian;
+  /**
+   * Initial distribution: isotropic N(mean, scale^2 I) (default N(0, I)), or any Distribution (a
+   * DiagGaussian, a trained flow through flowDistribution); a given one is not disposed.
+   */
+  initial?: { mean?: number; scale?: number } | Distribution;
   /** Seed of the random stream; default 0. Ignored when rng is given. */
   seed?: number;
   rng?: Rng;
@@ -67,11 +71,10 @@ export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
     stepSize: options.stepSize,
     leapfrogSteps: options.leapfrogSteps,
   });
-  const ownsInitial = !(options.initial instanceof DiagGaussian);
-  const initial =
-    options.initial instanceof DiagGaussian
-      ? options.initial
-      : DiagGaussian.isotropic(target.dim, options.initial?.scale ?? 1, options.initial?.mean ?? 0);
+  const given = isDistribution(options.initial) ? options.initial : null;
+  const spec = given ? null : (options.initial as { mean?: number; scale?: number } | undefined);
+  const initial: Distribution =
+    given ?? DiagGaussian.isotropic(target.dim, spec?.scale ?? 1, spec?.mean ?? 0);
   const rng = options.rng ?? Rng.fromSeed(options.seed ?? 0);
   const started = performance.now();
   let logW: Tensor1D | undefined;
@@ -119,6 +122,6 @@ export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
     };
   } finally {
     logW?.dispose();
-    if (ownsInitial) initial.dispose();
+    if (!given) (initial as DiagGaussian).dispose();
   }
 }

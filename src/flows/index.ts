@@ -17,3 +17,4 @@ export { evaluateFlow, type FlowEvaluation } from './metrics.js';
 export { FlowModel, type FlowLoss } from './model.js';
 export { FlowRunConfigSchema, parseFlowRunConfig, type FlowRunConfig } from './config.js';
 export { buildFlowRun, trainFlowRun, loadTrainedFlow, type FlowRunOutcome } from './run.js';
+export { flowDistribution, flowTarget } from './adapters.js';

@@ -1,0 +1,39 @@
+// A flow in the roles the rest of the library knows: as the initial distribution of an annealed
+// sampler (AIS/SMC from a trained flow: the flow does the coarse transport, annealing corrects
+// the rest), and as a target (normalized, with exact samples: the MCD paper's flow target). The
+// score of the flow density comes from autodiff through the inverse pass; the flow's parameters
+// are constants here (a trained flow is frozen in these roles).
+import { tf, type Rng, type Tensor, type Tensor1D, type Tensor2D } from '../engine/index.js';
+import type { Distribution } from '../distributions/distribution.js';
+import type { Target } from '../targets/target.js';
+import type { Flow } from './flow.js';
+
+function flowScore(flow: Flow, z: Tensor2D): Tensor2D {
+  return tf.tidy(() => tf.grad((x: Tensor) => tf.sum(flow.logProb(x as Tensor2D)))(z) as Tensor2D);
+}
+
+/** The flow's density as a Distribution (does not take ownership of the flow). */
+export function flowDistribution(flow: Flow): Distribution {
+  return {
+    dim: flow.dim,
+    logProb: (z: Tensor2D): Tensor1D => flow.logProb(z),
+    score: (z: Tensor2D): Tensor2D => flowScore(flow, z),
+    sample: (n: number, rng: Rng): Tensor2D => {
+      const { x, logQ } = flow.sample(n, rng);
+      logQ.dispose();
+      return x;
+    },
+  };
+}
+
+/** The flow's density as a normalized target with exact samples (log Z = 0). */
+export function flowTarget(flow: Flow, name = 'flow'): Target {
+  return {
+    name,
+    dim: flow.dim,
+    logZ: 0,
+    logProb: (z: Tensor2D): Tensor1D => flow.logProb(z),
+    score: (z: Tensor2D): Tensor2D => flowScore(flow, z),
+    sample: (n: number, rng: Rng): Tensor2D => flowDistribution(flow).sample(n, rng),
+  };
+}
