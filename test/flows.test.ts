@@ -11,8 +11,9 @@ import {
   flowTarget,
   type FlowKind,
 } from '../src/flows/index.js';
+import { checkerboardMask } from '../src/flows/flow.js';
 import { estimateLogZ } from '../src/eval/estimateLogZ.js';
-import { gaussianTarget } from '../src/targets/index.js';
+import { Phi4Target, gaussianTarget } from '../src/targets/index.js';
 import { TEST_BACKENDS, useBackend } from './helpers/backends.js';
 import { assertAllClose, invertWithLogDet } from './helpers/targetHostMath.js';
 
@@ -28,7 +29,7 @@ const rows = (t: Tensor) => Array.from(t.dataSync());
 
 for (const backend of TEST_BACKENDS) {
   describe(`flows on ${backend}`, () => {
-    for (const kind of ['realnvp', 'nice'] as const) {
+    for (const kind of ['realnvp', 'nice', 'z2-nice'] as const) {
       it(`${kind}: every layer inverts, and log q by the inverse pass equals the forward one`, async () => {
         await useBackend(backend);
         const flow = randomFlow(kind, 5, 1);
@@ -56,7 +57,7 @@ for (const backend of TEST_BACKENDS) {
 
     it('the carried score (Alg. 1) equals autodiff of log q through the inverse flow', async () => {
       await useBackend(backend);
-      for (const kind of ['realnvp', 'nice'] as const) {
+      for (const kind of ['realnvp', 'nice', 'z2-nice'] as const) {
         const flow = randomFlow(kind, 4, 3);
         const z = Rng.fromSeed(4).normal([32, 4]) as Tensor2D;
         const fast = flow.pushForwardWithScore(z);
@@ -70,7 +71,7 @@ for (const backend of TEST_BACKENDS) {
     it('fast path gradient (Alg. 1) equals the reference path gradient (Alg. 2)', async () => {
       await useBackend(backend);
       const target = gaussianTarget({ mean: [1, -0.5, 0.3, 2], variance: [0.5, 2, 1, 0.7] });
-      for (const kind of ['realnvp', 'nice'] as const) {
+      for (const kind of ['realnvp', 'nice', 'z2-nice'] as const) {
         const flow = randomFlow(kind, 4, 5);
         const z = Rng.fromSeed(6).normal([128, 4]) as Tensor2D;
         const fast = reverseKlGradient(flow, target, z, 'path-fast');
@@ -114,7 +115,7 @@ for (const backend of TEST_BACKENDS) {
 }
 
 describe('flow log-determinants match autodiff Jacobians (cpu)', () => {
-  for (const kind of ['realnvp', 'nice'] as const) {
+  for (const kind of ['realnvp', 'nice', 'z2-nice'] as const) {
     it(`${kind}: log |det dT/dz| per row equals log q(base) - log q(x)`, async () => {
       await useBackend('cpu');
       const d = 3;
@@ -334,5 +335,67 @@ describe('flows in the annealed samplers', () => {
     );
     flow.dispose();
     target.dispose?.();
+  });
+});
+
+describe('Z2-equivariant NICE and the phi^4 target', () => {
+  it('z2-nice is odd: T(-z) = -T(z) and log q(-x) = log q(x); checkerboard masks', async () => {
+    await useBackend('wasm');
+    const flow = new Flow(
+      16,
+      {
+        kind: 'z2-nice',
+        layers: 4,
+        checkerboardWidth: 4,
+        conditioner: { hidden: [8], outputInitScale: 0.3 },
+      },
+      Rng.fromSeed(31),
+    );
+    // Move the global scale off 0 so that it is exercised.
+    tf.tidy(() => flow.params.get('scale.log').assign(tf.scalar(0.3)));
+    const z = Rng.fromSeed(32).normal([20, 16]) as Tensor2D;
+    const a = flow.pushForward(z);
+    const minus = tf.neg(z) as Tensor2D;
+    const b = flow.pushForward(minus);
+    assertAllClose(
+      rows(b.x),
+      rows(a.x).map((v) => -v),
+      1e-5,
+      'T(-z)',
+    );
+    assertAllClose(rows(b.logQ), rows(a.logQ), 1e-4, 'log q');
+    assert.deepEqual(checkerboardMask(16, 4, 0).slice(0, 8), [1, 0, 1, 0, 0, 1, 0, 1]);
+    tf.dispose([z, minus, a.x, a.logQ, b.x, b.logQ]);
+    flow.dispose();
+  });
+
+  it('phi4: action against a host loop over the lattice; score against autodiff', async () => {
+    await useBackend('cpu');
+    const [T, X, kappa, lambda] = [4, 3, 0.25, 0.05];
+    const target = new Phi4Target({ length: T, width: X, kappa, lambda });
+    const values = Rng.fromSeed(33).normalArray(2 * T * X);
+    const phi = tf.tensor2d(Float32Array.from(values), [2, T * X]);
+    const host = (r: number) => {
+      const at = (t: number, x: number) =>
+        values[r * T * X + ((t + T) % T) * X + ((x + X) % X)] as number;
+      let s = 0;
+      for (let t = 0; t < T; t++)
+        for (let x = 0; x < X; x++) {
+          const p = at(t, x);
+          s +=
+            -2 * kappa * p * (at(t + 1, x) + at(t, x + 1)) +
+            (1 - 2 * lambda) * p * p +
+            lambda * p ** 4;
+        }
+      return s;
+    };
+    const action = rows(target.action(phi));
+    for (let r = 0; r < 2; r++)
+      assert.ok(Math.abs((action[r] as number) - host(r)) < 1e-4 * Math.max(1, Math.abs(host(r))));
+    const score = target.score(phi);
+    const auto = tf.grad((p: Tensor) => tf.sum(target.logProb(p as Tensor2D)))(phi);
+    assertAllClose(rows(score), rows(auto), 1e-5, 'phi4 score');
+    tf.dispose([phi, score, auto]);
+    target.dispose();
   });
 });

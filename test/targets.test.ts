@@ -571,6 +571,7 @@ for (const backend of BACKENDS) {
             'many-well',
             'gmm8',
             'student-t8',
+            'phi4',
             'sonar',
             'ionosphere',
             'german-credit',

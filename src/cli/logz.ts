@@ -54,6 +54,9 @@ export const LogzOptionsSchema = z.object({
   meansSeed: nonNegativeInt.optional(),
   df: positiveNumber.optional(),
   data: z.string().optional(),
+  width: positiveInt.optional(),
+  kappa: positiveNumber.optional(),
+  lambda: positiveNumber.optional(),
   initScale: positiveNumber,
   initMean: finiteNumber,
   batches: positiveInt,
@@ -159,6 +162,9 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     meansSeed: o.meansSeed,
     df: o.df,
     dataPath: o.data,
+    width: o.width,
+    kappa: o.kappa,
+    lambda: o.lambda,
   });
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });

@@ -62,6 +62,9 @@ function buildProgram(): Command {
     )
     .option('--df <nu>', "degrees of freedom ('student-t8')")
     .option('--data <csv>', 'data file for a data-set target, in place of the shipped one')
+    .option('--width <X>', "lattice width ('phi4'; the lattice is dim / X by X)")
+    .option('--kappa <k>', "hopping parameter ('phi4')")
+    .option('--lambda <l>', "quartic coupling ('phi4')")
     .option('--init-scale <s>', 'scale of the initial N(mean, s^2 I)', '1')
     .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
     .option(

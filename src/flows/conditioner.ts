@@ -9,9 +9,15 @@ export interface ConditionerConfig {
   hidden: number[];
   /** Standard deviation of the output layers' initial weights; 0 (default) starts at identity. */
   outputInitScale: number;
+  /** With biases (default). Without, a tanh MLP is an odd function: the Z2-equivariant NICE. */
+  bias: boolean;
 }
 
-export const CONDITIONER_DEFAULTS: ConditionerConfig = { hidden: [64, 64], outputInitScale: 0 };
+export const CONDITIONER_DEFAULTS: ConditionerConfig = {
+  hidden: [64, 64],
+  outputInitScale: 0,
+  bias: true,
+};
 
 export class Conditioner {
   private readonly layers: string[] = [];
@@ -46,16 +52,15 @@ export class Conditioner {
     const w = scale === 0 ? tf.zeros([fanIn, fanOut]) : tf.mul(rng.normal([fanIn, fanOut]), scale);
     this.store.add(`${this.prefix}.${name}.w`, w, trainable);
     w.dispose();
+    if (!this.config.bias) return;
     const b = tf.zeros([fanOut]);
     this.store.add(`${this.prefix}.${name}.b`, b, trainable);
     b.dispose();
   }
 
   private affine(name: string, x: Tensor): Tensor {
-    return tf.add(
-      tf.matMul(x, this.store.get(`${this.prefix}.${name}.w`)),
-      this.store.get(`${this.prefix}.${name}.b`),
-    );
+    const xw = tf.matMul(x, this.store.get(`${this.prefix}.${name}.w`));
+    return this.config.bias ? tf.add(xw, this.store.get(`${this.prefix}.${name}.b`)) : xw;
   }
 
   /** Head outputs for input rows [N, dim] (already masked by the caller). */

@@ -16,6 +16,8 @@ export const FlowSpecSchema = z.strictObject({
   hidden: z.array(positiveInt).min(1).default([64, 64]),
   /** Standard deviation of the conditioners' initial output weights; 0 starts at the identity. */
   outputInitScale: z.number().min(0).default(0),
+  /** Lattice targets: the lattice width for checkerboard masks; null for alternating masks. */
+  checkerboardWidth: positiveInt.nullable().default(null),
 });
 
 const FlowLossSchema = z.discriminatedUnion('kind', [

@@ -7,9 +7,10 @@ import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { ParamStore } from '../nets/params.js';
 import { FlowError, type Bijection } from './bijection.js';
 import { AdditiveCoupling, AffineCoupling, alternatingMask } from './coupling.js';
+import { GlobalScale } from './scale.js';
 import { CONDITIONER_DEFAULTS, type ConditionerConfig } from './conditioner.js';
 
-export const FLOW_KINDS = ['realnvp', 'nice'] as const;
+export const FLOW_KINDS = ['realnvp', 'nice', 'z2-nice'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 export interface FlowConfig {
@@ -17,12 +18,25 @@ export interface FlowConfig {
   /** Coupling layers (default 8), with alternating masks. */
   layers: number;
   conditioner: ConditionerConfig;
+  /**
+   * Lattice targets: the lattice width X, for checkerboard masks ((t + x + layer) even) instead of
+   * alternating coordinates; null (default) for alternating.
+   */
+  checkerboardWidth: number | null;
 }
 
 export const FLOW_DEFAULTS: Omit<FlowConfig, 'kind'> = {
   layers: 8,
   conditioner: CONDITIONER_DEFAULTS,
+  checkerboardWidth: null,
 };
+
+/** Checkerboard mask on a lattice of width X, flattened row-major. */
+export function checkerboardMask(dim: number, width: number, layer: number): number[] {
+  return Array.from({ length: dim }, (_, i) =>
+    (Math.floor(i / width) + (i % width) + layer) % 2 === 0 ? 1 : 0,
+  );
+}
 
 export class Flow {
   readonly params = new ParamStore();
@@ -50,12 +64,24 @@ export class Flow {
       throw new FlowError(`unknown flow '${c.kind as string}'; valid: ${FLOW_KINDS.join(', ')}`);
     }
     this.base = DiagGaussian.isotropic(dim, 1);
+    const width = c.checkerboardWidth;
+    if (width !== null && (!Number.isInteger(width) || width < 2 || dim % width !== 0)) {
+      throw new FlowError(
+        `checkerboard width ${width} must be an integer >= 2 dividing dim ${dim}`,
+      );
+    }
+    const mask = (l: number) =>
+      width === null ? alternatingMask(dim, l) : checkerboardMask(dim, width, l);
+    // Z2-equivariant NICE (phi^4): additive couplings with odd (bias-free) conditioners and a
+    // final global scaling, so that T(-z) = -T(z).
+    const z2 = c.kind === 'z2-nice';
+    const conditioner = z2 ? { ...c.conditioner, bias: false } : c.conditioner;
     const Layer = c.kind === 'realnvp' ? AffineCoupling : AdditiveCoupling;
     this.layers = Array.from(
       { length: c.layers },
-      (_, l) =>
-        new Layer(this.params, `layer${l}`, dim, alternatingMask(dim, l), c.conditioner, rng),
+      (_, l): Bijection => new Layer(this.params, `layer${l}`, dim, mask(l), conditioner, rng),
     );
+    if (z2) this.layers.push(new GlobalScale(this.params, 'scale.log', dim));
   }
 
   /** x = T(z) for base draws z, with log q(x) = log base(z) - sum log|det|. */

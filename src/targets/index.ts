@@ -56,3 +56,4 @@ export {
   type TargetOptionName,
   type DimRule,
 } from './registry.js';
+export { Phi4Target, PHI4_DEFAULTS, forwardShiftMatrix, type Phi4Options } from './phi4.js';

@@ -13,6 +13,7 @@ import {
   mcdStudentTMixtureTarget,
 } from './mcdMixtures.js';
 import { UCI_DATASETS, uciLogisticTarget, type UciDatasetName } from './logisticRegression.js';
+import { PHI4_DEFAULTS, Phi4Target } from './phi4.js';
 
 /** Options a named target may take; each spec says which apply to it. */
 export interface TargetOptions {
@@ -25,6 +26,11 @@ export interface TargetOptions {
   df?: number;
   /** A user-supplied data file (data-set targets), in place of the shipped one. */
   dataPath?: string;
+  /** Lattice targets: space extent X (the time extent is dim / X). */
+  width?: number;
+  /** phi^4: hopping parameter and quartic coupling. */
+  kappa?: number;
+  lambda?: number;
 }
 
 export type TargetOptionName = keyof TargetOptions;
@@ -170,6 +176,25 @@ const SPECS: readonly TargetSpec[] = [
         sigma2: o.sigma2,
         df: o.df,
       }),
+  },
+  {
+    name: 'phi4',
+    description:
+      'phi^4 lattice field theory, periodic T x X lattice (dim = T X, default 16 x 8), hopping form; kappa 0.3, lambda 0.022',
+    defaultDim: PHI4_DEFAULTS.length * PHI4_DEFAULTS.width,
+    logZKnown: false,
+    dimRule: 'any',
+    options: ['width', 'kappa', 'lambda'],
+    create: (o = {}) => {
+      const width = o.width ?? PHI4_DEFAULTS.width;
+      const dim = o.dim ?? PHI4_DEFAULTS.length * PHI4_DEFAULTS.width;
+      if (!Number.isInteger(width) || width < 2 || dim % width !== 0 || dim / width < 2) {
+        throw new TargetError(
+          `target 'phi4': dim ${dim} must be a multiple of width ${width} with at least 2 rows`,
+        );
+      }
+      return new Phi4Target({ length: dim / width, width, kappa: o.kappa, lambda: o.lambda });
+    },
   },
   ...(Object.keys(UCI_DATASETS) as UciDatasetName[]).map((name): TargetSpec => ({
     name,

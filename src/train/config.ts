@@ -17,6 +17,9 @@ export const TargetConfigSchema = z.strictObject({
   meansSeed: z.number().int().nonnegative().optional(),
   df: positive.optional(),
   dataPath: z.string().optional(),
+  width: positiveInt.optional(),
+  kappa: positive.optional(),
+  lambda: positive.optional(),
 });
 
 const d = LEARNED_DEFAULTS;

@@ -1,0 +1,215 @@
+// Flow experiments of the path-gradient paper (Vaitl et al. 2024) at reduced scale, each variant
+// trained from the same initialization and stream, evaluated every `--every` iterations:
+//  - gmm: RealNVP on MGM (d = 6, 2^6 components at {+-1}^6, variance 0.5), reverse KL with the
+//    standard and the fast path gradient, forward KL with maximum likelihood and its path form;
+//    reverse ESS, forward ESS and NLL of 10,000 held-out target samples.
+//  - phi4: Z2-equivariant NICE on the 16 x 8 phi^4 lattice (kappa 0.3, lambda 0.022), reverse KL
+//    with the standard and the fast path gradient; reverse ESS and log Z (no exact samples).
+// Writes docs/results/flow-<experiment>.{md,json,svg}.
+//
+//   npx tsx scripts/flow-compare.ts --experiment gmm [--iterations 600] [--every 100] [--batch 500] [--hidden 64]
+//   npx tsx scripts/flow-compare.ts --experiment phi4 --iterations 400 --every 100 --batch 256 --hidden 64
+//
+// The paper's scales are in REFERENCES.md (GMM: hidden 500, batch 4000; phi^4: 8 coupling blocks of
+// 4 hidden layers of width 1000, batch 8000, lr 5e-4, gradient clip 1: configs/flow-phi4.yaml).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import { Rng, initEngine } from '../src/engine/index.js';
+import { parseFlowRunConfig } from '../src/flows/config.js';
+import { evaluateFlow } from '../src/flows/metrics.js';
+import { buildFlowRun } from '../src/flows/run.js';
+
+const { values } = parseArgs({
+  options: {
+    experiment: { type: 'string', default: 'gmm' },
+    iterations: { type: 'string', default: '600' },
+    every: { type: 'string', default: '100' },
+    batch: { type: 'string', default: '500' },
+    hidden: { type: 'string', default: '64' },
+    seed: { type: 'string', default: '0' },
+    docs: { type: 'string', default: 'docs/results' },
+  },
+});
+const iterations = Number(values.iterations);
+const every = Number(values.every);
+const hidden = Number(values.hidden);
+
+const EXPERIMENTS = {
+  gmm: {
+    title: 'Flows on MGM (d = 6): standard vs path gradients, reverse and forward KL',
+    target: { name: 'mgm', dim: 6 },
+    flow: { kind: 'realnvp', layers: 6, hidden: [hidden, hidden] },
+    learningRate: 1e-3,
+    clipNorm: null,
+    describe: `RealNVP, 6 coupling layers, conditioners tanh MLP ${hidden} x ${hidden}`,
+    variants: [
+      { label: 'reverse KL, standard', loss: { kind: 'reverse-kl', estimator: 'standard' } },
+      { label: 'reverse KL, path (fast)', loss: { kind: 'reverse-kl', estimator: 'path-fast' } },
+      {
+        label: 'forward KL, ML',
+        loss: { kind: 'forward-kl', estimator: 'ml', trainSamples: 10000 },
+      },
+      {
+        label: 'forward KL, path',
+        loss: { kind: 'forward-kl', estimator: 'path', trainSamples: 10000 },
+      },
+    ],
+  },
+  phi4: {
+    title: 'Z2-equivariant NICE on phi^4 (16 x 8): standard vs path gradients, reverse KL',
+    target: { name: 'phi4', dim: 128, width: 8, kappa: 0.3, lambda: 0.022 },
+    flow: { kind: 'z2-nice', layers: 8, hidden: [hidden, hidden], checkerboardWidth: 8 },
+    learningRate: 5e-4,
+    clipNorm: 1,
+    describe: `Z2-equivariant NICE, 8 coupling layers with checkerboard masks, odd tanh conditioners ${hidden} x ${hidden}, global scale`,
+    variants: [
+      { label: 'reverse KL, standard', loss: { kind: 'reverse-kl', estimator: 'standard' } },
+      { label: 'reverse KL, path (fast)', loss: { kind: 'reverse-kl', estimator: 'path-fast' } },
+    ],
+  },
+} as const;
+const name = values.experiment as keyof typeof EXPERIMENTS;
+const experiment = EXPERIMENTS[name];
+if (!experiment)
+  throw new Error(`--experiment must be one of ${Object.keys(EXPERIMENTS).join(', ')}`);
+const VARIANTS = experiment.variants;
+
+interface Point {
+  variant: string;
+  iteration: number;
+  reverseEss: number;
+  forwardEss: number | null;
+  nll: number | null;
+  nllStdErr: number | null;
+  logZ: number;
+  logZStdErr: number;
+}
+
+await initEngine();
+const points: Point[] = [];
+const seconds: Record<string, number> = {};
+for (const v of VARIANTS) {
+  const config = parseFlowRunConfig({
+    seed: Number(values.seed),
+    target: experiment.target,
+    flow: experiment.flow,
+    train: {
+      iterations,
+      batch: Number(values.batch),
+      learningRate: experiment.learningRate,
+      clipNorm: experiment.clipNorm,
+      loss: v.loss,
+    },
+  });
+  const { target, flow, model, trainer } = buildFlowRun(config);
+  // The same held-out samples and evaluation stream at every checkpoint and for every variant.
+  const testSamples = target.sample ? target.sample(10000, Rng.fromSeed(424242)) : undefined;
+  let trainMs = 0;
+  for (let it = 0; it <= iterations; it++) {
+    if (it > 0) {
+      const start = performance.now();
+      trainer.step();
+      trainMs += performance.now() - start;
+    }
+    if (it % every === 0) {
+      const e = evaluateFlow(flow, target, {
+        particles: 10000,
+        rng: Rng.fromSeed(777),
+        testSamples,
+      });
+      points.push({
+        variant: v.label,
+        iteration: it,
+        reverseEss: e.essFraction,
+        forwardEss: e.forwardEss,
+        nll: e.nll,
+        nllStdErr: e.nllStdErr,
+        logZ: e.logZ,
+        logZStdErr: e.logZStdErr as number,
+      });
+      process.stderr.write(
+        `[${v.label}] it ${it}: reverse ESS ${e.essFraction.toFixed(3)}, log Z ${e.logZ.toFixed(3)}${e.nll === null ? '' : `, forward ESS ${(e.forwardEss as number).toFixed(3)}, NLL ${e.nll.toFixed(3)}`}\n`,
+      );
+    }
+  }
+  seconds[v.label] = trainMs / 1000;
+  testSamples?.dispose();
+  trainer.dispose();
+  model.dispose();
+  flow.dispose();
+  target.dispose?.();
+}
+
+const spec: vegaLite.TopLevelSpec = {
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  data: {
+    values: points.flatMap((p) => [
+      { variant: p.variant, iteration: p.iteration, metric: 'reverse ESS', value: p.reverseEss },
+      ...(p.nll === null
+        ? [{ variant: p.variant, iteration: p.iteration, metric: 'log Z', value: p.logZ }]
+        : [
+            {
+              variant: p.variant,
+              iteration: p.iteration,
+              metric: 'forward ESS',
+              value: p.forwardEss,
+            },
+            { variant: p.variant, iteration: p.iteration, metric: 'NLL', value: p.nll },
+          ]),
+    ]),
+  },
+  width: 220,
+  height: 180,
+  facet: { column: { field: 'metric', type: 'nominal', title: null } },
+  resolve: { scale: { y: 'independent' } },
+  spec: {
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'iteration', type: 'quantitative' },
+      y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+      color: { field: 'variant', type: 'nominal', title: null },
+    },
+  },
+};
+const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+const svg = await view.toSVG();
+view.finalize();
+
+const final = VARIANTS.map((v) => points.filter((p) => p.variant === v.label).at(-1) as Point);
+const f = (x: number | null, se?: number | null) =>
+  x === null
+    ? 'n/a'
+    : se === undefined || se === null
+      ? x.toFixed(3)
+      : `${x.toFixed(3)} ± ${se.toFixed(3)}`;
+const exactLogZ = name === 'gmm' ? 'exact log Z = 0' : 'log Z unknown';
+const md = [
+  `# ${experiment.title}`,
+  '',
+  `Generated by \`npx tsx scripts/flow-compare.ts --experiment ${name} --iterations ${iterations} --every ${every} --batch ${values.batch} --hidden ${hidden}\``,
+  `on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), ${new Date().toISOString().slice(0, 10)}, seed ${values.seed}.`,
+  `${experiment.describe}; Adam lr ${experiment.learningRate}, batch ${values.batch}${experiment.clipNorm ? `, gradient clip ${experiment.clipNorm}` : ''}.`,
+  name === 'gmm'
+    ? 'Forward KL on a fixed set of 10,000 target samples; evaluation on the same 10,000 held-out target samples'
+    : 'Evaluation',
+  `and 10,000 flow draws at every checkpoint; ${exactLogZ}. ± is one standard error.`,
+  '',
+  '| variant | reverse ESS | forward ESS | NLL | log Z | train s |',
+  '|---|---|---|---|---|---|',
+  ...final.map(
+    (p) =>
+      `| ${p.variant} | ${f(p.reverseEss)} | ${f(p.forwardEss)} | ${f(p.nll, p.nllStdErr)} | ${f(p.logZ, p.logZStdErr)} | ${(seconds[p.variant] as number).toFixed(0)} |`,
+  ),
+  '',
+  `![ESS during training](flow-${name}.svg)`,
+  '',
+].join('\n');
+const docs = values.docs as string;
+mkdirSync(docs, { recursive: true });
+writeFileSync(`${docs}/flow-${name}.md`, md);
+writeFileSync(`${docs}/flow-${name}.json`, `${JSON.stringify({ points, seconds }, null, 2)}\n`);
+writeFileSync(`${docs}/flow-${name}.svg`, svg);
+process.stderr.write(`wrote ${docs}/flow-${name}.md, .json and .svg\n`);
