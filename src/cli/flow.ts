@@ -2,35 +2,20 @@
 // reverse or forward KL with the standard or path-gradient estimators, in run directories.
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
-import { BACKENDS, Rng, currentBackend } from '../engine/index.js';
+import { Rng, currentBackend } from '../engine/index.js';
 import { evaluateFlow, type FlowEvaluation } from '../flows/metrics.js';
 import { parseFlowRunConfig } from '../flows/config.js';
 import { loadTrainedFlow, trainFlowRun, type FlowRunOutcome } from '../flows/run.js';
 import { readConfigObject } from './config.js';
-import { UsageError } from './errors.js';
-import { choice, nonNegativeInt, parseOptions, positiveInt } from './options.js';
+import { parseTrainInvocation } from './train.js';
+import { nonNegativeInt, parseOptions, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
-
-const TrainSchema = z.object({
-  out: z.string().optional(),
-  resume: z.string().optional(),
-  stopAfter: positiveInt.optional(),
-  backend: choice(BACKENDS).optional(),
-  json: z.boolean().optional(),
-  quiet: z.boolean().optional(),
-});
 
 export async function flowTrainCommand(
   configPath: string | undefined,
   raw: Record<string, unknown>,
 ): Promise<void> {
-  const o = parseOptions(TrainSchema, raw);
-  if (!configPath && !o.resume)
-    throw new UsageError('give a config file, or --resume RUN_DIR to continue a run');
-  if (configPath && o.resume)
-    throw new UsageError('give either a config file or --resume RUN_DIR, not both');
-  if (o.resume && o.out)
-    throw new UsageError('--out does not apply with --resume (the run stays in its directory)');
+  const o = parseTrainInvocation(configPath, raw);
   const progress = progressBar('training flow', { quiet: Boolean(o.quiet), unit: 'iterations' });
   let outcome: FlowRunOutcome;
   let dir: string;

@@ -109,18 +109,12 @@ Examples:
     )
     .action(async (opts: Record<string, unknown>) => logzCommand(opts));
 
-  program
+  const train = program
     .command('train')
     .description('train a learned sampler from a config file (JSON or YAML) into a run directory')
-    .argument('[config]', 'config file (.json, .yaml, .yml)')
-    .option('--out <dir>', 'run directory (default runs/<config name>)')
-    .option('--resume <runDir>', 'continue a stopped run from its last checkpoint, exactly')
-    .option('--stop-after <N>', 'stop after N iterations in total, leaving a resumable checkpoint')
-    .addOption(
-      new Option('--backend <name>', 'tensor backend, overriding the config').choices(BACKENDS),
-    )
-    .option('--json', 'print one JSON object on stdout')
-    .option('--quiet', 'no progress bar')
+    .argument('[config]', 'config file (.json, .yaml, .yml)');
+  for (const option of trainOptions()) train.addOption(option);
+  train
     .addHelpText(
       'after',
       `
@@ -140,18 +134,12 @@ Examples:
   const flow = program
     .command('flow')
     .description('normalizing flows: train by reverse or forward KL, evaluate a trained run');
-  flow
+  const flowTrain = flow
     .command('train')
     .description('train a flow from a config file (JSON or YAML) into a run directory')
-    .argument('[config]', 'config file (.json, .yaml, .yml)')
-    .option('--out <dir>', 'run directory (default runs/<config name>)')
-    .option('--resume <runDir>', 'continue a stopped run from its last checkpoint, exactly')
-    .option('--stop-after <N>', 'stop after N iterations in total, leaving a resumable checkpoint')
-    .addOption(
-      new Option('--backend <name>', 'tensor backend, overriding the config').choices(BACKENDS),
-    )
-    .option('--json', 'print one JSON object on stdout')
-    .option('--quiet', 'no progress bar')
+    .argument('[config]', 'config file (.json, .yaml, .yml)');
+  for (const option of trainOptions()) flowTrain.addOption(option);
+  flowTrain
     .addHelpText(
       'after',
       `
@@ -176,6 +164,21 @@ Examples:
   const all = [...program.commands, ...flow.commands];
   for (const cmd of all) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
+}
+
+/** The options every training command takes (`anneal train`, `anneal flow train`). */
+function trainOptions(): Option[] {
+  return [
+    new Option('--out <dir>', 'run directory (default runs/<config name>)'),
+    new Option('--resume <runDir>', 'continue a stopped run from its last checkpoint, exactly'),
+    new Option(
+      '--stop-after <N>',
+      'stop after N iterations in total, leaving a resumable checkpoint',
+    ),
+    new Option('--backend <name>', 'tensor backend, overriding the config').choices(BACKENDS),
+    new Option('--json', 'print one JSON object on stdout'),
+    new Option('--quiet', 'no progress bar'),
+  ];
 }
 
 /** Runs the CLI; returns the exit status. */

@@ -7,7 +7,7 @@ import { loadConfigFile } from './config.js';
 import { choice, parseOptions, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
 
-const TrainOptionsSchema = z.object({
+export const TrainOptionsSchema = z.object({
   out: z.string().optional(),
   resume: z.string().optional(),
   stopAfter: positiveInt.optional(),
@@ -16,10 +16,11 @@ const TrainOptionsSchema = z.object({
   quiet: z.boolean().optional(),
 });
 
-export async function trainCommand(
+/** Options of a training command, checked for a consistent combination of config and --resume. */
+export function parseTrainInvocation(
   configPath: string | undefined,
   raw: Record<string, unknown>,
-): Promise<void> {
+): z.infer<typeof TrainOptionsSchema> {
   const o = parseOptions(TrainOptionsSchema, raw);
   if (!configPath && !o.resume)
     throw new UsageError('give a config file, or --resume RUN_DIR to continue a run');
@@ -27,6 +28,14 @@ export async function trainCommand(
     throw new UsageError('give either a config file or --resume RUN_DIR, not both');
   if (o.resume && o.out)
     throw new UsageError('--out does not apply with --resume (the run stays in its directory)');
+  return o;
+}
+
+export async function trainCommand(
+  configPath: string | undefined,
+  raw: Record<string, unknown>,
+): Promise<void> {
+  const o = parseTrainInvocation(configPath, raw);
   const progress = progressBar('training', { quiet: Boolean(o.quiet), unit: 'iterations' });
   const evalProgress = progressBar('evaluating', { quiet: Boolean(o.quiet) });
   let outcome: RunOutcome;

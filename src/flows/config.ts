@@ -1,7 +1,7 @@
 // The flow training-run config: one zod schema (validation and type from one place), strict keys.
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
-import { ConfigError, LrScheduleSchema, TargetConfigSchema } from '../train/config.js';
+import { LrScheduleSchema, TargetConfigSchema, parseWithSchema } from '../train/config.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from './estimators.js';
 import { FLOW_KINDS } from './flow.js';
 
@@ -63,9 +63,5 @@ export const FlowRunConfigSchema = z.strictObject({
 export type FlowRunConfig = z.infer<typeof FlowRunConfigSchema>;
 
 export function parseFlowRunConfig(raw: unknown, source = 'config'): FlowRunConfig {
-  const result = FlowRunConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.length ? issue.path.join('.') : '(top level)';
-  throw new ConfigError(`${source}: ${path}: ${issue?.message ?? 'invalid'}`);
+  return parseWithSchema(FlowRunConfigSchema, raw, source);
 }

@@ -148,11 +148,20 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Validates a parsed config; the error names the first bad field and what was expected. */
-export function parseRunConfig(raw: unknown, source = 'config'): RunConfig {
-  const result = RunConfigSchema.safeParse(raw);
+/** Validates with a schema; the error names the first bad field and what was expected. */
+export function parseWithSchema<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  source: string,
+): z.infer<S> {
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.length ? issue.path.join('.') : '(top level)';
   throw new ConfigError(`${source}: ${path}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Validates a parsed sampler run config. */
+export function parseRunConfig(raw: unknown, source = 'config'): RunConfig {
+  return parseWithSchema(RunConfigSchema, raw, source);
 }
