@@ -117,7 +117,7 @@ describe('anneal flow', () => {
 });
 
 describe('anneal logz --init-flow', () => {
-  it('starts AIS from a trained flow; a flow of the wrong dimension is refused', () => {
+  it('starts AIS and learned samplers from a trained flow; a wrong dimension is refused', () => {
     const dir = join(work, 'init-flow');
     const config = write('init.yaml', REVERSE.replace('iterations: 6', 'iterations: 3'));
     assert.equal(anneal('flow', 'train', config, '--out', dir, '--quiet').status, 0);
@@ -141,8 +141,37 @@ describe('anneal logz --init-flow', () => {
     const bad = anneal('logz', '--target', 'funnel', '--sampler', 'ais-hmc', '--init-flow', dir);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--init-flow: the flow in .* has dim 2, the target 10/);
-    const learned = anneal('logz', '--target', 'gaussian', '--sampler', 'uha', '--init-flow', dir);
-    assert.equal(learned.status, 2);
-    assert.match(learned.stderr, /--init-flow works with the fixed samplers/);
+    const learned = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'uha',
+      '--steps',
+      '4',
+      '--particles',
+      '200',
+      '--train-iters',
+      '2',
+      '--train-particles',
+      '32',
+      '--init-flow',
+      dir,
+    );
+    assert.equal(learned.status, 0, learned.stderr);
+    assert.match(learned.stdout, /^trained\s+2 iterations/m);
+    // A training config can start from the flow too (sampler.initialFlow, a run directory).
+    const trainConfig = write(
+      'from-flow.yaml',
+      `target: { name: gaussian }\nsampler: { kind: ula, steps: 4, initialFlow: ${JSON.stringify(dir)} }\ntrain: { iterations: 2, particles: 32 }\neval: { particles: 200 }\n`,
+    );
+    const t = anneal('train', trainConfig, '--out', join(work, 'from-flow'), '--json');
+    assert.equal(t.status, 0, t.stderr);
+    const checkpoint = JSON.parse(
+      readFileSync(join(work, 'from-flow', 'checkpoint.json'), 'utf8'),
+    ) as {
+      params: Record<string, unknown>;
+    };
+    assert.ok(!('initial.mean' in checkpoint.params), 'the flow replaces the learned Gaussian');
   });
 });

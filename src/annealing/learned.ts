@@ -12,6 +12,7 @@ import {
   type Variable,
 } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
+import type { Distribution } from '../distributions/distribution.js';
 import { ParamStore } from '../nets/params.js';
 import { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from '../nets/scoreNet.js';
 import type { Target } from '../targets/target.js';
@@ -92,11 +93,27 @@ export class LearnedSampler {
   private readonly net: ResidualScoreNet | null;
 
   /** @param initRng stream for the score network's initial weights */
+  /** A fixed initial distribution (e.g. a trained flow) in place of the learned Gaussian. */
+  readonly fixedInitial: (Distribution & { dispose?: () => void }) | null;
+  private readonly ownsInitial: boolean;
+
+  /**
+   * @param options.initial a fixed initial distribution (a trained flow through flowDistribution):
+   *   then no initial mean and scale are learned; with `owns`, dispose() frees it
+   */
   constructor(
     readonly target: Target,
     config: Partial<LearnedSamplerConfig> & { kind: LearnedSamplerName },
     initRng: Rng = Rng.fromSeed(0),
+    options: { initial?: Distribution & { dispose?: () => void }; owns?: boolean } = {},
   ) {
+    this.fixedInitial = options.initial ?? null;
+    this.ownsInitial = options.owns ?? false;
+    if (this.fixedInitial && this.fixedInitial.dim !== target.dim) {
+      throw new KernelError(
+        `the initial distribution has dim ${this.fixedInitial.dim}, target '${target.name}' has ${target.dim}`,
+      );
+    }
     const c = {
       ...LEARNED_DEFAULTS,
       ...config,
@@ -128,8 +145,10 @@ export class LearnedSampler {
       this.params.add(name, t, trainable);
       t.dispose();
     };
-    add('initial.mean', () => tf.fill([d], c.initialMean), c.learn.initial);
-    add('initial.logScale', () => tf.fill([d], Math.log(c.initialScale)), c.learn.initial);
+    if (!this.fixedInitial) {
+      add('initial.mean', () => tf.fill([d], c.initialMean), c.learn.initial);
+      add('initial.logScale', () => tf.fill([d], Math.log(c.initialScale)), c.learn.initial);
+    }
     add('stepSizes.log', () => tf.fill([K], Math.log(c.stepSize)), c.learn.stepSizes);
     // Equal logits: beta_k = k / K, the linear schedule.
     add('schedule.logits', () => tf.zeros([K]), c.learn.schedule);
@@ -179,10 +198,12 @@ export class LearnedSampler {
   /** Runs the chain with the current parameters; differentiable when called under a tape. */
   run(options: RunOptions): AnnealedResult {
     const c = this.config;
-    const initial = new DiagGaussian(
-      this.params.get('initial.mean') as Variable as unknown as Tensor1D,
-      this.params.get('initial.logScale') as Variable as unknown as Tensor1D,
-    );
+    const initial: Distribution =
+      this.fixedInitial ??
+      new DiagGaussian(
+        this.params.get('initial.mean') as Variable as unknown as Tensor1D,
+        this.params.get('initial.logScale') as Variable as unknown as Tensor1D,
+      );
     const path = new AnnealingPath(initial, this.target);
     const betas = this.betas();
     const stepTensor = this.stepSizes();
@@ -267,5 +288,6 @@ export class LearnedSampler {
 
   dispose(): void {
     this.params.dispose();
+    if (this.ownsInitial) this.fixedInitial?.dispose?.();
   }
 }

@@ -197,11 +197,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
         'learned samplers start from the linear schedule and learn it; drop --schedule',
       );
     }
-    if (o.initFlow) {
-      throw new UsageError(
-        '--init-flow works with the fixed samplers (ais-*, smc-hmc); learned samplers learn a Gaussian initial distribution',
-      );
-    }
+    const flowInit = o.initFlow ? await flowInitial(o.initFlow, target.dim) : null;
     const started = performance.now();
     const e = trainAndEvaluate({
       target,
@@ -215,6 +211,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
         initialMean: o.initMean,
         initialScale: o.initScale,
       },
+      ...(flowInit ? { initial: flowDistribution(flowInit) } : {}),
       trainIterations: o.trainIters,
       trainParticles: o.trainParticles,
       learningRate: o.lr,

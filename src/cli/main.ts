@@ -69,7 +69,7 @@ function buildProgram(): Command {
     .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
     .option(
       '--init-flow <runDir>',
-      'start from a trained flow (`anneal flow train`) instead of a Gaussian (ais-*, smc-hmc)',
+      'start from a trained flow (`anneal flow train`) instead of a Gaussian',
     )
     .option('--batches <B>', 'independent batches for the standard error', '10')
     .option('--train-iters <N>', 'learned samplers: training iterations before evaluating', '0')

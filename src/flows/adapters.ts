@@ -12,9 +12,13 @@ function flowScore(flow: Flow, z: Tensor2D): Tensor2D {
   return tf.tidy(() => tf.grad((x: Tensor) => tf.sum(flow.logProb(x as Tensor2D)))(z) as Tensor2D);
 }
 
-/** The flow's density as a Distribution (does not take ownership of the flow). */
-export function flowDistribution(flow: Flow): Distribution {
+/**
+ * The flow's density as a Distribution; its dispose() frees the flow (call it only when the
+ * distribution owns the flow).
+ */
+export function flowDistribution(flow: Flow): Distribution & { dispose: () => void } {
   return {
+    dispose: () => flow.dispose(),
     dim: flow.dim,
     logProb: (z: Tensor2D): Tensor1D => flow.logProb(z),
     score: (z: Tensor2D): Tensor2D => flowScore(flow, z),

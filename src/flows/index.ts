@@ -16,5 +16,11 @@ export {
 export { evaluateFlow, type FlowEvaluation } from './metrics.js';
 export { FlowModel, type FlowLoss } from './model.js';
 export { FlowRunConfigSchema, parseFlowRunConfig, type FlowRunConfig } from './config.js';
-export { buildFlowRun, trainFlowRun, loadTrainedFlow, type FlowRunOutcome } from './run.js';
+export {
+  buildFlowRun,
+  trainFlowRun,
+  loadTrainedFlow,
+  flowFromRunDir,
+  type FlowRunOutcome,
+} from './run.js';
 export { flowDistribution, flowTarget } from './adapters.js';

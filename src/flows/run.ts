@@ -137,3 +137,30 @@ export async function loadTrainedFlow(
   flow.params.load(checkpoint.params);
   return { config, target, flow, iteration: checkpoint.trainer.iteration };
 }
+
+/**
+ * The trained flow of a run directory, built synchronously (the engine must be initialized): for
+ * configs that start a learned sampler from a flow. Draws no training data.
+ */
+export function flowFromRunDir(dir: string): Flow {
+  const checkpoint = readCheckpoint(dir);
+  const config = parseFlowRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  const { name, ...targetOptions } = config.target;
+  const target = createTarget(name, targetOptions);
+  const dim = target.dim;
+  target.dispose?.();
+  const f = config.flow;
+  const [initRng] = Rng.fromSeed(config.seed).split(3) as [Rng, Rng, Rng];
+  const flow = new Flow(
+    dim,
+    {
+      kind: f.kind,
+      layers: f.layers,
+      checkerboardWidth: f.checkerboardWidth,
+      conditioner: { hidden: f.hidden, outputInitScale: f.outputInitScale },
+    },
+    initRng,
+  );
+  flow.params.load(checkpoint.params);
+  return flow;
+}

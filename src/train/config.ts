@@ -63,6 +63,8 @@ export const SamplerConfigSchema = z.strictObject({
     })
     .prefault({}),
   resampling: ResamplingConfigSchema.optional(),
+  /** A run directory of `anneal flow train`: its flow is the (fixed) initial distribution. */
+  initialFlow: z.string().min(1).optional(),
 });
 
 export const LrScheduleSchema = z.discriminatedUnion('kind', [

@@ -4,6 +4,8 @@
 import { Rng, initEngine } from '../engine/index.js';
 import { LearnedSampler } from '../annealing/learned.js';
 import { createTarget } from '../targets/registry.js';
+import { flowFromRunDir } from '../flows/run.js';
+import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
 import { parseRunConfig, type RunConfig } from './config.js';
@@ -32,7 +34,13 @@ export function buildRun(config: RunConfig): {
   const { name, ...targetOptions } = config.target;
   const target = createTarget(name, targetOptions);
   const [initRng, trainRng] = Rng.fromSeed(config.seed).split(2) as [Rng, Rng];
-  const sampler = new LearnedSampler(target, config.sampler, initRng);
+  const flowDir = config.sampler.initialFlow;
+  const sampler = flowDir
+    ? new LearnedSampler(target, config.sampler, initRng, {
+        initial: flowDistribution(flowFromRunDir(flowDir)),
+        owns: true,
+      })
+    : new LearnedSampler(target, config.sampler, initRng);
   const t = config.train;
   const lrSchedule: LrSchedule =
     t.lrSchedule.kind === 'cosine'

@@ -7,6 +7,7 @@ import {
   type LearnedSamplerName,
 } from '../annealing/learned.js';
 import type { Target } from '../targets/target.js';
+import type { Distribution } from '../distributions/distribution.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
 import { Trainer, type IterationMetrics } from './trainer.js';
 import type { TrainingObjective } from '../annealing/objectives.js';
@@ -26,6 +27,8 @@ export interface TrainAndEvaluateOptions {
   seed: number;
   onIteration?: (m: IterationMetrics, total: number) => void;
   onEvalStep?: (k: number, steps: number) => void;
+  /** A fixed initial distribution (a trained flow) in place of the learned Gaussian; owned. */
+  initial?: Distribution & { dispose?: () => void };
 }
 
 export interface TrainAndEvaluateResult extends SamplerEvaluation {
@@ -35,7 +38,10 @@ export interface TrainAndEvaluateResult extends SamplerEvaluation {
 export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEvaluateResult {
   // Separate streams for initialization, training and evaluation: evaluation particles are fresh.
   const [initRng, trainRng, evalRng] = Rng.fromSeed(options.seed).split(3) as [Rng, Rng, Rng];
-  const sampler = new LearnedSampler(options.target, options.sampler, initRng);
+  const sampler = new LearnedSampler(options.target, options.sampler, initRng, {
+    initial: options.initial,
+    owns: true,
+  });
   const trainParticles = options.trainParticles ?? 256;
   const smc = sampler.smc;
   const objective: TrainingObjective =
