@@ -296,6 +296,18 @@ describe('forward KL and flow metrics', () => {
 });
 
 describe('flows in the annealed samplers', () => {
+  it('the flow distribution score equals autodiff of its log density', async () => {
+    await useBackend('wasm');
+    const flow = randomFlow('realnvp', 4, 24);
+    const x = Rng.fromSeed(25).normal([16, 4]) as Tensor2D;
+    const dist = flowDistribution(flow);
+    const score = dist.score(x);
+    const auto = tf.grad((xs: Tensor) => tf.sum(flow.logProb(xs as Tensor2D)))(x);
+    assertAllClose(rows(score), rows(auto), 2e-4, 'flow distribution score');
+    tf.dispose([x, score, auto]);
+    dist.dispose();
+  });
+
   it('AIS from a flow initial distribution is unbiased; a flow target has log Z = 0', async () => {
     await useBackend('wasm');
     const target = gaussianTarget({ mean: [1, -0.5, 0.2], variance: [0.6, 1.4, 1] });
