@@ -12,6 +12,7 @@ import {
   type FlowKind,
 } from '../src/flows/index.js';
 import { checkerboardMask } from '../src/flows/flow.js';
+import { buildFlowRun, parseFlowRunConfig } from '../src/flows/index.js';
 import { estimateLogZ } from '../src/eval/estimateLogZ.js';
 import { Phi4Target, gaussianTarget } from '../src/targets/index.js';
 import { TEST_BACKENDS, useBackend } from './helpers/backends.js';
@@ -409,5 +410,25 @@ describe('Z2-equivariant NICE and the phi^4 target', () => {
     assertAllClose(rows(score), rows(auto), 1e-5, 'phi4 score');
     tf.dispose([phi, score, auto]);
     target.dispose();
+  });
+});
+
+describe('flow run configs', () => {
+  it('flow.checkerboardWidth reaches the couplings (checkerboard, not alternating, masks)', async () => {
+    await useBackend('wasm');
+    const config = parseFlowRunConfig({
+      target: { name: 'phi4', dim: 16, width: 4 },
+      flow: { kind: 'z2-nice', layers: 2, hidden: [4], checkerboardWidth: 4 },
+      train: { iterations: 1 },
+    });
+    const { target, flow, model, trainer } = buildFlowRun(config);
+    for (let l = 0; l < 2; l++) {
+      const mask = (flow.layers[l] as unknown as { mask: Tensor }).mask;
+      assert.deepEqual(rows(mask), checkerboardMask(16, 4, l));
+    }
+    trainer.dispose();
+    model.dispose();
+    flow.dispose();
+    target.dispose?.();
   });
 });

@@ -27,6 +27,20 @@ export interface FlowRunOutcome {
   trainSeconds: number;
 }
 
+/** A fresh flow from a config's flow section (the one place configs become flows). */
+function flowFromSpec(f: FlowRunConfig['flow'], dim: number, rng: Rng): Flow {
+  return new Flow(
+    dim,
+    {
+      kind: f.kind,
+      layers: f.layers,
+      checkerboardWidth: f.checkerboardWidth,
+      conditioner: { hidden: f.hidden, outputInitScale: f.outputInitScale },
+    },
+    rng,
+  );
+}
+
 /** Target, flow, model and trainer of a config (fresh parameters; training data drawn by seed). */
 export function buildFlowRun(config: FlowRunConfig): {
   target: Target;
@@ -37,16 +51,7 @@ export function buildFlowRun(config: FlowRunConfig): {
   const { name, ...targetOptions } = config.target;
   const target = createTarget(name, targetOptions);
   const [initRng, trainRng, dataRng] = Rng.fromSeed(config.seed).split(3) as [Rng, Rng, Rng];
-  const f = config.flow;
-  const flow = new Flow(
-    target.dim,
-    {
-      kind: f.kind,
-      layers: f.layers,
-      conditioner: { hidden: f.hidden, outputInitScale: f.outputInitScale },
-    },
-    initRng,
-  );
+  const flow = flowFromSpec(config.flow, target.dim, initRng);
   const loss = config.train.loss;
   let data: Tensor2D | null = null;
   if (loss.kind === 'forward-kl') {
@@ -149,18 +154,8 @@ export function flowFromRunDir(dir: string): Flow {
   const target = createTarget(name, targetOptions);
   const dim = target.dim;
   target.dispose?.();
-  const f = config.flow;
   const [initRng] = Rng.fromSeed(config.seed).split(3) as [Rng, Rng, Rng];
-  const flow = new Flow(
-    dim,
-    {
-      kind: f.kind,
-      layers: f.layers,
-      checkerboardWidth: f.checkerboardWidth,
-      conditioner: { hidden: f.hidden, outputInitScale: f.outputInitScale },
-    },
-    initRng,
-  );
+  const flow = flowFromSpec(config.flow, dim, initRng);
   flow.params.load(checkpoint.params);
   return flow;
 }
