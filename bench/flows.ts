@@ -2,7 +2,8 @@
 // reverse-KL gradient with the fast path gradient (Alg. 1) and with the reference path gradient
 // (Alg. 2), each as a ratio to the standard reparameterized gradient on the same flow, batch and
 // target, measured in the same run. MGM d = 6 as in the paper's GMM experiment (RealNVP, hidden
-// widths reduced to 256 to fit a quick bench) and NICE on the same target.
+// widths reduced to 256 to fit a quick bench) and NICE on the same target; the gauge-equivariant
+// U(1) flow on an 8 x 8 lattice (beta 3) at the reduced scale of configs/flow-u1-small.yaml.
 import { Flow, Rng, createTarget, initEngine, tf, type Tensor2D } from '../src/index.js';
 import { reverseKlGradient, type FlowKind, type ReverseKlEstimator } from '../src/flows/index.js';
 import { median, repsFor, type BenchOptions, type BenchRow } from './common.js';
@@ -13,7 +14,8 @@ const ESTIMATORS: ReverseKlEstimator[] = ['standard', 'path-fast', 'path-referen
 export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
   await initEngine({ backend: 'wasm' });
   const rows: BenchRow[] = [];
-  const { warmup, reps } = repsFor('wasm', options.quick);
+  const runs = repsFor('wasm', options.quick);
+  const { warmup, reps } = runs;
   const target = createTarget('mgm', { dim: 6 });
   for (const kind of ['realnvp', 'nice'] as FlowKind[]) {
     const flow = new Flow(
@@ -48,5 +50,46 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
     flow.dispose();
   }
   target.dispose?.();
+
+  const U1_BATCH = 256;
+  const u1 = createTarget('u1', { width: 8, beta: 3 });
+  const gauge = new Flow(
+    u1.dim,
+    {
+      kind: 'u1-gauge',
+      layers: 8,
+      circularComponents: 6,
+      conditioner: { hidden: [64, 64], outputInitScale: 0.01 },
+    },
+    Rng.fromSeed(1),
+  );
+  const u1Rng = Rng.fromSeed(2);
+  for (const estimator of ESTIMATORS) {
+    options.log(`flows u1-gauge ${estimator}`);
+    // The reference path gradient inverts every layer by bisection: a few reps suffice.
+    const reps = estimator === 'path-reference' ? Math.min(3, runs.reps) : runs.reps;
+    const once = () => {
+      const z = gauge.base.sample(U1_BATCH, u1Rng);
+      const start = performance.now();
+      const { grads } = reverseKlGradient(gauge, u1, z, estimator);
+      for (const g of Object.values(grads)) g.dataSync();
+      const ms = performance.now() - start;
+      tf.dispose([z, ...Object.values(grads)]);
+      return ms;
+    };
+    once();
+    const times = Array.from({ length: reps }, once);
+    rows.push({
+      bench: 'flows-u1-gauge',
+      backend: 'wasm',
+      workload: `u1-gauge 8 layers, 6 NCPs, hidden 64x2, U(1) 8x8 beta 3, batch ${U1_BATCH}: ${estimator}`,
+      matMulFix: 'on',
+      medianMs: median(times),
+      reps,
+      baseline: estimator === 'standard',
+    });
+  }
+  gauge.dispose();
+  u1.dispose?.();
   return rows;
 }

@@ -116,6 +116,57 @@ describe('anneal flow', () => {
   }
 });
 
+const U1 = `seed: 1
+target: { name: u1, width: 4, beta: 1 }
+flow: { kind: u1-gauge, layers: 4, hidden: [8], circularComponents: 2 }
+train: { iterations: 4, batch: 64, learningRate: 0.01, checkpointEvery: 2 }
+eval: { particles: 2000, batches: 10 }
+`;
+
+describe('anneal flow on U(1)', () => {
+  it('trains a gauge flow, evaluates log Z against the exact value, and starts HMC-AIS from it', () => {
+    const dir = join(work, 'u1');
+    const r = anneal('flow', 'train', write('u1.yaml', U1), '--out', dir, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, number>;
+    assert.ok(Math.abs(out.trueLogZ! - 62.5867) < 1e-3, `exact log Z ${out.trueLogZ}`);
+    assert.ok(Math.abs(out.logZ! - out.trueLogZ!) < 5 * out.logZStdErr!, JSON.stringify(out));
+    const ais = anneal(
+      'logz',
+      '--target',
+      'u1',
+      '--width',
+      '4',
+      '--beta',
+      '1',
+      '--sampler',
+      'ais-hmc',
+      '--steps',
+      '2',
+      '--particles',
+      '400',
+      '--leapfrog',
+      '1',
+      '--init-flow',
+      dir,
+      '--json',
+    );
+    assert.equal(ais.status, 0, ais.stderr);
+    const a = JSON.parse(ais.stdout) as Record<string, number>;
+    assert.ok(Math.abs(a.logZ! - a.trueLogZ!) < 5 * a.logZStdErr! + 0.05, JSON.stringify(a));
+    const bad = anneal(
+      'flow',
+      'train',
+      write('u1-bad.yaml', U1.replace('width: 4', 'width: 6')),
+      '--out',
+      join(work, 'u1-bad'),
+    );
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr, /lattice width divisible by 4, got 6/);
+  });
+});
+
 describe('anneal logz --init-flow', () => {
   it('starts AIS and learned samplers from a trained flow; a wrong dimension is refused', () => {
     const dir = join(work, 'init-flow');

@@ -57,6 +57,7 @@ export const LogzOptionsSchema = z.object({
   width: positiveInt.optional(),
   kappa: positiveNumber.optional(),
   lambda: positiveNumber.optional(),
+  beta: positiveNumber.optional(),
   initScale: positiveNumber,
   initMean: finiteNumber,
   batches: positiveInt,
@@ -165,6 +166,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     width: o.width,
     kappa: o.kappa,
     lambda: o.lambda,
+    beta: o.beta,
   });
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });

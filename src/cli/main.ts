@@ -65,6 +65,7 @@ function buildProgram(): Command {
     .option('--width <X>', "lattice width ('phi4'; the lattice is dim / X by X)")
     .option('--kappa <k>', "hopping parameter ('phi4')")
     .option('--lambda <l>', "quartic coupling ('phi4')")
+    .option('--beta <b>', "inverse gauge coupling ('u1')")
     .option('--init-scale <s>', 'scale of the initial N(mean, s^2 I)', '1')
     .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
     .option(

@@ -22,7 +22,10 @@ export const CONDITIONER_DEFAULTS: ConditionerConfig = {
 export class Conditioner {
   private readonly layers: string[] = [];
 
-  /** @param heads output heads, each of size `dim` (['t'] for additive, ['s', 't'] for affine) */
+  /**
+   * @param heads output heads, each of size `outDim` (['t'] for additive, ['s', 't'] for affine)
+   * @param outDim size of each head (default: the input size `dim`)
+   */
   constructor(
     private readonly store: ParamStore,
     private readonly prefix: string,
@@ -31,6 +34,7 @@ export class Conditioner {
     readonly config: ConditionerConfig,
     rng: Rng,
     trainable = true,
+    readonly outDim = dim,
   ) {
     let fanIn = dim;
     config.hidden.forEach((h, i) => {
@@ -38,7 +42,9 @@ export class Conditioner {
       this.layers.push(`h${i}`);
       fanIn = h;
     });
-    for (const head of heads) this.dense(head, fanIn, dim, config.outputInitScale, rng, trainable);
+    for (const head of heads) {
+      this.dense(head, fanIn, outDim, config.outputInitScale, rng, trainable);
+    }
   }
 
   private dense(

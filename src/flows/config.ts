@@ -18,6 +18,8 @@ export const FlowSpecSchema = z.strictObject({
   outputInitScale: z.number().min(0).default(0),
   /** Lattice targets: the lattice width for checkerboard masks; null for alternating masks. */
   checkerboardWidth: positiveInt.nullable().default(null),
+  /** 'u1-gauge' only: NCP mixture components of each circular plaquette transform. */
+  circularComponents: positiveInt.default(6),
 });
 
 const FlowLossSchema = z.discriminatedUnion('kind', [

@@ -4,13 +4,16 @@
 // through every layer (fast path gradients).
 import { tf, type Rng, type Tensor1D, type Tensor2D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
+import { UniformTorus } from '../distributions/uniformTorus.js';
+import { plaquetteMatrix } from '../targets/u1.js';
 import { ParamStore } from '../nets/params.js';
 import { FlowError, type Bijection } from './bijection.js';
 import { AdditiveCoupling, AffineCoupling, alternatingMask } from './coupling.js';
 import { GlobalScale } from './scale.js';
 import { CONDITIONER_DEFAULTS, type ConditionerConfig } from './conditioner.js';
+import { GaugeCoupling } from './gauge.js';
 
-export const FLOW_KINDS = ['realnvp', 'nice', 'z2-nice'] as const;
+export const FLOW_KINDS = ['realnvp', 'nice', 'z2-nice', 'u1-gauge'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 export interface FlowConfig {
@@ -23,13 +26,19 @@ export interface FlowConfig {
    * alternating coordinates; null (default) for alternating.
    */
   checkerboardWidth: number | null;
+  /** 'u1-gauge': NCP mixture components of each plaquette transform (default 6). */
+  circularComponents: number;
 }
 
 export const FLOW_DEFAULTS: Omit<FlowConfig, 'kind'> = {
   layers: 8,
   conditioner: CONDITIONER_DEFAULTS,
   checkerboardWidth: null,
+  circularComponents: 6,
 };
+
+/** What a flow pushes forward: a standard Gaussian, or uniform angles for gauge flows. */
+export type FlowBase = DiagGaussian | UniformTorus;
 
 /** Checkerboard mask on a lattice of width X, flattened row-major. */
 export function checkerboardMask(dim: number, width: number, layer: number): number[] {
@@ -41,7 +50,8 @@ export function checkerboardMask(dim: number, width: number, layer: number): num
 export class Flow {
   readonly params = new ParamStore();
   readonly layers: Bijection[];
-  readonly base: DiagGaussian;
+  readonly base: FlowBase;
+  private readonly owned: Tensor2D[] = [];
 
   constructor(
     readonly dim: number,
@@ -62,6 +72,35 @@ export class Flow {
       throw new FlowError(`layers must be a positive integer, got ${c.layers}`);
     if (!(FLOW_KINDS as readonly string[]).includes(c.kind)) {
       throw new FlowError(`unknown flow '${c.kind as string}'; valid: ${FLOW_KINDS.join(', ')}`);
+    }
+    if (c.kind === 'u1-gauge') {
+      // Link angles of an L x L lattice (dim 2 L^2), uniform base: layer l updates direction
+      // l mod 2 with stripe offset floor(l / 2) mod 4, so 8 layers visit every combination.
+      const lattice = Math.round(Math.sqrt(dim / 2));
+      if (2 * lattice * lattice !== dim) {
+        throw new FlowError(`a u1-gauge flow needs dim = 2 L^2 (link angles), got ${dim}`);
+      }
+      this.base = new UniformTorus(dim);
+      const incidence = tf.keep(
+        tf.tensor2d(Float32Array.from(plaquetteMatrix(lattice)), [dim, dim / 2]),
+      );
+      this.owned.push(incidence);
+      this.layers = Array.from(
+        { length: c.layers },
+        (_, l): Bijection =>
+          new GaugeCoupling(
+            this.params,
+            `layer${l}`,
+            lattice,
+            (l % 2) as 0 | 1,
+            Math.floor(l / 2) % 4,
+            incidence,
+            c.circularComponents,
+            c.conditioner,
+            rng,
+          ),
+      );
+      return;
     }
     this.base = DiagGaussian.isotropic(dim, 1);
     const width = c.checkerboardWidth;
@@ -152,5 +191,6 @@ export class Flow {
     for (const layer of this.layers) (layer as { dispose?: () => void }).dispose?.();
     this.params.dispose();
     this.base.dispose();
+    tf.dispose(this.owned);
   }
 }

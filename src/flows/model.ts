@@ -54,7 +54,7 @@ export class FlowModel implements TrainableModel {
       idx.dispose();
       return;
     }
-    const z = rng.normal([particles, this.flow.dim]) as Tensor2D;
+    const z = this.flow.base.sample(particles, rng);
     if (this.lossConfig.estimator === 'path-fast') {
       const pre = this.flow.pushForwardWithScore(z);
       tf.dispose([pre.x, pre.logQ]);

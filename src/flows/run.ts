@@ -35,6 +35,7 @@ function flowFromSpec(f: FlowRunConfig['flow'], dim: number, rng: Rng): Flow {
       kind: f.kind,
       layers: f.layers,
       checkerboardWidth: f.checkerboardWidth,
+      circularComponents: f.circularComponents,
       conditioner: { hidden: f.hidden, outputInitScale: f.outputInitScale },
     },
     rng,

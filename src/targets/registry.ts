@@ -14,6 +14,7 @@ import {
 } from './mcdMixtures.js';
 import { UCI_DATASETS, uciLogisticTarget, type UciDatasetName } from './logisticRegression.js';
 import { PHI4_DEFAULTS, Phi4Target } from './phi4.js';
+import { U1_DEFAULTS, U1Target } from './u1.js';
 
 /** Options a named target may take; each spec says which apply to it. */
 export interface TargetOptions {
@@ -31,6 +32,8 @@ export interface TargetOptions {
   /** phi^4: hopping parameter and quartic coupling. */
   kappa?: number;
   lambda?: number;
+  /** U(1) gauge theory: inverse coupling. */
+  beta?: number;
 }
 
 export type TargetOptionName = keyof TargetOptions;
@@ -194,6 +197,24 @@ const SPECS: readonly TargetSpec[] = [
         );
       }
       return new Phi4Target({ length: dim / width, width, kappa: o.kappa, lambda: o.lambda });
+    },
+  },
+  {
+    name: 'u1',
+    description:
+      'U(1) gauge theory, Wilson action, periodic L x L lattice (width L, dim = 2 L^2, default 16); beta 3; exact log Z',
+    defaultDim: 2 * U1_DEFAULTS.width * U1_DEFAULTS.width,
+    logZKnown: true,
+    dimRule: 'any',
+    options: ['width', 'beta'],
+    create: (o = {}) => {
+      const width = o.width ?? (o.dim !== undefined ? Math.sqrt(o.dim / 2) : U1_DEFAULTS.width);
+      if (o.dim !== undefined && o.dim !== 2 * width * width) {
+        throw new TargetError(
+          `target 'u1': dim ${o.dim} must be 2 L^2 for a lattice width L${o.width !== undefined ? ` (width ${o.width} gives ${2 * o.width * o.width})` : ''}`,
+        );
+      }
+      return new U1Target({ width, beta: o.beta });
     },
   },
   ...(Object.keys(UCI_DATASETS) as UciDatasetName[]).map((name): TargetSpec => ({

@@ -20,6 +20,7 @@ export const TargetConfigSchema = z.strictObject({
   width: positiveInt.optional(),
   kappa: positive.optional(),
   lambda: positive.optional(),
+  beta: positive.optional(),
 });
 
 const d = LEARNED_DEFAULTS;
