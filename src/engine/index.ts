@@ -24,7 +24,7 @@ export {
   setMatMulGradientFix,
   matMulGradientFixEnabled,
 } from './gradientFixes.js';
-export { stopGradient, logSigmoid, sumSquares, gatherRows } from './ops.js';
+export { stopGradient, scaleGradient, logSigmoid, sumSquares, gatherRows } from './ops.js';
 export {
   logSumExp,
   logSumExpRows,

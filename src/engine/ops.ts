@@ -13,6 +13,28 @@ export function stopGradient<T extends Tensor>(x: T): T {
   return stopGradientOp(x) as T;
 }
 
+// Identity forward; the gradient w.r.t. x is multiplied by c (c itself gets none). c is saved
+// so that it outlives the forward pass's scope until the backward pass.
+const scaleGradientOp = tf.customGrad(((x: Tensor, c: Tensor, save: (ts: Tensor[]) => void) => {
+  save([c]);
+  return {
+    value: x.clone(),
+    gradFunc: (dy: Tensor, saved: Tensor[]) => [
+      tf.mul(dy, saved[0] as Tensor),
+      tf.zerosLike(saved[0] as Tensor),
+    ],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * Identity in the forward pass; in the backward pass the gradient reaching x is scaled by c
+ * (broadcast against x, e.g. one factor per row [N, 1]). Lets one forward pass give different
+ * gradient weights to different paths (IWAE-DReG's squared weights on the reparameterization path).
+ */
+export function scaleGradient<T extends Tensor>(x: T, c: Tensor): T {
+  return scaleGradientOp(x, stopGradient(c)) as T;
+}
+
 /** log sigmoid(x) = -softplus(-x); TF.js's logSigmoid gradient crashes in some graphs. */
 export function logSigmoid<T extends Tensor>(x: T): T {
   return tf.neg(tf.softplus(tf.neg(x))) as T;

@@ -6,9 +6,9 @@
 // `import 'node:fs'`, so that this module (and the targets that use it) can be bundled for
 // browsers, where parseNumericCsv still works on text fetched by other means.
 
-export class DataError extends Error {
-  override name = 'DataError';
-}
+import { DataError, describePath, readTextFile } from './files.js';
+
+export { DataError, describePath };
 
 /** A numeric table, row-major. */
 export interface NumericTable {
@@ -83,49 +83,8 @@ export function parseNumericCsv(text: string, source: string): NumericTable {
   return { source, columns, numRows, numColumns, values };
 }
 
-interface NodeFs {
-  readFileSync(path: string | URL, encoding: 'utf8'): string;
-}
-
-interface NodeUrl {
-  fileURLToPath(url: URL): string;
-}
-
-type GetBuiltin = (id: string) => unknown;
-
-function builtin<T>(id: string): T | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: GetBuiltin } }).process;
-  return proc?.getBuiltinModule?.(id) as T | undefined;
-}
-
-/** A file path for messages: file: URLs become plain paths. */
-export function describePath(path: string | URL): string {
-  if (typeof path === 'string') return path;
-  if (path.protocol === 'file:') {
-    const url = builtin<NodeUrl>('node:url');
-    if (url) return url.fileURLToPath(path);
-  }
-  return path.href;
-}
-
 /** Reads and parses a numeric CSV file (Node only). */
 export function readNumericCsv(path: string | URL): NumericTable {
-  const shown = describePath(path);
-  const fs = builtin<NodeFs>('node:fs');
-  if (!fs) {
-    throw new DataError(
-      `cannot read '${shown}': reading files needs Node >= 20.16 (in a browser, fetch the text and use parseNumericCsv)`,
-    );
-  }
-  let text: string;
-  try {
-    text = fs.readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ENOENT') throw new DataError(`data file not found: '${shown}'`);
-    if (code === 'EISDIR') throw new DataError(`data file '${shown}' is a directory`);
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new DataError(`cannot read data file '${shown}': ${reason}`);
-  }
-  return parseNumericCsv(text, shown);
+  const text = readTextFile(path, 'in a browser, fetch the text and use parseNumericCsv');
+  return parseNumericCsv(text, describePath(path));
 }

