@@ -15,6 +15,8 @@ import {
 } from '../src/data/index.js';
 import { DataError } from '../src/io/files.js';
 import { Vae, VaeError } from '../src/models/vae.js';
+import { LinearGaussianModel } from '../src/models/linearGaussian.js';
+import { aisLogLikelihood, bdmc } from '../src/eval/aisLikelihood.js';
 import { useBackend } from './helpers/backends.js';
 
 /** IDX bytes of unsigned-byte values with the given shape. */
@@ -247,6 +249,111 @@ describe('VAE objectives', () => {
       `DReG/IWAE encoder gradient variance, median ratio ${median.toFixed(3)}`,
     );
     tf.dispose([x, base]);
+    vae.dispose();
+  });
+});
+
+describe('AIS likelihood and BDMC (linear-Gaussian model, exact marginal)', () => {
+  const model = () =>
+    new LinearGaussianModel(
+      [
+        [1.2, -0.5],
+        [0.3, 0.8],
+        [-0.7, 0.4],
+      ],
+      [0.5, -1, 0.2],
+      0.4,
+    );
+
+  it('AIS log p(x) matches the exact marginal within its standard errors', async () => {
+    await useBackend('wasm');
+    const m = model();
+    const { x, z } = m.simulate(4, Rng.fromSeed(1));
+    const exact = m.exactLogMarginal(x.dataSync(), 4);
+    const before = liveTensorCount();
+    const a = aisLogLikelihood(m, x, {
+      steps: 100,
+      chains: 1000,
+      stepSize: 0.15,
+      leapfrogSteps: 3,
+      seed: 2,
+    });
+    assert.equal(liveTensorCount(), before, 'no tensor leak');
+    assert.ok((a.acceptance as number) > 0.8, `HMC acceptance ${a.acceptance}`);
+    a.perPoint.forEach((v, i) => {
+      const se = a.perPointStdErr[i] as number;
+      assert.ok(se > 0 && se < 0.05, `point ${i}: se ${se}`);
+      assert.ok(
+        Math.abs(v - exact[i]!) < 4 * se,
+        `point ${i}: ${v} vs exact ${exact[i]} (se ${se})`,
+      );
+    });
+    // A chain that never anneals (one step: plain importance sampling from the prior) is far off,
+    // so the agreement above is the annealing's doing.
+    const crude = aisLogLikelihood(m, x, { steps: 1, chains: 20, seed: 3 });
+    assert.ok(crude.perPoint.some((v, i) => Math.abs(v - exact[i]!) > 0.2));
+    tf.dispose([x, z]);
+    m.dispose();
+  });
+
+  it('BDMC: forward and reverse chains bracket the exact log p(x); the gap shrinks with steps', async () => {
+    await useBackend('wasm');
+    const m = model();
+    const short = bdmc(m, 6, { steps: 5, chains: 2, stepSize: 0.15, leapfrogSteps: 3, seed: 4 });
+    const long = bdmc(m, 6, { steps: 300, chains: 2, stepSize: 0.15, leapfrogSteps: 3, seed: 4 });
+    const exact = m.exactLogMarginal(long.x.dataSync(), 6);
+    const exactMean = exact.reduce((p, q) => p + q, 0) / 6;
+    // Single chains: the bounds hold in expectation, so compare means over the data points.
+    for (const r of [short, long]) {
+      assert.ok(
+        r.lower.mean < exactMean && r.upper.mean > exactMean,
+        `${r.lower.mean} < ${exactMean} < ${r.upper.mean}`,
+      );
+    }
+    assert.ok(short.gap > 5, `a 5-step chain leaves a wide gap (${short.gap})`);
+    assert.ok(long.gap < 0.15 * short.gap, `gap ${short.gap} -> ${long.gap}`);
+    tf.dispose([short.x, long.x]);
+    m.dispose();
+  });
+
+  it('the VAE is a latent-variable model: AIS matches log p(x) by quadrature (latent 2-d)', async () => {
+    await useBackend('wasm');
+    const vae = new Vae({ dataDim: 6, latentDim: 2, hidden: [8] }, Rng.fromSeed(9));
+    const { x, z } = vae.simulate(3, Rng.fromSeed(10));
+    assert.ok(Array.from(x.dataSync()).every((v) => v === 0 || v === 1));
+    const a = aisLogLikelihood(vae, x, {
+      steps: 50,
+      chains: 400,
+      stepSize: 0.3,
+      leapfrogSteps: 2,
+      seed: 11,
+    });
+    // log p(x) = log of the integral of p(x, z) over a 161 x 161 grid on [-6, 6]^2.
+    const n = 161;
+    const h = 12 / (n - 1);
+    const grid = new Float32Array(n * n * 2);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        grid[2 * (i * n + j)] = -6 + i * h;
+        grid[2 * (i * n + j) + 1] = -6 + j * h;
+      }
+    }
+    const zs = tf.tensor2d(grid, [n * n, 2]);
+    const rows = x.arraySync();
+    rows.forEach((row, b) => {
+      const exact =
+        tf.tidy(() => {
+          const xs = tf.tile(tf.tensor2d([row]), [n * n, 1]) as Tensor2D;
+          return tf.logSumExp(vae.logJoint(xs, zs)).dataSync()[0] as number;
+        }) +
+        2 * Math.log(h);
+      const se = a.perPointStdErr[b] as number;
+      assert.ok(
+        Math.abs((a.perPoint[b] as number) - exact) < 4 * se + 0.01,
+        `point ${b}: AIS ${a.perPoint[b]} vs quadrature ${exact} (se ${se})`,
+      );
+    });
+    tf.dispose([x, z, zs]);
     vae.dispose();
   });
 });

@@ -70,6 +70,17 @@ export interface AisOptions {
    * whose weight needs the move, it reweights, moves, then resamples. No resampling after step K.
    */
   resampling?: ResamplingOptions;
+  /**
+   * Starting particles [particles, dim] in place of draws from the initial distribution (owned by
+   * the caller). With `reverse`, these are exact draws from the target (BDMC's reverse chain).
+   */
+  start?: Tensor2D;
+  /**
+   * Run the schedule backwards, from beta = 1 to 0 (fixed schedules only): the weights then
+   * estimate Z_0 / Z_1, and minus their log-mean-exp is a stochastic upper bound on log Z when
+   * the chain starts from exact target draws (bidirectional Monte Carlo, Grosse et al. 2015).
+   */
+  reverse?: boolean;
 }
 
 /** Raised when log-weights become NaN or +Infinity; names the first step where it happened. */
@@ -95,9 +106,13 @@ export function runAis(options: AisOptions): AnnealedResult {
   const { path, kernel, rng, particles } = options;
   const wantDiagnostics = options.diagnostics ?? true;
   const learnedBetas = !Array.isArray(options.betas);
+  if (options.reverse && learnedBetas) {
+    throw new RangeError('a reversed chain needs a fixed schedule of numbers');
+  }
   const betaValues: StepValue[] = learnedBetas
     ? tf.unstack(options.betas as Tensor1D).map((b) => b as Scalar)
     : checkSchedule(options.betas as readonly number[]);
+  if (options.reverse) betaValues.reverse();
   const hostBetas = learnedBetas ? null : (betaValues as number[]);
   const steps = betaValues.length - 1;
   if (!Number.isInteger(particles) || particles < 1) {
@@ -113,7 +128,15 @@ export function runAis(options: AisOptions): AnnealedResult {
     : particles;
   const groups = particles / groupSize;
 
-  let state: ParticleState = tf.tidy(() => path.evaluate(path.initial.sample(particles, rng)));
+  const start = options.start;
+  if (start && (start.shape[0] !== particles || start.shape[1] !== path.target.dim)) {
+    throw new RangeError(
+      `start particles have shape [${start.shape.join(', ')}], expected [${particles}, ${path.target.dim}]`,
+    );
+  }
+  let state: ParticleState = tf.tidy(() =>
+    path.evaluate(start ? start.clone() : path.initial.sample(particles, rng)),
+  );
   if (kernel.init) state = kernel.init(state, rng);
   let logW = tf.zeros([particles]) as Tensor1D;
   let logZAcc: Tensor1D | null = smc ? (tf.zeros([groups]) as Tensor1D) : null;

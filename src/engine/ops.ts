@@ -50,5 +50,6 @@ export function sumSquares(x: Tensor): Tensor {
  * than GatherV2 (tf.gather) for row gathers; its gradient is a scatter-add (gradientFixes.ts).
  */
 export function gatherRows<T extends Tensor>(x: T, indices: Tensor): T {
-  return tf.gatherND(x, tf.reshape(indices, [-1, 1])) as T;
+  // In a scope: the reshaped index tensor would otherwise outlive the call.
+  return tf.tidy(() => tf.gatherND(x, tf.reshape(indices, [-1, 1]))) as T;
 }

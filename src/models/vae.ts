@@ -22,6 +22,7 @@ import {
 } from '../engine/index.js';
 import { Mlp } from '../nets/mlp.js';
 import { ParamStore } from '../nets/params.js';
+import type { LatentVariableModel } from './latent.js';
 
 export interface VaeConfig {
   /** Pixels per data point. */
@@ -52,7 +53,7 @@ function diagNormalLogProb(z: Tensor2D, mean: Tensor2D, logScale: Tensor2D): Ten
   });
 }
 
-export class Vae {
+export class Vae implements LatentVariableModel {
   readonly params = new ParamStore();
   readonly config: VaeConfig;
   readonly encoder: Mlp;
@@ -87,6 +88,26 @@ export class Vae {
       { input: latentDim, hidden: [...hidden].reverse(), heads: { logits: dataDim } },
       decRng,
     );
+  }
+
+  get dataDim(): number {
+    return this.config.dataDim;
+  }
+
+  get latentDim(): number {
+    return this.config.latentDim;
+  }
+
+  /** n draws from the model: z ~ N(0, I), x ~ Bernoulli(sigmoid(decoder(z))). */
+  simulate(n: number, rng: Rng): { z: Tensor2D; x: Tensor2D } {
+    const z = rng.normal([n, this.config.latentDim]) as Tensor2D;
+    const u = rng.uniform([n, this.config.dataDim]);
+    const x = tf.tidy(() => {
+      const p = tf.sigmoid(this.decoder.apply(z)['logits'] as Tensor2D);
+      return tf.cast(tf.less(u, p), 'float32') as Tensor2D;
+    });
+    u.dispose();
+    return { z, x };
   }
 
   /** q(z|x): mean and log scale per row. */
