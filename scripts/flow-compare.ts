@@ -226,6 +226,15 @@ const md = [
         "paper's result; its scale is configs/flow-phi4.yaml.",
       ]
     : []),
+  ...(name === 'u1'
+    ? [
+        '',
+        'At this scale (8 layers with dense conditioners over the whole lattice, batch 256, a few hundred',
+        'iterations) both estimators recover the exact log Z within about two standard errors from a',
+        'start 47 nats below it, but the reverse ESS stays near 0.2 %: the table documents the',
+        "pipeline, not the paper's result; its lattice (L = 16) is configs/flow-u1.yaml.",
+      ]
+    : []),
   '',
   '| variant | reverse ESS | forward ESS | NLL | log Z | train s |',
   '|---|---|---|---|---|---|',
