@@ -24,7 +24,14 @@ export {
   setMatMulGradientFix,
   matMulGradientFixEnabled,
 } from './gradientFixes.js';
-export { stopGradient, scaleGradient, logSigmoid, sumSquares, gatherRows } from './ops.js';
+export {
+  stopGradient,
+  scaleGradient,
+  withoutGradient,
+  logSigmoid,
+  sumSquares,
+  gatherRows,
+} from './ops.js';
 export {
   logSumExp,
   logSumExpRows,

@@ -35,6 +35,23 @@ export function scaleGradient<T extends Tensor>(x: T, c: Tensor): T {
   return scaleGradientOp(x, stopGradient(c)) as T;
 }
 
+/**
+ * fn(...inputs) computed off the gradient tape, with zero gradient to every input. Ops inside a
+ * custom-gradient op's forward pass are not recorded, so long auxiliary loops (a bisection) keep
+ * no intermediates alive for the backward pass — inside tf.grad, plain stopGradient'ed inputs do
+ * not prevent that.
+ */
+export function withoutGradient<T extends Tensor>(inputs: Tensor[], fn: (...xs: Tensor[]) => T): T {
+  const op = tf.customGrad(((...args: Tensor[]) => {
+    const xs = args.slice(0, inputs.length);
+    return {
+      value: fn(...xs),
+      gradFunc: () => xs.map((x) => tf.zerosLike(x)),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(...inputs) as T;
+}
+
 /** log sigmoid(x) = -softplus(-x); TF.js's logSigmoid gradient crashes in some graphs. */
 export function logSigmoid<T extends Tensor>(x: T): T {
   return tf.neg(tf.softplus(tf.neg(x))) as T;

@@ -5,7 +5,7 @@
 // such maps is again an increasing bijection of [0, 2 pi]; its inverse is found by bisection and
 // refined by one Newton step written so that autodiff sees the implicit-function derivative
 // (the bisection itself carries no gradient).
-import { tf, stopGradient, type Tensor, type Tensor2D } from '../engine/index.js';
+import { tf, stopGradient, withoutGradient, type Tensor, type Tensor2D } from '../engine/index.js';
 
 export const TWO_PI = 2 * Math.PI;
 
@@ -92,27 +92,33 @@ export function ncpMixtureInverse(t: Tensor2D, m: NcpMixture, hint?: Tensor2D): 
     if (hint) {
       start = stopGradient(hint) as Tensor2D;
     } else {
-      const frozen = prepare({
-        logScale: m.logScale.map((l) => stopGradient(l) as Tensor2D),
-        logits: m.logits.map((l) => stopGradient(l) as Tensor2D),
-      });
-      const goal = stopGradient(wrapAngle(t));
-      let lo = tf.zerosLike(goal) as Tensor2D;
-      let hi = tf.fill(goal.shape, TWO_PI) as Tensor2D;
-      for (let i = 0; i < BISECTION_STEPS; i++) {
-        const next = tf.tidy(() => {
-          const mid = tf.mul(tf.add(lo, hi), 0.5) as Tensor2D;
-          // below = 1 where h(mid) < t: arithmetic blends instead of tf.where (slow on wasm).
-          const below = tf.cast(tf.less(evaluate(mid, frozen, false).value, goal), 'float32');
-          return [
-            tf.add(lo, tf.mul(below, tf.sub(mid, lo))),
-            tf.add(mid, tf.mul(below, tf.sub(hi, mid))),
-          ] as Tensor2D[];
+      // Off the tape: under tf.grad the bisection's intermediates would otherwise all be kept.
+      const k = m.logScale.length;
+      start = withoutGradient([t, ...m.logScale, ...m.logits], (tv, ...params) => {
+        const frozen = prepare({
+          logScale: params.slice(0, k) as Tensor2D[],
+          logits: params.slice(k) as Tensor2D[],
         });
-        tf.dispose([lo, hi]);
-        [lo, hi] = next as [Tensor2D, Tensor2D];
-      }
-      start = tf.mul(tf.add(lo, hi), 0.5);
+        const goal = wrapAngle(tv as Tensor2D);
+        let lo = tf.zerosLike(goal) as Tensor2D;
+        let hi = tf.fill(goal.shape, TWO_PI) as Tensor2D;
+        for (let i = 0; i < BISECTION_STEPS; i++) {
+          const next = tf.tidy(() => {
+            const mid = tf.mul(tf.add(lo, hi), 0.5) as Tensor2D;
+            // below = 1 where h(mid) < t: arithmetic blends instead of tf.where (slow on wasm).
+            const below = tf.cast(tf.less(evaluate(mid, frozen, false).value, goal), 'float32');
+            return [
+              tf.add(lo, tf.mul(below, tf.sub(mid, lo))),
+              tf.add(mid, tf.mul(below, tf.sub(hi, mid))),
+            ] as Tensor2D[];
+          });
+          tf.dispose([lo, hi]);
+          [lo, hi] = next as [Tensor2D, Tensor2D];
+        }
+        const result = tf.mul(tf.add(lo, hi), 0.5) as Tensor2D;
+        tf.dispose([lo, hi, goal, ...frozen.scale, ...frozen.scale2, ...frozen.weight]);
+        return result;
+      });
     }
     const at = ncpMixture(start, m);
     // The residual is taken the short way round: t and h(start) may sit on either side of 0 = 2 pi.
