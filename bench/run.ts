@@ -9,6 +9,7 @@ import { decoderBench } from './decoder.js';
 import { trainingBench } from './training.js';
 import { dsmcsBench } from './dsmcs.js';
 import { flowsBench } from './flows.js';
+import { vaeBench } from './vae.js';
 
 type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
 
@@ -18,6 +19,7 @@ const BENCHES: Record<string, Bench> = {
   training: trainingBench,
   dsmcs: dsmcsBench,
   flows: flowsBench,
+  vae: vaeBench,
 };
 
 interface RowWithRatio extends BenchRow {

@@ -9,3 +9,4 @@ export { ParamStore, type SavedParam } from './nets/params.js';
 export { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from './nets/scoreNet.js';
 export * from './data/index.js';
 export * from './flows/index.js';
+export * from './models/index.js';

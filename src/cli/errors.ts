@@ -20,6 +20,7 @@ const USER_ERRORS = new Set([
   'FlowError',
   'RunDirError',
   'DataError',
+  'VaeError',
 ]);
 
 /** Prints an error as one line on stderr and returns the exit status; stacks only with ANNEAL_DEBUG. */

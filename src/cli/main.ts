@@ -9,6 +9,7 @@ import { logzCommand } from './logz.js';
 import { targetsCommand } from './targets.js';
 import { trainCommand } from './train.js';
 import { flowEvalCommand, flowTrainCommand } from './flow.js';
+import { vaeEvalCommand, vaeTrainCommand } from './vae.js';
 
 function buildProgram(): Command {
   const program = new Command('anneal')
@@ -162,7 +163,49 @@ Examples:
     .option('--json', 'print one JSON object on stdout')
     .action(async (opts: Record<string, unknown>) => flowEvalCommand(opts));
 
-  const all = [...program.commands, ...flow.commands];
+  const vae = program
+    .command('vae')
+    .description(
+      'VAEs on binarized MNIST-style images: train (ELBO, IWAE, IWAE-DReG), evaluate by AIS',
+    );
+  const vaeTrain = vae
+    .command('train')
+    .description('train a VAE from a config file (JSON or YAML) into a run directory')
+    .argument('[config]', 'config file (.json, .yaml, .yml)');
+  for (const option of trainOptions()) vaeTrain.addOption(option);
+  vaeTrain
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ anneal vae train configs/vae-mnist-small.yaml --out runs/vae
+  $ anneal vae train --resume runs/vae`,
+    )
+    .action(async (config: string | undefined, opts: Record<string, unknown>) =>
+      vaeTrainCommand(config, opts),
+    );
+  vae
+    .command('eval')
+    .description('evaluate a trained VAE on test images: IWAE bound and AIS log-likelihood')
+    .requiredOption('--from <runDir>', 'run directory (from `anneal vae train`)')
+    .option('--test-images <N>', 'evaluate the first N test images (default: as the config)')
+    .option('--iwae-samples <K>', 'draws per image for the IWAE bound')
+    .option('--ais-steps <N>', 'AIS annealing steps (0 skips AIS)')
+    .option('--ais-chains <K>', 'AIS chains per image')
+    .option('--ais-step-size <x>', 'HMC leapfrog step size')
+    .option('--ais-leapfrog <L>', 'HMC leapfrog steps per transition')
+    .option('--seed <int>', 'seed of the evaluation stream')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ anneal vae eval --from runs/vae --ais-steps 10000 --ais-chains 16`,
+    )
+    .action(async (opts: Record<string, unknown>) => vaeEvalCommand(opts));
+
+  const all = [...program.commands, ...flow.commands, ...vae.commands];
   for (const cmd of all) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
 }

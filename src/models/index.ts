@@ -1,0 +1,21 @@
+export {
+  Vae,
+  VaeError,
+  VAE_DEFAULTS,
+  VAE_OBJECTIVES,
+  type VaeConfig,
+  type VaeObjective,
+} from './vae.js';
+export type { LatentVariableModel } from './latent.js';
+export { LinearGaussianModel } from './linearGaussian.js';
+export { VaeModel } from './vaeModel.js';
+export { VaeRunConfigSchema, parseVaeRunConfig, type VaeRunConfig } from './vaeConfig.js';
+export {
+  buildVaeRun,
+  evaluateVae,
+  loadTrainedVae,
+  loadVaeData,
+  trainVaeRun,
+  type VaeEvaluation,
+  type VaeRunOutcome,
+} from './vaeRun.js';

@@ -1,0 +1,69 @@
+// The VAE training-run config: one zod schema, strict keys, defaults from the papers' setups
+// (latent 50, 2 x 200 tanh, Adam 1e-3, batch 100; REFERENCES.md).
+import { z } from 'zod';
+import { BACKENDS } from '../engine/index.js';
+import { LrScheduleSchema, parseWithSchema } from '../train/config.js';
+import { IMAGE_DATASETS } from '../data/mnist.js';
+import { VAE_OBJECTIVES } from './vae.js';
+
+const positiveInt = z.number().int().positive();
+const positive = z.number().finite().positive();
+
+export const VaeRunConfigSchema = z.strictObject({
+  seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(BACKENDS).optional(),
+  data: z
+    .strictObject({
+      name: z.enum(IMAGE_DATASETS).default('mnist'),
+      /** A folder with the four IDX files, instead of the data set's default place. */
+      dir: z.string().optional(),
+      /** 'dynamic': a fresh Bernoulli draw per mini-batch; 'static': one seeded draw. */
+      binarization: z.enum(['static', 'dynamic']).default('dynamic'),
+      /** Training images kept for validation (the last ones): 50k / 10k / 10k. */
+      validation: z.number().int().nonnegative().default(10000),
+      /** Use only the first N training images (quick runs); absent: all. */
+      trainImages: positiveInt.optional(),
+    })
+    .prefault({}),
+  model: z
+    .strictObject({
+      latentDim: positiveInt.default(50),
+      hidden: z.array(positiveInt).min(1).default([200, 200]),
+    })
+    .prefault({}),
+  train: z.strictObject({
+    epochs: positiveInt,
+    batch: positiveInt.default(100),
+    learningRate: positive.default(1e-3),
+    clipNorm: positive.nullable().default(null),
+    lrSchedule: LrScheduleSchema.default({ kind: 'constant' }),
+    objective: z
+      .strictObject({
+        kind: z.enum(VAE_OBJECTIVES).default('elbo'),
+        /** Draws per data point K. */
+        samples: positiveInt.default(1),
+      })
+      .prefault({}),
+    logEvery: positiveInt.default(10),
+  }),
+  eval: z
+    .strictObject({
+      /** Test images evaluated (the first ones); absent: all 10,000. */
+      testImages: positiveInt.optional(),
+      /** IWAE bound with this many draws per image. */
+      iwaeSamples: positiveInt.default(1000),
+      /** AIS: annealing steps (0 skips AIS), chains per image, HMC step size and leapfrog steps. */
+      aisSteps: z.number().int().nonnegative().default(1000),
+      aisChains: positiveInt.default(16),
+      aisStepSize: positive.default(0.05),
+      aisLeapfrog: positiveInt.default(5),
+      seed: z.number().int().nonnegative().default(1_000_003),
+    })
+    .prefault({}),
+});
+
+export type VaeRunConfig = z.infer<typeof VaeRunConfigSchema>;
+
+export function parseVaeRunConfig(raw: unknown, source = 'config'): VaeRunConfig {
+  return parseWithSchema(VaeRunConfigSchema, raw, source);
+}

@@ -1,0 +1,224 @@
+// A VAE training run in a run directory (config.json, checkpoint.json every epoch, metrics.jsonl,
+// eval.json), with the shared training loop and exact resume, and the test-set evaluation: the
+// IWAE bound and the AIS log-likelihood (HMC chains from the prior) with standard errors over
+// test images. (A run is an experiment: it sits above data/ and eval/ in the layers.)
+import { Rng, initEngine, tf, type Tensor2D } from '../engine/index.js';
+import { binarize, loadImageDataset, sliceImages, type ImageSet } from '../data/mnist.js';
+import { aisLogLikelihood, type AisLikelihood } from '../eval/aisLikelihood.js';
+import { runTrainingLoop, type RunHooks } from '../train/loop.js';
+import {
+  createRunDir,
+  readCheckpoint,
+  readRunConfig,
+  runFiles,
+  writeAtomic,
+} from '../train/runDir.js';
+import { Trainer } from '../train/trainer.js';
+import { Vae, VaeError } from './vae.js';
+import { VaeModel } from './vaeModel.js';
+import { parseVaeRunConfig, type VaeRunConfig } from './vaeConfig.js';
+
+export interface VaeEvaluation {
+  testImages: number;
+  /** Mean IWAE bound over test images (K = iwaeSamples) and its standard error. */
+  iwae: number;
+  iwaeStdErr: number | null;
+  iwaeSamples: number;
+  /** AIS log-likelihood (null when aisSteps = 0). */
+  ais: Pick<AisLikelihood, 'mean' | 'stdErr' | 'acceptance'> | null;
+  aisSteps: number;
+  aisChains: number;
+  seconds: number;
+}
+
+export interface VaeRunOutcome {
+  config: VaeRunConfig;
+  iterations: number;
+  skipped: number;
+  completed: boolean;
+  evaluation: VaeEvaluation | null;
+  trainSeconds: number;
+}
+
+interface Loaded {
+  train: ImageSet;
+  test: ImageSet;
+}
+
+/** Training and test images of a config, binarized as it says (test: always statically). */
+export function loadVaeData(config: VaeRunConfig): Loaded {
+  const d = config.data;
+  const splits = loadImageDataset(d.name, { dir: d.dir, validation: d.validation });
+  const [trainBin, testBin] = Rng.fromSeed(config.seed).split(4).slice(2) as [Rng, Rng];
+  let train = splits.train;
+  if (d.trainImages !== undefined)
+    train = sliceImages(train, 0, Math.min(d.trainImages, train.count));
+  if (d.binarization === 'static') train = binarize(train, trainBin);
+  let test = splits.test;
+  const n = config.eval.testImages;
+  if (n !== undefined) test = sliceImages(test, 0, Math.min(n, test.count));
+  return { train, test: binarize(test, testBin) };
+}
+
+export function buildVaeRun(config: VaeRunConfig, train: ImageSet) {
+  const [initRng, trainRng] = Rng.fromSeed(config.seed).split(4) as [Rng, Rng];
+  const vae = new Vae(
+    { dataDim: train.pixels, latentDim: config.model.latentDim, hidden: config.model.hidden },
+    initRng,
+  );
+  const t = config.train;
+  const model = new VaeModel(
+    vae,
+    train,
+    t.objective,
+    t.batch,
+    config.data.binarization === 'dynamic',
+    config.seed,
+  );
+  const iterations = t.epochs * model.batchesPerEpoch;
+  const trainer = new Trainer(
+    model,
+    {
+      particles: t.batch,
+      learningRate: t.learningRate,
+      clipNorm: t.clipNorm,
+      lrSchedule:
+        t.lrSchedule.kind === 'cosine'
+          ? { kind: 'cosine', minFactor: t.lrSchedule.minFactor, iterations }
+          : t.lrSchedule,
+    },
+    trainRng,
+  );
+  model.iteration = () => trainer.iteration;
+  return { vae, model, trainer, iterations };
+}
+
+/** IWAE bound and AIS log-likelihood of the test images, in chunks of 100 images. */
+export function evaluateVae(
+  vae: Vae,
+  test: ImageSet,
+  e: VaeRunConfig['eval'],
+  onChunk?: (done: number, total: number) => void,
+): VaeEvaluation {
+  const started = performance.now();
+  const rng = Rng.fromSeed(e.seed);
+  const iw: number[] = [];
+  const ais: number[] = [];
+  let acceptance = 0;
+  const chunk = 100;
+  for (let start = 0; start < test.count; start += chunk) {
+    const part = sliceImages(test, start, Math.min(test.count, start + chunk));
+    const x = tf.tensor2d(part.images, [part.count, part.pixels]) as Tensor2D;
+    try {
+      // Per-image IWAE bounds: one image at a time keeps K draws x 784 pixels small.
+      for (let i = 0; i < part.count; i++) {
+        const row = tf.slice(x, [i, 0], [1, part.pixels]) as Tensor2D;
+        const r = vae.objective(row, 'iwae', e.iwaeSamples, rng);
+        iw.push(r.bound.dataSync()[0] as number);
+        tf.dispose([row, r.bound, r.surrogate]);
+      }
+      if (e.aisSteps > 0) {
+        const a = aisLogLikelihood(vae, x, {
+          steps: e.aisSteps,
+          chains: e.aisChains,
+          stepSize: e.aisStepSize,
+          leapfrogSteps: e.aisLeapfrog,
+          seed: e.seed + start + 1,
+        });
+        ais.push(...a.perPoint);
+        acceptance += (a.acceptance ?? 0) * part.count;
+      }
+    } finally {
+      x.dispose();
+    }
+    onChunk?.(Math.min(test.count, start + chunk), test.count);
+  }
+  const meanSe = (v: number[]) => {
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    const s =
+      v.length > 1
+        ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1) / v.length)
+        : null;
+    return { mean: m, stdErr: s };
+  };
+  const i = meanSe(iw);
+  const a = ais.length ? meanSe(ais) : null;
+  return {
+    testImages: test.count,
+    iwae: i.mean,
+    iwaeStdErr: i.stdErr,
+    iwaeSamples: e.iwaeSamples,
+    ais: a ? { ...a, acceptance: acceptance / test.count } : null,
+    aisSteps: e.aisSteps,
+    aisChains: e.aisChains,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+export async function trainVaeRun(
+  input: { config: VaeRunConfig; outDir: string } | { resumeDir: string },
+  hooks: RunHooks & { onEvalChunk?: (done: number, total: number) => void } = {},
+): Promise<VaeRunOutcome> {
+  const resuming = 'resumeDir' in input;
+  const dir = resuming ? input.resumeDir : input.outDir;
+  const config = resuming
+    ? parseVaeRunConfig(readRunConfig(dir), `${dir}/config.json`)
+    : input.config;
+  await initEngine({ backend: config.backend });
+  const data = loadVaeData(config);
+  if (config.train.batch > data.train.count) {
+    throw new VaeError(
+      `train.batch ${config.train.batch} exceeds the ${data.train.count} training images`,
+    );
+  }
+  if (!resuming) createRunDir(dir, config);
+  const { vae, trainer, iterations, model } = buildVaeRun(config, data.train);
+  try {
+    const { trainSeconds, completed } = await runTrainingLoop({
+      dir,
+      resuming,
+      config,
+      train: {
+        iterations,
+        logEvery: config.train.logEvery,
+        checkpointEvery: model.batchesPerEpoch,
+      },
+      params: vae.params,
+      trainer,
+      hooks,
+    });
+    let evaluation: VaeEvaluation | null = null;
+    if (completed) {
+      evaluation = evaluateVae(vae, data.test, config.eval, hooks.onEvalChunk);
+      writeAtomic(
+        runFiles(dir).eval,
+        `${JSON.stringify({ data: config.data.name, objective: config.train.objective, iterations: trainer.iteration, epochs: config.train.epochs, skipped: trainer.skippedTotal, ...evaluation }, null, 2)}\n`,
+      );
+    }
+    return {
+      config,
+      iterations: trainer.iteration,
+      skipped: trainer.skippedTotal,
+      completed,
+      evaluation,
+      trainSeconds,
+    };
+  } finally {
+    trainer.dispose();
+    vae.dispose();
+  }
+}
+
+/** A run directory's trained VAE and its test images; the caller disposes the VAE. */
+export async function loadTrainedVae(
+  dir: string,
+): Promise<{ config: VaeRunConfig; vae: Vae; test: ImageSet; iteration: number }> {
+  const checkpoint = readCheckpoint(dir);
+  const config = parseVaeRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  await initEngine({ backend: config.backend });
+  const data = loadVaeData(config);
+  const { vae, trainer } = buildVaeRun(config, data.train);
+  trainer.dispose();
+  vae.params.load(checkpoint.params);
+  return { config, vae, test: data.test, iteration: checkpoint.trainer.iteration };
+}

@@ -1,0 +1,115 @@
+// `anneal vae train` and `anneal vae eval`, end to end on a tiny IDX data set the test writes.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
+const anneal = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const work = mkdtempSync(join(tmpdir(), 'anneal-vae-'));
+
+function idx(shape: number[], values: number[]): Uint8Array {
+  const out = new Uint8Array(4 + 4 * shape.length + values.length);
+  out.set([0, 0, 8, shape.length]);
+  const view = new DataView(out.buffer);
+  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s, false));
+  out.set(values, 4 + 4 * shape.length);
+  return out;
+}
+
+/** 60 training and 10 test "images" of 3 x 3 pixels: two stroke patterns plus noise. */
+const data = join(work, 'data');
+mkdirSync(data);
+const images = (n: number, seed: number) =>
+  Array.from({ length: n * 9 }, (_, i) => {
+    const img = Math.floor(i / 9);
+    const p = i % 9;
+    const on = img % 2 === 0 ? p % 3 === 1 : Math.floor(p / 3) === 1;
+    return on ? 230 : (i * 31 + seed) % 40;
+  });
+writeFileSync(join(data, 'train-images-idx3-ubyte'), idx([60, 3, 3], images(60, 0)));
+writeFileSync(join(data, 'train-labels-idx1-ubyte'), idx([60], new Array(60).fill(0)));
+writeFileSync(join(data, 't10k-images-idx3-ubyte'), idx([10, 3, 3], images(10, 7)));
+writeFileSync(join(data, 't10k-labels-idx1-ubyte'), idx([10], new Array(10).fill(0)));
+
+const CONFIG = `seed: 3
+data: { name: mnist, dir: ${JSON.stringify(data)}, validation: 10 }
+model: { latentDim: 2, hidden: [8] }
+train: { epochs: 2, batch: 10, learningRate: 0.01, objective: { kind: iwae-dreg, samples: 3 }, logEvery: 1 }
+eval: { iwaeSamples: 200, aisSteps: 30, aisChains: 20, aisStepSize: 0.2, aisLeapfrog: 2 }
+`;
+const write = (name: string, text: string) => {
+  const path = join(work, name);
+  writeFileSync(path, text);
+  return path;
+};
+const metrics = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+
+describe('anneal vae', () => {
+  it('trains into a run directory, checkpoints each epoch, resumes exactly, evaluates', () => {
+    const config = write('vae.yaml', CONFIG);
+    const straight = join(work, 'straight');
+    const r = anneal('vae', 'train', config, '--out', straight, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      iterations: number;
+      completed: boolean;
+      evaluation: { iwae: number; ais: { mean: number; stdErr: number }; testImages: number };
+    };
+    // 50 training images (60 minus 10 for validation), batch 10: 5 iterations per epoch.
+    assert.equal(out.iterations, 10);
+    assert.equal(out.completed, true);
+    assert.equal(out.evaluation.testImages, 10);
+    for (const f of ['config.json', 'checkpoint.json', 'metrics.jsonl', 'eval.json'])
+      assert.ok(existsSync(join(straight, f)), f);
+    // AIS estimates log p(x); the IWAE bound lies below it (up to the AIS error).
+    assert.ok(out.evaluation.ais.mean > out.evaluation.iwae - 0.1, JSON.stringify(out.evaluation));
+    const split = join(work, 'split');
+    const first = anneal('vae', 'train', config, '--out', split, '--stop-after', '5', '--quiet');
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /stopped early; continue with: anneal vae train --resume/);
+    const second = anneal('vae', 'train', '--resume', split, '--quiet');
+    assert.equal(second.status, 0, second.stderr);
+    assert.deepEqual(
+      metrics(split).map((l) => JSON.parse(l).loss as number),
+      metrics(straight).map((l) => JSON.parse(l).loss as number),
+      'a resumed run continues exactly',
+    );
+    const e = anneal('vae', 'eval', '--from', straight, '--ais-steps', '0', '--test-images', '4');
+    assert.equal(e.status, 0, e.stderr);
+    assert.match(e.stdout, /^test images\s+4$/m);
+    assert.match(e.stdout, /AIS log p\(x\)\s+skipped/);
+  });
+
+  for (const [name, text, pattern] of [
+    [
+      'objective.yaml',
+      CONFIG.replace('iwae-dreg', 'dreg'),
+      /train\.objective\.kind: .*"iwae-dreg"/,
+    ],
+    [
+      'missing.yaml',
+      CONFIG.replace(JSON.stringify(data), JSON.stringify(join(work, 'nope'))),
+      /data file not found: '.*nope\/train-images-idx3-ubyte' \(or \.gz\)/,
+    ],
+    [
+      'batch.yaml',
+      CONFIG.replace('batch: 10', 'batch: 80'),
+      /train\.batch 80 exceeds the 50 training images/,
+    ],
+  ] as const) {
+    it(`a bad VAE config (${name}) gives one line and exit status 2`, () => {
+      const r = anneal('vae', 'train', write(name, text), '--out', join(work, `out-${name}`));
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, pattern);
+    });
+  }
+});
