@@ -55,7 +55,7 @@ export const VaeRunConfigSchema = z.strictObject({
       /** AIS: annealing steps (0 skips AIS), chains per image, HMC step size and leapfrog steps. */
       aisSteps: z.number().int().nonnegative().default(1000),
       aisChains: positiveInt.default(16),
-      aisStepSize: positive.default(0.05),
+      aisStepSize: positive.default(0.2),
       aisLeapfrog: positiveInt.default(5),
       seed: z.number().int().nonnegative().default(1_000_003),
     })
