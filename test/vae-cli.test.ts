@@ -88,6 +88,38 @@ describe('anneal vae', () => {
     assert.match(e.stdout, /AIS log p\(x\)\s+skipped/);
   });
 
+  it('AIS-trained decoder: adapted step sizes are checkpointed, so a resumed run continues exactly', () => {
+    const config = write(
+      'ais.yaml',
+      CONFIG.replace(
+        '{ kind: iwae-dreg, samples: 3 }',
+        '{ kind: ais, samples: 3, temperatures: 4, leapfrogSteps: 2 }',
+      ).replace('aisSteps: 30', 'aisSteps: 0'),
+    );
+    const straight = join(work, 'ais-straight');
+    const r = anneal('vae', 'train', config, '--out', straight, '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    const checkpoint = JSON.parse(readFileSync(join(straight, 'checkpoint.json'), 'utf8')) as {
+      params: Record<string, { values: number[] }>;
+    };
+    const steps = checkpoint.params['ais.stepSizes']!.values;
+    assert.equal(steps.length, 4);
+    assert.ok(
+      steps.every((v) => v !== 0.1 && v >= 0.001 && v <= 0.3),
+      `adapted: ${steps}`,
+    );
+    const split = join(work, 'ais-split');
+    assert.equal(
+      anneal('vae', 'train', config, '--out', split, '--stop-after', '3', '--quiet').status,
+      0,
+    );
+    assert.equal(anneal('vae', 'train', '--resume', split, '--quiet').status, 0);
+    assert.deepEqual(
+      metrics(split).map((l) => JSON.parse(l).loss as number),
+      metrics(straight).map((l) => JSON.parse(l).loss as number),
+    );
+  });
+
   for (const [name, text, pattern] of [
     [
       'objective.yaml',

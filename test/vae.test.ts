@@ -17,6 +17,11 @@ import { DataError } from '../src/io/files.js';
 import { Vae, VaeError } from '../src/models/vae.js';
 import { LinearGaussianModel } from '../src/models/linearGaussian.js';
 import { aisLogLikelihood, bdmc } from '../src/eval/aisLikelihood.js';
+import {
+  adaptStepSizes,
+  aisPosteriorDraws,
+  aisTrainingObjective,
+} from '../src/models/aisTraining.js';
 import { useBackend } from './helpers/backends.js';
 
 /** IDX bytes of unsigned-byte values with the given shape. */
@@ -354,6 +359,61 @@ describe('AIS likelihood and BDMC (linear-Gaussian model, exact marginal)', () =
       );
     });
     tf.dispose([x, z, zs]);
+    vae.dispose();
+  });
+});
+
+describe('AIS-trained decoders (Ding & Freedman)', () => {
+  it('step sizes adapt by x0.998 below 0.6 acceptance, x1.002 above, clipped to [0.001, 0.3]', () => {
+    const next = adaptStepSizes([0.1, 0.3, 0.001, 0.2], [0.5, 0.9, 0.1, 0.6]);
+    const expected = [0.0998, 0.3, 0.001, 0.2004];
+    next.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-12, `${i}: ${v}`));
+  });
+
+  it("with one temperature and a vanishing HMC step, the decoder gradient is IWAE's", async () => {
+    await useBackend('wasm');
+    const vae = new Vae({ dataDim: 6, latentDim: 2, hidden: [8] }, Rng.fromSeed(21));
+    const x = tf.tidy(() =>
+      tf.cast(tf.less(Rng.fromSeed(22).uniform([5, 6]), 0.4), 'float32'),
+    ) as Tensor2D;
+    const k = 4;
+    const decoderGrads = (f: () => tf.Scalar) => {
+      const { value, grads } = tf.variableGrads(f, vae.params.trainable());
+      value.dispose();
+      const out = vae.decoder
+        .paramNames()
+        .flatMap((n) => Array.from(grads[vae.params.get(n).name]!.dataSync()));
+      const enc = vae.encoder
+        .paramNames()
+        .flatMap((n) => Array.from(grads[vae.params.get(n).name]!.dataSync()));
+      tf.dispose(Object.values(grads));
+      return { decoder: out, encoder: enc };
+    };
+    const iwae = decoderGrads(() => {
+      const r = vae.objective(x, 'iwae', k, Rng.fromSeed(23));
+      r.bound.dispose();
+      return r.surrogate;
+    });
+    const draws = aisPosteriorDraws(vae, x, k, [1e-7], 1, Rng.fromSeed(23));
+    assert.equal(draws.acceptance.length, 1);
+    const ais = decoderGrads(() => {
+      const r = aisTrainingObjective(vae, x, draws, k, Rng.fromSeed(24));
+      r.bound.dispose();
+      return r.surrogate;
+    });
+    const scale = Math.max(...iwae.decoder.map(Math.abs));
+    assert.ok(scale > 1e-2);
+    ais.decoder.forEach((v, i) =>
+      assert.ok(Math.abs(v - iwae.decoder[i]!) < 1e-3 * scale, `decoder ${i}`),
+    );
+    // The encoder's gradient is its own ELBO's, with the decoder held fixed.
+    const elbo = decoderGrads(() => vae.encoderElbo(x, Rng.fromSeed(24)));
+    ais.encoder.forEach((v, i) => assert.ok(Math.abs(v - elbo.encoder[i]!) < 1e-5, `encoder ${i}`));
+    assert.ok(
+      elbo.decoder.every((v) => v === 0),
+      'the encoder ELBO leaves the decoder alone',
+    );
+    tf.dispose([x, draws.x, draws.z, draws.logW]);
     vae.dispose();
   });
 });

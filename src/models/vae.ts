@@ -116,19 +116,22 @@ export class Vae implements LatentVariableModel {
     return { mean: out['mean'] as Tensor2D, logScale: out['logScale'] as Tensor2D };
   }
 
-  /** log p(x|z) per row, Bernoulli with logits l: sum x l - softplus(l). */
-  logLikelihood(x: Tensor2D, z: Tensor2D): Tensor1D {
+  /**
+   * log p(x|z) per row, Bernoulli with logits l: sum x l - softplus(l). With `frozenDecoder`, the
+   * decoder's weights are constants (gradients reach z only).
+   */
+  logLikelihood(x: Tensor2D, z: Tensor2D, frozenDecoder = false): Tensor1D {
     return tf.tidy(() => {
-      const logits = this.decoder.apply(z)['logits'] as Tensor2D;
+      const logits = this.decoder.apply(z, frozenDecoder)['logits'] as Tensor2D;
       return tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), -1) as Tensor1D;
     });
   }
 
   /** log p(x, z) = log p(x|z) + log N(z; 0, I) per row. */
-  logJoint(x: Tensor2D, z: Tensor2D): Tensor1D {
+  logJoint(x: Tensor2D, z: Tensor2D, frozenDecoder = false): Tensor1D {
     return tf.tidy(() => {
       const prior = tf.mul(-0.5, tf.add(tf.sum(tf.square(z), -1), this.config.latentDim * LOG_2PI));
-      return tf.add(this.logLikelihood(x, z), prior) as Tensor1D;
+      return tf.add(this.logLikelihood(x, z, frozenDecoder), prior) as Tensor1D;
     });
   }
 
@@ -192,6 +195,21 @@ export class Vae implements LatentVariableModel {
       });
     } finally {
       tf.dispose([eps, repeat]);
+    }
+  }
+
+  /** The ELBO of x with one draw per row and the decoder held fixed: the encoder's objective. */
+  encoderElbo(x: Tensor2D, rng: Rng): Scalar {
+    const eps = rng.normal([x.shape[0], this.config.latentDim]);
+    try {
+      return tf.tidy(() => {
+        const q = this.encode(x);
+        const z = tf.add(q.mean, tf.mul(tf.exp(q.logScale), eps)) as Tensor2D;
+        const logW = tf.sub(this.logJoint(x, z, true), diagNormalLogProb(z, q.mean, q.logScale));
+        return tf.mean(logW) as Scalar;
+      });
+    } finally {
+      eps.dispose();
     }
   }
 

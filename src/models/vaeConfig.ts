@@ -39,9 +39,13 @@ export const VaeRunConfigSchema = z.strictObject({
     lrSchedule: LrScheduleSchema.default({ kind: 'constant' }),
     objective: z
       .strictObject({
-        kind: z.enum(VAE_OBJECTIVES).default('elbo'),
-        /** Draws per data point K. */
+        /** 'ais': AIS-trained decoder with an ELBO-trained encoder (Ding & Freedman 2019). */
+        kind: z.enum([...VAE_OBJECTIVES, 'ais']).default('elbo'),
+        /** Draws (AIS: chains) per data point K. */
         samples: positiveInt.default(1),
+        /** AIS training: temperatures T (HMC transitions per chain) and leapfrog steps L. */
+        temperatures: positiveInt.default(11),
+        leapfrogSteps: positiveInt.default(5),
       })
       .prefault({}),
     logEvery: positiveInt.default(10),

@@ -1,26 +1,50 @@
 // A VAE as a trainable model: each trainer iteration takes the next mini-batch of an epoch. The
 // epoch's order is a pure function of (seed, epoch) and the binarization draws come from the
-// trainer's own stream, so a resumed run sees exactly the batches it would have seen.
+// trainer's own stream, so a resumed run sees exactly the batches it would have seen. The
+// AIS-trained objective runs its chains in prepare(), outside the gradient tape, and keeps its
+// adapted HMC step sizes as a frozen parameter, so checkpoints carry them.
 import { tf, Rng, type Scalar, type Tensor2D } from '../engine/index.js';
 import type { TrainingObjective } from '../annealing/objectives.js';
 import type { TrainableModel } from '../train/trainer.js';
 import { epochBatches, gatherImages } from '../data/batches.js';
 import type { ImageSet } from '../data/mnist.js';
 import type { Vae, VaeObjective } from './vae.js';
+import {
+  STEP_ADAPTATION,
+  adaptStepSizes,
+  aisPosteriorDraws,
+  aisTrainingObjective,
+  type AisDraws,
+} from './aisTraining.js';
+
+export type VaeTrainingObjective =
+  | { kind: VaeObjective; samples: number }
+  | { kind: 'ais'; samples: number; temperatures: number; leapfrogSteps: number };
+
+const STEP_SIZES = 'ais.stepSizes';
 
 export class VaeModel implements TrainableModel {
   /** The trainer's iteration count before this step (set by the run). */
   iteration: () => number = () => 0;
   private epochCache: { epoch: number; batches: Int32Array[] } | null = null;
+  private pending: { x: Tensor2D; draws: AisDraws } | null = null;
+  /** Mean HMC acceptance of the last AIS-trained iteration (null for other objectives). */
+  lastAcceptance: number | null = null;
 
   constructor(
     readonly vae: Vae,
     readonly data: ImageSet,
-    readonly objective: { kind: VaeObjective; samples: number },
+    readonly objective: VaeTrainingObjective,
     readonly batchSize: number,
     readonly dynamic: boolean,
     private readonly orderSeed: number,
-  ) {}
+  ) {
+    if (objective.kind === 'ais') {
+      const init = tf.fill([objective.temperatures], STEP_ADAPTATION.initial);
+      vae.params.add(STEP_SIZES, init, false);
+      init.dispose();
+    }
+  }
 
   get params() {
     return this.vae.params;
@@ -28,6 +52,11 @@ export class VaeModel implements TrainableModel {
 
   get batchesPerEpoch(): number {
     return Math.floor(this.data.count / this.batchSize);
+  }
+
+  /** The current per-temperature HMC step sizes of AIS training. */
+  stepSizes(): number[] {
+    return Array.from(this.vae.params.get(STEP_SIZES).dataSync());
   }
 
   private batchRows(iteration: number): Int32Array {
@@ -40,21 +69,60 @@ export class VaeModel implements TrainableModel {
     return this.epochCache.batches[iteration % this.batchesPerEpoch] as Int32Array;
   }
 
+  private batch(rng: Rng): Tensor2D {
+    const rows = this.batchRows(this.iteration());
+    const values = gatherImages(this.data, rows, this.dynamic ? rng : undefined);
+    return tf.tensor2d(values, [rows.length, this.data.pixels]) as Tensor2D;
+  }
+
+  prepare(_particles: number, rng: Rng): void {
+    const o = this.objective;
+    if (o.kind !== 'ais') return;
+    this.release();
+    const x = this.batch(rng);
+    const steps = this.stepSizes();
+    const draws = aisPosteriorDraws(this.vae, x, o.samples, steps, o.leapfrogSteps, rng);
+    this.lastAcceptance = draws.acceptance.reduce((a, b) => a + b, 0) / draws.acceptance.length;
+    const adapted = tf.tensor1d(adaptStepSizes(steps, draws.acceptance));
+    this.vae.params.get(STEP_SIZES).assign(adapted);
+    adapted.dispose();
+    this.pending = { x, draws };
+  }
+
   loss(
     _particles: number,
     rng: Rng,
     _objective: TrainingObjective,
     out: { elbo?: Scalar },
   ): Scalar {
-    const rows = this.batchRows(this.iteration());
-    const values = gatherImages(this.data, rows, this.dynamic ? rng : undefined);
-    const x = tf.tensor2d(values, [rows.length, this.data.pixels]) as Tensor2D;
+    const o = this.objective;
+    if (o.kind === 'ais') {
+      if (!this.pending) this.prepare(_particles, rng);
+      const { x, draws } = this.pending as { x: Tensor2D; draws: AisDraws };
+      const r = aisTrainingObjective(this.vae, x, draws, o.samples, rng);
+      out.elbo = tf.keep(r.bound);
+      this.release();
+      return tf.neg(r.surrogate) as Scalar;
+    }
+    const x = this.batch(rng);
     try {
-      const r = this.vae.objective(x, this.objective.kind, this.objective.samples, rng);
+      const r = this.vae.objective(x, o.kind, o.samples, rng);
       out.elbo = tf.keep(r.bound);
       return tf.neg(r.surrogate) as Scalar;
     } finally {
       x.dispose();
     }
+  }
+
+  private release(): void {
+    if (this.pending) {
+      const { x, draws } = this.pending;
+      tf.dispose([x, draws.x, draws.z, draws.logW]);
+      this.pending = null;
+    }
+  }
+
+  dispose(): void {
+    this.release();
   }
 }

@@ -15,7 +15,7 @@ import {
 } from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
 import { Vae, VaeError } from './vae.js';
-import { VaeModel } from './vaeModel.js';
+import { VaeModel, type VaeTrainingObjective } from './vaeModel.js';
 import { parseVaeRunConfig, type VaeRunConfig } from './vaeConfig.js';
 
 export interface VaeEvaluation {
@@ -67,10 +67,20 @@ export function buildVaeRun(config: VaeRunConfig, train: ImageSet) {
     initRng,
   );
   const t = config.train;
+  const o = t.objective;
+  const objective: VaeTrainingObjective =
+    o.kind === 'ais'
+      ? {
+          kind: 'ais',
+          samples: o.samples,
+          temperatures: o.temperatures,
+          leapfrogSteps: o.leapfrogSteps,
+        }
+      : { kind: o.kind, samples: o.samples };
   const model = new VaeModel(
     vae,
     train,
-    t.objective,
+    objective,
     t.batch,
     config.data.binarization === 'dynamic',
     config.seed,
@@ -205,6 +215,7 @@ export async function trainVaeRun(
     };
   } finally {
     trainer.dispose();
+    model.dispose();
     vae.dispose();
   }
 }

@@ -1,0 +1,120 @@
+// AIS-trained decoders (Ding & Freedman 2019, Algorithm 1): for each data point, K chains anneal
+// from the encoder's q(z|x) to the posterior p(z|x) ~ p(x, z) over T linear temperatures with
+// Metropolis-corrected HMC (L leapfrog steps); the decoder's gradient is sum_k w~_k grad log p(x, z_k)
+// at the final states with their normalized AIS weights, and the encoder is trained on its own
+// ELBO. HMC step sizes, one per temperature, adapt between iterations: x0.998 when that
+// temperature's acceptance is below 0.6, x1.002 otherwise, clipped to [0.001, 0.3], from 0.1.
+import {
+  tf,
+  gatherRows,
+  stopGradient,
+  type Rng,
+  type Scalar,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
+import { RowGaussian } from '../distributions/rowGaussian.js';
+import { runAis } from '../annealing/ais.js';
+import { hmcKernel } from '../annealing/kernels/hmc.js';
+import { AnnealingPath } from '../annealing/path.js';
+import { makeSchedule } from '../annealing/schedule.js';
+import type { Vae } from './vae.js';
+
+export const STEP_ADAPTATION = {
+  initial: 0.1,
+  targetAcceptance: 0.6,
+  down: 0.998,
+  up: 1.002,
+  min: 0.001,
+  max: 0.3,
+} as const;
+
+/** One adaptation of the per-temperature step sizes from their acceptance rates. */
+export function adaptStepSizes(
+  stepSizes: readonly number[],
+  acceptance: readonly number[],
+): number[] {
+  const a = STEP_ADAPTATION;
+  return stepSizes.map((eps, i) => {
+    const factor = (acceptance[i] ?? 1) < a.targetAcceptance ? a.down : a.up;
+    return Math.min(a.max, Math.max(a.min, eps * factor));
+  });
+}
+
+export interface AisDraws {
+  /** Repeated data rows [B*K, D] (data-major), final states [B*K, latent] and log-weights [B*K]. */
+  x: Tensor2D;
+  z: Tensor2D;
+  logW: Tensor1D;
+  /** Mean acceptance at each temperature. */
+  acceptance: number[];
+}
+
+/** K AIS chains per row of x from q(z|x) to p(z|x), with the decoder and encoder as constants. */
+export function aisPosteriorDraws(
+  vae: Vae,
+  x: Tensor2D,
+  k: number,
+  stepSizes: readonly number[],
+  leapfrogSteps: number,
+  rng: Rng,
+): AisDraws {
+  const b = x.shape[0];
+  const repeat = tf.tensor1d(
+    Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
+    'int32',
+  );
+  const xs = gatherRows(x, repeat);
+  const q = tf.tidy(() => {
+    const e = vae.encode(x);
+    return { mean: gatherRows(e.mean, repeat), logScale: gatherRows(e.logScale, repeat) };
+  });
+  repeat.dispose();
+  const initial = new RowGaussian(q.mean, q.logScale);
+  const path = new AnnealingPath(initial, {
+    name: 'vae-posterior',
+    dim: vae.latentDim,
+    logProb: (z: Tensor2D) => vae.logJoint(xs, z),
+  });
+  try {
+    const r = runAis({
+      path,
+      kernel: hmcKernel({ stepSize: stepSizes, leapfrogSteps }),
+      betas: makeSchedule('linear', stepSizes.length),
+      particles: b * k,
+      rng,
+    });
+    return { x: xs, z: r.z, logW: r.logW, acceptance: r.perStep.map((s) => s.acceptance ?? 1) };
+  } catch (error) {
+    xs.dispose();
+    throw error;
+  } finally {
+    tf.dispose([q.mean, q.logScale]);
+  }
+}
+
+/**
+ * The AIS-training surrogate for draws of aisPosteriorDraws: its gradient is the decoder's AIS
+ * gradient (normalized weights per data point, states held fixed) plus the encoder's ELBO gradient
+ * (decoder held fixed). `bound` is the AIS estimate of mean log p(x) over the batch.
+ */
+export function aisTrainingObjective(
+  vae: Vae,
+  data: Tensor2D,
+  draws: AisDraws,
+  k: number,
+  rng: Rng,
+): { surrogate: Scalar; bound: Scalar } {
+  const b = data.shape[0];
+  return tf.tidy(() => {
+    const grouped = tf.reshape(draws.logW, [b, k]);
+    const weights = tf.reshape(stopGradient(tf.softmax(grouped, 1)), [b * k]);
+    const decoderTerm = tf.div(
+      tf.sum(tf.mul(weights, vae.logJoint(draws.x, stopGradient(draws.z)))),
+      b,
+    );
+    const surrogate = tf.add(decoderTerm, vae.encoderElbo(data, rng)) as Scalar;
+    const bound = tf.mean(tf.sub(tf.logSumExp(grouped, 1), Math.log(k))) as Scalar;
+    return { surrogate, bound };
+  });
+}
