@@ -417,3 +417,46 @@ describe('AIS-trained decoders (Ding & Freedman)', () => {
     vae.dispose();
   });
 });
+
+describe('MH-HMC baseline (Hoffman 2017)', () => {
+  it("with a vanishing HMC step and one chain, the decoder gradient is the ELBO's", async () => {
+    await useBackend('wasm');
+    const vae = new Vae({ dataDim: 6, latentDim: 2, hidden: [8] }, Rng.fromSeed(31));
+    const x = tf.tidy(() =>
+      tf.cast(tf.less(Rng.fromSeed(32).uniform([5, 6]), 0.4), 'float32'),
+    ) as Tensor2D;
+    const decoder = (f: () => tf.Scalar) => {
+      const { value, grads } = tf.variableGrads(f, vae.params.trainable());
+      value.dispose();
+      const out = vae.decoder
+        .paramNames()
+        .flatMap((n) => Array.from(grads[vae.params.get(n).name]!.dataSync()));
+      tf.dispose(Object.values(grads));
+      return out;
+    };
+    const elbo = decoder(() => {
+      const r = vae.objective(x, 'elbo', 1, Rng.fromSeed(33));
+      r.bound.dispose();
+      return r.surrogate;
+    });
+    const draws = aisPosteriorDraws(vae, x, 1, [1e-7, 1e-7, 1e-7], 1, Rng.fromSeed(33), 'hmc');
+    const hmc = decoder(() => {
+      const r = aisTrainingObjective(vae, x, draws, 1, Rng.fromSeed(34), 'uniform');
+      r.bound.dispose();
+      return r.surrogate;
+    });
+    const scale = Math.max(...elbo.map(Math.abs));
+    hmc.forEach((v, i) => assert.ok(Math.abs(v - elbo[i]!) < 1e-3 * scale, `decoder ${i}`));
+    // A real HMC step moves the states: the gradient then differs.
+    const moved = aisPosteriorDraws(vae, x, 1, [0.5, 0.5, 0.5], 3, Rng.fromSeed(33), 'hmc');
+    assert.ok(moved.acceptance.every((a) => a > 0));
+    const far = decoder(() => {
+      const r = aisTrainingObjective(vae, x, moved, 1, Rng.fromSeed(34), 'uniform');
+      r.bound.dispose();
+      return r.surrogate;
+    });
+    assert.ok(far.some((v, i) => Math.abs(v - elbo[i]!) > 1e-2 * scale));
+    tf.dispose([x, draws.x, draws.z, draws.logW, moved.x, moved.z, moved.logW]);
+    vae.dispose();
+  });
+});

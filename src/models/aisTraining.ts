@@ -4,6 +4,9 @@
 // at the final states with their normalized AIS weights, and the encoder is trained on its own
 // ELBO. HMC step sizes, one per temperature, adapt between iterations: x0.998 when that
 // temperature's acceptance is below 0.6, x1.002 otherwise, clipped to [0.001, 0.3], from 0.1.
+// The MH-HMC baseline (Hoffman 2017) is the same machinery without annealing: T HMC transitions at
+// the posterior itself from a q(z|x) draw, and the decoder follows grad log p(x, z_T) with equal
+// weights over the K chains.
 import {
   tf,
   gatherRows,
@@ -50,7 +53,11 @@ export interface AisDraws {
   acceptance: number[];
 }
 
-/** K AIS chains per row of x from q(z|x) to p(z|x), with the decoder and encoder as constants. */
+/**
+ * K chains per row of x from q(z|x) towards p(z|x), with the decoder and encoder as constants:
+ * annealed over linear temperatures ('ais'), or HMC at the posterior from the first transition on
+ * ('hmc': beta jumps to 1, the MH-HMC baseline).
+ */
 export function aisPosteriorDraws(
   vae: Vae,
   x: Tensor2D,
@@ -58,6 +65,7 @@ export function aisPosteriorDraws(
   stepSizes: readonly number[],
   leapfrogSteps: number,
   rng: Rng,
+  mode: 'ais' | 'hmc' = 'ais',
 ): AisDraws {
   const b = x.shape[0];
   const repeat = tf.tensor1d(
@@ -80,7 +88,10 @@ export function aisPosteriorDraws(
     const r = runAis({
       path,
       kernel: hmcKernel({ stepSize: stepSizes, leapfrogSteps }),
-      betas: makeSchedule('linear', stepSizes.length),
+      betas:
+        mode === 'ais'
+          ? makeSchedule('linear', stepSizes.length)
+          : [0, ...new Array<number>(stepSizes.length).fill(1)],
       particles: b * k,
       rng,
     });
@@ -95,8 +106,10 @@ export function aisPosteriorDraws(
 
 /**
  * The AIS-training surrogate for draws of aisPosteriorDraws: its gradient is the decoder's AIS
- * gradient (normalized weights per data point, states held fixed) plus the encoder's ELBO gradient
- * (decoder held fixed). `bound` is the AIS estimate of mean log p(x) over the batch.
+ * gradient (normalized weights per data point, states held fixed; equal weights for MH-HMC) plus
+ * the encoder's ELBO gradient (decoder held fixed). `bound` is the log-mean-exp of the chains'
+ * log-weights per data point, averaged (for 'ais' draws a stochastic lower bound on log p(x); for
+ * 'hmc' draws the importance weight of the initial draw only, an IWAE bound).
  */
 export function aisTrainingObjective(
   vae: Vae,
@@ -104,11 +117,15 @@ export function aisTrainingObjective(
   draws: AisDraws,
   k: number,
   rng: Rng,
+  weighting: 'ais' | 'uniform' = 'ais',
 ): { surrogate: Scalar; bound: Scalar } {
   const b = data.shape[0];
   return tf.tidy(() => {
     const grouped = tf.reshape(draws.logW, [b, k]);
-    const weights = tf.reshape(stopGradient(tf.softmax(grouped, 1)), [b * k]);
+    const weights =
+      weighting === 'ais'
+        ? tf.reshape(stopGradient(tf.softmax(grouped, 1)), [b * k])
+        : tf.fill([b * k], 1 / k);
     const decoderTerm = tf.div(
       tf.sum(tf.mul(weights, vae.logJoint(draws.x, stopGradient(draws.z)))),
       b,

@@ -39,11 +39,14 @@ export const VaeRunConfigSchema = z.strictObject({
     lrSchedule: LrScheduleSchema.default({ kind: 'constant' }),
     objective: z
       .strictObject({
-        /** 'ais': AIS-trained decoder with an ELBO-trained encoder (Ding & Freedman 2019). */
-        kind: z.enum([...VAE_OBJECTIVES, 'ais']).default('elbo'),
+        /**
+         * 'ais': AIS-trained decoder with an ELBO-trained encoder (Ding & Freedman 2019); 'mh-hmc':
+         * the decoder follows T HMC transitions at the posterior from a q(z|x) draw (Hoffman 2017).
+         */
+        kind: z.enum([...VAE_OBJECTIVES, 'ais', 'mh-hmc']).default('elbo'),
         /** Draws (AIS: chains) per data point K. */
         samples: positiveInt.default(1),
-        /** AIS training: temperatures T (HMC transitions per chain) and leapfrog steps L. */
+        /** ais / mh-hmc: HMC transitions per chain T (temperatures for ais), leapfrog steps L. */
         temperatures: positiveInt.default(11),
         leapfrogSteps: positiveInt.default(5),
       })

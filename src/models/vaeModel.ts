@@ -19,7 +19,7 @@ import {
 
 export type VaeTrainingObjective =
   | { kind: VaeObjective; samples: number }
-  | { kind: 'ais'; samples: number; temperatures: number; leapfrogSteps: number };
+  | { kind: 'ais' | 'mh-hmc'; samples: number; temperatures: number; leapfrogSteps: number };
 
 const STEP_SIZES = 'ais.stepSizes';
 
@@ -39,7 +39,7 @@ export class VaeModel implements TrainableModel {
     readonly dynamic: boolean,
     private readonly orderSeed: number,
   ) {
-    if (objective.kind === 'ais') {
+    if (objective.kind === 'ais' || objective.kind === 'mh-hmc') {
       const init = tf.fill([objective.temperatures], STEP_ADAPTATION.initial);
       vae.params.add(STEP_SIZES, init, false);
       init.dispose();
@@ -77,11 +77,12 @@ export class VaeModel implements TrainableModel {
 
   prepare(_particles: number, rng: Rng): void {
     const o = this.objective;
-    if (o.kind !== 'ais') return;
+    if (o.kind !== 'ais' && o.kind !== 'mh-hmc') return;
     this.release();
     const x = this.batch(rng);
     const steps = this.stepSizes();
-    const draws = aisPosteriorDraws(this.vae, x, o.samples, steps, o.leapfrogSteps, rng);
+    const mode = o.kind === 'ais' ? 'ais' : 'hmc';
+    const draws = aisPosteriorDraws(this.vae, x, o.samples, steps, o.leapfrogSteps, rng, mode);
     this.lastAcceptance = draws.acceptance.reduce((a, b) => a + b, 0) / draws.acceptance.length;
     const adapted = tf.tensor1d(adaptStepSizes(steps, draws.acceptance));
     this.vae.params.get(STEP_SIZES).assign(adapted);
@@ -96,10 +97,11 @@ export class VaeModel implements TrainableModel {
     out: { elbo?: Scalar },
   ): Scalar {
     const o = this.objective;
-    if (o.kind === 'ais') {
+    if (o.kind === 'ais' || o.kind === 'mh-hmc') {
       if (!this.pending) this.prepare(_particles, rng);
       const { x, draws } = this.pending as { x: Tensor2D; draws: AisDraws };
-      const r = aisTrainingObjective(this.vae, x, draws, o.samples, rng);
+      const weighting = o.kind === 'ais' ? 'ais' : 'uniform';
+      const r = aisTrainingObjective(this.vae, x, draws, o.samples, rng, weighting);
       out.elbo = tf.keep(r.bound);
       this.release();
       return tf.neg(r.surrogate) as Scalar;

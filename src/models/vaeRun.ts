@@ -69,9 +69,9 @@ export function buildVaeRun(config: VaeRunConfig, train: ImageSet) {
   const t = config.train;
   const o = t.objective;
   const objective: VaeTrainingObjective =
-    o.kind === 'ais'
+    o.kind === 'ais' || o.kind === 'mh-hmc'
       ? {
-          kind: 'ais',
+          kind: o.kind,
           samples: o.samples,
           temperatures: o.temperatures,
           leapfrogSteps: o.leapfrogSteps,
