@@ -21,6 +21,7 @@ import {
   adaptStepSizes,
   aisPosteriorDraws,
   aisTrainingObjective,
+  sampleImplicitPosterior,
 } from '../src/models/aisTraining.js';
 import { useBackend } from './helpers/backends.js';
 
@@ -457,6 +458,59 @@ describe('MH-HMC baseline (Hoffman 2017)', () => {
     });
     assert.ok(far.some((v, i) => Math.abs(v - elbo[i]!) > 1e-2 * scale));
     tf.dispose([x, draws.x, draws.z, draws.logW, moved.x, moved.z, moved.logW]);
+    vae.dispose();
+  });
+});
+
+describe('implicit posteriors q_IS and q_AIS (Ding & Freedman Alg. 2)', () => {
+  it('their draws match the posterior mean by quadrature; q itself (K = 1) does not', async () => {
+    await useBackend('wasm');
+    const vae = new Vae({ dataDim: 6, latentDim: 2, hidden: [8] }, Rng.fromSeed(9));
+    const { x: all, z: z0 } = vae.simulate(1, Rng.fromSeed(41));
+    // Posterior mean and sd of z | x on a grid.
+    const n = 121;
+    const h = 12 / (n - 1);
+    const grid: number[] = [];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) grid.push(-6 + i * h, -6 + j * h);
+    const zs = tf.tensor2d(grid, [n * n, 2]);
+    const logJ = tf.tidy(() => vae.logJoint(tf.tile(all, [n * n, 1]) as Tensor2D, zs)).dataSync();
+    const top = Math.max(...logJ);
+    const w = Array.from(logJ, (v) => Math.exp(v - top));
+    const total = w.reduce((a, b) => a + b, 0);
+    const moment = (f: (i: number) => number) => w.reduce((a, v, i) => a + v * f(i), 0) / total;
+    const mean = [0, 1].map((d) => moment((i) => grid[2 * i + d]!));
+    const sd = [0, 1].map((d) => Math.sqrt(moment((i) => (grid[2 * i + d]! - mean[d]!) ** 2)));
+    const m = 2000;
+    const xs = tf.tile(all, [m, 1]) as Tensor2D;
+    const check = (mode: 'is' | 'ais', k: number) => {
+      const draws = sampleImplicitPosterior(
+        vae,
+        xs,
+        { mode, k, stepSizes: [0.3, 0.3, 0.3], leapfrogSteps: 2 },
+        Rng.fromSeed(42),
+      );
+      const v = draws.arraySync();
+      draws.dispose();
+      return [0, 1].map(
+        (d) => (v.reduce((a, r) => a + r[d]!, 0) / m - mean[d]!) / (sd[d]! / Math.sqrt(m)),
+      );
+    };
+    for (const [mode, k] of [
+      ['is', 50],
+      ['ais', 10],
+    ] as const) {
+      const zScores = check(mode, k);
+      assert.ok(
+        zScores.every((s) => Math.abs(s) < 4),
+        `${mode} K=${k}: ${zScores.map((s) => s.toFixed(2))}`,
+      );
+    }
+    const q = check('is', 1);
+    assert.ok(
+      q.some((s) => Math.abs(s) > 6),
+      `q(z|x) alone should miss the posterior mean: ${q}`,
+    );
+    tf.dispose([all, z0, zs, xs]);
     vae.dispose();
   });
 });

@@ -135,3 +135,71 @@ export function aisTrainingObjective(
     return { surrogate, bound };
   });
 }
+
+/**
+ * Draws from the implicit posteriors q_IS (mode 'is': K draws from q(z|x), one kept with
+ * probability proportional to its importance weight) and q_AIS (mode 'ais': the same over K AIS
+ * chains' final states), one per row of x (Ding & Freedman, Algorithm 2). As K grows both approach
+ * p(z|x). The choice is made on the device by inverting the weights' cumulative sum.
+ */
+export function sampleImplicitPosterior(
+  vae: Vae,
+  x: Tensor2D,
+  options: { mode: 'is' | 'ais'; k: number; stepSizes?: readonly number[]; leapfrogSteps?: number },
+  rng: Rng,
+): Tensor2D {
+  const b = x.shape[0];
+  const k = options.k;
+  // 'is' is AIS with no transition: the weights are p(x, z) / q(z|x) at the initial draws.
+  const draws =
+    options.mode === 'ais'
+      ? aisPosteriorDraws(
+          vae,
+          x,
+          k,
+          options.stepSizes ?? [0.1, 0.1, 0.1, 0.1, 0.1],
+          options.leapfrogSteps ?? 5,
+          rng,
+        )
+      : initialDraws(vae, x, k, rng);
+  try {
+    const picks = rng.categorical(tf.reshape(draws.logW, [b, k]) as Tensor2D, 1);
+    const rows = tf.tidy(() =>
+      tf.add(
+        tf.cast(tf.reshape(picks, [b]), 'int32'),
+        tf.tensor1d(
+          Int32Array.from({ length: b }, (_, i) => i * k),
+          'int32',
+        ),
+      ),
+    );
+    picks.dispose();
+    const z = gatherRows(draws.z, rows);
+    rows.dispose();
+    return z;
+  } finally {
+    tf.dispose([draws.x, draws.z, draws.logW]);
+  }
+}
+
+/** K draws per row from q(z|x) with their log importance weights log p(x, z) - log q(z|x). */
+function initialDraws(vae: Vae, x: Tensor2D, k: number, rng: Rng): AisDraws {
+  const b = x.shape[0];
+  const repeat = tf.tensor1d(
+    Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
+    'int32',
+  );
+  const eps = rng.normal([b * k, vae.latentDim]);
+  try {
+    return tf.tidy(() => {
+      const xs = gatherRows(x, repeat);
+      const e = vae.encode(x);
+      const q = new RowGaussian(gatherRows(e.mean, repeat), gatherRows(e.logScale, repeat));
+      const z = tf.add(q.mean, tf.mul(tf.exp(q.logScale), eps)) as Tensor2D;
+      const logW = tf.sub(vae.logJoint(xs, z), q.logProb(z)) as Tensor1D;
+      return { x: xs, z, logW, acceptance: [] };
+    });
+  } finally {
+    tf.dispose([repeat, eps]);
+  }
+}

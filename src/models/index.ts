@@ -19,3 +19,11 @@ export {
   type VaeEvaluation,
   type VaeRunOutcome,
 } from './vaeRun.js';
+export {
+  STEP_ADAPTATION,
+  adaptStepSizes,
+  aisPosteriorDraws,
+  aisTrainingObjective,
+  sampleImplicitPosterior,
+  type AisDraws,
+} from './aisTraining.js';
