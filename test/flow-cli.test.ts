@@ -1,29 +1,11 @@
 // `anneal flow train` and `anneal flow eval`, end to end.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { anneal, metricRows as metrics, scratch } from './helpers/cli.js';
 
-const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
-const anneal = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-};
-const work = mkdtempSync(join(tmpdir(), 'anneal-flow-'));
-const write = (name: string, text: string) => {
-  const path = join(work, name);
-  writeFileSync(path, text);
-  return path;
-};
-const metrics = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, number>);
-
+const { dir: work, write } = scratch('anneal-flow-');
 const REVERSE = `seed: 2
 target: { name: gaussian }
 flow: { kind: realnvp, layers: 2, hidden: [8] }

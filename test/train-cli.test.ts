@@ -1,36 +1,17 @@
 // `anneal train` and the learned-sampler paths of `anneal logz`, end to end.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { anneal, metricRows as metrics, scratch } from './helpers/cli.js';
 
-const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
-const anneal = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-};
-const work = mkdtempSync(join(tmpdir(), 'anneal-train-'));
+const { dir: work, write } = scratch('anneal-train-');
 const TINY = `seed: 3
 target: { name: gaussian }
 sampler: { kind: uha-mcd, steps: 4, scoreNet: { hidden: 8, blocks: 1 } }
 train: { iterations: 6, particles: 32, logEvery: 1, checkpointEvery: 2 }
 eval: { particles: 500 }
 `;
-
-function write(name: string, text: string): string {
-  const path = join(work, name);
-  writeFileSync(path, text);
-  return path;
-}
-
-const metrics = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, number>);
 
 describe('anneal train', () => {
   const config = write('tiny.yaml', TINY);

@@ -1,27 +1,12 @@
 // `anneal vae train` and `anneal vae eval`, end to end on a tiny IDX data set the test writes.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { anneal, metricRows, scratch } from './helpers/cli.js';
+import { idxBytes } from './helpers/idx.js';
 
-const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
-const anneal = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-};
-const work = mkdtempSync(join(tmpdir(), 'anneal-vae-'));
-
-function idx(shape: number[], values: number[]): Uint8Array {
-  const out = new Uint8Array(4 + 4 * shape.length + values.length);
-  out.set([0, 0, 8, shape.length]);
-  const view = new DataView(out.buffer);
-  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s, false));
-  out.set(values, 4 + 4 * shape.length);
-  return out;
-}
+const { dir: work, write } = scratch('anneal-vae-');
 
 /** 60 training and 10 test "images" of 3 x 3 pixels: two stroke patterns plus noise. */
 const data = join(work, 'data');
@@ -33,10 +18,10 @@ const images = (n: number, seed: number) =>
     const on = img % 2 === 0 ? p % 3 === 1 : Math.floor(p / 3) === 1;
     return on ? 230 : (i * 31 + seed) % 40;
   });
-writeFileSync(join(data, 'train-images-idx3-ubyte'), idx([60, 3, 3], images(60, 0)));
-writeFileSync(join(data, 'train-labels-idx1-ubyte'), idx([60], new Array(60).fill(0)));
-writeFileSync(join(data, 't10k-images-idx3-ubyte'), idx([10, 3, 3], images(10, 7)));
-writeFileSync(join(data, 't10k-labels-idx1-ubyte'), idx([10], new Array(10).fill(0)));
+writeFileSync(join(data, 'train-images-idx3-ubyte'), idxBytes([60, 3, 3], images(60, 0)));
+writeFileSync(join(data, 'train-labels-idx1-ubyte'), idxBytes([60], new Array(60).fill(0)));
+writeFileSync(join(data, 't10k-images-idx3-ubyte'), idxBytes([10, 3, 3], images(10, 7)));
+writeFileSync(join(data, 't10k-labels-idx1-ubyte'), idxBytes([10], new Array(10).fill(0)));
 
 const CONFIG = `seed: 3
 data: { name: mnist, dir: ${JSON.stringify(data)}, validation: 10 }
@@ -44,13 +29,7 @@ model: { latentDim: 2, hidden: [8] }
 train: { epochs: 2, batch: 10, learningRate: 0.01, objective: { kind: iwae-dreg, samples: 3 }, logEvery: 1 }
 eval: { iwaeSamples: 200, aisSteps: 30, aisChains: 20, aisStepSize: 0.2, aisLeapfrog: 2 }
 `;
-const write = (name: string, text: string) => {
-  const path = join(work, name);
-  writeFileSync(path, text);
-  return path;
-};
-const metrics = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+const losses = (dir: string) => metricRows(dir).map((r) => r.loss);
 
 describe('anneal vae', () => {
   it('trains into a run directory, checkpoints each epoch, resumes exactly, evaluates', () => {
@@ -77,11 +56,7 @@ describe('anneal vae', () => {
     assert.match(first.stdout, /stopped early; continue with: anneal vae train --resume/);
     const second = anneal('vae', 'train', '--resume', split, '--quiet');
     assert.equal(second.status, 0, second.stderr);
-    assert.deepEqual(
-      metrics(split).map((l) => JSON.parse(l).loss as number),
-      metrics(straight).map((l) => JSON.parse(l).loss as number),
-      'a resumed run continues exactly',
-    );
+    assert.deepEqual(losses(split), losses(straight), 'a resumed run continues exactly');
     const e = anneal('vae', 'eval', '--from', straight, '--ais-steps', '0', '--test-images', '4');
     assert.equal(e.status, 0, e.stderr);
     assert.match(e.stdout, /^test images\s+4$/m);
@@ -114,10 +89,7 @@ describe('anneal vae', () => {
       0,
     );
     assert.equal(anneal('vae', 'train', '--resume', split, '--quiet').status, 0);
-    assert.deepEqual(
-      metrics(split).map((l) => JSON.parse(l).loss as number),
-      metrics(straight).map((l) => JSON.parse(l).loss as number),
-    );
+    assert.deepEqual(losses(split), losses(straight));
   });
 
   for (const [name, text, pattern] of [

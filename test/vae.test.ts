@@ -24,16 +24,7 @@ import {
   sampleImplicitPosterior,
 } from '../src/models/aisTraining.js';
 import { useBackend } from './helpers/backends.js';
-
-/** IDX bytes of unsigned-byte values with the given shape. */
-function idx(shape: number[], values: number[]): Uint8Array {
-  const out = new Uint8Array(4 + 4 * shape.length + values.length);
-  out.set([0, 0, 8, shape.length]);
-  const view = new DataView(out.buffer);
-  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s, false));
-  out.set(values, 4 + 4 * shape.length);
-  return out;
-}
+import { idxBytes } from './helpers/idx.js';
 
 const work = mkdtempSync(join(tmpdir(), 'anneal-data-'));
 
@@ -44,25 +35,31 @@ function imageFolder(name: string, n: number, m: number): string {
   mkdirSync(dir);
   const pixels = (count: number, offset: number) =>
     Array.from({ length: count * 4 }, (_, i) => (i * 37 + offset) % 256);
-  writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([n, 2, 2], pixels(n, 0)));
+  writeFileSync(join(dir, 'train-images-idx3-ubyte'), idxBytes([n, 2, 2], pixels(n, 0)));
   writeFileSync(
     join(dir, 'train-labels-idx1-ubyte'),
-    idx(
+    idxBytes(
       [n],
       Array.from({ length: n }, (_, i) => i % 10),
     ),
   );
-  writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(idx([m, 2, 2], pixels(m, 5))));
-  writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idx([m], new Array(m).fill(3))));
+  writeFileSync(
+    join(dir, 't10k-images-idx3-ubyte.gz'),
+    gzipSync(idxBytes([m, 2, 2], pixels(m, 5))),
+  );
+  writeFileSync(
+    join(dir, 't10k-labels-idx1-ubyte.gz'),
+    gzipSync(idxBytes([m], new Array(m).fill(3))),
+  );
   return dir;
 }
 
 describe('image data', () => {
   it('IDX files: parsed, gzipped or not; malformed files named in one line', () => {
-    const a = parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]), 'a');
+    const a = parseIdx(idxBytes([2, 3], [1, 2, 3, 4, 5, 6]), 'a');
     assert.deepEqual(a.shape, [2, 3]);
     assert.deepEqual(Array.from(a.data), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(Array.from(parseIdx(gzipSync(idx([1], [9])), 'b').data), [9]);
+    assert.deepEqual(Array.from(parseIdx(gzipSync(idxBytes([1], [9])), 'b').data), [9]);
     assert.throws(
       () => parseIdx(Uint8Array.from([1, 2, 3, 4]), 'x.idx'),
       /x\.idx: not an IDX file/,
@@ -72,7 +69,7 @@ describe('image data', () => {
       /f\.idx: IDX value type 0xd is not supported/,
     );
     assert.throws(
-      () => parseIdx(idx([2, 3], [1, 2, 3]), 't.idx'),
+      () => parseIdx(idxBytes([2, 3], [1, 2, 3]), 't.idx'),
       /t\.idx: IDX shape \[2, 3\] needs 18 bytes, the file has 15/,
     );
     assert.throws(
@@ -98,7 +95,7 @@ describe('image data', () => {
         /data file not found: '.*empty\/train-images-idx3-ubyte' \(or \.gz\)/.test(e.message),
     );
     const bad = imageFolder('badlabels', 5, 2);
-    writeFileSync(join(bad, 'train-labels-idx1-ubyte'), idx([4], [1, 2, 3, 4]));
+    writeFileSync(join(bad, 'train-labels-idx1-ubyte'), idxBytes([4], [1, 2, 3, 4]));
     assert.throws(
       () => loadImageFolder(bad, 1),
       /train-labels-idx1-ubyte: expected 5 labels, got shape \[4\]/,

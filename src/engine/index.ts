@@ -31,6 +31,7 @@ export {
   logSigmoid,
   sumSquares,
   gatherRows,
+  repeatRows,
 } from './ops.js';
 export {
   logSumExp,

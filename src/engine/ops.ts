@@ -52,6 +52,21 @@ export function withoutGradient<T extends Tensor>(inputs: Tensor[], fn: (...xs: 
   return op(...inputs) as T;
 }
 
+/**
+ * Each row of x repeated k times in a row (data-major: row b * k + j is row b of x), by a row
+ * gather: the layout of per-data-point particles [B*K, ...] (tile and broadcastTo are slow on wasm).
+ */
+export function repeatRows<T extends Tensor>(x: T, k: number): T {
+  const b = x.shape[0] as number;
+  return tf.tidy(() => {
+    const index = tf.tensor1d(
+      Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
+      'int32',
+    );
+    return gatherRows(x, index);
+  });
+}
+
 /** log sigmoid(x) = -softplus(-x); TF.js's logSigmoid gradient crashes in some graphs. */
 export function logSigmoid<T extends Tensor>(x: T): T {
   return tf.neg(tf.softplus(tf.neg(x))) as T;

@@ -5,7 +5,7 @@
 // one batch of rows, data-major (row b * K + k). BDMC (Grosse et al. 2015) adds, for data
 // simulated from the model, reverse chains from the exact posterior draw that generated x:
 // minus their log-mean-exp is a stochastic upper bound, and the gap bounds the error of both.
-import { tf, gatherRows, Rng, type Tensor2D } from '../engine/index.js';
+import { tf, repeatRows, Rng, type Tensor2D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { runAis } from '../annealing/ais.js';
 import { hmcKernel } from '../annealing/kernels/hmc.js';
@@ -71,13 +71,8 @@ function annealRows(
   const steps = options.steps ?? 1000;
   if (!Number.isInteger(k) || k < 1)
     throw new RangeError(`chains must be a positive integer, got ${k}`);
-  const repeat = tf.tensor1d(
-    Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
-    'int32',
-  );
-  const xs = gatherRows(x, repeat);
-  const start = direction.start ? gatherRows(direction.start, repeat) : undefined;
-  repeat.dispose();
+  const xs = repeatRows(x, k);
+  const start = direction.start ? repeatRows(direction.start, k) : undefined;
   const prior = DiagGaussian.isotropic(model.latentDim, 1);
   const path = new AnnealingPath(prior, {
     name: 'posterior',

@@ -3,14 +3,8 @@
 import { Rng, initEngine, type Tensor2D } from '../engine/index.js';
 import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
-import { runTrainingLoop, type RunHooks } from '../train/loop.js';
-import {
-  createRunDir,
-  readCheckpoint,
-  readRunConfig,
-  runFiles,
-  writeAtomic,
-} from '../train/runDir.js';
+import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
+import { createRunDir, readCheckpoint, readRunConfig } from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
 import { FlowError } from './bijection.js';
 import { parseFlowRunConfig, type FlowRunConfig } from './config.js';
@@ -18,14 +12,7 @@ import { Flow } from './flow.js';
 import { evaluateFlow, type FlowEvaluation } from './metrics.js';
 import { FlowModel } from './model.js';
 
-export interface FlowRunOutcome {
-  config: FlowRunConfig;
-  iterations: number;
-  skipped: number;
-  completed: boolean;
-  evaluation: FlowEvaluation | null;
-  trainSeconds: number;
-}
+export type FlowRunOutcome = TrainedRun<FlowRunConfig, FlowEvaluation>;
 
 /** A fresh flow from a config's flow section (the one place configs become flows). */
 function flowFromSpec(f: FlowRunConfig['flow'], dim: number, rng: Rng): Flow {
@@ -92,36 +79,26 @@ export async function trainFlowRun(
   if (!resuming) createRunDir(dir, config);
   const { target, model, trainer } = buildFlowRun(config);
   try {
-    const { trainSeconds, completed } = await runTrainingLoop({
-      dir,
-      resuming,
-      config,
-      train: config.train,
-      params: model.params,
-      trainer,
-      hooks,
-    });
-    let evaluation: FlowEvaluation | null = null;
-    if (completed) {
-      evaluation = evaluateFlow(model.flow, target, {
-        particles: config.eval.particles,
-        batches: config.eval.batches,
-        rng: Rng.fromSeed(config.eval.seed),
-        testSamples: config.eval.testSamples,
-      });
-      writeAtomic(
-        runFiles(dir).eval,
-        `${JSON.stringify({ target: target.name, flow: config.flow.kind, loss: config.train.loss, iterations: trainer.iteration, skipped: trainer.skippedTotal, ...evaluation }, null, 2)}\n`,
-      );
-    }
-    return {
-      config,
-      iterations: trainer.iteration,
-      skipped: trainer.skippedTotal,
-      completed,
-      evaluation,
-      trainSeconds,
-    };
+    return await trainThenEvaluate(
+      { dir, resuming, config, train: config.train, params: model.params, trainer, hooks },
+      () => {
+        const evaluation = evaluateFlow(model.flow, target, {
+          particles: config.eval.particles,
+          batches: config.eval.batches,
+          rng: Rng.fromSeed(config.eval.seed),
+          testSamples: config.eval.testSamples,
+        });
+        const record = {
+          target: target.name,
+          flow: config.flow.kind,
+          loss: config.train.loss,
+          iterations: trainer.iteration,
+          skipped: trainer.skippedTotal,
+          ...evaluation,
+        };
+        return { evaluation, record };
+      },
+    );
   } finally {
     trainer.dispose();
     model.dispose();

@@ -10,6 +10,7 @@
 import {
   tf,
   gatherRows,
+  repeatRows,
   stopGradient,
   type Rng,
   type Scalar,
@@ -68,16 +69,11 @@ export function aisPosteriorDraws(
   mode: 'ais' | 'hmc' = 'ais',
 ): AisDraws {
   const b = x.shape[0];
-  const repeat = tf.tensor1d(
-    Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
-    'int32',
-  );
-  const xs = gatherRows(x, repeat);
+  const xs = repeatRows(x, k);
   const q = tf.tidy(() => {
     const e = vae.encode(x);
-    return { mean: gatherRows(e.mean, repeat), logScale: gatherRows(e.logScale, repeat) };
+    return { mean: repeatRows(e.mean, k), logScale: repeatRows(e.logScale, k) };
   });
-  repeat.dispose();
   const initial = new RowGaussian(q.mean, q.logScale);
   const path = new AnnealingPath(initial, {
     name: 'vae-posterior',
@@ -185,21 +181,17 @@ export function sampleImplicitPosterior(
 /** K draws per row from q(z|x) with their log importance weights log p(x, z) - log q(z|x). */
 function initialDraws(vae: Vae, x: Tensor2D, k: number, rng: Rng): AisDraws {
   const b = x.shape[0];
-  const repeat = tf.tensor1d(
-    Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
-    'int32',
-  );
   const eps = rng.normal([b * k, vae.latentDim]);
   try {
     return tf.tidy(() => {
-      const xs = gatherRows(x, repeat);
+      const xs = repeatRows(x, k);
       const e = vae.encode(x);
-      const q = new RowGaussian(gatherRows(e.mean, repeat), gatherRows(e.logScale, repeat));
+      const q = new RowGaussian(repeatRows(e.mean, k), repeatRows(e.logScale, k));
       const z = tf.add(q.mean, tf.mul(tf.exp(q.logScale), eps)) as Tensor2D;
       const logW = tf.sub(vae.logJoint(xs, z), q.logProb(z)) as Tensor1D;
       return { x: xs, z, logW, acceptance: [] };
     });
   } finally {
-    tf.dispose([repeat, eps]);
+    eps.dispose();
   }
 }

@@ -11,7 +11,7 @@
 //    the decoder.
 import {
   tf,
-  gatherRows,
+  repeatRows,
   logMeanExp,
   scaleGradient,
   stopGradient,
@@ -158,16 +158,12 @@ export class Vae implements LatentVariableModel {
     }
     const b = x.shape[0];
     const eps = rng.normal([b * k, this.config.latentDim]) as Tensor2D;
-    const repeat = tf.tensor1d(
-      Int32Array.from({ length: b * k }, (_, i) => Math.floor(i / k)),
-      'int32',
-    );
     try {
       return tf.tidy(() => {
-        const xs = gatherRows(x, repeat);
+        const xs = repeatRows(x, k);
         const q = this.encode(x);
-        const mean = gatherRows(q.mean, repeat);
-        const logScale = gatherRows(q.logScale, repeat);
+        const mean = repeatRows(q.mean, k);
+        const logScale = repeatRows(q.logScale, k);
         const z = tf.add(mean, tf.mul(tf.exp(logScale), eps)) as Tensor2D;
         if (kind !== 'iwae-dreg') {
           const logW = tf.sub(this.logJoint(xs, z), diagNormalLogProb(z, mean, logScale));
@@ -194,7 +190,7 @@ export class Vae implements LatentVariableModel {
         return { surrogate, bound };
       });
     } finally {
-      tf.dispose([eps, repeat]);
+      eps.dispose();
     }
   }
 

@@ -5,14 +5,8 @@
 import { Rng, initEngine, tf, type Tensor2D } from '../engine/index.js';
 import { binarize, loadImageDataset, sliceImages, type ImageSet } from '../data/mnist.js';
 import { aisLogLikelihood, type AisLikelihood } from '../eval/aisLikelihood.js';
-import { runTrainingLoop, type RunHooks } from '../train/loop.js';
-import {
-  createRunDir,
-  readCheckpoint,
-  readRunConfig,
-  runFiles,
-  writeAtomic,
-} from '../train/runDir.js';
+import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
+import { createRunDir, readCheckpoint, readRunConfig } from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
 import { Vae, VaeError } from './vae.js';
 import { VaeModel, type VaeTrainingObjective } from './vaeModel.js';
@@ -31,14 +25,7 @@ export interface VaeEvaluation {
   seconds: number;
 }
 
-export interface VaeRunOutcome {
-  config: VaeRunConfig;
-  iterations: number;
-  skipped: number;
-  completed: boolean;
-  evaluation: VaeEvaluation | null;
-  trainSeconds: number;
-}
+export type VaeRunOutcome = TrainedRun<VaeRunConfig, VaeEvaluation>;
 
 interface Loaded {
   train: ImageSet;
@@ -184,35 +171,33 @@ export async function trainVaeRun(
   if (!resuming) createRunDir(dir, config);
   const { vae, trainer, iterations, model } = buildVaeRun(config, data.train);
   try {
-    const { trainSeconds, completed } = await runTrainingLoop({
-      dir,
-      resuming,
-      config,
-      train: {
-        iterations,
-        logEvery: config.train.logEvery,
-        checkpointEvery: model.batchesPerEpoch,
+    return await trainThenEvaluate(
+      {
+        dir,
+        resuming,
+        config,
+        train: {
+          iterations,
+          logEvery: config.train.logEvery,
+          checkpointEvery: model.batchesPerEpoch,
+        },
+        params: vae.params,
+        trainer,
+        hooks,
       },
-      params: vae.params,
-      trainer,
-      hooks,
-    });
-    let evaluation: VaeEvaluation | null = null;
-    if (completed) {
-      evaluation = evaluateVae(vae, data.test, config.eval, hooks.onEvalChunk);
-      writeAtomic(
-        runFiles(dir).eval,
-        `${JSON.stringify({ data: config.data.name, objective: config.train.objective, iterations: trainer.iteration, epochs: config.train.epochs, skipped: trainer.skippedTotal, ...evaluation }, null, 2)}\n`,
-      );
-    }
-    return {
-      config,
-      iterations: trainer.iteration,
-      skipped: trainer.skippedTotal,
-      completed,
-      evaluation,
-      trainSeconds,
-    };
+      () => {
+        const evaluation = evaluateVae(vae, data.test, config.eval, hooks.onEvalChunk);
+        const record = {
+          data: config.data.name,
+          objective: config.train.objective,
+          iterations: trainer.iteration,
+          epochs: config.train.epochs,
+          skipped: trainer.skippedTotal,
+          ...evaluation,
+        };
+        return { evaluation, record };
+      },
+    );
   } finally {
     trainer.dispose();
     model.dispose();

@@ -6,7 +6,9 @@ import {
   CHECKPOINT_VERSION,
   appendMetrics,
   readCheckpoint,
+  runFiles,
   truncateMetrics,
+  writeAtomic,
   writeCheckpoint,
 } from './runDir.js';
 import type { IterationMetrics, Trainer } from './trainer.js';
@@ -86,5 +88,42 @@ export async function runTrainingLoop(
   return {
     trainSeconds: (performance.now() - started) / 1000,
     completed: trainer.iteration >= train.iterations,
+  };
+}
+
+/** What every run-directory command returns. */
+export interface TrainedRun<C, E> {
+  config: C;
+  iterations: number;
+  skipped: number;
+  completed: boolean;
+  evaluation: E | null;
+  trainSeconds: number;
+}
+
+/**
+ * The training loop, then, once training is complete, the run's evaluation, written atomically to
+ * eval.json as `record` (a stopped run writes none). The one place runs finish, for samplers,
+ * flows and VAEs alike.
+ */
+export async function trainThenEvaluate<C extends object, E>(
+  spec: LoopSpec & { config: C },
+  evaluate: () => { evaluation: E; record: object },
+): Promise<TrainedRun<C, E>> {
+  const { trainSeconds, completed } = await runTrainingLoop(spec);
+  let evaluation: E | null = null;
+  if (completed) {
+    const r = evaluate();
+    evaluation = r.evaluation;
+    writeAtomic(runFiles(spec.dir).eval, `${JSON.stringify(r.record, null, 2)}\n`);
+  }
+  const { trainer } = spec;
+  return {
+    config: spec.config,
+    iterations: trainer.iteration,
+    skipped: trainer.skippedTotal,
+    completed,
+    evaluation,
+    trainSeconds,
   };
 }

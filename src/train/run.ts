@@ -9,21 +9,17 @@ import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
 import { parseRunConfig, type RunConfig } from './config.js';
-import { createRunDir, readCheckpoint, readRunConfig, runFiles, writeAtomic } from './runDir.js';
+import { createRunDir, readCheckpoint, readRunConfig } from './runDir.js';
 import { Trainer } from './trainer.js';
-import { runTrainingLoop, type RunHooks } from './loop.js';
+import { trainThenEvaluate, type RunHooks, type TrainedRun } from './loop.js';
 import type { LrSchedule } from './schedule.js';
 
 export type { MetricRow, RunHooks } from './loop.js';
 
-export interface RunOutcome {
-  config: RunConfig;
-  iterations: number;
-  skipped: number;
-  completed: boolean;
-  evaluation: (SamplerEvaluation & { learned: ReturnType<LearnedSampler['summary']> }) | null;
-  trainSeconds: number;
-}
+export type RunOutcome = TrainedRun<
+  RunConfig,
+  SamplerEvaluation & { learned: ReturnType<LearnedSampler['summary']> }
+>;
 
 /** Builds the target, sampler and trainer of a config (fresh parameters). */
 export function buildRun(config: RunConfig): {
@@ -84,38 +80,30 @@ export async function trainRun(
   if (!resuming) createRunDir(dir, config);
   const { target, sampler, trainer } = buildRun(config);
   try {
-    const { trainSeconds, completed } = await runTrainingLoop({
-      dir,
-      resuming,
-      config,
-      train: config.train,
-      params: sampler.params,
-      trainer,
-      hooks,
-    });
-    let evaluation: RunOutcome['evaluation'] = null;
-    if (completed) {
-      const e = evaluateSampler(sampler, {
-        particles: config.eval.particles,
-        batches: config.eval.batches,
-        rng: Rng.fromSeed(config.eval.seed),
-        onStep: hooks.onEvalStep,
-      });
-      evaluation = { ...e, learned: sampler.summary() };
-      const { perStep, ...rest } = evaluation;
-      writeAtomic(
-        runFiles(dir).eval,
-        `${JSON.stringify({ target: target.name, sampler: config.sampler.kind, steps: config.sampler.steps, iterations: trainer.iteration, skipped: trainer.skippedTotal, particles: config.eval.particles, ...rest, perStepEss: perStep.map((s) => s.essFraction) }, null, 2)}\n`,
-      );
-    }
-    return {
-      config,
-      iterations: trainer.iteration,
-      skipped: trainer.skippedTotal,
-      completed,
-      evaluation,
-      trainSeconds,
-    };
+    return await trainThenEvaluate(
+      { dir, resuming, config, train: config.train, params: sampler.params, trainer, hooks },
+      () => {
+        const e = evaluateSampler(sampler, {
+          particles: config.eval.particles,
+          batches: config.eval.batches,
+          rng: Rng.fromSeed(config.eval.seed),
+          onStep: hooks.onEvalStep,
+        });
+        const evaluation = { ...e, learned: sampler.summary() };
+        const { perStep, ...rest } = evaluation;
+        const record = {
+          target: target.name,
+          sampler: config.sampler.kind,
+          steps: config.sampler.steps,
+          iterations: trainer.iteration,
+          skipped: trainer.skippedTotal,
+          particles: config.eval.particles,
+          ...rest,
+          perStepEss: perStep.map((s) => s.essFraction),
+        };
+        return { evaluation, record };
+      },
+    );
   } finally {
     trainer.dispose();
     sampler.dispose();
