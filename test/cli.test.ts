@@ -88,7 +88,7 @@ describe('anneal CLI', () => {
   for (const [args, pattern] of [
     [
       ['logz', '--target', 'nope'],
-      /unknown target 'nope'.*gaussian, funnel, mgm, dsmcs-mixture, many-well/,
+      /unknown target 'nope'.*gaussian, funnel, rings, mgm, dsmcs-mixture, many-well/,
     ],
     [['logz', '--target', 'funnel', '--sampler', 'mcmc'], /'mcmc' is invalid.*ais-ula, ais-hmc/],
     [['logz', '--target', 'funnel', '--steps', 'ten'], /--steps: expected a number \(got 'ten'\)/],

@@ -169,6 +169,15 @@ const CASES: Case[] = [
     points: normalPoints(1.5),
   },
   {
+    label: 'rings (3 rings, radial variance 0.02)',
+    make: () => createTarget('rings'),
+    host: (z) => {
+      const rho = Math.hypot(z[0]!, z[1]!);
+      return logSumExp([1, 2, 3].map((r) => -((rho - r) ** 2) / (2 * 0.02) - Math.log(3)));
+    },
+    points: normalPoints(1.6),
+  },
+  {
     label: 'mgm d=4 (brute force over 16 components)',
     make: () => gridMixtureTarget({ dim: 4 }),
     host: hostGridMixture(1, 0.5),
@@ -376,6 +385,29 @@ for (const backend of BACKENDS) {
         assertMoments(std, n, d, new Array(d).fill(0), [9, 1, 1, 1, 1], 'funnel');
       });
 
+      it('rings: mean 0, radius moments from quadrature of the radial density', () => {
+        const target = createTarget('rings', { sigma2: 0.1 });
+        const data = draw(target, 6);
+        // The radial density (1/3) sum_i rho exp(-(rho - i)^2 / 0.2) on rho > 0, by the midpoint rule.
+        let m0 = 0;
+        let m1 = 0;
+        let m2 = 0;
+        for (let k = 0; k < 200000; k++) {
+          const rho = (k + 0.5) * 5e-5;
+          const w = [1, 2, 3].reduce((acc, r) => acc + rho * Math.exp(-((rho - r) ** 2) / 0.2), 0);
+          m0 += w;
+          m1 += w * rho;
+          m2 += w * rho * rho;
+        }
+        const meanRho = m1 / m0;
+        const rho = Float64Array.from({ length: n }, (_, j) =>
+          Math.hypot(data[2 * j]!, data[2 * j + 1]!),
+        );
+        assertMoments(rho, n, 1, [meanRho], [m2 / m0 - meanRho ** 2], 'rings radius');
+        // By symmetry the coordinates have mean 0 and variance E[rho^2] / 2.
+        assertMoments(data, n, 2, [0, 0], [m2 / m0 / 2, m2 / m0 / 2], 'rings coordinates');
+      });
+
       it('mgm: mean 0, variance loc^2 + sigma2', () => {
         const target = gridMixtureTarget({ dim: 3, loc: 1.5, sigma2: 0.5 });
         assertMoments(draw(target, 4), n, 3, [0, 0, 0], new Array(3).fill(1.5 ** 2 + 0.5), 'mgm');
@@ -488,6 +520,17 @@ for (const backend of BACKENDS) {
         mix.dispose();
       });
 
+      it('rings: closed-form log Z matches grid integration (default and wide rings)', () => {
+        for (const options of [{}, { components: 2, loc: 0.5, sigma2: 0.3 }]) {
+          const rings = createTarget('rings', options);
+          const q = integrate2d(rings, [-5, 5, 1000], [-5, 5, 1000]);
+          assert.ok(
+            Math.abs(q - rings.logZ!) < 1e-4,
+            `${JSON.stringify(options)}: quadrature ${q} vs logZ ${rings.logZ}`,
+          );
+        }
+      });
+
       it('many-well: Z1 matches the reference, d=2 by grid integration, d=32 value', () => {
         assert.ok(
           Math.abs(Math.exp(doubleWellLogZ1()) - 11784.50927) < 1e-4,
@@ -566,6 +609,7 @@ for (const backend of BACKENDS) {
           [
             'gaussian',
             'funnel',
+            'rings',
             'mgm',
             'dsmcs-mixture',
             'many-well',
@@ -581,7 +625,7 @@ for (const backend of BACKENDS) {
         );
         bad(
           () => createTarget('nope'),
-          /unknown target 'nope'; valid: gaussian, funnel, mgm, dsmcs-mixture, many-well, gmm8, student-t8, phi4, u1, sonar, ionosphere, german-credit, breast-cancer$/,
+          /unknown target 'nope'; valid: gaussian, funnel, rings, mgm, dsmcs-mixture, many-well, gmm8, student-t8, phi4, u1, sonar, ionosphere, german-credit, breast-cancer$/,
         );
         bad(() => createTarget('many-well', { dim: 5 }), /dim must be an even integer >= 2, got 5/);
         bad(() => createTarget('funnel', { dim: 1 }), /dim must be an integer >= 2/);

@@ -85,7 +85,11 @@ export function targetLogProbAndScore(
       return tf.sum(logProb);
     })(z);
     value.dispose();
-    return { logProb: logProb as Tensor1D, score: grad as Tensor2D };
+    // The kept tensor escapes every scope; hand back a scoped copy so that callers' tidies (and
+    // gradient tapes) own it like any other result. Identity's gradient needs no saved input.
+    const owned = (logProb as Tensor1D).clone();
+    (logProb as Tensor1D).dispose();
+    return { logProb: owned, score: grad as Tensor2D };
   });
 }
 

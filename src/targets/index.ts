@@ -56,4 +56,5 @@ export {
   type TargetOptionName,
   type DimRule,
 } from './registry.js';
+export { RingsTarget, normalCdf, type RingsOptions } from './rings.js';
 export { Phi4Target, PHI4_DEFAULTS, forwardShiftMatrix, type Phi4Options } from './phi4.js';

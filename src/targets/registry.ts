@@ -15,6 +15,7 @@ import {
 import { UCI_DATASETS, uciLogisticTarget, type UciDatasetName } from './logisticRegression.js';
 import { PHI4_DEFAULTS, Phi4Target } from './phi4.js';
 import { U1_DEFAULTS, U1Target } from './u1.js';
+import { RingsTarget } from './rings.js';
 
 /** Options a named target may take; each spec says which apply to it. */
 export interface TargetOptions {
@@ -109,6 +110,17 @@ const SPECS: readonly TargetSpec[] = [
     dimRule: 'atLeast2',
     options: [],
     create: (o = {}) => new FunnelTarget({ dim: o.dim ?? 10 }),
+  },
+  {
+    name: 'rings',
+    description:
+      'Concentric rings in 2-d: radii loc, 2 loc, ... (components rings), radial variance sigma2; closed-form log Z',
+    defaultDim: 2,
+    logZKnown: true,
+    dimRule: 'fixed',
+    options: ['components', 'loc', 'sigma2'],
+    create: (o = {}) =>
+      new RingsTarget({ rings: o.components ?? 3, spacing: o.loc ?? 1, sigma2: o.sigma2 ?? 0.02 }),
   },
   {
     name: 'mgm',
