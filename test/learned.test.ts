@@ -287,6 +287,49 @@ describe('training', () => {
     for (let k = 1; k < 4; k++) assert.ok(Math.abs(betas[k]! - k / 4) < 1e-6);
     sampler.dispose();
   });
+
+  it('setSchedule starts the learned schedule at given betas and rejects bad ones', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('gaussian');
+    const sampler = new LearnedSampler(target, { kind: 'ula', steps: 4 }, Rng.fromSeed(1));
+    const wanted = [0, 0.01, 0.1, 0.4, 1];
+    sampler.setSchedule(wanted);
+    const betas = sampler.summary().betas;
+    for (let k = 0; k <= 4; k++) assert.ok(Math.abs(betas[k]! - wanted[k]!) < 1e-6, `beta ${k}`);
+    assert.throws(() => sampler.setSchedule([0, 0.5, 1]), /needs 5 betas, got 3/);
+    assert.throws(() => sampler.setSchedule([0, 0.2, 0.2, 0.5, 1]), /increase strictly/);
+    assert.throws(() => sampler.setSchedule([0, 0.5, 0.2, 0.7, 1]), /non-decreasing/);
+    sampler.dispose();
+  });
+
+  it('a traced run returns the particles at every step, the last frame equal to z', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('gaussian');
+    for (const resampling of [undefined, { scheme: 'systematic' as const }]) {
+      const sampler = new LearnedSampler(
+        target,
+        { kind: 'uha', steps: 6, resampling },
+        Rng.fromSeed(1),
+      );
+      const baseline = liveTensorCount();
+      const plain = sampler.run({ particles: 50, rng: Rng.fromSeed(3) });
+      const traced = sampler.run({ particles: 50, rng: Rng.fromSeed(3), trace: true });
+      const trace = traced.trace!;
+      assert.deepEqual(trace.shape, [7, 50, 2]);
+      // Tracing only copies: the same stream gives the same particles and weights.
+      assert.deepEqual(Array.from(traced.z.dataSync()), Array.from(plain.z.dataSync()));
+      assert.deepEqual(Array.from(traced.logW.dataSync()), Array.from(plain.logW.dataSync()));
+      const last = tf.tidy(() => trace.slice([6, 0, 0], [1, 50, 2]).reshape([50, 2]));
+      assert.deepEqual(Array.from(last.dataSync()), Array.from(traced.z.dataSync()));
+      // The first frame is the initial N(0, I) draw: far from the target's mean (1, 1) on average.
+      const first = tf.tidy(() => trace.slice([0, 0, 0], [1, 50, 2]).mean([0, 1]));
+      const m = first.dataSync();
+      assert.ok(Math.abs(m[0]!) < 0.6 && Math.abs(m[1]!) < 0.6, `initial mean ${Array.from(m)}`);
+      tf.dispose([plain.z, plain.logW, traced.z, traced.logW, trace, last, first]);
+      assert.equal(liveTensorCount(), baseline);
+      sampler.dispose();
+    }
+  });
 });
 
 describe('trainAndEvaluate', () => {

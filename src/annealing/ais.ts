@@ -2,11 +2,13 @@ import {
   tf,
   essFraction,
   logMeanExp,
+  stopGradient,
   type Rng,
   type Scalar,
   type Tensor,
   type Tensor1D,
   type Tensor2D,
+  type Tensor3D,
 } from '../engine/index.js';
 import { stepSub, type StepValue, type TransitionKernel } from './kernels/kernel.js';
 import { disposeState, type AnnealingPath, type ParticleState } from './path.js';
@@ -46,6 +48,11 @@ export interface AnnealedResult {
    */
   logW: Tensor1D;
   perStep: StepDiagnostics[];
+  /**
+   * With `trace`: the particles before step 1 and after every step, [K+1, N, dim] (after SMC
+   * resampling, rows follow their ancestors). Owned by the caller.
+   */
+  trace?: Tensor3D;
 }
 
 export interface AisOptions {
@@ -81,6 +88,11 @@ export interface AisOptions {
    * the chain starts from exact target draws (bidirectional Monte Carlo, Grosse et al. 2015).
    */
   reverse?: boolean;
+  /**
+   * Keep a copy of the particles at every step and return them stacked as `trace` (for pictures
+   * of the chain; costs K+1 copies of the particles, no host round-trip).
+   */
+  trace?: boolean;
 }
 
 /** Raised when log-weights become NaN or +Infinity; names the first step where it happened. */
@@ -138,6 +150,7 @@ export function runAis(options: AisOptions): AnnealedResult {
     path.evaluate(start ? start.clone() : path.initial.sample(particles, rng)),
   );
   if (kernel.init) state = kernel.init(state, rng);
+  const frames: Tensor2D[] = options.trace ? [tf.tidy(() => stopGradient(state.z))] : [];
   let logW = tf.zeros([particles]) as Tensor1D;
   let logZAcc: Tensor1D | null = smc ? (tf.zeros([groups]) as Tensor1D) : null;
   const diagnostics: Tensor[] = [];
@@ -199,6 +212,7 @@ export function runAis(options: AisOptions): AnnealedResult {
       }
       smcReading?.dispose();
       acceptance?.dispose();
+      if (options.trace) frames.push(tf.tidy(() => stopGradient(state.z)));
       options.onStep?.(k, steps);
     }
     // Fold each system's running log-normalizer into its particles' weights.
@@ -213,14 +227,21 @@ export function runAis(options: AisOptions): AnnealedResult {
       logW.dispose();
       logW = folded;
     }
+    const trace = options.trace ? { trace: tf.stack(frames) as Tensor3D } : {};
     if (wantDiagnostics) {
       const betasForTable = hostBetas ?? readBetas(betaValues as Scalar[]);
-      const table = readDiagnostics(diagnostics, betasForTable, groupSize, smc !== null);
-      if (options.checkFinite ?? true) checkFinite(logW, table);
+      let table: DiagnosticTable;
+      try {
+        table = readDiagnostics(diagnostics, betasForTable, groupSize, smc !== null);
+        if (options.checkFinite ?? true) checkFinite(logW, table);
+      } catch (error) {
+        trace.trace?.dispose();
+        throw error;
+      }
       const z = state.z.clone();
-      return { z, logW, perStep: table.perStep };
+      return { z, logW, perStep: table.perStep, ...trace };
     }
-    return { z: state.z.clone(), logW, perStep: [] };
+    return { z: state.z.clone(), logW, perStep: [], ...trace };
   } catch (error) {
     logW.dispose();
     throw error;
@@ -228,6 +249,7 @@ export function runAis(options: AisOptions): AnnealedResult {
     disposeState(state);
     (logZAcc as Tensor1D | null)?.dispose();
     for (const d of diagnostics) d.dispose();
+    for (const f of frames) f.dispose();
     if (learnedBetas) for (const b of betaValues) (b as Scalar).dispose();
   }
 }

@@ -24,6 +24,7 @@ import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
 import { AnnealingPath } from './path.js';
 import { objectiveBound, type TrainingObjective } from './objectives.js';
 import { resamples, type ResamplingOptions } from './resampling.js';
+import { checkSchedule } from './schedule.js';
 
 export const LEARNED_SAMPLERS = ['ula', 'uha', 'ula-mcd', 'uha-mcd'] as const;
 export type LearnedSamplerName = (typeof LEARNED_SAMPLERS)[number];
@@ -95,6 +96,8 @@ export interface RunOptions {
   target?: Target;
   /** Per-particle inputs [particles, contextDim] of the MCD score network (e.g. the encoder's output). */
   context?: Tensor2D;
+  /** Return the particles at every step as `trace` (see AisOptions.trace). */
+  trace?: boolean;
 }
 
 /** Where a sampler keeps its parameters and what its path starts from. */
@@ -229,6 +232,31 @@ export class LearnedSampler {
     });
   }
 
+  /**
+   * Starts the learned schedule at the given betas (K+1 values, 0 to 1, strictly increasing), e.g.
+   * a geometric schedule in place of the linear one the sampler is built with.
+   */
+  setSchedule(betas: readonly number[]): void {
+    const b = checkSchedule(betas);
+    if (b.length !== this.config.steps + 1) {
+      throw new KernelError(
+        `a schedule for ${this.config.steps} steps needs ${this.config.steps + 1} betas, got ${b.length}`,
+      );
+    }
+    for (let k = 1; k < b.length; k++) {
+      if (!((b[k] as number) > (b[k - 1] as number))) {
+        throw new KernelError(`a learned schedule must increase strictly (index ${k})`);
+      }
+    }
+    // softmax(logits) are the increments beta_k - beta_{k-1}; their logs are one choice of logits.
+    const logits = Float32Array.from({ length: this.config.steps }, (_, k) =>
+      Math.log((b[k + 1] as number) - (b[k] as number)),
+    );
+    const t = tf.tensor1d(logits);
+    this.param('schedule.logits').assign(t);
+    t.dispose();
+  }
+
   stepSizes(): Tensor1D {
     return tf.tidy(() => tf.exp(this.param('stepSizes.log')) as Tensor1D);
   }
@@ -288,6 +316,7 @@ export class LearnedSampler {
         diagnostics: options.diagnostics ?? false,
         checkFinite: options.checkFinite ?? false,
         onStep: options.onStep,
+        trace: options.trace ?? false,
         resampling: this.config.resampling
           ? {
               ...this.config.resampling,

@@ -21,7 +21,8 @@ export interface EngineOptions {
 
 /** Resolves the backend from an explicit choice, then $ANNEAL_BACKEND, then the default. */
 export function resolveBackendName(explicit?: string): BackendName {
-  const name = explicit ?? process.env.ANNEAL_BACKEND ?? 'wasm';
+  const fromEnv = typeof process === 'undefined' ? undefined : process.env.ANNEAL_BACKEND;
+  const name = explicit ?? fromEnv ?? 'wasm';
   if (!isBackendName(name)) {
     throw new EngineError(
       `unknown backend '${name}' (from ${explicit ? 'option' : 'ANNEAL_BACKEND'}); valid: ${BACKENDS.join(', ')}`,

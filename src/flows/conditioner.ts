@@ -55,7 +55,9 @@ export class Conditioner {
     rng: Rng,
     trainable: boolean,
   ) {
-    const w = scale === 0 ? tf.zeros([fanIn, fanOut]) : tf.mul(rng.normal([fanIn, fanOut]), scale);
+    const w = tf.tidy(() =>
+      scale === 0 ? tf.zeros([fanIn, fanOut]) : tf.mul(rng.normal([fanIn, fanOut]), scale),
+    );
     this.store.add(`${this.prefix}.${name}.w`, w, trainable);
     w.dispose();
     if (!this.config.bias) return;

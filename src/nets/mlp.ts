@@ -34,7 +34,9 @@ export class Mlp {
   }
 
   private dense(name: string, fanIn: number, fanOut: number, scale: number, rng: Rng): void {
-    const w = scale === 0 ? tf.zeros([fanIn, fanOut]) : tf.mul(rng.normal([fanIn, fanOut]), scale);
+    const w = tf.tidy(() =>
+      scale === 0 ? tf.zeros([fanIn, fanOut]) : tf.mul(rng.normal([fanIn, fanOut]), scale),
+    );
     const b = tf.zeros([fanOut]);
     this.store.add(`${this.prefix}.${name}.w`, w, true);
     this.store.add(`${this.prefix}.${name}.b`, b, true);

@@ -40,9 +40,11 @@ export class ResidualScoreNet {
     // Glorot-style normal initialization from the seeded stream; weights are [in, out] so the
     // forward pass is a plain matMul.
     const dense = (name: string, fanIn: number, fanOut: number, zero: boolean) => {
-      const w = zero
-        ? tf.zeros([fanIn, fanOut])
-        : tf.mul(rng.normal([fanIn, fanOut]), Math.sqrt(1 / fanIn));
+      const w = tf.tidy(() =>
+        zero
+          ? tf.zeros([fanIn, fanOut])
+          : tf.mul(rng.normal([fanIn, fanOut]), Math.sqrt(1 / fanIn)),
+      );
       store.add(`${prefix}.${name}.w`, w, trainable);
       w.dispose();
       const b = tf.zeros([fanOut]);

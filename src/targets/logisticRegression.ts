@@ -215,7 +215,10 @@ export function isUciDatasetName(name: string): name is UciDatasetName {
 
 /** Where a shipped data set lives: data/uci/<file> at the package root. */
 export function uciDataUrl(name: UciDatasetName): URL {
-  return new URL(`../../data/uci/${UCI_DATASETS[name].file}`, import.meta.url);
+  // The base goes through a variable on purpose: bundlers rewrite `new URL(literal,
+  // import.meta.url)` into emitted assets, and a browser build has no use for these files.
+  const here = import.meta.url;
+  return new URL(`../../data/uci/${UCI_DATASETS[name].file}`, here);
 }
 
 /** Splits a table whose last column is a 0/1 label into feature rows and labels. */

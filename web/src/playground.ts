@@ -1,0 +1,315 @@
+// What the page computes, apart from drawing: the target, a sampler built from the settings, a
+// traced run (particles at every step, read back once), and training steps. Runs in Node too, so
+// the tests check it on the cpu backend.
+import {
+  AnnealingPath,
+  DiagGaussian,
+  Flow,
+  FlowModel,
+  LearnedSampler,
+  Rng,
+  Trainer,
+  createTarget,
+  geometricSchedule,
+  linearSchedule,
+  makeKernel,
+  runAis,
+  summarizeLogWeights,
+  tf,
+  type AnnealedResult,
+  type IterationMetrics,
+  type LogWeightSummary,
+  type StepDiagnostics,
+  type Target,
+  type TargetOptions,
+  type Tensor2D,
+} from '../../src/browser.js';
+import type { PageSampler, PageTarget, Settings } from './settings.js';
+
+export interface TargetView {
+  label: string;
+  /** Registry name and options. */
+  name: string;
+  options: TargetOptions;
+  /** The plotted box: x (first coordinate) and y ranges. */
+  x: [number, number];
+  y: [number, number];
+  /** Default scale of the initial N(0, s^2 I). */
+  initScale: number;
+  /** A typical local length scale: default step sizes follow it. */
+  length: number;
+  /** Default step sizes that do not follow the length scale (the funnel's neck). */
+  stepSizes?: Partial<Record<PageSampler, number>>;
+}
+
+export const TARGET_VIEWS: Record<PageTarget, TargetView> = {
+  gmm8: {
+    label: 'Mixture of 8 Gaussians',
+    name: 'gmm8',
+    options: { dim: 2 },
+    x: [-13, 13],
+    y: [-13, 13],
+    initScale: 6,
+    length: 1,
+  },
+  mgm: {
+    label: 'Mixture of 4 Gaussians on a grid',
+    name: 'mgm',
+    options: { dim: 2, loc: 2, sigma2: 0.2 },
+    x: [-4, 4],
+    y: [-4, 4],
+    initScale: 2.5,
+    length: 0.45,
+  },
+  rings: {
+    label: 'Concentric rings',
+    name: 'rings',
+    options: {},
+    x: [-4, 4],
+    y: [-4, 4],
+    initScale: 2,
+    length: 0.14,
+  },
+  funnel: {
+    label: "Neal's funnel (2-d slice)",
+    name: 'funnel',
+    options: { dim: 2 },
+    x: [-9, 9],
+    y: [-9, 9],
+    initScale: 3,
+    length: 0.3,
+    // Unadjusted dynamics diverge in the neck (x^2 e^-v / 2 is steep there).
+    stepSizes: { uha: 0.03 },
+  },
+  'double-well': {
+    label: 'Double well',
+    name: 'many-well',
+    options: { dim: 2 },
+    x: [-3.5, 3.5],
+    y: [-3.5, 3.5],
+    initScale: 2,
+    // The quartic well's gradient grows like x^3 away from the modes.
+    length: 0.35,
+  },
+  gaussian: {
+    label: 'Anisotropic Gaussian',
+    name: 'gaussian',
+    options: { dim: 2 },
+    x: [-4, 6],
+    y: [-4, 6],
+    initScale: 1,
+    length: 0.7,
+  },
+};
+
+/** The step size a sampler starts from on a target when the settings say 'auto'. */
+export function defaultStepSize(view: TargetView, sampler: PageSampler): number {
+  const l = view.length;
+  const fixed = view.stepSizes?.[sampler];
+  if (fixed !== undefined) return fixed;
+  switch (sampler) {
+    case 'ais-hmc':
+      return round(0.5 * l);
+    case 'uha':
+      return round(0.35 * l);
+    default:
+      return round(0.25 * l * l); // ULA's delta, a variance
+  }
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(2));
+}
+
+export interface RunResult {
+  /** Particle positions, frame-major: [frames, particles, 2]. */
+  frames: Float32Array;
+  frameCount: number;
+  particles: number;
+  /** Per annealing step (not for the flow): ESS fraction and running log Z. */
+  ess: number[];
+  logZPath: number[];
+  summary: LogWeightSummary;
+  exactLogZ: number | null;
+  /** Wall time of the computation in ms (including the one read-back). */
+  ms: number;
+}
+
+/** One target and one sampler, with trainable state kept between runs. */
+export class Playground {
+  readonly target: Target;
+  readonly view: TargetView;
+  private readonly learned: LearnedSampler | null = null;
+  private readonly flow: Flow | null = null;
+  private trainer: Trainer | null = null;
+  private flowModel: FlowModel | null = null;
+  private trainRng: Rng;
+  private runs = 0;
+
+  constructor(readonly settings: Settings) {
+    this.view = TARGET_VIEWS[settings.target];
+    this.target = createTarget(this.view.name, this.view.options);
+    this.trainRng = Rng.fromSeed(settings.seed + 7919);
+    const s = settings;
+    const initRng = Rng.fromSeed(s.seed);
+    if (s.sampler === 'flow') {
+      this.flow = new Flow(
+        2,
+        { kind: 'realnvp', layers: s.layers, conditioner: { hidden: [32, 32] } },
+        initRng,
+      );
+    } else if (s.sampler !== 'ais-hmc') {
+      const kind = s.sampler === 'uha' ? 'uha' : s.sampler === 'ula-mcd' ? 'ula-mcd' : 'ula';
+      this.learned = new LearnedSampler(
+        this.target,
+        {
+          kind,
+          steps: s.steps,
+          stepSize: this.stepSize,
+          leapfrogSteps: s.leapfrog,
+          initialScale: this.initScale,
+          scoreNet: { hidden: 32, blocks: 2, timeFeatures: 8 },
+          resampling:
+            s.sampler === 'smc' ? { scheme: s.resampling, essThreshold: s.ess } : undefined,
+        },
+        initRng,
+      );
+      if (s.schedule === 'geometric') this.learned.setSchedule(geometricSchedule(s.steps));
+    }
+  }
+
+  get stepSize(): number {
+    return this.settings.stepSize ?? defaultStepSize(this.view, this.settings.sampler);
+  }
+
+  get initScale(): number {
+    return this.settings.initScale ?? this.view.initScale;
+  }
+
+  get trainable(): boolean {
+    return this.learned !== null || this.flow !== null;
+  }
+
+  /** log gamma on an n x n grid over the view box, row-major from the top-left (y descending). */
+  logDensityGrid(n: number): Float32Array {
+    const [x0, x1] = this.view.x;
+    const [y0, y1] = this.view.y;
+    const pts = new Float32Array(2 * n * n);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        pts[2 * (r * n + c)] = x0 + ((c + 0.5) / n) * (x1 - x0);
+        pts[2 * (r * n + c) + 1] = y1 - ((r + 0.5) / n) * (y1 - y0);
+      }
+    }
+    const z = tf.tensor2d(pts, [n * n, 2]) as Tensor2D;
+    const lp = this.target.logProb(z);
+    const values = lp.dataSync() as Float32Array;
+    tf.dispose([z, lp]);
+    return Float32Array.from(values);
+  }
+
+  /** One traced run with fresh randomness (seed, then seed + 1, ... on later presses). */
+  run(): RunResult {
+    const start = performance.now();
+    const s = this.settings;
+    const rng = Rng.fromSeed(s.seed * 1000 + this.runs++);
+    let perStep: StepDiagnostics[] = [];
+    const { traceT, logWT } = tf.tidy(() => {
+      let result: AnnealedResult;
+      if (this.flow) return this.flowRun(rng);
+      if (this.learned) {
+        result = this.learned.run({
+          particles: s.particles,
+          rng,
+          trace: true,
+          diagnostics: true,
+          checkFinite: true,
+        });
+      } else {
+        const initial = DiagGaussian.isotropic(2, this.initScale);
+        const path = new AnnealingPath(initial, this.target);
+        const kernel = makeKernel('ais-hmc', s.steps, {
+          stepSize: this.stepSize,
+          leapfrogSteps: s.leapfrog,
+        });
+        const betas =
+          s.schedule === 'geometric' ? geometricSchedule(s.steps) : linearSchedule(s.steps);
+        result = runAis({ path, kernel, betas, particles: s.particles, rng, trace: true });
+        initial.dispose();
+      }
+      perStep = result.perStep;
+      return { traceT: result.trace as tf.Tensor, logWT: result.logW };
+    });
+    const frames = Float32Array.from(traceT.dataSync());
+    const logW = Float32Array.from(logWT.dataSync());
+    tf.dispose([traceT, logWT]);
+    return {
+      frames,
+      frameCount: frames.length / (2 * s.particles),
+      particles: s.particles,
+      ess: perStep.map((p) => p.essFraction),
+      logZPath: perStep.map((p) => p.logZ),
+      summary: summarizeLogWeights(logW, 10),
+      exactLogZ: this.target.logZ ?? null,
+      ms: performance.now() - start,
+    };
+  }
+
+  /** The flow's samples layer by layer, and importance weights log gamma(x) - log q(x). */
+  private flowRun(rng: Rng): { traceT: tf.Tensor; logWT: tf.Tensor1D } {
+    const flow = this.flow as Flow;
+    const n = this.settings.particles;
+    let x = flow.base.sample(n, rng);
+    let logQ = flow.base.logProb(x);
+    const frames: tf.Tensor[] = [x];
+    for (const layer of flow.layers) {
+      const { y, logDet } = layer.forward(x);
+      x = y;
+      logQ = tf.sub(logQ, logDet);
+      frames.push(x);
+    }
+    const logW = tf.sub(this.target.logProb(x), logQ) as tf.Tensor1D;
+    return { traceT: tf.stack(frames), logWT: logW };
+  }
+
+  /** One Adam step on the ELBO (reverse KL for the flow); null when nothing is trainable. */
+  trainStep(): IterationMetrics | null {
+    if (!this.trainable) return null;
+    if (!this.trainer) {
+      if (this.flow) {
+        this.flowModel = new FlowModel(this.flow, this.target, {
+          kind: 'reverse-kl',
+          estimator: 'path-fast',
+        });
+      }
+      const model = this.flowModel ?? (this.learned as LearnedSampler);
+      this.trainer = new Trainer(
+        model,
+        {
+          particles: this.settings.batch,
+          learningRate: this.settings.lr,
+          clipNorm: 10,
+          lrSchedule: { kind: 'constant' },
+        },
+        this.trainRng,
+      );
+    }
+    return this.trainer.step();
+  }
+
+  /** Interpretable learned values, for the readout. */
+  learnedSummary(): string {
+    if (!this.learned) return '';
+    const { stepSizes, eta } = this.learned.summary();
+    const mean = stepSizes.reduce((a, b) => a + b, 0) / stepSizes.length;
+    return `mean step size ${mean.toPrecision(3)}${eta === null ? '' : `, eta ${eta.toFixed(3)}`}`;
+  }
+
+  dispose(): void {
+    this.trainer?.dispose();
+    this.flowModel?.dispose();
+    this.learned?.dispose();
+    this.flow?.dispose();
+    this.target.dispose?.();
+  }
+}
