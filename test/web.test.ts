@@ -6,25 +6,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './helpers/chromium.js';
 
-const CHROMIUM = process.env.ANNEAL_CHROMIUM ?? '/usr/bin/chromium';
 const BUILT = 'dist-web/index.html';
-export const SCREENSHOT_DIR = 'test-results';
-
-// Headless, no sandbox (CI runs as root), and nothing that reaches for the network.
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set ANNEAL_CHROMIUM`;
+const SCREENSHOT_DIR = 'test-results';
+const skip = chromiumMissing() ?? false;
 
 describe('browser playground in headless Chromium', { skip }, () => {
   let server: PreviewServer;

@@ -293,8 +293,16 @@ async function main(): Promise<void> {
   trainButton.addEventListener('click', () => void train());
   linkButton.addEventListener('click', () => {
     const url = `${location.origin}${location.pathname}?${settingsToQuery(settings)}&autorun=1`;
-    void navigator.clipboard?.writeText(url);
     history.replaceState(null, '', `?${settingsToQuery(settings)}`);
+    // The clipboard needs a secure context; elsewhere the address bar has the link.
+    const copied = navigator.clipboard?.writeText(url);
+    if (copied) {
+      copied.then(
+        () => (linkButton.textContent = 'Copied'),
+        () => (linkButton.textContent = 'See address bar'),
+      );
+    } else linkButton.textContent = 'See address bar';
+    setTimeout(() => (linkButton.textContent = 'Copy link'), 2000);
   });
   frameSlider.addEventListener('input', () => showFrame(Number(frameSlider.value)));
 
@@ -316,11 +324,11 @@ async function main(): Promise<void> {
     fail(error);
     return;
   }
-  const formErrors = readForm().errors;
-  const valid = parsed.errors.length === 0;
-  setStatus(valid ? 'ready' : 'invalid', valid ? 'ready' : 'fix the highlighted settings');
-  updateButtons(formErrors.length === 0);
-  if (!valid) return;
+  const formValid = readForm().errors.length === 0;
+  setStatus(formValid ? 'ready' : 'invalid', formValid ? 'ready' : 'fix the highlighted settings');
+  updateButtons(formValid);
+  // A link with any bad setting does not run by itself: what would run is not what was asked.
+  if (parsed.errors.length) return;
   if (parsed.settings.autotrain) await train();
   else if (parsed.settings.autorun) await run();
 }
