@@ -2,7 +2,8 @@
 // computations behind the page (traced runs, log Z against exact values, training, memory).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { initEngine, liveTensorCount } from '../src/engine/index.js';
+import { currentBackend, initEngine, liveTensorCount } from '../src/engine/index.js';
+import { initBrowserEngine } from '../src/engine/browser.js';
 import { NonFiniteWeightsError } from '../src/annealing/ais.js';
 import {
   DEFAULT_SETTINGS,
@@ -92,6 +93,28 @@ describe('playground settings', () => {
     assert.deepEqual(back.errors, []);
     assert.deepEqual(back.settings, s);
     assert.equal(settingsToQuery(DEFAULT_SETTINGS), '');
+  });
+});
+
+describe('browser engine', () => {
+  it('auto falls back past WebGL (absent in Node) to wasm and says why; bad names are refused', async () => {
+    const engine = await initBrowserEngine({ backend: 'auto' });
+    assert.equal(engine.backend, 'wasm');
+    assert.equal(engine.gpu, false);
+    assert.equal(engine.skipped.length, 1);
+    assert.equal(engine.skipped[0]!.backend, 'webgl');
+    assert.ok(engine.skipped[0]!.reason.length > 0);
+    assert.equal(currentBackend(), 'wasm');
+    const cpu = await initBrowserEngine({ backend: 'cpu' });
+    assert.deepEqual(cpu, { backend: 'cpu', gpu: false, skipped: [] });
+    await assert.rejects(
+      initBrowserEngine({ backend: 'webgl' }),
+      /no backend could start: webgl \(/,
+    );
+    await assert.rejects(
+      initBrowserEngine({ backend: 'webgpu' as 'webgl' }),
+      /unknown backend 'webgpu'; valid: auto, webgl, wasm, cpu/,
+    );
   });
 });
 
