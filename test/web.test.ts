@@ -101,6 +101,29 @@ describe('browser playground in headless Chromium', { skip }, () => {
     await page.close();
   });
 
+  it('WebGL computes what wasm computes: the same seed gives the same log Z', async (t) => {
+    const query = 'sampler=uha&target=rings&steps=16&particles=200&seed=3&autorun=1';
+    const readings: number[] = [];
+    for (const backend of ['webgl', 'wasm']) {
+      const { page, problems } = await open(`${query}&backend=${backend}`);
+      const state = await settled(page);
+      const message = (await page.locator('#errors').textContent()) ?? '';
+      if (backend === 'webgl' && state === 'error' && /no backend could start/.test(message)) {
+        t.skip(`WebGL is not available in this Chromium: ${message}`);
+        await page.close();
+        return;
+      }
+      assert.equal(state, 'done', message);
+      assert.equal(await page.locator('#backend').getAttribute('data-backend'), backend);
+      readings.push(Number(await page.locator('#logz').getAttribute('data-logz')));
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
+    // Draws come from the same host-side stream; only float32 rounding differs between backends.
+    const [gl, wasm] = readings as [number, number];
+    assert.ok(Number.isFinite(gl) && Math.abs(gl - wasm) < 1e-3, `webgl ${gl} vs wasm ${wasm}`);
+  });
+
   it('trains ULA-MCD on wasm: the ELBO curve fills and the trained sampler runs', async () => {
     const { page, problems } = await open(
       'sampler=ula-mcd&target=mgm&steps=16&particles=300&iters=20&backend=wasm&autotrain=1',

@@ -55,7 +55,15 @@ export async function initBrowserEngine(
     try {
       if (!(await tf.setBackend(name))) throw new Error('did not initialize');
       await tf.ready();
-      if (name === 'webgl') checkWebglPrecision();
+      if (name === 'webgl') {
+        checkWebglPrecision();
+        // Without a GPU, browsers emulate WebGL on the CPU (SwiftShader, llvmpipe): slower than
+        // wasm by an order of magnitude, so 'auto' moves on; asked for by name, it is used.
+        const software = SOFTWARE_RENDERERS.exec(webglRenderer() ?? '');
+        if (choice === 'auto' && software) {
+          throw new Error(`software renderer (${software[0]}), slower than wasm`);
+        }
+      }
       if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       return { backend: name, gpu: name === 'webgl', skipped };
     } catch (error) {
@@ -66,6 +74,17 @@ export async function initBrowserEngine(
   throw new EngineError(
     `no backend could start: ${skipped.map((s) => `${s.backend} (${s.reason})`).join('; ')}`,
   );
+}
+
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software/i;
+
+/** The WebGL renderer's name where the browser tells it (the debug extension), else null. */
+export function webglRenderer(): string | null {
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  if (!gl) return null;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name: unknown = gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+  return typeof name === 'string' ? name : null;
 }
 
 /**
