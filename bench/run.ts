@@ -10,6 +10,7 @@ import { trainingBench } from './training.js';
 import { dsmcsBench } from './dsmcs.js';
 import { flowsBench } from './flows.js';
 import { vaeBench } from './vae.js';
+import { playgroundBench } from './playground.js';
 
 type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
 
@@ -20,6 +21,7 @@ const BENCHES: Record<string, Bench> = {
   dsmcs: dsmcsBench,
   flows: flowsBench,
   vae: vaeBench,
+  playground: playgroundBench,
 };
 
 interface RowWithRatio extends BenchRow {

@@ -58,7 +58,7 @@ const CONTROLS: Control[] = [
   {
     name: 'leapfrog',
     label: 'Leapfrog steps',
-    hint: 'per HMC/UHA transition',
+    hint: "'auto' (5 for HMC, 1 for UHA) or 1-20 per transition",
     for: ['ais-hmc', 'uha'],
   },
   {

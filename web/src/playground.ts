@@ -166,7 +166,7 @@ export class Playground {
           kind,
           steps: s.steps,
           stepSize: this.stepSize,
-          leapfrogSteps: s.leapfrog,
+          leapfrogSteps: this.leapfrog,
           initialScale: this.initScale,
           scoreNet: { hidden: 32, blocks: 2, timeFeatures: 8 },
           resampling:
@@ -180,6 +180,10 @@ export class Playground {
 
   get stepSize(): number {
     return this.settings.stepSize ?? defaultStepSize(this.view, this.settings.sampler);
+  }
+
+  get leapfrog(): number {
+    return this.settings.leapfrog ?? (this.settings.sampler === 'ais-hmc' ? 5 : 1);
   }
 
   get initScale(): number {
@@ -230,7 +234,7 @@ export class Playground {
         const path = new AnnealingPath(initial, this.target);
         const kernel = makeKernel('ais-hmc', s.steps, {
           stepSize: this.stepSize,
-          leapfrogSteps: s.leapfrog,
+          leapfrogSteps: this.leapfrog,
         });
         const betas =
           s.schedule === 'geometric' ? geometricSchedule(s.steps) : linearSchedule(s.steps);

@@ -32,8 +32,8 @@ export interface Settings {
   particles: number;
   /** Step size (ULA delta or leapfrog epsilon); null: the target's default. */
   stepSize: number | null;
-  /** HMC / UHA leapfrog steps per transition. */
-  leapfrog: number;
+  /** HMC / UHA leapfrog steps per transition; null: 5 for HMC, 1 for UHA (as in the MCD paper). */
+  leapfrog: number | null;
   schedule: (typeof PAGE_SCHEDULES)[number];
   /** SMC resampling scheme and the ESS fraction below which a system resamples. */
   resampling: (typeof PAGE_RESAMPLING)[number];
@@ -59,7 +59,7 @@ export const DEFAULT_SETTINGS: Settings = {
   steps: 64,
   particles: 500,
   stepSize: null,
-  leapfrog: 5,
+  leapfrog: null,
   schedule: 'linear',
   resampling: 'systematic',
   ess: 0.5,
@@ -96,6 +96,23 @@ const real = (lo: number, hi: number, what = `a number in (${lo}, ${hi}]`) =>
     .transform(Number)
     .pipe(z.number().gt(lo, `must be ${what}`).max(hi, `must be ${what}`));
 
+const optionalInt = (lo: number, hi: number) =>
+  z.union([
+    z.literal('auto').transform(() => null),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, `must be 'auto' or a whole number from ${lo} to ${hi}`)
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(lo, `must be 'auto' or a whole number from ${lo} to ${hi}`)
+          .max(hi, `must be 'auto' or a whole number from ${lo} to ${hi}`),
+      ),
+  ]);
+
 const optionalReal = (lo: number, hi: number) =>
   z.union([
     z.literal('auto').transform(() => null),
@@ -115,7 +132,7 @@ const FIELDS: { [K in keyof Settings]: z.ZodType<Settings[K], string> } = {
   steps: int(1, 512),
   particles: int(2, 5000),
   stepSize: optionalReal(0, 10),
-  leapfrog: int(1, 20),
+  leapfrog: optionalInt(1, 20),
   schedule: oneOf(PAGE_SCHEDULES),
   resampling: oneOf(PAGE_RESAMPLING),
   ess: real(0, 1),
