@@ -1,12 +1,15 @@
 // Screenshot of the built playground for the README: serves dist-web/ (run `npm run build:web`
 // first), opens it in Debian's headless Chromium with the given settings and waits for the run.
 //   npx tsx scripts/web-screenshot.ts "target=rings&sampler=smc&autorun=1" docs/playground.png
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../test/helpers/chromium.js';
 
 const [query = 'autorun=1', out = 'docs/playground.png'] = process.argv.slice(2);
-const missing = chromiumMissing();
+const missing =
+  chromiumMissing() ??
+  (existsSync('dist-web/index.html') ? null : 'dist-web/ is missing: run npm run build:web first');
 if (missing) {
   console.error(`web-screenshot: ${missing}`);
   process.exit(2);
@@ -27,10 +30,16 @@ try {
     { timeout: 600_000 },
   );
   const state = await page.locator('#status').getAttribute('data-state');
-  await page.screenshot({ path: out });
-  console.log(
-    `${out}: ${state}, backend ${await page.locator('#backend').textContent()}, log Z ${await page.locator('#logz').textContent()}`,
-  );
+  if (state !== 'done') {
+    // No picture of a page that did not run: say what the page said, in one line.
+    const messages = await page.locator('.field-error:not(:empty), #errors p').allTextContents();
+    console.error(`web-screenshot: the page did not run (${state}): ${messages.join('; ')}`);
+    process.exitCode = 2;
+  } else {
+    await page.screenshot({ path: out });
+    const backend = await page.locator('#backend').textContent();
+    console.log(`${out}: backend ${backend}, log Z ${await page.locator('#logz').textContent()}`);
+  }
 } finally {
   await browser.close();
   await new Promise((resolve) => server.httpServer.close(resolve));

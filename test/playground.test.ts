@@ -201,6 +201,32 @@ describe('playground computations (wasm)', () => {
     assert.equal(liveTensorCount(), baseline);
   });
 
+  it('a new batch size or rate restarts Adam but keeps what was learned, without leaks', () => {
+    const baseline = liveTensorCount();
+    for (const sampler of ['ais-ula', 'flow'] as const) {
+      const p = new Playground({
+        ...DEFAULT_SETTINGS,
+        target: 'mgm',
+        sampler,
+        steps: 4,
+        batch: 64,
+      });
+      const fresh = new Playground({ ...DEFAULT_SETTINGS, target: 'mgm', sampler, steps: 4 });
+      for (let i = 0; i < 5; i++) p.trainStep();
+      const learned = p.learnedSummary();
+      p.settings.batch = 32;
+      p.resetOptimizer();
+      assert.equal(p.learnedSummary(), learned, `${sampler}: parameters survive the reset`);
+      if (sampler === 'ais-ula')
+        assert.notEqual(learned, fresh.learnedSummary(), 'training moved them');
+      const m = p.trainStep()!;
+      assert.ok(Number.isFinite(m.elbo), `${sampler}: training goes on after the reset`);
+      p.dispose();
+      fresh.dispose();
+    }
+    assert.equal(liveTensorCount(), baseline);
+  });
+
   it('AIS-HMC has nothing to train; a diverging step size names the step where it happened', () => {
     const hmc = new Playground({ ...DEFAULT_SETTINGS, steps: 4, particles: 20 });
     assert.equal(hmc.trainable, false);

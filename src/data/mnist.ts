@@ -8,7 +8,7 @@
 export { binarize, sliceImages, type ImageSet, type ImageSplits } from './imageSet.js';
 import { DataError, builtin } from '../io/files.js';
 import { readIdx } from '../io/idx.js';
-import { sliceImages, type ImageSet, type ImageSplits } from './imageSet.js';
+import { splitImages, type ImageSet, type ImageSplits } from './imageSet.js';
 import { loadOmniglot } from './omniglot.js';
 
 export const IMAGE_DATASETS = ['mnist', 'fashion-mnist', 'omniglot'] as const;
@@ -97,22 +97,7 @@ function readImages(imagesPath: string, labelsPath: string): ImageSet {
 export function loadImageFolder(dir: string, validation = 10000): ImageSplits {
   const train = readImages(locate(dir, FILES.trainImages), locate(dir, FILES.trainLabels));
   const test = readImages(locate(dir, FILES.testImages), locate(dir, FILES.testLabels));
-  if (test.pixels !== train.pixels) {
-    throw new DataError(
-      `${test.source}: images of ${test.pixels} pixels, the training images have ${train.pixels}`,
-    );
-  }
-  if (!Number.isInteger(validation) || validation < 0 || validation >= train.count) {
-    throw new DataError(
-      `validation size must be an integer in [0, ${train.count}), got ${validation}`,
-    );
-  }
-  const cut = train.count - validation;
-  return {
-    train: sliceImages(train, 0, cut, `${train.source} [0, ${cut})`),
-    valid: sliceImages(train, cut, train.count, `${train.source} [${cut}, ${train.count})`),
-    test,
-  };
+  return splitImages(train, test, validation);
 }
 
 /**

@@ -5,7 +5,7 @@
 // turns the columns into row-major images (upright, as MNIST's are).
 import { parseMat, type MatMatrix } from '../io/mat.js';
 import { DataError, readBinaryFile } from '../io/files.js';
-import { sliceImages, type ImageSet, type ImageSplits } from './imageSet.js';
+import { splitImages, type ImageSet, type ImageSplits } from './imageSet.js';
 
 export const OMNIGLOT_VARIABLES = { train: 'data', test: 'testdata' } as const;
 
@@ -51,20 +51,5 @@ export function loadOmniglot(file: string, validation = 0): ImageSplits {
   const m = parseMat(readBinaryFile(file), file);
   const train = images(m, OMNIGLOT_VARIABLES.train, file);
   const test = images(m, OMNIGLOT_VARIABLES.test, file);
-  if (test.pixels !== train.pixels) {
-    throw new DataError(
-      `${file}: test images have ${test.pixels} pixels, training images ${train.pixels}`,
-    );
-  }
-  if (!Number.isInteger(validation) || validation < 0 || validation >= train.count) {
-    throw new DataError(
-      `validation size must be an integer in [0, ${train.count}), got ${validation}`,
-    );
-  }
-  const cut = train.count - validation;
-  return {
-    train: sliceImages(train, 0, cut, `${train.source} [0, ${cut})`),
-    valid: sliceImages(train, cut, train.count, `${train.source} [${cut}, ${train.count})`),
-    test,
-  };
+  return splitImages(train, test, validation);
 }

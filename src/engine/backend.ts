@@ -47,10 +47,16 @@ export async function initEngine(options: EngineOptions = {}): Promise<BackendNa
     if (!ok) throw new EngineError(`backend '${name}' failed to initialize`);
   }
   await tf.ready();
-  // The cpu backend advertises tfjs-node (which cannot install here) on its first write; it is our
-  // reference backend by choice, so the notice is noise.
-  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  if (name === 'cpu') silenceCpuNotice();
   return name;
+}
+
+/**
+ * The cpu backend advertises tfjs-node (which cannot install here) on its first write; where cpu
+ * is chosen on purpose (the reference backend, or a browser's last resort) the notice is noise.
+ */
+export function silenceCpuNotice(): void {
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
 
 export function currentBackend(): string {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { applyGradientFixes } from './gradientFixes.js';
-import { EngineError } from './backend.js';
+import { EngineError, silenceCpuNotice } from './backend.js';
 
 export const BROWSER_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
@@ -64,7 +64,7 @@ export async function initBrowserEngine(
           throw new Error(`software renderer (${software[0]}), slower than wasm`);
         }
       }
-      if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      if (name === 'cpu') silenceCpuNotice();
       return { backend: name, gpu: name === 'webgl', skipped };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);

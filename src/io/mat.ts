@@ -32,6 +32,22 @@ const MI = {
   COMPRESSED: 15,
 } as const;
 
+type ValueReader = (v: DataView, offset: number, little: boolean) => number;
+
+/** Byte width and reader of each numeric MAT data type, chosen once per element, not per value. */
+const NUMERIC: Record<number, { width: number; read: ValueReader }> = {
+  [MI.INT8]: { width: 1, read: (v, o) => v.getInt8(o) },
+  [MI.UINT8]: { width: 1, read: (v, o) => v.getUint8(o) },
+  [MI.INT16]: { width: 2, read: (v, o, le) => v.getInt16(o, le) },
+  [MI.UINT16]: { width: 2, read: (v, o, le) => v.getUint16(o, le) },
+  [MI.INT32]: { width: 4, read: (v, o, le) => v.getInt32(o, le) },
+  [MI.UINT32]: { width: 4, read: (v, o, le) => v.getUint32(o, le) },
+  [MI.SINGLE]: { width: 4, read: (v, o, le) => v.getFloat32(o, le) },
+  [MI.DOUBLE]: { width: 8, read: (v, o, le) => v.getFloat64(o, le) },
+  [MI.INT64]: { width: 8, read: (v, o, le) => Number(v.getBigInt64(o, le)) },
+  [MI.UINT64]: { width: 8, read: (v, o, le) => Number(v.getBigUint64(o, le)) },
+};
+
 /** mxCLASS ids of the numeric classes (double, single, int8 .. uint64). */
 const NUMERIC_CLASSES = new Set([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 const SPARSE_CLASS = 5;
@@ -81,57 +97,13 @@ class Reader {
 
   numbers(e: Element, what: string): Float64Array {
     const v = e.data;
-    const width: Record<number, number> = {
-      [MI.INT8]: 1,
-      [MI.UINT8]: 1,
-      [MI.INT16]: 2,
-      [MI.UINT16]: 2,
-      [MI.INT32]: 4,
-      [MI.UINT32]: 4,
-      [MI.SINGLE]: 4,
-      [MI.DOUBLE]: 8,
-      [MI.INT64]: 8,
-      [MI.UINT64]: 8,
-    };
-    const w = width[e.type];
-    if (!w) this.fail(`${what} has unsupported data type ${e.type}`);
-    const n = Math.floor(v.byteLength / w);
-    const out = new Float64Array(n);
     const le = this.little;
-    for (let i = 0; i < n; i++) {
-      const o = i * w;
-      switch (e.type) {
-        case MI.INT8:
-          out[i] = v.getInt8(o);
-          break;
-        case MI.UINT8:
-          out[i] = v.getUint8(o);
-          break;
-        case MI.INT16:
-          out[i] = v.getInt16(o, le);
-          break;
-        case MI.UINT16:
-          out[i] = v.getUint16(o, le);
-          break;
-        case MI.INT32:
-          out[i] = v.getInt32(o, le);
-          break;
-        case MI.UINT32:
-          out[i] = v.getUint32(o, le);
-          break;
-        case MI.SINGLE:
-          out[i] = v.getFloat32(o, le);
-          break;
-        case MI.DOUBLE:
-          out[i] = v.getFloat64(o, le);
-          break;
-        case MI.INT64:
-          out[i] = Number(v.getBigInt64(o, le));
-          break;
-        default:
-          out[i] = Number(v.getBigUint64(o, le));
-      }
-    }
+    const format = NUMERIC[e.type];
+    if (!format) this.fail(`${what} has unsupported data type ${e.type}`);
+    const { width, read } = format;
+    const n = Math.floor(v.byteLength / width);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = read(v, i * width, le);
     return out;
   }
 

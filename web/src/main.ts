@@ -107,8 +107,6 @@ function sameSampler(a: Settings, b: Settings): boolean {
     'layers',
     'initScale',
     'seed',
-    'batch',
-    'lr',
     'backend',
   ];
   return keys.every((k) => a[k] === b[k]);
@@ -136,8 +134,14 @@ async function applySettings(next: Settings): Promise<void> {
     particleCanvas.getContext('2d')?.clearRect(0, 0, particleCanvas.width, particleCanvas.height);
     last = null;
   } else {
+    // Run-time settings: the learned parameters stay; a new batch size or rate restarts Adam.
     playground.settings.particles = next.particles;
     playground.settings.iters = next.iters;
+    if (playground.settings.batch !== next.batch || playground.settings.lr !== next.lr) {
+      playground.settings.batch = next.batch;
+      playground.settings.lr = next.lr;
+      playground.resetOptimizer();
+    }
   }
   form.showRelevant(next.sampler);
 }

@@ -280,7 +280,7 @@ export class Playground {
   trainStep(): IterationMetrics | null {
     if (!this.trainable) return null;
     if (!this.trainer) {
-      if (this.flow) {
+      if (this.flow && !this.flowModel) {
         this.flowModel = new FlowModel(this.flow, this.target, {
           kind: 'reverse-kl',
           estimator: 'path-fast',
@@ -299,6 +299,12 @@ export class Playground {
       );
     }
     return this.trainer.step();
+  }
+
+  /** Drops Adam's state so the next training step uses the current batch size and rate. */
+  resetOptimizer(): void {
+    this.trainer?.dispose();
+    this.trainer = null;
   }
 
   /** Interpretable learned values, for the readout. */
