@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-web/**', 'node_modules/**', 'scratch/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-web/**',
+      'node_modules/**',
+      'scratch/**',
+      'native/build/**',
+      'tmp-prof/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -32,7 +41,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['bin/**'],
+    files: ['bin/**', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { applyGradientFixes } from './gradientFixes.js';
+import { applyGradientFixes, setMatMulGradientFix } from './gradientFixes.js';
 
 export const BACKENDS = ['wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -17,6 +17,13 @@ export function isBackendName(name: string): name is BackendName {
 export interface EngineOptions {
   /** Backend to use; defaults to $ANNEAL_BACKEND, then 'wasm'. */
   backend?: BackendName;
+  /**
+   * Native kernels on the wasm backend where the addon is built (default true; $ANNEAL_NATIVE=0
+   * turns them off). Results agree with TF.js's own kernels to float32 accuracy.
+   */
+  native?: boolean;
+  /** Threads for large native matrix products; default $ANNEAL_THREADS, then the available cores. */
+  threads?: number;
 }
 
 /** Resolves the backend from an explicit choice, then $ANNEAL_BACKEND, then the default. */
@@ -48,7 +55,46 @@ export async function initEngine(options: EngineOptions = {}): Promise<BackendNa
   }
   await tf.ready();
   if (name === 'cpu') silenceCpuNotice();
+  await useNativeKernels(options.native ?? true, options.threads);
   return name;
+}
+
+/**
+ * Turns the native kernels on or off for the wasm backend (where the addon is built; see
+ * nativeStatus()). Returns whether they are on. The matMul gradient takes explicit transposes
+ * only where TF.js's own wasm matMul runs (its transposed products are slow; the native one's
+ * are not).
+ */
+export async function useNativeKernels(on: boolean, threads?: number): Promise<boolean> {
+  // Loaded lazily: browser bundles never reach this module's Node-only loader.
+  const { loadNative } = await import('./native.js');
+  const { installNativeKernels, uninstallNativeKernels } = await import('./nativeKernels.js');
+  const addon = on ? loadNative() : null;
+  if (addon) {
+    addon.setThreads(resolveThreads(threads));
+    installNativeKernels(addon);
+  } else {
+    uninstallNativeKernels();
+  }
+  setMatMulGradientFix(!addon);
+  return addon !== null;
+}
+
+function resolveThreads(explicit?: number): number {
+  const fromEnv = typeof process === 'undefined' ? undefined : process.env.ANNEAL_THREADS;
+  const value = explicit ?? (fromEnv ? Number(fromEnv) : undefined);
+  if (value === undefined) {
+    const os = (
+      process as unknown as { getBuiltinModule?: (m: string) => { availableParallelism(): number } }
+    ).getBuiltinModule?.('node:os');
+    return Math.max(1, Math.min(os?.availableParallelism() ?? 1, 256));
+  }
+  if (!Number.isInteger(value) || value < 1 || value > 256) {
+    throw new EngineError(
+      `threads must be an integer in 1..256, got ${explicit ?? `ANNEAL_THREADS=${fromEnv}`}`,
+    );
+  }
+  return value;
 }
 
 /**

@@ -18,7 +18,9 @@ export {
   currentBackend,
   resolveBackendName,
   isBackendName,
+  useNativeKernels,
 } from './backend.js';
+export { nativeStatus } from './native.js';
 export {
   applyGradientFixes,
   setMatMulGradientFix,

@@ -1,0 +1,185 @@
+// Node-API bindings. Every entry point takes Float32Array views (in anneal, views into the wasm
+// backend's heap, so nothing is copied), checks their lengths against the sizes it is given, and
+// throws a TypeError or RangeError rather than touching memory outside them.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "elementwise.h"
+#include "gemm.h"
+
+namespace {
+
+using anneal::Unary;
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+bool throw_error(napi_env env, const char* msg) {
+  napi_throw_range_error(env, nullptr, msg);
+  return false;
+}
+
+bool get_f32(napi_env env, napi_value v, F32* out, const char* what) {
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed) {
+    std::string m = std::string(what) + " must be a Float32Array";
+    napi_throw_type_error(env, nullptr, m.c_str());
+    return false;
+  }
+  napi_typedarray_type type;
+  void* data;
+  size_t length;
+  napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  if (type != napi_float32_array) {
+    std::string m = std::string(what) + " must be a Float32Array";
+    napi_throw_type_error(env, nullptr, m.c_str());
+    return false;
+  }
+  out->data = static_cast<float*>(data);
+  out->length = length;
+  return true;
+}
+
+bool get_i64(napi_env env, napi_value v, int64_t* out, const char* what) {
+  if (napi_get_value_int64(env, v, out) != napi_ok) {
+    std::string m = std::string(what) + " must be a number";
+    napi_throw_type_error(env, nullptr, m.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool get_bool(napi_env env, napi_value v, bool* out) {
+  return napi_get_value_bool(env, v, out) == napi_ok;
+}
+
+template <size_t N>
+bool get_args(napi_env env, napi_callback_info info, napi_value (&args)[N]) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc < N) {
+    napi_throw_type_error(env, nullptr, "too few arguments");
+    return false;
+  }
+  return true;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// gemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB): for each batch index i,
+// c[i] = op(a[i]) op(b[i]) with a[i] = a + i * strideA (0 broadcasts one matrix).
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  napi_value args[11];
+  if (!get_args(env, info, args)) return nullptr;
+  F32 a, b, c;
+  int64_t batch, m, n, k, sa, sb;
+  bool ta, tb;
+  if (!get_f32(env, args[0], &a, "a") || !get_f32(env, args[1], &b, "b") ||
+      !get_f32(env, args[2], &c, "c") || !get_i64(env, args[3], &batch, "batch") ||
+      !get_i64(env, args[4], &m, "m") || !get_i64(env, args[5], &n, "n") ||
+      !get_i64(env, args[6], &k, "k") || !get_bool(env, args[7], &ta) ||
+      !get_bool(env, args[8], &tb) || !get_i64(env, args[9], &sa, "strideA") ||
+      !get_i64(env, args[10], &sb, "strideB"))
+    return nullptr;
+  const int64_t limit = INT32_MAX;
+  if (batch < 1 || m < 0 || n < 0 || k < 0 || m > limit || n > limit || k > limit || sa < 0 ||
+      sb < 0) {
+    throw_error(env, "gemm: bad sizes");
+    return nullptr;
+  }
+  if (static_cast<uint64_t>((batch - 1) * sa + m * k) > a.length ||
+      static_cast<uint64_t>((batch - 1) * sb + k * n) > b.length ||
+      static_cast<uint64_t>(batch * m * n) > c.length) {
+    throw_error(env, "gemm: arrays are shorter than the sizes given");
+    return nullptr;
+  }
+  int lda = static_cast<int>(ta ? m : k);
+  int ldb = static_cast<int>(tb ? k : n);
+  for (int64_t i = 0; i < batch; i++) {
+    anneal::sgemm(ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                  a.data + i * sa, lda, b.data + i * sb, ldb, c.data + i * m * n,
+                  static_cast<int>(n));
+  }
+  return undefined(env);
+}
+
+// unary(op, x, y): y = f(x) element-wise, op an index into anneal::Unary.
+napi_value UnaryOp(napi_env env, napi_callback_info info) {
+  napi_value args[3];
+  if (!get_args(env, info, args)) return nullptr;
+  int64_t op;
+  F32 x, y;
+  if (!get_i64(env, args[0], &op, "op") || !get_f32(env, args[1], &x, "x") ||
+      !get_f32(env, args[2], &y, "y"))
+    return nullptr;
+  if (op < 0 || op >= anneal::kUnaryCount) {
+    throw_error(env, "unary: unknown op");
+    return nullptr;
+  }
+  if (y.length < x.length) {
+    throw_error(env, "unary: output shorter than input");
+    return nullptr;
+  }
+  anneal::unary(static_cast<Unary>(op), x.data, y.data, x.length);
+  return undefined(env);
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  napi_value args[1];
+  if (!get_args(env, info, args)) return nullptr;
+  int64_t t;
+  if (!get_i64(env, args[0], &t, "threads")) return nullptr;
+  if (t < 1 || t > 256) {
+    throw_error(env, "threads must be in 1..256");
+    return nullptr;
+  }
+  anneal::set_gemm_threads(static_cast<int>(t));
+  return undefined(env);
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+#if defined(__AVX512F__)
+  const char* simd = "avx512";
+#elif defined(__AVX2__)
+  const char* simd = "avx2";
+#elif defined(__AVX__)
+  const char* simd = "avx";
+#elif defined(__ARM_NEON)
+  const char* simd = "neon";
+#else
+  const char* simd = "generic";
+#endif
+  napi_value obj, s, t;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, simd, NAPI_AUTO_LENGTH, &s);
+  napi_create_int32(env, anneal::gemm_threads(), &t);
+  napi_set_named_property(env, obj, "simd", s);
+  napi_set_named_property(env, obj, "threads", t);
+  return obj;
+}
+
+void add(napi_env env, napi_value exports, const char* name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);
+  napi_set_named_property(env, exports, name, fn);
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  add(env, exports, "gemm", Gemm);
+  add(env, exports, "unary", UnaryOp);
+  add(env, exports, "setThreads", SetThreads);
+  add(env, exports, "info", Info);
+  return exports;
+}

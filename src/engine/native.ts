@@ -1,0 +1,84 @@
+// The optional native kernels: a Node-API addon built from native/ by `npm run build` (node-gyp,
+// g++). Where it is missing or disabled everything runs on TF.js's own kernels, with the same
+// results to float32 accuracy; `nativeStatus()` says which path runs and why.
+//
+// Loaded through process.getBuiltinModule (Node >= 20.16), so that browser bundles, which never
+// call it, carry no Node imports.
+
+/** The addon's entry points (native/src/addon.cc). Arrays are Float32Array views; nothing copies. */
+export interface NativeAddon {
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    strideA: number,
+    strideB: number,
+  ): void;
+  unary(op: number, x: Float32Array, y: Float32Array): void;
+  setThreads(threads: number): void;
+  info(): { simd: string; threads: number };
+}
+
+/** Indices of anneal::Unary in native/src/elementwise.h. */
+export const NATIVE_UNARY = { Tanh: 0, Exp: 1, Log: 2, Sigmoid: 3, Softplus: 4 } as const;
+
+let loaded: NativeAddon | null | undefined;
+let reason = '';
+
+interface NodeProcess {
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (name: string) => unknown;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  return typeof process === 'undefined' ? undefined : (process as unknown as NodeProcess);
+}
+
+/**
+ * The addon, or null where it cannot run: not Node, ANNEAL_NATIVE=0, or not built (a machine
+ * without a C++ compiler). Loaded once.
+ */
+export function loadNative(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  const proc = nodeProcess();
+  if (!proc?.versions?.node || !proc.getBuiltinModule) {
+    reason = 'not running in Node';
+    return null;
+  }
+  if (proc.env?.ANNEAL_NATIVE === '0') {
+    reason = 'disabled by ANNEAL_NATIVE=0';
+    return null;
+  }
+  const { createRequire } = proc.getBuiltinModule('node:module') as {
+    createRequire: (url: string) => (id: string) => unknown;
+  };
+  const require = createRequire(import.meta.url);
+  // src/engine/ and dist/engine/ are both two levels below the package root.
+  const file = new URL('../../native/build/Release/anneal_native.node', import.meta.url);
+  try {
+    loaded = require(decodeURIComponent(file.pathname)) as NativeAddon;
+    reason = '';
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    reason = /cannot find module/i.test(message ?? '')
+      ? 'not built (npm run build:native)'
+      : `failed to load: ${message}`;
+  }
+  return loaded;
+}
+
+/** 'avx512, 2 threads' when the addon runs, else 'off (why)'. */
+export function nativeStatus(): string {
+  const addon = loadNative();
+  if (!addon) return `off (${reason})`;
+  const { simd, threads } = addon.info();
+  return `${simd}, ${threads} thread${threads === 1 ? '' : 's'}`;
+}

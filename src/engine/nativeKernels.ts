@@ -1,0 +1,122 @@
+// Native kernels in place of some of the wasm backend's own: matrix products (a packed,
+// register-blocked GEMM, threaded for large products) and the transcendental element-wise ops that
+// tfjs-backend-wasm runs as scalar code (tanh, exp, log, sigmoid, softplus: 10-30 ns per element
+// there, under 1 ns here). They read and write the wasm heap in place, so tensors stay where TF.js
+// keeps them, gradients and scopes work unchanged, and uninstalling restores the original kernels.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { NATIVE_UNARY, type NativeAddon } from './native.js';
+
+/** The part of tfjs-backend-wasm's backend object the kernels use. */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+type KernelArgs = Parameters<KernelFunc>[0];
+
+const originals = new Map<string, KernelConfig>();
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function heap(backend: WasmBackend, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+function unaryKernel(addon: NativeAddon, kernelName: string, op: number): KernelFunc {
+  const original = originals.get(kernelName) as KernelConfig;
+  return (args: KernelArgs) => {
+    const x = args.inputs.x as TensorInfo;
+    if (x.dtype !== 'float32') return original.kernelFunc(args);
+    const backend = args.backend as unknown as WasmBackend;
+    // Views are taken after makeOutput: an allocation can grow (and so move) the heap.
+    const out = backend.makeOutput([...x.shape], 'float32');
+    if (size(x.shape) > 0) addon.unary(op, heap(backend, x), heap(backend, out));
+    return out;
+  };
+}
+
+function batchMatMulKernel(addon: NativeAddon): KernelFunc {
+  const original = originals.get('BatchMatMul') as KernelConfig;
+  return (args: KernelArgs) => {
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    const transposeA = Boolean(args.attrs?.transposeA);
+    const transposeB = Boolean(args.attrs?.transposeB);
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || ra < 2 || rb < 2) {
+      return original.kernelFunc(args);
+    }
+    const m = a.shape[transposeA ? ra - 1 : ra - 2] as number;
+    const k = a.shape[transposeA ? ra - 2 : ra - 1] as number;
+    const kb = b.shape[transposeB ? rb - 1 : rb - 2] as number;
+    const n = b.shape[transposeB ? rb - 2 : rb - 1] as number;
+    const batchA = size(a.shape.slice(0, -2));
+    const batchB = size(b.shape.slice(0, -2));
+    // Mismatches and general broadcasting keep TF.js's own kernel (and its error messages).
+    if (k !== kb || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
+      return original.kernelFunc(args);
+    }
+    const outer = tf.broadcast_util.assertAndGetBroadcastShape(
+      a.shape.slice(0, -2),
+      b.shape.slice(0, -2),
+    );
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput([...outer, m, n], 'float32');
+    if (m * n > 0) {
+      addon.gemm(
+        heap(backend, a),
+        heap(backend, b),
+        heap(backend, out),
+        Math.max(batchA, batchB),
+        m,
+        n,
+        k,
+        transposeA,
+        transposeB,
+        batchA === 1 ? 0 : m * k,
+        batchB === 1 ? 0 : k * n,
+      );
+    }
+    return out;
+  };
+}
+
+function override(kernelName: string, make: () => KernelFunc): void {
+  const current = tf.getKernel(kernelName, 'wasm');
+  if (!current) return;
+  if (!originals.has(kernelName)) originals.set(kernelName, current);
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: make() });
+}
+
+let installed = false;
+
+/**
+ * Routes the wasm backend's matrix products and transcendental element-wise ops to the addon.
+ * Call after the wasm backend is initialized (its own kernels' set-up must have run, since the
+ * originals stay in use for the cases the addon does not cover). Idempotent.
+ */
+export function installNativeKernels(addon: NativeAddon): void {
+  if (installed) return;
+  override('BatchMatMul', () => batchMatMulKernel(addon));
+  for (const [name, op] of Object.entries(NATIVE_UNARY)) {
+    override(name, () => unaryKernel(addon, name, op));
+  }
+  installed = true;
+}
+
+/** Restores the wasm backend's own kernels (for tests and benchmarks of the reference path). */
+export function uninstallNativeKernels(): void {
+  if (!installed) return;
+  for (const [name, config] of originals) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+  }
+  installed = false;
+}
+
+export function nativeKernelsInstalled(): boolean {
+  return installed;
+}

@@ -1,0 +1,228 @@
+// The native kernels (native/, optional): each one against float64 host math and against the wasm
+// backend's own kernel, gradients (to second order) with and without them, bad sizes refused, and
+// no tensors leaked. Skipped, with the reason, where the addon is not built.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  tf,
+  Rng,
+  initEngine,
+  liveTensorCount,
+  nativeStatus,
+  useNativeKernels,
+  type Tensor,
+} from '../src/engine/index.js';
+import { loadNative, NATIVE_UNARY } from '../src/engine/native.js';
+import { nativeKernelsInstalled } from '../src/engine/nativeKernels.js';
+
+const addon = loadNative();
+const skip = addon ? false : `native addon not available: ${nativeStatus()}`;
+
+const FLT_EPS = 1.1920929e-7;
+const FLT_MIN = 1.1754944e-38;
+
+/** Distance from a float64 reference in float32 ulps (of the rounded reference). */
+function ulps(got: number, exact: number): number {
+  const rounded = Math.fround(exact);
+  if (Number.isNaN(exact)) return Number.isNaN(got) ? 0 : Infinity;
+  if (!Number.isFinite(rounded)) return got === rounded ? 0 : Infinity;
+  // Below the normal range only the absolute error means anything.
+  if (Math.abs(rounded) < FLT_MIN) return Math.abs(got - exact) < FLT_MIN ? 0 : Infinity;
+  return Math.abs(got - exact) / (Math.abs(rounded) * FLT_EPS);
+}
+
+const REFERENCE: Record<keyof typeof NATIVE_UNARY, (x: number) => number> = {
+  Tanh: Math.tanh,
+  Exp: Math.exp,
+  Log: Math.log,
+  Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  Softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+};
+
+const OPS: Record<keyof typeof NATIVE_UNARY, (x: Tensor) => Tensor> = {
+  Tanh: tf.tanh,
+  Exp: tf.exp,
+  Log: tf.log,
+  Sigmoid: tf.sigmoid,
+  Softplus: tf.softplus,
+};
+
+const SPECIALS = [
+  0,
+  -0,
+  1e-30,
+  -1e-30,
+  1e-8,
+  -1e-8,
+  1e-4,
+  0.6249,
+  0.6251,
+  -0.6251,
+  1,
+  -1,
+  20,
+  -20,
+  88.5,
+  89,
+  -87.5,
+  -103,
+  -110,
+  1e-40,
+  Infinity,
+  -Infinity,
+  NaN,
+];
+
+function grid(lo: number, hi: number, n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+}
+
+describe('native kernels', { skip }, () => {
+  before(async () => {
+    await initEngine({ backend: 'wasm', native: true });
+  });
+  after(async () => {
+    await useNativeKernels(true);
+  });
+
+  it('are installed on the wasm backend and named by nativeStatus', () => {
+    assert.ok(nativeKernelsInstalled());
+    assert.match(nativeStatus(), /^(avx512|avx2|avx|neon|generic), \d+ threads?$/);
+  });
+
+  for (const name of Object.keys(NATIVE_UNARY) as (keyof typeof NATIVE_UNARY)[]) {
+    it(`${name}: within 2 float32 ulps of float64 math, IEEE special values exact`, () => {
+      const xs = new Float32Array([
+        ...grid(name === 'Log' ? 1e-6 : -95, 95, 20001),
+        ...(name === 'Log' ? grid(1e-38, 1e-30, 101) : []),
+        ...SPECIALS,
+      ]);
+      const ys = tf.tidy(() => OPS[name](tf.tensor1d(xs)).dataSync());
+      let worst = 0;
+      let at = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const u = ulps(ys[i] as number, REFERENCE[name](xs[i] as number));
+        if (u > worst) [worst, at] = [u, xs[i] as number];
+      }
+      assert.ok(worst <= 2, `${name}: ${worst.toFixed(2)} ulps at x = ${at}`);
+    });
+  }
+
+  it('matMul equals float64 host products for every transpose and batch layout', () => {
+    const rng = Rng.fromSeed(5);
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[1, 1], [1, 1], false, false],
+      [[13, 5], [5, 37], false, false],
+      [[300, 100], [300, 33], true, false],
+      [[25, 513], [70, 513], false, true],
+      [[260, 7], [100, 260], true, true],
+      [[3, 9, 17], [3, 17, 40], false, false], // batched
+      [[4, 30, 20], [20, 11], false, false], // one B for every batch (rank 3 x rank 2)
+      [[30, 20], [4, 11, 20], false, true], // one A for every batch
+      [[0, 4], [4, 3], false, false],
+    ];
+    for (const [sa, sb, ta, tb] of cases) {
+      const a = rng.normal(sa);
+      const b = rng.normal(sb);
+      const got = tf.matMul(a, b, ta, tb);
+      // Host reference through tf's own arrays: batch-broadcast by index.
+      const av = a.arraySync() as number[][] | number[][][];
+      const bv = b.arraySync() as number[][] | number[][][];
+      const batched = (v: unknown, rank: number, i: number) =>
+        (rank === 3 ? (v as number[][][])[i] : v) as number[][];
+      const batch = Math.max(
+        sa.length === 3 ? (sa[0] as number) : 1,
+        sb.length === 3 ? (sb[0] as number) : 1,
+      );
+      const gv = got.arraySync() as number[][] | number[][][];
+      let worst = 0;
+      for (let bi = 0; bi < batch; bi++) {
+        const A = batched(av, sa.length, bi);
+        const B = batched(bv, sb.length, bi);
+        const G = (got.rank === 3 ? (gv as number[][][])[bi] : gv) as number[][];
+        const m = G.length;
+        for (let i = 0; i < m; i++) {
+          const row = G[i] as number[];
+          for (let j = 0; j < row.length; j++) {
+            let s = 0;
+            let scale = 0;
+            const k = ta ? A.length : (A[0] as number[]).length;
+            for (let l = 0; l < k; l++) {
+              const x = ta ? (A[l] as number[])[i]! : (A[i] as number[])[l]!;
+              const y = tb ? (B[j] as number[])[l]! : (B[l] as number[])[j]!;
+              s += x * y;
+              scale += Math.abs(x * y);
+            }
+            worst = Math.max(worst, Math.abs((row[j] as number) - s) / (scale + 1e-30));
+          }
+        }
+      }
+      assert.ok(worst < 1e-6, `matMul ${sa} x ${sb} (${ta}, ${tb}): relative error ${worst}`);
+      tf.dispose([a, b, got]);
+    }
+  });
+
+  it('give the same values and second-order gradients as the wasm kernels', async () => {
+    // A small tanh/softplus network density: the loss holds the score (a gradient), so its
+    // parameter gradient is second order, as in every learned sampler.
+    const rng = Rng.fromSeed(11);
+    const w1 = tf.variable(tf.mul(rng.normal([6, 40]), 0.4), true, 'nk_w1');
+    const w2 = tf.variable(tf.mul(rng.normal([40, 6]), 0.4), true, 'nk_w2');
+    const z = rng.normal([64, 6]);
+    const run = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const score = tf.grad((x: Tensor) =>
+            tf.sum(tf.softplus(tf.matMul(tf.tanh(tf.matMul(x, w1)), w2))),
+          )(z);
+          const y = tf.exp(tf.mul(0.1, score));
+          return tf.add(tf.mean(tf.square(score)), tf.mean(tf.log(tf.add(y, 1)))) as tf.Scalar;
+        }, [w1, w2]);
+        return [value, grads.nk_w1 as Tensor, grads.nk_w2 as Tensor].map((t) =>
+          Array.from(t.dataSync()),
+        );
+      });
+    const fast = run();
+    await useNativeKernels(false);
+    assert.ok(!nativeKernelsInstalled());
+    const reference = run();
+    await useNativeKernels(true);
+    for (let i = 0; i < fast.length; i++) {
+      const f = fast[i] as number[];
+      const r = reference[i] as number[];
+      const scale = Math.max(...r.map(Math.abs));
+      const diff = Math.max(...f.map((v, j) => Math.abs(v - (r[j] as number))));
+      assert.ok(diff <= 1e-5 * scale, `output ${i}: max diff ${diff} (scale ${scale})`);
+    }
+    tf.dispose([w1, w2, z]);
+  });
+
+  it('free every tensor they create', () => {
+    const before = liveTensorCount();
+    const rng = Rng.fromSeed(2);
+    tf.tidy(() => {
+      const x = rng.normal([50, 20]);
+      tf.grad((w: Tensor) => tf.sum(tf.tanh(tf.matMul(x, w))))(rng.normal([20, 8]));
+    });
+    assert.equal(liveTensorCount(), before);
+  });
+
+  it('refuse arrays shorter than the sizes given, and unknown ops', () => {
+    const a = new Float32Array(6);
+    assert.throws(
+      () => addon!.gemm(a, a, a, 1, 3, 3, 3, false, false, 0, 0),
+      /shorter than the sizes/,
+    );
+    assert.throws(() => addon!.unary(99, a, a), /unknown op/);
+    assert.throws(() => addon!.unary(0, a, new Float32Array(2)), /output shorter/);
+    assert.throws(() => addon!.unary(0, [1, 2] as unknown as Float32Array, a), /Float32Array/);
+    assert.throws(() => addon!.setThreads(0), /threads/);
+  });
+
+  it('turn off with useNativeKernels(false), leaving TF.js kernels in place', async () => {
+    assert.equal(await useNativeKernels(false), false);
+    const y = tf.tidy(() => tf.tanh(tf.tensor1d([0.5])).dataSync()[0] as number);
+    assert.ok(Math.abs(y - Math.tanh(0.5)) < 1e-6);
+    assert.equal(await useNativeKernels(true), true);
+  });
+});
