@@ -1,11 +1,22 @@
 {
+  "target_defaults": {
+    "cflags_cc!": ["-fno-exceptions", "-O2"],
+    "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd"],
+    "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3", "-fno-math-errno"] }
+  },
   "targets": [
     {
+      "target_name": "anneal_rng",
+      "type": "static_library",
+      "sources": ["src/rng.cc"],
+      "cflags": ["-fPIC"],
+      "cflags_cc": ["-ffp-contract=off"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"] }
+    },
+    {
       "target_name": "anneal_native",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/pool.cc", "src/elementwise.cc"],
-      "cflags_cc!": ["-fno-exceptions", "-O2", "-O3"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-fno-exceptions"],
-      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3", "-fno-math-errno"] }
+      "dependencies": ["anneal_rng"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/pool.cc", "src/elementwise.cc", "src/targets.cc", "src/steps.cc"]
     }
   ]
 }

@@ -151,7 +151,9 @@ describe('Monte Carlo Diffusion starts as its ULA/UHA counterpart', () => {
     ['uha-mcd', 'uha'],
   ] as const) {
     it(`${mcd} with a zero output layer reproduces ${plain}'s log-weights exactly`, async () => {
-      await initEngine({ backend: 'wasm' });
+      // Both on the op-by-op path (a plain sampler would otherwise run as a fused native chain,
+      // which agrees to float32 accuracy, not bit for bit; test/fused.test.ts checks that).
+      await initEngine({ backend: 'wasm', native: false });
       const target = createTarget('funnel');
       const a = new LearnedSampler(
         target,
@@ -171,6 +173,7 @@ describe('Monte Carlo Diffusion starts as its ULA/UHA counterpart', () => {
       a.dispose();
       b.dispose();
       target.dispose?.();
+      await initEngine({ backend: 'wasm' });
     });
   }
 });

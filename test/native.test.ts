@@ -13,6 +13,7 @@ import {
   type Tensor,
 } from '../src/engine/index.js';
 import { loadNative, NATIVE_UNARY } from '../src/engine/native.js';
+import { setNativeRandom } from '../src/engine/rng.js';
 import { nativeKernelsInstalled } from '../src/engine/nativeKernels.js';
 
 const addon = loadNative();
@@ -224,5 +225,59 @@ describe('native kernels', { skip }, () => {
     const y = tf.tidy(() => tf.tanh(tf.tensor1d([0.5])).dataSync()[0] as number);
     assert.ok(Math.abs(y - Math.tanh(0.5)) < 1e-6);
     assert.equal(await useNativeKernels(true), true);
+  });
+});
+
+describe('random streams', () => {
+  it("normals are Box-Muller of the stream's uniforms to 1e-15 (own log and sin/cos)", () => {
+    setNativeRandom(false);
+    try {
+      for (const seed of [0, 1, 99]) {
+        const n = 4001;
+        const z = Rng.fromSeed(seed).normalArray(n);
+        // normalArray draws its uniforms in pairs (u1, u2) from one generator, as uniformArray does.
+        const u = Rng.fromSeed(seed).uniformArray(n + 1);
+        let worst = 0;
+        for (let i = 0; i < n; i += 2) {
+          const r = Math.sqrt(-2 * Math.log(u[i] as number));
+          const t = 2 * Math.PI * (u[i + 1] as number);
+          worst = Math.max(worst, Math.abs((z[i] as number) - r * Math.cos(t)));
+          if (i + 1 < n) worst = Math.max(worst, Math.abs((z[i + 1] as number) - r * Math.sin(t)));
+        }
+        assert.ok(worst < 1e-14, `seed ${seed}: max deviation ${worst}`);
+      }
+    } finally {
+      setNativeRandom(true);
+    }
+  });
+
+  it('the native generator gives exactly the JavaScript numbers', { skip }, async () => {
+    await initEngine({ backend: 'wasm' });
+    let mismatches = 0;
+    let total = 0;
+    for (let seed = 0; seed < 12; seed++) {
+      for (const n of [1, 2, 7, 511, 512, 513, 10001]) {
+        const state = { ...Rng.fromSeed(seed * 7919).state(), counter: seed * 1000003 };
+        const draw = (native: boolean) => {
+          setNativeRandom(native);
+          const normals = Rng.fromState(state).normalArray(n);
+          const tensor = Rng.fromState(state).normal([n]);
+          const uniform = Rng.fromState(state).uniform([n], -2, 3);
+          const out = [normals, tensor.dataSync(), uniform.dataSync()];
+          tf.dispose([tensor, uniform]);
+          return out;
+        };
+        const js = draw(false);
+        const native = draw(true);
+        for (let k = 0; k < js.length; k++) {
+          for (let i = 0; i < n; i++) {
+            total++;
+            if (!Object.is(js[k]![i], native[k]![i])) mismatches++;
+          }
+        }
+      }
+    }
+    setNativeRandom(true);
+    assert.equal(mismatches, 0, `${mismatches} of ${total} values differ`);
   });
 });

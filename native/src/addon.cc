@@ -9,6 +9,8 @@
 
 #include "elementwise.h"
 #include "gemm.h"
+#include "rng.h"
+#include "steps.h"
 
 namespace {
 
@@ -134,6 +136,117 @@ napi_value UnaryOp(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+bool get_u32(napi_env env, napi_value v, uint32_t* out, const char* what) {
+  if (napi_get_value_uint32(env, v, out) != napi_ok) {
+    std::string m = std::string(what) + " must be a number";
+    napi_throw_type_error(env, nullptr, m.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool get_f64(napi_env env, napi_value v, double* out, const char* what) {
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    std::string m = std::string(what) + " must be a number";
+    napi_throw_type_error(env, nullptr, m.c_str());
+    return false;
+  }
+  return true;
+}
+
+// normals(k0, k1, counter, out): fills a Float32Array or Float64Array with one draw of normals.
+napi_value Normals(napi_env env, napi_callback_info info) {
+  napi_value args[4];
+  if (!get_args(env, info, args)) return nullptr;
+  uint32_t k0, k1;
+  double counter;
+  if (!get_u32(env, args[0], &k0, "k0") || !get_u32(env, args[1], &k1, "k1") ||
+      !get_f64(env, args[2], &counter, "counter"))
+    return nullptr;
+  bool is_typed = false;
+  napi_is_typedarray(env, args[3], &is_typed);
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  size_t length = 0;
+  if (is_typed) napi_get_typedarray_info(env, args[3], &type, &length, &data, nullptr, nullptr);
+  if (type == napi_float32_array) {
+    anneal::normals_f32(k0, k1, counter, static_cast<float*>(data), length);
+  } else if (type == napi_float64_array) {
+    anneal::normals_f64(k0, k1, counter, static_cast<double*>(data), length);
+  } else {
+    napi_throw_type_error(env, nullptr, "out must be a Float32Array or Float64Array");
+    return nullptr;
+  }
+  return undefined(env);
+}
+
+// uniforms(k0, k1, counter, lo, hi, out): one draw of uniforms in [lo, hi) into a Float32Array.
+napi_value Uniforms(napi_env env, napi_callback_info info) {
+  napi_value args[6];
+  if (!get_args(env, info, args)) return nullptr;
+  uint32_t k0, k1;
+  double counter, lo, hi;
+  F32 out;
+  if (!get_u32(env, args[0], &k0, "k0") || !get_u32(env, args[1], &k1, "k1") ||
+      !get_f64(env, args[2], &counter, "counter") || !get_f64(env, args[3], &lo, "lo") ||
+      !get_f64(env, args[4], &hi, "hi") || !get_f32(env, args[5], &out, "out"))
+    return nullptr;
+  anneal::uniforms_f32(k0, k1, counter, lo, hi, out.data, out.length);
+  return undefined(env);
+}
+
+// fused(op, ints: Int32Array, scalars: Float64Array, arrays: Float32Array[]): see steps.h.
+napi_value Fused(napi_env env, napi_callback_info info) {
+  napi_value args[4];
+  if (!get_args(env, info, args)) return nullptr;
+  int64_t op;
+  if (!get_i64(env, args[0], &op, "op")) return nullptr;
+  napi_typedarray_type type;
+  size_t num_ints = 0, num_scalars = 0;
+  void* ints = nullptr;
+  void* scalars = nullptr;
+  bool typed = false;
+  napi_is_typedarray(env, args[1], &typed);
+  if (typed) napi_get_typedarray_info(env, args[1], &type, &num_ints, &ints, nullptr, nullptr);
+  if (!typed || type != napi_int32_array) {
+    napi_throw_type_error(env, nullptr, "ints must be an Int32Array");
+    return nullptr;
+  }
+  napi_is_typedarray(env, args[2], &typed);
+  if (typed) napi_get_typedarray_info(env, args[2], &type, &num_scalars, &scalars, nullptr, nullptr);
+  if (!typed || type != napi_float64_array) {
+    napi_throw_type_error(env, nullptr, "scalars must be a Float64Array");
+    return nullptr;
+  }
+  bool is_array = false;
+  napi_is_array(env, args[3], &is_array);
+  if (!is_array) {
+    napi_throw_type_error(env, nullptr, "arrays must be an array of Float32Arrays");
+    return nullptr;
+  }
+  uint32_t count = 0;
+  napi_get_array_length(env, args[3], &count);
+  if (count > 64) {
+    throw_error(env, "fused op: too many arrays");
+    return nullptr;
+  }
+  anneal::Span spans[64];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    napi_get_element(env, args[3], i, &item);
+    F32 f;
+    if (!get_f32(env, item, &f, "each array")) return nullptr;
+    spans[i] = anneal::Span{f.data, f.length};
+  }
+  std::string error;
+  if (!anneal::run_fused(static_cast<int>(op), static_cast<const int32_t*>(ints), num_ints,
+                         static_cast<const double*>(scalars), num_scalars, spans, count, &error)) {
+    throw_error(env, error.c_str());
+    return nullptr;
+  }
+  return undefined(env);
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value args[1];
   if (!get_args(env, info, args)) return nullptr;
@@ -179,6 +292,9 @@ void add(napi_env env, napi_value exports, const char* name, napi_callback cb) {
 NAPI_MODULE_INIT() {
   add(env, exports, "gemm", Gemm);
   add(env, exports, "unary", UnaryOp);
+  add(env, exports, "fused", Fused);
+  add(env, exports, "normals", Normals);
+  add(env, exports, "uniforms", Uniforms);
   add(env, exports, "setThreads", SetThreads);
   add(env, exports, "info", Info);
   return exports;

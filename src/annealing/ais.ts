@@ -1,6 +1,8 @@
 import {
   tf,
   essFraction,
+  fusedAvailable,
+  fusedWeightStats,
   logMeanExp,
   stopGradient,
   type Rng,
@@ -10,33 +12,27 @@ import {
   type Tensor2D,
   type Tensor3D,
 } from '../engine/index.js';
-import { stepSub, type StepValue, type TransitionKernel } from './kernels/kernel.js';
+import {
+  stepSub,
+  type FusedKernelSpec,
+  type StepValue,
+  type TransitionKernel,
+} from './kernels/kernel.js';
 import { disposeState, type AnnealingPath, type ParticleState } from './path.js';
 import { checkSchedule } from './schedule.js';
 import { resampleParticles } from './resampleParticles.js';
 import { resamples, validateResampling, type ResamplingOptions } from './resampling.js';
+import {
+  NO_ACCEPTANCE,
+  NonFiniteWeightsError,
+  checkFinite,
+  diagnosticTable,
+  type DiagnosticTable,
+  type StepDiagnostics,
+} from './diagnostics.js';
+import { runFusedAis } from './fusedChain.js';
 
-export interface StepDiagnostics {
-  /** Step index 1..K. */
-  step: number;
-  beta: number;
-  /**
-   * Reverse ESS as a fraction of N: of the weights after this step (AIS; averaged over systems
-   * when a resampling group size is given with scheme 'none'), or of each system's weights before
-   * its resampling decision, averaged over systems (SMC).
-   */
-  essFraction: number;
-  /** The same ESS as a count in [1, N] (N = particles per system). */
-  essCount: number;
-  /** Running log Z estimate of gamma_k after this step. */
-  logZ: number;
-  /** logZ minus the previous step's (0 before step 1). */
-  logZIncrement: number;
-  /** SMC: fraction of systems that resampled at this step (0 at the last step); null for AIS. */
-  resampled: number | null;
-  /** Mean MH acceptance probability (MH-corrected kernels only). */
-  acceptance: number | null;
-}
+export { NonFiniteWeightsError, type StepDiagnostics };
 
 export interface AnnealedResult {
   /** Final particles [N, dim]. */
@@ -95,19 +91,6 @@ export interface AisOptions {
   trace?: boolean;
 }
 
-/** Raised when log-weights become NaN or +Infinity; names the first step where it happened. */
-export class NonFiniteWeightsError extends Error {
-  override name = 'NonFiniteWeightsError';
-  constructor(
-    message: string,
-    readonly step: number,
-    readonly beta: number,
-    readonly count: number,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Annealed importance sampling. Each step adds the AIS increment log gamma_k(z) - log gamma_{k-1}(z),
  * moves particles with a kernel targeting gamma_k and adds the kernel's correction (zero for MH
@@ -145,6 +128,27 @@ export function runAis(options: AisOptions): AnnealedResult {
     throw new RangeError(
       `start particles have shape [${start.shape.join(', ')}], expected [${particles}, ${path.target.dim}]`,
     );
+  }
+  // Fixed-kernel AIS on a path the native code knows runs as fused native chains.
+  const fusedPath = !smc && !options.trace && kernel.fused ? path.fused() : null;
+  if (fusedPath) {
+    try {
+      return runFusedAis({
+        path,
+        fusedPath,
+        kernel: kernel as TransitionKernel & { fused: FusedKernelSpec },
+        betas: hostBetas ?? readBetas(betaValues as Scalar[]),
+        particles,
+        rng,
+        start,
+        groupSize,
+        diagnostics: wantDiagnostics,
+        checkFinite: options.checkFinite ?? true,
+        onStep: options.onStep,
+      });
+    } finally {
+      if (learnedBetas) for (const b of betaValues) (b as Scalar).dispose();
+    }
   }
   let state: ParticleState = tf.tidy(() =>
     path.evaluate(start ? start.clone() : path.initial.sample(particles, rng)),
@@ -266,9 +270,6 @@ function readBetas(betas: Scalar[]): number[] {
   return values;
 }
 
-const NO_ACCEPTANCE = -1;
-const READINGS = 5;
-
 /**
  * One step's readings as one tensor: [ESS fraction, running log Z, acceptance or -1, count of
  * NaN/+Inf log-weights, fraction of systems resampled].
@@ -281,6 +282,7 @@ function stepDiagnostics(
   smcReading: Tensor | null,
   smc: boolean,
 ): Tensor {
+  if (!smc && fusedAvailable()) return fusedWeightStats(logW, groupSize, acceptance);
   return tf.tidy(() => {
     const bad = tf.logicalOr(tf.isNaN(logW), tf.equal(logW, Infinity));
     let ess: Tensor;
@@ -316,11 +318,6 @@ function stepDiagnostics(
   });
 }
 
-interface DiagnosticTable {
-  perStep: StepDiagnostics[];
-  nonFinite: number[];
-}
-
 function readDiagnostics(
   diagnostics: Tensor[],
   betas: number[],
@@ -331,39 +328,5 @@ function readDiagnostics(
   const stacked = tf.stack(diagnostics);
   const values = stacked.dataSync() as Float32Array; // the chain's one host round-trip
   stacked.dispose();
-  const perStep: StepDiagnostics[] = [];
-  const nonFinite: number[] = [];
-  let previous = 0;
-  for (let i = 0; i < diagnostics.length; i++) {
-    const row = (j: number) => values[READINGS * i + j] as number;
-    const acc = row(2);
-    const logZ = row(1);
-    perStep.push({
-      step: i + 1,
-      beta: betas[i + 1] as number,
-      essFraction: row(0),
-      essCount: row(0) * groupSize,
-      logZ,
-      logZIncrement: logZ - previous,
-      acceptance: acc === NO_ACCEPTANCE ? null : acc,
-      resampled: smc ? row(4) : null,
-    });
-    previous = logZ;
-    nonFinite.push(row(3));
-  }
-  return { perStep, nonFinite };
-}
-
-function checkFinite(logW: Tensor1D, table: DiagnosticTable): void {
-  const first = table.nonFinite.findIndex((c) => c > 0);
-  if (first < 0) return;
-  const bad = table.perStep[first] as StepDiagnostics;
-  const count = table.nonFinite[first] as number;
-  throw new NonFiniteWeightsError(
-    `non-finite log-weights (NaN or +Infinity) for ${count} of ${logW.shape[0]} particles, first at step ${bad.step} ` +
-      `of ${table.perStep.length} (beta = ${bad.beta.toPrecision(4)}); the sampler diverged: try a smaller step size`,
-    bad.step,
-    bad.beta,
-    count,
-  );
+  return diagnosticTable(values, betas, groupSize, smc);
 }

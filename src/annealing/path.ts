@@ -1,4 +1,13 @@
-import { tf, type Tensor1D, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  fusedAvailable,
+  fusedEvaluate,
+  type FusedPath,
+  type NativeTargetSpec,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
+import { DiagGaussian } from '../distributions/diagGaussian.js';
 import type { Distribution } from '../distributions/distribution.js';
 import type { Target } from '../targets/target.js';
 import { stepSub, type StepValue } from './kernels/kernel.js';
@@ -34,8 +43,32 @@ export class AnnealingPath {
     return this.target.dim;
   }
 
+  private nativeTarget: NativeTargetSpec | null | undefined;
+
+  /**
+   * The path in the form the fused native steps take, when they can run now: a target the native
+   * code knows, a diagonal Gaussian initial distribution, and no gradient tape recording.
+   */
+  fused(): FusedPath | null {
+    if (!(this.initial instanceof DiagGaussian)) return null;
+    if (this.nativeTarget === undefined) this.nativeTarget = this.target.nativeSpec?.() ?? null;
+    if (!this.nativeTarget || !fusedAvailable()) return null;
+    return { target: this.nativeTarget, mean: this.initial.mean, logScale: this.initial.logScale };
+  }
+
   /** Evaluates both ends at z (one target pass: closed-form score or value-and-gradient). */
   evaluate(z: Tensor2D): ParticleState {
+    const fused = this.fused();
+    if (fused) {
+      const [logTarget, scoreTarget, logInitial, scoreInitial] = fusedEvaluate(fused, z);
+      return {
+        z: z.clone(),
+        logTarget: logTarget as Tensor1D,
+        scoreTarget: scoreTarget as Tensor2D,
+        logInitial: logInitial as Tensor1D,
+        scoreInitial: scoreInitial as Tensor2D,
+      };
+    }
     return tf.tidy(() => {
       const { logProb, score } = targetLogProbAndScore(this.target, z);
       return {

@@ -70,14 +70,18 @@ export async function useNativeKernels(on: boolean, threads?: number): Promise<b
   const { loadNative } = await import('./native.js');
   const { installNativeKernels, uninstallNativeKernels } = await import('./nativeKernels.js');
   const addon = on ? loadNative() : null;
-  if (addon) {
+  // Overrides go in only once the wasm backend has initialized: its own kernels' set-up runs at
+  // initialization, and the originals stay in use for the cases the addon does not cover.
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  const wasmReady = registry.wasm !== undefined;
+  if (addon && wasmReady) {
     addon.setThreads(resolveThreads(threads));
     installNativeKernels(addon);
   } else {
     uninstallNativeKernels();
   }
   setMatMulGradientFix(!addon);
-  return addon !== null;
+  return addon !== null && wasmReady;
 }
 
 function resolveThreads(explicit?: number): number {

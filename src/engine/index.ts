@@ -22,6 +22,19 @@ export {
 } from './backend.js';
 export { nativeStatus } from './native.js';
 export {
+  fusedAvailable,
+  fusedEvaluate,
+  fusedUlaStep,
+  fusedHmcStep,
+  fusedUhaStep,
+  fusedWeightStats,
+  fusedAisChain,
+  type FusedChainKernel,
+  type FusedPath,
+  type FusedState,
+  type NativeTargetSpec,
+} from './fused.js';
+export {
   applyGradientFixes,
   setMatMulGradientFix,
   matMulGradientFixEnabled,

@@ -21,6 +21,18 @@ export interface NativeAddon {
     strideB: number,
   ): void;
   unary(op: number, x: Float32Array, y: Float32Array): void;
+  /** One draw of anneal's Rng: normals from stream key (k0, k1) at draw `counter` (rng.ts). */
+  normals(k0: number, k1: number, counter: number, out: Float32Array | Float64Array): void;
+  uniforms(
+    k0: number,
+    k1: number,
+    counter: number,
+    lo: number,
+    hi: number,
+    out: Float32Array,
+  ): void;
+  /** A fused annealing operation (native/src/steps.h; src/engine/fused.ts builds the layouts). */
+  fused(op: number, ints: Int32Array, scalars: Float64Array, arrays: Float32Array[]): void;
   setThreads(threads: number): void;
   info(): { simd: string; threads: number };
 }

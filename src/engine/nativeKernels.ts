@@ -23,11 +23,24 @@ function heap(backend: WasmBackend, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
-function unaryKernel(addon: NativeAddon, kernelName: string, op: number): KernelFunc {
+/** The original kernel's function, its set-up run once first (see uninstallNativeKernels). */
+function fallback(kernelName: string): KernelFunc {
   const original = originals.get(kernelName) as KernelConfig;
+  let ready = false;
+  return (args: KernelArgs) => {
+    if (!ready) {
+      original.setupFunc?.(args.backend as never);
+      ready = true;
+    }
+    return original.kernelFunc(args);
+  };
+}
+
+function unaryKernel(addon: NativeAddon, kernelName: string, op: number): KernelFunc {
+  const original = fallback(kernelName);
   return (args: KernelArgs) => {
     const x = args.inputs.x as TensorInfo;
-    if (x.dtype !== 'float32') return original.kernelFunc(args);
+    if (x.dtype !== 'float32') return original(args);
     const backend = args.backend as unknown as WasmBackend;
     // Views are taken after makeOutput: an allocation can grow (and so move) the heap.
     const out = backend.makeOutput([...x.shape], 'float32');
@@ -37,7 +50,7 @@ function unaryKernel(addon: NativeAddon, kernelName: string, op: number): Kernel
 }
 
 function batchMatMulKernel(addon: NativeAddon): KernelFunc {
-  const original = originals.get('BatchMatMul') as KernelConfig;
+  const original = fallback('BatchMatMul');
   return (args: KernelArgs) => {
     const a = args.inputs.a as TensorInfo;
     const b = args.inputs.b as TensorInfo;
@@ -46,7 +59,7 @@ function batchMatMulKernel(addon: NativeAddon): KernelFunc {
     const ra = a.shape.length;
     const rb = b.shape.length;
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || ra < 2 || rb < 2) {
-      return original.kernelFunc(args);
+      return original(args);
     }
     const m = a.shape[transposeA ? ra - 1 : ra - 2] as number;
     const k = a.shape[transposeA ? ra - 2 : ra - 1] as number;
@@ -56,7 +69,7 @@ function batchMatMulKernel(addon: NativeAddon): KernelFunc {
     const batchB = size(b.shape.slice(0, -2));
     // Mismatches and general broadcasting keep TF.js's own kernel (and its error messages).
     if (k !== kb || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
-      return original.kernelFunc(args);
+      return original(args);
     }
     const outer = tf.broadcast_util.assertAndGetBroadcastShape(
       a.shape.slice(0, -2),
@@ -110,11 +123,19 @@ export function installNativeKernels(addon: NativeAddon): void {
 /** Restores the wasm backend's own kernels (for tests and benchmarks of the reference path). */
 export function uninstallNativeKernels(): void {
   if (!installed) return;
+  const backend = wasmBackend();
   for (const [name, config] of originals) {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
+    // Its set-up (binding the wasm function) runs when the backend is activated; make sure it has
+    // run even if the override was in place at that moment.
+    if (backend) config.setupFunc?.(backend as never);
   }
   installed = false;
+}
+
+function wasmBackend(): unknown {
+  return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm;
 }
 
 export function nativeKernelsInstalled(): boolean {

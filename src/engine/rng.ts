@@ -2,8 +2,14 @@
 // splitmix32 from the stream key and a draw counter) and uploaded as tensors, so the same seed gives
 // the same numbers on every backend. A stream's whole state is (key, counter): serializable for
 // checkpoints, and split() derives independent child streams.
+//
+// Normals use Box-Muller with our own log and sin/cos polynomials (only +, -, *, / and sqrt, each
+// correctly rounded), so the native generator (native/src/rng.cc), which evaluates the same
+// polynomials in the same order, produces exactly the same doubles: a seed gives the same numbers
+// with or without the native addon.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { loadNative, type NativeAddon } from './native.js';
 
 export interface RngState {
   key: [number, number];
@@ -55,6 +61,81 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
+const LN2 = 0.69314718055994529;
+const SQRT2 = 1.4142135623730951;
+const TWO_PI = 6.2831853071795862;
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer); // little-endian: U32[1] holds the sign and exponent
+
+/** log(u) for u in (0, 1): u = 2^e m, m in (1/sqrt2, sqrt2], log m = 2 atanh((m - 1) / (m + 1)). */
+function logOpenUnit(u: number): number {
+  F64[0] = u;
+  const hi = U32[1] as number;
+  let e = ((hi >>> 20) & 0x7ff) - 1023;
+  U32[1] = (hi & 0x000fffff) | 0x3ff00000;
+  let m = F64[0] as number;
+  if (m > SQRT2) {
+    m = m * 0.5;
+    e = e + 1;
+  }
+  const f = m - 1;
+  const s = f / (2 + f);
+  const s2 = s * s;
+  let p = 0.086956521739130432;
+  p = 0.095238095238095233 + s2 * p;
+  p = 0.10526315789473684 + s2 * p;
+  p = 0.11764705882352941 + s2 * p;
+  p = 0.13333333333333333 + s2 * p;
+  p = 0.15384615384615385 + s2 * p;
+  p = 0.18181818181818182 + s2 * p;
+  p = 0.22222222222222221 + s2 * p;
+  p = 0.2857142857142857 + s2 * p;
+  p = 0.40000000000000002 + s2 * p;
+  p = 0.66666666666666663 + s2 * p;
+  return e * LN2 + (2 * s + s * s2 * p);
+}
+
+/** Writes cos(2 pi u) and sin(2 pi u) into out[0], out[1] (u in (0, 1)). */
+function cosSin2Pi(u: number, out: Float64Array): void {
+  const q = Math.floor(4 * u + 0.5);
+  const r = u - q * 0.25;
+  const x = r * TWO_PI;
+  const x2 = x * x;
+  let sp = 2.8114572543455206e-15;
+  sp = -7.6471637318198164e-13 + x2 * sp;
+  sp = 1.6059043836821613e-10 + x2 * sp;
+  sp = -2.505210838544172e-8 + x2 * sp;
+  sp = 0.0000027557319223985893 + x2 * sp;
+  sp = -0.00019841269841269841 + x2 * sp;
+  sp = 0.0083333333333333332 + x2 * sp;
+  sp = -0.16666666666666666 + x2 * sp;
+  const sn = x + x * x2 * sp;
+  let cp = 4.7794773323873853e-14;
+  cp = -1.1470745597729725e-11 + x2 * cp;
+  cp = 2.08767569878681e-9 + x2 * cp;
+  cp = -2.7557319223985888e-7 + x2 * cp;
+  cp = 0.000024801587301587302 + x2 * cp;
+  cp = -0.0013888888888888889 + x2 * cp;
+  cp = 0.041666666666666664 + x2 * cp;
+  cp = -0.5 + x2 * cp;
+  const cs = 1 + x2 * cp;
+  // q is 0..4; quadrant 4 is quadrant 0.
+  out[0] = q === 1 ? -sn : q === 2 ? -cs : q === 3 ? sn : cs;
+  out[1] = q === 1 ? cs : q === 2 ? -sn : q === 3 ? -cs : sn;
+}
+
+type NativeRng = Pick<NativeAddon, 'normals' | 'uniforms'>;
+
+let nativeRandom = true;
+
+/**
+ * Draws with the native generator where the addon is loaded (default), or always in JavaScript.
+ * Both give the same numbers; the switch exists for tests and benchmarks of the two paths.
+ */
+export function setNativeRandom(on: boolean): void {
+  nativeRandom = on;
+}
+
 export class Rng {
   private readonly key: [number, number];
   private counter: number;
@@ -88,6 +169,28 @@ export class Rng {
     return g;
   }
 
+  /** The native generator for the next draw, when the addon is loaded (the same numbers). */
+  private nativeDraw(): { k0: number; k1: number; counter: number; native: NativeRng } | null {
+    const native = nativeRandom ? loadNative() : null;
+    if (!native) return null;
+    const counter = this.counter;
+    this.counter += 1;
+    return { k0: this.key[0] >>> 0, k1: this.key[1] >>> 0, counter, native };
+  }
+
+  /**
+   * Hands the next `draws` draws to native code that reproduces them (the fused chains): returns
+   * the stream's key and current counter and advances the counter past them, as if drawn here.
+   */
+  reserve(draws: number): { key: [number, number]; counter: number } {
+    if (!Number.isInteger(draws) || draws < 0) {
+      throw new RangeError(`draws must be a non-negative integer, got ${draws}`);
+    }
+    const out = { key: [this.key[0], this.key[1]] as [number, number], counter: this.counter };
+    this.counter += draws;
+    return out;
+  }
+
   /** n independent child streams; the parent advances by one draw. */
   split(n: number): Rng[] {
     const g = this.nextGenerator();
@@ -104,13 +207,24 @@ export class Rng {
 
   /** Standard normal numbers on the host (Box-Muller). */
   normalArray(n: number): Float64Array {
+    return this.normalsInto(new Float64Array(n));
+  }
+
+  /** Fills `out` with one draw of standard normals (natively where the addon is loaded). */
+  private normalsInto<T extends Float32Array | Float64Array>(out: T): T {
+    const fast = this.nativeDraw();
+    if (fast) {
+      fast.native.normals(fast.k0, fast.k1, fast.counter, out);
+      return out;
+    }
     const g = this.nextGenerator();
-    const out = new Float64Array(n);
+    const n = out.length;
+    const cs = new Float64Array(2);
     for (let i = 0; i < n; i += 2) {
-      const r = Math.sqrt(-2 * Math.log(g.nextOpenUnit()));
-      const theta = 2 * Math.PI * g.nextOpenUnit();
-      out[i] = r * Math.cos(theta);
-      if (i + 1 < n) out[i + 1] = r * Math.sin(theta);
+      const r = Math.sqrt(-2 * logOpenUnit(g.nextOpenUnit()));
+      cosSin2Pi(g.nextOpenUnit(), cs);
+      out[i] = r * (cs[0] as number);
+      if (i + 1 < n) out[i + 1] = r * (cs[1] as number);
     }
     return out;
   }
@@ -118,15 +232,20 @@ export class Rng {
   /** A float32 tensor of standard normals. */
   normal(shape: number[]): Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(Float32Array.from(this.normalArray(n)), shape, 'float32');
+    return tf.tensor(this.normalsInto(new Float32Array(n)), shape, 'float32');
   }
 
   /** A float32 tensor of uniforms in [lo, hi). */
   uniform(shape: number[], lo = 0, hi = 1): Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    const u = this.uniformArray(n);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * (u[i] as number);
+    const fast = this.nativeDraw();
+    if (fast) {
+      fast.native.uniforms(fast.k0, fast.k1, fast.counter, lo, hi, out);
+    } else {
+      const u = this.uniformArray(n);
+      for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * (u[i] as number);
+    }
     return tf.tensor(out, shape, 'float32');
   }
 

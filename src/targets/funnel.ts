@@ -1,7 +1,13 @@
 // Neal's funnel: v ~ N(0, s^2), x_i | v ~ N(0, e^v) for i = 1..d-1; z = [v, x_1, ..., x_{d-1}].
 // Normalized, so log Z = 0. The neck (v << 0) has scales e^{v/2} that differ by orders of
 // magnitude from the mouth, which is what makes it hard for fixed-step samplers.
-import { tf, type Rng, type Tensor1D, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  type NativeTargetSpec,
+  type Rng,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
 import { checkParticles, type Target } from './target.js';
 import { LOG_2PI, checkDim, checkPositive, checkSampleCount } from './common.js';
 
@@ -63,6 +69,10 @@ export class FunnelTarget implements Target {
       const dx = tf.neg(tf.mul(x, tf.reshape(expNegV, [n, 1])));
       return tf.concat([tf.reshape(dv, [n, 1]), dx], 1) as Tensor2D;
     });
+  }
+
+  nativeSpec(): NativeTargetSpec {
+    return { kind: 'funnel', params: Float32Array.of(this.scale) };
   }
 
   sample(n: number, rng: Rng): Tensor2D {

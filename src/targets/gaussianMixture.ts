@@ -6,6 +6,7 @@ import {
   Rng,
   logSumExpRows,
   tf,
+  type NativeTargetSpec,
   type Tensor,
   type Tensor1D,
   type Tensor2D,
@@ -46,6 +47,7 @@ export class GaussianMixtureTarget implements Target {
   private readonly meansTransposedT: Tensor; // [d, K]
   private readonly invVarT: Tensor; // [K]
   private readonly biasT: Tensor; // [K]: log w_k - |mu_k|^2/(2 s_k) - d/2 log(2 pi s_k)
+  private readonly native: NativeTargetSpec;
 
   constructor(options: GaussianMixtureOptions) {
     const name = options.name ?? 'gaussian-mixture';
@@ -99,6 +101,19 @@ export class GaussianMixtureTarget implements Target {
       [K],
     );
     this.biasT = keptConstant(bias, [K]);
+    const params = new Float32Array(1 + 2 * K + K * d);
+    params[0] = K;
+    params.set(
+      this.variances.map((x) => 1 / x),
+      1,
+    );
+    params.set(bias, 1 + K);
+    params.set(this.means, 1 + 2 * K);
+    this.native = { kind: 'iso-gmm', params };
+  }
+
+  nativeSpec(): NativeTargetSpec {
+    return this.native;
   }
 
   /** log w_k + log N(z; mu_k, s_k I), [N, K]. */

@@ -4,7 +4,14 @@
 // code). Unnormalized with known log Z = (d/2) (ln Z1 + 0.5 ln 2 pi), Z1 = int exp(-x^4 + 6x^2 + 0.5x).
 // The x1 marginal has two wells (at ~ +1.75 and ~ -1.71, mass ~ 0.84 / 0.16) separated by a
 // barrier ~ e^10 lower, so there are 2^(d/2) modes.
-import { tf, type Rng, type Tensor, type Tensor1D, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  type NativeTargetSpec,
+  type Rng,
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
 import { checkParticles, TargetError, type Target } from './target.js';
 import { LOG_2PI, checkSampleCount, keptConstant, uploadRows } from './common.js';
 
@@ -169,6 +176,10 @@ export class ManyWellTarget implements Target {
       const well = tf.add(tf.mul(tf.mul(4, z), tf.sub(3, tf.square(z))), 0.5);
       return tf.sub(tf.mul(this.wellMask, well), tf.mul(this.gaussMask, z)) as Tensor2D;
     });
+  }
+
+  nativeSpec(): NativeTargetSpec {
+    return { kind: 'many-well', params: new Float32Array(0) };
   }
 
   sample(n: number, rng: Rng): Tensor2D {

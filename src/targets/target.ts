@@ -1,4 +1,4 @@
-import type { Rng, Tensor1D, Tensor2D } from '../engine/index.js';
+import type { NativeTargetSpec, Rng, Tensor1D, Tensor2D } from '../engine/index.js';
 
 /**
  * An unnormalized log density over R^dim. Particles are rows: z is [N, dim], logProb is [N].
@@ -20,6 +20,12 @@ export interface Target {
   sample?(n: number, rng: Rng): Tensor2D;
   /** Exact log normalizer log Z = log integral gamma(z) dz, where known. */
   readonly logZ?: number;
+  /**
+   * For targets the native kernels know (funnel, Many-Well, isotropic Gaussian mixtures): their
+   * kind and parameters, so that fixed-parameter chains run as fused native steps. Absent for
+   * everything else, which runs op by op.
+   */
+  nativeSpec?(): NativeTargetSpec;
   /** Frees the constant tensors the target holds (means, precision matrices, masks). */
   dispose?(): void;
 }

@@ -1,5 +1,6 @@
 import {
   tf,
+  fusedHmcStep,
   sumSquares,
   type Rng,
   type Scalar,
@@ -10,6 +11,8 @@ import { disposeState, type ParticleState } from '../path.js';
 import { leapfrog } from './leapfrog.js';
 import {
   KernelError,
+  fusedState,
+  hostValue,
   perStepValue,
   type KernelStepResult,
   type PerStep,
@@ -37,11 +40,33 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
   return {
     name: 'hmc',
     invariant: true,
+    fused: { kind: 'hmc', stepSize: options.stepSize, leapfrogSteps: options.leapfrogSteps },
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
       const eps = perStepValue(options.stepSize, ctx.step, 'HMC step size');
       const { path, beta } = ctx;
       const momentum0 = rng.normal(state.z.shape) as Tensor2D;
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
+      const fused = path.fused();
+      if (fused) {
+        const [z, logTarget, scoreTarget, logInitial, scoreInitial, acceptance] = fusedHmcStep(
+          fused,
+          fusedState(state),
+          momentum0,
+          uniforms,
+          hostValue(beta),
+          hostValue(eps),
+          options.leapfrogSteps,
+        ) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+        momentum0.dispose();
+        uniforms.dispose();
+        const acceptScalar = tf.reshape(acceptance, []) as Scalar;
+        acceptance.dispose();
+        return {
+          state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
+          logCorrection: null,
+          acceptance: acceptScalar,
+        };
+      }
       const end = leapfrog(path, beta, state, momentum0, eps, options.leapfrogSteps);
       const p = end.momentum;
       const proposal = end.state;

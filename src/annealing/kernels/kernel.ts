@@ -1,4 +1,4 @@
-import { tf, type Rng, type Scalar, type Tensor1D } from '../../engine/index.js';
+import { tf, type FusedState, type Rng, type Scalar, type Tensor1D } from '../../engine/index.js';
 import type { AnnealingPath, ParticleState } from '../path.js';
 
 /**
@@ -30,6 +30,21 @@ export interface KernelStepResult {
 }
 
 /**
+ * What a fused native chain needs to run a kernel (src/engine/fused.ts): set by the ULA, HMC and
+ * UHA kernels when they have no learned backward correction.
+ */
+export type FusedKernelSpec =
+  | { kind: 'ula'; stepSize: PerStep }
+  | { kind: 'hmc'; stepSize: PerStep; leapfrogSteps: number }
+  | {
+      kind: 'uha';
+      stepSize: PerStep;
+      leapfrogSteps: number;
+      eta: StepValue;
+      mass: number | Tensor1D;
+    };
+
+/**
  * A transition kernel (blackjax-style: a pure step over an explicit state). The new state's tensors
  * are owned by the caller; the input state is left untouched.
  */
@@ -40,6 +55,8 @@ export interface TransitionKernel {
    * log-weight correction; SMC then resamples before moving rather than after.
    */
   readonly invariant?: boolean;
+  /** Set where a whole chain of this kernel can run as fused native code (see FusedKernelSpec). */
+  readonly fused?: FusedKernelSpec;
   /** Adds kernel-specific state (e.g. momentum) to the initial particles; owns nothing of its input. */
   init?(state: ParticleState, rng: Rng): ParticleState;
   step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult;
@@ -57,6 +74,22 @@ export const stepSub = (a: StepValue, b: StepValue): StepValue =>
   typeof a === 'number' && typeof b === 'number' ? a - b : tf.sub(a, b);
 export const stepSqrt = (a: StepValue): StepValue =>
   typeof a === 'number' ? Math.sqrt(a) : tf.sqrt(a);
+
+/**
+ * A step value as a host number, for the fused native steps (which run only where no gradient is
+ * recorded, so reading a learned scalar is safe; on wasm the read is a copy, not a sync).
+ */
+export const hostValue = (v: StepValue): number =>
+  typeof v === 'number' ? v : (v.dataSync()[0] as number);
+
+/** The particle state as the fused native steps take it. */
+export const fusedState = (s: ParticleState): FusedState => [
+  s.z,
+  s.logTarget,
+  s.scoreTarget,
+  s.logInitial,
+  s.scoreInitial,
+];
 
 /** A per-step parameter: a constant, or one value per step 1..K (numbers or scalar tensors). */
 export type PerStep = number | readonly StepValue[];

@@ -1,5 +1,6 @@
 import {
   tf,
+  fusedUhaStep,
   sumSquares,
   type Rng,
   type Tensor,
@@ -10,6 +11,8 @@ import type { ParticleState } from '../path.js';
 import { leapfrog } from './leapfrog.js';
 import {
   KernelError,
+  fusedState,
+  hostValue,
   perStepValue,
   type KernelStepResult,
   type PerStep,
@@ -61,6 +64,9 @@ export function uhaKernel(options: UhaOptions): TransitionKernel {
 
   return {
     name: correction ? 'uha-mcd' : 'uha',
+    fused: correction
+      ? undefined
+      : { kind: 'uha', stepSize: options.stepSize, leapfrogSteps, eta: options.eta, mass },
     init(state: ParticleState, rng: Rng): ParticleState {
       const v = tf.tidy(() => tf.mul(rng.normal(state.z.shape), tf.sqrt(mass)) as Tensor2D);
       return { ...state, v };
@@ -71,6 +77,31 @@ export function uhaKernel(options: UhaOptions): TransitionKernel {
       const eps = perStepValue(options.stepSize, ctx.step, 'UHA step size');
       const { path, beta, step } = ctx;
       const eta = options.eta;
+      const fused = correction ? null : path.fused();
+      if (fused) {
+        const xi = rng.normal(state.z.shape);
+        const massVector =
+          typeof mass === 'number' ? tf.fill([state.z.shape[1] as number], mass) : mass;
+        const [z, v, logTarget, scoreTarget, logInitial, scoreInitial, logCorrection] =
+          fusedUhaStep(
+            fused,
+            fusedState(state),
+            v0,
+            xi,
+            massVector,
+            hostValue(beta),
+            hostValue(eps),
+            hostValue(eta),
+            leapfrogSteps,
+          ) as [Tensor2D, Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+        xi.dispose();
+        if (massVector !== mass) massVector.dispose();
+        return {
+          state: { z, logTarget, scoreTarget, logInitial, scoreInitial, v },
+          logCorrection,
+          acceptance: null,
+        };
+      }
       const refreshVar = tf.tidy(() => tf.sub(1, tf.square(eta)));
       // Partial refresh: v' = eta v + sqrt(1 - eta^2) M^(1/2) xi.
       const xi = rng.normal(state.z.shape) as Tensor2D;

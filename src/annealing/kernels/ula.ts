@@ -1,6 +1,15 @@
-import { tf, sumSquares, type Rng, type Tensor1D, type Tensor2D } from '../../engine/index.js';
+import {
+  tf,
+  fusedUlaStep,
+  sumSquares,
+  type Rng,
+  type Tensor1D,
+  type Tensor2D,
+} from '../../engine/index.js';
 import type { ParticleState } from '../path.js';
 import {
+  fusedState,
+  hostValue,
   perStepValue,
   stepMul,
   stepSqrt,
@@ -32,9 +41,27 @@ export function ulaKernel(options: UlaOptions): TransitionKernel {
   const correction = options.backwardCorrection;
   return {
     name: correction ? 'ula-mcd' : 'ula',
+    fused: correction ? undefined : { kind: 'ula', stepSize: options.stepSize },
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
       const delta = perStepValue(options.stepSize, ctx.step, 'ULA step size');
       const { path, beta } = ctx;
+      const fused = correction ? null : path.fused();
+      if (fused) {
+        const eps = rng.normal(state.z.shape);
+        const [z, logTarget, scoreTarget, logInitial, scoreInitial, logCorrection] = fusedUlaStep(
+          fused,
+          fusedState(state),
+          eps,
+          hostValue(beta),
+          hostValue(delta),
+        ) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+        eps.dispose();
+        return {
+          state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
+          logCorrection,
+          acceptance: null,
+        };
+      }
       const out = tf.tidy(() => {
         const eps = rng.normal(state.z.shape) as Tensor2D;
         const drift = path.score(state, beta);

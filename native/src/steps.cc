@@ -1,0 +1,699 @@
+// Fused annealing steps for evaluation (no gradients): a whole ULA, HMC or UHA transition of the
+// geometric path from N(mean, diag(exp(logScale))^2) to a closed-form target, per particle, with
+// the same arithmetic as the TF.js kernels in src/annealing/kernels (float32, scalars rounded to
+// float32 as TF.js rounds them), so the two paths agree to float32 accuracy.
+#include "steps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "gemm.h"
+#include "block.h"
+#include "pool.h"
+#include "rng.h"
+#include "targets.h"
+#include "vecmath.h"
+
+namespace anneal {
+namespace {
+
+// Splits rows over the pool's threads when the work is large enough to repay a wake-up.
+// body(t, lo, hi) runs rows [lo, hi) as share t of row_threads(n, work_per_row).
+int row_threads(size_t n, size_t work_per_row) {
+  int threads = gemm_threads();
+  if (threads <= 1 || n * work_per_row < (1u << 15) || n < 2) return 1;
+  return static_cast<int>(std::min<size_t>(threads, n));
+}
+
+template <typename F>
+void for_rows(size_t n, size_t work_per_row, F&& body) {
+  const int threads = row_threads(n, work_per_row);
+  if (threads == 1) {
+    body(0, size_t{0}, n);
+    return;
+  }
+  parallel_for(threads, [&](int t) {
+    size_t lo = n * t / threads, hi = n * (t + 1) / threads;
+    if (lo < hi) body(t, lo, hi);
+  });
+}
+
+struct Layout {
+  const int32_t* ints;
+  size_t num_ints;
+  const double* scalars;
+  size_t num_scalars;
+  Span* arrays;
+  size_t num_arrays;
+  std::string* error;
+
+  bool counts(size_t i, size_t s, size_t a) {
+    if (num_ints != i || num_scalars != s || num_arrays != a) {
+      *error = "fused op: wrong number of arguments";
+      return false;
+    }
+    return true;
+  }
+  bool length(size_t index, size_t expected, const char* what) {
+    if (arrays[index].length != expected) {
+      *error = std::string("fused op: ") + what + " has " + std::to_string(arrays[index].length) +
+               " elements, expected " + std::to_string(expected);
+      return false;
+    }
+    return true;
+  }
+  float* at(size_t index) const { return arrays[index].data; }
+};
+
+// The target and the initial distribution from the common prefix of path ops:
+// ints [kind, n, d, ...], arrays [params, mean, logScale, ...].
+struct PathArgs {
+  Target target;
+  size_t n;
+  int d;
+};
+
+bool path_prefix(Layout& l, PathArgs* out) {
+  const int kind = l.ints[0];
+  const int64_t n = l.ints[1], d = l.ints[2];
+  if (kind < 0 || kind >= kTargetKinds || n < 0 || d < 1) {
+    *l.error = "fused op: bad target kind or sizes";
+    return false;
+  }
+  out->target = Target(static_cast<TargetKind>(kind), static_cast<int>(d), l.at(0), l.arrays[0].length);
+  if (!out->target.valid()) {
+    *l.error = "fused op: target parameters do not match its kind and dimension";
+    return false;
+  }
+  out->n = static_cast<size_t>(n);
+  out->d = static_cast<int>(d);
+  return l.length(1, d, "initial mean") && l.length(2, d, "initial logScale");
+}
+
+// log gamma_beta = a log q + b log pi with a = 1 - beta, b = beta (float32, as TF.js rounds them).
+struct Mix {
+  float a, b;
+  explicit Mix(double beta) : a(static_cast<float>(1.0 - beta)), b(static_cast<float>(beta)) {}
+};
+
+// ---- Block kernels: one transition of W particles held in transposed blocks, in place. ----
+
+// A block of particle state: z, scores and momentum are d x W blocks, the log densities W lanes.
+struct BlockState {
+  float *z, *st, *si, *v;
+  float *lt, *li;
+};
+
+// Per-thread scratch: blocks of d x W floats, lanes, and the target's work area.
+class Work {
+ public:
+  Work(int d, size_t target_work)
+      : blocks_(d, 8), target_(target_work + W), lanes_(8 * W + 16) {}
+  float* block(int i) { return blocks_.block(i); }
+  float* lane(int i) {
+    float* base = lanes_.data();
+    base += (16 - (reinterpret_cast<uintptr_t>(base) / sizeof(float)) % 16) % 16;
+    return base + i * W;
+  }
+  float* target() { return target_.data(); }
+
+ private:
+  Scratch blocks_;
+  std::vector<float> target_;
+  std::vector<float> lanes_;
+};
+
+template <typename T>
+struct Path {
+  const T& target;
+  const DiagGaussian& initial;
+  Mix mix;
+  int d;
+  void eval(Work& w, const float* z, float* lt, float* st, float* li, float* si) const {
+    target.eval(z, lt, st, w.target());
+    initial.eval(z, li, si);
+  }
+  // d log gamma_beta / dz = a score_q + b score_pi
+  float drift(const float* si, const float* st, int k) const { return mix.a * si[k] + mix.b * st[k]; }
+  float log_gamma(float li, float lt) const { return mix.a * li + mix.b * lt; }
+};
+
+struct UlaParams {
+  float step, noise, minus4d;
+  explicit UlaParams(double delta)
+      : step(static_cast<float>(delta)),
+        noise(static_cast<float>(std::sqrt(2.0 * delta))),
+        minus4d(static_cast<float>(-4.0 * delta)) {}
+};
+
+// ULA with its time reversal as backward kernel; writes the log-weight correction into corr.
+template <typename T>
+void ula_block(const Path<T>& p, Work& w, BlockState& s, const float* eps, const UlaParams& u,
+               float* corr) {
+  const int d = p.d;
+  float *zn = w.block(0), *sn = w.block(1), *in = w.block(2);
+  float *ltn = w.lane(0), *lin = w.lane(1), *back = w.lane(2), *fwd = w.lane(3);
+  for (int k = 0; k < d * W; k++) zn[k] = (s.z[k] + u.step * p.drift(s.si, s.st, k)) + u.noise * eps[k];
+  p.eval(w, zn, ltn, sn, lin, in);
+  LANES back[r] = fwd[r] = 0.0f;
+  for (int j = 0; j < d; j++)
+    LANES {
+      const int k = j * W + r;
+      const float res = (s.z[k] - zn[k]) - u.step * p.drift(in, sn, k);
+      back[r] += res * res;
+      fwd[r] += eps[k] * eps[k];
+    }
+  LANES {
+    corr[r] = (p.log_gamma(lin[r], ltn[r]) - p.log_gamma(s.li[r], s.lt[r])) +
+              (back[r] / u.minus4d - (-0.5f * fwd[r]));
+    s.lt[r] = ltn[r];
+    s.li[r] = lin[r];
+  }
+  std::copy(zn, zn + d * W, s.z);
+  std::copy(sn, sn + d * W, s.st);
+  std::copy(in, in + d * W, s.si);
+}
+
+// MH-corrected HMC (identity mass, L leapfrog steps); returns the summed acceptance probability
+// of the first `rows` particles.
+template <typename T>
+double hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, const float* u,
+                 double eps_d, int L, int rows) {
+  const int d = p.d;
+  const float eps = static_cast<float>(eps_d), half = static_cast<float>(0.5 * eps_d);
+  float *zc = w.block(0), *pc = w.block(1), *sc = w.block(2), *ic = w.block(3);
+  float *ltc = w.lane(0), *lic = w.lane(1), *k0 = w.lane(2), *k1 = w.lane(3), *la = w.lane(4);
+  for (int k = 0; k < d * W; k++) {
+    zc[k] = s.z[k];
+    pc[k] = p0[k] + half * p.drift(s.si, s.st, k);
+  }
+  for (int step = 1; step <= L; step++) {
+    for (int k = 0; k < d * W; k++) zc[k] = zc[k] + eps * pc[k];
+    p.eval(w, zc, ltc, sc, lic, ic);
+    const float h = step == L ? half : eps;
+    for (int k = 0; k < d * W; k++) pc[k] = pc[k] + h * p.drift(ic, sc, k);
+  }
+  LANES k0[r] = k1[r] = 0.0f;
+  for (int j = 0; j < d; j++)
+    LANES {
+      k0[r] += p0[j * W + r] * p0[j * W + r];
+      k1[r] += pc[j * W + r] * pc[j * W + r];
+    }
+  bool take[W];
+  LANES {
+    la[r] = (p.log_gamma(lic[r], ltc[r]) - p.log_gamma(s.li[r], s.lt[r])) + 0.5f * (k0[r] - k1[r]);
+    take[r] = vlog(u[r]) < la[r];  // NaN compares false: a diverged proposal is rejected
+  }
+  double acc = 0.0;
+  for (int r = 0; r < rows; r++) acc += std::isnan(la[r]) ? 0.0 : std::min(1.0f, vexp(la[r]));
+  for (int k = 0; k < d * W; k++) {
+    const bool tk = take[k % W];
+    s.z[k] = tk ? zc[k] : s.z[k];
+    s.st[k] = tk ? sc[k] : s.st[k];
+    s.si[k] = tk ? ic[k] : s.si[k];
+  }
+  LANES {
+    s.lt[r] = take[r] ? ltc[r] : s.lt[r];
+    s.li[r] = take[r] ? lic[r] : s.li[r];
+  }
+  return acc;
+}
+
+struct UhaParams {
+  float eps, half, eta;
+  const float* mass;
+  std::vector<float> refresh, back_var, inv_mass;
+  UhaParams(double e, double eta_d, const float* m, int d)
+      : eps(static_cast<float>(e)),
+        half(static_cast<float>(0.5 * e)),
+        eta(static_cast<float>(eta_d)),
+        mass(m),
+        refresh(d),
+        back_var(d),
+        inv_mass(d) {
+    const float rho = 1.0f - eta * eta;
+    for (int j = 0; j < d; j++) {
+      back_var[j] = rho * mass[j];
+      refresh[j] = std::sqrt(back_var[j]);
+      inv_mass[j] = 1.0f / mass[j];
+    }
+  }
+};
+
+// UHA: partial momentum refresh, L leapfrog steps with diagonal mass, no accept/reject.
+template <typename T>
+void uha_block(const Path<T>& p, Work& w, BlockState& s, const float* xi, const UhaParams& u,
+               int L, float* corr) {
+  const int d = p.d;
+  float *pc = w.block(0), *sc = w.block(1), *ic = w.block(2);
+  float *fwd = w.lane(0), *back = w.lane(1), *kin0 = w.lane(2), *kin1 = w.lane(3);
+  float *lt0 = w.lane(4), *li0 = w.lane(5);
+  LANES {
+    fwd[r] = back[r] = kin0[r] = kin1[r] = 0.0f;
+    lt0[r] = s.lt[r];
+    li0[r] = s.li[r];
+  }
+  for (int j = 0; j < d; j++)
+    LANES {
+      const int k = j * W + r;
+      const float vr = u.eta * s.v[k] + u.refresh[j] * xi[k];
+      pc[k] = vr + u.half * p.drift(s.si, s.st, k);
+      fwd[r] += xi[k] * xi[k];
+      const float res = s.v[k] - u.eta * vr;
+      back[r] += res * res / u.back_var[j];
+      kin0[r] += s.v[k] * s.v[k] * u.inv_mass[j];
+    }
+  for (int step = 1; step <= L; step++) {
+    for (int j = 0; j < d; j++)
+      LANES {
+        const int k = j * W + r;
+        s.z[k] = s.z[k] + u.eps * (pc[k] / u.mass[j]);
+      }
+    p.eval(w, s.z, s.lt, sc, s.li, ic);
+    const float h = step == L ? u.half : u.eps;
+    for (int k = 0; k < d * W; k++) pc[k] = pc[k] + h * p.drift(ic, sc, k);
+  }
+  for (int j = 0; j < d; j++)
+    LANES kin1[r] += pc[j * W + r] * pc[j * W + r] * u.inv_mass[j];
+  LANES {
+    const float after = p.log_gamma(s.li[r], s.lt[r]) + (-0.5f * kin1[r]);
+    const float before = p.log_gamma(li0[r], lt0[r]) + (-0.5f * kin0[r]);
+    corr[r] = (after - before) + ((-0.5f * back[r]) - (-0.5f * fwd[r]));
+  }
+  std::copy(pc, pc + d * W, s.v);
+  std::copy(sc, sc + d * W, s.st);
+  std::copy(ic, ic + d * W, s.si);
+}
+
+// ---- Per-step ops: row-major tensors in and out, one transition each. ----
+
+// Loads/stores one block of a row-major state; `v` may be null.
+struct RowState {
+  const float *z, *lt, *st, *li, *si, *v;
+};
+struct RowOut {
+  float *z, *lt, *st, *li, *si, *v;
+};
+
+struct BlockBuffers {
+  Scratch blocks;
+  float lanes[2 * W + 16];
+  BlockState s;
+  BlockBuffers(int d) : blocks(d, 4) {
+    float* base = lanes + (16 - (reinterpret_cast<uintptr_t>(lanes) / sizeof(float)) % 16) % 16;
+    s = BlockState{blocks.block(0), blocks.block(1), blocks.block(2), blocks.block(3), base,
+                   base + W};
+  }
+  void load(const RowState& r, size_t i0, int rows, int d) {
+    load_block(r.z, i0, rows, d, s.z);
+    load_block(r.st, i0, rows, d, s.st);
+    load_block(r.si, i0, rows, d, s.si);
+    if (r.v) load_block(r.v, i0, rows, d, s.v);
+    load_lane(r.lt, i0, rows, s.lt);
+    load_lane(r.li, i0, rows, s.li);
+  }
+  void store(const RowOut& o, size_t i0, int rows, int d) {
+    store_block(s.z, i0, rows, d, o.z);
+    store_block(s.st, i0, rows, d, o.st);
+    store_block(s.si, i0, rows, d, o.si);
+    if (o.v) store_block(s.v, i0, rows, d, o.v);
+    store_lane(s.lt, i0, rows, o.lt);
+    store_lane(s.li, i0, rows, o.li);
+  }
+};
+
+bool evaluate(Layout& l) {
+  PathArgs p;
+  if (!l.counts(3, 0, 8) || !path_prefix(l, &p)) return false;
+  const size_t n = p.n;
+  const int d = p.d;
+  if (!l.length(3, n * d, "z") || !l.length(4, n, "logTarget") ||
+      !l.length(5, n * d, "scoreTarget") || !l.length(6, n, "logInitial") ||
+      !l.length(7, n * d, "scoreInitial"))
+    return false;
+  DiagGaussian q(d, l.at(1), l.at(2));
+  const float* z = l.at(3);
+  RowOut out{nullptr, l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
+  with_target(p.target, [&](const auto& tg) {
+    Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(1.0), d};
+    for_rows(n, d, [&](int, size_t lo, size_t hi) {
+      Work w(d, tg.work_size());
+      BlockBuffers b(d);
+      for (size_t i0 = lo; i0 < hi; i0 += W) {
+        const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
+        load_block(z, i0, rows, d, b.s.z);
+        path.eval(w, b.s.z, b.s.lt, b.s.st, b.s.li, b.s.si);
+        store_block(b.s.st, i0, rows, d, out.st);
+        store_block(b.s.si, i0, rows, d, out.si);
+        store_lane(b.s.lt, i0, rows, out.lt);
+        store_lane(b.s.li, i0, rows, out.li);
+      }
+    });
+  });
+  return true;
+}
+
+bool ula_step(Layout& l) {
+  PathArgs p;
+  if (!l.counts(3, 2, 15) || !path_prefix(l, &p)) return false;
+  const size_t n = p.n;
+  const int d = p.d;
+  for (size_t r : {3, 5, 7, 8, 9, 11, 13})
+    if (!l.length(r, n * d, "a particle array")) return false;
+  for (size_t r : {4, 6, 10, 12, 14})
+    if (!l.length(r, n, "a per-particle array")) return false;
+  DiagGaussian q(d, l.at(1), l.at(2));
+  const UlaParams u(l.scalars[1]);
+  const RowState in{l.at(3), l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
+  const float* eps = l.at(8);
+  const RowOut out{l.at(9), l.at(10), l.at(11), l.at(12), l.at(13), nullptr};
+  float* corr = l.at(14);
+  with_target(p.target, [&](const auto& tg) {
+    Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
+    for_rows(n, d, [&](int, size_t lo, size_t hi) {
+      Work w(d, tg.work_size());
+      BlockBuffers b(d);
+      float* eb = w.block(7);
+      float* cb = w.lane(7);
+      for (size_t i0 = lo; i0 < hi; i0 += W) {
+        const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
+        b.load(in, i0, rows, d);
+        load_block(eps, i0, rows, d, eb);
+        ula_block(path, w, b.s, eb, u, cb);
+        b.store(out, i0, rows, d);
+        store_lane(cb, i0, rows, corr);
+      }
+    });
+  });
+  return true;
+}
+
+bool hmc_step(Layout& l) {
+  PathArgs p;
+  if (!l.counts(4, 2, 16) || !path_prefix(l, &p)) return false;
+  const size_t n = p.n;
+  const int d = p.d;
+  const int L = l.ints[3];
+  if (L < 1) {
+    *l.error = "fused op: leapfrog steps must be >= 1";
+    return false;
+  }
+  for (size_t r : {3, 5, 7, 8, 10, 12, 14})
+    if (!l.length(r, n * d, "a particle array")) return false;
+  for (size_t r : {4, 6, 9, 11, 13})
+    if (!l.length(r, n, "a per-particle array")) return false;
+  if (!l.length(15, 1, "acceptance")) return false;
+  DiagGaussian q(d, l.at(1), l.at(2));
+  const RowState in{l.at(3), l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
+  const float *p0 = l.at(8), *u = l.at(9);
+  const RowOut out{l.at(10), l.at(11), l.at(12), l.at(13), l.at(14), nullptr};
+  const size_t work = static_cast<size_t>(d) * L;
+  std::vector<double> partial(row_threads(n, work), 0.0);
+  with_target(p.target, [&](const auto& tg) {
+    Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
+    for_rows(n, work, [&](int t, size_t lo, size_t hi) {
+      Work w(d, tg.work_size());
+      BlockBuffers b(d);
+      float* pb = w.block(7);
+      float* ub = w.lane(7);
+      double acc = 0.0;
+      for (size_t i0 = lo; i0 < hi; i0 += W) {
+        const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
+        b.load(in, i0, rows, d);
+        load_block(p0, i0, rows, d, pb);
+        load_lane(u, i0, rows, ub);
+        acc += hmc_block(path, w, b.s, pb, ub, l.scalars[1], L, rows);
+        b.store(out, i0, rows, d);
+      }
+      partial[t] = acc;
+    });
+  });
+  double total = 0.0;
+  for (double x : partial) total += x;
+  l.at(15)[0] = n > 0 ? static_cast<float>(total / static_cast<double>(n)) : 0.0f;
+  return true;
+}
+
+bool uha_step(Layout& l) {
+  PathArgs p;
+  if (!l.counts(4, 3, 18) || !path_prefix(l, &p)) return false;
+  const size_t n = p.n;
+  const int d = p.d;
+  const int L = l.ints[3];
+  if (L < 1) {
+    *l.error = "fused op: leapfrog steps must be >= 1";
+    return false;
+  }
+  if (!l.length(3, d, "mass")) return false;
+  for (size_t r : {4, 5, 7, 9, 10, 11, 12, 14, 16})
+    if (!l.length(r, n * d, "a particle array")) return false;
+  for (size_t r : {6, 8, 13, 15, 17})
+    if (!l.length(r, n, "a per-particle array")) return false;
+  DiagGaussian q(d, l.at(1), l.at(2));
+  const UhaParams u(l.scalars[1], l.scalars[2], l.at(3), d);
+  const RowState in{l.at(4), l.at(6), l.at(7), l.at(8), l.at(9), l.at(5)};
+  const float* xi = l.at(10);
+  const RowOut out{l.at(11), l.at(13), l.at(14), l.at(15), l.at(16), l.at(12)};
+  float* corr = l.at(17);
+  with_target(p.target, [&](const auto& tg) {
+    Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
+    for_rows(n, static_cast<size_t>(d) * L, [&](int, size_t lo, size_t hi) {
+      Work w(d, tg.work_size());
+      BlockBuffers b(d);
+      float* xb = w.block(7);
+      float* cb = w.lane(7);
+      for (size_t i0 = lo; i0 < hi; i0 += W) {
+        const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
+        b.load(in, i0, rows, d);
+        load_block(xi, i0, rows, d, xb);
+        uha_block(path, w, b.s, xb, u, L, cb);
+        b.store(out, i0, rows, d);
+        store_lane(cb, i0, rows, corr);
+      }
+    });
+  });
+  return true;
+}
+
+// [ESS fraction, log mean exp, acceptance or -1, count of NaN/+Inf, -1] of log-weights w [n],
+// the ESS averaged over systems of g particles (one system when g = n).
+void weight_stats_of(const float* w, int64_t n, int64_t g, float acceptance, float* out) {
+  auto lse_pair = [&](int64_t lo, int64_t hi, double* lse1, double* lse2) {
+    double m = -INFINITY;
+    bool nan = false;
+    for (int64_t i = lo; i < hi; i++) {
+      if (std::isnan(w[i])) nan = true;
+      m = std::max(m, static_cast<double>(w[i]));
+    }
+    if (nan) {
+      *lse1 = *lse2 = NAN;
+      return;
+    }
+    if (!std::isfinite(m)) {  // all -inf (or some +inf): the statistics are not finite
+      *lse1 = m == INFINITY ? INFINITY : -INFINITY;
+      *lse2 = *lse1;
+      return;
+    }
+    double s1 = 0.0, s2 = 0.0;
+    for (int64_t i = lo; i < hi; i++) {
+      const double x = std::exp(static_cast<double>(w[i]) - m);
+      s1 += x;
+      s2 += x * x;
+    }
+    *lse1 = m + std::log(s1);
+    *lse2 = 2.0 * m + std::log(s2);
+  };
+  double ess = 0.0;
+  const int64_t groups = n / g;
+  for (int64_t k = 0; k < groups; k++) {
+    double a, b;
+    lse_pair(k * g, (k + 1) * g, &a, &b);
+    ess += std::exp(2.0 * a - b) / static_cast<double>(g);
+  }
+  double a, b;
+  lse_pair(0, n, &a, &b);
+  int64_t bad = 0;
+  for (int64_t i = 0; i < n; i++) bad += std::isnan(w[i]) || w[i] == INFINITY;
+  out[0] = static_cast<float>(ess / static_cast<double>(groups));
+  out[1] = static_cast<float>(a - std::log(static_cast<double>(n)));
+  out[2] = acceptance;
+  out[3] = static_cast<float>(bad);
+  out[4] = -1.0f;
+}
+
+bool weight_stats(Layout& l) {
+  if (!l.counts(3, 0, 3)) return false;
+  const int64_t n = l.ints[0], g = l.ints[1];
+  const bool has_acceptance = l.ints[2] != 0;
+  if (n < 1 || g < 1 || n % g != 0) {
+    *l.error = "fused op: bad sizes for weight statistics";
+    return false;
+  }
+  if (!l.length(0, n, "logW") || !l.length(1, has_acceptance ? 1 : 0, "acceptance") ||
+      !l.length(2, 5, "output"))
+    return false;
+  weight_stats_of(l.at(0), n, g, has_acceptance ? l.at(1)[0] : -1.0f, l.at(2));
+  return true;
+}
+
+// ---- A whole stretch of an AIS chain in one call, particles kept in blocks throughout. ----
+//
+// ints    [kind, n, d, kernel (0 ULA, 1 HMC, 2 UHA), leapfrog L, steps S, group size]
+// scalars [beta_0 .. beta_S, stepSize_1 .. stepSize_S, eta, key0, key1, counter]
+// arrays  [params, mean, logScale, mass (d, UHA; else empty),
+//          z, logT, sT, logI, sI, v (UHA; else empty), logW,
+//          z', logT', sT', logI', sI', v', logW', stats (S x 5)]
+// Each step adds the AIS increment (beta_s - beta_{s-1}) (log pi - log q), draws its noise from
+// the random stream exactly as rng.ts would (ULA and UHA: one draw of normals; HMC: normals, then
+// uniforms), moves the particles, adds the kernel's correction, and records the weight statistics.
+bool ais_chain(Layout& l) {
+  if (l.num_ints != 7 || l.num_arrays != 19) {
+    *l.error = "fused op: wrong number of arguments";
+    return false;
+  }
+  PathArgs p;
+  if (!path_prefix(l, &p)) return false;
+  const size_t n = p.n;
+  const int d = p.d;
+  const int kernel = l.ints[3], L = l.ints[4], S = l.ints[5], g = l.ints[6];
+  if (kernel < 0 || kernel > 2 || L < 1 || S < 1 || g < 1 || n == 0 || n % g != 0 ||
+      l.num_scalars != static_cast<size_t>(2 * S + 1 + 4)) {
+    *l.error = "fused op: bad chain sizes";
+    return false;
+  }
+  const bool uha = kernel == 2;
+  const size_t nd = n * d;
+  if (!l.length(3, uha ? d : 0, "mass") || !l.length(4, nd, "z") || !l.length(5, n, "logT") ||
+      !l.length(6, nd, "sT") || !l.length(7, n, "logI") || !l.length(8, nd, "sI") ||
+      !l.length(9, uha ? nd : 0, "v") || !l.length(10, n, "logW") || !l.length(11, nd, "z'") ||
+      !l.length(12, n, "logT'") || !l.length(13, nd, "sT'") || !l.length(14, n, "logI'") ||
+      !l.length(15, nd, "sI'") || !l.length(16, uha ? nd : 0, "v'") ||
+      !l.length(17, n, "logW'") || !l.length(18, static_cast<size_t>(S) * 5, "stats"))
+    return false;
+  const double* betas = l.scalars;
+  const double* steps = l.scalars + S + 1;
+  const double eta = l.scalars[2 * S + 1];
+  const uint32_t key0 = static_cast<uint32_t>(l.scalars[2 * S + 2]);
+  const uint32_t key1 = static_cast<uint32_t>(l.scalars[2 * S + 3]);
+  double counter = l.scalars[2 * S + 4];
+  DiagGaussian q(d, l.at(1), l.at(2));
+
+  // Blocked state: block b of each array holds particles [b W, b W + W).
+  const size_t nb = (n + W - 1) / W;
+  const size_t bs = static_cast<size_t>(d) * W;
+  std::vector<float> store(nb * bs * (uha ? 4 : 3) + nb * W * 3 + 64);
+  float* base = store.data();
+  base += (16 - (reinterpret_cast<uintptr_t>(base) / sizeof(float)) % 16) % 16;
+  float* Z = base;
+  float* ST = Z + nb * bs;
+  float* SI = ST + nb * bs;
+  float* V = uha ? SI + nb * bs : nullptr;
+  float* LT = (uha ? V : SI) + nb * bs;
+  float* LI = LT + nb * W;
+  float* LW = LI + nb * W;
+  auto rows_of = [&](size_t b) { return static_cast<int>(std::min<size_t>(W, n - b * W)); };
+  for (size_t b = 0; b < nb; b++) {
+    const int rows = rows_of(b);
+    load_block(l.at(4), b * W, rows, d, Z + b * bs);
+    load_block(l.at(6), b * W, rows, d, ST + b * bs);
+    load_block(l.at(8), b * W, rows, d, SI + b * bs);
+    if (uha) load_block(l.at(9), b * W, rows, d, V + b * bs);
+    load_lane(l.at(5), b * W, rows, LT + b * W);
+    load_lane(l.at(7), b * W, rows, LI + b * W);
+    load_lane(l.at(10), b * W, rows, LW + b * W);
+  }
+  std::vector<float> noise(nd), uniforms(kernel == 1 ? n : 0), logw(n);
+  const int threads = row_threads(nb, bs * L * 4);
+  std::vector<double> accept(threads);
+  float* stats = l.at(18);
+
+  with_target(p.target, [&](const auto& tg) {
+    using T = std::decay_t<decltype(tg)>;
+    std::vector<Work> works;
+    works.reserve(threads);
+    for (int t = 0; t < threads; t++) works.emplace_back(d, tg.work_size());
+    const float* mass = uha ? l.at(3) : nullptr;
+    for (int s = 1; s <= S; s++) {
+      const Path<T> path{tg, q, Mix(betas[s]), d};
+      const float increment = static_cast<float>(betas[s] - betas[s - 1]);
+      normals_f32(key0, key1, counter, noise.data(), nd);
+      counter += 1;
+      if (kernel == 1) {
+        uniforms_f32(key0, key1, counter, 0.0, 1.0, uniforms.data(), n);
+        counter += 1;
+      }
+      const UlaParams ula(steps[s - 1]);
+      const UhaParams uhp(steps[s - 1], eta, uha ? mass : l.at(1), uha ? d : 0);
+      auto body = [&](int t, size_t b0, size_t b1) {
+        Work& w = works[t];
+        float* nb_ = w.block(7);
+        float* ub = w.lane(6);
+        float* corr = w.lane(7);
+        double acc = 0.0;
+        for (size_t b = b0; b < b1; b++) {
+          const int rows = rows_of(b);
+          BlockState st{Z + b * bs, ST + b * bs, SI + b * bs, uha ? V + b * bs : nullptr,
+                        LT + b * W, LI + b * W};
+          float* lw = LW + b * W;
+          LANES lw[r] = lw[r] + increment * (st.lt[r] - st.li[r]);
+          load_block(noise.data(), b * W, rows, d, nb_);
+          if (kernel == 0) {
+            ula_block(path, w, st, nb_, ula, corr);
+            LANES lw[r] = lw[r] + corr[r];
+          } else if (kernel == 1) {
+            load_lane(uniforms.data(), b * W, rows, ub);
+            acc += hmc_block(path, w, st, nb_, ub, steps[s - 1], L, rows);
+          } else {
+            uha_block(path, w, st, nb_, uhp, L, corr);
+            LANES lw[r] = lw[r] + corr[r];
+          }
+        }
+        accept[t] = acc;
+      };
+      if (threads == 1) {
+        body(0, 0, nb);
+      } else {
+        parallel_for(threads, [&](int t) { body(t, nb * t / threads, nb * (t + 1) / threads); });
+      }
+      for (size_t b = 0; b < nb; b++) store_lane(LW + b * W, b * W, rows_of(b), logw.data());
+      double acc = 0.0;
+      for (double a : accept) acc += a;
+      weight_stats_of(logw.data(), static_cast<int64_t>(n), g,
+                      kernel == 1 ? static_cast<float>(acc / static_cast<double>(n)) : -1.0f,
+                      stats + (s - 1) * 5);
+    }
+  });
+  for (size_t b = 0; b < nb; b++) {
+    const int rows = rows_of(b);
+    store_block(Z + b * bs, b * W, rows, d, l.at(11));
+    store_block(ST + b * bs, b * W, rows, d, l.at(13));
+    store_block(SI + b * bs, b * W, rows, d, l.at(15));
+    if (uha) store_block(V + b * bs, b * W, rows, d, l.at(16));
+    store_lane(LT + b * W, b * W, rows, l.at(12));
+    store_lane(LI + b * W, b * W, rows, l.at(14));
+    store_lane(LW + b * W, b * W, rows, l.at(17));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scalars,
+               size_t num_scalars, Span* arrays, size_t num_arrays, std::string* error) {
+  Layout l{ints, num_ints, scalars, num_scalars, arrays, num_arrays, error};
+  switch (static_cast<FusedOp>(op)) {
+    case FusedOp::Evaluate: return evaluate(l);
+    case FusedOp::UlaStep: return ula_step(l);
+    case FusedOp::HmcStep: return hmc_step(l);
+    case FusedOp::UhaStep: return uha_step(l);
+    case FusedOp::WeightStats: return weight_stats(l);
+    case FusedOp::AisChain: return ais_chain(l);
+  }
+  *error = "fused op: unknown op";
+  return false;
+}
+
+}  // namespace anneal

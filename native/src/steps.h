@@ -1,0 +1,30 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace anneal {
+
+struct Span {
+  float* data;
+  size_t length;
+};
+
+// Fused annealing operations, each one pass over the particles (rows of an [n, d] array) with
+// the target and the initial distribution evaluated in place. `ints`, `scalars` and `arrays`
+// follow the layout of the op (see steps.cc and src/engine/fused.ts); every array length is
+// checked first. Returns false with `error` set when the layout does not match.
+enum class FusedOp {
+  Evaluate = 0,
+  UlaStep = 1,
+  HmcStep = 2,
+  UhaStep = 3,
+  WeightStats = 4,
+  AisChain = 5,
+};
+constexpr int kFusedOps = 6;
+
+bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scalars,
+               size_t num_scalars, Span* arrays, size_t num_arrays, std::string* error);
+
+}  // namespace anneal

@@ -1,0 +1,94 @@
+// Per-step diagnostics of an annealed chain: the readings each step records on the device (one
+// row of READINGS numbers), turned into StepDiagnostics on the host after the chain, and the check
+// that stops a diverged chain with the step where it diverged.
+import type { Tensor1D } from '../engine/index.js';
+
+export interface StepDiagnostics {
+  /** Step index 1..K. */
+  step: number;
+  beta: number;
+  /**
+   * Reverse ESS as a fraction of N: of the weights after this step (AIS; averaged over systems
+   * when a resampling group size is given with scheme 'none'), or of each system's weights before
+   * its resampling decision, averaged over systems (SMC).
+   */
+  essFraction: number;
+  /** The same ESS as a count in [1, N] (N = particles per system). */
+  essCount: number;
+  /** Running log Z estimate of gamma_k after this step. */
+  logZ: number;
+  /** logZ minus the previous step's (0 before step 1). */
+  logZIncrement: number;
+  /** SMC: fraction of systems that resampled at this step (0 at the last step); null for AIS. */
+  resampled: number | null;
+  /** Mean MH acceptance probability (MH-corrected kernels only). */
+  acceptance: number | null;
+}
+
+/** Raised when log-weights become NaN or +Infinity; names the first step where it happened. */
+export class NonFiniteWeightsError extends Error {
+  override name = 'NonFiniteWeightsError';
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly beta: number,
+    readonly count: number,
+  ) {
+    super(message);
+  }
+}
+
+export const NO_ACCEPTANCE = -1;
+/** Readings per step: [ESS fraction, running log Z, acceptance or -1, NaN/+Inf count, resampled]. */
+export const READINGS = 5;
+
+export interface DiagnosticTable {
+  perStep: StepDiagnostics[];
+  nonFinite: number[];
+}
+
+/** The table of a chain from its readings, READINGS per step, row-major. */
+export function diagnosticTable(
+  values: Float32Array,
+  betas: number[],
+  groupSize: number,
+  smc: boolean,
+): DiagnosticTable {
+  const steps = values.length / READINGS;
+  const perStep: StepDiagnostics[] = [];
+  const nonFinite: number[] = [];
+  let previous = 0;
+  for (let i = 0; i < steps; i++) {
+    const row = (j: number) => values[READINGS * i + j] as number;
+    const acc = row(2);
+    const logZ = row(1);
+    perStep.push({
+      step: i + 1,
+      beta: betas[i + 1] as number,
+      essFraction: row(0),
+      essCount: row(0) * groupSize,
+      logZ,
+      logZIncrement: logZ - previous,
+      acceptance: acc === NO_ACCEPTANCE ? null : acc,
+      resampled: smc ? row(4) : null,
+    });
+    previous = logZ;
+    nonFinite.push(row(3));
+  }
+  return { perStep, nonFinite };
+}
+
+/** Throws NonFiniteWeightsError naming the first step with NaN or +Inf log-weights. */
+export function checkFinite(logW: Tensor1D, table: DiagnosticTable): void {
+  const first = table.nonFinite.findIndex((c) => c > 0);
+  if (first < 0) return;
+  const bad = table.perStep[first] as StepDiagnostics;
+  const count = table.nonFinite[first] as number;
+  throw new NonFiniteWeightsError(
+    `non-finite log-weights (NaN or +Infinity) for ${count} of ${logW.shape[0]} particles, first at step ${bad.step} ` +
+      `of ${table.perStep.length} (beta = ${bad.beta.toPrecision(4)}); the sampler diverged: try a smaller step size`,
+    bad.step,
+    bad.beta,
+    count,
+  );
+}

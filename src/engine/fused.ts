@@ -1,0 +1,316 @@
+// Fused annealing operations on the native addon: a whole ULA, HMC or UHA transition of the
+// geometric path (initial N(mean, diag(exp(logScale))^2), closed-form target), the path's
+// evaluation at new particles, and the per-step weight statistics, each as one TF.js kernel in
+// place of 40-400 small ones. They compute what the op-by-op code in src/annealing computes, in
+// float32, and carry no gradients: callers use them only where no gradient tape is recording
+// (fusedAvailable()), and fall back to the op-by-op path everywhere else.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { loadNative, type NativeAddon } from './native.js';
+import { nativeKernelsInstalled } from './nativeKernels.js';
+
+/** A target the native code evaluates itself (closed-form log density, score and Hessian). */
+export interface NativeTargetSpec {
+  kind: 'funnel' | 'many-well' | 'iso-gmm';
+  /** The kind's parameters (native/src/targets.h documents each layout). */
+  params: Float32Array;
+}
+
+const TARGET_KIND: Record<NativeTargetSpec['kind'], number> = {
+  funnel: 0,
+  'many-well': 1,
+  'iso-gmm': 2,
+};
+
+const OP = { evaluate: 0, ula: 1, hmc: 2, uha: 3, weightStats: 4, aisChain: 5 } as const;
+
+const KERNEL = 'AnnealFused';
+
+interface FusedAttrs {
+  op: number;
+  ints: Int32Array;
+  scalars: Float64Array;
+  /** Host arrays passed before the inputs (target parameters). */
+  host: Float32Array[];
+  outShapes: number[][];
+}
+
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+let registeredFor: NativeAddon | null = null;
+
+function ensureKernel(addon: NativeAddon): void {
+  if (registeredFor === addon) return;
+  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as FusedAttrs;
+    const wasm = backend as unknown as WasmBackend;
+    // Allocate every output before taking heap views: an allocation can move the heap.
+    const outs = a.outShapes.map((shape) => wasm.makeOutput(shape, 'float32'));
+    const ins = Object.keys(inputs)
+      .sort((x, y) => Number(x.slice(1)) - Number(y.slice(1)))
+      .map((k) => wasm.typedArrayFromHeap(inputs[k] as TensorInfo));
+    addon.fused(a.op, a.ints, a.scalars, [
+      ...a.host,
+      ...ins,
+      ...outs.map((o) => wasm.typedArrayFromHeap(o)),
+    ]);
+    return outs;
+  };
+  if (tf.getKernel(KERNEL, 'wasm')) tf.unregisterKernel(KERNEL, 'wasm');
+  tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc });
+  registeredFor = addon;
+}
+
+/**
+ * Whether fused operations can run now: the addon is loaded, the native kernels are on, the
+ * backend is wasm and no gradient tape is recording (the fused kernels have no gradients).
+ */
+export function fusedAvailable(): boolean {
+  if (tf.getBackend() !== 'wasm' || !nativeKernelsInstalled()) return false;
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
+  if (state.gradientDepth > 0) return false;
+  const addon = loadNative();
+  if (!addon) return false;
+  ensureKernel(addon);
+  return true;
+}
+
+function run(
+  op: number,
+  ints: number[],
+  scalars: number[],
+  host: Float32Array[],
+  inputs: Tensor[],
+  outShapes: number[][],
+): Tensor[] {
+  const named: Record<string, Tensor> = {};
+  inputs.forEach((t, i) => {
+    if (t.dtype !== 'float32')
+      throw new TypeError(`fused op: input ${i} is ${t.dtype}, not float32`);
+    named[`x${i}`] = t;
+  });
+  const attrs = {
+    op,
+    ints: Int32Array.from(ints),
+    scalars: Float64Array.from(scalars),
+    host,
+    outShapes,
+  };
+  return tf
+    .engine()
+    .runKernel(
+      KERNEL,
+      named as unknown as tf.NamedTensorMap,
+      attrs as unknown as tf.NamedAttrMap,
+    ) as unknown as Tensor[];
+}
+
+/** The path's two ends evaluated at particles z: [logTarget, scoreTarget, logInitial, scoreInitial]. */
+export interface FusedPath {
+  target: NativeTargetSpec;
+  /** Initial mean and log-scale, [dim] each. */
+  mean: Tensor;
+  logScale: Tensor;
+}
+
+function prefix(path: FusedPath, z: Tensor): { ints: number[]; n: number; d: number } {
+  const [n, d] = z.shape as [number, number];
+  return { ints: [TARGET_KIND[path.target.kind], n, d], n, d };
+}
+
+/** [logTarget [N], scoreTarget [N, d], logInitial [N], scoreInitial [N, d]] at z [N, d]. */
+export function fusedEvaluate(path: FusedPath, z: Tensor): Tensor[] {
+  const { ints, n, d } = prefix(path, z);
+  return run(
+    OP.evaluate,
+    ints,
+    [],
+    [path.target.params],
+    [path.mean, path.logScale, z],
+    [[n], [n, d], [n], [n, d]],
+  );
+}
+
+/** Cached values of a particle state, in the order the fused ops take them. */
+export type FusedState = [
+  z: Tensor,
+  logTarget: Tensor,
+  scoreTarget: Tensor,
+  logInitial: Tensor,
+  scoreInitial: Tensor,
+];
+
+const stateShapes = (n: number, d: number) => [[n, d], [n], [n, d], [n], [n, d]];
+
+/** One ULA transition: [z', logT', sT', logI', sI', logCorrection]. */
+export function fusedUlaStep(
+  path: FusedPath,
+  state: FusedState,
+  eps: Tensor,
+  beta: number,
+  stepSize: number,
+): Tensor[] {
+  const { ints, n, d } = prefix(path, state[0]);
+  return run(
+    OP.ula,
+    ints,
+    [beta, stepSize],
+    [path.target.params],
+    [path.mean, path.logScale, ...state, eps],
+    [...stateShapes(n, d), [n]],
+  );
+}
+
+/** One HMC transition (L leapfrog steps, accept/reject): [z', logT', sT', logI', sI', acceptance]. */
+export function fusedHmcStep(
+  path: FusedPath,
+  state: FusedState,
+  momentum: Tensor,
+  uniforms: Tensor,
+  beta: number,
+  stepSize: number,
+  leapfrogSteps: number,
+): Tensor[] {
+  const { ints, n, d } = prefix(path, state[0]);
+  return run(
+    OP.hmc,
+    [...ints, leapfrogSteps],
+    [beta, stepSize],
+    [path.target.params],
+    [path.mean, path.logScale, ...state, momentum, uniforms],
+    [...stateShapes(n, d), [1]],
+  );
+}
+
+/** One UHA transition: [z', v', logT', sT', logI', sI', logCorrection]. */
+export function fusedUhaStep(
+  path: FusedPath,
+  state: FusedState,
+  v: Tensor,
+  xi: Tensor,
+  mass: Tensor,
+  beta: number,
+  stepSize: number,
+  eta: number,
+  leapfrogSteps: number,
+): Tensor[] {
+  const { ints, n, d } = prefix(path, state[0]);
+  const [z, ...caches] = state;
+  return run(
+    OP.uha,
+    [...ints, leapfrogSteps],
+    [beta, stepSize, eta],
+    [path.target.params],
+    [path.mean, path.logScale, mass, z, v, ...caches, xi],
+    [[n, d], [n, d], [n], [n, d], [n], [n, d], [n]],
+  );
+}
+
+/**
+ * [ESS fraction (mean over systems of groupSize), log mean exp, acceptance or -1, count of NaN
+ * and +Inf, -1] of log-weights [N], as one [5] tensor.
+ */
+export function fusedWeightStats(
+  logW: Tensor,
+  groupSize: number,
+  acceptance: Tensor | null,
+): Tensor {
+  const n = logW.shape[0] as number;
+  const inputs = acceptance ? [logW, acceptance.reshape([1])] : [logW, tf.zeros([0])];
+  try {
+    return run(OP.weightStats, [n, groupSize, acceptance ? 1 : 0], [], [], inputs, [
+      [5],
+    ])[0] as Tensor;
+  } finally {
+    tf.dispose(inputs.slice(1));
+  }
+}
+
+/** The transition of a fused AIS chain and its parameters, step by step. */
+export interface FusedChainKernel {
+  kind: 'ula' | 'hmc' | 'uha';
+  /** Step size of each step of the stretch. */
+  stepSizes: number[];
+  leapfrogSteps: number;
+  /** UHA: damping and diagonal mass [d]. */
+  eta?: number;
+  mass?: Tensor;
+}
+
+export interface FusedChainResult {
+  state: FusedState;
+  /** UHA momentum. */
+  v: Tensor | null;
+  logW: Tensor;
+  /** Per step [ESS fraction, log mean exp, acceptance or -1, non-finite count, -1]. */
+  stats: Float32Array;
+}
+
+const CHAIN_KERNEL = { ula: 0, hmc: 1, uha: 2 } as const;
+
+/**
+ * A stretch of an AIS chain in one native call: for each step s, the AIS increment at
+ * betas[s] - betas[s - 1], one transition with noise from the random stream (key, counter) drawn
+ * exactly as Rng would draw it (ULA, UHA: one draw; HMC: two), the kernel's correction, and the
+ * weight statistics over systems of groupSize particles. betas has one more entry than steps.
+ */
+export function fusedAisChain(
+  path: FusedPath,
+  state: FusedState,
+  v: Tensor | null,
+  logW: Tensor,
+  kernel: FusedChainKernel,
+  betas: number[],
+  stream: { key: [number, number]; counter: number },
+  groupSize: number,
+): FusedChainResult {
+  const { ints, n, d } = prefix(path, state[0]);
+  const steps = betas.length - 1;
+  const uha = kernel.kind === 'uha';
+  if (kernel.stepSizes.length !== steps) {
+    throw new RangeError(`fused chain: ${kernel.stepSizes.length} step sizes for ${steps} steps`);
+  }
+  if (uha && (!v || !kernel.mass || kernel.eta === undefined)) {
+    throw new RangeError('fused chain: UHA needs momentum, eta and mass');
+  }
+  const empty = tf.zeros([0]);
+  try {
+    const outs = run(
+      OP.aisChain,
+      [...ints, CHAIN_KERNEL[kernel.kind], kernel.leapfrogSteps, steps, groupSize],
+      [
+        ...betas,
+        ...kernel.stepSizes,
+        kernel.eta ?? 0,
+        stream.key[0] >>> 0,
+        stream.key[1] >>> 0,
+        stream.counter,
+      ],
+      [path.target.params],
+      [
+        path.mean,
+        path.logScale,
+        uha ? (kernel.mass as Tensor) : empty,
+        ...state,
+        uha ? (v as Tensor) : empty,
+        logW,
+      ],
+      [...stateShapes(n, d), uha ? [n, d] : [0], [n], [steps * 5]],
+    );
+    const [z, lt, st, li, si, vOut, logWOut, stats] = outs as Tensor[];
+    const table = (stats as Tensor).dataSync() as Float32Array;
+    (stats as Tensor).dispose();
+    if (!uha) (vOut as Tensor).dispose();
+    return {
+      state: [z, lt, st, li, si] as FusedState,
+      v: uha ? (vOut as Tensor) : null,
+      logW: logWOut as Tensor,
+      stats: table,
+    };
+  } finally {
+    empty.dispose();
+  }
+}
