@@ -279,6 +279,63 @@ describe('fused native annealing', { skip }, () => {
     tf.dispose([g, mean, initial.logScale]);
   });
 
+  for (const [name, options] of TARGETS) {
+    for (const kind of ['uha', 'uha-mcd'] as const) {
+      it(`training gradients of ${kind} on ${name} through the native move equal TF.js autodiff`, async () => {
+        const target = createTarget(name, options);
+        const d = target.dim;
+        const sampler = new LearnedSampler(
+          target,
+          { kind, steps: 6, stepSize: 0.05, leapfrogSteps: 2 },
+          Rng.fromSeed(1),
+        );
+        // Parameters away from their symmetric starting values, so every term is exercised.
+        const set = (p: string, values: number[]) => sampler.param(p).assign(tf.tensor1d(values));
+        set(
+          'stepSizes.log',
+          [0, 1, 2, 3, 4, 5].map((k) => Math.log(0.04 + 0.01 * k)),
+        );
+        set(
+          'uha.logMass',
+          Array.from({ length: d }, (_, j) => 0.1 * j - 0.2),
+        );
+        set(
+          'initial.mean',
+          Array.from({ length: d }, (_, j) => 0.1 * j),
+        );
+        set(
+          'initial.logScale',
+          Array.from({ length: d }, (_, j) => 0.05 * j),
+        );
+        set(
+          'schedule.logits',
+          [0, 1, 2, 3, 4, 5].map((k) => 0.2 * k),
+        );
+        const { fused, reference } = await bothPaths(() => {
+          const { value, grads } = tf.variableGrads(
+            () => sampler.loss(64, Rng.fromSeed(3)),
+            sampler.params.trainable(),
+          );
+          const out = Object.fromEntries(
+            Object.entries(grads).map(([k, g]) => [k, Array.from(g.dataSync())]),
+          );
+          const loss = value.dataSync()[0] as number;
+          tf.dispose([value, ...Object.values(grads)]);
+          return { loss, grads: out };
+        });
+        assert.ok(Math.abs(fused.loss - reference.loss) < 1e-4 * (1 + Math.abs(reference.loss)));
+        for (const [k, ref] of Object.entries(reference.grads)) {
+          const got = fused.grads[k] as number[];
+          const scale = Math.max(1e-3, ...ref.map(Math.abs));
+          const diff = Math.max(...got.map((x, i) => Math.abs(x - (ref[i] as number))));
+          assert.ok(diff <= 1e-3 * scale, `${k}: max diff ${diff} (scale ${scale})`);
+        }
+        sampler.dispose();
+        target.dispose?.();
+      });
+    }
+  }
+
   it('frees every tensor', () => {
     const target = createTarget('funnel');
     const initial = DiagGaussian.isotropic(10, 1);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "denormals.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "rng.h"
@@ -239,6 +240,9 @@ napi_value Fused(napi_env env, napi_callback_info info) {
     spans[i] = anneal::Span{f.data, f.length};
   }
   std::string error;
+  // The annealing kernels flush subnormals (see denormals.h); GEMM and the element-wise ops keep
+  // IEEE semantics, as TF.js's own kernels do.
+  anneal::FlushDenormals ftz;
   if (!anneal::run_fused(static_cast<int>(op), static_cast<const int32_t*>(ints), num_ints,
                          static_cast<const double*>(scalars), num_scalars, spans, count, &error)) {
     throw_error(env, error.c_str());

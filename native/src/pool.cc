@@ -1,5 +1,7 @@
 #include "pool.h"
 
+#include "denormals.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -21,6 +23,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       task_ = &fn;
+      csr_ = float_control();  // workers compute with the caller's rounding and subnormal modes
       task_threads_ = threads;
       remaining_.store(threads - 1);
       generation_++;
@@ -47,13 +50,16 @@ class Pool {
     unsigned long long seen = 0;
     for (;;) {
       const std::function<void(int)>* task;
+      unsigned csr;
       {
         std::unique_lock<std::mutex> lock(mu_);
         wake_.wait(lock, [&] { return generation_ != seen; });
         seen = generation_;
         if (id >= task_threads_) continue;
         task = task_;
+        csr = csr_;
       }
+      set_float_control(csr);
       (*task)(id);
       if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mu_);
@@ -67,6 +73,7 @@ class Pool {
   std::condition_variable wake_;
   std::condition_variable done_;
   const std::function<void(int)>* task_ = nullptr;
+  unsigned csr_ = 0;
   int task_threads_ = 0;
   unsigned long long generation_ = 0;
   std::atomic<int> remaining_{0};

@@ -21,8 +21,16 @@ enum class FusedOp {
   UhaStep = 3,
   WeightStats = 4,
   AisChain = 5,
+  UhaMove = 6,
+  UhaMoveGrad = 7,
 };
-constexpr int kFusedOps = 6;
+constexpr int kFusedOps = 8;
+
+// The differentiable UHA move (moves.cc).
+bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+              std::string* error);
+bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                   std::string* error);
 
 bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scalars,
                size_t num_scalars, Span* arrays, size_t num_arrays, std::string* error);

@@ -47,12 +47,13 @@ export class AnnealingPath {
 
   /**
    * The path in the form the fused native steps take, when they can run now: a target the native
-   * code knows, a diagonal Gaussian initial distribution, and no gradient tape recording.
+   * code knows, a diagonal Gaussian initial distribution, and no gradient tape recording (or,
+   * with `differentiable`, whether or not one is: for the ops that have native gradients).
    */
-  fused(): FusedPath | null {
+  fused(options: { differentiable?: boolean } = {}): FusedPath | null {
     if (!(this.initial instanceof DiagGaussian)) return null;
     if (this.nativeTarget === undefined) this.nativeTarget = this.target.nativeSpec?.() ?? null;
-    if (!this.nativeTarget || !fusedAvailable()) return null;
+    if (!this.nativeTarget || !fusedAvailable(options)) return null;
     return { target: this.nativeTarget, mean: this.initial.mean, logScale: this.initial.logScale };
   }
 

@@ -29,6 +29,8 @@ export {
   fusedUhaStep,
   fusedWeightStats,
   fusedAisChain,
+  fusedUhaMove,
+  type FusedMoveInputs,
   type FusedChainKernel,
   type FusedPath,
   type FusedState,

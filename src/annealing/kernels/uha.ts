@@ -1,5 +1,6 @@
 import {
   tf,
+  fusedUhaMove,
   fusedUhaStep,
   sumSquares,
   type Rng,
@@ -101,6 +102,42 @@ export function uhaKernel(options: UhaOptions): TransitionKernel {
           logCorrection,
           acceptance: null,
         };
+      }
+      const diff = path.fused({ differentiable: true });
+      if (diff) {
+        // One native kernel with an exact gradient (training through the chain).
+        const xi = rng.normal(state.z.shape) as Tensor2D;
+        const out = tf.tidy(() => {
+          const scalar = (x: StepValue) => (typeof x === 'number' ? tf.scalar(x) : x);
+          const massVector =
+            typeof mass === 'number' ? tf.fill([state.z.shape[1] as number], mass) : mass;
+          let refreshed: { vr: Tensor; r: Tensor } | undefined;
+          if (correction) {
+            // UHA-MCD: the correction sees the refreshed momentum, so refresh here.
+            const vr = tf.add(
+              tf.mul(eta, v0),
+              tf.mul(tf.sqrt(tf.mul(tf.sub(1, tf.square(eta)), mass)), xi),
+            ) as Tensor2D;
+            refreshed = { vr, r: correction(state.z, vr, step) };
+          }
+          const [z, v, logTarget, scoreTarget, logInitial, scoreInitial, logCorrection] =
+            fusedUhaMove(diff, fusedState(state), {
+              beta: scalar(beta),
+              eps: scalar(eps),
+              eta: scalar(eta),
+              mass: massVector,
+              v: v0,
+              xi,
+              refreshed,
+              leapfrogSteps,
+            }) as [Tensor2D, Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+          return {
+            state: { z, logTarget, scoreTarget, logInitial, scoreInitial, v },
+            logCorrection,
+          };
+        });
+        xi.dispose();
+        return { ...out, acceptance: null };
       }
       const refreshVar = tf.tidy(() => tf.sub(1, tf.square(eta)));
       // Partial refresh: v' = eta v + sqrt(1 - eta^2) M^(1/2) xi.
