@@ -1,6 +1,8 @@
 // Annealed importance sampling end to end: one full AIS run (64 steps, 1000 particles) on the
-// funnel (d=10, closed-form score) and on Many-Well (d=32), with ULA and with HMC (L=5). The
-// baseline is ULA on the funnel on wasm, so the ratios show what a kernel and a backend cost.
+// funnel (d=10, closed-form score) and on Many-Well (d=32), with ULA and with HMC (L=5): as fused
+// native chains (wasm with the native kernels), op by op on TF.js's wasm kernels ("TF.js ops",
+// the reference path), and on the cpu backend. The baseline is ULA on the funnel op by op on
+// wasm, so the ratios show what the fused path, a kernel and a backend change.
 import {
   AnnealingPath,
   BACKENDS,
@@ -13,15 +15,21 @@ import {
   runAis,
   type SamplerName,
 } from '../src/index.js';
-import { repsFor, timeMedian, type BenchOptions, type BenchRow } from './common.js';
+import { repsFor, timeMedian, type BenchOptions, type BenchRow, engineState } from './common.js';
 
 const STEPS = 64;
 const PARTICLES = 1000;
 
 export async function aisBench(options: BenchOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  for (const backend of BACKENDS) {
-    await initEngine({ backend });
+  const configs = [
+    { backend: 'wasm' as const, native: true },
+    { backend: 'wasm' as const, native: false },
+    ...BACKENDS.filter((b) => b !== 'wasm').map((backend) => ({ backend, native: true })),
+  ];
+  for (const { backend, native } of configs) {
+    await initEngine({ backend, native });
+    const suffix = backend === 'wasm' && !native ? ', TF.js ops' : '';
     for (const targetName of ['funnel', 'many-well']) {
       const target = createTarget(targetName);
       const initial = DiagGaussian.isotropic(target.dim, 1);
@@ -51,16 +59,17 @@ export async function aisBench(options: BenchOptions): Promise<BenchRow[]> {
         rows.push({
           bench: 'ais',
           backend,
-          workload: `${sampler} ${targetName} K=${STEPS} N=${PARTICLES}`,
-          matMulFix: '-',
+          workload: `${sampler} ${targetName} K=${STEPS} N=${PARTICLES}${suffix}`,
+          ...engineState(false),
           medianMs: ms,
           reps: repsFor(backend, options.quick).reps,
-          baseline: backend === 'wasm' && targetName === 'funnel' && sampler === 'ais-ula',
+          baseline: suffix !== '' && targetName === 'funnel' && sampler === 'ais-ula',
         });
       }
       initial.dispose();
       target.dispose?.();
     }
   }
+  await initEngine({ backend: 'wasm', native: true });
   return rows;
 }

@@ -1,6 +1,13 @@
 // Shared pieces of the benchmarks: the row format every bench module returns, run options, and a
 // timer that takes the median of repeated runs and fails on tensor leaks.
-import { tf, type BackendName, type Tensor } from '../src/engine/index.js';
+import {
+  tf,
+  matMulGradientFixEnabled,
+  useNativeKernels,
+  type BackendName,
+  type Tensor,
+} from '../src/engine/index.js';
+import { nativeKernelsInstalled } from '../src/engine/nativeKernels.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -14,6 +21,8 @@ export interface BenchRow {
   workload: string;
   /** 'on' | 'off', or '-' where the matMul gradient fix cannot matter (no backward pass). */
   matMulFix: 'on' | 'off' | '-';
+  /** Whose kernels ran: the native addon's (fused annealing, GEMM, transcendentals) or TF.js's. */
+  kernels: 'native' | 'tfjs';
   medianMs: number;
   reps: number;
   /** The row the others in the same bench are compared with (ratio 1.00x). */
@@ -84,4 +93,25 @@ export function timeTrainerSteps(trainer: { step(): unknown }, { warmup, reps }:
     times.push(performance.now() - start);
   }
   return median(times);
+}
+
+/** The engine settings a row was measured with; `backward` false where no gradient is taken. */
+export function engineState(backward = true): Pick<BenchRow, 'matMulFix' | 'kernels'> {
+  return {
+    matMulFix: backward ? (matMulGradientFixEnabled() ? 'on' : 'off') : '-',
+    kernels: nativeKernelsInstalled() ? 'native' : 'tfjs',
+  };
+}
+
+/**
+ * Runs fn with the native kernels off (TF.js's own kernels, the op-by-op annealing path), then
+ * turns them back on: the reference rows of the fused paths.
+ */
+export async function onReferencePath<T>(fn: () => Promise<T> | T): Promise<T> {
+  await useNativeKernels(false);
+  try {
+    return await fn();
+  } finally {
+    await useNativeKernels(true);
+  }
 }

@@ -11,7 +11,7 @@ import {
   type Scalar,
   type Tensor,
 } from '../src/engine/index.js';
-import { repsFor, timeMedian, type BenchOptions, type BenchRow } from './common.js';
+import { engineState, repsFor, timeMedian, type BenchOptions, type BenchRow } from './common.js';
 
 const ROWS = 1600;
 const LAYERS = [50, 200, 200, 784] as const;
@@ -58,8 +58,13 @@ function logLikelihood(z: Tensor, x: Tensor, params: Tensor[]): Scalar {
 export async function decoderBench(options: BenchOptions): Promise<BenchRow[]> {
   const host = makeHostData();
   const rows: BenchRow[] = [];
-  for (const backend of BACKENDS) {
-    await initEngine({ backend });
+  // wasm with the native kernels, wasm with TF.js's own kernels, and the cpu reference backend.
+  const configs = [
+    ...BACKENDS.map((backend) => ({ backend, native: true })),
+    { backend: 'wasm' as const, native: false },
+  ];
+  for (const { backend, native } of configs) {
+    await initEngine({ backend, native });
     const z = tf.tensor2d(host.z, [ROWS, LAYERS[0]]);
     const x = tf.tensor2d(host.x, [ROWS, LAYERS[LAYERS.length - 1] as number]);
     const params = host.weights.flatMap(({ w, b, fanIn, fanOut }) => [
@@ -74,7 +79,16 @@ export async function decoderBench(options: BenchOptions): Promise<BenchRow[]> {
     ) => {
       options.log(`decoder ${backend} ${workload} fix=${matMulFix} ...`);
       const medianMs = timeMedian(() => tf.tidy(fn), reps);
-      rows.push({ bench: 'decoder', backend, workload, matMulFix, medianMs, reps: reps.reps });
+      const { kernels } = engineState();
+      rows.push({
+        bench: 'decoder',
+        backend,
+        workload,
+        matMulFix,
+        kernels,
+        medianMs,
+        reps: reps.reps,
+      });
     };
 
     // The forward pass has no gradient, so the fix cannot change it: measured once per backend.
@@ -92,10 +106,12 @@ export async function decoderBench(options: BenchOptions): Promise<BenchRow[]> {
         })(params),
       );
     }
-    setMatMulGradientFix(true); // the engine's default, for whatever runs next
     tf.dispose([z, x, ...params]);
   }
-  const wasmForward = rows.find((r) => r.backend === 'wasm' && r.workload === 'forward');
+  await initEngine({ backend: 'wasm', native: true }); // the defaults, for whatever runs next
+  const wasmForward = rows.find(
+    (r) => r.backend === 'wasm' && r.kernels === 'tfjs' && r.workload === 'forward',
+  );
   if (wasmForward) wasmForward.baseline = true;
   return rows;
 }

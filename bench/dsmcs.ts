@@ -9,18 +9,27 @@ import {
   Trainer,
   createTarget,
   initEngine,
+  useNativeKernels,
   type ResamplingName,
 } from '../src/index.js';
-import { repsFor, timeTrainerSteps, type BenchOptions, type BenchRow } from './common.js';
+import {
+  repsFor,
+  timeTrainerSteps,
+  type BenchOptions,
+  type BenchRow,
+  engineState,
+} from './common.js';
 
 const SYSTEMS = 64;
 const PER_SYSTEM = 32;
 const STEPS = 32;
-const VARIANTS: { scheme: ResamplingName; label: string }[] = [
+const VARIANTS: { scheme: ResamplingName; label: string; reference?: boolean }[] = [
   { scheme: 'none', label: 'DAIS (no resampling)' },
   { scheme: 'cat', label: 'DSMCS cat' },
   { scheme: 'gst', label: 'DSMCS gst' },
   { scheme: 'bern-gst', label: 'DSMCS bern-gst' },
+  // The same on TF.js's kernels, op by op: the reference of the native UHA move.
+  { scheme: 'none', label: 'DAIS (no resampling), TF.js ops', reference: true },
 ];
 
 export async function dsmcsBench(options: BenchOptions): Promise<BenchRow[]> {
@@ -30,6 +39,7 @@ export async function dsmcsBench(options: BenchOptions): Promise<BenchRow[]> {
   const target = createTarget('dsmcs-mixture');
   for (const v of VARIANTS) {
     options.log(`dsmcs ${v.label}`);
+    if (v.reference) await useNativeKernels(false);
     const sampler = new LearnedSampler(
       target,
       {
@@ -64,13 +74,14 @@ export async function dsmcsBench(options: BenchOptions): Promise<BenchRow[]> {
       bench: 'dsmcs',
       backend: 'wasm',
       workload: `${v.label}, UHA K=${STEPS}, ${SYSTEMS} x ${PER_SYSTEM} particles, d=50`,
-      matMulFix: 'on',
+      ...engineState(),
       medianMs: timeTrainerSteps(trainer, reps),
       reps: reps.reps,
-      baseline: v.scheme === 'none',
+      baseline: v.scheme === 'none' && !v.reference,
     });
     trainer.dispose();
     sampler.dispose();
+    if (v.reference) await useNativeKernels(true);
   }
   target.dispose?.();
   return rows;

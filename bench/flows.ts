@@ -4,12 +4,23 @@
 // target, measured in the same run. MGM d = 6 as in the paper's GMM experiment (RealNVP, hidden
 // widths reduced to 256 to fit a quick bench) and NICE on the same target; the gauge-equivariant
 // U(1) flow on an 8 x 8 lattice (beta 3) at the reduced scale of configs/flow-u1-small.yaml.
-import { Flow, Rng, createTarget, initEngine, tf, type Tensor2D } from '../src/index.js';
+import {
+  Flow,
+  Rng,
+  createTarget,
+  initEngine,
+  tf,
+  useNativeKernels,
+  type Tensor2D,
+} from '../src/index.js';
 import { reverseKlGradient, type FlowKind, type ReverseKlEstimator } from '../src/flows/index.js';
-import { median, repsFor, type BenchOptions, type BenchRow } from './common.js';
+import { median, repsFor, type BenchOptions, type BenchRow, engineState } from './common.js';
 
 const BATCH = 500;
 const ESTIMATORS: ReverseKlEstimator[] = ['standard', 'path-fast', 'path-reference'];
+
+/** RealNVP rows repeated on TF.js's own wasm kernels (the reference of the native ones). */
+const REFERENCE_ESTIMATORS: ReverseKlEstimator[] = ['standard', 'path-fast'];
 
 export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
   await initEngine({ backend: 'wasm' });
@@ -24,8 +35,15 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
       Rng.fromSeed(1),
     );
     const rng = Rng.fromSeed(2);
-    for (const estimator of ESTIMATORS) {
-      options.log(`flows ${kind} ${estimator}`);
+    const runs: [ReverseKlEstimator, boolean][] = [
+      ...ESTIMATORS.map((e) => [e, false] as [ReverseKlEstimator, boolean]),
+      ...(kind === 'realnvp'
+        ? REFERENCE_ESTIMATORS.map((e) => [e, true] as [ReverseKlEstimator, boolean])
+        : []),
+    ];
+    for (const [estimator, reference] of runs) {
+      options.log(`flows ${kind} ${estimator}${reference ? ' (TF.js kernels)' : ''}`);
+      if (reference) await useNativeKernels(false);
       const once = () => {
         const z = rng.normal([BATCH, 6]) as Tensor2D;
         const start = performance.now();
@@ -40,12 +58,13 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
       rows.push({
         bench: `flows-${kind}`,
         backend: 'wasm',
-        workload: `${kind} 6 layers, hidden 256x2, MGM d=6, batch ${BATCH}: ${estimator}`,
-        matMulFix: 'on',
+        workload: `${kind} 6 layers, hidden 256x2, MGM d=6, batch ${BATCH}: ${estimator}${reference ? ', TF.js kernels' : ''}`,
+        ...engineState(),
         medianMs: median(times),
         reps,
-        baseline: estimator === 'standard',
+        baseline: estimator === 'standard' && !reference,
       });
+      if (reference) await useNativeKernels(true);
     }
     flow.dispose();
   }
@@ -83,7 +102,7 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
       bench: 'flows-u1-gauge',
       backend: 'wasm',
       workload: `u1-gauge 8 layers, 6 NCPs, hidden 64x2, U(1) 8x8 beta 3, batch ${U1_BATCH}: ${estimator}`,
-      matMulFix: 'on',
+      ...engineState(),
       medianMs: median(times),
       reps,
       baseline: estimator === 'standard',

@@ -13,7 +13,7 @@ import {
 } from '../src/index.js';
 import { Playground, TARGET_VIEWS, defaultStepSize } from '../web/src/playground.js';
 import { DEFAULT_SETTINGS, PAGE_SAMPLERS, TRAINABLE } from '../web/src/settings.js';
-import { repsFor, timeMedian, type BenchOptions, type BenchRow } from './common.js';
+import { repsFor, timeMedian, type BenchOptions, type BenchRow, engineState } from './common.js';
 
 export async function playgroundBench(options: BenchOptions): Promise<BenchRow[]> {
   await initEngine({ backend: 'wasm' });
@@ -24,7 +24,7 @@ export async function playgroundBench(options: BenchOptions): Promise<BenchRow[]
     bench: 'playground',
     backend: 'wasm',
     workload,
-    matMulFix: '-',
+    ...engineState(false),
     medianMs: ms,
     reps: reps.reps,
     baseline,

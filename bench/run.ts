@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BenchOptions, BenchRow } from './common.js';
+import { nativeStatus } from '../src/engine/index.js';
 import { aisBench } from './ais.js';
 import { decoderBench } from './decoder.js';
 import { trainingBench } from './training.js';
@@ -37,17 +38,27 @@ function withRatios(rows: BenchRow[]): RowWithRatio[] {
 }
 
 function table(rows: RowWithRatio[]): string {
-  const header = ['bench', 'backend', 'workload', 'matMul fix', 'median ms', 'reps', 'ratio'];
+  const header = [
+    'bench',
+    'backend',
+    'kernels',
+    'workload',
+    'matMul fix',
+    'median ms',
+    'reps',
+    'ratio',
+  ];
   const body = rows.map((r) => [
     r.bench,
     r.backend,
+    r.kernels,
     r.workload,
     r.matMulFix,
     r.medianMs.toFixed(1),
     String(r.reps),
     r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
   ]);
-  const numeric = new Set([4, 5, 6]);
+  const numeric = new Set([5, 6, 7]);
   const widths = header.map((h, i) =>
     Math.max(h.length, ...body.map((cells) => (cells[i] as string).length)),
   );
@@ -89,6 +100,7 @@ async function main(): Promise<void> {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
     quick: values.quick,
+    native: nativeStatus(),
   };
   const rows: BenchRow[] = [];
   for (const name of selected) rows.push(...(await (BENCHES[name] as Bench)(options)));
@@ -98,7 +110,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ meta, rows: result }, null, 2));
   } else {
     console.log(
-      `node ${meta.node}  ${meta.date}  ${meta.cpu} (${meta.cores} cores)${meta.quick ? '  [quick]' : ''}`,
+      `node ${meta.node}  ${meta.date}  ${meta.cpu} (${meta.cores} cores)  native kernels: ${meta.native}${meta.quick ? '  [quick]' : ''}`,
     );
     console.log(table(result));
   }

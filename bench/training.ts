@@ -8,9 +8,16 @@ import {
   Trainer,
   createTarget,
   initEngine,
+  useNativeKernels,
   type LearnedSamplerName,
 } from '../src/index.js';
-import { repsFor, timeTrainerSteps, type BenchOptions, type BenchRow } from './common.js';
+import {
+  repsFor,
+  timeTrainerSteps,
+  type BenchOptions,
+  type BenchRow,
+  engineState,
+} from './common.js';
 
 interface Case {
   target: string;
@@ -18,6 +25,8 @@ interface Case {
   steps: number;
   particles: number;
   baseline?: boolean;
+  /** Run op by op on TF.js's kernels (the reference of the native UHA move). */
+  reference?: boolean;
 }
 
 const CASES: Case[] = [
@@ -25,6 +34,8 @@ const CASES: Case[] = [
   { target: 'funnel', kind: 'uha-mcd', steps: 32, particles: 1000 },
   { target: 'sonar', kind: 'ula', steps: 64, particles: 256 },
   { target: 'sonar', kind: 'ula-mcd', steps: 64, particles: 256 },
+  { target: 'funnel', kind: 'uha', steps: 32, particles: 1000, reference: true },
+  { target: 'funnel', kind: 'uha-mcd', steps: 32, particles: 1000, reference: true },
 ];
 
 export async function trainingBench(options: BenchOptions): Promise<BenchRow[]> {
@@ -32,7 +43,8 @@ export async function trainingBench(options: BenchOptions): Promise<BenchRow[]> 
   const rows: BenchRow[] = [];
   const { warmup, reps } = repsFor('wasm', options.quick);
   for (const c of CASES) {
-    options.log(`training ${c.kind} ${c.target}`);
+    options.log(`training ${c.kind} ${c.target}${c.reference ? ' (TF.js ops)' : ''}`);
+    if (c.reference) await useNativeKernels(false);
     const target = createTarget(c.target);
     const sampler = new LearnedSampler(
       target,
@@ -53,8 +65,8 @@ export async function trainingBench(options: BenchOptions): Promise<BenchRow[]> 
     rows.push({
       bench: 'training',
       backend: 'wasm',
-      workload: `${c.kind} ${c.target} K=${c.steps} N=${c.particles}`,
-      matMulFix: 'on',
+      workload: `${c.kind} ${c.target} K=${c.steps} N=${c.particles}${c.reference ? ', TF.js ops' : ''}`,
+      ...engineState(),
       medianMs: median,
       reps,
       baseline: c.baseline,
@@ -62,6 +74,7 @@ export async function trainingBench(options: BenchOptions): Promise<BenchRow[]> 
     trainer.dispose();
     sampler.dispose();
     target.dispose?.();
+    if (c.reference) await useNativeKernels(true);
   }
   return rows;
 }

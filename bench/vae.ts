@@ -2,17 +2,24 @@
 // 2 x 200 tanh): gradient of each objective and an Adam update, in ms. Baseline: the ELBO with one
 // draw per image, so the ratios show what K draws, the DReG estimator, AIS training and the
 // learned samplers (64 ULA / 32 UHA steps, the MCD paper's VAE setting) cost.
-import { Rng, initEngine, tf, type Scalar, type Tensor2D } from '../src/index.js';
+import { Rng, initEngine, tf, useNativeKernels, type Scalar, type Tensor2D } from '../src/index.js';
 import { Vae, type VaeObjective } from '../src/models/vae.js';
 import { aisPosteriorDraws, aisTrainingObjective } from '../src/models/aisTraining.js';
 import { VaeSampler, vaeSamplerDefaults } from '../src/models/vaeSampler.js';
 import type { LearnedSamplerName } from '../src/annealing/learned.js';
 import { targetLogProbAndScore } from '../src/annealing/path.js';
 import type { Target } from '../src/targets/target.js';
-import { median, repsFor, timeMedian, type BenchOptions, type BenchRow } from './common.js';
+import {
+  median,
+  repsFor,
+  timeMedian,
+  type BenchOptions,
+  type BenchRow,
+  engineState,
+} from './common.js';
 
 type Case =
-  | { label: string; kind: VaeObjective; samples: number; baseline?: boolean }
+  | { label: string; kind: VaeObjective; samples: number; baseline?: boolean; reference?: boolean }
   | { label: string; kind: 'ais' | 'mh-hmc'; samples: number }
   | { label: string; kind: LearnedSamplerName; samples: number };
 
@@ -28,6 +35,8 @@ const CASES: Case[] = [
   { label: 'ULA-MCD 64 steps K=1', kind: 'ula-mcd', samples: 1 },
   { label: 'UHA 32 steps K=1', kind: 'uha', samples: 1 },
   { label: 'UHA-MCD 32 steps K=1', kind: 'uha-mcd', samples: 1 },
+  // TF.js's own wasm kernels (matMul, tanh, softplus) in place of the native ones.
+  { label: 'ELBO K=1, TF.js kernels', kind: 'elbo', samples: 1, reference: true },
 ];
 
 export async function vaeBench(options: BenchOptions): Promise<BenchRow[]> {
@@ -38,6 +47,8 @@ export async function vaeBench(options: BenchOptions): Promise<BenchRow[]> {
   ) as Tensor2D;
   for (const c of CASES) {
     options.log(`vae ${c.label}`);
+    const reference = 'reference' in c && c.reference === true;
+    if (reference) await useNativeKernels(false);
     const vae = new Vae({ dataDim: 784 }, Rng.fromSeed(2));
     const sampler =
       c.kind === 'ula' || c.kind === 'uha' || c.kind === 'ula-mcd' || c.kind === 'uha-mcd'
@@ -91,13 +102,14 @@ export async function vaeBench(options: BenchOptions): Promise<BenchRow[]> {
       bench: 'vae',
       backend: 'wasm',
       workload: `VAE 784-200-200-50, batch 100, one Adam step: ${c.label}`,
-      matMulFix: 'on',
+      ...engineState(),
       medianMs: median(times),
       reps,
       baseline: 'baseline' in c ? c.baseline : undefined,
     });
     optimizer.dispose();
     vae.dispose();
+    if (reference) await useNativeKernels(true);
   }
   x.dispose();
   rows.push(...posteriorScoreRows(options));
@@ -132,7 +144,7 @@ function posteriorScoreRows(options: BenchOptions): BenchRow[] {
       bench: 'vae',
       backend: 'wasm',
       workload: `VAE posterior log p(x, z) and score, 1600 rows: ${label}`,
-      matMulFix: 'on',
+      ...engineState(),
       medianMs: first,
       reps: reps.reps,
     });
@@ -150,7 +162,7 @@ function posteriorScoreRows(options: BenchOptions): BenchRow[] {
       bench: 'vae',
       backend: 'wasm',
       workload: `  its decoder-weight gradient (second order through the score): ${label}`,
-      matMulFix: 'on',
+      ...engineState(),
       medianMs: second,
       reps: reps.reps,
     });
