@@ -4,6 +4,7 @@
 // learned samplers (64 ULA / 32 UHA steps, the MCD paper's VAE setting) cost.
 import { Rng, initEngine, tf, useNativeKernels, type Scalar, type Tensor2D } from '../src/index.js';
 import { Vae, type VaeObjective } from '../src/models/vae.js';
+import { applyAdam } from '../src/train/adam.js';
 import { aisPosteriorDraws, aisTrainingObjective } from '../src/models/aisTraining.js';
 import { VaeSampler, vaeSamplerDefaults } from '../src/models/vaeSampler.js';
 import type { LearnedSamplerName } from '../src/annealing/learned.js';
@@ -87,7 +88,10 @@ export async function vaeBench(options: BenchOptions): Promise<BenchRow[]> {
         r.bound.dispose();
         return tf.neg(r.surrogate) as Scalar;
       }, vae.params.trainable());
-      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+      applyAdam(
+        optimizer,
+        Object.entries(grads).map(([name, tensor]) => ({ name, tensor })),
+      );
       value.dataSync();
       const ms = performance.now() - start;
       tf.dispose([value, ...Object.values(grads)]);

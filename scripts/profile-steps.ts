@@ -95,7 +95,7 @@ function breakdown(profile: CpuProfile): Record<Category, number> {
     const us = profile.timeDeltas[i] ?? 0;
     if (!node || node.callFrame.functionName === '(idle)') continue;
     const cat = node.callFrame.functionName === '(program)' ? 'other' : categorize(node.callFrame);
-    out[cat] += us / 1000;
+    if (cat) out[cat] += us / 1000;
   }
   return out;
 }

@@ -575,6 +575,8 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
     case FusedOp::WeightStats: return weight_stats(l);
     case FusedOp::AisChain: return ais_chain(l);
     case FusedOp::UhaMove: return num_scalars == 0 && uha_move(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::Adam:
+      return adam_update(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:
       return num_scalars == 0 && uha_move_grad(ints, num_ints, arrays, num_arrays, error);
   }

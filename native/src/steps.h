@@ -23,14 +23,19 @@ enum class FusedOp {
   AisChain = 5,
   UhaMove = 6,
   UhaMoveGrad = 7,
+  Adam = 8,
 };
-constexpr int kFusedOps = 8;
+constexpr int kFusedOps = 9;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
               std::string* error);
 bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                    std::string* error);
+
+// Adam's update of one parameter (optim.cc).
+bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
+                 Span* arrays, size_t num_arrays, std::string* error);
 
 bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scalars,
                size_t num_scalars, Span* arrays, size_t num_arrays, std::string* error);

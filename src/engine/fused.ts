@@ -1,9 +1,10 @@
 // Fused annealing operations on the native addon: a whole ULA, HMC or UHA transition of the
 // geometric path (initial N(mean, diag(exp(logScale))^2), closed-form target), the path's
-// evaluation at new particles, and the per-step weight statistics, each as one TF.js kernel in
-// place of 40-400 small ones. They compute what the op-by-op code in src/annealing computes, in
-// float32, and carry no gradients: callers use them only where no gradient tape is recording
-// (fusedAvailable()), and fall back to the op-by-op path everywhere else.
+// evaluation at new particles, the per-step weight statistics, and whole stretches of AIS chains,
+// each as one TF.js kernel in place of 40-400 small ones. They compute what the op-by-op code in
+// src/annealing computes, in float32, and carry no gradients: callers use them only where no
+// gradient tape is recording (fusedAvailable()), and fall back to the op-by-op path elsewhere.
+// The differentiable UHA move, which has a gradient, is in fusedMove.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { loadNative, type NativeAddon } from './native.js';
@@ -35,7 +36,7 @@ interface FusedAttrs {
   outShapes: number[][];
 }
 
-interface WasmBackend {
+export interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
 }
@@ -75,11 +76,14 @@ export function fusedAvailable(options: { differentiable?: boolean } = {}): bool
   const addon = loadNative();
   if (!addon) return false;
   ensureKernel(addon);
-  ensureMoveKernels(addon);
   return true;
 }
 
-function run(
+/**
+ * Runs fused native op `op` (native/src/steps.h) as one TF.js kernel: `host` arrays and the inputs'
+ * heap views go to the addon in that order, followed by outputs of the given shapes.
+ */
+export function runFusedOp(
   op: number,
   ints: number[],
   scalars: number[],
@@ -117,7 +121,8 @@ export interface FusedPath {
   logScale: Tensor;
 }
 
-function prefix(path: FusedPath, z: Tensor): { ints: number[]; n: number; d: number } {
+/** The common integer arguments of path ops: [target kind, N, d]. */
+export function prefix(path: FusedPath, z: Tensor): { ints: number[]; n: number; d: number } {
   const [n, d] = z.shape as [number, number];
   return { ints: [TARGET_KIND[path.target.kind], n, d], n, d };
 }
@@ -125,7 +130,7 @@ function prefix(path: FusedPath, z: Tensor): { ints: number[]; n: number; d: num
 /** [logTarget [N], scoreTarget [N, d], logInitial [N], scoreInitial [N, d]] at z [N, d]. */
 export function fusedEvaluate(path: FusedPath, z: Tensor): Tensor[] {
   const { ints, n, d } = prefix(path, z);
-  return run(
+  return runFusedOp(
     OP.evaluate,
     ints,
     [],
@@ -155,7 +160,7 @@ export function fusedUlaStep(
   stepSize: number,
 ): Tensor[] {
   const { ints, n, d } = prefix(path, state[0]);
-  return run(
+  return runFusedOp(
     OP.ula,
     ints,
     [beta, stepSize],
@@ -176,7 +181,7 @@ export function fusedHmcStep(
   leapfrogSteps: number,
 ): Tensor[] {
   const { ints, n, d } = prefix(path, state[0]);
-  return run(
+  return runFusedOp(
     OP.hmc,
     [...ints, leapfrogSteps],
     [beta, stepSize],
@@ -200,7 +205,7 @@ export function fusedUhaStep(
 ): Tensor[] {
   const { ints, n, d } = prefix(path, state[0]);
   const [z, ...caches] = state;
-  return run(
+  return runFusedOp(
     OP.uha,
     [...ints, leapfrogSteps],
     [beta, stepSize, eta],
@@ -222,7 +227,7 @@ export function fusedWeightStats(
   const n = logW.shape[0] as number;
   const inputs = acceptance ? [logW, acceptance.reshape([1])] : [logW, tf.zeros([0])];
   try {
-    return run(OP.weightStats, [n, groupSize, acceptance ? 1 : 0], [], [], inputs, [
+    return runFusedOp(OP.weightStats, [n, groupSize, acceptance ? 1 : 0], [], [], inputs, [
       [5],
     ])[0] as Tensor;
   } finally {
@@ -279,7 +284,7 @@ export function fusedAisChain(
   }
   const empty = tf.zeros([0]);
   try {
-    const outs = run(
+    const outs = runFusedOp(
       OP.aisChain,
       [...ints, CHAIN_KERNEL[kernel.kind], kernel.leapfrogSteps, steps, groupSize],
       [
@@ -311,202 +316,6 @@ export function fusedAisChain(
       logW: logWOut as Tensor,
       stats: table,
     };
-  } finally {
-    empty.dispose();
-  }
-}
-
-// ---- The differentiable UHA move: a kernel with a registered gradient (native/src/moves.cc). ----
-
-const MOVE = 'AnnealUhaMove';
-const MOVE_GRAD = 'AnnealUhaMoveGrad';
-const MOVE_INPUTS = [
-  'mean',
-  'logScale',
-  'mass',
-  'beta',
-  'eps',
-  'eta',
-  'z',
-  'v',
-  'vr',
-  'xi',
-  'r',
-  'logT',
-  'sT',
-  'logI',
-  'sI',
-] as const;
-type MoveInput = (typeof MOVE_INPUTS)[number];
-
-interface MoveAttrs {
-  ints: Int32Array;
-  params: Float32Array;
-}
-
-let moveRegisteredFor: NativeAddon | null = null;
-
-function ensureMoveKernels(addon: NativeAddon): void {
-  if (moveRegisteredFor === addon) return;
-  const heapOf = (wasm: WasmBackend, t: TensorInfo) => wasm.typedArrayFromHeap(t);
-  const forward: KernelFunc = ({ inputs, backend, attrs }) => {
-    const a = attrs as unknown as MoveAttrs;
-    const wasm = backend as unknown as WasmBackend;
-    const z = inputs.z as TensorInfo;
-    const [n, d] = z.shape as [number, number];
-    const outs = [[n, d], [n, d], [n], [n, d], [n], [n, d], [n]].map((s) =>
-      wasm.makeOutput(s, 'float32'),
-    );
-    const ins = MOVE_INPUTS.map((k) => heapOf(wasm, inputs[k] as TensorInfo));
-    addon.fused(6, a.ints, new Float64Array(0), [
-      a.params,
-      ...ins,
-      ...outs.map((o) => heapOf(wasm, o)),
-    ]);
-    return outs;
-  };
-  const backward: KernelFunc = ({ inputs, backend, attrs }) => {
-    const a = attrs as unknown as MoveAttrs;
-    const wasm = backend as unknown as WasmBackend;
-    const shape = (k: MoveInput) => [...(inputs[k] as TensorInfo).shape];
-    const outShapes = [
-      shape('mean'),
-      shape('logScale'),
-      shape('mass'),
-      shape('beta'),
-      shape('eps'),
-      shape('eta'),
-      shape('z'),
-      shape('v'),
-      shape('vr'),
-      shape('r'),
-      shape('logT'),
-      shape('sT'),
-      shape('logI'),
-      shape('sI'),
-    ];
-    const outs = outShapes.map((s) => wasm.makeOutput(s, 'float32'));
-    const ins = [
-      ...MOVE_INPUTS.map((k) => inputs[k] as TensorInfo),
-      ...[0, 1, 2, 3, 4, 5, 6].map((i) => inputs[`dy${i}`] as TensorInfo),
-    ].map((t) => heapOf(wasm, t));
-    addon.fused(7, a.ints, new Float64Array(0), [
-      a.params,
-      ...ins,
-      ...outs.map((o) => heapOf(wasm, o)),
-    ]);
-    return outs;
-  };
-  for (const [name, kernelFunc] of [
-    [MOVE, forward],
-    [MOVE_GRAD, backward],
-  ] as const) {
-    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
-  }
-  if (tf.getGradient(MOVE)) tf.unregisterGradient(MOVE);
-  tf.registerGradient({
-    kernelName: MOVE,
-    inputsToSave: [...MOVE_INPUTS],
-    gradFunc: (dy, saved, attrs) => {
-      const named: Record<string, Tensor> = {};
-      MOVE_INPUTS.forEach((k, i) => (named[k] = saved[i] as Tensor));
-      (dy as Tensor[]).forEach((t, i) => (named[`dy${i}`] = t));
-      const g = tf
-        .engine()
-        .runKernel(
-          MOVE_GRAD,
-          named as unknown as tf.NamedTensorMap,
-          attrs as unknown as tf.NamedAttrMap,
-        ) as unknown as Tensor[];
-      const at = (i: number) => () => g[i] as Tensor;
-      return {
-        mean: at(0),
-        logScale: at(1),
-        mass: at(2),
-        beta: at(3),
-        eps: at(4),
-        eta: at(5),
-        z: at(6),
-        v: at(7),
-        vr: at(8),
-        xi: () => tf.zerosLike(named.xi as Tensor),
-        r: at(9),
-        logT: at(10),
-        sT: at(11),
-        logI: at(12),
-        sI: at(13),
-      };
-    },
-  });
-  moveRegisteredFor = addon;
-}
-
-export interface FusedMoveInputs {
-  /** Scalars [] (beta, leapfrog step size, damping) and the diagonal mass [d]. */
-  beta: Tensor;
-  eps: Tensor;
-  eta: Tensor;
-  mass: Tensor;
-  v: Tensor;
-  /** Standard normal refresh noise [N, d]. */
-  xi: Tensor;
-  /**
-   * UHA-MCD: the refreshed momentum and the learned correction r(z, v') [N, d], both computed
-   * outside; absent for plain UHA, where the move refreshes the momentum itself.
-   */
-  refreshed?: { vr: Tensor; r: Tensor };
-  leapfrogSteps: number;
-}
-
-/**
- * One differentiable UHA transition (refresh, leapfrog steps, log-weight correction) as a single
- * kernel with an exact native gradient: [z', v', logT', sT', logI', sI', logCorrection]. Runs
- * under a gradient tape; gradients reach the state, the path's initial mean and log-scale, beta,
- * the step size, eta, the mass and, for MCD, the correction r.
- */
-export function fusedUhaMove(
-  path: FusedPath,
-  state: FusedState,
-  inputs: FusedMoveInputs,
-): Tensor[] {
-  const { ints } = prefix(path, state[0]);
-  const empty = tf.zeros([0]);
-  try {
-    const [z, logT, sT, logI, sI] = state;
-    const named: Record<MoveInput, Tensor> = {
-      mean: path.mean,
-      logScale: path.logScale,
-      mass: inputs.mass,
-      beta: inputs.beta,
-      eps: inputs.eps,
-      eta: inputs.eta,
-      z,
-      v: inputs.v,
-      vr: inputs.refreshed?.vr ?? empty,
-      xi: inputs.xi,
-      r: inputs.refreshed?.r ?? empty,
-      logT,
-      sT,
-      logI,
-      sI,
-    };
-    const attrs: MoveAttrs = {
-      ints: Int32Array.from([
-        ...ints,
-        inputs.leapfrogSteps,
-        inputs.refreshed ? 0 : 1,
-        inputs.refreshed ? 1 : 0,
-      ]),
-      params: path.target.params,
-    };
-    return tf
-      .engine()
-      .runKernel(
-        MOVE,
-        named as unknown as tf.NamedTensorMap,
-        attrs as unknown as tf.NamedAttrMap,
-      ) as unknown as Tensor[];
   } finally {
     empty.dispose();
   }

@@ -29,13 +29,13 @@ export {
   fusedUhaStep,
   fusedWeightStats,
   fusedAisChain,
-  fusedUhaMove,
-  type FusedMoveInputs,
   type FusedChainKernel,
   type FusedPath,
   type FusedState,
   type NativeTargetSpec,
 } from './fused.js';
+export { fusedUhaMove, type FusedMoveInputs } from './fusedMove.js';
+export { fusedAdamUpdate, type AdamStepSettings } from './fusedAdam.js';
 export {
   applyGradientFixes,
   setMatMulGradientFix,

@@ -3,6 +3,7 @@
 import { tf, Rng, type RngState, type Scalar } from '../engine/index.js';
 import type { ParamStore } from '../nets/params.js';
 import { learningRateAt, type LrSchedule } from './schedule.js';
+import { applyAdam } from './adam.js';
 import { validateObjective, type TrainingObjective } from '../annealing/objectives.js';
 
 export interface TrainerConfig {
@@ -116,12 +117,11 @@ export class Trainer {
         this.config.clipNorm !== null && gradNorm > this.config.clipNorm
           ? this.config.clipNorm / gradNorm
           : 1;
-      const clipped = Object.entries(grads).map(([name, g]) => ({
-        name,
-        tensor: scale === 1 ? g : tf.mul(g, scale),
-      }));
-      this.optimizer.applyGradients(clipped);
-      if (scale !== 1) tf.dispose(clipped.map((c) => c.tensor));
+      applyAdam(
+        this.optimizer,
+        Object.entries(grads).map(([name, tensor]) => ({ name, tensor })),
+        scale,
+      );
     }
     tf.dispose([value as Scalar, ...Object.values(grads)]);
     this.iteration += 1;
