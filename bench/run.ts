@@ -100,10 +100,11 @@ async function main(): Promise<void> {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
     quick: values.quick,
-    native: nativeStatus(),
+    native: '',
   };
   const rows: BenchRow[] = [];
   for (const name of selected) rows.push(...(await (BENCHES[name] as Bench)(options)));
+  meta.native = nativeStatus(); // after the benches have set the engine up
   const result = withRatios(rows);
 
   if (values.json) {

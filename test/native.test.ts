@@ -7,6 +7,7 @@ import {
   tf,
   Rng,
   initEngine,
+  dense,
   liveTensorCount,
   nativeStatus,
   useNativeKernels,
@@ -196,6 +197,42 @@ describe('native kernels', { skip }, () => {
       assert.ok(diff <= 1e-5 * scale, `output ${i}: max diff ${diff} (scale ${scale})`);
     }
     tf.dispose([w1, w2, z]);
+  });
+
+  it('dense layers: values, gradients and second-order gradients equal the TF.js ops', async () => {
+    const rng = Rng.fromSeed(21);
+    const x = rng.normal([37, 9]);
+    const w = tf.variable(tf.mul(rng.normal([9, 21]), 0.5), true, 'dense_w');
+    const b = tf.variable(tf.mul(rng.normal([21]), 0.5), true, 'dense_b');
+    const v = tf.mul(rng.normal([21, 3]), 0.5);
+    const run = () =>
+      tf.tidy(() => {
+        const net = (xx: Tensor) => tf.matMul(dense(xx, w, b, 'tanh'), v);
+        const first = tf.variableGrads(() => tf.sum(tf.square(net(x))) as tf.Scalar, [w, b]);
+        // A loss holding an input gradient (as a score), differentiated again w.r.t. the weights.
+        const second = tf.variableGrads(() => {
+          const score = tf.grad((xx: Tensor) => tf.sum(tf.sin(net(xx))))(x);
+          return tf.sum(tf.square(score)) as tf.Scalar;
+        }, [w, b]);
+        return [
+          net(x),
+          first.grads.dense_w as Tensor,
+          first.grads.dense_b as Tensor,
+          second.grads.dense_w as Tensor,
+          second.grads.dense_b as Tensor,
+        ].map((t) => Array.from(t.dataSync()));
+      });
+    const fast = run();
+    await useNativeKernels(false);
+    const reference = run();
+    await useNativeKernels(true);
+    fast.forEach((f, i) => {
+      const r = reference[i] as number[];
+      const scale = Math.max(...r.map(Math.abs));
+      const diff = Math.max(...f.map((value, j) => Math.abs(value - (r[j] as number))));
+      assert.ok(diff <= 1e-5 * scale, `output ${i}: max diff ${diff} (scale ${scale})`);
+    });
+    tf.dispose([x, w, b, v]);
   });
 
   it('free every tensor they create', () => {

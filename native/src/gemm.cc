@@ -5,9 +5,13 @@
 #include "gemm.h"
 
 #include <algorithm>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 #include <mutex>
 #include <thread>
 
@@ -33,6 +37,19 @@ constexpr int MC = MR * 16;   // rows of an A block (L2)
 constexpr int NC = NR * 128;  // columns of a B block (L2/L3)
 
 typedef float vf __attribute__((vector_size(VW * sizeof(float))));
+
+// All lanes a (vf{} + a would add +0.0, a real instruction that also flips -0.0).
+inline vf splat(float a) {
+#if defined(__AVX512F__)
+  return (vf)_mm512_set1_ps(a);
+#elif defined(__AVX__)
+  return (vf)_mm256_set1_ps(a);
+#else
+  vf v;
+  for (int i = 0; i < VW; i++) v[i] = a;
+  return v;
+#endif
+}
 
 inline vf load(const float* p) {
   vf v;
@@ -110,7 +127,7 @@ inline void micro_kernel(int kc, const float* __restrict ap, const float* __rest
     for (int v = 0; v < NV; v++) bv[v] = load(bp + p * NR + v * VW);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
-      vf av = vf{} + ap[p * MR + r];
+      vf av = splat(ap[p * MR + r]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
     }
@@ -175,6 +192,73 @@ void gemm_block(bool ta, bool tb, int i_begin, int i_end, int j_begin, int j_end
 
 int g_threads = 1;
 
+// Products with at most 16 output columns (network heads and their gradients). The blocked path
+// would spend most of its time packing and on padded micro-tiles; here each output column is a
+// vector accumulator over the depth (A by rows) or over rows of C (A transposed).
+constexpr int kSmallN = 16;
+
+float hsum(vf v) {
+  float s = 0.0f;
+  for (int i = 0; i < VW; i++) s += v[i];
+  return s;
+}
+
+bool small_n_gemm(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b,
+                  int ldb, float* c, int ldc) {
+  if (n > kSmallN || k < VW) return false;
+  thread_local std::vector<float> bt;
+  if (!ta) {
+    // C[i, j] = A[i, :] . B[:, j], vectorized along the depth; B^T packed [n][k].
+    bt.resize(static_cast<size_t>(n) * k);
+    for (int j = 0; j < n; j++)
+      for (int p = 0; p < k; p++)
+        bt[static_cast<size_t>(j) * k + p] =
+            tb ? b[static_cast<size_t>(j) * ldb + p] : b[static_cast<size_t>(p) * ldb + j];
+    const int kv = k - k % VW;
+    for (int i = 0; i < m; i++) {
+      const float* ai = a + static_cast<size_t>(i) * lda;
+      vf s[kSmallN];
+      for (int j = 0; j < n; j++) s[j] = vf{};
+      for (int p = 0; p < kv; p += VW) {
+        const vf av = load(ai + p);
+        for (int j = 0; j < n; j++) s[j] += av * load(bt.data() + static_cast<size_t>(j) * k + p);
+      }
+      float* ci = c + static_cast<size_t>(i) * ldc;
+      for (int j = 0; j < n; j++) {
+        float t = hsum(s[j]);
+        const float* bj = bt.data() + static_cast<size_t>(j) * k;
+        for (int p = kv; p < k; p++) t += ai[p] * bj[p];
+        ci[j] = t;
+      }
+    }
+    return true;
+  }
+  // A stored [k, m]: vectors of VW rows of C, one accumulator per output column.
+  const int mv = m - m % VW;
+  for (int i0 = 0; i0 < mv; i0 += VW) {
+    vf s[kSmallN];
+    for (int j = 0; j < n; j++) s[j] = vf{};
+    for (int p = 0; p < k; p++) {
+      const vf av = load(a + static_cast<size_t>(p) * lda + i0);
+      for (int j = 0; j < n; j++) {
+        const float bpj = tb ? b[static_cast<size_t>(j) * ldb + p] : b[static_cast<size_t>(p) * ldb + j];
+        s[j] += av * splat(bpj);
+      }
+    }
+    for (int j = 0; j < n; j++)
+      for (int r = 0; r < VW; r++) c[static_cast<size_t>(i0 + r) * ldc + j] = s[j][r];
+  }
+  for (int i = mv; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      float t = 0.0f;
+      for (int p = 0; p < k; p++)
+        t += a[static_cast<size_t>(p) * lda + i] *
+             (tb ? b[static_cast<size_t>(j) * ldb + p] : b[static_cast<size_t>(p) * ldb + j]);
+      c[static_cast<size_t>(i) * ldc + j] = t;
+    }
+  return true;
+}
+
 }  // namespace
 
 void set_gemm_threads(int threads) { g_threads = std::max(1, threads); }
@@ -187,9 +271,10 @@ void sgemm(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const
     for (int i = 0; i < m; i++) std::memset(c + static_cast<size_t>(i) * ldc, 0, sizeof(float) * n);
     return;
   }
+  if (small_n_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc)) return;
   // Threads only pay for themselves on large products (a wake-up costs microseconds).
   double flops = 2.0 * m * n * k;
-  int threads = flops >= 4.0e6 ? std::min(g_threads, std::max(1, std::max(m / MR, n / NR))) : 1;
+  int threads = flops >= 2.0e7 ? std::min(g_threads, std::max(1, std::max(m / MR, n / NR))) : 1;
   if (threads <= 1) {
     gemm_block(ta, tb, 0, m, 0, n, k, a, lda, b, ldb, c, ldc);
     return;

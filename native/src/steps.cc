@@ -575,6 +575,12 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
     case FusedOp::WeightStats: return weight_stats(l);
     case FusedOp::AisChain: return ais_chain(l);
     case FusedOp::UhaMove: return num_scalars == 0 && uha_move(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::Dense:
+      return num_scalars == 0 && dense_forward(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::TanhBackward:
+      return num_scalars == 0 && tanh_backward(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::ColumnSums:
+      return num_scalars == 0 && column_sums(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::Adam:
       return adam_update(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:

@@ -24,14 +24,25 @@ enum class FusedOp {
   UhaMove = 6,
   UhaMoveGrad = 7,
   Adam = 8,
+  Dense = 9,
+  TanhBackward = 10,
+  ColumnSums = 11,
 };
-constexpr int kFusedOps = 9;
+constexpr int kFusedOps = 12;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
               std::string* error);
 bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                    std::string* error);
+
+// Dense layers (dense.cc).
+bool dense_forward(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                   std::string* error);
+bool tanh_backward(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                   std::string* error);
+bool column_sums(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                 std::string* error);
 
 // Adam's update of one parameter (optim.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,

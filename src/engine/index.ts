@@ -49,7 +49,9 @@ export {
   sumSquares,
   gatherRows,
   repeatRows,
+  matMulTransposeB,
 } from './ops.js';
+export { dense, type DenseActivation } from './dense.js';
 export {
   logSumExp,
   logSumExpRows,

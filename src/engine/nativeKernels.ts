@@ -1,5 +1,6 @@
 // Native kernels in place of some of the wasm backend's own: matrix products (a packed,
-// register-blocked GEMM, threaded for large products) and the transcendental element-wise ops that
+// register-blocked GEMM, threaded for large products), sums over leading axes, and the
+// transcendental element-wise ops that
 // tfjs-backend-wasm runs as scalar code (tanh, exp, log, sigmoid, softplus: 10-30 ns per element
 // there, under 1 ns here). They read and write the wasm heap in place, so tensors stay where TF.js
 // keeps them, gradients and scopes work unchanged, and uninstalling restores the original kernels.
@@ -96,6 +97,39 @@ function batchMatMulKernel(addon: NativeAddon): KernelFunc {
   };
 }
 
+/**
+ * Sum over leading axes (the bias gradient of a dense layer: a sum over rows), which TF.js's wasm
+ * Sum computes by transposing first, as one pass of column sums; other reductions stay TF.js's.
+ */
+function sumKernel(addon: NativeAddon): KernelFunc {
+  const original = fallback('Sum');
+  return (args: KernelArgs) => {
+    const x = args.inputs.x as TensorInfo;
+    const rank = x.shape.length;
+    const raw = args.attrs?.axis as number | number[] | undefined;
+    const axes = (raw === undefined ? [...Array(rank).keys()] : Array.isArray(raw) ? raw : [raw])
+      .map((a) => (a < 0 ? a + rank : a))
+      .sort((p, q) => p - q);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leading) return original(args);
+    const rows = size(x.shape.slice(0, axes.length));
+    const cols = size(x.shape.slice(axes.length));
+    const keepDims = Boolean(args.attrs?.keepDims);
+    const shape = keepDims
+      ? x.shape.map((d, i) => (i < axes.length ? 1 : d))
+      : x.shape.slice(axes.length);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput([...shape], 'float32');
+    addon.fused(COLUMN_SUMS_OP, Int32Array.of(rows, cols), new Float64Array(0), [
+      heap(backend, x),
+      heap(backend, out),
+    ]);
+    return out;
+  };
+}
+
+const COLUMN_SUMS_OP = 11;
+
 function override(kernelName: string, make: () => KernelFunc): void {
   const current = tf.getKernel(kernelName, 'wasm');
   if (!current) return;
@@ -114,6 +148,7 @@ let installed = false;
 export function installNativeKernels(addon: NativeAddon): void {
   if (installed) return;
   override('BatchMatMul', () => batchMatMulKernel(addon));
+  override('Sum', () => sumKernel(addon));
   for (const [name, op] of Object.entries(NATIVE_UNARY)) {
     override(name, () => unaryKernel(addon, name, op));
   }

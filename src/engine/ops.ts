@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { nativeKernelsInstalled } from './nativeKernels.js';
 
 // TF.js has no stopGradient; a custom gradient that returns zeros works, also inside second-order
 // differentiation.
@@ -84,4 +85,14 @@ export function sumSquares(x: Tensor): Tensor {
 export function gatherRows<T extends Tensor>(x: T, indices: Tensor): T {
   // In a scope: the reshaped index tensor would otherwise outlive the call.
   return tf.tidy(() => tf.gatherND(x, tf.reshape(indices, [-1, 1]))) as T;
+}
+
+/**
+ * a b^T. With the native kernels a transposed operand costs nothing; on TF.js's wasm kernels a
+ * transposed matMul is several times slower than an explicit transpose followed by a plain one.
+ */
+export function matMulTransposeB(a: Tensor, b: Tensor): Tensor {
+  return nativeKernelsInstalled() && tf.getBackend() === 'wasm'
+    ? tf.matMul(a, b, false, true)
+    : tf.matMul(a, tf.transpose(b));
 }

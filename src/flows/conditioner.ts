@@ -1,7 +1,14 @@
 // The conditioner of a coupling layer: a tanh MLP from the masked input to the shift (and log
 // scale) of the transformed coordinates. Weights are [in, out] so every layer is a plain matMul;
 // the output layers start at zero (the coupling starts as the identity) unless asked otherwise.
-import { tf, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  dense,
+  matMulTransposeB,
+  type Rng,
+  type Tensor,
+  type Tensor2D,
+} from '../engine/index.js';
 import type { ParamStore } from '../nets/params.js';
 
 export interface ConditionerConfig {
@@ -66,16 +73,19 @@ export class Conditioner {
     b.dispose();
   }
 
-  private affine(name: string, x: Tensor): Tensor {
-    const xw = tf.matMul(x, this.store.get(`${this.prefix}.${name}.w`));
-    return this.config.bias ? tf.add(xw, this.store.get(`${this.prefix}.${name}.b`)) : xw;
+  private affine(name: string, x: Tensor, activation: 'tanh' | 'linear' = 'linear'): Tensor {
+    const w = this.store.get(`${this.prefix}.${name}.w`);
+    if (this.config.bias)
+      return dense(x, w, this.store.get(`${this.prefix}.${name}.b`), activation);
+    const xw = tf.matMul(x, w);
+    return activation === 'tanh' ? tf.tanh(xw) : xw;
   }
 
   /** Head outputs for input rows [N, dim] (already masked by the caller). */
   apply(x: Tensor2D): Record<string, Tensor2D> {
     return tf.tidy(() => {
       let h: Tensor = x;
-      for (const name of this.layers) h = tf.tanh(this.affine(name, h));
+      for (const name of this.layers) h = this.affine(name, h, 'tanh');
       const out: Record<string, Tensor2D> = {};
       for (const head of this.heads) out[head] = this.affine(head, h) as Tensor2D;
       return out;
@@ -97,24 +107,23 @@ export class Conditioner {
     const out = tf.tidy(() => {
       let h: Tensor = x;
       for (const name of this.layers) {
-        h = tf.tanh(this.affine(name, h));
+        h = this.affine(name, h, 'tanh');
         activations.push(tf.keep(h));
       }
       const o: Record<string, Tensor2D> = {};
       for (const head of this.heads) o[head] = this.affine(head, h) as Tensor2D;
       return o;
     });
-    const weightT = (name: string) => tf.transpose(this.store.get(`${this.prefix}.${name}.w`));
+    const weight = (name: string) => this.store.get(`${this.prefix}.${name}.w`);
     const vjp = (cotangents: Record<string, Tensor2D>) =>
       tf.tidy(() => {
-        // Explicit transposes: matMul's transpose flags are slow on wasm (DESIGN.md).
         let delta: Tensor = tf.addN(
-          this.heads.map((head) => tf.matMul(cotangents[head] as Tensor2D, weightT(head))),
+          this.heads.map((head) => matMulTransposeB(cotangents[head] as Tensor2D, weight(head))),
         );
         for (let i = this.layers.length - 1; i >= 0; i--) {
           const a = activations[i] as Tensor;
           delta = tf.mul(delta, tf.sub(1, tf.square(a)));
-          delta = tf.matMul(delta, weightT(this.layers[i] as string));
+          delta = matMulTransposeB(delta, weight(this.layers[i] as string));
         }
         return delta as Tensor2D;
       });

@@ -1,7 +1,15 @@
 // A tanh MLP with linear output heads, its weights named in a ParamStore. Weights are [in, out]
 // so every layer is a plain matMul (no transposed matMuls, slow on wasm). Hidden layers start
 // with Glorot-uniform-scale normal weights, heads with `headInitScale` (0 = zeros).
-import { tf, stopGradient, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  dense,
+  matMulTransposeB,
+  stopGradient,
+  type Rng,
+  type Tensor,
+  type Tensor2D,
+} from '../engine/index.js';
 import type { ParamStore } from './params.js';
 
 export interface MlpSpec {
@@ -68,16 +76,17 @@ export class Mlp {
     x: Tensor2D,
     frozen: boolean,
   ): { out: Record<string, Tensor2D>; hidden: Tensor[] } {
-    const affine = (n: string, h: Tensor) =>
-      tf.add(tf.matMul(h, this.weight(`${n}.w`, frozen)), this.weight(`${n}.b`, frozen));
+    const layer = (n: string, h: Tensor, activation: 'tanh' | 'linear') =>
+      dense(h, this.weight(`${n}.w`, frozen), this.weight(`${n}.b`, frozen), activation);
     const hidden: Tensor[] = [];
     let h: Tensor = x;
     for (const n of this.hiddenNames) {
-      h = tf.tanh(affine(n, h));
+      h = layer(n, h, 'tanh');
       hidden.push(h);
     }
     const out: Record<string, Tensor2D> = {};
-    for (const head of Object.keys(this.spec.heads)) out[head] = affine(head, h) as Tensor2D;
+    for (const head of Object.keys(this.spec.heads))
+      out[head] = layer(head, h, 'linear') as Tensor2D;
     return { out, hidden };
   }
 
@@ -86,7 +95,8 @@ export class Mlp {
    * of the heads, given d f / d head by `headGrad`. A hand-written backward pass that reuses the
    * forward activations (tanh' = 1 - tanh^2): one forward and one backward sweep instead of
    * autodiff's, and itself differentiable once more, for training through samplers that follow
-   * it. Transposed weights are explicit transposes, not matMul flags (slow on wasm).
+   * it. Products with transposed weights go through matMulTransposeB (free with the native
+   * kernels, an explicit transpose on TF.js's wasm kernels).
    */
   applyWithInputGrad(
     x: Tensor2D,
@@ -100,14 +110,14 @@ export class Mlp {
       for (const head of Object.keys(this.spec.heads)) {
         const dh = dHeads[head];
         if (!dh) continue;
-        const term = tf.matMul(dh, tf.transpose(this.weight(`${head}.w`, frozen)));
+        const term = matMulTransposeB(dh, this.weight(`${head}.w`, frozen));
         g = g ? tf.add(g, term) : term;
       }
       if (!g) throw new RangeError('headGrad gave no head gradient');
       for (let i = this.hiddenNames.length - 1; i >= 0; i--) {
         const h = hidden[i] as Tensor;
         const pre: Tensor = tf.mul(g, tf.sub(1, tf.square(h)));
-        g = tf.matMul(pre, tf.transpose(this.weight(`${this.hiddenNames[i]}.w`, frozen)));
+        g = matMulTransposeB(pre, this.weight(`${this.hiddenNames[i]}.w`, frozen));
       }
       return { out, inputGrad: g as Tensor2D };
     });

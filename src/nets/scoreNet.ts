@@ -1,7 +1,7 @@
 // The MCD score network: a residual MLP on [z, (v), context, time features] -> R^dim. Time enters through
 // fixed sinusoidal features of t = k / K, so one network serves every step; the output layer starts
 // at zero, so a fresh network outputs exactly 0 and MCD starts as its ULA/UHA counterpart.
-import { tf, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
+import { tf, dense, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { ParamStore } from './params.js';
 
 export interface ScoreNetConfig {
@@ -56,10 +56,10 @@ export class ResidualScoreNet {
     dense('out', h, dim, true);
   }
 
-  private layer(name: string, x: Tensor): Tensor {
+  private layer(name: string, x: Tensor, activation: 'tanh' | 'linear' = 'linear'): Tensor {
     const w = this.store.get(`${this.prefix}.${name}.w`);
     const b = this.store.get(`${this.prefix}.${name}.b`);
-    return tf.add(tf.matMul(x, w), b);
+    return dense(x, w, b, activation);
   }
 
   /** Sinusoidal features of t = step / steps, [timeFeatures]. */
@@ -96,9 +96,9 @@ export class ResidualScoreNet {
         parts.push(context);
       }
       parts.push(time);
-      let h = tf.tanh(this.layer('in', tf.concat(parts, 1)));
+      let h = this.layer('in', tf.concat(parts, 1), 'tanh');
       for (let i = 0; i < this.config.blocks; i++)
-        h = tf.add(h, tf.tanh(this.layer(`block${i}`, h)));
+        h = tf.add(h, this.layer(`block${i}`, h, 'tanh'));
       return this.layer('out', h) as Tensor2D;
     });
   }
