@@ -65,9 +65,17 @@ const TAPE = /tape|backprop|gradient|grads?$|^grad|saveTensors|recordGradient|ac
 const MEMORY =
   /dispose|tidy|scope|track|keep|incRef|refCount|_?free|_?malloc|makeOutput|registerTensor|^move$|^write$|makeTensor|sbrk|dlmalloc|dlfree/i;
 
-function categorize(frame: ProfileNode['callFrame']): Category {
+// V8 reports calls into the native addon as frames without a source file, under one of the
+// addon's function names (not always the one called); the inspector serving the profiler itself
+// shows up the same way as 'dispatch'.
+const NATIVE = new Set(['gemm', 'unary', 'fused', 'normals', 'uniforms', 'setThreads', 'info']);
+
+/** The category of a sample's function, or null for the profiler's own message handling. */
+function categorize(frame: ProfileNode['callFrame']): Category | null {
   const { functionName: name, url } = frame;
   if (name === '(garbage collector)') return 'gc';
+  if (url === '' && name === 'dispatch') return null;
+  if (url === '' && NATIVE.has(name)) return 'kernels';
   if (url.startsWith('wasm://') || url.endsWith('.node'))
     return MEMORY.test(name) ? 'memory' : 'kernels';
   if (url.includes('/engine/rng.')) return 'rng';
@@ -183,6 +191,22 @@ async function measure(session: Session, w: Workload, reps: number): Promise<Res
   for (let i = 0; i < reps; i++) w.run();
   const ms = performance.now() - start;
   const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
+  if (process.env.PROFILE_DEBUG) {
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const top = new Map<string, number>();
+    profile.samples.forEach((id, i) => {
+      const f = byId.get(id)?.callFrame;
+      const key = `${f?.functionName} ${f?.url}`;
+      top.set(key, (top.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
+    process.stderr.write(
+      [...top]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([k, v]) => `  ${v} ${k}`)
+        .join('\n') + '\n',
+    );
+  }
   const parts = breakdown(profile);
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   const shares = Object.fromEntries(
@@ -193,9 +217,11 @@ async function measure(session: Session, w: Workload, reps: number): Promise<Res
 }
 
 function render(): void {
+  // 'before' first, then the rest by name.
+  const rank = (f: string) => (f === 'profile-before.json' ? '' : f);
   const files = readdirSync('docs/results')
     .filter((f) => /^profile-.+\.json$/.test(f))
-    .sort();
+    .sort((a, b) => rank(a).localeCompare(rank(b)));
   const lines = [
     '# Where the time of an annealing step goes',
     '',
@@ -226,7 +252,7 @@ function render(): void {
     );
     for (const r of data.results) {
       lines.push(
-        `| ${r.workload} | ${r.msPerUnit.toFixed(3)} | ${r.opsPerUnit.toFixed(0)} | ${CATEGORIES.map(
+        `| ${r.workload} | ${r.msPerUnit.toFixed(3)} | ${r.opsPerUnit < 10 ? r.opsPerUnit.toFixed(2) : r.opsPerUnit.toFixed(0)} | ${CATEGORIES.map(
           (c) => `${(100 * r.shares[c]).toFixed(0)} %`,
         ).join(' | ')} |`,
       );
