@@ -279,9 +279,17 @@ describe('fused native annealing', { skip }, () => {
     tf.dispose([g, mean, initial.logScale]);
   });
 
-  for (const [name, options] of TARGETS) {
-    for (const kind of ['uha', 'uha-mcd'] as const) {
-      it(`training gradients of ${kind} on ${name} through the native move equal TF.js autodiff`, async () => {
+  // UHA on closed-form targets runs as the native move; ULA runs as native proposal and weight
+  // kernels around any target's own evaluation (sonar: a TF.js logistic-regression target).
+  const GRADIENT_CASES = [
+    ...TARGETS.flatMap(([name, options]) =>
+      (['uha', 'uha-mcd', 'ula', 'ula-mcd'] as const).map((kind) => ({ name, options, kind })),
+    ),
+    ...(['ula', 'ula-mcd'] as const).map((kind) => ({ name: 'sonar', options: {}, kind })),
+  ];
+  for (const { name, options, kind } of GRADIENT_CASES) {
+    {
+      it(`training gradients of ${kind} on ${name} through the native kernels equal TF.js autodiff`, async () => {
         const target = createTarget(name, options);
         const d = target.dim;
         const sampler = new LearnedSampler(
@@ -291,14 +299,18 @@ describe('fused native annealing', { skip }, () => {
         );
         // Parameters away from their symmetric starting values, so every term is exercised.
         const set = (p: string, values: number[]) => sampler.param(p).assign(tf.tensor1d(values));
+        // ULA steps are step sizes of the overdamped chain: smaller, as a trained sampler's.
+        const base = kind.startsWith('ula') ? 0.004 : 0.04;
         set(
           'stepSizes.log',
-          [0, 1, 2, 3, 4, 5].map((k) => Math.log(0.04 + 0.01 * k)),
+          [0, 1, 2, 3, 4, 5].map((k) => Math.log(base * (1 + 0.25 * k))),
         );
-        set(
-          'uha.logMass',
-          Array.from({ length: d }, (_, j) => 0.1 * j - 0.2),
-        );
+        if (kind.startsWith('uha')) {
+          set(
+            'uha.logMass',
+            Array.from({ length: d }, (_, j) => 0.1 * j - 0.2),
+          );
+        }
         set(
           'initial.mean',
           Array.from({ length: d }, (_, j) => 0.1 * j),

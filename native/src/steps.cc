@@ -581,6 +581,14 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && tanh_backward(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::ColumnSums:
       return num_scalars == 0 && column_sums(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UlaPropose:
+      return num_scalars == 0 && ula_propose(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UlaProposeGrad:
+      return num_scalars == 0 && ula_propose_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UlaWeight:
+      return num_scalars == 0 && ula_weight(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UlaWeightGrad:
+      return num_scalars == 0 && ula_weight_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::Adam:
       return adam_update(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:

@@ -27,14 +27,28 @@ enum class FusedOp {
   Dense = 9,
   TanhBackward = 10,
   ColumnSums = 11,
+  UlaPropose = 12,
+  UlaProposeGrad = 13,
+  UlaWeight = 14,
+  UlaWeightGrad = 15,
 };
-constexpr int kFusedOps = 12;
+constexpr int kFusedOps = 16;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
               std::string* error);
 bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                    std::string* error);
+
+// The ULA transition around any target's evaluation (ulamoves.cc).
+bool ula_propose(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                 std::string* error);
+bool ula_propose_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                      std::string* error);
+bool ula_weight(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                std::string* error);
+bool ula_weight_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
+                     std::string* error);
 
 // Dense layers (dense.cc).
 bool dense_forward(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,

@@ -36,6 +36,7 @@ export {
 } from './fused.js';
 export { fusedUhaMove, type FusedMoveInputs } from './fusedMove.js';
 export { fusedAdamUpdate, type AdamStepSettings } from './fusedAdam.js';
+export { fusedUlaPropose, fusedUlaWeight, type UlaEnds } from './fusedUla.js';
 export {
   applyGradientFixes,
   setMatMulGradientFix,

@@ -1,6 +1,9 @@
 import {
   tf,
+  fusedAvailable,
+  fusedUlaPropose,
   fusedUlaStep,
+  fusedUlaWeight,
   sumSquares,
   type Rng,
   type Tensor1D,
@@ -61,6 +64,35 @@ export function ulaKernel(options: UlaOptions): TransitionKernel {
           logCorrection,
           acceptance: null,
         };
+      }
+      if (fusedAvailable({ differentiable: true })) {
+        // The step's own arithmetic as two native kernels with native gradients; the target and
+        // the initial distribution are evaluated by their own code in between.
+        const out = tf.tidy(() => {
+          const eps = rng.normal(state.z.shape) as Tensor2D;
+          const zNew = fusedUlaPropose(
+            state.z,
+            state.scoreTarget,
+            state.scoreInitial,
+            eps,
+            delta,
+            beta,
+          ) as Tensor2D;
+          const next = path.evaluate(zNew);
+          const r = correction ? correction(zNew, null, ctx.step) : null;
+          const logCorrection = fusedUlaWeight(
+            state.z,
+            next.z,
+            eps,
+            state,
+            next,
+            r,
+            delta,
+            beta,
+          ) as Tensor1D;
+          return { state: next, logCorrection };
+        });
+        return { ...out, acceptance: null };
       }
       const out = tf.tidy(() => {
         const eps = rng.normal(state.z.shape) as Tensor2D;

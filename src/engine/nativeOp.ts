@@ -1,0 +1,116 @@
+// A native fused op with a native gradient, as a pair of TF.js kernels: the forward kernel runs
+// native op `forward` on its named inputs; its registered gradient runs native op `backward` on
+// the same inputs followed by the outputs' adjoints, which returns one gradient per input (in
+// input order, except those listed in `noGradient`, which get zeros). Inputs are float32 tensors
+// in the wasm heap; scalars are passed as [] tensors.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmBackend } from './fused.js';
+import { loadNative, type NativeAddon } from './native.js';
+
+export interface NativeOpSpec {
+  name: string;
+  forward: number;
+  backward: number;
+  inputs: readonly string[];
+  /** Inputs without a gradient (noise): their adjoint is zeros and the native op skips them. */
+  noGradient?: readonly string[];
+  /** Output shapes from the input shapes and the integer arguments. */
+  outShapes: (shapes: Record<string, number[]>, ints: Int32Array) => number[][];
+}
+
+interface OpAttrs {
+  ints: Int32Array;
+}
+
+const registered = new Map<string, NativeAddon>();
+
+function ensure(spec: NativeOpSpec, addon: NativeAddon): void {
+  if (registered.get(spec.name) === addon) return;
+  const gradName = `${spec.name}Grad`;
+  const withGrad = spec.inputs.filter((k) => !spec.noGradient?.includes(k));
+  const heapOf = (wasm: WasmBackend, t: TensorInfo) => wasm.typedArrayFromHeap(t);
+  const shapesOf = (inputs: Record<string, unknown>) =>
+    Object.fromEntries(spec.inputs.map((k) => [k, [...(inputs[k] as TensorInfo).shape]]));
+  const forward: KernelFunc = ({ inputs, backend, attrs }) => {
+    const { ints } = attrs as unknown as OpAttrs;
+    const wasm = backend as unknown as WasmBackend;
+    // Every output allocated before any heap view is taken: an allocation can move the heap.
+    const outs = spec.outShapes(shapesOf(inputs), ints).map((s) => wasm.makeOutput(s, 'float32'));
+    const views = [
+      ...spec.inputs.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
+      ...outs.map((o) => heapOf(wasm, o)),
+    ];
+    addon.fused(spec.forward, ints, new Float64Array(0), views);
+    return outs.length === 1 ? (outs[0] as TensorInfo) : outs;
+  };
+  const backward: KernelFunc = ({ inputs, backend, attrs }) => {
+    const { ints } = attrs as unknown as OpAttrs;
+    const wasm = backend as unknown as WasmBackend;
+    const outs = withGrad.map((k) =>
+      wasm.makeOutput([...(inputs[k] as TensorInfo).shape], 'float32'),
+    );
+    const adjoints = Object.keys(inputs)
+      .filter((k) => k.startsWith('dy'))
+      .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+    const views = [
+      ...spec.inputs.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
+      ...adjoints.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
+      ...outs.map((o) => heapOf(wasm, o)),
+    ];
+    addon.fused(spec.backward, ints, new Float64Array(0), views);
+    return outs;
+  };
+  for (const [name, kernelFunc] of [
+    [spec.name, forward],
+    [gradName, backward],
+  ] as const) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+  }
+  if (tf.getGradient(spec.name)) tf.unregisterGradient(spec.name);
+  tf.registerGradient({
+    kernelName: spec.name,
+    inputsToSave: [...spec.inputs],
+    gradFunc: (dy, saved, attrs) => {
+      const named: Record<string, Tensor> = {};
+      spec.inputs.forEach((k, i) => (named[k] = saved[i] as Tensor));
+      (Array.isArray(dy) ? dy : [dy]).forEach((t, i) => (named[`dy${i}`] = t));
+      const out = tf
+        .engine()
+        .runKernel(gradName, named as unknown as tf.NamedTensorMap, attrs as NamedAttrMap);
+      const grads = Array.isArray(out) ? (out as Tensor[]) : [out as Tensor];
+      return Object.fromEntries(
+        spec.inputs.map((k) => {
+          const i = withGrad.indexOf(k);
+          return [k, i >= 0 ? () => grads[i] as Tensor : () => tf.zerosLike(named[k] as Tensor)];
+        }),
+      );
+    },
+  });
+  registered.set(spec.name, addon);
+}
+
+/** Runs the op (registering its kernels on first use); the addon must be loaded. */
+export function runNativeOp(
+  spec: NativeOpSpec,
+  inputs: Record<string, Tensor>,
+  ints: number[],
+): Tensor | Tensor[] {
+  const addon = loadNative();
+  if (!addon) throw new Error(`${spec.name} needs the native addon (see nativeStatus())`);
+  ensure(spec, addon);
+  for (const k of spec.inputs) {
+    const t = inputs[k];
+    if (!t || t.dtype !== 'float32')
+      throw new TypeError(`${spec.name}: input ${k} must be a float32 tensor`);
+  }
+  const attrs: OpAttrs = { ints: Int32Array.from(ints) };
+  return tf
+    .engine()
+    .runKernel(
+      spec.name,
+      inputs as unknown as tf.NamedTensorMap,
+      attrs as unknown as NamedAttrMap,
+    ) as Tensor | Tensor[];
+}
