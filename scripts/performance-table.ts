@@ -4,10 +4,11 @@
 // not part of this repository) that writes one JSON line per workload and thread count:
 // {"label": ..., "threads": ..., "ms": ...}; the faster thread count is kept.
 //
-//   npx tsx scripts/performance-table.ts DIR       # DIR holds anneal.json and peer.jsonl
+//   npx tsx scripts/performance-table.ts DIR...    # each DIR holds anneal.json and peer.jsonl
 //   npx tsx scripts/performance-table.ts --render  # re-render the markdown from the saved JSON
 //
-// Writes docs/results/performance.json (the rows used) and docs/performance.md (rendered from it).
+// Writes docs/results/performance.json (the rows of every run given, newest last) and
+// docs/performance.md (rendered from it: the newest run's table and every run's summary).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -107,13 +108,23 @@ function collect(dir: string): Saved {
 const fmt = (x: number | null, digits = 1) => (x === null ? '-' : x.toFixed(digits));
 const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
 
-function render(saved: Saved): string {
+function summary(saved: Saved): { geo: number; worst: number; over: string[] } {
   const ratios = saved.rows
     .map((r) => ratio(r.annealMs, r.pytorchMs))
     .filter((x): x is number => x !== null);
-  const geo = Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length);
-  const worst = Math.max(...ratios);
-  const over = saved.rows.filter((r) => (ratio(r.annealMs, r.pytorchMs) ?? 0) > 1);
+  return {
+    geo: Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length),
+    worst: Math.max(...ratios),
+    over: saved.rows
+      .filter((r) => (ratio(r.annealMs, r.pytorchMs) ?? 0) > 1)
+      .map((r) => `${r.workload} (${(ratio(r.annealMs, r.pytorchMs) as number).toFixed(2)}x)`),
+  };
+}
+
+function render(runs: Saved[]): string {
+  const saved = runs[runs.length - 1] as Saved;
+  const { geo, worst, over } = summary(saved);
+  const ratios = saved.rows.filter((r) => ratio(r.annealMs, r.pytorchMs) !== null);
   const lines = [
     '# Performance against PyTorch',
     '',
@@ -142,7 +153,19 @@ function render(saved: Saved): string {
     `Geometric mean anneal / PyTorch over ${ratios.length} workloads: **${geo.toFixed(2)}x**; worst ${worst.toFixed(2)}x.`,
     over.length === 0
       ? "Every workload runs at or below PyTorch's time."
-      : `Slower than PyTorch: ${over.map((r) => r.workload).join(', ')}.`,
+      : `Slower than PyTorch: ${over.join(', ')}.`,
+    '',
+    '## Every run',
+    '',
+    'Timings on a shared virtual machine vary between runs; each run below is a full side-by-side',
+    'measurement of one commit.',
+    '',
+    '| run | geometric mean | worst | slower than PyTorch |',
+    '|---|---|---|---|',
+    ...runs.map((r) => {
+      const s = summary(r);
+      return `| ${r.date.slice(0, 16).replace('T', ' ')} UTC | ${s.geo.toFixed(2)}x | ${s.worst.toFixed(2)}x | ${s.over.join(', ') || '-'} |`;
+    }),
     '',
   ];
   return lines.join('\n');
@@ -151,22 +174,24 @@ function render(saved: Saved): string {
 function main(): void {
   const args = process.argv.slice(2);
   const jsonFile = 'docs/results/performance.json';
-  let saved: Saved;
+  let runs: Saved[];
   if (args[0] === '--render') {
-    saved = JSON.parse(readFileSync(jsonFile, 'utf8')) as Saved;
+    runs = (JSON.parse(readFileSync(jsonFile, 'utf8')) as { runs: Saved[] }).runs;
   } else {
-    const dir = args[0];
-    if (!dir || !existsSync(join(dir, 'anneal.json')) || !existsSync(join(dir, 'peer.jsonl'))) {
+    const bad = args.filter(
+      (dir) => !existsSync(join(dir, 'anneal.json')) || !existsSync(join(dir, 'peer.jsonl')),
+    );
+    if (args.length === 0 || bad.length > 0) {
       process.stderr.write(
-        'performance-table: give a folder with anneal.json and peer.jsonl, or --render\n',
+        `performance-table: give folders with anneal.json and peer.jsonl, or --render${bad.length ? ` (not such a folder: ${bad.join(', ')})` : ''}\n`,
       );
       process.exit(2);
     }
-    saved = collect(dir);
-    writeFileSync(jsonFile, `${JSON.stringify(saved, null, 2)}\n`);
+    runs = args.map(collect).sort((a, b) => a.date.localeCompare(b.date));
+    writeFileSync(jsonFile, `${JSON.stringify({ runs }, null, 2)}\n`);
     process.stderr.write(`wrote ${jsonFile}\n`);
   }
-  writeFileSync('docs/performance.md', render(saved));
+  writeFileSync('docs/performance.md', render(runs));
   process.stderr.write('wrote docs/performance.md\n');
 }
 
