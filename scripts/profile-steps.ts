@@ -191,22 +191,6 @@ async function measure(session: Session, w: Workload, reps: number): Promise<Res
   for (let i = 0; i < reps; i++) w.run();
   const ms = performance.now() - start;
   const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
-  if (process.env.PROFILE_DEBUG) {
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const top = new Map<string, number>();
-    profile.samples.forEach((id, i) => {
-      const f = byId.get(id)?.callFrame;
-      const key = `${f?.functionName} ${f?.url}`;
-      top.set(key, (top.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-    });
-    process.stderr.write(
-      [...top]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 6)
-        .map(([k, v]) => `  ${v} ${k}`)
-        .join('\n') + '\n',
-    );
-  }
   const parts = breakdown(profile);
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   const shares = Object.fromEntries(

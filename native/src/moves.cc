@@ -166,6 +166,29 @@ Work make_work(const T& tg, int d, int L) {
   return Work(d, tg.work_size(), kFixedBlocks + 4 * (L + 1), kFixedLanes + 2 * (L + 1));
 }
 
+// Loads one block's inputs (rows [i0, i0 + rows)) into the work area's fixed blocks and runs the
+// forward pass: the trajectory in `tr`, the correction in lane 6. Shared by the move and its
+// gradient, which recomputes the forward pass.
+template <typename T>
+void forward_block(Layout& l, const MoveArgs& m, const Path<T>& path, Work& w, Trajectory& tr,
+                   size_t i0, int rows) {
+  const int d = m.p.d;
+  float *zb = w.block(0), *vb = w.block(1), *vrb = w.block(2), *xb = w.block(3),
+        *rb = w.block(4), *stb = w.block(5), *sib = w.block(6);
+  float *ltb = w.lane(4), *lib = w.lane(5);
+  load_block(l.at(7), i0, rows, d, zb);
+  load_block(l.at(8), i0, rows, d, vb);
+  if (!m.refresh_inside) load_block(l.at(9), i0, rows, d, vrb);
+  load_block(l.at(10), i0, rows, d, xb);
+  if (m.has_r) load_block(l.at(11), i0, rows, d, rb);
+  load_block(l.at(13), i0, rows, d, stb);
+  load_block(l.at(15), i0, rows, d, sib);
+  load_lane(l.at(12), i0, rows, ltb);
+  load_lane(l.at(14), i0, rows, lib);
+  move_forward(m, path, w, zb, vb, vrb, xb, m.has_r ? rb : nullptr, stb, sib, ltb, lib, tr,
+               w.lane(6));
+}
+
 }  // namespace
 
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -187,22 +210,10 @@ bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arr
     for_rows(n, static_cast<size_t>(d) * m.L * 2, [&](int, size_t lo, size_t hi) {
       Work w = make_work(tg, d, m.L);
       Trajectory tr = trajectory(w, m.L);
-      float *zb = w.block(0), *vb = w.block(1), *vrb = w.block(2), *xb = w.block(3),
-            *rb = w.block(4), *stb = w.block(5), *sib = w.block(6);
-      float *ltb = w.lane(4), *lib = w.lane(5), *cb = w.lane(6);
+      const float* cb = w.lane(6);
       for (size_t i0 = lo; i0 < hi; i0 += W) {
         const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
-        load_block(l.at(7), i0, rows, d, zb);
-        load_block(l.at(8), i0, rows, d, vb);
-        if (!m.refresh_inside) load_block(l.at(9), i0, rows, d, vrb);
-        load_block(l.at(10), i0, rows, d, xb);
-        if (m.has_r) load_block(l.at(11), i0, rows, d, rb);
-        load_block(l.at(13), i0, rows, d, stb);
-        load_block(l.at(15), i0, rows, d, sib);
-        load_lane(l.at(12), i0, rows, ltb);
-        load_lane(l.at(14), i0, rows, lib);
-        move_forward(m, path, w, zb, vb, vrb, xb, m.has_r ? rb : nullptr, stb, sib, ltb, lib, tr,
-                     cb);
+        forward_block(l, m, path, w, tr, i0, rows);
         store_block(tr.z[m.L], i0, rows, d, l.at(16));
         store_block(tr.p[m.L], i0, rows, d, l.at(17));
         store_lane(tr.lt[m.L], i0, rows, l.at(18));
@@ -263,17 +274,7 @@ bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t nu
             *ltbar = w.lane(8), *libar = w.lane(9), *dlt0 = w.lane(10), *dli0 = w.lane(11);
       for (size_t i0 = lo; i0 < hi; i0 += W) {
         const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
-        load_block(l.at(7), i0, rows, d, zb);
-        load_block(l.at(8), i0, rows, d, vb);
-        if (!m.refresh_inside) load_block(l.at(9), i0, rows, d, vrb);
-        load_block(l.at(10), i0, rows, d, xb);
-        if (m.has_r) load_block(l.at(11), i0, rows, d, rb);
-        load_block(l.at(13), i0, rows, d, stb);
-        load_block(l.at(15), i0, rows, d, sib);
-        load_lane(l.at(12), i0, rows, ltb);
-        load_lane(l.at(14), i0, rows, lib);
-        move_forward(m, path, w, zb, vb, vrb, xb, m.has_r ? rb : nullptr, stb, sib, ltb, lib, tr,
-                     cb);
+        forward_block(l, m, path, w, tr, i0, rows);
         load_block(l.at(16), i0, rows, d, zbar);
         load_block(l.at(17), i0, rows, d, pbar);
         load_lane(l.at(18), i0, rows, ltbar);

@@ -21,6 +21,8 @@ export interface NativeOpSpec {
 
 interface OpAttrs {
   ints: Int32Array;
+  /** Host arrays passed to the native op before the inputs (e.g. a target's parameters). */
+  host: Float32Array[];
 }
 
 const registered = new Map<string, NativeAddon>();
@@ -33,11 +35,12 @@ function ensure(spec: NativeOpSpec, addon: NativeAddon): void {
   const shapesOf = (inputs: Record<string, unknown>) =>
     Object.fromEntries(spec.inputs.map((k) => [k, [...(inputs[k] as TensorInfo).shape]]));
   const forward: KernelFunc = ({ inputs, backend, attrs }) => {
-    const { ints } = attrs as unknown as OpAttrs;
+    const { ints, host } = attrs as unknown as OpAttrs;
     const wasm = backend as unknown as WasmBackend;
     // Every output allocated before any heap view is taken: an allocation can move the heap.
     const outs = spec.outShapes(shapesOf(inputs), ints).map((s) => wasm.makeOutput(s, 'float32'));
     const views = [
+      ...host,
       ...spec.inputs.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
       ...outs.map((o) => heapOf(wasm, o)),
     ];
@@ -45,7 +48,7 @@ function ensure(spec: NativeOpSpec, addon: NativeAddon): void {
     return outs.length === 1 ? (outs[0] as TensorInfo) : outs;
   };
   const backward: KernelFunc = ({ inputs, backend, attrs }) => {
-    const { ints } = attrs as unknown as OpAttrs;
+    const { ints, host } = attrs as unknown as OpAttrs;
     const wasm = backend as unknown as WasmBackend;
     const outs = withGrad.map((k) =>
       wasm.makeOutput([...(inputs[k] as TensorInfo).shape], 'float32'),
@@ -54,6 +57,7 @@ function ensure(spec: NativeOpSpec, addon: NativeAddon): void {
       .filter((k) => k.startsWith('dy'))
       .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
     const views = [
+      ...host,
       ...spec.inputs.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
       ...adjoints.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
       ...outs.map((o) => heapOf(wasm, o)),
@@ -96,6 +100,7 @@ export function runNativeOp(
   spec: NativeOpSpec,
   inputs: Record<string, Tensor>,
   ints: number[],
+  host: Float32Array[] = [],
 ): Tensor | Tensor[] {
   const addon = loadNative();
   if (!addon) throw new Error(`${spec.name} needs the native addon (see nativeStatus())`);
@@ -105,7 +110,7 @@ export function runNativeOp(
     if (!t || t.dtype !== 'float32')
       throw new TypeError(`${spec.name}: input ${k} must be a float32 tensor`);
   }
-  const attrs: OpAttrs = { ints: Int32Array.from(ints) };
+  const attrs: OpAttrs = { ints: Int32Array.from(ints), host };
   return tf
     .engine()
     .runKernel(
