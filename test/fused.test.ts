@@ -279,13 +279,17 @@ describe('fused native annealing', { skip }, () => {
     tf.dispose([g, mean, initial.logScale]);
   });
 
-  // UHA on closed-form targets runs as the native move; ULA runs as native proposal and weight
-  // kernels around any target's own evaluation (sonar: a TF.js logistic-regression target).
+  // UHA on closed-form targets runs as the native move; elsewhere ULA and UHA run as native
+  // kernels around the target's own evaluation (sonar: a TF.js logistic-regression target).
   const GRADIENT_CASES = [
     ...TARGETS.flatMap(([name, options]) =>
       (['uha', 'uha-mcd', 'ula', 'ula-mcd'] as const).map((kind) => ({ name, options, kind })),
     ),
-    ...(['ula', 'ula-mcd'] as const).map((kind) => ({ name: 'sonar', options: {}, kind })),
+    ...(['ula', 'ula-mcd', 'uha', 'uha-mcd'] as const).map((kind) => ({
+      name: 'sonar',
+      options: {},
+      kind,
+    })),
   ];
   for (const { name, options, kind } of GRADIENT_CASES) {
     {

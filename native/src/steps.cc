@@ -589,6 +589,18 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && ula_weight(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::UlaWeightGrad:
       return num_scalars == 0 && ula_weight_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UhaStart:
+      return num_scalars == 0 && uha_start(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UhaStartGrad:
+      return num_scalars == 0 && uha_start_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UhaKick:
+      return num_scalars == 0 && uha_kick(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UhaKickGrad:
+      return num_scalars == 0 && uha_kick_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UhaFinish:
+      return num_scalars == 0 && uha_finish(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::UhaFinishGrad:
+      return num_scalars == 0 && uha_finish_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::Adam:
       return adam_update(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:

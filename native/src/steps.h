@@ -31,8 +31,14 @@ enum class FusedOp {
   UlaProposeGrad = 13,
   UlaWeight = 14,
   UlaWeightGrad = 15,
+  UhaStart = 16,
+  UhaStartGrad = 17,
+  UhaKick = 18,
+  UhaKickGrad = 19,
+  UhaFinish = 20,
+  UhaFinishGrad = 21,
 };
-constexpr int kFusedOps = 16;
+constexpr int kFusedOps = 22;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -49,6 +55,14 @@ bool ula_weight(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_a
                 std::string* error);
 bool ula_weight_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                      std::string* error);
+
+// The UHA transition around any target's evaluations (uhamoves.cc).
+bool uha_start(const int32_t*, size_t, Span*, size_t, std::string*);
+bool uha_start_grad(const int32_t*, size_t, Span*, size_t, std::string*);
+bool uha_kick(const int32_t*, size_t, Span*, size_t, std::string*);
+bool uha_kick_grad(const int32_t*, size_t, Span*, size_t, std::string*);
+bool uha_finish(const int32_t*, size_t, Span*, size_t, std::string*);
+bool uha_finish_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Dense layers (dense.cc).
 bool dense_forward(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,

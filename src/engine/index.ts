@@ -38,6 +38,13 @@ export { fusedUhaMove, type FusedMoveInputs } from './fusedMove.js';
 export { fusedAdamUpdate, type AdamStepSettings } from './fusedAdam.js';
 export { fusedUlaPropose, fusedUlaWeight, type UlaEnds } from './fusedUla.js';
 export {
+  fusedUhaStart,
+  fusedUhaKick,
+  fusedUhaFinish,
+  type UhaParams,
+  type UhaEnd,
+} from './fusedUha.js';
+export {
   applyGradientFixes,
   setMatMulGradientFix,
   matMulGradientFixEnabled,

@@ -110,6 +110,9 @@ export function runNativeOp(
     if (!t || t.dtype !== 'float32')
       throw new TypeError(`${spec.name}: input ${k} must be a float32 tensor`);
   }
+  // Anything else would be recorded on the tape as an input without a gradient.
+  const extra = Object.keys(inputs).filter((k) => !spec.inputs.includes(k));
+  if (extra.length) throw new TypeError(`${spec.name}: unexpected inputs ${extra.join(', ')}`);
   const attrs: OpAttrs = { ints: Int32Array.from(ints), host };
   return tf
     .engine()

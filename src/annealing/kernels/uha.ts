@@ -1,6 +1,10 @@
 import {
   tf,
+  fusedAvailable,
+  fusedUhaFinish,
+  fusedUhaKick,
   fusedUhaMove,
+  fusedUhaStart,
   fusedUhaStep,
   sumSquares,
   type Rng,
@@ -134,6 +138,50 @@ export function uhaKernel(options: UhaOptions): TransitionKernel {
           return {
             state: { z, logTarget, scoreTarget, logInitial, scoreInitial, v },
             logCorrection,
+          };
+        });
+        xi.dispose();
+        return { ...out, acceptance: null };
+      }
+      if (fusedAvailable({ differentiable: true })) {
+        // Any target: native kernels with native gradients for the step's own arithmetic, the
+        // target and the initial distribution evaluated by their own code at each position.
+        const xi = rng.normal(state.z.shape) as Tensor2D;
+        const out = tf.tidy(() => {
+          const scalar = (x: StepValue) => (typeof x === 'number' ? tf.scalar(x) : x);
+          const params = {
+            beta: scalar(beta),
+            eps: scalar(eps),
+            eta: scalar(eta),
+            mass: typeof mass === 'number' ? tf.fill([state.z.shape[1] as number], mass) : mass,
+          };
+          let vr: Tensor2D | null = null;
+          let r: Tensor2D | null = null;
+          if (correction) {
+            vr = tf.add(
+              tf.mul(eta, v0),
+              tf.mul(tf.sqrt(tf.mul(tf.sub(1, tf.square(eta)), mass)), xi),
+            ) as Tensor2D;
+            r = correction(state.z, vr, step);
+          }
+          let [z, p] = fusedUhaStart(
+            state.z,
+            state.scoreTarget,
+            state.scoreInitial,
+            v0,
+            xi,
+            vr,
+            params,
+          );
+          let current = path.evaluate(z as Tensor2D);
+          for (let l = 2; l <= leapfrogSteps; l++) {
+            [z, p] = fusedUhaKick(current.z, p, current.scoreTarget, current.scoreInitial, params);
+            current = path.evaluate(z as Tensor2D);
+          }
+          const [v, logCorrection] = fusedUhaFinish(p, v0, xi, vr, r, state, current, params);
+          return {
+            state: { ...current, v: v as Tensor2D },
+            logCorrection: logCorrection as Tensor1D,
           };
         });
         xi.dispose();
