@@ -121,6 +121,23 @@ function summary(saved: Saved): { geo: number; worst: number; over: string[] } {
   };
 }
 
+/** Geometric mean over workloads of each workload's median ratio across runs. */
+function medianGeo(runs: Saved[]): number {
+  const labels = (runs[runs.length - 1] as Saved).rows.map((r) => r.workload);
+  const logs = labels.flatMap((label) => {
+    const all = runs
+      .map((run) => run.rows.find((x) => x.workload === label))
+      .map((x) => (x ? ratio(x.annealMs, x.pytorchMs) : null))
+      .filter((x): x is number => x !== null)
+      .sort((a, b) => a - b);
+    if (!all.length) return [];
+    return [
+      Math.log(((all[(all.length - 1) >> 1] as number) + (all[all.length >> 1] as number)) / 2),
+    ];
+  });
+  return Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
+}
+
 function render(runs: Saved[]): string {
   const saved = runs[runs.length - 1] as Saved;
   const { geo, worst, over } = summary(saved);
@@ -142,12 +159,21 @@ function render(runs: Saved[]): string {
     '',
     `Run: ${saved.date.slice(0, 10)}, ${saved.machine}, native kernels: ${saved.native}.`,
     '',
-    '| workload | anneal ms | anneal, TF.js ops ms | PyTorch ms (threads) | anneal / PyTorch | TF.js ops / anneal |',
-    '|---|---|---|---|---|---|',
+    `| workload | anneal ms | anneal, TF.js ops ms | PyTorch ms (threads) | anneal / PyTorch | TF.js ops / anneal | anneal / PyTorch, median of ${runs.length} runs (min-max) |`,
+    '|---|---|---|---|---|---|---|',
     ...saved.rows.map((r) => {
       const vs = ratio(r.annealMs, r.pytorchMs);
       const speedup = ratio(r.referenceMs, r.annealMs);
-      return `| ${r.workload} | ${fmt(r.annealMs)} | ${fmt(r.referenceMs)} | ${fmt(r.pytorchMs)} (${r.pytorchThreads ?? '-'}) | ${vs === null ? '-' : `${vs.toFixed(2)}x`} | ${speedup === null ? '-' : `${speedup.toFixed(1)}x`} |`;
+      const all = runs
+        .map((run) => run.rows.find((x) => x.workload === r.workload))
+        .map((x) => (x ? ratio(x.annealMs, x.pytorchMs) : null))
+        .filter((x): x is number => x !== null)
+        .sort((a, b) => a - b);
+      const mid = all.length ? (all[(all.length - 1) >> 1]! + all[all.length >> 1]!) / 2 : null;
+      const spread = all.length
+        ? `${(mid as number).toFixed(2)}x (${all[0]!.toFixed(2)}-${all[all.length - 1]!.toFixed(2)})`
+        : '-';
+      return `| ${r.workload} | ${fmt(r.annealMs)} | ${fmt(r.referenceMs)} | ${fmt(r.pytorchMs)} (${r.pytorchThreads ?? '-'}) | ${vs === null ? '-' : `${vs.toFixed(2)}x`} | ${speedup === null ? '-' : `${speedup.toFixed(1)}x`} | ${spread} |`;
     }),
     '',
     `Geometric mean anneal / PyTorch over ${ratios.length} workloads: **${geo.toFixed(2)}x**; worst ${worst.toFixed(2)}x.`,
@@ -155,10 +181,14 @@ function render(runs: Saved[]): string {
       ? "Every workload runs at or below PyTorch's time."
       : `Slower than PyTorch: ${over.join(', ')}.`,
     '',
+    `Per-workload medians over the ${runs.length} runs: geometric mean **${medianGeo(runs).toFixed(2)}x**.`,
+    '',
     '## Every run',
     '',
-    'Timings on a shared virtual machine vary between runs; each run below is a full side-by-side',
-    'measurement of one commit.',
+    'Timings on a shared virtual machine vary between runs, and the two sides of a run are measured',
+    'one after the other, so a change of machine speed between them moves every ratio of that run;',
+    'each run below is a full side-by-side measurement of one commit (the later ones include more',
+    'native kernels).',
     '',
     '| run | geometric mean | worst | slower than PyTorch |',
     '|---|---|---|---|',
