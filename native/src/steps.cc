@@ -603,6 +603,10 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && uha_finish_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::Adam:
       return adam_update(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
+    case FusedOp::MlpBernoulli:
+      return num_scalars == 0 && mlp_bernoulli(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::MlpBernoulliGrad:
+      return num_scalars == 0 && mlp_bernoulli_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:
       return num_scalars == 0 && uha_move_grad(ints, num_ints, arrays, num_arrays, error);
   }

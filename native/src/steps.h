@@ -37,8 +37,10 @@ enum class FusedOp {
   UhaKickGrad = 19,
   UhaFinish = 20,
   UhaFinishGrad = 21,
+  MlpBernoulli = 22,
+  MlpBernoulliGrad = 23,
 };
-constexpr int kFusedOps = 22;
+constexpr int kFusedOps = 24;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -71,6 +73,10 @@ bool tanh_backward(const int32_t* ints, size_t num_ints, Span* arrays, size_t nu
                    std::string* error);
 bool column_sums(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                  std::string* error);
+
+// The posterior of a tanh-MLP Bernoulli decoder: log density, score and their VJP (mlpscore.cc).
+bool mlp_bernoulli(const int32_t*, size_t, Span*, size_t, std::string*);
+bool mlp_bernoulli_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Adam's update of one parameter (optim.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,

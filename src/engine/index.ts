@@ -45,6 +45,11 @@ export {
   type UhaEnd,
 } from './fusedUha.js';
 export {
+  fusedMlpAvailable,
+  fusedMlpBernoulliPosterior,
+  type DenseParams,
+} from './fusedMlp.js';
+export {
   applyGradientFixes,
   setMatMulGradientFix,
   matMulGradientFixEnabled,

@@ -15,6 +15,9 @@ import {
   logMeanExp,
   scaleGradient,
   stopGradient,
+  fusedMlpAvailable,
+  fusedMlpBernoulliPosterior,
+  type DenseParams,
   type Rng,
   type Scalar,
   type Tensor1D,
@@ -164,6 +167,12 @@ export class Vae implements LatentVariableModel {
       },
       logProbAndScore: (z: Tensor2D) => {
         checkRows(z);
+        if (fusedMlpAvailable()) {
+          return tf.tidy(() => {
+            const { hidden, heads } = this.decoder.layerParams(frozenDecoder);
+            return fusedMlpBernoulliPosterior(z, hidden, heads['logits'] as DenseParams, xs);
+          });
+        }
         return tf.tidy(() => {
           const { out, inputGrad } = this.decoder.applyWithInputGrad(
             z,

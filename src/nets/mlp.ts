@@ -67,6 +67,21 @@ export class Mlp {
     return tf.tidy(() => this.forward(x, frozen).out);
   }
 
+  /** The hidden layers' and the heads' weights [in, out] and biases, as constants with `frozen`. */
+  layerParams(frozen = false): {
+    hidden: { w: Tensor; b: Tensor }[];
+    heads: Record<string, { w: Tensor; b: Tensor }>;
+  } {
+    const of = (n: string) => ({
+      w: this.weight(`${n}.w`, frozen),
+      b: this.weight(`${n}.b`, frozen),
+    });
+    return {
+      hidden: this.hiddenNames.map(of),
+      heads: Object.fromEntries(Object.keys(this.spec.heads).map((h) => [h, of(h)])),
+    };
+  }
+
   private weight(n: string, frozen: boolean): Tensor {
     const v = this.store.get(`${this.prefix}.${n}`);
     return frozen ? stopGradient(v) : v;
