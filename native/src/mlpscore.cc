@@ -8,9 +8,12 @@
 // cache. In TF.js ops the same evaluation and its gradient take about two hundred kernels.
 //
 // MlpBernoulli      ints [B, L, n0, n1, ..., nL, D]
-//                   arrays [z (B n0), W1, b1, ..., WL, bL, Wo, bo, x (B D), logp (B), score (B n0)]
+//                   arrays [z (B n0), W1, b1, ..., WL, bL, Wo, bo, x (B D),
+//                           logp (B), score (B n0), saved (B S)]
 // MlpBernoulliGrad  ints as above
-//                   arrays [the inputs, dlogp (B), dscore (B n0), dz, dW1, db1, ..., dWo, dbo]
+//                   arrays [the inputs, saved, dlogp (B), dscore (B n0), dz, dW1, db1, ..., dWo, dbo]
+// `saved` holds what the gradient needs of the forward pass, S = 2 (n1 + ... + nL) + D values per
+// row: h_1, ..., h_L, l, u_1, ..., u_L (each a [B, width] block), so the gradient does not redo it.
 #include <cmath>
 #include <vector>
 
@@ -50,7 +53,7 @@ bool parse(const int32_t* ints, size_t num_ints, Span* a, size_t num_arrays, boo
   }
   const size_t inputs = 2 * (layers + 1) + 2;
   const size_t params = 2 * (layers + 1);
-  const size_t want = grad ? inputs + 2 + 1 + params : inputs + 2;
+  const size_t want = grad ? inputs + 3 + 1 + params : inputs + 3;
   if (num_arrays != want) {
     *error = "fused op: wrong number of arguments for the MLP posterior";
     return false;
@@ -62,8 +65,12 @@ bool parse(const int32_t* ints, size_t num_ints, Span* a, size_t num_arrays, boo
     lengths.push_back(net->n(i));
   }
   lengths.push_back(rows * net->out());
+  int64_t saved = net->out();
+  for (int64_t i = 1; i <= layers; i++) saved += 2 * net->n(i);
+  if (grad) lengths.push_back(rows * saved);
   lengths.push_back(rows);
   lengths.push_back(rows * net->n(0));
+  if (!grad) lengths.push_back(rows * saved);
   if (grad) {
     for (size_t i = 0; i < params + 1; i++) lengths.push_back(lengths[i]);
   }
@@ -118,32 +125,45 @@ void column_sum(const float* x, int64_t rows, int64_t cols, float* out) {
   }
 }
 
-// The forward pass and the score's backward sweep, with everything the VJP needs kept:
-// h[i] (i = 1..L), the logits l, d = x - sigmoid(l), u[i] and g[i] (i = 1..L).
+// The forward pass and the score's backward sweep: h[i] and u[i] (i = 1..L) and the logits l
+// live in the saved array, d = x - sigmoid(l) and g[i] = u[i] (1 - h[i]^2) in scratch.
 struct Sweep {
   std::vector<float*> h, u, g;
   float* l = nullptr;
   float* d = nullptr;
+
+  // Points h, l and u into `saved` (layout above).
+  void place(const Net& net, float* saved) {
+    const int64_t rows = net.rows, layers = net.layers;
+    h.assign(layers + 1, nullptr);
+    u.assign(layers + 1, nullptr);
+    g.assign(layers + 1, nullptr);
+    h[0] = const_cast<float*>(net.z);
+    for (int64_t i = 1; i <= layers; i++) {
+      h[i] = saved;
+      saved += rows * net.n(i);
+    }
+    l = saved;
+    saved += rows * net.out();
+    for (int64_t i = 1; i <= layers; i++) {
+      u[i] = saved;
+      saved += rows * net.n(i);
+    }
+  }
 };
 
 void forward(const Net& net, Sweep* s, float* logp, float* score) {
   const int64_t rows = net.rows, layers = net.layers, out = net.out(), n0 = net.n(0);
-  s->h.assign(layers + 1, nullptr);
-  s->u.assign(layers + 1, nullptr);
-  s->g.assign(layers + 1, nullptr);
-  s->h[0] = const_cast<float*>(net.z);
   int slot = 0;
   for (int64_t i = 1; i <= layers; i++) {
-    float* h = scratch(slot++, rows * net.n(i)).data();
+    float* h = s->h[i];
     product(false, false, rows, net.n(i), net.n(i - 1), s->h[i - 1], net.w[i], h, false, 0);
     const float* bias = net.b[i];
     for (int64_t r = 0; r < rows; r++) {
       float* row = h + r * net.n(i);
       for (int64_t j = 0; j < net.n(i); j++) row[j] = vtanh(row[j] + bias[j]);
     }
-    s->h[i] = h;
   }
-  s->l = scratch(slot++, rows * out).data();
   s->d = scratch(slot++, rows * out).data();
   product(false, false, rows, out, net.n(layers), s->h[layers], net.w[layers + 1], s->l, false, 0);
   const float* bo = net.b[layers + 1];
@@ -153,6 +173,7 @@ void forward(const Net& net, Sweep* s, float* logp, float* score) {
     float* d = s->d + r * out;
     const float* x = net.x + r * out;
     float lik = 0.0f;
+#pragma omp simd reduction(+ : lik)
     for (int64_t j = 0; j < out; j++) {
       const float v = l[j] + bo[j];
       l[j] = v;
@@ -161,6 +182,7 @@ void forward(const Net& net, Sweep* s, float* logp, float* score) {
     }
     const float* z = net.z + r * n0;
     float zz = 0.0f;
+#pragma omp simd reduction(+ : zz)
     for (int64_t j = 0; j < n0; j++) zz += z[j] * z[j];
     if (logp) logp[r] = lik - 0.5f * zz - half_log_2pi_n0;
   }
@@ -168,12 +190,11 @@ void forward(const Net& net, Sweep* s, float* logp, float* score) {
   const float* upper = s->d;
   int64_t upperWidth = out;
   for (int64_t i = layers; i >= 1; i--) {
-    float* u = scratch(slot++, rows * net.n(i)).data();
+    float* u = s->u[i];
     float* g = scratch(slot++, rows * net.n(i)).data();
     product(false, true, rows, net.n(i), upperWidth, upper, net.w[i + 1], u, false, 0);
     const float* h = s->h[i];
     for (int64_t k = 0; k < rows * net.n(i); k++) g[k] = u[k] * (1.0f - h[k] * h[k]);
-    s->u[i] = u;
     s->g[i] = g;
     upper = g;
     upperWidth = net.n(i);
@@ -195,6 +216,7 @@ bool mlp_bernoulli(const int32_t* ints, size_t num_ints, Span* a, size_t num_arr
   if (!parse(ints, num_ints, a, num_arrays, false, &net, error)) return false;
   const size_t outputs = 2 * (net.layers + 1) + 2;
   Sweep s;
+  s.place(net, a[outputs + 2].data);
   forward(net, &s, a[outputs].data, a[outputs + 1].data);
   return true;
 }
@@ -205,13 +227,28 @@ bool mlp_bernoulli_grad(const int32_t* ints, size_t num_ints, Span* a, size_t nu
   if (!parse(ints, num_ints, a, num_arrays, true, &net, error)) return false;
   const int64_t rows = net.rows, layers = net.layers, out = net.out(), n0 = net.n(0);
   const size_t inputs = 2 * (layers + 1) + 2;
-  const float* dlogp = a[inputs].data;
-  const float* dscore = a[inputs + 1].data;
-  float* dz = a[inputs + 2].data;
-  auto dw = [&](int64_t i) { return a[inputs + 2 + 2 * i - 1].data; };
-  auto db = [&](int64_t i) { return a[inputs + 2 + 2 * i].data; };
+  const float* dlogp = a[inputs + 1].data;
+  const float* dscore = a[inputs + 2].data;
+  float* dz = a[inputs + 3].data;
+  auto dw = [&](int64_t i) { return a[inputs + 3 + 2 * i - 1].data; };
+  auto db = [&](int64_t i) { return a[inputs + 3 + 2 * i].data; };
+  // The forward pass's h, l and u come saved; d and g are cheap element-wise recomputations.
   Sweep s;
-  forward(net, &s, nullptr, nullptr);
+  s.place(net, a[inputs].data);
+  s.d = scratch(0, rows * out).data();
+  for (int64_t r = 0; r < rows; r++) {
+    const float* l = s.l + r * out;
+    const float* x = net.x + r * out;
+    float* d = s.d + r * out;
+    for (int64_t j = 0; j < out; j++) d[j] = x[j] - vsigmoid(l[j]);
+  }
+  for (int64_t i = 1; i <= layers; i++) {
+    const int64_t size = rows * net.n(i);
+    float* g = scratch(i, size).data();
+    const float *u = s.u[i], *h = s.h[i];
+    for (int64_t k = 0; k < size; k++) g[k] = u[k] * (1.0f - h[k] * h[k]);
+    s.g[i] = g;
+  }
   int slot = kVjpSlot + 1;  // kVjpSlot itself is product()'s temporary
   // Direct terms: score = u_0 - z, logp's prior -|z|^2 / 2.
   for (int64_t r = 0; r < rows; r++) {

@@ -27,9 +27,13 @@ function specFor(layers: number): NativeOpSpec {
       backward: 23,
       inputs: ['z', ...params, 'x'],
       noGradient: ['x'],
-      outShapes: (s) => {
+      // The forward pass's activations, logits and sweep values, kept for the gradient.
+      saved: { visible: 2, count: 1 },
+      outShapes: (s, ints) => {
         const [n, d] = s.z as [number, number];
-        return [[n], [n, d]];
+        const widths = Array.from(ints.slice(3, 3 + layers));
+        const perRow = (ints[3 + layers] as number) + 2 * widths.reduce((a, b) => a + b, 0);
+        return [[n], [n, d], [n * perRow]];
       },
     };
     specs.set(layers, spec);

@@ -1,8 +1,12 @@
 // A native fused op with a native gradient, as a pair of TF.js kernels: the forward kernel runs
 // native op `forward` on its named inputs; its registered gradient runs native op `backward` on
-// the same inputs followed by the outputs' adjoints, which returns one gradient per input (in
-// input order, except those listed in `noGradient`, which get zeros). Inputs are float32 tensors
-// in the wasm heap; scalars are passed as [] tensors.
+// the same inputs, then the op's saved outputs (below), then the visible outputs' adjoints, and
+// returns one gradient per input (in input order, except those listed in `noGradient`, which get
+// zeros). Inputs are float32 tensors in the wasm heap; scalars are passed as [] tensors.
+//
+// An op may end its outputs with `saved` work arrays (intermediates of the forward pass that its
+// gradient would otherwise recompute): the tape keeps them for the gradient, and the caller never
+// sees them.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './fused.js';
@@ -15,7 +19,9 @@ export interface NativeOpSpec {
   inputs: readonly string[];
   /** Inputs without a gradient (noise): their adjoint is zeros and the native op skips them. */
   noGradient?: readonly string[];
-  /** Output shapes from the input shapes and the integer arguments. */
+  /** Trailing outputs kept only for the gradient, after `visible` outputs the caller gets. */
+  saved?: { visible: number; count: number };
+  /** Output shapes (visible, then saved) from the input shapes and the integer arguments. */
   outShapes: (shapes: Record<string, number[]>, ints: Int32Array) => number[][];
 }
 
@@ -53,13 +59,15 @@ function ensure(spec: NativeOpSpec, addon: NativeAddon): void {
     const outs = withGrad.map((k) =>
       wasm.makeOutput([...(inputs[k] as TensorInfo).shape], 'float32'),
     );
-    const adjoints = Object.keys(inputs)
-      .filter((k) => k.startsWith('dy'))
-      .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+    const numbered = (prefix: string) =>
+      Object.keys(inputs)
+        .filter((k) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length)))
+        .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
     const views = [
       ...host,
       ...spec.inputs.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
-      ...adjoints.map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
+      ...numbered('saved').map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
+      ...numbered('dy').map((k) => heapOf(wasm, inputs[k] as TensorInfo)),
       ...outs.map((o) => heapOf(wasm, o)),
     ];
     addon.fused(spec.backward, ints, new Float64Array(0), views);
@@ -73,13 +81,19 @@ function ensure(spec: NativeOpSpec, addon: NativeAddon): void {
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
   }
   if (tf.getGradient(spec.name)) tf.unregisterGradient(spec.name);
+  const numSaved = spec.saved?.count ?? 0;
   tf.registerGradient({
     kernelName: spec.name,
     inputsToSave: [...spec.inputs],
+    outputsToSave: spec.saved
+      ? Array.from({ length: spec.saved.visible + numSaved }, (_, i) => i >= spec.saved!.visible)
+      : undefined,
     gradFunc: (dy, saved, attrs) => {
       const named: Record<string, Tensor> = {};
       spec.inputs.forEach((k, i) => (named[k] = saved[i] as Tensor));
-      (Array.isArray(dy) ? dy : [dy]).forEach((t, i) => (named[`dy${i}`] = t));
+      saved.slice(spec.inputs.length).forEach((t, i) => (named[`saved${i}`] = t as Tensor));
+      const dys = Array.isArray(dy) ? dy : [dy];
+      dys.slice(0, dys.length - numSaved).forEach((t, i) => (named[`dy${i}`] = t));
       const out = tf
         .engine()
         .runKernel(gradName, named as unknown as tf.NamedTensorMap, attrs as NamedAttrMap);
@@ -114,11 +128,17 @@ export function runNativeOp(
   const extra = Object.keys(inputs).filter((k) => !spec.inputs.includes(k));
   if (extra.length) throw new TypeError(`${spec.name}: unexpected inputs ${extra.join(', ')}`);
   const attrs: OpAttrs = { ints: Int32Array.from(ints), host };
-  return tf
+  const out = tf
     .engine()
     .runKernel(
       spec.name,
       inputs as unknown as tf.NamedTensorMap,
       attrs as unknown as NamedAttrMap,
     ) as Tensor | Tensor[];
+  const numSaved = spec.saved?.count ?? 0;
+  if (!numSaved || !Array.isArray(out)) return out;
+  // The tape holds its own references to the saved outputs.
+  tf.dispose(out.slice(out.length - numSaved));
+  const visible = out.slice(0, out.length - numSaved);
+  return visible.length === 1 ? (visible[0] as Tensor) : visible;
 }
