@@ -607,6 +607,10 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && mlp_bernoulli(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::MlpBernoulliGrad:
       return num_scalars == 0 && mlp_bernoulli_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::RowGaussian:
+      return num_scalars == 0 && row_gaussian(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::RowGaussianGrad:
+      return num_scalars == 0 && row_gaussian_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:
       return num_scalars == 0 && uha_move_grad(ints, num_ints, arrays, num_arrays, error);
   }

@@ -39,8 +39,10 @@ enum class FusedOp {
   UhaFinishGrad = 21,
   MlpBernoulli = 22,
   MlpBernoulliGrad = 23,
+  RowGaussian = 24,
+  RowGaussianGrad = 25,
 };
-constexpr int kFusedOps = 24;
+constexpr int kFusedOps = 26;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -77,6 +79,10 @@ bool column_sums(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_
 // The posterior of a tanh-MLP Bernoulli decoder: log density, score and their VJP (mlpscore.cc).
 bool mlp_bernoulli(const int32_t*, size_t, Span*, size_t, std::string*);
 bool mlp_bernoulli_grad(const int32_t*, size_t, Span*, size_t, std::string*);
+
+// A diagonal Gaussian per row: log density, score and their VJP (rowgaussian.cc).
+bool row_gaussian(const int32_t*, size_t, Span*, size_t, std::string*);
+bool row_gaussian_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Adam's update of one parameter (optim.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,

@@ -72,12 +72,16 @@ export class AnnealingPath {
     }
     return tf.tidy(() => {
       const { logProb, score } = targetLogProbAndScore(this.target, z);
+      const initial = this.initial.logProbAndScore?.(z) ?? {
+        logProb: this.initial.logProb(z),
+        score: this.initial.score(z),
+      };
       return {
         z: z.clone(),
         logTarget: logProb,
         scoreTarget: score,
-        logInitial: this.initial.logProb(z),
-        scoreInitial: this.initial.score(z),
+        logInitial: initial.logProb,
+        scoreInitial: initial.score,
       };
     });
   }

@@ -9,6 +9,8 @@ export interface Distribution {
   logProb(z: Tensor2D): Tensor1D;
   /** grad_z log density per row. */
   score(z: Tensor2D): Tensor2D;
+  /** Both at once, where one pass is cheaper than two (optional). */
+  logProbAndScore?(z: Tensor2D): { logProb: Tensor1D; score: Tensor2D };
   sample(n: number, rng: Rng): Tensor2D;
 }
 

@@ -1,6 +1,13 @@
 // A diagonal Gaussian with its own mean and log scale per row ([N, d] each): the amortized
 // posterior q(z|x_i) of a VAE as the initial distribution of N chains, one per row.
-import { tf, type Rng, type Tensor1D, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  nativeOpsAvailable,
+  fusedRowGaussian,
+  type Rng,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
 import type { Distribution } from './distribution.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -37,6 +44,13 @@ export class RowGaussian implements Distribution {
   score(z: Tensor2D): Tensor2D {
     this.checkRows(z);
     return tf.tidy(() => tf.neg(tf.mul(tf.sub(z, this.mean), tf.exp(tf.mul(-2, this.logScale)))));
+  }
+
+  /** Both in one native kernel where the native kernels run (at most one tape deep). */
+  logProbAndScore(z: Tensor2D): { logProb: Tensor1D; score: Tensor2D } {
+    this.checkRows(z);
+    if (nativeOpsAvailable()) return fusedRowGaussian(z, this.mean, this.logScale);
+    return { logProb: this.logProb(z), score: this.score(z) };
   }
 
   /** One draw per row (n must equal the number of rows). */

@@ -4,10 +4,8 @@
 // product of both with respect to z and every weight: the second-order sweep that training
 // through a chain of scores needs. It replaces about a hundred TF.js kernels per evaluation and
 // as many again for the gradient. The gradient itself is not differentiable, so a caller whose
-// evaluation sits inside nested tapes (third order) must use TF.js ops: see fusedMlpAvailable.
-import * as tf from '@tensorflow/tfjs-core';
+// evaluation sits inside nested tapes (third order) must use TF.js ops: see nativeOpsAvailable.
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import { fusedAvailable } from './fused.js';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';
 
 export interface DenseParams {
@@ -39,15 +37,6 @@ function specFor(layers: number): NativeOpSpec {
     specs.set(layers, spec);
   }
   return spec;
-}
-
-/**
- * Whether fusedMlpBernoulliPosterior can run here: the native kernels are on, and at most one
- * tape records (its gradient is a native kernel without a gradient of its own).
- */
-export function fusedMlpAvailable(): boolean {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
-  return state.gradientDepth <= 1 && fusedAvailable({ differentiable: true });
 }
 
 /**

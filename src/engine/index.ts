@@ -44,11 +44,9 @@ export {
   type UhaParams,
   type UhaEnd,
 } from './fusedUha.js';
-export {
-  fusedMlpAvailable,
-  fusedMlpBernoulliPosterior,
-  type DenseParams,
-} from './fusedMlp.js';
+export { fusedMlpBernoulliPosterior, type DenseParams } from './fusedMlp.js';
+export { fusedRowGaussian } from './fusedRowGaussian.js';
+export { nativeOpsAvailable } from './nativeOp.js';
 export {
   applyGradientFixes,
   setMatMulGradientFix,

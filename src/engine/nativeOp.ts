@@ -9,7 +9,7 @@
 // sees them.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import type { WasmBackend } from './fused.js';
+import { fusedAvailable, type WasmBackend } from './fused.js';
 import { loadNative, type NativeAddon } from './native.js';
 
 export interface NativeOpSpec {
@@ -29,6 +29,16 @@ interface OpAttrs {
   ints: Int32Array;
   /** Host arrays passed to the native op before the inputs (e.g. a target's parameters). */
   host: Float32Array[];
+}
+
+/**
+ * Whether native ops with native gradients can run here: the native kernels are on, and at most
+ * one tape records (an op's gradient is a native kernel without a gradient of its own, so a
+ * second-order tape over it would miss terms).
+ */
+export function nativeOpsAvailable(): boolean {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
+  return state.gradientDepth <= 1 && fusedAvailable({ differentiable: true });
 }
 
 const registered = new Map<string, NativeAddon>();

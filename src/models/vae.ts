@@ -15,7 +15,7 @@ import {
   logMeanExp,
   scaleGradient,
   stopGradient,
-  fusedMlpAvailable,
+  nativeOpsAvailable,
   fusedMlpBernoulliPosterior,
   type DenseParams,
   type Rng,
@@ -167,7 +167,7 @@ export class Vae implements LatentVariableModel {
       },
       logProbAndScore: (z: Tensor2D) => {
         checkRows(z);
-        if (fusedMlpAvailable()) {
+        if (nativeOpsAvailable()) {
           return tf.tidy(() => {
             const { hidden, heads } = this.decoder.layerParams(frozenDecoder);
             return fusedMlpBernoulliPosterior(z, hidden, heads['logits'] as DenseParams, xs);

@@ -1,8 +1,10 @@
-// The native VAE-posterior kernel (tanh-MLP Bernoulli decoder: log p(x, z), its score, and the
-// vector-Jacobian product of both) against the TF.js closed form and TF.js autodiff, at fixed
-// seeds: values, second-order gradients with respect to z and every decoder weight (one, two and
-// three hidden layers, frozen decoder), a whole ULA-MCD training gradient through a VAE sampler,
-// the fall-back under nested tapes, and tensor leaks. Skipped where the native addon is not built.
+// The native density kernels of the VAE samplers against the TF.js closed forms and TF.js
+// autodiff, at fixed seeds. The posterior (tanh-MLP Bernoulli decoder: log p(x, z), its score, and
+// the vector-Jacobian product of both): values, second-order gradients with respect to z and every
+// decoder weight (one, two and three hidden layers, frozen decoder). The per-row Gaussian (the
+// encoder's q as initial distribution): values and gradients with respect to z, means and log
+// scales. Then a whole ULA-MCD training gradient through a VAE sampler, the fall-back under nested
+// tapes, and tensor leaks. Skipped where the native addon is not built.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
@@ -12,7 +14,7 @@ import {
   liveTensorCount,
   nativeStatus,
   useNativeKernels,
-  fusedMlpAvailable,
+  nativeOpsAvailable,
   type Scalar,
   type Tensor,
   type Tensor2D,
@@ -21,6 +23,7 @@ import { loadNative } from '../src/engine/native.js';
 import { Vae } from '../src/models/vae.js';
 import { VaeSampler, vaeSamplerDefaults } from '../src/models/vaeSampler.js';
 import { targetLogProbAndScore } from '../src/annealing/path.js';
+import { RowGaussian } from '../src/distributions/rowGaussian.js';
 
 const skip = loadNative() ? false : `native addon not available: ${nativeStatus()}`;
 
@@ -57,7 +60,7 @@ function maxRelDiff(a: number[], b: number[]): number {
   return Math.max(...a.map((v, i) => Math.abs(v - (b[i] as number)))) / scale;
 }
 
-describe('native VAE posterior kernel', { skip }, () => {
+describe('native density kernels', { skip }, () => {
   before(async () => {
     await initEngine({ backend: 'wasm' });
     await useNativeKernels(true);
@@ -76,7 +79,7 @@ describe('native VAE posterior kernel', { skip }, () => {
         const target = vae.posterior(x, frozen);
         const vars = [zVar, ...vae.decoder.paramNames().map((n) => vae.params.get(n))];
         const { fused, reference } = await bothPaths((native) => {
-          assert.equal(fusedMlpAvailable(), native);
+          assert.equal(nativeOpsAvailable(), native);
           const values = tf.tidy(() => {
             const r = targetLogProbAndScore(target, zVar as Tensor2D);
             return [Array.from(r.logProb.dataSync()), Array.from(r.score.dataSync())];
@@ -136,6 +139,39 @@ describe('native VAE posterior kernel', { skip }, () => {
     });
   }
 
+  it('the per-row Gaussian: log q, score and their gradients match TF.js', async () => {
+    const rng = Rng.fromSeed(21);
+    const z = tf.variable(tf.mul(rng.normal([9, 4]), 2), true);
+    const mean = tf.variable(rng.normal([9, 4]), true);
+    const logScale = tf.variable(tf.mul(rng.normal([9, 4]), 0.7), true);
+    const c = rng.normal([9]);
+    const B = rng.normal([9, 4]);
+    const q = new RowGaussian(mean as Tensor2D, logScale as Tensor2D);
+    const { fused, reference } = await bothPaths((native) => {
+      assert.equal(nativeOpsAvailable(), native);
+      const values = tf.tidy(() => {
+        const r = q.logProbAndScore(z as Tensor2D);
+        return [Array.from(r.logProb.dataSync()), Array.from(r.score.dataSync())];
+      });
+      const { value, grads } = tf.variableGrads(() => {
+        const r = q.logProbAndScore(z as Tensor2D);
+        return tf.add(tf.sum(tf.mul(c, r.logProb)), tf.sum(tf.mul(B, r.score))) as Scalar;
+      }, [z, mean, logScale]);
+      const g = Object.fromEntries(
+        Object.entries(grads).map(([k, t]) => [k, Array.from(t.dataSync())]),
+      );
+      tf.dispose([value, ...Object.values(grads)]);
+      return { values, g };
+    });
+    assert.ok(maxRelDiff(fused.values[0]!, reference.values[0]!) < 1e-5, 'log q');
+    assert.ok(maxRelDiff(fused.values[1]!, reference.values[1]!) < 1e-5, 'score');
+    assert.equal(Object.keys(fused.g).length, 3);
+    for (const [k, ref] of Object.entries(reference.g)) {
+      assert.ok(maxRelDiff(fused.g[k] as number[], ref) < 1e-5, `${k}`);
+    }
+    tf.dispose([z, mean, logScale, c, B]);
+  });
+
   it('falls back to TF.js ops inside nested tapes (its gradient has no gradient)', () => {
     const vae = makeVae([6], 3);
     const { x, z } = data(4, 2);
@@ -145,7 +181,7 @@ describe('native VAE posterior kernel', { skip }, () => {
     const g = tf.grad((zz: Tensor) =>
       tf.sum(
         tf.grad((z2: Tensor) => {
-          inner = fusedMlpAvailable();
+          inner = nativeOpsAvailable();
           return tf.sum(tf.square(targetLogProbAndScore(target, z2 as Tensor2D).score));
         })(zz),
       ),
