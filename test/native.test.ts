@@ -115,6 +115,8 @@ describe('native kernels', { skip }, () => {
     const cases: [number[], number[], boolean, boolean][] = [
       [[1, 1], [1, 1], false, false],
       [[13, 5], [5, 37], false, false],
+      [[50, 200], [200, 70], false, false],
+      [[29, 300], [45, 300], false, true],
       [[300, 100], [300, 33], true, false],
       [[25, 513], [70, 513], false, true],
       [[260, 7], [100, 260], true, true],

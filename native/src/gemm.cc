@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "block.h"
 #include "pool.h"
 
 namespace anneal {
@@ -58,11 +59,45 @@ inline vf load(const float* p) {
 }
 inline void store(float* p, vf v) { std::memcpy(p, &v, sizeof(vf)); }
 
+#if defined(__AVX512F__) && defined(ANNEAL_FAST_TRANSPOSE)
+// Packing a row-major operand into panels is a transpose: element-wise it is a strided scatter,
+// which costs a third as much as the product itself for 100-row operands. In 16 x 16 register
+// transposes it is whole-vector loads and stores.
+constexpr bool kVectorPacking = true;
+inline __mmask16 first_lanes(int n) { return n >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1); }
+
+// dst[p * stride + lane] = src_lane[p] for p in [0, kc), lanes [0, count) of 16 sources whose
+// rows `src(lane)` start at the block's depth offset; `lanes` are written, the rest are zeros.
+template <typename Src>
+inline void transpose_pack(Src src, int count, int kc, float* dst, int stride, __mmask16 lanes) {
+  for (int q0 = 0; q0 < kc; q0 += 16) {
+    const int len = std::min(16, kc - q0);
+    const __mmask16 depth = first_lanes(len);
+    detail::v16 m[16];
+    for (int r = 0; r < 16; r++)
+      m[r] = r < count ? (detail::v16)_mm512_maskz_loadu_ps(depth, src(r) + q0) : detail::v16{};
+    detail::transpose16(m);
+    for (int q = 0; q < len; q++)
+      _mm512_mask_storeu_ps(dst + static_cast<size_t>(q0 + q) * stride, lanes, (__m512)m[q]);
+  }
+}
+#else
+constexpr bool kVectorPacking = false;
+#endif
+
 // op(A)[i0 .. i0+mc, p0 .. p0+kc] into panels of MR rows, [panel][p][r], zero-padded.
 void pack_a(bool trans, const float* a, int lda, int i0, int mc, int p0, int kc, float* out) {
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = std::min(MR, mc - ir);
     float* dst = out + static_cast<size_t>(ir) * kc;
+#if defined(__AVX512F__) && defined(ANNEAL_FAST_TRANSPOSE)
+    if (kVectorPacking && !trans && MR <= 16) {
+      const float* base = a + static_cast<size_t>(i0 + ir) * lda + p0;
+      transpose_pack([&](int r) { return base + static_cast<size_t>(r) * lda; }, rows, kc, dst, MR,
+                     first_lanes(MR));
+      continue;
+    }
+#endif
     if (trans) {
       for (int p = 0; p < kc; p++) {
         const float* src = a + static_cast<size_t>(p0 + p) * lda + i0 + ir;
@@ -88,6 +123,16 @@ void pack_b(bool trans, const float* b, int ldb, int p0, int kc, int j0, int nc,
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = std::min(NR, nc - jr);
     float* dst = out + static_cast<size_t>(jr) * kc;
+#if defined(__AVX512F__) && defined(ANNEAL_FAST_TRANSPOSE)
+    if (kVectorPacking && trans && NR % 16 == 0) {
+      for (int h = 0; h < NR; h += 16) {
+        const float* base = b + static_cast<size_t>(j0 + jr + h) * ldb + p0;
+        transpose_pack([&](int c) { return base + static_cast<size_t>(c) * ldb; },
+                       std::max(0, std::min(16, cols - h)), kc, dst + h, NR, 0xFFFF);
+      }
+      continue;
+    }
+#endif
     if (!trans) {
       for (int p = 0; p < kc; p++) {
         const float* src = b + static_cast<size_t>(p0 + p) * ldb + j0 + jr;
