@@ -1,22 +1,33 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { BACKENDS, Rng, initEngine, currentBackend } from '../engine/index.js';
+import { BACKENDS, Rng, initEngine, currentBackend, type BackendName } from '../engine/index.js';
 import { SAMPLERS, SMC_SAMPLERS, isSmcSamplerName } from '../annealing/samplers.js';
-import {
-  GST_DEFAULT_TEMPERATURE,
-  RESAMPLING_NAMES,
-  type ResamplingOptions,
-} from '../annealing/resampling.js';
+import { RESAMPLING_NAMES, type ResamplingOptions } from '../annealing/resampling.js';
 import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../annealing/learned.js';
 import { SCHEDULES } from '../annealing/schedule.js';
-import { estimateLogZ } from '../eval/estimateLogZ.js';
+import {
+  combineBatchRuns,
+  runLogZBatches,
+  summarizeRun,
+  type BatchRun,
+  type EstimateLogZOptions,
+  type LogZEstimate,
+} from '../eval/estimateLogZ.js';
+import { availableCores, runInWorkers } from '../parallel/pool.js';
+import {
+  SMC_BASE,
+  estimateOptions,
+  flowInitial,
+  resamplingOptions,
+  targetFrom,
+  type LogzJob,
+} from './logzJob.js';
 import { evaluateSampler } from '../eval/evaluateSampler.js';
 import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
 import type { StepDiagnostics } from '../annealing/ais.js';
-import { createTarget } from '../targets/registry.js';
 import { loadTrainedSampler } from '../train/run.js';
-import { loadTrainedFlow } from '../flows/run.js';
 import { flowDistribution } from '../flows/adapters.js';
-import type { Flow } from '../flows/flow.js';
 import { trainAndEvaluate } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
 import {
@@ -74,6 +85,7 @@ export const LogzOptionsSchema = z.object({
   temperature: positiveNumber.optional(),
   initFlow: z.string().optional(),
   backend: choice(BACKENDS).optional(),
+  workers: positiveInt.optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
@@ -126,25 +138,6 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
   process.stdout.write(formatReport(report, o.seed, currentBackend()));
 }
 
-/** The kernel family behind each SMC sampler name. */
-const SMC_BASE = { 'smc-ula': 'ula', 'smc-uha': 'uha', 'smc-hmc': 'ais-hmc' } as const;
-
-/** Resampling options of an SMC sampler from the command line; null for AIS samplers. */
-function resamplingOptions(o: LogzOptions): ResamplingOptions | null {
-  if (!isSmcSamplerName(o.sampler)) {
-    if (o.resampling !== undefined || o.essThreshold !== undefined || o.temperature !== undefined)
-      throw new UsageError(
-        `--resampling, --ess-threshold and --temperature need an SMC sampler (${SMC_SAMPLERS.join(', ')})`,
-      );
-    return null;
-  }
-  return {
-    scheme: o.resampling ?? 'systematic',
-    essThreshold: o.essThreshold ?? null,
-    temperature: o.temperature ?? GST_DEFAULT_TEMPERATURE,
-  };
-}
-
 /** How a sampler is named in reports: its name plus the resampling rule for SMC. */
 function samplerLabel(name: string, r: ResamplingOptions | null): string {
   if (!r) return name;
@@ -155,44 +148,24 @@ function samplerLabel(name: string, r: ResamplingOptions | null): string {
 async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
   const resampling = resamplingOptions(o);
   const base = isSmcSamplerName(o.sampler) ? SMC_BASE[o.sampler] : o.sampler;
-  const target = createTarget(o.target as string, {
-    dim: o.dim,
-    loc: o.loc,
-    sigma2: o.sigma2,
-    components: o.components,
-    meansSeed: o.meansSeed,
-    df: o.df,
-    dataPath: o.data,
-    width: o.width,
-    kappa: o.kappa,
-    lambda: o.lambda,
-    beta: o.beta,
-  });
+  const target = targetFrom(o);
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });
   try {
     if (!isLearned(base)) {
-      const initial = o.initFlow ? await flowInitial(o.initFlow, target.dim) : null;
       if (o.trainIters > 0)
         throw new UsageError(
           `--train-iters needs a learned sampler (${LEARNED_SAMPLERS.join(', ')})`,
         );
-      const e = estimateLogZ({
-        target,
-        sampler: base,
-        resampling: resampling ?? undefined,
-        steps: o.steps,
-        particles: o.particles,
-        schedule: o.schedule,
-        stepSize: o.stepSize,
-        leapfrogSteps: o.leapfrog,
-        initial: initial ? flowDistribution(initial) : { scale: o.initScale, mean: o.initMean },
-        seed: o.seed,
-        batches: o.batches,
-        onStep: (k, total) => progress.update(k, total),
-      });
-      initial?.dispose();
-      return { ...e, sampler: samplerLabel(o.sampler, resampling), dim: target.dim };
+      const { options, dispose } = await estimateOptions(o, target, (k, total) =>
+        progress.update(k, total),
+      );
+      try {
+        const e = await estimateBatches(o, options, progress);
+        return { ...e, sampler: samplerLabel(o.sampler, resampling), dim: target.dim };
+      } finally {
+        dispose();
+      }
     }
     if (o.schedule !== 'linear') {
       throw new UsageError(
@@ -241,19 +214,6 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     training.stop();
     target.dispose?.();
   }
-}
-
-/** A trained flow (from `anneal flow train`) to start the chain from; its dimension must match. */
-async function flowInitial(dir: string, dim: number): Promise<Flow> {
-  const { flow, target } = await loadTrainedFlow(dir);
-  target.dispose?.();
-  if (flow.dim !== dim) {
-    flow.dispose();
-    throw new UsageError(
-      `--init-flow: the flow in '${dir}' has dim ${flow.dim}, the target ${dim}`,
-    );
-  }
-  return flow;
 }
 
 async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
@@ -335,4 +295,67 @@ export function formatReport(e: Report, seed: number, backend: string): string {
   } else rows.push(['exact log Z', 'unknown']);
   rows.push(['time', `${e.seconds.toFixed(2)} s on ${backend}`]);
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join('');
+}
+
+/** A worker takes about a second to start: below this projected time the batches run here. */
+const WORKER_PAYOFF_SECONDS = 2;
+
+/**
+ * The run's batches, here or shared out over worker threads in consecutive groups. Every batch has
+ * its own random stream, so the numbers are the same either way. With --workers given, that many
+ * workers (at most one per batch); by default, batch 0 runs here first, and the rest go to one
+ * worker per core only if they would take longer than WORKER_PAYOFF_SECONDS on them.
+ */
+async function estimateBatches(
+  o: LogzOptions,
+  options: EstimateLogZOptions,
+  progress: { update: (k: number, total: number) => void },
+): Promise<LogZEstimate> {
+  const started = performance.now();
+  const runs: BatchRun[] = [];
+  const counts: number[] = [];
+  let first = 0;
+  let workers = Math.min(o.workers ?? availableCores(), o.batches);
+  if (o.workers === undefined && workers > 1) {
+    const t = performance.now();
+    runs.push(runLogZBatches(options, 0, 1));
+    counts.push(1);
+    first = 1;
+    const perBatch = (performance.now() - t) / 1000;
+    workers = Math.min(workers, o.batches - 1);
+    if ((perBatch * (o.batches - 1)) / workers < WORKER_PAYOFF_SECONDS) workers = 1;
+  }
+  const rest = o.batches - first;
+  if (workers <= 1) {
+    runs.push(runLogZBatches(options, first, rest));
+    counts.push(rest);
+  } else {
+    const share = (w: number) => Math.floor((rest * w) / workers);
+    const jobs: LogzJob[] = Array.from({ length: workers }, (_, w) => ({
+      options: o,
+      first: first + share(w),
+      count: share(w + 1) - share(w),
+    }));
+    // Progress: the slowest worker's step.
+    const at = new Array<number>(workers).fill(0);
+    const ext = extname(fileURLToPath(import.meta.url));
+    runs.push(
+      ...(await runInWorkers<LogzJob, BatchRun>(
+        new URL(`./logzJob${ext}`, import.meta.url).href,
+        jobs,
+        { backend: currentBackend() as BackendName },
+        (w, message) => {
+          const [k, total] = message as [number, number];
+          at[w] = k;
+          progress.update(Math.min(...at), total);
+        },
+      )),
+    );
+    counts.push(...jobs.map((j) => j.count));
+  }
+  return summarizeRun(
+    options,
+    combineBatchRuns(runs, counts),
+    (performance.now() - started) / 1000,
+  );
 }

@@ -74,6 +74,10 @@ function buildProgram(): Command {
       'start from a trained flow (`anneal flow train`) instead of a Gaussian',
     )
     .option('--batches <B>', 'independent batches for the standard error', '10')
+    .option(
+      '--workers <N>',
+      'AIS and SMC: worker threads sharing the batches, each batch with its own random stream, so any N gives the same numbers (default: the available cores, at most one per batch)',
+    )
     .option('--train-iters <N>', 'learned samplers: training iterations before evaluating', '0')
     .option('--train-particles <N>', 'learned samplers: particles per training iteration', '256')
     .option('--lr <x>', 'learned samplers: Adam learning rate', '0.005')

@@ -259,8 +259,8 @@ const CHAIN_KERNEL = { ula: 0, hmc: 1, uha: 2 } as const;
 
 /**
  * A stretch of an AIS chain in one native call: for each step s, the AIS increment at
- * betas[s] - betas[s - 1], one transition with noise from the random stream (key, counter) drawn
- * exactly as Rng would draw it (ULA, UHA: one draw; HMC: two), the kernel's correction, and the
+ * betas[s] - betas[s - 1], one transition with noise from the random stream (lane keys, counter)
+ * drawn exactly as Rng would draw it (ULA, UHA: one draw; HMC: two), the kernel's correction, and the
  * weight statistics over systems of groupSize particles. betas has one more entry than steps.
  */
 export function fusedAisChain(
@@ -270,7 +270,7 @@ export function fusedAisChain(
   logW: Tensor,
   kernel: FusedChainKernel,
   betas: number[],
-  stream: { key: [number, number]; counter: number },
+  stream: { keys: [number, number][]; counter: number },
   groupSize: number,
 ): FusedChainResult {
   const { ints, n, d } = prefix(path, state[0]);
@@ -291,9 +291,8 @@ export function fusedAisChain(
         ...betas,
         ...kernel.stepSizes,
         kernel.eta ?? 0,
-        stream.key[0] >>> 0,
-        stream.key[1] >>> 0,
         stream.counter,
+        ...stream.keys.flatMap(([k0, k1]) => [k0 >>> 0, k1 >>> 0]),
       ],
       [path.target.params],
       [

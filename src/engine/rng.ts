@@ -1,7 +1,9 @@
 // Seeded random streams. Numbers are generated on the host with xoshiro128** (seeded through
 // splitmix32 from the stream key and a draw counter) and uploaded as tensors, so the same seed gives
 // the same numbers on every backend. A stream's whole state is (key, counter): serializable for
-// checkpoints, and split() derives independent child streams.
+// checkpoints, and split() derives independent child streams. Rng.joint() ties child streams into
+// lanes of one stream, one per batch of particles, so that a batch draws the same numbers whether
+// it runs alone or beside others.
 //
 // Normals use Box-Muller with our own log and sin/cos polynomials (only +, -, *, / and sqrt, each
 // correctly rounded), so the native generator (native/src/rng.cc), which evaluates the same
@@ -9,7 +11,7 @@
 // with or without the native addon.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { loadNative, type NativeAddon } from './native.js';
+import { loadNative } from './native.js';
 
 export interface RngState {
   key: [number, number];
@@ -124,8 +126,6 @@ function cosSin2Pi(u: number, out: Float64Array): void {
   out[1] = q === 1 ? cs : q === 2 ? -sn : q === 3 ? -cs : sn;
 }
 
-type NativeRng = Pick<NativeAddon, 'normals' | 'uniforms'>;
-
 let nativeRandom = true;
 
 /**
@@ -137,11 +137,17 @@ export function setNativeRandom(on: boolean): void {
 }
 
 export class Rng {
-  private readonly key: [number, number];
+  /**
+   * One key per lane. A plain stream has one lane; a joint stream (Rng.joint) has one per batch,
+   * all advancing together: each draw splits its leading dimension evenly over the lanes and
+   * fills lane b's share from lane b's own stream, so a batch's numbers do not depend on which
+   * other batches are drawn with it (the basis of bit-identical parallel runs).
+   */
+  private readonly keys: [number, number][];
   private counter: number;
 
-  private constructor(key: [number, number], counter: number) {
-    this.key = key;
+  private constructor(keys: [number, number][], counter: number) {
+    this.keys = keys;
     this.counter = counter;
   }
 
@@ -152,56 +158,98 @@ export class Rng {
     const hi = Math.floor(seed / 4294967296) >>> 0;
     const st = { s: lo ^ 0x5bd1e995 };
     const st2 = { s: hi ^ 0x1b873593 };
-    return new Rng([splitmix32(st) ^ splitmix32(st2), splitmix32(st2) ^ splitmix32(st)], 0);
+    return new Rng([[splitmix32(st) ^ splitmix32(st2), splitmix32(st2) ^ splitmix32(st)]], 0);
   }
 
   static fromState(state: RngState): Rng {
-    return new Rng([state.key[0] >>> 0, state.key[1] >>> 0], state.counter);
+    return new Rng([[state.key[0] >>> 0, state.key[1] >>> 0]], state.counter);
+  }
+
+  /**
+   * The streams as lanes of one joint stream (they must be plain streams at the same position):
+   * draws of shape [m, ...] take rows [b m / L, (b + 1) m / L) from stream b of the L streams.
+   */
+  static joint(streams: readonly Rng[]): Rng {
+    if (streams.length === 0) throw new RangeError('a joint stream needs at least one stream');
+    const counter = (streams[0] as Rng).counter;
+    for (const s of streams) {
+      if (s.keys.length !== 1 || s.counter !== counter)
+        throw new RangeError('a joint stream needs plain streams at the same position');
+    }
+    return new Rng(
+      streams.map((s) => [...(s.keys[0] as [number, number])] as [number, number]),
+      counter,
+    );
+  }
+
+  /** Number of lanes: 1 for a plain stream. */
+  get lanes(): number {
+    return this.keys.length;
+  }
+
+  private plain(what: string): [number, number] {
+    if (this.keys.length !== 1)
+      throw new RangeError(`a joint stream of ${this.keys.length} lanes cannot ${what}`);
+    return this.keys[0] as [number, number];
   }
 
   state(): RngState {
-    return { key: [this.key[0], this.key[1]], counter: this.counter };
+    const key = this.plain('be saved as one stream state');
+    return { key: [key[0], key[1]], counter: this.counter };
   }
 
-  private nextGenerator(): Xoshiro128 {
-    const g = new Xoshiro128(this.key[0], this.key[1], this.counter);
-    this.counter += 1;
-    return g;
+  /** Each lane's share of a draw of n numbers (which must split evenly). */
+  private share(n: number, shape?: number[]): number {
+    const lanes = this.keys.length;
+    if (lanes === 1) return n;
+    const lead = shape ? (shape[0] ?? 1) : n;
+    if (lead % lanes !== 0)
+      throw new RangeError(
+        `a joint stream of ${lanes} lanes cannot draw [${shape ? shape.join(', ') : n}]: ` +
+          'the leading dimension must split evenly over the lanes (one batch each)',
+      );
+    return n / lanes;
   }
 
-  /** The native generator for the next draw, when the addon is loaded (the same numbers). */
-  private nativeDraw(): { k0: number; k1: number; counter: number; native: NativeRng } | null {
-    const native = nativeRandom ? loadNative() : null;
-    if (!native) return null;
-    const counter = this.counter;
-    this.counter += 1;
-    return { k0: this.key[0] >>> 0, k1: this.key[1] >>> 0, counter, native };
+  private generator(lane: number, counter: number): Xoshiro128 {
+    const key = this.keys[lane] as [number, number];
+    return new Xoshiro128(key[0], key[1], counter);
   }
 
   /**
    * Hands the next `draws` draws to native code that reproduces them (the fused chains): returns
-   * the stream's key and current counter and advances the counter past them, as if drawn here.
+   * the lanes' keys and the current counter and advances the counter past them, as if drawn here.
    */
-  reserve(draws: number): { key: [number, number]; counter: number } {
+  reserve(draws: number): { keys: [number, number][]; counter: number } {
     if (!Number.isInteger(draws) || draws < 0) {
       throw new RangeError(`draws must be a non-negative integer, got ${draws}`);
     }
-    const out = { key: [this.key[0], this.key[1]] as [number, number], counter: this.counter };
+    const out = {
+      keys: this.keys.map((k) => [k[0], k[1]] as [number, number]),
+      counter: this.counter,
+    };
     this.counter += draws;
     return out;
   }
 
   /** n independent child streams; the parent advances by one draw. */
   split(n: number): Rng[] {
-    const g = this.nextGenerator();
-    return Array.from({ length: n }, () => new Rng([g.nextUint32(), g.nextUint32()], 0));
+    this.plain('split');
+    const g = this.generator(0, this.counter);
+    this.counter += 1;
+    return Array.from({ length: n }, () => new Rng([[g.nextUint32(), g.nextUint32()]], 0));
   }
 
   /** Uniform numbers in (0, 1) on the host. */
   uniformArray(n: number): Float64Array {
-    const g = this.nextGenerator();
+    const per = this.share(n);
+    const counter = this.counter;
+    this.counter += 1;
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = g.nextOpenUnit();
+    for (let lane = 0; lane < this.keys.length; lane++) {
+      const g = this.generator(lane, counter);
+      for (let i = lane * per; i < (lane + 1) * per; i++) out[i] = g.nextOpenUnit();
+    }
     return out;
   }
 
@@ -211,20 +259,26 @@ export class Rng {
   }
 
   /** Fills `out` with one draw of standard normals (natively where the addon is loaded). */
-  private normalsInto<T extends Float32Array | Float64Array>(out: T): T {
-    const fast = this.nativeDraw();
-    if (fast) {
-      fast.native.normals(fast.k0, fast.k1, fast.counter, out);
-      return out;
-    }
-    const g = this.nextGenerator();
-    const n = out.length;
-    const cs = new Float64Array(2);
-    for (let i = 0; i < n; i += 2) {
-      const r = Math.sqrt(-2 * logOpenUnit(g.nextOpenUnit()));
-      cosSin2Pi(g.nextOpenUnit(), cs);
-      out[i] = r * (cs[0] as number);
-      if (i + 1 < n) out[i + 1] = r * (cs[1] as number);
+  private normalsInto<T extends Float32Array | Float64Array>(out: T, shape?: number[]): T {
+    const per = this.share(out.length, shape);
+    const counter = this.counter;
+    this.counter += 1;
+    const native = nativeRandom ? loadNative() : null;
+    for (let lane = 0; lane < this.keys.length; lane++) {
+      const part = out.subarray(lane * per, (lane + 1) * per) as T;
+      const key = this.keys[lane] as [number, number];
+      if (native) {
+        native.normals(key[0] >>> 0, key[1] >>> 0, counter, part);
+        continue;
+      }
+      const g = this.generator(lane, counter);
+      const cs = new Float64Array(2);
+      for (let i = 0; i < per; i += 2) {
+        const r = Math.sqrt(-2 * logOpenUnit(g.nextOpenUnit()));
+        cosSin2Pi(g.nextOpenUnit(), cs);
+        part[i] = r * (cs[0] as number);
+        if (i + 1 < per) part[i + 1] = r * (cs[1] as number);
+      }
     }
     return out;
   }
@@ -232,19 +286,26 @@ export class Rng {
   /** A float32 tensor of standard normals. */
   normal(shape: number[]): Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(this.normalsInto(new Float32Array(n)), shape, 'float32');
+    return tf.tensor(this.normalsInto(new Float32Array(n), shape), shape, 'float32');
   }
 
   /** A float32 tensor of uniforms in [lo, hi). */
   uniform(shape: number[], lo = 0, hi = 1): Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
+    const per = this.share(n, shape);
+    const counter = this.counter;
+    this.counter += 1;
     const out = new Float32Array(n);
-    const fast = this.nativeDraw();
-    if (fast) {
-      fast.native.uniforms(fast.k0, fast.k1, fast.counter, lo, hi, out);
-    } else {
-      const u = this.uniformArray(n);
-      for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * (u[i] as number);
+    const native = nativeRandom ? loadNative() : null;
+    for (let lane = 0; lane < this.keys.length; lane++) {
+      const part = out.subarray(lane * per, (lane + 1) * per);
+      const key = this.keys[lane] as [number, number];
+      if (native) {
+        native.uniforms(key[0] >>> 0, key[1] >>> 0, counter, lo, hi, part);
+        continue;
+      }
+      const g = this.generator(lane, counter);
+      for (let i = 0; i < per; i++) part[i] = lo + (hi - lo) * g.nextOpenUnit();
     }
     return tf.tensor(out, shape, 'float32');
   }

@@ -60,11 +60,48 @@ export interface LogZEstimate extends LogWeightSummary {
   smcBound: SmcBound | null;
 }
 
-/** Runs an annealed sampler on a target and summarizes the log-weights; frees every tensor it made. */
-export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
+/** Log-weights and per-step diagnostics of some batches of a run. */
+export interface BatchRun {
+  logW: Float32Array;
+  perStep: StepDiagnostics[];
+}
+
+function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {
+  const particles = options.particles ?? 1000;
+  const batches = options.batches ?? 10;
+  if (!Number.isInteger(batches) || batches < 1)
+    throw new RangeError(`batches must be a positive integer, got ${batches}`);
+  if (!Number.isInteger(particles) || particles < 1 || particles % batches !== 0)
+    throw new RangeError(
+      `${particles} particles do not split into ${batches} equal batches: use a multiple of ${batches}`,
+    );
+  return { batches, perBatch: particles / batches };
+}
+
+/**
+ * The chains of batches [first, first + count) of a run, as one tensor of particles: batch b draws
+ * every random number from its own stream (the b-th child of the run's stream), so its
+ * log-weights are the same whichever batches run beside it, in this process or in a worker.
+ * Per-step diagnostics are per batch (ESS fraction averaged over the batches).
+ */
+export function runLogZBatches(
+  options: EstimateLogZOptions,
+  first: number,
+  count: number,
+): BatchRun {
   const sampler = options.sampler ?? 'ais-ula';
   const steps = options.steps ?? 64;
-  const particles = options.particles ?? 1000;
+  const { batches, perBatch } = batchLayout(options);
+  if (
+    !Number.isInteger(first) ||
+    !Number.isInteger(count) ||
+    first < 0 ||
+    count < 1 ||
+    first + count > batches
+  )
+    throw new RangeError(
+      `batches [${first}, ${first + count}) are not within the run's ${batches}`,
+    );
   const { target } = options;
   const betas = makeSchedule(options.schedule ?? 'linear', steps);
   const kernel = makeKernel(sampler, steps, {
@@ -75,53 +112,120 @@ export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
   const spec = given ? null : (options.initial as { mean?: number; scale?: number } | undefined);
   const initial: Distribution =
     given ?? DiagGaussian.isotropic(target.dim, spec?.scale ?? 1, spec?.mean ?? 0);
-  const rng = options.rng ?? Rng.fromSeed(options.seed ?? 0);
-  const started = performance.now();
+  const streams = (options.rng ?? Rng.fromSeed(options.seed ?? 0)).split(batches);
+  const rng = Rng.joint(streams.slice(first, first + count));
   let logW: Tensor1D | undefined;
   try {
     const path = new AnnealingPath(initial, target);
-    const batches = options.batches ?? 10;
-    let resampling = options.resampling;
-    if (resampling && resamples(resampling.scheme)) {
-      const perBatch = particles / batches;
-      const groupSize = resampling.groupSize ?? perBatch;
-      if (!Number.isInteger(perBatch) || perBatch % groupSize !== 0) {
-        throw new RangeError(
-          `SMC: ${particles} particles in ${batches} batches must give batches of whole systems of ${groupSize} particles`,
-        );
-      }
-      resampling = { ...resampling, groupSize };
-    }
+    // Each batch is one system: SMC resamples within it, and without resampling the group size
+    // only makes the per-step diagnostics per batch.
+    const asked = options.resampling;
+    if (
+      asked?.groupSize !== undefined &&
+      resamples(asked.scheme) &&
+      perBatch % asked.groupSize !== 0
+    )
+      throw new RangeError(
+        `SMC: ${options.particles ?? 1000} particles in ${batches} batches must give batches of whole systems of ${asked.groupSize} particles`,
+      );
+    const resampling: ResamplingOptions = asked
+      ? { ...asked, groupSize: asked.groupSize ?? perBatch }
+      : { scheme: 'none', groupSize: perBatch };
     const result = runAis({
       path,
       kernel,
       betas,
-      particles,
+      particles: perBatch * count,
       rng,
       onStep: options.onStep,
       resampling,
     });
     result.z.dispose();
     logW = result.logW;
-    const values = logW.dataSync() as Float32Array;
-    const summary = summarizeLogWeights(values, batches);
-    const smcBound = resampling?.groupSize ? systemBound(values, resampling.groupSize) : null;
-    const seconds = (performance.now() - started) / 1000;
-    const trueLogZ = target.logZ ?? null;
-    return {
-      target: target.name,
-      sampler,
-      steps,
-      particles,
-      ...summary,
-      trueLogZ,
-      error: trueLogZ === null ? null : summary.logZ - trueLogZ,
-      seconds,
-      perStep: result.perStep,
-      smcBound,
-    };
+    return { logW: Float32Array.from(logW.dataSync()), perStep: result.perStep };
   } finally {
     logW?.dispose();
     if (!given) (initial as DiagGaussian).dispose();
   }
+}
+
+/**
+ * One run from the runs of consecutive groups of its batches (in batch order; `batches[i]` is the
+ * number in group i): log-weights concatenated, per-step diagnostics pooled as one chain over all
+ * the groups would report them (per-batch ESS fractions, acceptance and resampling rates averaged,
+ * running log Z estimates combined by log-mean-exp).
+ */
+export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly number[]): BatchRun {
+  if (runs.length === 1) return runs[0] as BatchRun;
+  const total = batches.reduce((a, b) => a + b, 0);
+  const logW = new Float32Array(runs.reduce((a, r) => a + r.logW.length, 0));
+  let offset = 0;
+  for (const r of runs) {
+    logW.set(r.logW, offset);
+    offset += r.logW.length;
+  }
+  const share = batches.map((b) => b / total);
+  const mean = (f: (r: BatchRun) => number) =>
+    runs.reduce((a, r, i) => a + (share[i] as number) * f(r), 0);
+  let previous = 0;
+  const first = runs[0] as BatchRun;
+  const perStep = first.perStep.map((s0, k) => {
+    const at = (r: BatchRun) => r.perStep[k] as StepDiagnostics;
+    const top = Math.max(...runs.map((r) => at(r).logZ));
+    const logZ = Number.isFinite(top)
+      ? top + Math.log(mean((r) => Math.exp(at(r).logZ - top)))
+      : top;
+    const step: StepDiagnostics = {
+      ...s0,
+      essFraction: mean((r) => at(r).essFraction),
+      essCount: mean((r) => at(r).essCount),
+      logZ,
+      logZIncrement: logZ - previous,
+      acceptance: s0.acceptance === null ? null : mean((r) => at(r).acceptance as number),
+      resampled: s0.resampled === null ? null : mean((r) => at(r).resampled as number),
+    };
+    previous = logZ;
+    return step;
+  });
+  return { logW, perStep };
+}
+
+/** Summarizes a whole run's log-weights (all batches, in order). */
+export function summarizeRun(
+  options: EstimateLogZOptions,
+  run: BatchRun,
+  seconds: number,
+): LogZEstimate {
+  const { batches } = batchLayout(options);
+  const summary = summarizeLogWeights(run.logW, batches);
+  const resampling = options.resampling;
+  const groupSize =
+    resampling && resamples(resampling.scheme)
+      ? (resampling.groupSize ?? run.logW.length / batches)
+      : null;
+  const trueLogZ = options.target.logZ ?? null;
+  return {
+    target: options.target.name,
+    sampler: options.sampler ?? 'ais-ula',
+    steps: options.steps ?? 64,
+    particles: options.particles ?? 1000,
+    ...summary,
+    trueLogZ,
+    error: trueLogZ === null ? null : summary.logZ - trueLogZ,
+    seconds,
+    perStep: run.perStep,
+    smcBound: groupSize ? systemBound(run.logW, groupSize) : null,
+  };
+}
+
+/**
+ * Runs an annealed sampler on a target and summarizes the log-weights; frees every tensor it made.
+ * The particles run as `batches` independent batches, each with its own random stream, so the
+ * result is the same as a parallel run's (see estimateLogZParallel).
+ */
+export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
+  const started = performance.now();
+  const { batches } = batchLayout(options);
+  const run = runLogZBatches(options, 0, batches);
+  return summarizeRun(options, run, (performance.now() - started) / 1000);
 }
