@@ -14,7 +14,7 @@ import {
   type EstimateLogZOptions,
   type LogZEstimate,
 } from '../eval/estimateLogZ.js';
-import { availableCores, runInWorkers } from '../parallel/pool.js';
+import { runInWorkers } from '../parallel/pool.js';
 import {
   SMC_BASE,
   estimateOptions,
@@ -297,14 +297,11 @@ export function formatReport(e: Report, seed: number, backend: string): string {
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join('');
 }
 
-/** A worker takes about a second to start: below this projected time the batches run here. */
-const WORKER_PAYOFF_SECONDS = 2;
-
 /**
- * The run's batches, here or shared out over worker threads in consecutive groups. Every batch has
- * its own random stream, so the numbers are the same either way. With --workers given, that many
- * workers (at most one per batch); by default, batch 0 runs here first, and the rest go to one
- * worker per core only if they would take longer than WORKER_PAYOFF_SECONDS on them.
+ * The run's batches, in this thread or shared out over `--workers` worker threads in consecutive
+ * groups (at most one worker per batch). Every batch has its own random stream, so the numbers are
+ * the same either way. Without --workers the run stays in this thread: a worker takes about a
+ * second to start, and a single process already uses every core for large matrix products.
  */
 async function estimateBatches(
   o: LogzOptions,
@@ -314,26 +311,15 @@ async function estimateBatches(
   const started = performance.now();
   const runs: BatchRun[] = [];
   const counts: number[] = [];
-  let first = 0;
-  let workers = Math.min(o.workers ?? availableCores(), o.batches);
-  if (o.workers === undefined && workers > 1) {
-    const t = performance.now();
-    runs.push(runLogZBatches(options, 0, 1));
-    counts.push(1);
-    first = 1;
-    const perBatch = (performance.now() - t) / 1000;
-    workers = Math.min(workers, o.batches - 1);
-    if ((perBatch * (o.batches - 1)) / workers < WORKER_PAYOFF_SECONDS) workers = 1;
-  }
-  const rest = o.batches - first;
+  const workers = Math.min(o.workers ?? 1, o.batches);
   if (workers <= 1) {
-    runs.push(runLogZBatches(options, first, rest));
-    counts.push(rest);
+    runs.push(runLogZBatches(options, 0, o.batches));
+    counts.push(o.batches);
   } else {
-    const share = (w: number) => Math.floor((rest * w) / workers);
+    const share = (w: number) => Math.floor((o.batches * w) / workers);
     const jobs: LogzJob[] = Array.from({ length: workers }, (_, w) => ({
       options: o,
-      first: first + share(w),
+      first: share(w),
       count: share(w + 1) - share(w),
     }));
     // Progress: the slowest worker's step.
