@@ -6,6 +6,7 @@
 //
 //   npx tsx scripts/performance-table.ts DIR...    # each DIR holds anneal.json and peer.jsonl
 //   npx tsx scripts/performance-table.ts --render  # re-render the markdown from the saved JSON
+//   npx tsx scripts/performance-table.ts --append DIR...  # add runs to the saved ones
 //
 // Writes docs/results/performance.json (the rows of every run given, newest last) and
 // docs/performance.md (rendered from it: the newest run's table and every run's summary).
@@ -208,6 +209,8 @@ function main(): void {
   if (args[0] === '--render') {
     runs = (JSON.parse(readFileSync(jsonFile, 'utf8')) as { runs: Saved[] }).runs;
   } else {
+    const append = args[0] === '--append';
+    if (append) args.shift();
     const bad = args.filter(
       (dir) => !existsSync(join(dir, 'anneal.json')) || !existsSync(join(dir, 'peer.jsonl')),
     );
@@ -217,7 +220,10 @@ function main(): void {
       );
       process.exit(2);
     }
-    runs = args.map(collect).sort((a, b) => a.date.localeCompare(b.date));
+    const earlier = append
+      ? (JSON.parse(readFileSync(jsonFile, 'utf8')) as { runs: Saved[] }).runs
+      : [];
+    runs = [...earlier, ...args.map(collect)].sort((a, b) => a.date.localeCompare(b.date));
     writeFileSync(jsonFile, `${JSON.stringify({ runs }, null, 2)}\n`);
     process.stderr.write(`wrote ${jsonFile}\n`);
   }
