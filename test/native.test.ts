@@ -11,6 +11,7 @@ import {
   liveTensorCount,
   nativeStatus,
   useNativeKernels,
+  gatherRowsOfEach,
   type Tensor,
 } from '../src/engine/index.js';
 import { loadNative, NATIVE_UNARY } from '../src/engine/native.js';
@@ -235,6 +236,44 @@ describe('native kernels', { skip }, () => {
       assert.ok(diff <= 1e-5 * scale, `output ${i}: max diff ${diff} (scale ${scale})`);
     });
     tf.dispose([x, w, b, v]);
+  });
+
+  it('gather rows of several tensors by one index, with the scatter-add gradient of TF.js', async () => {
+    const rng = Rng.fromSeed(12);
+    const a = rng.normal([7, 3]);
+    const b = rng.normal([7]);
+    const c = rng.normal([7, 2, 2]);
+    const index = tf.tensor1d([6, 0, 0, 3, 6, 6, 2, 1, 5], 'int32'); // repeats, and row 4 unused
+    const w = [rng.normal([9, 3]), rng.normal([9]), rng.normal([9, 2, 2])];
+    const run = () => {
+      const picked = gatherRowsOfEach([a, b, c], index).map((t) => Array.from(t.dataSync()));
+      const g = tf.grads((x: Tensor, y: Tensor, z: Tensor) =>
+        tf.addN(gatherRowsOfEach([x, y, z], index).map((t, i) => tf.sum(tf.mul(t, w[i]!)))),
+      )([a, b, c]);
+      return { picked, grads: g.map((t) => Array.from(t.dataSync())) };
+    };
+    const native = run();
+    await useNativeKernels(false);
+    const reference = run();
+    await useNativeKernels(true);
+    assert.deepEqual(native.picked, reference.picked);
+    native.grads.forEach((g, i) =>
+      g.forEach((v, j) => assert.ok(Math.abs(v - reference.grads[i]![j]!) < 1e-6, `field ${i}`)),
+    );
+    assert.throws(() => gatherRowsOfEach([a], tf.tensor1d([7], 'int32')), /outside \[0, 7\)/);
+    tf.dispose([a, b, c, index, ...w]);
+  });
+
+  it('Identity shares memory: a clone outlives its source, values intact', () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+    const v = tf.variable(tf.tensor1d([4, 5]));
+    const saved = tf.clone(v);
+    v.assign(tf.tensor1d([6, 7]));
+    assert.deepEqual(Array.from(saved.dataSync()), [4, 5]);
+    tf.dispose([y, v, saved]);
   });
 
   it('free every tensor they create', () => {

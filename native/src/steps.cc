@@ -425,13 +425,14 @@ bool weight_stats(Layout& l) {
 // ---- A whole stretch of an AIS chain in one call, particles kept in blocks throughout. ----
 //
 // ints    [kind, n, d, kernel (0 ULA, 1 HMC, 2 UHA), leapfrog L, steps S, group size]
-// scalars [beta_0 .. beta_S, stepSize_1 .. stepSize_S, eta, key0, key1, counter]
+// scalars [beta_0 .. beta_S, stepSize_1 .. stepSize_S, eta, counter, then per lane key0, key1]
 // arrays  [params, mean, logScale, mass (d, UHA; else empty),
 //          z, logT, sT, logI, sI, v (UHA; else empty), logW,
 //          z', logT', sT', logI', sI', v', logW', stats (S x 5)]
 // Each step adds the AIS increment (beta_s - beta_{s-1}) (log pi - log q), draws its noise from
 // the random stream exactly as rng.ts would (ULA and UHA: one draw of normals; HMC: normals, then
-// uniforms), moves the particles, adds the kernel's correction, and records the weight statistics.
+// uniforms; a joint stream's lane b fills rows [b n / lanes, (b + 1) n / lanes) from its own key),
+// moves the particles, adds the kernel's correction, and records the weight statistics.
 bool ais_chain(Layout& l) {
   if (l.num_ints != 7 || l.num_arrays != 19) {
     *l.error = "fused op: wrong number of arguments";
@@ -442,11 +443,14 @@ bool ais_chain(Layout& l) {
   const size_t n = p.n;
   const int d = p.d;
   const int kernel = l.ints[3], L = l.ints[4], S = l.ints[5], g = l.ints[6];
+  const size_t fixed = static_cast<size_t>(2 * S + 1 + 2);
+  const size_t lanes = l.num_scalars > fixed ? (l.num_scalars - fixed) / 2 : 0;
   if (kernel < 0 || kernel > 2 || L < 1 || S < 1 || g < 1 || n == 0 || n % g != 0 ||
-      l.num_scalars != static_cast<size_t>(2 * S + 1 + 4)) {
+      lanes < 1 || l.num_scalars != fixed + 2 * lanes || n % lanes != 0) {
     *l.error = "fused op: bad chain sizes";
     return false;
   }
+  const size_t per_lane = n / lanes;
   const bool uha = kernel == 2;
   const size_t nd = n * d;
   if (!l.length(3, uha ? d : 0, "mass") || !l.length(4, nd, "z") || !l.length(5, n, "logT") ||
@@ -459,9 +463,11 @@ bool ais_chain(Layout& l) {
   const double* betas = l.scalars;
   const double* steps = l.scalars + S + 1;
   const double eta = l.scalars[2 * S + 1];
-  const uint32_t key0 = static_cast<uint32_t>(l.scalars[2 * S + 2]);
-  const uint32_t key1 = static_cast<uint32_t>(l.scalars[2 * S + 3]);
-  double counter = l.scalars[2 * S + 4];
+  double counter = l.scalars[2 * S + 2];
+  const double* keys = l.scalars + 2 * S + 3;
+  auto lane_key = [&](size_t lane, int which) {
+    return static_cast<uint32_t>(keys[2 * lane + which]);
+  };
   DiagGaussian q(d, l.at(1), l.at(2));
 
   // Blocked state: block b of each array holds particles [b W, b W + W).
@@ -502,10 +508,14 @@ bool ais_chain(Layout& l) {
     for (int s = 1; s <= S; s++) {
       const Path<T> path{tg, q, Mix(betas[s]), d};
       const float increment = static_cast<float>(betas[s] - betas[s - 1]);
-      normals_f32(key0, key1, counter, noise.data(), nd);
+      for (size_t lane = 0; lane < lanes; lane++)
+        normals_f32(lane_key(lane, 0), lane_key(lane, 1), counter,
+                    noise.data() + lane * per_lane * d, per_lane * d);
       counter += 1;
       if (kernel == 1) {
-        uniforms_f32(key0, key1, counter, 0.0, 1.0, uniforms.data(), n);
+        for (size_t lane = 0; lane < lanes; lane++)
+          uniforms_f32(lane_key(lane, 0), lane_key(lane, 1), counter, 0.0, 1.0,
+                       uniforms.data() + lane * per_lane, per_lane);
         counter += 1;
       }
       const UlaParams ula(steps[s - 1]);
@@ -611,6 +621,10 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && row_gaussian(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::RowGaussianGrad:
       return num_scalars == 0 && row_gaussian_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::GatherRows:
+      return num_scalars == 0 && gather_rows(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::GatherRowsGrad:
+      return num_scalars == 0 && gather_rows_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:
       return num_scalars == 0 && uha_move_grad(ints, num_ints, arrays, num_arrays, error);
   }

@@ -41,8 +41,10 @@ enum class FusedOp {
   MlpBernoulliGrad = 23,
   RowGaussian = 24,
   RowGaussianGrad = 25,
+  GatherRows = 26,
+  GatherRowsGrad = 27,
 };
-constexpr int kFusedOps = 26;
+constexpr int kFusedOps = 28;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -83,6 +85,10 @@ bool mlp_bernoulli_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 // A diagonal Gaussian per row: log density, score and their VJP (rowgaussian.cc).
 bool row_gaussian(const int32_t*, size_t, Span*, size_t, std::string*);
 bool row_gaussian_grad(const int32_t*, size_t, Span*, size_t, std::string*);
+
+// Rows of several arrays by one index, and the scatter-add gradient (gather.cc).
+bool gather_rows(const int32_t*, size_t, Span*, size_t, std::string*);
+bool gather_rows_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Adam's update of one parameter (optim.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,

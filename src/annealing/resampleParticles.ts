@@ -7,7 +7,7 @@
 import {
   tf,
   logSumExpRows,
-  gatherRows,
+  gatherRowsOfEach,
   stopGradient,
   type Rng,
   type Tensor,
@@ -136,7 +136,12 @@ export function resampleParticles(
           : ancestors
       ) as Tensor2D;
       const flat = flatIndices(chosen);
-      move = (x) => gatherRows(x, flat);
+      // Every field by the same rows: one kernel where the native kernels run.
+      const picked = gatherRowsOfEach(
+        fields.map(([, x]) => x),
+        flat,
+      );
+      move = (x) => picked[fields.findIndex(([, f]) => f === x)] as Tensor;
     }
     const moved: Partial<ParticleState> = {};
     for (const [name, x] of fields) (moved as Record<string, Tensor>)[name] = move(x);

@@ -46,6 +46,7 @@ export {
 } from './fusedUha.js';
 export { fusedMlpBernoulliPosterior, type DenseParams } from './fusedMlp.js';
 export { fusedRowGaussian } from './fusedRowGaussian.js';
+export { gatherRowsOfEach } from './fusedGather.js';
 export { nativeOpsAvailable } from './nativeOp.js';
 export {
   applyGradientFixes,
