@@ -43,8 +43,9 @@ enum class FusedOp {
   RowGaussianGrad = 25,
   GatherRows = 26,
   GatherRowsGrad = 27,
+  Ancestors = 28,
 };
-constexpr int kFusedOps = 28;
+constexpr int kFusedOps = 29;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -89,6 +90,9 @@ bool row_gaussian_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 // Rows of several arrays by one index, and the scatter-add gradient (gather.cc).
 bool gather_rows(const int32_t*, size_t, Span*, size_t, std::string*);
 bool gather_rows_grad(const int32_t*, size_t, Span*, size_t, std::string*);
+
+// Ancestor indices of index-based resampling (ancestors.cc).
+bool ancestors(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Adam's update of one parameter (optim.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,

@@ -8,6 +8,9 @@ import {
   tf,
   logSumExpRows,
   gatherRowsOfEach,
+  fusedAncestors,
+  fusedAncestorsAvailable,
+  type NativeAncestorScheme,
   stopGradient,
   type Rng,
   type Tensor,
@@ -103,7 +106,10 @@ export function resampleParticles(
       hard = tf.cast(tf.less(stopGradient(ess), options.essThreshold), 'float32') as Tensor1D;
     }
 
-    const ancestors = ancestorIndices(stopGradient(lw), base, rng);
+    // Where every system resamples by index, the native kernels draw the ancestors as flat
+    // indices in one kernel (the same draws and the same indices as the ops below).
+    const direct = !straightThrough && !hard && fusedAncestorsAvailable(base);
+    const ancestors = direct ? null : ancestorIndices(stopGradient(lw), base, rng);
     // The straight-through estimator moves positions and momenta only, and the densities and
     // scores are evaluated afresh at the moved positions (as in the paper): its gradient then
     // reaches the weights through the target's local slope, not through differences of cached
@@ -115,7 +121,7 @@ export function resampleParticles(
     // of the packed matrix) than the moves.
     let move: (x: Tensor) => Tensor;
     if (straightThrough) {
-      const selection = gstSelection(lw, ancestors, tau); // [B, N, N]
+      const selection = gstSelection(lw, ancestors as Tensor2D, tau); // [B, N, N]
       const r = soft ? tf.reshape(soft, [b, 1, 1]) : null;
       const keep = !soft && hard ? tf.greater(tf.reshape(hard, [b, 1, 1]), 0) : null;
       move = (x) => {
@@ -126,16 +132,22 @@ export function resampleParticles(
         return tf.reshape(picked, x.shape);
       };
     } else {
-      const chosen = (
-        hard
-          ? tf.where(
-              tf.greater(tf.reshape(hard, [b, 1]), 0),
-              ancestors,
-              tf.tile(tf.range(0, n, 1, 'int32').reshape([1, n]), [b, 1]),
-            )
-          : ancestors
-      ) as Tensor2D;
-      const flat = flatIndices(chosen);
+      let flat: Tensor;
+      if (direct) {
+        const u = base === 'systematic' ? rng.uniform([b, 1]) : rng.uniform([b, n]);
+        flat = fusedAncestors(stopGradient(lw), u, base as NativeAncestorScheme);
+      } else {
+        const chosen = (
+          hard
+            ? tf.where(
+                tf.greater(tf.reshape(hard, [b, 1]), 0),
+                ancestors as Tensor2D,
+                tf.tile(tf.range(0, n, 1, 'int32').reshape([1, n]), [b, 1]),
+              )
+            : ancestors
+        ) as Tensor2D;
+        flat = flatIndices(chosen);
+      }
       // Every field by the same rows: one kernel where the native kernels run.
       const picked = gatherRowsOfEach(
         fields.map(([, x]) => x),

@@ -28,18 +28,27 @@ function specFor(k: number): NativeOpSpec {
   return spec;
 }
 
-/** Rows `indices` (int32 [M], values in [0, N)) of each tensor [N, ...]: tensors [M, ...]. */
+/**
+ * Rows `indices` ([M], values in [0, N); int32, or float32 holding whole numbers) of each tensor
+ * [N, ...]: tensors [M, ...].
+ */
 export function gatherRowsOfEach(xs: readonly Tensor[], indices: Tensor): Tensor[] {
   const floats = xs.every((x) => x.dtype === 'float32' && x.rank >= 1);
   if (!floats || xs.length === 0 || !nativeOpsAvailable())
-    return xs.map((x) => gatherRows(x, indices));
+    return tf.tidy(() => {
+      const ints = indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32');
+      return xs.map((x) => gatherRows(x, ints));
+    });
   return tf.tidy(() => {
     const n = (xs[0] as Tensor).shape[0] as number;
     for (const x of xs) {
       if (x.shape[0] !== n)
         throw new RangeError(`gatherRowsOfEach: [${x.shape}] has not ${n} rows`);
     }
-    const inputs: Record<string, Tensor> = { index: tf.cast(tf.reshape(indices, [-1]), 'float32') };
+    const flat = tf.reshape(indices, [-1]);
+    const inputs: Record<string, Tensor> = {
+      index: flat.dtype === 'float32' ? flat : tf.cast(flat, 'float32'),
+    };
     xs.forEach((x, i) => (inputs[`x${i}`] = x));
     const widths = xs.map((x) => x.size / n);
     const out = runNativeOp(specFor(xs.length), inputs, [

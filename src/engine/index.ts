@@ -47,6 +47,11 @@ export {
 export { fusedMlpBernoulliPosterior, type DenseParams } from './fusedMlp.js';
 export { fusedRowGaussian } from './fusedRowGaussian.js';
 export { gatherRowsOfEach } from './fusedGather.js';
+export {
+  fusedAncestors,
+  fusedAncestorsAvailable,
+  type NativeAncestorScheme,
+} from './fusedAncestors.js';
 export { nativeOpsAvailable } from './nativeOp.js';
 export {
   applyGradientFixes,

@@ -15,6 +15,7 @@ import { loadNative, type NativeAddon } from './native.js';
 export interface NativeOpSpec {
   name: string;
   forward: number;
+  /** The gradient's native op (unused when every input is in noGradient). */
   backward: number;
   inputs: readonly string[];
   /** Inputs without a gradient (noise): their adjoint is zeros and the native op skips them. */
@@ -104,9 +105,12 @@ function ensure(spec: NativeOpSpec, addon: NativeAddon): void {
       saved.slice(spec.inputs.length).forEach((t, i) => (named[`saved${i}`] = t as Tensor));
       const dys = Array.isArray(dy) ? dy : [dy];
       dys.slice(0, dys.length - numSaved).forEach((t, i) => (named[`dy${i}`] = t));
-      const out = tf
-        .engine()
-        .runKernel(gradName, named as unknown as tf.NamedTensorMap, attrs as NamedAttrMap);
+      // An op whose inputs all go without a gradient (indices, decisions) runs no backward kernel.
+      const out = withGrad.length
+        ? tf
+            .engine()
+            .runKernel(gradName, named as unknown as tf.NamedTensorMap, attrs as NamedAttrMap)
+        : [];
       const grads = Array.isArray(out) ? (out as Tensor[]) : [out as Tensor];
       return Object.fromEntries(
         spec.inputs.map((k) => {
