@@ -16,7 +16,7 @@
     {
       "target_name": "anneal_native",
       "dependencies": ["anneal_rng"],
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/pool.cc", "src/elementwise.cc", "src/targets.cc", "src/steps.cc", "src/moves.cc", "src/optim.cc", "src/dense.cc", "src/ulamoves.cc", "src/uhamoves.cc", "src/mlpscore.cc", "src/rowgaussian.cc", "src/gather.cc", "src/ancestors.cc"]
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/pool.cc", "src/elementwise.cc", "src/targets.cc", "src/steps.cc", "src/moves.cc", "src/optim.cc", "src/dense.cc", "src/ulamoves.cc", "src/uhamoves.cc", "src/mlpscore.cc", "src/rowgaussian.cc", "src/gather.cc", "src/ancestors.cc", "src/aisupdate.cc"]
     }
   ]
 }

@@ -627,6 +627,10 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && gather_rows_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::Ancestors:
       return num_scalars == 0 && ancestors(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::AisUpdate:
+      return num_scalars == 0 && ais_update(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::AisUpdateGrad:
+      return num_scalars == 0 && ais_update_grad(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:
       return num_scalars == 0 && uha_move_grad(ints, num_ints, arrays, num_arrays, error);
   }

@@ -44,8 +44,10 @@ enum class FusedOp {
   GatherRows = 26,
   GatherRowsGrad = 27,
   Ancestors = 28,
+  AisUpdate = 29,
+  AisUpdateGrad = 30,
 };
-constexpr int kFusedOps = 29;
+constexpr int kFusedOps = 31;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -93,6 +95,10 @@ bool gather_rows_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Ancestor indices of index-based resampling (ancestors.cc).
 bool ancestors(const int32_t*, size_t, Span*, size_t, std::string*);
+
+// An AIS step's log-weight update and its VJP (aisupdate.cc).
+bool ais_update(const int32_t*, size_t, Span*, size_t, std::string*);
+bool ais_update_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Adam's update of one parameter (optim.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,

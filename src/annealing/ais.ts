@@ -2,6 +2,8 @@ import {
   tf,
   essFraction,
   fusedAvailable,
+  fusedAisUpdate,
+  nativeOpsAvailable,
   fusedWeightStats,
   logMeanExp,
   stopGradient,
@@ -186,21 +188,38 @@ export function runAis(options: AisOptions): AnnealedResult {
       const betaPrev = betaValues[k - 1] as StepValue;
       const current = state;
       // AIS increment log gamma_k(z) - log gamma_{k-1}(z) = (beta_k - beta_{k-1})(log pi - log q).
-      const incremented = tf.tidy(
-        () =>
-          tf.add(
-            logW,
-            tf.mul(stepSub(beta, betaPrev), tf.sub(current.logTarget, current.logInitial)),
-          ) as Tensor1D,
-      );
-      logW.dispose();
-      logW = incremented;
+      // Without resampling between the two, the increment and the kernel's correction are one
+      // native kernel after the move.
+      const increment = () =>
+        tf.mul(stepSub(beta, betaPrev), tf.sub(current.logTarget, current.logInitial));
+      const fuseUpdate = smc === null && nativeOpsAvailable();
+      if (!fuseUpdate) {
+        const incremented = tf.tidy(() => tf.add(logW, increment()) as Tensor1D);
+        logW.dispose();
+        logW = incremented;
+      }
       const resampleNow = smc !== null && k < steps;
       let smcReading: Tensor | null = null;
       if (resampleNow && kernel.invariant) smcReading = resample();
       const step = kernel.step(state, { path, step: k, steps, beta }, rng);
       const { state: next, logCorrection, acceptance } = step;
-      if (logCorrection) {
+      if (fuseUpdate) {
+        const updated = tf.tidy(
+          () =>
+            (logCorrection
+              ? fusedAisUpdate(
+                  logW,
+                  stepSub(beta, betaPrev),
+                  current.logTarget,
+                  current.logInitial,
+                  logCorrection,
+                )
+              : tf.add(logW, increment())) as Tensor1D,
+        );
+        logW.dispose();
+        logCorrection?.dispose();
+        logW = updated;
+      } else if (logCorrection) {
         const corrected = tf.add(logW, logCorrection) as Tensor1D;
         logW.dispose();
         logCorrection.dispose();

@@ -47,6 +47,7 @@ export {
 export { fusedMlpBernoulliPosterior, type DenseParams } from './fusedMlp.js';
 export { fusedRowGaussian } from './fusedRowGaussian.js';
 export { gatherRowsOfEach } from './fusedGather.js';
+export { fusedAisUpdate } from './fusedAisUpdate.js';
 export {
   fusedAncestors,
   fusedAncestorsAvailable,
