@@ -26,14 +26,19 @@ bool dense_forward(const int32_t* ints, size_t num_ints, Span* a, size_t num_arr
   sgemm(false, false, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), a[0].data,
         static_cast<int>(k), a[1].data, static_cast<int>(n), y, static_cast<int>(n));
   const float* b = a[2].data;
-  for (int64_t i = 0; i < m; i++) {
-    float* row = y + i * n;
-    if (act == 1) {
-      for (int64_t j = 0; j < n; j++) row[j] = vtanh(row[j] + b[j]);
-    } else {
-      for (int64_t j = 0; j < n; j++) row[j] = row[j] + b[j];
-    }
-  }
+  // Bias and activation row by row, split over threads for large outputs (rows are independent,
+  // so the result does not depend on the split).
+  fused::for_rows(static_cast<size_t>(m), static_cast<size_t>(n) / (act == 1 ? 2 : 8),
+                  [&](int, size_t lo, size_t hi) {
+                    for (size_t i = lo; i < hi; i++) {
+                      float* row = y + i * n;
+                      if (act == 1) {
+                        for (int64_t j = 0; j < n; j++) row[j] = vtanh(row[j] + b[j]);
+                      } else {
+                        for (int64_t j = 0; j < n; j++) row[j] = row[j] + b[j];
+                      }
+                    }
+                  });
   return true;
 }
 
