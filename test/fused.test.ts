@@ -17,6 +17,7 @@ import {
   type Tensor2D,
 } from '../src/engine/index.js';
 import { loadNative } from '../src/engine/native.js';
+import { bothPaths } from './helpers/backends.js';
 import {
   AnnealingPath,
   DiagGaussian,
@@ -54,18 +55,6 @@ function collect(r: AnnealedResult, rng: Rng): Run {
   };
   tf.dispose([r.z, r.logW]);
   return out;
-}
-
-/** Runs fn with the native kernels (fused paths) and without (TF.js reference). */
-async function bothPaths<T>(fn: (fused: boolean) => T): Promise<{ fused: T; reference: T }> {
-  await useNativeKernels(true);
-  const fused = fn(true);
-  await useNativeKernels(false);
-  try {
-    return { fused, reference: fn(false) };
-  } finally {
-    await useNativeKernels(true);
-  }
 }
 
 /** Largest |a - b| / (1 + |b|) over the particles, and how many differ by more than tol. */

@@ -20,6 +20,7 @@ import {
   type Tensor2D,
 } from '../src/engine/index.js';
 import { loadNative } from '../src/engine/native.js';
+import { bothPaths } from './helpers/backends.js';
 import { Vae } from '../src/models/vae.js';
 import { VaeSampler, vaeSamplerDefaults } from '../src/models/vaeSampler.js';
 import { targetLogProbAndScore } from '../src/annealing/path.js';
@@ -42,17 +43,6 @@ function data(rows: number, seed: number): { x: Tensor2D; z: Tensor2D } {
   const rng = Rng.fromSeed(seed);
   const x = tf.tidy(() => tf.cast(tf.less(rng.uniform([rows, 30]), 0.3), 'float32')) as Tensor2D;
   return { x, z: tf.mul(rng.normal([rows, 5]), 1.5) as Tensor2D };
-}
-
-async function bothPaths<T>(fn: (native: boolean) => T): Promise<{ fused: T; reference: T }> {
-  await useNativeKernels(true);
-  const fused = fn(true);
-  await useNativeKernels(false);
-  try {
-    return { fused, reference: fn(false) };
-  } finally {
-    await useNativeKernels(true);
-  }
 }
 
 function maxRelDiff(a: number[], b: number[]): number {

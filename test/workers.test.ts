@@ -3,8 +3,6 @@
 // and run separately, give bit-identical log-weights; and `anneal logz --workers N` prints the
 // same estimate for N = 1, 2, 3, through worker threads.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { Rng, initEngine, liveTensorCount } from '../src/engine/index.js';
 import { setNativeRandom } from '../src/engine/rng.js';
@@ -14,8 +12,7 @@ import {
   runLogZBatches,
   type EstimateLogZOptions,
 } from '../src/eval/estimateLogZ.js';
-
-const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
+import { anneal } from './helpers/cli.js';
 
 describe('joint random streams', () => {
   before(async () => {
@@ -114,30 +111,19 @@ describe('batched log Z runs', () => {
 });
 
 describe('anneal logz --workers', () => {
+  const base = [
+    'logz',
+    '--target',
+    'funnel',
+    '--steps',
+    '16',
+    '--particles',
+    '300',
+    '--batches',
+    '6',
+  ];
   const logz = (...args: string[]) => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        entry,
-        'logz',
-        '--target',
-        'funnel',
-        '--steps',
-        '16',
-        '--particles',
-        '300',
-        '--batches',
-        '6',
-        '--seed',
-        '3',
-        '--json',
-        '--quiet',
-        ...args,
-      ],
-      { encoding: 'utf8', env: { ...process.env, ANNEAL_DEBUG: '' } },
-    );
+    const r = anneal(...base, '--seed', '3', '--json', '--quiet', ...args);
     assert.equal(r.status, 0, r.stderr);
     const { seconds: _, ...rest } = JSON.parse(r.stdout) as Record<string, unknown>;
     return rest;
@@ -151,34 +137,17 @@ describe('anneal logz --workers', () => {
     });
   }
 
-  it('a worker failure is one line and a non-zero exit', () => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        entry,
-        'logz',
-        '--target',
-        'funnel',
-        '--sampler',
-        'ais-ula',
-        '--step-size',
-        '50',
-        '--steps',
-        '8',
-        '--particles',
-        '40',
-        '--batches',
-        '4',
-        '--workers',
-        '2',
-        '--quiet',
-      ],
-      { encoding: 'utf8', env: { ...process.env, ANNEAL_DEBUG: '' } },
-    );
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /^anneal: .*diverged/m);
-    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  it('a worker failure, a bad count or a learned sampler is one line and a non-zero exit', () => {
+    const cases: [string[], number, RegExp][] = [
+      [['--sampler', 'ais-ula', '--step-size', '50', '--workers', '2'], 1, /diverged/],
+      [['--workers', '0'], 2, /--workers: expected an integer > 0/],
+      [['--sampler', 'uha', '--workers', '2'], 2, /--workers applies to the fixed-kernel samplers/],
+    ];
+    for (const [args, status, message] of cases) {
+      const r = anneal(...base, '--quiet', ...args);
+      assert.equal(r.status, status, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
   });
 });

@@ -167,6 +167,10 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
         dispose();
       }
     }
+    if (o.workers !== undefined && o.workers > 1)
+      throw new UsageError(
+        '--workers applies to the fixed-kernel samplers (ais-ula, ais-hmc, smc-hmc); learned samplers run in one thread',
+      );
     if (o.schedule !== 'linear') {
       throw new UsageError(
         'learned samplers start from the linear schedule and learn it; drop --schedule',
@@ -220,6 +224,10 @@ async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
   if (o.resampling !== undefined || o.essThreshold !== undefined || o.temperature !== undefined)
     throw new UsageError(
       '--from evaluates the run as it was trained; drop --resampling/--ess-threshold/--temperature',
+    );
+  if (o.workers !== undefined && o.workers > 1)
+    throw new UsageError(
+      '--workers applies to the fixed-kernel samplers; --from runs in one thread',
     );
   const { config, target, sampler, iteration } = await loadTrainedSampler(o.from as string);
   const progress = progressBar(`${config.sampler.kind} on ${target.name}`, { quiet });
