@@ -6,34 +6,36 @@
 // (docs/results/dsmcs-static.md, .json) and a plot of ESS per transition (dsmcs-static-ess.svg).
 //
 //   npx tsx scripts/dsmcs-static.ts [--config configs/dsmcs-static-small.yaml] [--out runs/dsmcs-static]
+//                                   [--workers N]   (variants on N worker threads; the same numbers)
 //
 // The default config is the scaled-down one (minutes); configs/dsmcs-static.yaml is the paper's
 // scale (hours). Runs are resumable run directories: re-running continues unfinished variants.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import { Rng, initEngine } from '../src/engine/index.js';
-import { evaluateSampler, type SamplerEvaluation } from '../src/eval/evaluateSampler.js';
+import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { loadConfigFile } from '../src/cli/config.js';
-import { loadTrainedSampler, trainRun } from '../src/train/run.js';
+import { runTasks } from '../src/parallel/pool.js';
 import type { ResamplingName } from '../src/annealing/resampling.js';
 import type { RunConfig } from '../src/train/config.js';
+import { EPOCH, type DsmcsVariant, type VariantResult } from './jobs/dsmcs.js';
 
 const { values } = parseArgs({
   options: {
     config: { type: 'string', default: 'configs/dsmcs-static-small.yaml' },
     out: { type: 'string', default: 'runs/dsmcs-static' },
     docs: { type: 'string', default: 'docs/results' },
+    workers: { type: 'string', default: '1' },
   },
 });
+const workers = Number(values.workers);
+if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
 const configPath = values.config as string;
 const base = loadConfigFile(configPath);
 const groupSize = base.sampler.resampling?.groupSize;
 if (!groupSize) throw new Error(`${configPath}: sampler.resampling.groupSize is needed`);
-/** Iterations per epoch in the paper (10); the early snapshot is taken after the first epoch. */
-const EPOCH = 10;
 
 const VARIANTS: { scheme: ResamplingName; label: string }[] = [
   { scheme: 'none', label: 'DAIS' },
@@ -42,20 +44,6 @@ const VARIANTS: { scheme: ResamplingName; label: string }[] = [
   { scheme: 'bern-cat', label: 'DSMCS bern-cat' },
   { scheme: 'bern-gst', label: 'DSMCS bern-gst' },
 ];
-
-interface VariantResult {
-  scheme: ResamplingName;
-  label: string;
-  earlyEss: number[];
-  finalEss: number[];
-  bound: number;
-  boundStdErr: number | null;
-  logZ: number;
-  logZStdErr: number | null;
-  trainSeconds: number;
-  iterations: number;
-  skipped: number;
-}
 
 function variantConfig(scheme: ResamplingName): RunConfig {
   const config = structuredClone(base);
@@ -66,63 +54,6 @@ function variantConfig(scheme: ResamplingName): RunConfig {
   // Both bounds are the log mean weight of each system: for DAIS the IW bound, for DSMCS the SMC bound.
   config.train.objective = { kind: 'iw', groupSize: groupSize as number };
   return config;
-}
-
-async function evaluateRun(dir: string, config: RunConfig): Promise<SamplerEvaluation> {
-  const { sampler, target } = await loadTrainedSampler(dir);
-  try {
-    return evaluateSampler(sampler, {
-      particles: config.eval.particles,
-      batches: config.eval.batches,
-      rng: Rng.fromSeed(config.eval.seed),
-    });
-  } finally {
-    sampler.dispose();
-    target.dispose?.();
-  }
-}
-
-async function runVariant(v: (typeof VARIANTS)[number]): Promise<VariantResult> {
-  const config = variantConfig(v.scheme);
-  const dir = `${values.out}/${v.scheme}`;
-  const log = (m: string) => process.stderr.write(`[${v.label}] ${m}\n`);
-  // Results are kept in the run directory, so a re-run reuses finished variants and a stopped one
-  // continues from its checkpoint.
-  const resultFile = `${dir}/variant-result.json`;
-  if (existsSync(resultFile)) {
-    log('done before; reusing its result');
-    return JSON.parse(readFileSync(resultFile, 'utf8')) as VariantResult;
-  }
-  const earlyFile = `${dir}/early.json`;
-  if (!existsSync(earlyFile)) {
-    if (existsSync(dir)) rmSync(dir, { recursive: true });
-    log(`training the first epoch (${EPOCH} iterations)`);
-    const first = await trainRun({ config, outDir: dir }, { stopAfter: EPOCH });
-    const early = await evaluateRun(dir, config);
-    const record = { ess: early.perStep.map((s) => s.essFraction), seconds: first.trainSeconds };
-    writeFileSync(earlyFile, `${JSON.stringify(record)}\n`);
-  }
-  const early = JSON.parse(readFileSync(earlyFile, 'utf8')) as { ess: number[]; seconds: number };
-  log(`training to ${config.train.iterations} iterations`);
-  const outcome = await trainRun({ resumeDir: dir });
-  const final = outcome.evaluation ?? (await evaluateRun(dir, config));
-  const bound = final.smcBound;
-  if (!bound) throw new Error('evaluation has no system bound');
-  const result: VariantResult = {
-    scheme: v.scheme,
-    label: v.label,
-    earlyEss: early.ess,
-    finalEss: final.perStep.map((s) => s.essFraction),
-    bound: bound.value,
-    boundStdErr: bound.stdErr,
-    logZ: final.logZ,
-    logZStdErr: final.logZStdErr,
-    trainSeconds: early.seconds + outcome.trainSeconds,
-    iterations: outcome.iterations,
-    skipped: outcome.skipped,
-  };
-  writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
-  return result;
 }
 
 async function essPlot(results: VariantResult[]): Promise<string> {
@@ -164,8 +95,15 @@ async function essPlot(results: VariantResult[]): Promise<string> {
 }
 
 await initEngine({ backend: base.backend });
-const results: VariantResult[] = [];
-for (const v of VARIANTS) results.push(await runVariant(v));
+const results = await runTasks<DsmcsVariant, VariantResult>(
+  new URL('./jobs/dsmcs.ts', import.meta.url).href,
+  VARIANTS.map((v) => ({
+    ...v,
+    config: variantConfig(v.scheme),
+    dir: `${values.out}/${v.scheme}`,
+  })),
+  { workers, backend: currentBackend() as BackendName },
+);
 
 const dais = results[0] as VariantResult;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -176,7 +114,7 @@ const header = [
   '# DSMCS static target: DAIS and DSMCS with each resampling variant',
   '',
   `Generated by \`npx tsx scripts/dsmcs-static.ts --config ${configPath}\` on ${os.cpus()[0]?.model ?? 'unknown cpu'}`,
-  `(${os.cpus().length} cores), ${new Date().toISOString().slice(0, 10)}, seed ${base.seed}.`,
+  `(${os.cpus().length} cores), ${new Date().toISOString().slice(0, 10)}, seed ${base.seed}${workers > 1 ? `; variants on ${workers} worker threads at once, so their seconds include sharing the cores` : ''}.`,
   `Target: 8-component Gaussian mixture in 50 dims (log Z = 0); initial N(0, 9 I), fixed; UHA with`,
   `${base.sampler.steps} transitions; ${systems} systems of ${groupSize} particles per iteration, ${t.iterations} iterations`,
   `(${t.iterations / EPOCH} epochs of ${EPOCH}), Adam lr ${t.learningRate}. Every variant maximizes the log mean weight of each`,

@@ -1,13 +1,15 @@
-// Scaling of `anneal logz --workers N` on this machine: wall-clock time (median of repeats, from
-// process start to exit, so worker start-up counts) for N = 1 .. the available cores, the speed-up
-// over N = 1 measured in the same run, and whether every N printed the same estimate. Needs the
-// compiled CLI (`npm run build`). Writes docs/results/workers.{json,md}.
+// Scaling of `--workers N` on this machine: wall-clock time (median of repeats, from process start
+// to exit, so worker start-up counts) for N = 1 .. the available cores, the speed-up over N = 1
+// measured in the same run, and whether every N gave the same numbers. Workloads: `anneal logz`
+// batches (AIS, SMC, a learned sampler's evaluation) and the cells of a reproduction script's sweep
+// (scripts/mcd-table.ts). Needs the compiled CLI (`npm run build`). Writes
+// docs/results/workers.{json,md}.
 //
 //   npx tsx scripts/workers-scaling.ts [--repeats 3] [--max-workers N] [--out docs/results/workers]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -22,27 +24,52 @@ const cores =
   typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const maxWorkers = Number(values['max-workers'] ?? cores);
 
-// Workloads whose single-process run takes seconds: a data-set target evaluated by TF.js ops, and
-// SMC with resampling between fused moves.
-const WORKLOADS: { name: string; args: string[] }[] = [
-  {
-    name: 'AIS-HMC on sonar (d = 61), 100 steps, 2000 particles, 10 batches',
-    args: ['--target', 'sonar', '--sampler', 'ais-hmc', '--steps', '100', '--particles', '2000'],
+// Workloads whose single-process run takes seconds. Each is a command (node's arguments) whose
+// result, as canonical text without timings, must be the same for every N.
+interface Workload {
+  name: string;
+  command: (workers: number, scratch: string) => string[];
+  result: (stdout: string, scratch: string) => string;
+}
+const logz = (name: string, args: string[]): Workload => ({
+  name,
+  command: (n) => ['bin/anneal.js', 'logz', ...args, '--workers', String(n), '--json', '--quiet'],
+  result: (stdout) => {
+    const { seconds: _, ...rest } = JSON.parse(stdout) as Record<string, unknown>;
+    return JSON.stringify(rest);
   },
-  {
-    name: 'SMC-HMC on Many-Well (d = 32), 200 steps, 4000 particles, 10 batches',
-    args: [
-      '--target',
-      'many-well',
-      '--sampler',
-      'smc-hmc',
-      '--steps',
-      '200',
-      '--particles',
-      '4000',
-      '--init-scale',
-      '1.5',
+});
+const WORKLOADS: Workload[] = [
+  // A data-set target evaluated by TF.js ops.
+  logz('`anneal logz`: AIS-HMC on sonar (d = 61), 100 steps, 2000 particles, 10 batches', [
+    ...['--target', 'sonar', '--sampler', 'ais-hmc', '--steps', '100', '--particles', '2000'],
+  ]),
+  // SMC with resampling between fused moves.
+  logz('`anneal logz`: SMC-HMC on Many-Well (d = 32), 200 steps, 4000 particles, 10 batches', [
+    ...['--target', 'many-well', '--sampler', 'smc-hmc', '--steps', '200'],
+    ...['--particles', '4000', '--init-scale', '1.5'],
+  ]),
+  // Training stays in the main thread; the evaluation's batches are shared out.
+  logz(
+    '`anneal logz`: UHA-MCD on the funnel, 32 steps, 20 training iterations, evaluation of 50000 particles',
+    [
+      ...['--target', 'funnel', '--sampler', 'uha-mcd', '--steps', '32', '--particles', '50000'],
+      ...['--train-iters', '20', '--train-particles', '64'],
     ],
+  ),
+  {
+    name: '`scripts/mcd-table.ts`: 8 cells (gmm8 and sonar; ULA and UHA-MCD; 8 and 32 steps), 30 iterations each',
+    command: (n, scratch) => [
+      ...['--import', 'tsx', 'scripts/mcd-table.ts', '--targets', 'gmm8,sonar', '--steps', '8,32'],
+      ...['--kinds', 'ula,uha-mcd', '--iterations', '30', '--train-particles', '128'],
+      ...['--eval-particles', '2000', '--out', join(scratch, 'mcd'), '--workers', String(n)],
+    ],
+    result: (_, scratch) => {
+      const { rows } = JSON.parse(readFileSync(join(scratch, 'mcd.json'), 'utf8')) as {
+        rows: Record<string, unknown>[];
+      };
+      return JSON.stringify(rows.map(({ trainSeconds: _t, evalSeconds: _e, ...rest }) => rest));
+    },
   },
 ];
 
@@ -52,18 +79,21 @@ interface Row {
   medianSeconds: number;
   seconds: number[];
   speedup: number;
-  logZ: number;
   sameAsOneWorker: boolean;
 }
 
-function run(args: string[]): { seconds: number; logZ: number } {
-  const started = performance.now();
-  const r = spawnSync(process.execPath, ['bin/anneal.js', 'logz', ...args, '--json', '--quiet'], {
-    encoding: 'utf8',
-  });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`anneal logz ${args.join(' ')} failed: ${r.stderr.trim()}`);
-  return { seconds, logZ: (JSON.parse(r.stdout) as { logZ: number }).logZ };
+function run(w: Workload, workers: number): { seconds: number; result: string } {
+  const scratch = mkdtempSync(join(os.tmpdir(), 'anneal-workers-'));
+  try {
+    const args = w.command(workers, scratch);
+    const started = performance.now();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const seconds = (performance.now() - started) / 1000;
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr.trim()}`);
+    return { seconds, result: w.result(r.stdout, scratch) };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 const median = (xs: number[]) => {
@@ -75,14 +105,14 @@ const rows: Row[] = [];
 for (const w of WORKLOADS) {
   const ns = Array.from({ length: maxWorkers }, (_, i) => i + 1);
   const times = new Map<number, number[]>(ns.map((n) => [n, []]));
-  const estimates = new Map<number, number>();
+  const results = new Map<number, string>();
   // Interleaved repeats, so a change in the machine's speed hits every N alike.
   for (let r = 0; r < repeats; r++) {
     for (const n of ns) {
       process.stderr.write(`${w.name}: --workers ${n} (repeat ${r + 1} of ${repeats})\n`);
-      const out = run([...w.args, '--workers', String(n)]);
+      const out = run(w, n);
       times.get(n)!.push(out.seconds);
-      estimates.set(n, out.logZ);
+      results.set(n, out.result);
     }
   }
   const base = median(times.get(1)!);
@@ -94,8 +124,7 @@ for (const w of WORKLOADS) {
       medianSeconds: t,
       seconds: times.get(n)!,
       speedup: base / t,
-      logZ: estimates.get(n)!,
-      sameAsOneWorker: estimates.get(n) === estimates.get(1),
+      sameAsOneWorker: results.get(n) === results.get(1),
     });
   }
 }
@@ -106,14 +135,14 @@ mkdirSync(dirname(values.out), { recursive: true });
 writeFileSync(`${values.out}.json`, `${JSON.stringify(result, null, 2)}\n`);
 
 const lines = [
-  '# `anneal logz --workers N`: scaling',
+  '# `--workers N`: scaling',
   '',
   `Generated by \`npx tsx scripts/workers-scaling.ts\` on ${result.date.slice(0, 10)} (${machine}); ` +
     `wall-clock seconds from process start to exit (worker start-up included), median of ${repeats} ` +
     'interleaved repeats; speed-up over `--workers 1` (the main thread alone, which uses every core ' +
     'for large matrix products) in the same run. N > 1 runs N worker threads, the cores shared out between their native threads.',
   '',
-  '| workload | workers | seconds | speed-up | same estimate as 1 worker |',
+  '| workload | workers | seconds | speed-up | same numbers as 1 worker |',
   '|---|---|---|---|---|',
   ...rows.map(
     (r) =>
@@ -121,8 +150,8 @@ const lines = [
   ),
   '',
   rows.every((r) => r.sameAsOneWorker)
-    ? 'Every number of workers printed the same log Z estimate, bit for bit.'
-    : 'Some worker counts printed a different estimate: see the JSON.',
+    ? 'Every number of workers gave the same numbers, bit for bit (timings aside).'
+    : 'Some worker counts gave different numbers: see the JSON.',
   '',
 ];
 writeFileSync(`${values.out}.md`, lines.join('\n'));

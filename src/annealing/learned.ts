@@ -85,7 +85,10 @@ export interface RunOptions {
   diagnostics?: boolean;
   checkFinite?: boolean;
   onStep?: (step: number, steps: number) => void;
-  /** SMC: particles per system for this run, in place of the config's group size. */
+  /**
+   * Particles per system for this run, in place of the config's group size (SMC); without
+   * resampling, per-step diagnostics are then per group of this size.
+   */
   groupSize?: number;
   /**
    * Per-run ends of the path, for amortized use (a VAE: the encoder's q(z|x) and the posterior
@@ -317,12 +320,15 @@ export class LearnedSampler {
         checkFinite: options.checkFinite ?? false,
         onStep: options.onStep,
         trace: options.trace ?? false,
+        // Without resampling, a group size only makes the per-step diagnostics per group.
         resampling: this.config.resampling
           ? {
               ...this.config.resampling,
               groupSize: options.groupSize ?? this.config.resampling.groupSize,
             }
-          : undefined,
+          : options.groupSize !== undefined
+            ? { scheme: 'none', groupSize: options.groupSize }
+            : undefined,
       });
     } finally {
       tf.dispose(owned);

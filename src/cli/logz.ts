@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { BACKENDS, Rng, initEngine, currentBackend, type BackendName } from '../engine/index.js';
 import { SAMPLERS, SMC_SAMPLERS, isSmcSamplerName } from '../annealing/samplers.js';
 import { RESAMPLING_NAMES, type ResamplingOptions } from '../annealing/resampling.js';
-import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../annealing/learned.js';
+import {
+  LEARNED_SAMPLERS,
+  type LearnedSampler,
+  type LearnedSamplerName,
+} from '../annealing/learned.js';
 import { SCHEDULES } from '../annealing/schedule.js';
 import {
   combineBatchRuns,
@@ -14,7 +18,7 @@ import {
   type EstimateLogZOptions,
   type LogZEstimate,
 } from '../eval/estimateLogZ.js';
-import { runInWorkers } from '../parallel/pool.js';
+import { runTasks } from '../parallel/pool.js';
 import {
   SMC_BASE,
   estimateOptions,
@@ -23,12 +27,19 @@ import {
   targetFrom,
   type LogzJob,
 } from './logzJob.js';
-import { evaluateSampler } from '../eval/evaluateSampler.js';
+import {
+  evaluateSampler,
+  evaluationLayout,
+  summarizeEvaluation,
+  type EvaluateOptions,
+  type SamplerEvaluation,
+} from '../eval/evaluateSampler.js';
+import type { EvalJob, SamplerSource } from './evalJob.js';
 import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
 import type { StepDiagnostics } from '../annealing/ais.js';
 import { loadTrainedSampler } from '../train/run.js';
 import { flowDistribution } from '../flows/adapters.js';
-import { trainAndEvaluate } from '../train/trainAndEvaluate.js';
+import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
 import {
   choice,
@@ -167,10 +178,6 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
         dispose();
       }
     }
-    if (o.workers !== undefined && o.workers > 1)
-      throw new UsageError(
-        '--workers applies to the fixed-kernel samplers (ais-ula, ais-hmc, smc-hmc); learned samplers run in one thread',
-      );
     if (o.schedule !== 'linear') {
       throw new UsageError(
         'learned samplers start from the linear schedule and learn it; drop --schedule',
@@ -178,7 +185,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     }
     const flowInit = o.initFlow ? await flowInitial(o.initFlow, target.dim) : null;
     const started = performance.now();
-    const e = trainAndEvaluate({
+    const { sampler, trained, evalRng } = trainSampler({
       target,
       sampler: {
         kind: base,
@@ -194,15 +201,27 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
       trainIterations: o.trainIters,
       trainParticles: o.trainParticles,
       learningRate: o.lr,
-      particles: o.particles,
-      batches: o.batches,
       seed: o.seed,
       onIteration: (m, total) => training.update(m.iteration, total, `ELBO ${m.elbo.toFixed(3)}`),
-      onEvalStep: (k, total) => {
-        training.stop();
-        progress.update(k, total);
-      },
     });
+    let e: SamplerEvaluation;
+    try {
+      training.stop();
+      e = await evaluateLearned(
+        o,
+        sampler,
+        () => ({
+          kind: 'trained',
+          options: o,
+          config: sampler.config,
+          params: sampler.params.save(),
+        }),
+        evalRng,
+        progress,
+      );
+    } finally {
+      sampler.dispose();
+    }
     return {
       ...e,
       target: target.name,
@@ -211,7 +230,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
       steps: o.steps,
       particles: o.particles,
       seconds: (performance.now() - started) / 1000,
-      trained: o.trainIters > 0 ? e.trained : undefined,
+      trained: o.trainIters > 0 ? trained : undefined,
     };
   } finally {
     progress.stop();
@@ -225,19 +244,17 @@ async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
     throw new UsageError(
       '--from evaluates the run as it was trained; drop --resampling/--ess-threshold/--temperature',
     );
-  if (o.workers !== undefined && o.workers > 1)
-    throw new UsageError(
-      '--workers applies to the fixed-kernel samplers; --from runs in one thread',
-    );
-  const { config, target, sampler, iteration } = await loadTrainedSampler(o.from as string);
+  const dir = o.from as string;
+  const { config, target, sampler, iteration } = await loadTrainedSampler(dir);
   const progress = progressBar(`${config.sampler.kind} on ${target.name}`, { quiet });
   try {
-    const e = evaluateSampler(sampler, {
-      particles: o.particles,
-      batches: o.batches,
-      rng: Rng.fromSeed(o.seed),
-      onStep: (k, total) => progress.update(k, total),
-    });
+    const e = await evaluateLearned(
+      o,
+      sampler,
+      () => ({ kind: 'run', dir }),
+      Rng.fromSeed(o.seed),
+      progress,
+    );
     return {
       ...e,
       target: target.name,
@@ -305,6 +322,83 @@ export function formatReport(e: Report, seed: number, backend: string): string {
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join('');
 }
 
+/** Batches [0, batches) as consecutive groups, one per worker (at most one worker per batch). */
+function batchGroups(batches: number, workers: number): { first: number; count: number }[] {
+  const share = (w: number) => Math.floor((batches * w) / workers);
+  return Array.from({ length: workers }, (_, w) => ({
+    first: share(w),
+    count: share(w + 1) - share(w),
+  }));
+}
+
+/** Runs one job per group of batches on worker threads; progress is the slowest worker's step. */
+async function runGroups<J>(
+  jobFile: string,
+  jobs: J[],
+  progress: { update: (k: number, total: number) => void },
+): Promise<BatchRun[]> {
+  const at = new Array<number>(jobs.length).fill(0);
+  const ext = extname(fileURLToPath(import.meta.url));
+  return runTasks<J, BatchRun>(
+    new URL(`./${jobFile}${ext}`, import.meta.url).href,
+    jobs,
+    { workers: jobs.length, backend: currentBackend() as BackendName },
+    {
+      onProgress: (w, message) => {
+        const [k, total] = message as [number, number];
+        at[w] = k;
+        progress.update(Math.min(...at), total);
+      },
+    },
+  );
+}
+
+/**
+ * Evaluates a learned sampler with fresh particles, in this thread or shared out over `--workers`
+ * worker threads (each rebuilds the sampler from `source`) in consecutive groups of batches. Every
+ * batch has its own random stream, so the numbers are the same either way.
+ */
+async function evaluateLearned(
+  o: LogzOptions,
+  sampler: LearnedSampler,
+  source: () => SamplerSource,
+  rng: Rng,
+  progress: { update: (k: number, total: number) => void },
+): Promise<SamplerEvaluation> {
+  const options: EvaluateOptions = {
+    particles: o.particles,
+    batches: o.batches,
+    rng,
+    onStep: (k, total) => progress.update(k, total),
+  };
+  const workers = Math.min(o.workers ?? 1, o.batches);
+  if (workers <= 1) return evaluateSampler(sampler, options);
+  evaluationLayout(sampler, options);
+  const started = performance.now();
+  const from = source();
+  const groups = batchGroups(o.batches, workers);
+  const runs = await runGroups<EvalJob>(
+    'evalJob',
+    groups.map((g) => ({
+      source: from,
+      particles: o.particles,
+      batches: o.batches,
+      rng: rng.state(),
+      ...g,
+    })),
+    progress,
+  );
+  return summarizeEvaluation(
+    sampler,
+    options,
+    combineBatchRuns(
+      runs,
+      groups.map((g) => g.count),
+    ),
+    (performance.now() - started) / 1000,
+  );
+}
+
 /**
  * The run's batches, in this thread or shared out over `--workers` worker threads in consecutive
  * groups (at most one worker per batch). Every batch has its own random stream, so the numbers are
@@ -324,28 +418,15 @@ async function estimateBatches(
     runs.push(runLogZBatches(options, 0, o.batches));
     counts.push(o.batches);
   } else {
-    const share = (w: number) => Math.floor((o.batches * w) / workers);
-    const jobs: LogzJob[] = Array.from({ length: workers }, (_, w) => ({
-      options: o,
-      first: share(w),
-      count: share(w + 1) - share(w),
-    }));
-    // Progress: the slowest worker's step.
-    const at = new Array<number>(workers).fill(0);
-    const ext = extname(fileURLToPath(import.meta.url));
+    const groups = batchGroups(o.batches, workers);
     runs.push(
-      ...(await runInWorkers<LogzJob, BatchRun>(
-        new URL(`./logzJob${ext}`, import.meta.url).href,
-        jobs,
-        { backend: currentBackend() as BackendName },
-        (w, message) => {
-          const [k, total] = message as [number, number];
-          at[w] = k;
-          progress.update(Math.min(...at), total);
-        },
+      ...(await runGroups<LogzJob>(
+        'logzJob',
+        groups.map((g) => ({ options: o, ...g })),
+        progress,
       )),
     );
-    counts.push(...jobs.map((j) => j.count));
+    counts.push(...groups.map((g) => g.count));
   }
   return summarizeRun(
     options,

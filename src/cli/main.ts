@@ -76,7 +76,7 @@ function buildProgram(): Command {
     .option('--batches <B>', 'independent batches for the standard error', '10')
     .option(
       '--workers <N>',
-      "AIS and SMC: worker threads sharing the batches, each batch with its own random stream, so any N gives the same numbers (default: one per core where the first batches' timings say it pays, else none)",
+      "worker threads sharing the batches (of AIS, SMC, or a learned sampler's evaluation), each batch with its own random stream, so any N gives the same numbers (default 1: this thread only)",
     )
     .option('--train-iters <N>', 'learned samplers: training iterations before evaluating', '0')
     .option('--train-particles <N>', 'learned samplers: particles per training iteration', '256')

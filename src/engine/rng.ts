@@ -232,6 +232,15 @@ export class Rng {
     return out;
   }
 
+  /**
+   * The n child streams that split(n) would return, without advancing this stream: a run's batches
+   * can be drawn in any number of groups, each from the same children.
+   */
+  children(n: number): Rng[] {
+    this.plain('split');
+    return new Rng([...this.keys], this.counter).split(n);
+  }
+
   /** n independent child streams; the parent advances by one draw. */
   split(n: number): Rng[] {
     this.plain('split');

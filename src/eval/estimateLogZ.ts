@@ -112,7 +112,7 @@ export function runLogZBatches(
   const spec = given ? null : (options.initial as { mean?: number; scale?: number } | undefined);
   const initial: Distribution =
     given ?? DiagGaussian.isotropic(target.dim, spec?.scale ?? 1, spec?.mean ?? 0);
-  const streams = (options.rng ?? Rng.fromSeed(options.seed ?? 0)).split(batches);
+  const streams = (options.rng ?? Rng.fromSeed(options.seed ?? 0)).children(batches);
   const rng = Rng.joint(streams.slice(first, first + count));
   let logW: Tensor1D | undefined;
   try {
@@ -221,11 +221,12 @@ export function summarizeRun(
 /**
  * Runs an annealed sampler on a target and summarizes the log-weights; frees every tensor it made.
  * The particles run as `batches` independent batches, each with its own random stream, so the
- * result is the same as a parallel run's (see estimateLogZParallel).
+ * result is the same as a run shared out over worker threads (`anneal logz --workers`).
  */
 export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
   const started = performance.now();
   const { batches } = batchLayout(options);
   const run = runLogZBatches(options, 0, batches);
+  options.rng?.split(batches);
   return summarizeRun(options, run, (performance.now() - started) / 1000);
 }

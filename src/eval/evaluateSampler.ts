@@ -1,4 +1,4 @@
-import type { Rng } from '../engine/index.js';
+import { Rng } from '../engine/index.js';
 import type { StepDiagnostics } from '../annealing/ais.js';
 import type { LearnedSampler } from '../annealing/learned.js';
 import {
@@ -7,6 +7,7 @@ import {
   type LogWeightSummary,
   type SmcBound,
 } from './logWeights.js';
+import type { BatchRun } from './estimateLogZ.js';
 
 export interface SamplerEvaluation extends LogWeightSummary {
   /**
@@ -20,58 +21,121 @@ export interface SamplerEvaluation extends LogWeightSummary {
   perStep: StepDiagnostics[];
 }
 
-/**
- * Evaluates a (trained) sampler with fresh particles: log Z, ELBO, ESS and their standard errors
- * from independent batches. Raises NonFiniteWeightsError if the chain diverges.
- */
-export function evaluateSampler(
+export interface EvaluateOptions {
+  particles: number;
+  /** Independent batches for the standard errors (default 10); particles must split evenly. */
+  batches?: number;
+  /**
+   * The evaluation's stream: batch b draws from its b-th child stream. evaluateSampler advances it
+   * by one draw (a second evaluation gets fresh particles); evaluateSamplerBatches leaves it as is.
+   */
+  rng: Rng;
+  onStep?: (k: number, K: number) => void;
+}
+
+/** Particles per batch, and per system for SMC (each batch whole systems); checks they divide. */
+export function evaluationLayout(
   sampler: LearnedSampler,
-  options: {
-    particles: number;
-    batches?: number;
-    rng: Rng;
-    onStep?: (k: number, K: number) => void;
-  },
-): SamplerEvaluation {
-  const started = performance.now();
+  options: EvaluateOptions,
+): { batches: number; perBatch: number; groupSize: number } {
   const batches = options.batches ?? 10;
+  const { particles } = options;
+  if (!Number.isInteger(batches) || batches < 1)
+    throw new RangeError(`batches must be a positive integer, got ${batches}`);
+  if (!Number.isInteger(particles) || particles < 1 || particles % batches !== 0)
+    throw new RangeError(
+      `${particles} particles do not split into ${batches} equal batches: use a multiple of ${batches}`,
+    );
+  const perBatch = particles / batches;
   // SMC particles of one system are dependent: batches for the standard error must be whole
   // systems. Without a configured system size, each batch is one system.
-  let groupSize: number | undefined;
-  if (sampler.smc) {
-    const perBatch = options.particles / batches;
-    groupSize = sampler.smc.groupSize ?? perBatch;
-    if (!Number.isInteger(perBatch) || perBatch % groupSize !== 0) {
-      throw new RangeError(
-        `SMC evaluation: ${options.particles} particles in ${batches} batches must give batches of whole systems of ${groupSize} particles`,
-      );
-    }
+  const groupSize = sampler.smc?.groupSize ?? perBatch;
+  if (perBatch % groupSize !== 0) {
+    throw new RangeError(
+      `SMC evaluation: ${particles} particles in ${batches} batches must give batches of whole systems of ${groupSize} particles`,
+    );
   }
+  return { batches, perBatch, groupSize };
+}
+
+/**
+ * The chains of batches [first, first + count) of an evaluation, as one tensor of particles: batch
+ * b draws every random number from its own stream (the b-th child of `options.rng`), so its
+ * log-weights are the same whichever batches run beside it, in this thread or in a worker.
+ * Per-step diagnostics are per batch (per system for SMC). Raises NonFiniteWeightsError if the
+ * chain diverges.
+ */
+export function evaluateSamplerBatches(
+  sampler: LearnedSampler,
+  options: EvaluateOptions,
+  first: number,
+  count: number,
+): BatchRun {
+  const { batches, perBatch, groupSize } = evaluationLayout(sampler, options);
+  if (
+    !Number.isInteger(first) ||
+    !Number.isInteger(count) ||
+    first < 0 ||
+    count < 1 ||
+    first + count > batches
+  )
+    throw new RangeError(
+      `batches [${first}, ${first + count}) are not within the evaluation's ${batches}`,
+    );
+  const rng = Rng.joint(options.rng.children(batches).slice(first, first + count));
   const result = sampler.run({
     groupSize,
-    particles: options.particles,
-    rng: options.rng,
+    particles: perBatch * count,
+    rng,
     diagnostics: true,
     checkFinite: true,
     onStep: options.onStep,
   });
   try {
-    const logW = result.logW.dataSync();
-    const summary = summarizeLogWeights(logW, batches);
-    // For AIS with a system size (DAIS), the same quantity is the importance-weighted bound of N.
-    const boundGroup = groupSize ?? sampler.config.resampling?.groupSize;
-    const smcBound = boundGroup ? systemBound(logW, boundGroup) : null;
-    const trueLogZ = sampler.target.logZ ?? null;
-    return {
-      ...summary,
-      smcBound,
-      trueLogZ,
-      error: trueLogZ === null ? null : summary.logZ - trueLogZ,
-      seconds: (performance.now() - started) / 1000,
-      perStep: result.perStep,
-    };
+    return { logW: Float32Array.from(result.logW.dataSync()), perStep: result.perStep };
   } finally {
     result.z.dispose();
     result.logW.dispose();
   }
+}
+
+/** Summarizes the log-weights of a whole evaluation (every batch, in order). */
+export function summarizeEvaluation(
+  sampler: LearnedSampler,
+  options: EvaluateOptions,
+  run: BatchRun,
+  seconds: number,
+): SamplerEvaluation {
+  const { batches } = evaluationLayout(sampler, options);
+  const summary = summarizeLogWeights(run.logW, batches);
+  // For AIS with a system size (DAIS), the same quantity is the importance-weighted bound of N.
+  const boundGroup = sampler.smc
+    ? (sampler.smc.groupSize ?? run.logW.length / batches)
+    : sampler.config.resampling?.groupSize;
+  const smcBound = boundGroup ? systemBound(run.logW, boundGroup) : null;
+  const trueLogZ = sampler.target.logZ ?? null;
+  return {
+    ...summary,
+    smcBound,
+    trueLogZ,
+    error: trueLogZ === null ? null : summary.logZ - trueLogZ,
+    seconds,
+    perStep: run.perStep,
+  };
+}
+
+/**
+ * Evaluates a (trained) sampler with fresh particles: log Z, ELBO, ESS and their standard errors
+ * from independent batches, each with its own random stream (so a run shared out over worker
+ * threads gives the same numbers). Raises NonFiniteWeightsError if the chain diverges.
+ */
+export function evaluateSampler(
+  sampler: LearnedSampler,
+  options: EvaluateOptions,
+): SamplerEvaluation {
+  const started = performance.now();
+  const batches = options.batches ?? 10;
+  const run = evaluateSamplerBatches(sampler, options, 0, batches);
+  options.rng.split(batches);
+  return summarizeEvaluation(sampler, options, run, (performance.now() - started) / 1000);
 }

@@ -4,8 +4,22 @@ export {
   type LogWeightSummary,
   type SmcBound,
 } from './logWeights.js';
-export { estimateLogZ, type EstimateLogZOptions, type LogZEstimate } from './estimateLogZ.js';
-export { evaluateSampler, type SamplerEvaluation } from './evaluateSampler.js';
+export {
+  combineBatchRuns,
+  estimateLogZ,
+  runLogZBatches,
+  summarizeRun,
+  type BatchRun,
+  type EstimateLogZOptions,
+  type LogZEstimate,
+} from './estimateLogZ.js';
+export {
+  evaluateSampler,
+  evaluateSamplerBatches,
+  summarizeEvaluation,
+  type EvaluateOptions,
+  type SamplerEvaluation,
+} from './evaluateSampler.js';
 export {
   aisLogLikelihood,
   bdmc,

@@ -23,6 +23,9 @@ export {
 export { RunDirError, readCheckpoint, runFiles, type Checkpoint } from './runDir.js';
 export {
   trainAndEvaluate,
+  trainSampler,
   type TrainAndEvaluateOptions,
   type TrainAndEvaluateResult,
+  type TrainSamplerOptions,
+  type TrainedSampler,
 } from './trainAndEvaluate.js';

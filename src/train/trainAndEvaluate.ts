@@ -12,7 +12,7 @@ import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler
 import { Trainer, type IterationMetrics } from './trainer.js';
 import type { TrainingObjective } from '../annealing/objectives.js';
 
-export interface TrainAndEvaluateOptions {
+export interface TrainSamplerOptions {
   target: Target;
   sampler: Partial<LearnedSamplerConfig> & { kind: LearnedSamplerName };
   /** Training iterations before evaluation (0: evaluate the initial sampler). */
@@ -22,21 +22,34 @@ export interface TrainAndEvaluateOptions {
   clipNorm?: number | null;
   /** Default: the ELBO for AIS samplers, the SMC bound over each iteration's particles for SMC. */
   objective?: TrainingObjective;
-  particles: number;
-  batches?: number;
   seed: number;
   onIteration?: (m: IterationMetrics, total: number) => void;
-  onEvalStep?: (k: number, steps: number) => void;
   /** A fixed initial distribution (a trained flow) in place of the learned Gaussian; owned. */
   initial?: Distribution & { dispose?: () => void };
+}
+
+export interface TrainAndEvaluateOptions extends TrainSamplerOptions {
+  /** Evaluation particles, in `batches` independent batches (default 10). */
+  particles: number;
+  batches?: number;
+  onEvalStep?: (k: number, steps: number) => void;
+}
+
+export interface TrainedSampler {
+  /** The trained sampler; the caller disposes it. */
+  sampler: LearnedSampler;
+  trained: { iterations: number; skipped: number; seconds: number };
+  /** The seed's evaluation stream, unused by training: evaluation particles are fresh. */
+  evalRng: Rng;
 }
 
 export interface TrainAndEvaluateResult extends SamplerEvaluation {
   trained: { iterations: number; skipped: number; seconds: number };
 }
 
-export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEvaluateResult {
-  // Separate streams for initialization, training and evaluation: evaluation particles are fresh.
+/** Builds a learned sampler and trains it for `trainIterations` Adam iterations (0: none). */
+export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
+  // Separate streams for initialization, training and evaluation.
   const [initRng, trainRng, evalRng] = Rng.fromSeed(options.seed).split(3) as [Rng, Rng, Rng];
   const sampler = new LearnedSampler(options.target, options.sampler, initRng, {
     initial: options.initial,
@@ -47,18 +60,19 @@ export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEval
   const objective: TrainingObjective =
     options.objective ??
     (smc ? { kind: 'iw', groupSize: smc.groupSize ?? trainParticles } : { kind: 'elbo' });
-  const trainer = new Trainer(
-    sampler,
-    {
-      objective,
-      particles: trainParticles,
-      learningRate: options.learningRate ?? 0.005,
-      clipNorm: options.clipNorm === undefined ? 10 : options.clipNorm,
-      lrSchedule: { kind: 'constant' },
-    },
-    trainRng,
-  );
+  let trainer: Trainer | undefined;
   try {
+    trainer = new Trainer(
+      sampler,
+      {
+        objective,
+        particles: trainParticles,
+        learningRate: options.learningRate ?? 0.005,
+        clipNorm: options.clipNorm === undefined ? 10 : options.clipNorm,
+        lrSchedule: { kind: 'constant' },
+      },
+      trainRng,
+    );
     const started = performance.now();
     for (let i = 0; i < options.trainIterations; i++) {
       // Step first: an optional call `f?.(g())` would skip g() when f is absent.
@@ -66,18 +80,31 @@ export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEval
       options.onIteration?.(metrics, options.trainIterations);
     }
     const seconds = (performance.now() - started) / 1000;
+    return {
+      sampler,
+      trained: { iterations: trainer.iteration, skipped: trainer.skippedTotal, seconds },
+      evalRng,
+    };
+  } catch (error) {
+    sampler.dispose();
+    throw error;
+  } finally {
+    trainer?.dispose();
+  }
+}
+
+/** Trains a learned sampler (trainSampler), then evaluates it with fresh particles. */
+export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEvaluateResult {
+  const { sampler, trained, evalRng } = trainSampler(options);
+  try {
     const evaluation = evaluateSampler(sampler, {
       particles: options.particles,
       batches: options.batches,
       rng: evalRng,
       onStep: options.onEvalStep,
     });
-    return {
-      ...evaluation,
-      trained: { iterations: trainer.iteration, skipped: trainer.skippedTotal, seconds },
-    };
+    return { ...evaluation, trained };
   } finally {
-    trainer.dispose();
     sampler.dispose();
   }
 }

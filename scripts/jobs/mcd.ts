@@ -1,0 +1,82 @@
+// One cell of scripts/mcd-table.ts (a target, a sampler and a number of steps): trains the sampler
+// on the ELBO and evaluates it with fresh particles. A job module, so the script can share its cells
+// out over worker threads (--workers); every cell draws from its own seed's streams.
+import type { LearnedSamplerName } from '../../src/annealing/learned.js';
+import { createTarget } from '../../src/targets/registry.js';
+import { trainAndEvaluate } from '../../src/train/trainAndEvaluate.js';
+
+export interface McdCell {
+  target: string;
+  kind: LearnedSamplerName;
+  steps: number;
+  iterations: number;
+  trainParticles: number;
+  evalParticles: number;
+  lr: number;
+  seed: number;
+  /** Mixture means lie in [-mixtureLoc, mixtureLoc]^d. */
+  mixtureLoc: number;
+}
+
+export interface McdRow {
+  target: string;
+  dim: number;
+  sampler: string;
+  steps: number;
+  logZ: number;
+  logZStdErr: number | null;
+  elbo: number;
+  elboStdErr: number | null;
+  ess: number;
+  trueLogZ: number | null;
+  skipped: number;
+  trainSeconds: number;
+  evalSeconds: number;
+  seed: number;
+}
+
+export const isMixture = (name: string) => name === 'gmm8' || name === 'student-t8';
+
+export function runJob(cell: McdCell): McdRow {
+  // Mixtures start from N(0, 2^2 I), which covers their means; logistic regression from its prior.
+  const mixture = isMixture(cell.target);
+  const target = createTarget(cell.target, mixture ? { loc: cell.mixtureLoc } : {});
+  try {
+    process.stderr.write(`${cell.target} ${cell.kind} K=${cell.steps} ...\n`);
+    const r = trainAndEvaluate({
+      target,
+      sampler: {
+        kind: cell.kind,
+        steps: cell.steps,
+        stepSize: cell.kind.startsWith('uha') ? 0.05 : 0.01,
+        initialScale: mixture ? 2 : 1,
+      },
+      trainIterations: cell.iterations,
+      trainParticles: cell.trainParticles,
+      learningRate: cell.lr,
+      particles: cell.evalParticles,
+      seed: cell.seed,
+    });
+    process.stderr.write(
+      `${cell.target} ${cell.kind} K=${cell.steps}: log Z ${r.logZ.toFixed(3)}, ${r.trained.iterations} it. in ${r.trained.seconds.toFixed(1)} s\n`,
+    );
+    return {
+      target: cell.target,
+      dim: target.dim,
+      sampler: cell.kind,
+      steps: cell.steps,
+      logZ: r.logZ,
+      logZStdErr: r.logZStdErr,
+      elbo: r.elbo,
+      elboStdErr: r.elboStdErr,
+      ess: r.essFraction,
+      trueLogZ: r.trueLogZ,
+      skipped: r.trained.skipped,
+      trainSeconds: r.trained.seconds,
+      evalSeconds: r.seconds,
+      seed: cell.seed,
+    };
+  } finally {
+    target.dispose?.();
+  }
+}

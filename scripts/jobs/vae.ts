@@ -1,0 +1,26 @@
+// One variant of scripts/vae-compare.ts (a VAE trained with one objective): trains it into its own
+// run directory and evaluates it. A job module, so the script can share its variants out over
+// worker threads (--workers); every variant starts from its config's seed.
+import { rmSync } from 'node:fs';
+import { parseVaeRunConfig } from '../../src/models/vaeConfig.js';
+import { trainVaeRun, type VaeRunOutcome } from '../../src/models/vaeRun.js';
+
+export interface VaeVariant {
+  label: string;
+  /** The run config as parseVaeRunConfig reads it, and the file it came from (for messages). */
+  config: unknown;
+  source: string;
+  dir: string;
+}
+
+export async function runJob(v: VaeVariant): Promise<VaeRunOutcome> {
+  const config = parseVaeRunConfig(v.config, v.source);
+  rmSync(v.dir, { recursive: true, force: true });
+  process.stderr.write(`[${v.label}] training into ${v.dir}\n`);
+  const outcome = await trainVaeRun({ config, outDir: v.dir });
+  const e = outcome.evaluation;
+  process.stderr.write(
+    `[${v.label}] ${outcome.trainSeconds.toFixed(0)} s; own bound ${e?.elbo.toFixed(2)}, IWAE ${e?.iwae.toFixed(2)}, AIS ${e?.ais?.mean.toFixed(2)}\n`,
+  );
+  return outcome;
+}
