@@ -75,14 +75,19 @@ export function reverseKlGradient(
     () => reverseKlSurrogate(flow, target, z, estimator, pre?.score),
     flow.params.trainable(),
   );
+  // The KL estimate from the draws: the standard surrogate is it; path-fast's pre-pass holds x and
+  // log q; path-reference needs one more forward pass.
+  let klValue: number;
+  if (estimator === 'standard') klValue = value.dataSync()[0] as number;
+  else {
+    const kl = tf.tidy(() => {
+      const { x, logQ } = pre ?? flow.pushForward(z);
+      return tf.mean(tf.sub(logQ, target.logProb(x)));
+    });
+    klValue = kl.dataSync()[0] as number;
+    kl.dispose();
+  }
   value.dispose();
-  // The KL estimate from the draws (one more forward pass unless Alg. 1 already made it).
-  const kl = tf.tidy(() => {
-    const { x, logQ } = pre ?? flow.pushForward(z);
-    return tf.mean(tf.sub(logQ, target.logProb(x)));
-  });
-  const klValue = kl.dataSync()[0] as number;
-  kl.dispose();
   if (pre) tf.dispose([pre.x, pre.logQ, pre.score]);
   return { kl: klValue, grads };
 }

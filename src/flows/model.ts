@@ -2,7 +2,15 @@
 // estimator. Reverse KL draws base points from the training stream; forward KL draws minibatches
 // from a fixed set of target samples (the paper trains on 10,000). The fast path gradient's extra
 // forward pass runs in prepare(), outside the gradient tape.
-import { tf, gatherRows, type Rng, type Scalar, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  gatherRows,
+  stopGradient,
+  type Rng,
+  type Scalar,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
 import type { TrainingObjective } from '../annealing/objectives.js';
 import type { TrainableModel } from '../train/trainer.js';
 import type { Target } from '../targets/target.js';
@@ -20,7 +28,13 @@ export type FlowLoss =
   | { kind: 'forward-kl'; estimator: ForwardKlEstimator };
 
 export class FlowModel implements TrainableModel {
-  private pending: { z: Tensor2D; score: Tensor2D | null } | null = null;
+  /** The next loss's draws; path-fast also keeps its pre-pass (x, log q, score at x). */
+  private pending: {
+    z: Tensor2D;
+    score: Tensor2D | null;
+    x?: Tensor2D;
+    logQ?: Tensor1D;
+  } | null = null;
   private readonly data: Tensor2D | null;
 
   /** @param trainingSamples forward KL: the fixed training set drawn from the target */
@@ -57,8 +71,7 @@ export class FlowModel implements TrainableModel {
     const z = this.flow.base.sample(particles, rng);
     if (this.lossConfig.estimator === 'path-fast') {
       const pre = this.flow.pushForwardWithScore(z);
-      tf.dispose([pre.x, pre.logQ]);
-      this.pending = { z, score: pre.score };
+      this.pending = { z, score: pre.score, x: pre.x, logQ: pre.logQ };
     } else {
       this.pending = { z, score: null };
     }
@@ -66,17 +79,21 @@ export class FlowModel implements TrainableModel {
 
   loss(particles: number, rng: Rng, _objective: TrainingObjective, out: { elbo?: Scalar }): Scalar {
     if (!this.pending || this.pending.z.shape[0] !== particles) this.prepare(particles, rng);
-    const { z, score } = this.pending as { z: Tensor2D; score: Tensor2D | null };
+    const { z, score, x: preX, logQ: preLogQ } = this.pending as NonNullable<typeof this.pending>;
     const c = this.lossConfig;
     const loss =
       c.kind === 'forward-kl'
         ? forwardKlSurrogate(this.flow, this.target, z, c.estimator)
         : reverseKlSurrogate(this.flow, this.target, z, c.estimator, score ?? undefined);
     if (c.kind === 'reverse-kl') {
-      // The ELBO of these draws, mean(log p~ - log q): a constant for the tape.
+      // The ELBO of these draws, mean(log p~ - log q), a constant for the tape: the standard
+      // surrogate is its negative, and path-fast's pre-pass already holds x and log q; only
+      // path-reference needs one more forward pass.
       out.elbo = tf.keep(
         tf.tidy(() => {
-          const { x, logQ } = this.flow.pushForward(z);
+          if (c.estimator === 'standard') return tf.neg(stopGradient(loss)) as Scalar;
+          const { x, logQ } =
+            preX && preLogQ ? { x: preX, logQ: preLogQ } : this.flow.pushForward(z);
           return tf.mean(tf.sub(this.target.logProb(x), logQ)) as Scalar;
         }),
       );
@@ -89,6 +106,8 @@ export class FlowModel implements TrainableModel {
     if (this.pending) {
       this.pending.z.dispose();
       this.pending.score?.dispose();
+      this.pending.x?.dispose();
+      this.pending.logQ?.dispose();
       this.pending = null;
     }
   }
