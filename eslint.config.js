@@ -20,7 +20,7 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
-      // Only the engine layer may import TF.js (DESIGN.md, layers).
+      // Only the engine layer may import TF.js (docs/architecture.md, layers).
       'no-restricted-imports': [
         'error',
         {

@@ -1,4 +1,4 @@
-// The decoder workload of DESIGN.md ("Engine facts"): an MLP 50-200-200-784 with tanh hidden
+// The decoder workload of docs/engine.md: an MLP 50-200-200-784 with tanh hidden
 // layers and a Bernoulli log-likelihood against fixed binary data, at 1600 rows. It is the inner
 // loop of the VAE objectives: forward (log p), gradient w.r.t. z (the HMC/ULA drift), and the
 // second-order pass (a loss containing grad_z log p, differentiated w.r.t. the decoder weights).

@@ -14,7 +14,7 @@
 //   npx tsx scripts/flow-compare.ts --experiment u1 --iterations 600 --every 100 --batch 256 --hidden 64
 //   ... --workers N   (variants on N worker threads; the same numbers)
 //
-// The paper's scales are in REFERENCES.md (GMM: hidden 500, batch 4000; phi^4: 8 coupling blocks of
+// The paper's scales are in docs/references.md (GMM: hidden 500, batch 4000; phi^4: 8 coupling blocks of
 // 4 hidden layers of width 1000, batch 8000, lr 5e-4, gradient clip 1: configs/flow-phi4.yaml).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,4 +1,4 @@
-// anneal: differentiable annealed Monte Carlo. The public API, layer by layer (DESIGN.md).
+// anneal: differentiable annealed Monte Carlo. The public API, layer by layer (docs/architecture.md).
 export * from './engine/index.js';
 export { DiagGaussian } from './distributions/diagGaussian.js';
 export * from './targets/index.js';

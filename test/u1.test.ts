@@ -139,7 +139,14 @@ describe('U(1) gauge target', () => {
     const fromDim = createTarget('u1', { dim: 72 });
     assert.equal((fromDim as U1Target).width, 6);
     fromDim.dispose?.();
-    assert.throws(() => createTarget('u1', { dim: 30 }), /dim 30 must be 2 L\^2/);
+    assert.throws(
+      () => createTarget('u1', { dim: 30 }),
+      /dim must be 2 L\^2 \(L = width >= 2\), got 30/,
+    );
+    assert.throws(() => createTarget('u1', { dim: 2 }), /got 2/);
+    // phi4's dimension is width x rows: the width is checked when the target is built.
+    assert.throws(() => createTarget('phi4', { dim: 3 }), /dim must be width x rows/);
+    assert.throws(() => createTarget('phi4', { dim: 20 }), /multiple of width 8/);
     assert.throws(() => createTarget('u1', { dim: 32, width: 8 }), /width 8 gives 128/);
     assert.throws(() => createTarget('u1', { kappa: 1 }), /does not apply to target 'u1'/);
   });

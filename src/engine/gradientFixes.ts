@@ -1,4 +1,4 @@
-// Gradient registrations that fix TF.js 4.22 in Node (DESIGN.md, "Engine facts"):
+// Gradient registrations that fix TF.js 4.22 in Node (docs/engine.md):
 //  - BatchMatMul: the built-in gradient uses matMul's transpose flags, ~10x slower on wasm; the
 //    replacement transposes explicitly and multiplies without flags.
 //  - Comparison ops have no gradient at all; they get zero gradients so that masks built from

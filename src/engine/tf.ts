@@ -1,4 +1,4 @@
-// The single entry point to TF.js for the rest of the library (DESIGN.md: only engine/ imports
+// The single entry point to TF.js for the rest of the library (docs/architecture.md: only engine/ imports
 // @tensorflow/*). Swapping the tensor engine means changing this layer only.
 export * as tf from '@tensorflow/tfjs-core';
 export type {

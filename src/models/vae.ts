@@ -1,6 +1,6 @@
 // A variational autoencoder with a Bernoulli decoder: encoder MLP x -> (mean, log scale) of a
 // diagonal Gaussian q(z|x), decoder MLP z -> Bernoulli logits, prior N(0, I). K draws per data point
-// are rows b * K + k of one [B*K, latent] tensor (data-major, DESIGN.md), so encoder, decoder and
+// are rows b * K + k of one [B*K, latent] tensor (data-major, docs/architecture.md), so encoder, decoder and
 // densities each run once per batch. Objectives (all to be maximized):
 //  - 'elbo': mean over draws of log w = log p(x, z) - log q(z|x);
 //  - 'iwae': log of the mean of w over the K draws (Burda et al.);

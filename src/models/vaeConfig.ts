@@ -1,5 +1,5 @@
 // The VAE training-run config: one zod schema, strict keys, defaults from the papers' setups
-// (latent 50, 2 x 200 tanh, Adam 1e-3, batch 100; REFERENCES.md).
+// (latent 50, 2 x 200 tanh, Adam 1e-3, batch 100; docs/references.md).
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import { LrScheduleSchema, parseWithSchema } from '../train/config.js';

@@ -1,7 +1,7 @@
 // Bayesian logistic regression posteriors (unnormalized; log Z unknown):
 //   log gamma(w) = log N(w; 0, I) + sum_i [y_i x_i.w - softplus(x_i.w)],
 // with the normalized prior (-d/2 log 2 pi included) and Bernoulli-logit likelihood, so that
-// log Z is the model's log marginal likelihood. Preprocessing (REFERENCES.md, "Targets"): each
+// log Z is the model's log marginal likelihood. Preprocessing (docs/targets.md): each
 // feature column standardized over all rows with the population std (ddof 0; a column with std
 // 0 gets std 1, so a constant column becomes zeros and is kept), then an intercept column of 1s
 // prepended, not standardized.

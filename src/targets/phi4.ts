@@ -1,5 +1,5 @@
 // phi^4 scalar field theory on a periodic T x X lattice in the hopping parameterization
-// (REFERENCES.md): S(phi) = sum_x [ -2 kappa sum_mu phi_x phi_{x+mu} + (1 - 2 lambda) phi_x^2
+// (docs/targets.md): S(phi) = sum_x [ -2 kappa sum_mu phi_x phi_{x+mu} + (1 - 2 lambda) phi_x^2
 // + lambda phi_x^4 ], mu over the two forward directions; the target is exp(-S). Neighbor sums are
 // one matMul with a fixed [d, d] shift matrix (no slicing or rolling of lattice axes, which are slow
 // on wasm). log Z is unknown. Sites are flattened row-major: index = t * X + x.

@@ -39,8 +39,12 @@ export interface TargetOptions {
 
 export type TargetOptionName = keyof TargetOptions;
 
-/** Allowed dimensions: 'fixed' = only defaultDim, 'any' = >= 1, 'even' = even >= 2, 'atLeast2' = >= 2. */
-export type DimRule = 'fixed' | 'any' | 'even' | 'atLeast2';
+/**
+ * Allowed dimensions: 'fixed' = only defaultDim, 'any' = >= 1, 'even' = even >= 2, 'atLeast2' =
+ * >= 2, 'lattice' = T X for a lattice of width X >= 2 and T >= 2 rows (checked against the width
+ * when the target is built), 'gaugeLattice' = 2 L^2 for a lattice width L >= 2.
+ */
+export type DimRule = 'fixed' | 'any' | 'even' | 'atLeast2' | 'lattice' | 'gaugeLattice';
 
 export interface TargetSpec {
   readonly name: string;
@@ -64,6 +68,12 @@ export function dimAllowed(rule: DimRule, dim: number, defaultDim: number): bool
       return dim % 2 === 0;
     case 'atLeast2':
       return dim >= 2;
+    case 'lattice':
+      return dim >= 4;
+    case 'gaugeLattice': {
+      const width = Math.round(Math.sqrt(dim / 2));
+      return width >= 2 && 2 * width * width === dim;
+    }
   }
 }
 
@@ -77,6 +87,10 @@ export function describeDimRule(rule: DimRule, defaultDim: number): string {
       return 'an even integer >= 2';
     case 'atLeast2':
       return 'an integer >= 2';
+    case 'lattice':
+      return 'width x rows (both >= 2)';
+    case 'gaugeLattice':
+      return '2 L^2 (L = width >= 2)';
   }
 }
 
@@ -198,7 +212,7 @@ const SPECS: readonly TargetSpec[] = [
       'phi^4 lattice field theory, periodic T x X lattice (dim = T X, default 16 x 8), hopping form; kappa 0.3, lambda 0.022',
     defaultDim: PHI4_DEFAULTS.length * PHI4_DEFAULTS.width,
     logZKnown: false,
-    dimRule: 'any',
+    dimRule: 'lattice',
     options: ['width', 'kappa', 'lambda'],
     create: (o = {}) => {
       const width = o.width ?? PHI4_DEFAULTS.width;
@@ -217,7 +231,7 @@ const SPECS: readonly TargetSpec[] = [
       'U(1) gauge theory, Wilson action, periodic L x L lattice (width L, dim = 2 L^2, default 16); beta 3; exact log Z',
     defaultDim: 2 * U1_DEFAULTS.width * U1_DEFAULTS.width,
     logZKnown: true,
-    dimRule: 'any',
+    dimRule: 'gaugeLattice',
     options: ['width', 'beta'],
     create: (o = {}) => {
       const width = o.width ?? (o.dim !== undefined ? Math.sqrt(o.dim / 2) : U1_DEFAULTS.width);

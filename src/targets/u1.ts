@@ -1,4 +1,4 @@
-// Compact U(1) gauge theory on a periodic L x L lattice (REFERENCES.md): link angles theta_mu(s),
+// Compact U(1) gauge theory on a periodic L x L lattice (docs/targets.md): link angles theta_mu(s),
 // mu in {0, 1}, Wilson action S = -beta sum_s cos P(s) with the plaquette
 // P(s) = theta_0(s) + theta_1(s + e0) - theta_0(s + e1) - theta_1(s). The target is exp(-S) on the
 // torus [0, 2 pi)^(2 L^2); the density is periodic in every angle, so points need not be wrapped.
