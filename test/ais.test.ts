@@ -147,8 +147,10 @@ describe('AIS mechanics', () => {
     target.dispose?.();
   });
 
-  it('HMC leaves a normalized target that equals the initial distribution with zero log-weights', () => {
-    // gamma_k = q for every k, so every AIS increment is exactly 0 and log Z = 0.
+  it('HMC between equal densities: zero log-weights, and moves that keep the distribution', () => {
+    // gamma_k = q for every k: every AIS increment is exactly 0 whatever the kernel does, so the
+    // kernel is checked on its own: it must move the particles (acceptance well above 0) and
+    // leave N(0, I) invariant (first two moments of the final particles within 4 standard errors).
     const target = gaussianTarget({ mean: [0, 0], variance: 1 });
     const shifted = {
       ...target,
@@ -157,8 +159,30 @@ describe('AIS mechanics', () => {
       logProb: (z: tf.Tensor2D) =>
         tf.tidy(() => tf.sub(target.logProb(z), target.logZ as number) as tf.Tensor1D),
     };
-    const logW = aisLogWeights(shifted, 'ais-hmc', 5, 100, 1, 0.3);
-    for (const v of logW) assert.ok(Math.abs(v) < 1e-4);
+    const initial = DiagGaussian.isotropic(2, 1);
+    const n = 4000;
+    const result = runAis({
+      path: new AnnealingPath(initial, shifted),
+      kernel: makeKernel('ais-hmc', 5, { stepSize: 0.3, leapfrogSteps: 3 }),
+      betas: linearSchedule(5),
+      particles: n,
+      rng: Rng.fromSeed(1),
+      diagnostics: true,
+    });
+    for (const v of result.logW.dataSync()) assert.ok(Math.abs(v) < 1e-4);
+    for (const s of result.perStep)
+      assert.ok((s.acceptance as number) > 0.5, `acceptance ${s.acceptance}`);
+    const z = result.z.arraySync() as number[][];
+    for (const d of [0, 1]) {
+      const xs = z.map((row) => row[d]!);
+      const mean = xs.reduce((a, b) => a + b, 0) / n;
+      const second = xs.reduce((a, b) => a + b * b, 0) / n;
+      assert.ok(Math.abs(mean) < 4 / Math.sqrt(n), `coordinate ${d}: mean ${mean}`);
+      // E[x^2] = 1 with variance 2 under N(0, 1).
+      assert.ok(Math.abs(second - 1) < 4 * Math.sqrt(2 / n), `coordinate ${d}: E[x^2] ${second}`);
+    }
+    tf.dispose([result.z, result.logW]);
+    initial.dispose();
     target.dispose?.();
   });
 

@@ -51,11 +51,15 @@ describe('anneal CLI', () => {
       'particles',
       'logZ',
       'logZStdErr',
+      'essCount',
+      'logZStdErrReliable',
       'elbo',
       'ess',
       'trueLogZ',
       'seconds',
     ]);
+    // The standard error is flagged exactly when there are under 10 effective particles a batch.
+    assert.equal(out.logZStdErrReliable, (out.essCount as number) >= 100);
     assert.equal(out.target, 'gaussian');
     assert.equal(out.steps, 20);
     // gaussian default: dim 2, variances (0.5, 2) -> log Z = log(2 pi) + 0.5 log(1) = log(2 pi)
@@ -81,6 +85,11 @@ describe('anneal CLI', () => {
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^log Z\s+-?\d+\.\d+ ± \d+\.\d+/m);
+    // Eight ULA steps on the funnel leave a handful of effective particles: the error is flagged.
+    assert.match(
+      r.stdout,
+      /^log Z .*\(standard error over 10 batches; unreliable: \d+\.\d effective particles for 10 batches, fewer than 10 per batch\)$/m,
+    );
     assert.match(r.stdout, /^exact log Z\s+0\.0000 \(error [+-]\d/m);
     assert.match(r.stdout, /^time\s+\d+\.\d+ s on wasm/m);
   });

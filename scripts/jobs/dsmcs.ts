@@ -8,6 +8,9 @@ import { evaluateSampler, type SamplerEvaluation } from '../../src/eval/evaluate
 import { loadTrainedSampler, trainRun } from '../../src/train/run.js';
 import type { ResamplingName } from '../../src/annealing/resampling.js';
 import type { RunConfig } from '../../src/train/config.js';
+import type { VariantResult } from '../render/dsmcs.js';
+
+export type { VariantResult };
 
 /** Iterations per epoch in the paper (10); the early snapshot is taken after the first epoch. */
 export const EPOCH = 10;
@@ -17,20 +20,6 @@ export interface DsmcsVariant {
   label: string;
   config: RunConfig;
   dir: string;
-}
-
-export interface VariantResult {
-  scheme: ResamplingName;
-  label: string;
-  earlyEss: number[];
-  finalEss: number[];
-  bound: number;
-  boundStdErr: number | null;
-  logZ: number;
-  logZStdErr: number | null;
-  trainSeconds: number;
-  iterations: number;
-  skipped: number;
 }
 
 async function evaluateRun(dir: string, config: RunConfig): Promise<SamplerEvaluation> {
@@ -81,6 +70,8 @@ export async function runJob(v: DsmcsVariant): Promise<VariantResult> {
     boundStdErr: bound.stdErr,
     logZ: final.logZ,
     logZStdErr: final.logZStdErr,
+    essCount: final.essCount,
+    logZStdErrReliable: final.logZStdErrReliable,
     trainSeconds: early.seconds + outcome.trainSeconds,
     iterations: outcome.iterations,
     skipped: outcome.skipped,

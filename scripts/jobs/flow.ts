@@ -6,6 +6,9 @@ import { Rng } from '../../src/engine/index.js';
 import { parseFlowRunConfig } from '../../src/flows/config.js';
 import { evaluateFlow } from '../../src/flows/metrics.js';
 import { buildFlowRun } from '../../src/flows/run.js';
+import type { Point } from '../render/flow.js';
+
+export type { Point };
 
 export interface FlowVariant {
   label: string;
@@ -13,17 +16,6 @@ export interface FlowVariant {
   config: unknown;
   iterations: number;
   every: number;
-}
-
-export interface Point {
-  variant: string;
-  iteration: number;
-  reverseEss: number;
-  forwardEss: number | null;
-  nll: number | null;
-  nllStdErr: number | null;
-  logZ: number;
-  logZStdErr: number;
 }
 
 export function runJob(v: FlowVariant): { points: Point[]; seconds: number } {
@@ -55,6 +47,8 @@ export function runJob(v: FlowVariant): { points: Point[]; seconds: number } {
           nllStdErr: e.nllStdErr,
           logZ: e.logZ,
           logZStdErr: e.logZStdErr as number,
+          essCount: e.essCount,
+          logZStdErrReliable: e.logZStdErrReliable,
         });
         process.stderr.write(
           `[${v.label}] it ${it}: reverse ESS ${e.essFraction.toFixed(3)}, log Z ${e.logZ.toFixed(3)}${e.nll === null ? '' : `, forward ESS ${(e.forwardEss as number).toFixed(3)}, NLL ${e.nll.toFixed(3)}`}\n`,

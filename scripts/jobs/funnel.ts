@@ -6,6 +6,7 @@ import { Rng } from '../../src/engine/index.js';
 import { evaluateSampler, type SamplerEvaluation } from '../../src/eval/evaluateSampler.js';
 import { parseRunConfig } from '../../src/train/config.js';
 import { buildRun, trainRun } from '../../src/train/run.js';
+import type { FunnelEvaluation, FunnelRow } from '../render/funnel.js';
 
 export interface FunnelCell {
   kind: string;
@@ -15,12 +16,19 @@ export interface FunnelCell {
   outDir: string;
 }
 
-export interface FunnelResult {
-  kind: string;
-  before: SamplerEvaluation;
-  after: SamplerEvaluation;
-  iterations: number;
-  trainSeconds: number;
+export type FunnelResult = FunnelRow;
+
+/** The numbers the table shows (no per-step diagnostics). */
+function shown(e: SamplerEvaluation): FunnelEvaluation {
+  return {
+    logZ: e.logZ,
+    logZStdErr: e.logZStdErr,
+    elbo: e.elbo,
+    elboStdErr: e.elboStdErr,
+    essFraction: e.essFraction,
+    essCount: e.essCount,
+    logZStdErrReliable: e.logZStdErrReliable,
+  };
 }
 
 export async function runJob(cell: FunnelCell): Promise<FunnelResult> {
@@ -45,8 +53,9 @@ export async function runJob(cell: FunnelCell): Promise<FunnelResult> {
   if (!outcome.evaluation) throw new Error(`${cell.kind}: the run has no evaluation`);
   return {
     kind: cell.kind,
-    before,
-    after: outcome.evaluation,
+    config: cell.source,
+    before: shown(before),
+    after: shown(outcome.evaluation),
     iterations: outcome.iterations,
     trainSeconds: outcome.trainSeconds,
   };

@@ -4,6 +4,9 @@
 import type { LearnedSamplerName } from '../../src/annealing/learned.js';
 import { createTarget } from '../../src/targets/registry.js';
 import { trainAndEvaluate } from '../../src/train/trainAndEvaluate.js';
+import type { McdRow } from '../render/mcd.js';
+
+export type { McdRow };
 
 export interface McdCell {
   target: string;
@@ -16,23 +19,6 @@ export interface McdCell {
   seed: number;
   /** Mixture means lie in [-mixtureLoc, mixtureLoc]^d. */
   mixtureLoc: number;
-}
-
-export interface McdRow {
-  target: string;
-  dim: number;
-  sampler: string;
-  steps: number;
-  logZ: number;
-  logZStdErr: number | null;
-  elbo: number;
-  elboStdErr: number | null;
-  ess: number;
-  trueLogZ: number | null;
-  skipped: number;
-  trainSeconds: number;
-  evalSeconds: number;
-  seed: number;
 }
 
 export const isMixture = (name: string) => name === 'gmm8' || name === 'student-t8';
@@ -70,6 +56,8 @@ export function runJob(cell: McdCell): McdRow {
       elbo: r.elbo,
       elboStdErr: r.elboStdErr,
       ess: r.essFraction,
+      essCount: r.essCount,
+      logZStdErrReliable: r.logZStdErrReliable,
       trueLogZ: r.trueLogZ,
       skipped: r.trained.skipped,
       trainSeconds: r.trained.seconds,

@@ -18,6 +18,7 @@ import { ParamStore } from '../nets/params.js';
 import { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from '../nets/scoreNet.js';
 import type { Target } from '../targets/target.js';
 import { runAis, type AnnealedResult } from './ais.js';
+import { NonFiniteWeightsError } from './diagnostics.js';
 import { KernelError, type StepValue, type TransitionKernel } from './kernels/kernel.js';
 import { uhaKernel } from './kernels/uha.js';
 import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
@@ -83,6 +84,11 @@ export interface RunOptions {
   particles: number;
   rng: Rng;
   diagnostics?: boolean;
+  /**
+   * Raise NonFiniteWeightsError when a log-weight is NaN or +Infinity (default true): with
+   * diagnostics it names the first step, without them the run's log-weights are checked once at
+   * the end. Training passes false and counts non-finite iterations as skipped instead.
+   */
   checkFinite?: boolean;
   onStep?: (step: number, steps: number) => void;
   /**
@@ -309,15 +315,17 @@ export class LearnedSampler {
         backwardCorrection: correction,
       });
     }
+    const checkFinite = options.checkFinite ?? true;
+    let result: AnnealedResult;
     try {
-      return runAis({
+      result = runAis({
         path,
         kernel,
         betas,
         particles: options.particles,
         rng: options.rng,
         diagnostics: options.diagnostics ?? false,
-        checkFinite: options.checkFinite ?? false,
+        checkFinite,
         onStep: options.onStep,
         trace: options.trace ?? false,
         // Without resampling, a group size only makes the per-step diagnostics per group.
@@ -333,6 +341,8 @@ export class LearnedSampler {
     } finally {
       tf.dispose(owned);
     }
+    if (checkFinite && !(options.diagnostics ?? false)) finalCheck(result, c.steps);
+    return result;
   }
 
   /**
@@ -346,7 +356,8 @@ export class LearnedSampler {
     out?: { elbo?: Scalar },
   ): Scalar {
     return tf.tidy(() => {
-      const { z, logW } = this.run({ particles, rng });
+      // The trainer checks the loss and skips a non-finite iteration, counting it.
+      const { z, logW } = this.run({ particles, rng, checkFinite: false });
       z.dispose();
       const { bound, elbo } = objectiveBound(logW, objective);
       if (out) out.elbo = tf.keep(stopGradient(elbo) as Scalar);
@@ -376,4 +387,20 @@ export class LearnedSampler {
     if (this.ownsStore) this.params.dispose();
     if (this.ownsInitial) this.fixedInitial?.dispose?.();
   }
+}
+
+/** Without per-step diagnostics, one read of the final log-weights: NaN or +Infinity raises. */
+function finalCheck(result: AnnealedResult, steps: number): void {
+  const values = result.logW.dataSync();
+  let count = 0;
+  for (const v of values) if (Number.isNaN(v) || v === Infinity) count++;
+  if (count === 0) return;
+  tf.dispose([result.z, result.logW, ...(result.trace ? [result.trace] : [])]);
+  throw new NonFiniteWeightsError(
+    `non-finite log-weights (NaN or +Infinity) for ${count} of ${values.length} particles at the end of the chain ` +
+      '(run with diagnostics to find the step); the sampler diverged: try a smaller step size',
+    steps,
+    1,
+    count,
+  );
 }

@@ -10,6 +10,7 @@ import { readConfigObject } from './config.js';
 import { parseTrainInvocation } from './train.js';
 import { nonNegativeInt, parseOptions, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
+import { logZJson, logZText } from './logZText.js';
 
 export async function flowTrainCommand(
   configPath: string | undefined,
@@ -110,6 +111,7 @@ function summary(e: FlowEvaluation) {
   return {
     logZ: e.logZ,
     logZStdErr: e.logZStdErr,
+    ...logZJson(e),
     elbo: e.elbo,
     reverseEss: e.essFraction,
     forwardEss: e.forwardEss,
@@ -123,7 +125,7 @@ const fmt = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(di
 
 function reportRows(e: FlowEvaluation, particles: number): [string, string][] {
   const rows: [string, string][] = [
-    ['log Z', `${fmt(e.logZ)} ± ${fmt(e.logZStdErr)} (importance sampling, ${particles} draws)`],
+    ['log Z', logZText(e, `importance sampling, ${particles} draws in ${e.batches} batches`)],
     ['ELBO', `${fmt(e.elbo)} ± ${fmt(e.elboStdErr)}`],
     ['reverse ESS', `${fmt(e.essFraction, 3)} of N`],
   ];

@@ -41,6 +41,7 @@ import { loadTrainedSampler } from '../train/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
+import { logZJson, logZText } from './logZText.js';
 import {
   choice,
   finiteNumber,
@@ -138,6 +139,7 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
       particles: report.particles,
       logZ: report.logZ,
       logZStdErr: report.logZStdErr,
+      ...logZJson(report),
       elbo: report.elbo,
       ess: report.essFraction,
       trueLogZ: report.trueLogZ,
@@ -291,10 +293,7 @@ export function formatReport(e: Report, seed: number, backend: string): string {
       `${e.trained.iterations} iterations (${e.trained.skipped} skipped) in ${e.trained.seconds.toFixed(1)} s; evaluated on fresh particles`,
     ]);
   }
-  rows.push([
-    'log Z',
-    `${fmt(e.logZ)} ± ${fmt(e.logZStdErr)} (standard error over ${e.batches} batches)`,
-  ]);
+  rows.push(['log Z', logZText(e, `standard error over ${e.batches} batches`)]);
   const last = e.perStep?.[e.perStep.length - 1];
   if (e.smcBound && last) {
     const b = e.smcBound;

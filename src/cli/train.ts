@@ -6,6 +6,7 @@ import { UsageError } from './errors.js';
 import { loadConfigFile } from './config.js';
 import { choice, parseOptions, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
+import { logZJson, logZText } from './logZText.js';
 
 export const TrainOptionsSchema = z.object({
   out: z.string().optional(),
@@ -81,6 +82,7 @@ export async function trainCommand(
         trainSeconds: outcome.trainSeconds,
         logZ: e?.logZ ?? null,
         logZStdErr: e?.logZStdErr ?? null,
+        ...(e ? logZJson(e) : {}),
         elbo: e?.elbo ?? null,
         ess: e?.essFraction ?? null,
         trueLogZ: e?.trueLogZ ?? null,
@@ -100,10 +102,7 @@ export async function trainCommand(
   ];
   if (e) {
     rows.push(
-      [
-        'log Z',
-        `${e.logZ.toFixed(4)} ± ${e.logZStdErr?.toFixed(4) ?? 'n/a'} (${c.eval.particles} fresh particles)`,
-      ],
+      ['log Z', logZText(e, `${c.eval.particles} fresh particles in ${e.batches} batches`)],
       ['ELBO', `${e.elbo.toFixed(4)} ± ${e.elboStdErr?.toFixed(4) ?? 'n/a'}`],
       ['ESS', `${e.essFraction.toFixed(3)} of N`],
       [

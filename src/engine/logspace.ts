@@ -61,9 +61,14 @@ export function normalizeLogWeights(logW: Tensor): Tensor {
 
 export function logSumExpHost(x: ArrayLike<number>): number {
   let m = -Infinity;
-  for (let i = 0; i < x.length; i++) if ((x[i] as number) > m) m = x[i] as number;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as number;
+    // NaN compares false with everything: test it, so that it propagates instead of vanishing.
+    if (Number.isNaN(v)) return NaN;
+    if (v > m) m = v;
+  }
   if (m === Infinity) return Infinity;
-  if (m === -Infinity || Number.isNaN(m)) return m === -Infinity ? -Infinity : NaN;
+  if (m === -Infinity) return -Infinity;
   let s = 0;
   for (let i = 0; i < x.length; i++) s += Math.exp((x[i] as number) - m);
   return m + Math.log(s);

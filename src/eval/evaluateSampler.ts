@@ -48,11 +48,13 @@ export function evaluationLayout(
     );
   const perBatch = particles / batches;
   // SMC particles of one system are dependent: batches for the standard error must be whole
-  // systems. Without a configured system size, each batch is one system.
-  const groupSize = sampler.smc?.groupSize ?? perBatch;
+  // systems. Without a configured system size, each batch is one system. A system size without
+  // resampling (DAIS) keeps the per-step diagnostics per system.
+  const configured = sampler.smc?.groupSize ?? sampler.config.resampling?.groupSize;
+  const groupSize = configured ?? perBatch;
   if (perBatch % groupSize !== 0) {
     throw new RangeError(
-      `SMC evaluation: ${particles} particles in ${batches} batches must give batches of whole systems of ${groupSize} particles`,
+      `${sampler.smc ? 'SMC' : 'DAIS'} evaluation: ${particles} particles in ${batches} batches must give batches of whole systems of ${groupSize} particles`,
     );
   }
   return { batches, perBatch, groupSize };

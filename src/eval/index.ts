@@ -1,4 +1,6 @@
 export {
+  RELIABLE_ESS_PER_BATCH,
+  stdErrReliable,
   summarizeLogWeights,
   systemBound,
   type LogWeightSummary,

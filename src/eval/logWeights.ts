@@ -16,6 +16,20 @@ export interface LogWeightSummary {
   /** Reverse ESS as a count in [1, n]. */
   essCount: number;
   batches: number;
+  /**
+   * Whether logZStdErr can be trusted: at least RELIABLE_ESS_PER_BATCH effective particles per
+   * batch. With fewer, a few particles carry the estimate, every batch's log Z is dominated by
+   * whether it holds one of them, and the spread over batches misstates the error.
+   */
+  logZStdErrReliable: boolean;
+}
+
+/** Effective particles per batch below which a batch standard error of log Z is unreliable. */
+export const RELIABLE_ESS_PER_BATCH = 10;
+
+/** Whether a batch standard error from `batches` batches rests on enough effective particles. */
+export function stdErrReliable(essCount: number, batches: number): boolean {
+  return essCount >= RELIABLE_ESS_PER_BATCH * batches;
 }
 
 /**
@@ -58,6 +72,7 @@ export function summarizeLogWeights(logW: ArrayLike<number>, batches = 10): LogW
     essFraction: ess / n,
     essCount: ess,
     batches: b,
+    logZStdErrReliable: logZStdErr !== null && stdErrReliable(ess, b),
   };
 }
 

@@ -94,6 +94,8 @@ export class VaeSampler {
       const r = this.sampler.run({
         particles: x.shape[0] * k,
         rng,
+        // The VAE's trainer checks the loss and skips a non-finite iteration, counting it.
+        checkFinite: false,
         initial: new RowGaussian(mean, logScale),
         target: this.vae.posterior(xs),
         context: this.sampler.config.kind.endsWith('-mcd')

@@ -1,0 +1,71 @@
+// Every results page and the JSON it is rendered from. `npx tsx scripts/render-results.ts`
+// re-renders them all; test/results.test.ts checks that each committed page equals its rendering,
+// so no page holds a number its JSON does not.
+import { renderDsmcs, type DsmcsData } from './dsmcs.js';
+import { renderFlow, type FlowData } from './flow.js';
+import { renderFunnel, type FunnelData } from './funnel.js';
+import { renderMcd, type McdData } from './mcd.js';
+import { renderPerformance, type Saved } from './performance.js';
+import { profileFiles, renderProfile, type ProfileData } from './profile.js';
+import { renderSeeds, type SeedsData } from './seeds.js';
+import { renderVae, type VaeData } from './vae.js';
+import { renderWorkers, type WorkersData } from './workers.js';
+
+/** Reads a repository file as text; lists a repository folder. */
+export interface Files {
+  read(path: string): string;
+  list(dir: string): string[];
+}
+
+export interface ResultPage {
+  /** The markdown page, from the repository root. */
+  page: string;
+  render(files: Files): string;
+}
+
+const json = <T>(files: Files, path: string) => JSON.parse(files.read(path)) as T;
+
+export const RESULT_PAGES: ResultPage[] = [
+  {
+    page: 'docs/performance.md',
+    render: (f) => renderPerformance(json<{ runs: Saved[] }>(f, 'docs/results/performance.json')),
+  },
+  {
+    page: 'docs/results/profile.md',
+    render: (f) =>
+      renderProfile(
+        profileFiles(f.list('docs/results')).map((name): [string, ProfileData] => [
+          name,
+          json<ProfileData>(f, `docs/results/${name}`),
+        ]),
+      ),
+  },
+  {
+    page: 'docs/results/workers.md',
+    render: (f) => renderWorkers(json<WorkersData>(f, 'docs/results/workers.json')),
+  },
+  {
+    page: 'docs/results/mcd-static.md',
+    render: (f) => renderMcd(json<McdData>(f, 'docs/results/mcd-static.json')),
+  },
+  {
+    page: 'docs/results/dsmcs-static.md',
+    render: (f) => renderDsmcs(json<DsmcsData>(f, 'docs/results/dsmcs-static.json')),
+  },
+  ...['gmm', 'phi4', 'u1'].map((name): ResultPage => ({
+    page: `docs/results/flow-${name}.md`,
+    render: (f) => renderFlow(json<FlowData>(f, `docs/results/flow-${name}.json`)),
+  })),
+  ...['vae-mnist', 'vae-mcd'].map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
+    render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
+  })),
+  {
+    page: 'docs/results/seeds-many-well-hmc.md',
+    render: (f) => renderSeeds(json<SeedsData>(f, 'docs/results/seeds-many-well-hmc.json')),
+  },
+  {
+    page: 'docs/results/funnel.md',
+    render: (f) => renderFunnel(json<FunnelData>(f, 'docs/results/funnel.json')),
+  },
+];
