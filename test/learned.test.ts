@@ -82,11 +82,14 @@ describe('gradients of the ELBO through the whole chain match central finite dif
           setEntry(v, i, base[i]! - h);
           const down = lossValue(sampler, N, seed);
           setEntry(v, i, base[i]!);
-          // Central differences in float32 with h = 1e-2: O(h^2) truncation plus rounding ~1e-4.
+          // Central differences with h = 1e-2 on fixed random numbers: measured against h = 3e-2
+          // and 3e-3, truncation and float32 rounding stay near 1e-5, so a relative tolerance of
+          // 2 % over a 2e-5 floor catches a gradient that is zero, sign-flipped or off by 5 %,
+          // even where it is as small as UHA's eta (about 1.6e-3 here).
           const fd = (up - down) / (2 * h);
           const err = Math.abs(fd - analytic[i]!);
           assert.ok(
-            err < 2e-2 * Math.max(1, Math.abs(fd)),
+            err <= 0.02 * Math.max(Math.abs(fd), Math.abs(analytic[i]!)) + 2e-5,
             `${name}[${i}]: autodiff ${analytic[i]} vs FD ${fd}`,
           );
         }
