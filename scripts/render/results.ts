@@ -5,6 +5,7 @@ import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderFlow, type FlowData } from './flow.js';
 import { renderFunnel, type FunnelData } from './funnel.js';
 import { renderMcd, type McdData } from './mcd.js';
+import { renderMutants, type MutantsData } from './mutants.js';
 import { renderPerformance, type Saved } from './performance.js';
 import { profileFiles, renderProfile, type ProfileData } from './profile.js';
 import { renderSeeds, type SeedsData } from './seeds.js';
@@ -63,6 +64,10 @@ export const RESULT_PAGES: ResultPage[] = [
   {
     page: 'docs/results/seeds-many-well-hmc.md',
     render: (f) => renderSeeds(json<SeedsData>(f, 'docs/results/seeds-many-well-hmc.json')),
+  },
+  {
+    page: 'docs/results/mutants.md',
+    render: (f) => renderMutants(json<MutantsData>(f, 'docs/results/mutants.json')),
   },
   {
     page: 'docs/results/funnel.md',

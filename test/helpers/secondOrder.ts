@@ -21,7 +21,9 @@ export function assertScoreGradient(
   const h = options.h ?? 1e-4;
   const rtol = options.rtol ?? 1e-2;
   const auto = tf.tidy(() =>
-    tf.grad((x: Tensor) => tf.sum(tf.square(target.score!(x as Tensor2D))))(z).arraySync(),
+    tf
+      .grad((x: Tensor) => tf.sum(tf.square(target.score!(x as Tensor2D))))(z)
+      .arraySync(),
   ) as number[][];
   const points = z.arraySync() as number[][];
   const squares = (p: number[]) => hostScore(p).reduce((a, g) => a + g * g, 0);
