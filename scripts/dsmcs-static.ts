@@ -10,8 +10,8 @@
 //
 // The default config is the scaled-down one (minutes); configs/dsmcs-static.yaml is the paper's
 // scale (hours). Runs are resumable run directories: re-running continues unfinished variants.
+import { generatedNow } from './render/common.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
@@ -110,11 +110,7 @@ const results = await runTasks<DsmcsVariant, VariantResult>(
 const spec = getTargetSpec(base.target.name);
 const probe = createTarget(base.target.name, (({ name: _, ...rest }) => rest)(base.target));
 const data: DsmcsData = {
-  generated: {
-    date: new Date().toISOString(),
-    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores)`,
-    workers,
-  },
+  generated: generatedNow({ workers }),
   config: configPath,
   settings: {
     target: { name: spec.name, dim: probe.dim, description: spec.description },

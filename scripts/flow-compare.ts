@@ -16,8 +16,8 @@
 //
 // The paper's scales are in docs/references.md (GMM: hidden 500, batch 4000; phi^4: 8 coupling blocks of
 // 4 hidden layers of width 1000, batch 8000, lr 5e-4, gradient clip 1: configs/flow-phi4.yaml).
+import { generatedNow } from './render/common.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
@@ -173,11 +173,7 @@ const flags = [
   ...(name === 'u1' ? ['--width', String(width)] : []),
 ];
 const data: FlowData = {
-  generated: {
-    date: new Date().toISOString(),
-    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores)`,
-    workers,
-  },
+  generated: generatedNow({ workers }),
   experiment: name,
   title: experiment.title,
   command: `npx tsx scripts/flow-compare.ts ${flags.join(' ')}`,

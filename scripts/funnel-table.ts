@@ -2,8 +2,8 @@
 // before/after comparison to docs/results/funnel.{json,md}.
 //
 //   npx tsx scripts/funnel-table.ts [--iterations N] [--workers N]
+import { generatedNow } from './render/common.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
@@ -31,11 +31,7 @@ const results = await runTasks<FunnelCell, FunnelResult>(
 );
 const first = parseRunConfig(cells[0]?.config, cells[0]?.source ?? '');
 const data: FunnelData = {
-  generated: {
-    date: new Date().toISOString(),
-    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores)`,
-    workers,
-  },
+  generated: generatedNow({ workers }),
   command: `npx tsx scripts/funnel-table.ts${values.iterations ? ` --iterations ${values.iterations}` : ''}`,
   evalParticles: first.eval.particles,
   evalBatches: first.eval.batches,

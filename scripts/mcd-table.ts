@@ -6,8 +6,8 @@
 //   npx tsx scripts/mcd-table.ts --iterations 2000 --train-particles 512 --eval-particles 20000
 //   npx tsx scripts/mcd-table.ts --targets gmm8,sonar --steps 8,32 --kinds ula,uha
 //   npx tsx scripts/mcd-table.ts --workers 4    # cells on 4 worker threads; the same numbers
+import { generatedNow } from './render/common.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { initEngine, currentBackend, type BackendName } from '../src/engine/index.js';
 import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../src/annealing/learned.js';
@@ -50,13 +50,7 @@ const mixtureLoc = Number(values['mixture-loc']);
 await initEngine();
 const rows: McdRow[] = [];
 // Tables are rewritten after every row, so a long run that is stopped keeps what it finished.
-const generated = {
-  date: new Date().toISOString(),
-  machine: `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores)`,
-  node: process.version,
-  backend: currentBackend(),
-  workers,
-};
+const generated = generatedNow({ node: process.version, backend: currentBackend(), workers });
 function writeTables(): void {
   const data: McdData = {
     generated,

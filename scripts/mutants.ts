@@ -6,9 +6,9 @@
 //
 //   npm run mutants                 # every mutant (a few minutes)
 //   npm run mutants -- --only ula   # mutants whose id contains 'ula'
+import { generatedNow } from './render/common.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { renderMutants, type Mutant, type MutantsData } from './render/mutants.js';
 
@@ -182,10 +182,7 @@ const merged = MUTANTS.flatMap((m) => {
   return r ? [r] : [];
 });
 const data: MutantsData = {
-  generated: {
-    date: new Date().toISOString(),
-    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores)`,
-  },
+  generated: generatedNow(),
   only: values.only ?? null,
   results: merged,
 };

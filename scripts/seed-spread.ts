@@ -4,9 +4,9 @@
 //
 //   npx tsx scripts/seed-spread.ts --name many-well-hmc --seeds 1,2,3,4,5 -- \
 //     --target many-well --sampler ais-hmc --steps 300 --particles 1000 --step-size 0.1 --leapfrog 5 --init-scale 1.5
+import { generatedNow } from './render/common.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { renderSeeds, type SeedRun, type SeedsData } from './render/seeds.js';
 
@@ -48,10 +48,7 @@ const runs: SeedRun[] = values.seeds.split(',').map((s) => {
   };
 });
 const data: SeedsData = {
-  generated: {
-    date: new Date().toISOString(),
-    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores)`,
-  },
+  generated: generatedNow(),
   name: values.name,
   args,
   runs,

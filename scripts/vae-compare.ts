@@ -13,8 +13,8 @@
 //       [--workers N]   (variants on N worker threads; the same numbers)
 //
 // The papers' scale: configs/vae-mnist-ding-freedman.yaml and configs/vae-mnist-mcd.yaml.
+import { generatedNow } from './render/common.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfigObject } from '../src/cli/config.js';
@@ -98,11 +98,7 @@ const command =
     ? `npx tsx scripts/vae-compare.ts --config ${values.config} --samples ${k} --temperatures ${t}`
     : `npx tsx scripts/vae-compare.ts --table mcd --config ${values.config} --ula-steps ${ulaSteps} --uha-steps ${uhaSteps}`;
 const data: VaeData = {
-  generated: {
-    date: new Date().toISOString(),
-    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores)`,
-    workers,
-  },
+  generated: generatedNow({ workers }),
   table,
   command,
   ...(table === 'mcd' ? { ulaSteps, uhaSteps } : {}),

@@ -1,5 +1,6 @@
 // Pieces shared by the results renderers: how a run's provenance line and an estimate with its
 // standard error are written.
+import os from 'node:os';
 import { RELIABLE_ESS_PER_BATCH } from '../../src/eval/logWeights.js';
 
 /** Where and when a results file was made. */
@@ -12,6 +13,16 @@ export interface Generated {
   backend?: string;
   /** Cells run at once on worker threads (their timings then share the cores). */
   workers?: number;
+}
+
+/** This run's provenance: now, on this machine (cells on `workers` threads, when given). */
+export function generatedNow(extra: Omit<Generated, 'date' | 'machine'> = {}): Generated {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    machine: `${cpus[0]?.model ?? 'unknown cpu'} (${cpus.length} cores)`,
+    ...extra,
+  };
 }
 
 /** "on MACHINE, Node ..., backend ..., DATE" (and the workers caveat), for a header line. */

@@ -1,17 +1,13 @@
 // docs/results/funnel.md from the JSON of scripts/funnel-table.ts. Pure: the results test
 // re-renders it.
+import type { LogWeightSummary } from '../../src/eval/logWeights.js';
 import { generatedText, pm, pmMarked, unreliableNote, type Generated } from './common.js';
 
 /** The numbers of one evaluation that the table shows. */
-export interface FunnelEvaluation {
-  logZ: number;
-  logZStdErr: number | null;
-  elbo: number;
-  elboStdErr: number | null;
-  essFraction: number;
-  essCount: number;
-  logZStdErrReliable: boolean;
-}
+export type FunnelEvaluation = Pick<
+  LogWeightSummary,
+  'logZ' | 'logZStdErr' | 'elbo' | 'elboStdErr' | 'essFraction' | 'essCount' | 'logZStdErrReliable'
+>;
 
 export interface FunnelRow {
   kind: string;

@@ -13,6 +13,7 @@ import { SCHEDULES } from '../annealing/schedule.js';
 import {
   combineBatchRuns,
   runLogZBatches,
+  splitBatches,
   summarizeRun,
   type BatchRun,
   type EstimateLogZOptions,
@@ -185,6 +186,8 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
         'learned samplers start from the linear schedule and learn it; drop --schedule',
       );
     }
+    // Refuse an evaluation layout that cannot work before spending the training on it.
+    splitBatches(o.particles, o.batches);
     const flowInit = o.initFlow ? await flowInitial(o.initFlow, target.dim) : null;
     const started = performance.now();
     const { sampler, trained, evalRng } = trainSampler({

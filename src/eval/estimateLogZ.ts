@@ -66,16 +66,37 @@ export interface BatchRun {
   perStep: StepDiagnostics[];
 }
 
-function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {
-  const particles = options.particles ?? 1000;
-  const batches = options.batches ?? 10;
+/**
+ * Particles per batch when `particles` run as `batches` equal batches (each its own random stream);
+ * raises a RangeError naming the numbers when they do not split evenly.
+ */
+export function splitBatches(particles: number, batches: number): number {
   if (!Number.isInteger(batches) || batches < 1)
     throw new RangeError(`batches must be a positive integer, got ${batches}`);
   if (!Number.isInteger(particles) || particles < 1 || particles % batches !== 0)
     throw new RangeError(
       `${particles} particles do not split into ${batches} equal batches: use a multiple of ${batches}`,
     );
-  return { batches, perBatch: particles / batches };
+  return particles / batches;
+}
+
+/** Raises a RangeError unless [first, first + count) is a non-empty range of the run's batches. */
+export function checkBatchRange(first: number, count: number, batches: number, of: string): void {
+  if (
+    !Number.isInteger(first) ||
+    !Number.isInteger(count) ||
+    first < 0 ||
+    count < 1 ||
+    first + count > batches
+  )
+    throw new RangeError(
+      `batches [${first}, ${first + count}) are not within the ${of}'s ${batches}`,
+    );
+}
+
+function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {
+  const batches = options.batches ?? 10;
+  return { batches, perBatch: splitBatches(options.particles ?? 1000, batches) };
 }
 
 /**
@@ -92,16 +113,7 @@ export function runLogZBatches(
   const sampler = options.sampler ?? 'ais-ula';
   const steps = options.steps ?? 64;
   const { batches, perBatch } = batchLayout(options);
-  if (
-    !Number.isInteger(first) ||
-    !Number.isInteger(count) ||
-    first < 0 ||
-    count < 1 ||
-    first + count > batches
-  )
-    throw new RangeError(
-      `batches [${first}, ${first + count}) are not within the run's ${batches}`,
-    );
+  checkBatchRange(first, count, batches, 'run');
   const { target } = options;
   const betas = makeSchedule(options.schedule ?? 'linear', steps);
   const kernel = makeKernel(sampler, steps, {

@@ -7,7 +7,7 @@ import {
   type LogWeightSummary,
   type SmcBound,
 } from './logWeights.js';
-import type { BatchRun } from './estimateLogZ.js';
+import { checkBatchRange, splitBatches, type BatchRun } from './estimateLogZ.js';
 
 export interface SamplerEvaluation extends LogWeightSummary {
   /**
@@ -40,13 +40,7 @@ export function evaluationLayout(
 ): { batches: number; perBatch: number; groupSize: number } {
   const batches = options.batches ?? 10;
   const { particles } = options;
-  if (!Number.isInteger(batches) || batches < 1)
-    throw new RangeError(`batches must be a positive integer, got ${batches}`);
-  if (!Number.isInteger(particles) || particles < 1 || particles % batches !== 0)
-    throw new RangeError(
-      `${particles} particles do not split into ${batches} equal batches: use a multiple of ${batches}`,
-    );
-  const perBatch = particles / batches;
+  const perBatch = splitBatches(particles, batches);
   // SMC particles of one system are dependent: batches for the standard error must be whole
   // systems. Without a configured system size, each batch is one system. A system size without
   // resampling (DAIS) keeps the per-step diagnostics per system.
@@ -74,16 +68,7 @@ export function evaluateSamplerBatches(
   count: number,
 ): BatchRun {
   const { batches, perBatch, groupSize } = evaluationLayout(sampler, options);
-  if (
-    !Number.isInteger(first) ||
-    !Number.isInteger(count) ||
-    first < 0 ||
-    count < 1 ||
-    first + count > batches
-  )
-    throw new RangeError(
-      `batches [${first}, ${first + count}) are not within the evaluation's ${batches}`,
-    );
+  checkBatchRange(first, count, batches, 'evaluation');
   const rng = Rng.joint(options.rng.children(batches).slice(first, first + count));
   const result = sampler.run({
     groupSize,
