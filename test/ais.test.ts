@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { initEngine, liveTensorCount, Rng, tf } from '../src/engine/index.js';
+import {
+  initEngine,
+  liveTensorCount,
+  Rng,
+  tf,
+  type Tensor1D,
+  type Tensor2D,
+} from '../src/engine/index.js';
+import type { Target } from '../src/targets/target.js';
 import { DiagGaussian } from '../src/distributions/diagGaussian.js';
 import { AnnealingPath } from '../src/annealing/path.js';
 import { runAis, NonFiniteWeightsError } from '../src/annealing/ais.js';
@@ -197,6 +205,53 @@ describe('AIS mechanics', () => {
     const u = estimateLogZ({ target, sampler: 'ais-ula', steps: 12, particles: 200, seed: 4 });
     assert.equal(u.perStep[0]!.acceptance, null);
     target.dispose?.();
+  });
+
+  it('HMC rejects proposals in a NaN region, counts each one as diverged, and keeps finite weights', () => {
+    // N(0, 4 I) in 2-d whose log density is NaN where z_0 > 3. With one leapfrog step the target is
+    // evaluated exactly once per transition, on the proposals, so the test can count the proposals
+    // that land in the region itself and compare step by step.
+    const inRegion: number[] = [];
+    const target: Target = {
+      name: 'nan-region',
+      dim: 2,
+      logProb: (z) =>
+        tf.tidy(() => {
+          const bad = tf.greater(tf.slice(z, [0, 0], [-1, 1]).reshape([-1]), 3);
+          inRegion.push(tf.sum(tf.cast(bad, 'int32')).dataSync()[0] as number);
+          const logp = tf.mul(-0.125, tf.sum(tf.square(z), 1));
+          return tf.where(bad, tf.fill([z.shape[0]], NaN), logp) as Tensor1D;
+        }),
+      score: (z) => tf.mul(-0.25, z) as Tensor2D,
+    };
+    const initial = DiagGaussian.isotropic(2, 0.5);
+    const path = new AnnealingPath(initial, target);
+    const baseline = liveTensorCount();
+    const steps = 20;
+    const r = runAis({
+      path,
+      kernel: makeKernel('ais-hmc', steps, { stepSize: 1.2, leapfrogSteps: 1 }),
+      betas: linearSchedule(steps),
+      particles: 500,
+      rng: Rng.fromSeed(5),
+    });
+    // Call 0 evaluates the initial particles (none in the region: 6 standard deviations out).
+    assert.equal(inRegion[0], 0);
+    assert.deepEqual(
+      r.perStep.map((s) => s.diverged),
+      inRegion.slice(1),
+    );
+    assert.ok(inRegion.slice(1).reduce((a, b) => a + b, 0) > 50, 'too few proposals to test');
+    const logW = r.logW.dataSync();
+    assert.ok(logW.every(Number.isFinite));
+    const z = r.z.dataSync();
+    assert.ok(
+      z.every((x, i) => i % 2 === 1 || x <= 3),
+      'a particle was left in the NaN region',
+    );
+    tf.dispose([r.z, r.logW]);
+    assert.equal(liveTensorCount(), baseline);
+    initial.dispose();
   });
 
   it('diverging ULA raises NonFiniteWeightsError naming the step, and frees its tensors', () => {

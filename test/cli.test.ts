@@ -55,6 +55,7 @@ describe('anneal CLI', () => {
       'logZStdErrReliable',
       'elbo',
       'ess',
+      'diverged',
       'trueLogZ',
       'seconds',
     ]);
@@ -69,6 +70,29 @@ describe('anneal CLI', () => {
         5 * (out.logZStdErr as number) + 0.05,
     );
     assert.equal(r.stderr, '', 'no progress bar when stderr is not a terminal');
+    // A well-tuned HMC chain on a Gaussian has no diverged proposals.
+    assert.equal(out.diverged, 0);
+  });
+
+  it('reports diverged HMC proposals (text and JSON); ULA, without accept/reject, has none to report', () => {
+    const base = ['logz', '--target', 'funnel', '--steps', '16', '--particles', '200'];
+    const hmc = [...base, '--sampler', 'ais-hmc', '--step-size', '1', '--seed', '2'];
+    const text = anneal(...hmc);
+    assert.equal(text.status, 0, text.stderr);
+    const line = /^diverged\s+(\d+) proposals diverged .* first at step (\d+) of 16;/m.exec(
+      text.stdout,
+    );
+    assert.ok(line, text.stdout);
+    const json = JSON.parse(anneal(...hmc, '--json').stdout) as { diverged: number };
+    assert.equal(json.diverged, Number(line[1]));
+    // 16 steps of 200 proposals each; a step size this large diverges on the funnel's neck.
+    assert.ok(json.diverged > 0 && json.diverged <= 16 * 200);
+    const ula = anneal(...base, '--sampler', 'ais-ula', '--seed', '2', '--json');
+    assert.equal((JSON.parse(ula.stdout) as { diverged: unknown }).diverged, null);
+    assert.doesNotMatch(
+      anneal(...base, '--sampler', 'ais-ula', '--seed', '2').stdout,
+      /^diverged/m,
+    );
   });
 
   it('the human-readable report names the estimate, its error and the exact value', () => {

@@ -242,6 +242,41 @@ describe('fused native annealing', { skip }, () => {
     initial.dispose();
   });
 
+  it('counts diverged HMC proposals as the TF.js chain does (whole-chain AIS and per-step SMC)', async () => {
+    // A step size of 1 throws many of the funnel's proposals out of its neck: energy errors over
+    // 1000 or NaN. Float32 rounding may flip a proposal right at the threshold, so each step's
+    // count may differ by one.
+    const target = createTarget('funnel');
+    const initial = DiagGaussian.isotropic(10, 1);
+    const path = new AnnealingPath(initial, target);
+    const kernel = hmcKernel({ stepSize: 1, leapfrogSteps: 5 });
+    for (const smc of [false, true]) {
+      const { fused, reference } = await bothPaths(() => {
+        const r = runAis({
+          path,
+          kernel,
+          betas: linearSchedule(20),
+          particles: 256,
+          rng: Rng.fromSeed(3),
+          ...(smc
+            ? { resampling: { scheme: 'systematic' as const, groupSize: 64, essThreshold: 0.5 } }
+            : {}),
+        });
+        tf.dispose([r.z, r.logW]);
+        return r.perStep.map((s) => s.diverged as number);
+      });
+      const total = reference.reduce((a, b) => a + b, 0);
+      assert.ok(total > 200, `only ${total} diverged proposals`);
+      for (let k = 0; k < 20; k++) {
+        assert.ok(
+          Math.abs((fused[k] as number) - (reference[k] as number)) <= 1,
+          `${smc ? 'SMC' : 'AIS'} step ${k + 1}: fused ${fused[k]}, TF.js ${reference[k]}`,
+        );
+      }
+    }
+    initial.dispose();
+  });
+
   it('falls back to TF.js under a gradient tape, so gradients flow', () => {
     const target = createTarget('funnel');
     const mean = tf.variable(tf.zeros([10]), true, 'fused_mean');

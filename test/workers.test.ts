@@ -64,6 +64,8 @@ describe('batched log Z runs', () => {
   const cases: [string, Partial<EstimateLogZOptions>][] = [
     ['ais-ula', { sampler: 'ais-ula', stepSize: 0.05 }],
     ['ais-hmc', { sampler: 'ais-hmc', stepSize: 0.1, leapfrogSteps: 2 }],
+    // A step size that makes many proposals diverge: the pooled counts are sums.
+    ['ais-hmc diverging', { sampler: 'ais-hmc', stepSize: 1.5, leapfrogSteps: 3 }],
     [
       'smc-hmc',
       { sampler: 'ais-hmc', stepSize: 0.1, leapfrogSteps: 2, resampling: { scheme: 'systematic' } },
@@ -94,7 +96,10 @@ describe('batched log Z runs', () => {
         const j = joined.perStep[k]!;
         assert.ok(Math.abs(j.logZ - s.logZ) < 1e-5 * (1 + Math.abs(s.logZ)), `step ${k + 1} log Z`);
         assert.ok(Math.abs(j.essFraction - s.essFraction) < 1e-6, `step ${k + 1} ESS`);
+        assert.equal(j.diverged, s.diverged, `step ${k + 1} diverged`);
       });
+      const diverged = whole.perStep.reduce((a, s) => a + (s.diverged ?? 0), 0);
+      assert.equal(diverged > 0, name.endsWith('diverging'), `${diverged} diverged proposals`);
       // A batch alone is not the first batch of another seed's run.
       const other = runLogZBatches({ ...options, seed: 8 }, 0, 1);
       assert.notDeepEqual(Array.from(other.logW), Array.from(parts[0]!.logW));

@@ -24,6 +24,10 @@ namespace {
 
 using namespace fused;
 
+// Numbers each step of a chain records (src/annealing/diagnostics.ts READINGS): ESS fraction,
+// running log Z, acceptance, non-finite weights, resampled fraction, diverged proposals.
+constexpr size_t kReadings = 6;
+
 struct UlaParams {
   float step, noise, minus4d;
   explicit UlaParams(double delta)
@@ -60,11 +64,23 @@ void ula_block(const Path<T>& p, Work& w, BlockState& s, const float* eps, const
   std::copy(in, in + d * W, s.si);
 }
 
-// MH-corrected HMC (identity mass, L leapfrog steps); returns the summed acceptance probability
-// of the first `rows` particles.
+// What an HMC block sums over its first `rows` particles: acceptance probabilities, and the
+// diverged proposals, whose energy error exceeds kDivergence or is NaN (the usual HMC criterion;
+// such a proposal is as good as rejected).
+constexpr float kDivergence = 1000.0f;
+struct HmcTally {
+  double accepted = 0.0;
+  double diverged = 0.0;
+  void add(const HmcTally& o) {
+    accepted += o.accepted;
+    diverged += o.diverged;
+  }
+};
+
+// MH-corrected HMC (identity mass, L leapfrog steps).
 template <typename T>
-double hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, const float* u,
-                 double eps_d, int L, int rows) {
+HmcTally hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, const float* u,
+                   double eps_d, int L, int rows) {
   const int d = p.d;
   const float eps = static_cast<float>(eps_d), half = static_cast<float>(0.5 * eps_d);
   float *zc = w.block(0), *pc = w.block(1), *sc = w.block(2), *ic = w.block(3);
@@ -90,8 +106,11 @@ double hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, cons
     la[r] = (p.log_gamma(lic[r], ltc[r]) - p.log_gamma(s.li[r], s.lt[r])) + 0.5f * (k0[r] - k1[r]);
     take[r] = vlog(u[r]) < la[r];  // NaN compares false: a diverged proposal is rejected
   }
-  double acc = 0.0;
-  for (int r = 0; r < rows; r++) acc += std::isnan(la[r]) ? 0.0 : std::min(1.0f, vexp(la[r]));
+  HmcTally tally;
+  for (int r = 0; r < rows; r++) {
+    if (!(la[r] >= -kDivergence)) tally.diverged += 1.0;
+    if (!std::isnan(la[r])) tally.accepted += std::min(1.0f, vexp(la[r]));
+  }
   for (int k = 0; k < d * W; k++) {
     const bool tk = take[k % W];
     s.z[k] = tk ? zc[k] : s.z[k];
@@ -102,7 +121,7 @@ double hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, cons
     s.lt[r] = take[r] ? ltc[r] : s.lt[r];
     s.li[r] = take[r] ? lic[r] : s.li[r];
   }
-  return acc;
+  return tally;
 }
 
 struct UhaParams {
@@ -288,13 +307,13 @@ bool hmc_step(Layout& l) {
     if (!l.length(r, n * d, "a particle array")) return false;
   for (size_t r : {4, 6, 9, 11, 13})
     if (!l.length(r, n, "a per-particle array")) return false;
-  if (!l.length(15, 1, "acceptance")) return false;
+  if (!l.length(15, 2, "acceptance and divergences")) return false;
   DiagGaussian q(d, l.at(1), l.at(2));
   const RowState in{l.at(3), l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
   const float *p0 = l.at(8), *u = l.at(9);
   const RowOut out{l.at(10), l.at(11), l.at(12), l.at(13), l.at(14), nullptr};
   const size_t work = static_cast<size_t>(d) * L;
-  std::vector<double> partial(row_threads(n, work), 0.0);
+  std::vector<HmcTally> partial(row_threads(n, work));
   with_target(p.target, [&](const auto& tg) {
     Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
     for_rows(n, work, [&](int t, size_t lo, size_t hi) {
@@ -302,21 +321,22 @@ bool hmc_step(Layout& l) {
       BlockBuffers b(d);
       float* pb = w.block(7);
       float* ub = w.lane(7);
-      double acc = 0.0;
+      HmcTally tally;
       for (size_t i0 = lo; i0 < hi; i0 += W) {
         const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
         b.load(in, i0, rows, d);
         load_block(p0, i0, rows, d, pb);
         load_lane(u, i0, rows, ub);
-        acc += hmc_block(path, w, b.s, pb, ub, l.scalars[1], L, rows);
+        tally.add(hmc_block(path, w, b.s, pb, ub, l.scalars[1], L, rows));
         b.store(out, i0, rows, d);
       }
-      partial[t] = acc;
+      partial[t] = tally;
     });
   });
-  double total = 0.0;
-  for (double x : partial) total += x;
-  l.at(15)[0] = n > 0 ? static_cast<float>(total / static_cast<double>(n)) : 0.0f;
+  HmcTally total;
+  for (const HmcTally& x : partial) total.add(x);
+  l.at(15)[0] = n > 0 ? static_cast<float>(total.accepted / static_cast<double>(n)) : 0.0f;
+  l.at(15)[1] = static_cast<float>(total.diverged);
   return true;
 }
 
@@ -361,9 +381,11 @@ bool uha_step(Layout& l) {
   return true;
 }
 
-// [ESS fraction, log mean exp, acceptance or -1, count of NaN/+Inf, -1] of log-weights w [n],
-// the ESS averaged over systems of g particles (one system when g = n).
-void weight_stats_of(const float* w, int64_t n, int64_t g, float acceptance, float* out) {
+// [ESS fraction, log mean exp, acceptance or -1, count of NaN/+Inf, -1, diverged or -1] of
+// log-weights w [n], the ESS averaged over systems of g particles (one system when g = n);
+// `acceptance` and `diverged` are the MH kernel's, -1 for a kernel without accept/reject.
+void weight_stats_of(const float* w, int64_t n, int64_t g, float acceptance, float diverged,
+                     float* out) {
   auto lse_pair = [&](int64_t lo, int64_t hi, double* lse1, double* lse2) {
     double m = -INFINITY;
     bool nan = false;
@@ -405,6 +427,7 @@ void weight_stats_of(const float* w, int64_t n, int64_t g, float acceptance, flo
   out[2] = acceptance;
   out[3] = static_cast<float>(bad);
   out[4] = -1.0f;
+  out[5] = diverged;
 }
 
 bool weight_stats(Layout& l) {
@@ -415,10 +438,12 @@ bool weight_stats(Layout& l) {
     *l.error = "fused op: bad sizes for weight statistics";
     return false;
   }
-  if (!l.length(0, n, "logW") || !l.length(1, has_acceptance ? 1 : 0, "acceptance") ||
-      !l.length(2, 5, "output"))
+  if (!l.length(0, n, "logW") ||
+      !l.length(1, has_acceptance ? 2 : 0, "acceptance and divergences") ||
+      !l.length(2, kReadings, "output"))
     return false;
-  weight_stats_of(l.at(0), n, g, has_acceptance ? l.at(1)[0] : -1.0f, l.at(2));
+  weight_stats_of(l.at(0), n, g, has_acceptance ? l.at(1)[0] : -1.0f,
+                  has_acceptance ? l.at(1)[1] : -1.0f, l.at(2));
   return true;
 }
 
@@ -428,7 +453,7 @@ bool weight_stats(Layout& l) {
 // scalars [beta_0 .. beta_S, stepSize_1 .. stepSize_S, eta, counter, then per lane key0, key1]
 // arrays  [params, mean, logScale, mass (d, UHA; else empty),
 //          z, logT, sT, logI, sI, v (UHA; else empty), logW,
-//          z', logT', sT', logI', sI', v', logW', stats (S x 5)]
+//          z', logT', sT', logI', sI', v', logW', stats (S x 6)]
 // Each step adds the AIS increment (beta_s - beta_{s-1}) (log pi - log q), draws its noise from
 // the random stream exactly as rng.ts would (ULA and UHA: one draw of normals; HMC: normals, then
 // uniforms; a joint stream's lane b fills rows [b n / lanes, (b + 1) n / lanes) from its own key),
@@ -458,7 +483,7 @@ bool ais_chain(Layout& l) {
       !l.length(9, uha ? nd : 0, "v") || !l.length(10, n, "logW") || !l.length(11, nd, "z'") ||
       !l.length(12, n, "logT'") || !l.length(13, nd, "sT'") || !l.length(14, n, "logI'") ||
       !l.length(15, nd, "sI'") || !l.length(16, uha ? nd : 0, "v'") ||
-      !l.length(17, n, "logW'") || !l.length(18, static_cast<size_t>(S) * 5, "stats"))
+      !l.length(17, n, "logW'") || !l.length(18, static_cast<size_t>(S) * kReadings, "stats"))
     return false;
   const double* betas = l.scalars;
   const double* steps = l.scalars + S + 1;
@@ -496,7 +521,7 @@ bool ais_chain(Layout& l) {
   }
   std::vector<float> noise(nd), uniforms(kernel == 1 ? n : 0), logw(n);
   const int threads = row_threads(nb, bs * L * 4);
-  std::vector<double> accept(threads);
+  std::vector<HmcTally> accept(threads);
   float* stats = l.at(18);
 
   with_target(p.target, [&](const auto& tg) {
@@ -525,7 +550,7 @@ bool ais_chain(Layout& l) {
         float* nb_ = w.block(7);
         float* ub = w.lane(6);
         float* corr = w.lane(7);
-        double acc = 0.0;
+        HmcTally tally;
         for (size_t b = b0; b < b1; b++) {
           const int rows = rows_of(b);
           BlockState st{Z + b * bs, ST + b * bs, SI + b * bs, uha ? V + b * bs : nullptr,
@@ -538,13 +563,13 @@ bool ais_chain(Layout& l) {
             LANES lw[r] = lw[r] + corr[r];
           } else if (kernel == 1) {
             load_lane(uniforms.data(), b * W, rows, ub);
-            acc += hmc_block(path, w, st, nb_, ub, steps[s - 1], L, rows);
+            tally.add(hmc_block(path, w, st, nb_, ub, steps[s - 1], L, rows));
           } else {
             uha_block(path, w, st, nb_, uhp, L, corr);
             LANES lw[r] = lw[r] + corr[r];
           }
         }
-        accept[t] = acc;
+        accept[t] = tally;
       };
       if (threads == 1) {
         body(0, 0, nb);
@@ -552,11 +577,13 @@ bool ais_chain(Layout& l) {
         parallel_for(threads, [&](int t) { body(t, nb * t / threads, nb * (t + 1) / threads); });
       }
       for (size_t b = 0; b < nb; b++) store_lane(LW + b * W, b * W, rows_of(b), logw.data());
-      double acc = 0.0;
-      for (double a : accept) acc += a;
+      HmcTally total;
+      for (const HmcTally& a : accept) total.add(a);
+      const bool mh = kernel == 1;
       weight_stats_of(logw.data(), static_cast<int64_t>(n), g,
-                      kernel == 1 ? static_cast<float>(acc / static_cast<double>(n)) : -1.0f,
-                      stats + (s - 1) * 5);
+                      mh ? static_cast<float>(total.accepted / static_cast<double>(n)) : -1.0f,
+                      mh ? static_cast<float>(total.diverged) : -1.0f,
+                      stats + (s - 1) * kReadings);
     }
   });
   for (size_t b = 0; b < nb; b++) {

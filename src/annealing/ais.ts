@@ -35,6 +35,7 @@ import {
 import { runFusedAis } from './fusedChain.js';
 
 export { NonFiniteWeightsError, type StepDiagnostics };
+export { divergences } from './diagnostics.js';
 
 export interface AnnealedResult {
   /** Final particles [N, dim]. */
@@ -203,6 +204,7 @@ export function runAis(options: AisOptions): AnnealedResult {
       if (resampleNow && kernel.invariant) smcReading = resample();
       const step = kernel.step(state, { path, step: k, steps, beta }, rng);
       const { state: next, logCorrection, acceptance } = step;
+      const diverged = step.diverged ?? null;
       if (fuseUpdate) {
         const updated = tf.tidy(
           () =>
@@ -230,11 +232,12 @@ export function runAis(options: AisOptions): AnnealedResult {
       if (resampleNow && !kernel.invariant) smcReading = resample();
       if (wantDiagnostics) {
         diagnostics.push(
-          stepDiagnostics(logW, logZAcc, groupSize, acceptance, smcReading, smc !== null),
+          stepDiagnostics(logW, logZAcc, groupSize, acceptance, diverged, smcReading, smc !== null),
         );
       }
       smcReading?.dispose();
       acceptance?.dispose();
+      diverged?.dispose();
       if (options.trace) frames.push(tf.tidy(() => stopGradient(state.z)));
       options.onStep?.(k, steps);
     }
@@ -291,17 +294,25 @@ function readBetas(betas: Scalar[]): number[] {
 
 /**
  * One step's readings as one tensor: [ESS fraction, running log Z, acceptance or -1, count of
- * NaN/+Inf log-weights, fraction of systems resampled].
+ * NaN/+Inf log-weights, fraction of systems resampled or -1, diverged proposals or -1].
  */
 function stepDiagnostics(
   logW: Tensor1D,
   logZAcc: Tensor1D | null,
   groupSize: number,
   acceptance: Scalar | null,
+  diverged: Scalar | null,
   smcReading: Tensor | null,
   smc: boolean,
 ): Tensor {
-  if (!smc && fusedAvailable()) return fusedWeightStats(logW, groupSize, acceptance);
+  const mh = acceptance ? { acceptance, diverged: diverged ?? tf.scalar(0) } : null;
+  if (!smc && fusedAvailable()) {
+    try {
+      return fusedWeightStats(logW, groupSize, mh);
+    } finally {
+      if (mh && mh.diverged !== diverged) mh.diverged.dispose();
+    }
+  }
   return tf.tidy(() => {
     const bad = tf.logicalOr(tf.isNaN(logW), tf.equal(logW, Infinity));
     let ess: Tensor;
@@ -333,6 +344,7 @@ function stepDiagnostics(
       acceptance ?? tf.scalar(NO_ACCEPTANCE),
       tf.sum(tf.cast(bad, 'float32')),
       resampled,
+      acceptance ? (diverged ?? tf.scalar(0)) : tf.scalar(NO_ACCEPTANCE),
     ]);
   });
 }

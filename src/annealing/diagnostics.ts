@@ -1,7 +1,7 @@
 // Per-step diagnostics of an annealed chain: the readings each step records on the device (one
 // row of READINGS numbers), turned into StepDiagnostics on the host after the chain, and the check
 // that stops a diverged chain with the step where it diverged.
-import type { Tensor1D } from '../engine/index.js';
+import { STEP_READINGS, type Tensor1D } from '../engine/index.js';
 
 export interface StepDiagnostics {
   /** Step index 1..K. */
@@ -23,6 +23,12 @@ export interface StepDiagnostics {
   resampled: number | null;
   /** Mean MH acceptance probability (MH-corrected kernels only). */
   acceptance: number | null;
+  /**
+   * MH-corrected kernels: how many proposals at this step diverged (energy error above 1000, or
+   * NaN where the leapfrog left the target's finite region) and so were rejected; null for other
+   * kernels.
+   */
+  diverged: number | null;
 }
 
 /** Raised when log-weights become NaN or +Infinity; names the first step where it happened. */
@@ -39,8 +45,11 @@ export class NonFiniteWeightsError extends Error {
 }
 
 export const NO_ACCEPTANCE = -1;
-/** Readings per step: [ESS fraction, running log Z, acceptance or -1, NaN/+Inf count, resampled]. */
-export const READINGS = 5;
+/**
+ * Readings per step: [ESS fraction, running log Z, acceptance or -1, NaN/+Inf count, resampled
+ * or -1, diverged proposals or -1].
+ */
+export const READINGS = STEP_READINGS;
 
 export interface DiagnosticTable {
   perStep: StepDiagnostics[];
@@ -71,11 +80,26 @@ export function diagnosticTable(
       logZIncrement: logZ - previous,
       acceptance: acc === NO_ACCEPTANCE ? null : acc,
       resampled: smc ? row(4) : null,
+      diverged: acc === NO_ACCEPTANCE ? null : row(5),
     });
     previous = logZ;
     nonFinite.push(row(3));
   }
   return { perStep, nonFinite };
+}
+
+/** Diverged MH proposals over a whole chain and the first step with any; null when there were none. */
+export function divergences(
+  perStep: readonly StepDiagnostics[],
+): { count: number; firstStep: number; steps: number } | null {
+  let count = 0;
+  let firstStep = 0;
+  for (const s of perStep) {
+    if (!s.diverged) continue;
+    count += s.diverged;
+    if (firstStep === 0) firstStep = s.step;
+  }
+  return count > 0 ? { count, firstStep, steps: perStep.length } : null;
 }
 
 /** Throws NonFiniteWeightsError naming the first step with NaN or +Inf log-weights. */

@@ -20,6 +20,7 @@ export { hmcKernel, type HmcOptions } from './kernels/hmc.js';
 export {
   runAis,
   NonFiniteWeightsError,
+  divergences,
   type AisOptions,
   type AnnealedResult,
   type StepDiagnostics,

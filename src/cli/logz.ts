@@ -37,7 +37,7 @@ import {
 } from '../eval/evaluateSampler.js';
 import type { EvalJob, SamplerSource } from './evalJob.js';
 import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
-import type { StepDiagnostics } from '../annealing/ais.js';
+import { divergences, type StepDiagnostics } from '../annealing/ais.js';
 import { loadTrainedSampler } from '../train/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
@@ -143,6 +143,7 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
       ...logZJson(report),
       elbo: report.elbo,
       ess: report.essFraction,
+      diverged: divergedTotal(report.perStep),
       trueLogZ: report.trueLogZ,
       seconds: report.seconds,
     };
@@ -150,6 +151,12 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
     return;
   }
   process.stdout.write(formatReport(report, o.seed, currentBackend()));
+}
+
+/** Diverged MH proposals over the chain; null for kernels without accept/reject. */
+function divergedTotal(perStep: readonly StepDiagnostics[] | undefined): number | null {
+  if (!perStep || perStep.length === 0 || perStep[0]?.diverged === null) return null;
+  return divergences(perStep)?.count ?? 0;
 }
 
 /** How a sampler is named in reports: its name plus the resampling rule for SMC. */
@@ -315,6 +322,13 @@ export function formatReport(e: Report, seed: number, backend: string): string {
       ['ELBO', `${fmt(e.elbo)} ± ${fmt(e.elboStdErr)}`],
       ['ESS', `${fmt(e.essFraction, 3)} of N (${e.essCount.toFixed(1)} particles)`],
     );
+  }
+  const diverged = e.perStep ? divergences(e.perStep) : null;
+  if (diverged) {
+    rows.push([
+      'diverged',
+      `${diverged.count} proposals diverged (energy error > 1000 or NaN) and were rejected, first at step ${diverged.firstStep} of ${diverged.steps}; a smaller step size may mix better`,
+    ]);
   }
   if (e.trueLogZ !== null) {
     const sign = (e.error as number) >= 0 ? '+' : '';

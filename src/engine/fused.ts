@@ -170,7 +170,10 @@ export function fusedUlaStep(
   );
 }
 
-/** One HMC transition (L leapfrog steps, accept/reject): [z', logT', sT', logI', sI', acceptance]. */
+/**
+ * One HMC transition (L leapfrog steps, accept/reject): [z', logT', sT', logI', sI', tally], the
+ * tally [2] holding the mean acceptance probability and the count of diverged (NaN) proposals.
+ */
 export function fusedHmcStep(
   path: FusedPath,
   state: FusedState,
@@ -187,7 +190,7 @@ export function fusedHmcStep(
     [beta, stepSize],
     [path.target.params],
     [path.mean, path.logScale, ...state, momentum, uniforms],
-    [...stateShapes(n, d), [1]],
+    [...stateShapes(n, d), [2]],
   );
 }
 
@@ -216,19 +219,27 @@ export function fusedUhaStep(
 }
 
 /**
- * [ESS fraction (mean over systems of groupSize), log mean exp, acceptance or -1, count of NaN
- * and +Inf, -1] of log-weights [N], as one [5] tensor.
+ * Numbers a chain records per step: [ESS fraction, running log Z, acceptance or -1, count of NaN
+ * and +Inf log-weights, fraction of systems resampled or -1, diverged proposals or -1].
+ */
+export const STEP_READINGS = 6;
+
+/**
+ * One step's readings (STEP_READINGS) of log-weights [N], the ESS a mean over systems of
+ * groupSize; `mh` is a Metropolis kernel's mean acceptance and count of diverged proposals.
  */
 export function fusedWeightStats(
   logW: Tensor,
   groupSize: number,
-  acceptance: Tensor | null,
+  mh: { acceptance: Tensor; diverged: Tensor } | null,
 ): Tensor {
   const n = logW.shape[0] as number;
-  const inputs = acceptance ? [logW, acceptance.reshape([1])] : [logW, tf.zeros([0])];
+  const inputs = mh
+    ? [logW, tf.tidy(() => tf.concat([mh.acceptance.reshape([1]), mh.diverged.reshape([1])]))]
+    : [logW, tf.zeros([0])];
   try {
-    return runFusedOp(OP.weightStats, [n, groupSize, acceptance ? 1 : 0], [], [], inputs, [
-      [5],
+    return runFusedOp(OP.weightStats, [n, groupSize, mh ? 1 : 0], [], [], inputs, [
+      [STEP_READINGS],
     ])[0] as Tensor;
   } finally {
     tf.dispose(inputs.slice(1));
@@ -251,7 +262,7 @@ export interface FusedChainResult {
   /** UHA momentum. */
   v: Tensor | null;
   logW: Tensor;
-  /** Per step [ESS fraction, log mean exp, acceptance or -1, non-finite count, -1]. */
+  /** STEP_READINGS numbers per step (resampled fraction -1). */
   stats: Float32Array;
 }
 
@@ -303,7 +314,7 @@ export function fusedAisChain(
         uha ? (v as Tensor) : empty,
         logW,
       ],
-      [...stateShapes(n, d), uha ? [n, d] : [0], [n], [steps * 5]],
+      [...stateShapes(n, d), uha ? [n, d] : [0], [n], [steps * STEP_READINGS]],
     );
     const [z, lt, st, li, si, vOut, logWOut, stats] = outs as Tensor[];
     const table = (stats as Tensor).dataSync() as Float32Array;

@@ -28,6 +28,7 @@ export {
   fusedHmcStep,
   fusedUhaStep,
   fusedWeightStats,
+  STEP_READINGS,
   fusedAisChain,
   type FusedChainKernel,
   type FusedPath,

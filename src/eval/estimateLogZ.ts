@@ -165,7 +165,7 @@ export function runLogZBatches(
  * One run from the runs of consecutive groups of its batches (in batch order; `batches[i]` is the
  * number in group i): log-weights concatenated, per-step diagnostics pooled as one chain over all
  * the groups would report them (per-batch ESS fractions, acceptance and resampling rates averaged,
- * running log Z estimates combined by log-mean-exp).
+ * diverged proposals summed, running log Z estimates combined by log-mean-exp).
  */
 export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly number[]): BatchRun {
   if (runs.length === 1) return runs[0] as BatchRun;
@@ -195,6 +195,8 @@ export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly nu
       logZIncrement: logZ - previous,
       acceptance: s0.acceptance === null ? null : mean((r) => at(r).acceptance as number),
       resampled: s0.resampled === null ? null : mean((r) => at(r).resampled as number),
+      diverged:
+        s0.diverged === null ? null : runs.reduce((a, r) => a + (at(r).diverged as number), 0),
     };
     previous = logZ;
     return step;

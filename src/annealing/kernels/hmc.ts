@@ -20,6 +20,9 @@ import {
   type TransitionKernel,
 } from './kernel.js';
 
+/** Energy error |H(end) - H(start)| beyond which a rejected proposal counts as diverged. */
+export const DIVERGENCE = 1000;
+
 export interface HmcOptions {
   /** Leapfrog step size (constant or one per step). */
   stepSize: PerStep;
@@ -48,7 +51,7 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
       const fused = path.fused();
       if (fused) {
-        const [z, logTarget, scoreTarget, logInitial, scoreInitial, acceptance] = fusedHmcStep(
+        const [z, logTarget, scoreTarget, logInitial, scoreInitial, tally] = fusedHmcStep(
           fused,
           fusedState(state),
           momentum0,
@@ -59,12 +62,13 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
         ) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
         momentum0.dispose();
         uniforms.dispose();
-        const acceptScalar = tf.reshape(acceptance, []) as Scalar;
-        acceptance.dispose();
+        const [acceptance, diverged] = tf.unstack(tally) as [Scalar, Scalar];
+        tally.dispose();
         return {
           state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
           logCorrection: null,
-          acceptance: acceptScalar,
+          acceptance,
+          diverged,
         };
       }
       const end = leapfrog(path, beta, state, momentum0, eps, options.leapfrogSteps);
@@ -87,6 +91,8 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
             tf.exp(tf.where(tf.isNaN(logAccept), tf.fill(logAccept.shape, -Infinity), logAccept)),
           ),
         ) as Scalar;
+        // Diverged: an energy error above DIVERGENCE or NaN (NaN compares false).
+        const diverged = tf.logicalNot(tf.greaterEqual(logAccept, -DIVERGENCE));
         return {
           state: {
             z: pick2(proposal.z, state.z),
@@ -96,13 +102,19 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
             scoreInitial: pick2(proposal.scoreInitial, state.scoreInitial),
           },
           acceptance: acceptProb,
+          diverged: tf.sum(tf.cast(diverged, 'float32')) as Scalar,
         };
       });
       if (proposal !== state) disposeState(proposal);
       p.dispose();
       momentum0.dispose();
       uniforms.dispose();
-      return { state: result.state, logCorrection: null, acceptance: result.acceptance };
+      return {
+        state: result.state,
+        logCorrection: null,
+        acceptance: result.acceptance,
+        diverged: result.diverged,
+      };
     },
   };
 }

@@ -27,6 +27,11 @@ export interface KernelStepResult {
   logCorrection: Tensor1D | null;
   /** Mean acceptance probability for MH-corrected kernels. */
   acceptance: Scalar | null;
+  /**
+   * MH-corrected kernels: the number of diverged proposals, whose energy error exceeded 1000 or
+   * was NaN (rejected, but worth reporting: the step size is too large somewhere on the path).
+   */
+  diverged?: Scalar | null;
 }
 
 /**
