@@ -8,6 +8,7 @@ import { makeKernel, type SamplerName } from '../src/annealing/samplers.js';
 import { linearSchedule } from '../src/annealing/schedule.js';
 import {
   ancestorIndices,
+  bernoulliDecision,
   gstOneHot,
   RESAMPLING_SCHEMES,
   validateResampling,
@@ -144,6 +145,76 @@ describe('gapped straight-through one-hot', () => {
     for (let j = 0; j < 4; j++)
       assert.ok(Math.abs((got[j] as number) - (exact[j] as number)) < 1e-5, `${got} vs ${exact}`);
     tf.dispose([logits, hard, out, g]);
+  });
+});
+
+describe('Bernoulli resampling decision (bern-cat, bern-gst)', () => {
+  // A system with ESS count E of N keeps its particles with probability u = (E - 1) / (N - 1).
+  const n = 8;
+  const ess = [1, 2.5, 4, 6.25, 8];
+  const keepProbability = (e: number) => Math.min(1 - 1e-6, Math.max(1e-6, (e - 1) / (n - 1)));
+
+  it('resamples with probability 1 - (E - 1) / (N - 1) (within 4 standard errors), the same draws with or without the straight-through gradient', () => {
+    const repeats = 20000;
+    const essCount = tf.tensor1d(ess.flatMap((e) => new Array<number>(repeats).fill(e)));
+    const before = liveTensorCount();
+    const plain = bernoulliDecision(essCount, n, Rng.fromSeed(11), false, 0.1);
+    const st = bernoulliDecision(essCount, n, Rng.fromSeed(11), true, 0.1);
+    const hard = plain.hard.dataSync();
+    assert.deepEqual(Array.from(st.hard.dataSync()), Array.from(hard));
+    // The straight-through value equals the hard decision.
+    assert.deepEqual(Array.from(st.value.dataSync()), Array.from(hard));
+    ess.forEach((e, i) => {
+      let resampled = 0;
+      for (let r = 0; r < repeats; r++) resampled += hard[i * repeats + r] as number;
+      const p = 1 - keepProbability(e);
+      const se = Math.sqrt((p * (1 - p)) / repeats);
+      const got = resampled / repeats;
+      assert.ok(
+        Math.abs(got - p) <= 4 * se + 1e-9,
+        `ESS ${e}: resampled ${got}, expected ${p} ± ${se}`,
+      );
+    });
+    tf.dispose([plain.hard, plain.value, st.hard, st.value]);
+    assert.equal(liveTensorCount(), before);
+    essCount.dispose();
+  });
+
+  it("bern-gst's gradient with respect to the ESS is that of the tempered two-way softmax (negative: more ESS, less resampling)", () => {
+    const tau = 0.5;
+    const essCount = tf.tensor1d([2.5, 4, 6.25, 3, 5.5, 7]);
+    let hard: Float32Array | null = null;
+    const g = tf.grad((e: tf.Tensor) => {
+      const d = bernoulliDecision(e as tf.Tensor1D, n, Rng.fromSeed(5), true, tau);
+      hard = d.hard.dataSync() as Float32Array;
+      return tf.sum(d.value);
+    })(essCount);
+    const got = Array.from(g.dataSync());
+    const decisions = Array.from(hard as unknown as Float32Array);
+    assert.ok(
+      decisions.includes(0) && decisions.includes(1),
+      'want both decisions among the draws',
+    );
+    [2.5, 4, 6.25, 3, 5.5, 7].forEach((e, i) => {
+      // Logits [log(1 - u), log u] for [resample, keep]; the drawn category moves to the top, the
+      // other to min(itself, top - 1) (gap 1), and the value's gradient is that of
+      // softmax(moved / tau)[resample] with respect to the unmoved logits.
+      const u = keepProbability(e);
+      const l = [Math.log(1 - u), Math.log(u)];
+      const top = Math.max(l[0] as number, l[1] as number);
+      const chosen = decisions[i] === 1 ? 0 : 1;
+      const moved = l.map((x, j) => (j === chosen ? top : Math.min(x, top - 1)));
+      const s = 1 / (1 + Math.exp(-((moved[0] as number) - (moved[1] as number)) / tau));
+      // d(l0 - l1)/dE = -(1 / (1 - u) + 1 / u) du/dE with du/dE = 1 / (N - 1).
+      const dDiff = -(1 / (1 - u) + 1 / u) / (n - 1);
+      const exact = ((s * (1 - s)) / tau) * dDiff;
+      assert.ok(exact < 0);
+      assert.ok(
+        Math.abs((got[i] as number) - exact) < 1e-4 * (1 + Math.abs(exact)),
+        `ESS ${e}: gradient ${got[i]}, expected ${exact}`,
+      );
+    });
+    tf.dispose([essCount, g]);
   });
 });
 
