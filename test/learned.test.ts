@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { initEngine, liveTensorCount, Rng, tf, type Variable } from '../src/engine/index.js';
-import { LearnedSampler, type LearnedSamplerName } from '../src/annealing/learned.js';
+import {
+  LearnedSampler,
+  type LearnedSamplerName,
+  type StepSizeNetConfig,
+} from '../src/annealing/learned.js';
 import { Trainer } from '../src/train/trainer.js';
 import { objectiveBound, validateObjective } from '../src/annealing/objectives.js';
 import { Flow, flowDistribution } from '../src/flows/index.js';
@@ -24,7 +28,7 @@ function setEntry(v: Variable, index: number, value: number): void {
 }
 
 describe('gradients of the ELBO through the whole chain match central finite differences (cpu)', () => {
-  const cases: [LearnedSamplerName, string[]][] = [
+  const cases: [LearnedSamplerName, string[], { stepSizeNet?: StepSizeNetConfig }?][] = [
     ['ula', ['stepSizes.log', 'schedule.logits', 'initial.mean', 'initial.logScale']],
     [
       'uha',
@@ -32,9 +36,14 @@ describe('gradients of the ELBO through the whole chain match central finite dif
     ],
     ['ula-mcd', ['stepSizes.log', 'score.out.w', 'score.in.w', 'score.block0.b']],
     ['uha-mcd', ['uha.etaLogit', 'uha.logMass', 'score.out.w', 'score.in.w']],
+    [
+      'uha',
+      ['stepSizes.embedding', 'stepSizes.weight', 'stepSizes.bias'],
+      { stepSizeNet: { width: 4, scale: 0.25 } },
+    ],
   ];
-  for (const [kind, names] of cases) {
-    it(`${kind}: ${names.join(', ')}`, async () => {
+  for (const [kind, names, extra] of cases) {
+    it(`${kind}${extra ? ' (step-size network)' : ''}: ${names.join(', ')}`, async () => {
       await initEngine({ backend: 'cpu' });
       // A small anisotropic Gaussian, 3 steps, 6 particles; the score network's output layer is
       // moved off zero so that gradients reach its inner layers too.
@@ -48,6 +57,7 @@ describe('gradients of the ELBO through the whole chain match central finite dif
           eta: 0.7,
           mass: 1.3,
           scoreNet: { hidden: 5, blocks: 1, timeFeatures: 2 },
+          ...extra,
         },
         Rng.fromSeed(4),
       );
@@ -100,6 +110,54 @@ describe('gradients of the ELBO through the whole chain match central finite dif
       target.dispose();
     });
   }
+});
+
+describe('step sizes from a network of the step index (DSMCS)', () => {
+  it('are scale * sigmoid(SiLU(embedding) . w + b), in (0, scale), averaging near the configured step size; bad settings are refused', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = gaussianTarget({ mean: [0, 0], variance: [1, 1] });
+    const before = liveTensorCount();
+    const sampler = new LearnedSampler(
+      target,
+      { kind: 'uha', steps: 64, stepSize: 0.1, stepSizeNet: { width: 32, scale: 0.25 } },
+      Rng.fromSeed(3),
+    );
+    const e = sampler.param('stepSizes.embedding').dataSync();
+    const w = sampler.param('stepSizes.weight').dataSync();
+    const b = sampler.param('stepSizes.bias').dataSync()[0] as number;
+    const t = sampler.stepSizes();
+    const got = Array.from(t.dataSync());
+    t.dispose();
+    assert.equal(got.length, 64);
+    const silu = (x: number) => x / (1 + Math.exp(-x));
+    got.forEach((s, k) => {
+      let a = b;
+      for (let j = 0; j < 32; j++) a += silu(e[k * 32 + j] as number) * (w[j] as number);
+      const exact = 0.25 / (1 + Math.exp(-a));
+      assert.ok(Math.abs(s - exact) < 1e-6, `step ${k + 1}: ${s} vs ${exact}`);
+      assert.ok(s > 0 && s < 0.25);
+    });
+    // The bias is logit(0.1 / 0.25); the random part moves each step by a few hundredths.
+    const mean = got.reduce((x, y) => x + y, 0) / got.length;
+    assert.ok(Math.abs(mean - 0.1) < 0.03, `mean step size ${mean}`);
+    assert.ok(!sampler.params.has('stepSizes.log'));
+    sampler.dispose();
+    assert.equal(liveTensorCount(), before);
+    assert.throws(
+      () =>
+        new LearnedSampler(target, {
+          kind: 'ula',
+          stepSize: 0.3,
+          stepSizeNet: { width: 8, scale: 0.25 },
+        }),
+      /step size 0.3 must be below the step-size network's scale 0.25/,
+    );
+    assert.throws(
+      () => new LearnedSampler(target, { kind: 'ula', stepSizeNet: { width: 0, scale: 0.25 } }),
+      /width must be a positive integer/,
+    );
+    target.dispose();
+  });
 });
 
 describe('learned samplers give unbiased Z estimates for any parameter values', () => {

@@ -187,6 +187,26 @@ eval: { particles: 320, batches: 10 }
     );
   });
 
+  it('a step-size network (stepSizeNet) trains, checkpoints its weights and evaluates with --from', () => {
+    const dir = join(work, 'smc-stepnet');
+    const config = write(
+      'smc-stepnet-ok.yaml',
+      SMC.replace('steps: 4,', 'steps: 4, stepSizeNet: { width: 8 },'),
+    );
+    const r = anneal('train', config, '--out', dir, '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    const params = (
+      JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+        params: Record<string, { shape: number[] }>;
+      }
+    ).params;
+    assert.deepEqual(params['stepSizes.embedding']?.shape, [4, 8]);
+    assert.ok(!('stepSizes.log' in params));
+    const e = anneal('logz', '--from', dir, '--particles', '320', '--json');
+    assert.equal(e.status, 0, e.stderr);
+    assert.ok(Number.isFinite((JSON.parse(e.stdout) as { logZ: number }).logZ));
+  });
+
   for (const [name, text, pattern] of [
     [
       'smc-group.yaml',
@@ -197,6 +217,11 @@ eval: { particles: 320, batches: 10 }
       'smc-scheme.yaml',
       SMC.replace('scheme: gst', 'scheme: gumbel'),
       /sampler\.resampling\.scheme: .*"gst"/,
+    ],
+    [
+      'smc-stepnet.yaml',
+      SMC.replace('steps: 4,', 'steps: 4, stepSize: 0.3, stepSizeNet: { width: 8 },'),
+      /sampler\.stepSize: must be below stepSizeNet\.scale/,
     ],
     [
       'smc-bern.yaml',

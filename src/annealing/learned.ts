@@ -60,6 +60,12 @@ export interface LearnedSamplerConfig {
   initialMean: number;
   initialScale: number;
   scoreNet: ScoreNetConfig;
+  /**
+   * Step sizes as DSMCS's code makes them (Zenn & Bamler 2023): each step index's learned
+   * embedding [width] through SiLU and a linear layer, squashed to (0, scale) by scale * sigmoid.
+   * Absent or null: one free log step size per step.
+   */
+  stepSizeNet?: StepSizeNetConfig | null;
   learn: LearnFlags;
   /**
    * Sequential Monte Carlo (DSMCS, Zenn & Bamler 2023): resampling inside the chain. Absent or
@@ -67,6 +73,15 @@ export interface LearnedSamplerConfig {
    */
   resampling?: ResamplingOptions;
 }
+
+export interface StepSizeNetConfig {
+  /** Embedding width (32 in the paper's code). */
+  width: number;
+  /** Largest step size: the sigmoid's scale (0.25 in the paper's runs). */
+  scale: number;
+}
+
+export const STEP_SIZE_NET_DEFAULTS: StepSizeNetConfig = { width: 32, scale: 0.25 };
 
 export const LEARNED_DEFAULTS: Omit<LearnedSamplerConfig, 'kind'> = {
   steps: 32,
@@ -193,7 +208,28 @@ export class LearnedSampler {
       add('initial.mean', () => tf.fill([d], c.initialMean), c.learn.initial);
       add('initial.logScale', () => tf.fill([d], Math.log(c.initialScale)), c.learn.initial);
     }
-    add('stepSizes.log', () => tf.fill([K], Math.log(c.stepSize)), c.learn.stepSizes);
+    const net = c.stepSizeNet;
+    if (net) {
+      const { width, scale } = net;
+      if (!Number.isInteger(width) || width < 1) {
+        throw new KernelError(`step-size network width must be a positive integer, got ${width}`);
+      }
+      positive(scale, 'step-size network scale');
+      if (!(c.stepSize < scale)) {
+        throw new KernelError(
+          `step size ${c.stepSize} must be below the step-size network's scale ${scale}`,
+        );
+      }
+      // Embeddings N(0, 1) and output weights U(-1/sqrt(width), 1/sqrt(width)) as PyTorch would
+      // draw them; the bias puts the average step at the configured step size.
+      const bound = 1 / Math.sqrt(width);
+      add('stepSizes.embedding', () => initRng.normal([K, width]), c.learn.stepSizes);
+      add('stepSizes.weight', () => initRng.uniform([width, 1], -bound, bound), c.learn.stepSizes);
+      const p = c.stepSize / scale;
+      add('stepSizes.bias', () => tf.fill([1], Math.log(p / (1 - p))), c.learn.stepSizes);
+    } else {
+      add('stepSizes.log', () => tf.fill([K], Math.log(c.stepSize)), c.learn.stepSizes);
+    }
     // Equal logits: beta_k = k / K, the linear schedule.
     add('schedule.logits', () => tf.zeros([K]), c.learn.schedule);
     const underdamped = c.kind === 'uha' || c.kind === 'uha-mcd';
@@ -266,8 +302,19 @@ export class LearnedSampler {
     t.dispose();
   }
 
+  /** The step sizes [K] (differentiable in the parameters). */
   stepSizes(): Tensor1D {
-    return tf.tidy(() => tf.exp(this.param('stepSizes.log')) as Tensor1D);
+    const net = this.config.stepSizeNet;
+    if (!net) return tf.tidy(() => tf.exp(this.param('stepSizes.log')) as Tensor1D);
+    return tf.tidy(() => {
+      const e = this.param('stepSizes.embedding');
+      const hidden = tf.mul(e, tf.sigmoid(e)); // SiLU
+      const out = tf.add(
+        tf.matMul(hidden as tf.Tensor2D, this.param('stepSizes.weight') as tf.Tensor2D),
+        this.param('stepSizes.bias'),
+      );
+      return tf.mul(net.scale, tf.sigmoid(tf.reshape(out, [-1]))) as Tensor1D;
+    });
   }
 
   /** Runs the chain with the current parameters; differentiable when called under a tape. */
