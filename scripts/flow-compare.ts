@@ -1,7 +1,8 @@
 // Flow experiments of the path-gradient paper (Vaitl et al. 2024) at reduced scale, each variant
 // trained from the same initialization and stream, evaluated every `--every` iterations:
 //  - gmm: RealNVP on MGM (d = 6, 2^6 components at {+-1}^6, variance 0.5), reverse KL with the
-//    standard and the fast path gradient, forward KL with maximum likelihood and its path form;
+//    standard and the fast path gradient, forward KL with maximum likelihood and its path form
+//    (fast, and the reference that gets grad log q by autodiff through the inverse flow);
 //    reverse ESS, forward ESS and NLL of 10,000 held-out target samples.
 //  - phi4: Z2-equivariant NICE on the 16 x 8 phi^4 lattice (kappa 0.3, lambda 0.022), reverse KL
 //    with the standard and the fast path gradient; reverse ESS and log Z (no exact samples).
@@ -65,8 +66,12 @@ const EXPERIMENTS = {
         loss: { kind: 'forward-kl', estimator: 'ml', trainSamples: 10000 },
       },
       {
-        label: 'forward KL, path',
-        loss: { kind: 'forward-kl', estimator: 'path', trainSamples: 10000 },
+        label: 'forward KL, path (fast)',
+        loss: { kind: 'forward-kl', estimator: 'path-fast', trainSamples: 10000 },
+      },
+      {
+        label: 'forward KL, path (reference)',
+        loss: { kind: 'forward-kl', estimator: 'path-reference', trainSamples: 10000 },
       },
     ],
   },

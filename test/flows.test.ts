@@ -101,6 +101,31 @@ for (const backend of TEST_BACKENDS) {
       target.dispose?.();
     });
 
+    it('forward KL: the fast path gradient equals the reference (autodiff through the inverse), and its NLL the ML one', async () => {
+      await useBackend(backend);
+      const target = gaussianTarget({ mean: [1, -0.5, 0.3, 2], variance: [0.5, 2, 1, 0.7] });
+      for (const kind of ['realnvp', 'nice', 'z2-nice'] as const) {
+        const flow = randomFlow(kind, 4, 5);
+        const x = target.sample!(128, Rng.fromSeed(6));
+        const fast = forwardKlGradient(flow, target, x, 'path-fast');
+        const reference = forwardKlGradient(flow, target, x, 'path-reference');
+        const ml = forwardKlGradient(flow, target, x, 'ml');
+        assert.ok(Math.abs(fast.nll - ml.nll) < 1e-4 * (1 + Math.abs(ml.nll)));
+        assert.ok(Math.abs(reference.nll - ml.nll) < 1e-4 * (1 + Math.abs(ml.nll)));
+        let largest = 0;
+        for (const name of Object.keys(reference.grads)) {
+          const a = rows(fast.grads[name]!);
+          const b = rows(reference.grads[name]!);
+          largest = Math.max(largest, ...b.map(Math.abs));
+          assertAllClose(a, b, 5e-4, `${kind} ${name}`);
+        }
+        assert.ok(largest > 1e-3, 'the gradients are not trivially zero');
+        tf.dispose([x, ...[fast, reference, ml].flatMap((g) => Object.values(g.grads))]);
+        flow.dispose();
+      }
+      target.dispose?.();
+    });
+
     it('at q = p the path gradient vanishes sample by sample; the standard one does not', async () => {
       await useBackend(backend);
       // An identity-initialized flow on a standard normal base, and a standard normal target.
@@ -232,7 +257,7 @@ describe('flow training and bookkeeping', () => {
 });
 
 describe('forward KL and flow metrics', () => {
-  it('forward-KL path gradient (Alg. 3) vanishes at q = p; ML does not', async () => {
+  it('forward-KL path gradients (fast and reference) vanish at q = p; ML does not', async () => {
     await useBackend('wasm');
     const target = gaussianTarget({ mean: [0, 0, 0], variance: [1, 1, 1] });
     const flow = new Flow(
@@ -241,13 +266,15 @@ describe('forward KL and flow metrics', () => {
       Rng.fromSeed(7),
     );
     const x = Rng.fromSeed(13).normal([16, 3]) as Tensor2D;
-    const path = forwardKlGradient(flow, target, x, 'path');
+    const path = forwardKlGradient(flow, target, x, 'path-reference');
+    const fast = forwardKlGradient(flow, target, x, 'path-fast');
     const ml = forwardKlGradient(flow, target, x, 'ml');
     const maxAbs = (g: Record<string, Tensor>) =>
       Math.max(...Object.values(g).flatMap((t) => rows(t).map(Math.abs)));
     assert.ok(maxAbs(path.grads) < 1e-5, `path ${maxAbs(path.grads)}`);
+    assert.ok(maxAbs(fast.grads) < 1e-5, `path-fast ${maxAbs(fast.grads)}`);
     assert.ok(maxAbs(ml.grads) > 1e-2, `ml ${maxAbs(ml.grads)}`);
-    tf.dispose([x, ...Object.values(path.grads), ...Object.values(ml.grads)]);
+    tf.dispose([x, ...[path, fast, ml].flatMap((g) => Object.values(g.grads))]);
     flow.dispose();
     target.dispose?.();
   });
@@ -265,7 +292,7 @@ describe('forward KL and flow metrics', () => {
     const diffs: number[][] = [];
     for (let b = 0; b < batches; b++) {
       const x = target.sample!(500, rng);
-      const path = forwardKlGradient(flow, target, x, 'path');
+      const path = forwardKlGradient(flow, target, x, 'path-reference');
       const ml = forwardKlGradient(flow, target, x, 'ml');
       diffs.push(
         Object.keys(ml.grads).flatMap((n) => {

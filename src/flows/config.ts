@@ -29,7 +29,10 @@ const FlowLossSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('forward-kl'),
-    estimator: z.enum(FORWARD_KL_ESTIMATORS).default('path'),
+    // 'path' is the name runs written before 'path-fast' existed gave 'path-reference'.
+    estimator: z
+      .preprocess((v) => (v === 'path' ? 'path-reference' : v), z.enum(FORWARD_KL_ESTIMATORS))
+      .default('path-fast'),
     /** Size of the fixed training set drawn from the target (needs a target that samples). */
     trainSamples: positiveInt.default(10000),
   }),

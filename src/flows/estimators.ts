@@ -13,9 +13,11 @@ import {
   type NamedTensorMap,
   type Scalar,
   type Tensor,
+  type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
 import type { Target } from '../targets/target.js';
+import { targetLogProbAndScore } from '../targets/score.js';
 import { FlowError } from './bijection.js';
 import type { Flow } from './flow.js';
 
@@ -92,36 +94,65 @@ export function reverseKlGradient(
   return { kl: klValue, grads };
 }
 
-export const FORWARD_KL_ESTIMATORS = ['ml', 'path'] as const;
+export const FORWARD_KL_ESTIMATORS = ['ml', 'path-fast', 'path-reference'] as const;
 export type ForwardKlEstimator = (typeof FORWARD_KL_ESTIMATORS)[number];
 
 /**
+ * What forward 'path-fast' computes before the tape, from target samples x: their base points
+ * z = T^-1(x), log q(x), and the surrogate's constant direction grad_x log q(x) - grad_x log p(x),
+ * with grad_x log q from the score-carrying forward pass of z (Alg. 1) instead of autodiff.
+ */
+export interface ForwardPathPrepass {
+  z: Tensor2D;
+  logQ: Tensor1D;
+  direction: Tensor2D;
+}
+
+export function forwardPathPrepass(flow: Flow, target: Target, x: Tensor2D): ForwardPathPrepass {
+  return tf.tidy(() => {
+    const z = flow.pullBack(x);
+    const { logQ, score } = flow.pushForwardWithScore(z);
+    const direction = tf.sub(score, targetLogProbAndScore(target, x).score) as Tensor2D;
+    return { z, logQ, direction };
+  });
+}
+
+/**
  * Forward KL(p || q) from target samples x. 'ml' is maximum likelihood, the gradient of
- * -mean log q(x). 'path' is its path-gradient form (Alg. 3, GDReG): with z = T^-1(x) held fixed,
- * the gradient of sg(grad_x log q(x) - grad_x log p(x)) . T_theta(z). Both have the same
- * expectation; at q = p the path form vanishes sample by sample.
+ * -mean log q(x). The path estimators differentiate sg(grad_x log q(x) - grad_x log p(x)) .
+ * T_theta(z) with z = T^-1(x) held fixed: the path gradient of the reverse KL between the
+ * pulled-back target and the base, which equals the forward KL's gradient in expectation and
+ * vanishes sample by sample at q = p. 'path-fast' takes the direction from forwardPathPrepass
+ * (computed before the tape); 'path-reference' gets grad_x log q by autodiff through the inverse
+ * flow, for testing and comparison.
  */
 export function forwardKlSurrogate(
   flow: Flow,
   target: Target,
   x: Tensor2D,
   estimator: ForwardKlEstimator,
+  prepass?: ForwardPathPrepass,
 ): Scalar {
   return tf.tidy(() => {
     if (estimator === 'ml') return tf.neg(tf.mean(flow.logProb(x))) as Scalar;
-    if (estimator !== 'path') {
+    let direction: Tensor;
+    let z: Tensor;
+    if (estimator === 'path-fast') {
+      if (!prepass) throw new FlowError("forward 'path-fast' needs forwardPathPrepass(x)");
+      ({ direction, z } = prepass);
+    } else if (estimator === 'path-reference') {
+      const xFixed = stopGradient(x);
+      direction = stopGradient(
+        tf.grad((xs: Tensor) =>
+          tf.sum(tf.sub(flow.logProb(xs as Tensor2D), target.logProb(xs as Tensor2D))),
+        )(xFixed),
+      );
+      z = stopGradient(flow.pullBack(xFixed));
+    } else {
       throw new FlowError(
         `unknown estimator '${estimator as string}'; valid: ${FORWARD_KL_ESTIMATORS.join(', ')}`,
       );
     }
-    const xFixed = stopGradient(x);
-    // grad_x (log q - log p) at the samples, a constant of the surrogate.
-    const direction = stopGradient(
-      tf.grad((xs: Tensor) =>
-        tf.sum(tf.sub(flow.logProb(xs as Tensor2D), target.logProb(xs as Tensor2D))),
-      )(xFixed),
-    );
-    const z = stopGradient(flow.pullBack(xFixed));
     const { x: moved } = flow.pushForward(z as Tensor2D);
     return tf.div(tf.sum(tf.mul(direction, moved)), x.shape[0]) as Scalar;
   });
@@ -134,13 +165,19 @@ export function forwardKlGradient(
   x: Tensor2D,
   estimator: ForwardKlEstimator,
 ): { nll: number; grads: NamedTensorMap } {
+  const pre = estimator === 'path-fast' ? forwardPathPrepass(flow, target, x) : null;
   const { value, grads } = tf.variableGrads(
-    () => forwardKlSurrogate(flow, target, x, estimator),
+    () => forwardKlSurrogate(flow, target, x, estimator, pre ?? undefined),
     flow.params.trainable(),
   );
+  // The NLL of the samples: ML's surrogate is it, path-fast's pre-pass holds log q(x).
+  const nll =
+    estimator === 'ml'
+      ? value.clone()
+      : tf.tidy(() => tf.neg(tf.mean(pre ? pre.logQ : flow.logProb(x))));
   value.dispose();
-  const nll = tf.tidy(() => tf.neg(tf.mean(flow.logProb(x))));
   const nllValue = nll.dataSync()[0] as number;
   nll.dispose();
+  if (pre) tf.dispose([pre.z, pre.logQ, pre.direction]);
   return { nll: nllValue, grads };
 }

@@ -17,8 +17,10 @@ import type { Target } from '../targets/target.js';
 import { FlowError } from './bijection.js';
 import {
   forwardKlSurrogate,
+  forwardPathPrepass,
   reverseKlSurrogate,
   type ForwardKlEstimator,
+  type ForwardPathPrepass,
   type ReverseKlEstimator,
 } from './estimators.js';
 import type { Flow } from './flow.js';
@@ -28,12 +30,16 @@ export type FlowLoss =
   | { kind: 'forward-kl'; estimator: ForwardKlEstimator };
 
 export class FlowModel implements TrainableModel {
-  /** The next loss's draws; path-fast also keeps its pre-pass (x, log q, score at x). */
+  /**
+   * The next loss's draws (base points, or target samples for forward KL); path-fast also keeps
+   * its pre-pass: x, log q and the score at x (reverse), or forwardPathPrepass (forward).
+   */
   private pending: {
     z: Tensor2D;
     score: Tensor2D | null;
     x?: Tensor2D;
     logQ?: Tensor1D;
+    forward?: ForwardPathPrepass;
   } | null = null;
   private readonly data: Tensor2D | null;
 
@@ -64,8 +70,15 @@ export class FlowModel implements TrainableModel {
         Math.min(data.shape[0] - 1, Math.floor(v * data.shape[0])),
       );
       const idx = tf.tensor1d(rows, 'int32');
-      this.pending = { z: gatherRows(data, idx), score: null };
+      const batch = gatherRows(data, idx);
       idx.dispose();
+      this.pending = {
+        z: batch,
+        score: null,
+        ...(this.lossConfig.estimator === 'path-fast'
+          ? { forward: forwardPathPrepass(this.flow, this.target, batch) }
+          : {}),
+      };
       return;
     }
     const z = this.flow.base.sample(particles, rng);
@@ -79,11 +92,17 @@ export class FlowModel implements TrainableModel {
 
   loss(particles: number, rng: Rng, _objective: TrainingObjective, out: { elbo?: Scalar }): Scalar {
     if (!this.pending || this.pending.z.shape[0] !== particles) this.prepare(particles, rng);
-    const { z, score, x: preX, logQ: preLogQ } = this.pending as NonNullable<typeof this.pending>;
+    const {
+      z,
+      score,
+      x: preX,
+      logQ: preLogQ,
+      forward,
+    } = this.pending as NonNullable<typeof this.pending>;
     const c = this.lossConfig;
     const loss =
       c.kind === 'forward-kl'
-        ? forwardKlSurrogate(this.flow, this.target, z, c.estimator)
+        ? forwardKlSurrogate(this.flow, this.target, z, c.estimator, forward)
         : reverseKlSurrogate(this.flow, this.target, z, c.estimator, score ?? undefined);
     if (c.kind === 'reverse-kl') {
       // The ELBO of these draws, mean(log p~ - log q), a constant for the tape: the standard
@@ -108,6 +127,8 @@ export class FlowModel implements TrainableModel {
       this.pending.score?.dispose();
       this.pending.x?.dispose();
       this.pending.logQ?.dispose();
+      const f = this.pending.forward;
+      if (f) tf.dispose([f.z, f.logQ, f.direction]);
       this.pending = null;
     }
   }

@@ -1,4 +1,5 @@
 export { type Target, TargetError, checkParticles } from './target.js';
+export { targetLogProbAndScore } from './score.js';
 export { GaussianTarget, gaussianTarget, type GaussianTargetOptions } from './gaussian.js';
 export { FunnelTarget, funnelTarget, type FunnelOptions } from './funnel.js';
 export { GridMixtureTarget, gridMixtureTarget, type GridMixtureOptions } from './gridMixture.js';
