@@ -1,7 +1,8 @@
 // The runtime factor of path gradients for flows (Vaitl et al. 2024, Table 2): the time of one
 // reverse-KL gradient with the fast path gradient (Alg. 1) and with the reference path gradient
 // (Alg. 2), each as a ratio to the standard reparameterized gradient on the same flow, batch and
-// target, measured in the same run. MGM d = 6 as in the paper's GMM experiment (RealNVP, hidden
+// target, measured in the same run; and of one forward-KL gradient with the fast and the
+// reference (Alg. 3) path gradients as a ratio to maximum likelihood. MGM d = 6 as in the paper's GMM experiment (RealNVP, hidden
 // widths reduced to 256 to fit a quick bench) and NICE on the same target; the gauge-equivariant
 // U(1) flow on an 8 x 8 lattice (beta 3) at the reduced scale of configs/flow-u1-small.yaml.
 import {
@@ -13,7 +14,13 @@ import {
   useNativeKernels,
   type Tensor2D,
 } from '../src/index.js';
-import { reverseKlGradient, type FlowKind, type ReverseKlEstimator } from '../src/flows/index.js';
+import {
+  FORWARD_KL_ESTIMATORS,
+  forwardKlGradient,
+  reverseKlGradient,
+  type FlowKind,
+  type ReverseKlEstimator,
+} from '../src/flows/index.js';
 import { median, repsFor, type BenchOptions, type BenchRow, engineState } from './common.js';
 
 const BATCH = 500;
@@ -65,6 +72,30 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
         baseline: estimator === 'standard' && !reference,
       });
       if (reference) await useNativeKernels(true);
+    }
+    // Forward KL on target samples: maximum likelihood (the baseline) and the path gradients.
+    for (const estimator of FORWARD_KL_ESTIMATORS) {
+      options.log(`flows ${kind} forward ${estimator}`);
+      const once = () => {
+        const x = target.sample!(BATCH, rng);
+        const start = performance.now();
+        const { grads } = forwardKlGradient(flow, target, x, estimator);
+        for (const g of Object.values(grads)) g.dataSync();
+        const ms = performance.now() - start;
+        tf.dispose([x, ...Object.values(grads)]);
+        return ms;
+      };
+      for (let i = 0; i < warmup; i++) once();
+      const times = Array.from({ length: reps }, once);
+      rows.push({
+        bench: `flows-${kind}-forward`,
+        backend: 'wasm',
+        workload: `${kind} 6 layers, hidden 256x2, MGM d=6, batch ${BATCH}, forward KL: ${estimator}`,
+        ...engineState(),
+        medianMs: median(times),
+        reps,
+        baseline: estimator === 'ml',
+      });
     }
     flow.dispose();
   }

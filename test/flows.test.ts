@@ -78,6 +78,30 @@ for (const backend of TEST_BACKENDS) {
       }
     });
 
+    it('the score carried back through the inverse equals autodiff of the pulled-back target density', async () => {
+      await useBackend(backend);
+      const target = gaussianTarget({ mean: [1, -0.5, 0.3, 2], variance: [0.5, 2, 1, 0.7] });
+      for (const kind of ['realnvp', 'nice', 'z2-nice'] as const) {
+        const flow = randomFlow(kind, 4, 3);
+        const x = target.sample!(32, Rng.fromSeed(4));
+        const g = tf.grad((xs: Tensor) => tf.sum(target.logProb(xs as Tensor2D)))(x);
+        const fast = flow.pullBackWithScore(x, g as Tensor2D);
+        // log p_0(z) = log p(T(z)) + log|det dT/dz| = log p(T(z)) + log q_0(z) - log q(T(z)).
+        const auto = tf.grad((zs: Tensor) => {
+          const { x: xs, logQ } = flow.pushForward(zs as Tensor2D);
+          return tf.sum(
+            tf.add(tf.sub(target.logProb(xs), logQ), flow.base.logProb(zs as Tensor2D)),
+          );
+        })(fast.z);
+        assertAllClose(rows(fast.score), rows(auto), 2e-4, `${kind} pulled-back score`);
+        const logQ = flow.logProb(x);
+        assertAllClose(rows(fast.logQ), rows(logQ), 1e-4, `${kind} log q`);
+        tf.dispose([x, g, fast.z, fast.logQ, fast.score, auto, logQ]);
+        flow.dispose();
+      }
+      target.dispose?.();
+    });
+
     it('fast path gradient (Alg. 1) equals the reference path gradient (Alg. 2)', async () => {
       await useBackend(backend);
       const target = gaussianTarget({ mean: [1, -0.5, 0.3, 2], variance: [0.5, 2, 1, 0.7] });

@@ -88,6 +88,35 @@ abstract class Coupling implements Bijection {
     }
   }
 
+  inverseWithScore(
+    y: Tensor2D,
+    score: Tensor2D,
+  ): { x: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
+    // The kept coordinates are unchanged, so the conditioner sees the forward map's input.
+    const pass = this.net.applyWithVjp(tf.tidy(() => tf.mul(y, this.mask) as Tensor2D));
+    try {
+      return tf.tidy(() => {
+        const s = pass.out['s'] ? (tf.mul(pass.out['s'], this.free) as Tensor2D) : null;
+        const t = tf.mul(pass.out['t'] as Tensor2D, this.free) as Tensor2D;
+        const shifted = tf.sub(y, t); // x_b exp(s) on the transformed part
+        const x = (s ? tf.mul(shifted, tf.exp(tf.neg(s))) : shifted) as Tensor2D;
+        const logDet = (s ? tf.neg(tf.sum(s, -1)) : tf.zeros([y.shape[0]])) as Tensor1D;
+        // J^T g + grad_x sum s with J = [[I, 0], [C, D]]: D g_b on the transformed part;
+        // g_a + C^T g_b + grad_a sum s on the kept part, one VJP through the conditioner with
+        // cotangent (1 + g x_b exp(s)) on the s head and g_b on the t head.
+        const g = tf.mul(score, this.free) as Tensor2D;
+        const transformed = s ? tf.mul(g, tf.exp(s)) : g;
+        const cotangents: Record<string, Tensor2D> = { t: g };
+        if (s) cotangents['s'] = tf.mul(tf.add(1, tf.mul(g, shifted)), this.free) as Tensor2D;
+        const kept = tf.mul(tf.add(score, pass.vjp(cotangents)), this.mask);
+        return { x, logDet, score: tf.add(transformed, kept) as Tensor2D };
+      });
+    } finally {
+      tf.dispose(Object.values(pass.out));
+      pass.release();
+    }
+  }
+
   dispose(): void {
     this.mask.dispose();
     this.free.dispose();

@@ -98,33 +98,32 @@ export const FORWARD_KL_ESTIMATORS = ['ml', 'path-fast', 'path-reference'] as co
 export type ForwardKlEstimator = (typeof FORWARD_KL_ESTIMATORS)[number];
 
 /**
- * What forward 'path-fast' computes before the tape, from target samples x: their base points
- * z = T^-1(x), log q(x), and the surrogate's constant direction grad_x log q(x) - grad_x log p(x),
- * with grad_x log q from the score-carrying forward pass of z (Alg. 1) instead of autodiff.
+ * What forward 'path-fast' computes before the tape, from target samples x: log q(x) and the
+ * surrogate's constant direction at the base points z = T^-1(x), grad_z log p_0(z) - grad_z
+ * log q_0(z), where p_0 is the target pulled back to the base: one inverse pass that carries the
+ * target's score (Alg. 1's recursion run backwards), no autodiff through the flow.
  */
 export interface ForwardPathPrepass {
-  z: Tensor2D;
   logQ: Tensor1D;
   direction: Tensor2D;
 }
 
 export function forwardPathPrepass(flow: Flow, target: Target, x: Tensor2D): ForwardPathPrepass {
   return tf.tidy(() => {
-    const z = flow.pullBack(x);
-    const { logQ, score } = flow.pushForwardWithScore(z);
-    const direction = tf.sub(score, targetLogProbAndScore(target, x).score) as Tensor2D;
-    return { z, logQ, direction };
+    const { z, logQ, score } = flow.pullBackWithScore(x, targetLogProbAndScore(target, x).score);
+    return { logQ, direction: tf.sub(score, flow.base.score(z)) as Tensor2D };
   });
 }
 
 /**
  * Forward KL(p || q) from target samples x. 'ml' is maximum likelihood, the gradient of
- * -mean log q(x). The path estimators differentiate sg(grad_x log q(x) - grad_x log p(x)) .
- * T_theta(z) with z = T^-1(x) held fixed: the path gradient of the reverse KL between the
- * pulled-back target and the base, which equals the forward KL's gradient in expectation and
- * vanishes sample by sample at q = p. 'path-fast' takes the direction from forwardPathPrepass
- * (computed before the tape); 'path-reference' gets grad_x log q by autodiff through the inverse
- * flow, for testing and comparison.
+ * -mean log q(x). The path estimators use KL(p || q) = KL(p_0 || q_0), p_0 the target pulled back
+ * to the base through T^-1, and take the path gradient of that reverse-KL-like divergence, whose
+ * draws are z = T^-1(x): equal to ML's gradient in expectation, zero sample by sample at q = p.
+ * 'path-fast' differentiates sg(direction) . T^-1_theta(x) with the direction from
+ * forwardPathPrepass (before the tape). 'path-reference' is the same gradient in the data space
+ * (Alg. 3, GDReG): sg(grad_x log q(x) - grad_x log p(x)) . T_theta(z) with z held fixed and
+ * grad_x log q by autodiff through the inverse flow, for testing and comparison.
  */
 export function forwardKlSurrogate(
   flow: Flow,
@@ -135,12 +134,13 @@ export function forwardKlSurrogate(
 ): Scalar {
   return tf.tidy(() => {
     if (estimator === 'ml') return tf.neg(tf.mean(flow.logProb(x))) as Scalar;
-    let direction: Tensor;
-    let z: Tensor;
     if (estimator === 'path-fast') {
       if (!prepass) throw new FlowError("forward 'path-fast' needs forwardPathPrepass(x)");
-      ({ direction, z } = prepass);
-    } else if (estimator === 'path-reference') {
+      return tf.div(tf.sum(tf.mul(prepass.direction, flow.pullBack(x))), x.shape[0]) as Scalar;
+    }
+    let direction: Tensor;
+    let z: Tensor;
+    if (estimator === 'path-reference') {
       const xFixed = stopGradient(x);
       direction = stopGradient(
         tf.grad((xs: Tensor) =>
@@ -178,6 +178,6 @@ export function forwardKlGradient(
   value.dispose();
   const nllValue = nll.dataSync()[0] as number;
   nll.dispose();
-  if (pre) tf.dispose([pre.z, pre.logQ, pre.direction]);
+  if (pre) tf.dispose([pre.logQ, pre.direction]);
   return { nll: nllValue, grads };
 }

@@ -187,6 +187,29 @@ export class Flow {
     });
   }
 
+  /**
+   * The forward-KL form of the fast pass: z = T^-1(x), log q(x), and the score at z of the target
+   * pulled back to the base, grad_z [log p(T(z)) + log|det dT/dz|], carried layer by layer from
+   * `score` = grad_x log p(x). Constants for autodiff: call it outside the training tape.
+   */
+  pullBackWithScore(
+    x: Tensor2D,
+    score: Tensor2D,
+  ): { z: Tensor2D; logQ: Tensor1D; score: Tensor2D } {
+    return tf.tidy(() => {
+      let z = x;
+      let carried = score;
+      let logDetSum = tf.zeros([x.shape[0]]) as Tensor1D;
+      for (let l = this.layers.length - 1; l >= 0; l--) {
+        const r = (this.layers[l] as Bijection).inverseWithScore(z, carried);
+        z = r.x;
+        carried = r.score;
+        logDetSum = tf.add(logDetSum, r.logDet) as Tensor1D;
+      }
+      return { z, logQ: tf.add(this.base.logProb(z), logDetSum) as Tensor1D, score: carried };
+    });
+  }
+
   dispose(): void {
     for (const layer of this.layers) (layer as { dispose?: () => void }).dispose?.();
     this.params.dispose();

@@ -162,6 +162,24 @@ export class GaugeCoupling implements Bijection {
     });
   }
 
+  /**
+   * The inverse (by bisection) and the pulled-back score at x = f^-1(y):
+   * grad_x [log p(f(x)) + log|det df/dx|], one local VJP through the layer's forward map.
+   */
+  inverseWithScore(
+    y: Tensor2D,
+    score: Tensor2D,
+  ): { x: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
+    return tf.tidy(() => {
+      const { x, logDet } = this.inverseFrom(y);
+      const carried = tf.grad((xv: Tensor) => {
+        const f = this.forward(xv as Tensor2D);
+        return tf.add(tf.sum(tf.mul(score, f.y)), tf.sum(f.logDet));
+      })(x) as Tensor2D;
+      return { x, logDet, score: carried };
+    });
+  }
+
   dispose(): void {
     this.active.dispose();
     this.frozen.dispose();

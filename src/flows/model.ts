@@ -128,7 +128,7 @@ export class FlowModel implements TrainableModel {
       this.pending.x?.dispose();
       this.pending.logQ?.dispose();
       const f = this.pending.forward;
-      if (f) tf.dispose([f.z, f.logQ, f.direction]);
+      if (f) tf.dispose([f.logQ, f.direction]);
       this.pending = null;
     }
   }

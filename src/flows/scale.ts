@@ -45,4 +45,14 @@ export class GlobalScale implements Bijection {
       return { y, logDet, score: tf.mul(score, tf.exp(tf.neg(this.logScale))) as Tensor2D };
     });
   }
+
+  inverseWithScore(
+    y: Tensor2D,
+    score: Tensor2D,
+  ): { x: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
+    return tf.tidy(() => {
+      const { x, logDet } = this.inverse(y);
+      return { x, logDet, score: tf.mul(score, tf.exp(this.logScale)) as Tensor2D };
+    });
+  }
 }
