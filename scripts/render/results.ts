@@ -3,6 +3,7 @@
 // so no page holds a number its JSON does not.
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderFlow, type FlowData } from './flow.js';
+import { renderFlowRuntime, type FlowRuntimeData } from './flowRuntime.js';
 import { renderFunnel, type FunnelData } from './funnel.js';
 import { renderMcd, type McdData } from './mcd.js';
 import { renderMutants, type MutantsData } from './mutants.js';
@@ -57,6 +58,10 @@ export const RESULT_PAGES: ResultPage[] = [
     page: `docs/results/flow-${name}.md`,
     render: (f) => renderFlow(json<FlowData>(f, `docs/results/flow-${name}.json`)),
   })),
+  {
+    page: 'docs/results/flow-runtime.md',
+    render: (f) => renderFlowRuntime(json<FlowRuntimeData>(f, 'docs/results/flow-runtime.json')),
+  },
   ...['vae-mnist', 'vae-mcd'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
