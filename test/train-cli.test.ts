@@ -58,6 +58,34 @@ describe('anneal train', () => {
     assert.equal(evalB.logZ, evalA.logZ);
   });
 
+  it('a reduce-on-plateau schedule lowers the rate when the loss stalls, and resumes exactly', () => {
+    // A relative threshold of 50 % almost never counts as an improvement: the rate halves every
+    // two iterations or so, which a resume that forgot the schedule's state would get wrong.
+    const text = TINY.replace(
+      'train: { iterations: 6,',
+      'train: { iterations: 8, lrSchedule: { kind: plateau, patience: 1, threshold: 0.5 },',
+    );
+    const plateau = write('plateau.yaml', text);
+    const straight = join(work, 'plateau-straight');
+    assert.equal(anneal('train', plateau, '--out', straight, '--quiet').status, 0);
+    const split = join(work, 'plateau-split');
+    assert.equal(
+      anneal('train', plateau, '--out', split, '--stop-after', '5', '--quiet').status,
+      0,
+    );
+    assert.equal(anneal('train', '--resume', split, '--quiet').status, 0);
+    const rates = (dir: string) => metrics(dir).map((r) => r.learningRate as number);
+    assert.deepEqual(rates(split), rates(straight));
+    assert.deepEqual(
+      metrics(split).map((r) => r.loss),
+      metrics(straight).map((r) => r.loss),
+    );
+    const r = rates(straight);
+    assert.equal(r[0], 0.005);
+    assert.ok((r[7] as number) <= 0.005 * 0.25, `rates ${r}`);
+    for (let i = 1; i < r.length; i++) assert.ok((r[i] as number) <= (r[i - 1] as number));
+  });
+
   it('refuses to overwrite an existing run, leaving its files intact', () => {
     const dir = join(work, 'straight');
     const before = readFileSync(join(dir, 'checkpoint.json'), 'utf8');

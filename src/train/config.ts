@@ -88,6 +88,16 @@ export const LrScheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('constant') }),
   z.strictObject({ kind: z.literal('step'), every: positiveInt, gamma: positive }),
   z.strictObject({ kind: z.literal('cosine'), minFactor: z.number().min(0).max(1).default(0.1) }),
+  z.strictObject({
+    kind: z.literal('plateau'),
+    /** Multiply the rate by this when the loss stalls. */
+    factor: z.number().gt(0).lt(1).default(0.5),
+    /** Iterations without a relative improvement of `threshold` before reducing. */
+    patience: positiveInt,
+    threshold: z.number().min(0).default(1e-4),
+    /** Never below this fraction of the base rate. */
+    minFactor: z.number().min(0).max(1).default(0),
+  }),
 ]);
 
 const ObjectiveSchema = z.discriminatedUnion('kind', [

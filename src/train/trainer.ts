@@ -2,7 +2,13 @@
 // schedule, and non-finite steps skipped and counted rather than applied.
 import { tf, Rng, type RngState, type Scalar } from '../engine/index.js';
 import type { ParamStore } from '../nets/params.js';
-import { learningRateAt, type LrSchedule } from './schedule.js';
+import {
+  freshPlateau,
+  learningRateAt,
+  observePlateau,
+  type LrSchedule,
+  type PlateauState,
+} from './schedule.js';
 import { applyAdam } from './adam.js';
 import { validateObjective, type TrainingObjective } from '../annealing/objectives.js';
 
@@ -49,6 +55,8 @@ export interface TrainerState {
    * bit and make a resumed run drift from the straight one.
    */
   adamBetaPowers?: [number, number];
+  /** A reduce-on-plateau schedule's state (absent for the other schedules). */
+  plateau?: PlateauState;
 }
 
 /**
@@ -70,6 +78,7 @@ export class Trainer {
   private optimizer: tf.AdamOptimizer;
   iteration = 0;
   skippedTotal = 0;
+  private plateau: PlateauState = freshPlateau();
 
   get objective(): TrainingObjective {
     return this.config.objective ?? { kind: 'elbo' };
@@ -89,7 +98,8 @@ export class Trainer {
 
   /** One iteration: fresh particles, gradient of -ELBO, clipped Adam update (or a counted skip). */
   step(): IterationMetrics {
-    const lr = learningRateAt(this.config.learningRate, this.config.lrSchedule, this.iteration);
+    const schedule = this.config.lrSchedule;
+    const lr = learningRateAt(this.config.learningRate, schedule, this.iteration, this.plateau);
     // TF.js's Adam reads its rate at every update; the field is not part of its typed surface.
     (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
     const vars = this.sampler.params.trainable();
@@ -122,6 +132,7 @@ export class Trainer {
         Object.entries(grads).map(([name, tensor]) => ({ name, tensor })),
         scale,
       );
+      if (schedule.kind === 'plateau') this.plateau = observePlateau(schedule, this.plateau, loss);
     }
     tf.dispose([value as Scalar, ...Object.values(grads)]);
     this.iteration += 1;
@@ -152,6 +163,7 @@ export class Trainer {
       ...(powers
         ? { adamBetaPowers: powers.map((v) => v.dataSync()[0] as number) as [number, number] }
         : {}),
+      ...(this.config.lrSchedule.kind === 'plateau' ? { plateau: { ...this.plateau } } : {}),
     };
   }
 
@@ -159,6 +171,11 @@ export class Trainer {
     this.iteration = state.iteration;
     this.skippedTotal = state.skippedTotal;
     this.rng = Rng.fromState(state.rng);
+    // JSON writes an infinite best (no loss seen yet) as null.
+    const p = state.plateau;
+    this.plateau = p
+      ? { ...p, best: typeof p.best === 'number' ? p.best : Infinity }
+      : freshPlateau();
     if (state.optimizer.length > 0) {
       const tensors = state.optimizer.map((w) => ({
         name: w.name,
