@@ -68,8 +68,28 @@ describe('anneal flow', () => {
     );
     const r = anneal('flow', 'train', config, '--out', join(work, 'forward'), '--quiet');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /; forward-kl \(path\)$/m);
+    assert.match(r.stdout, /; forward-kl \(path-fast\)$/m);
     assert.match(r.stdout, /^NLL\s+\d/m);
+  });
+
+  it('forward KL on phi^4, which has no exact sampler, trains on SMC-HMC samples with a plateau schedule', () => {
+    const config = write(
+      'phi4-forward.yaml',
+      `seed: 1
+target: { name: phi4, dim: 16, width: 4 }
+flow: { kind: z2-nice, layers: 2, hidden: [8], checkerboardWidth: 4 }
+train:
+  iterations: 4
+  batch: 64
+  learningRate: 0.001
+  lrSchedule: { kind: plateau, patience: 2 }
+  loss: { kind: forward-kl, trainSamples: 256, samples: { kind: smc-hmc, annealSteps: 20, mcmcSteps: 10 } }
+eval: { particles: 400 }
+`,
+    );
+    const r = anneal('flow', 'train', config, '--out', join(work, 'phi4-forward'), '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /; forward-kl \(path-fast\)$/m);
   });
 
   for (const [name, text, pattern] of [

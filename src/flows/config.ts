@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import { LrScheduleSchema, TargetConfigSchema, parseWithSchema } from '../train/config.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from './estimators.js';
+import { SMC_HMC_SAMPLES_DEFAULTS } from './trainingSamples.js';
 import { FLOW_KINDS } from './flow.js';
 
 const positiveInt = z.number().int().positive();
@@ -33,8 +34,23 @@ const FlowLossSchema = z.discriminatedUnion('kind', [
     estimator: z
       .preprocess((v) => (v === 'path' ? 'path-reference' : v), z.enum(FORWARD_KL_ESTIMATORS))
       .default('path-fast'),
-    /** Size of the fixed training set drawn from the target (needs a target that samples). */
+    /** Size of the fixed training set drawn from the target. */
     trainSamples: positiveInt.default(10000),
+    /**
+     * How the training set is drawn: absent, the target's exact sampler; `smc-hmc` for targets
+     * without one (SMC with HMC moves from a Gaussian, then HMC steps at the target).
+     */
+    samples: z
+      .strictObject({
+        kind: z.literal('smc-hmc'),
+        annealSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.annealSteps),
+        mcmcSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.mcmcSteps),
+        stepSize: positive.default(SMC_HMC_SAMPLES_DEFAULTS.stepSize),
+        leapfrogSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.leapfrogSteps),
+        initialScale: positive.default(SMC_HMC_SAMPLES_DEFAULTS.initialScale),
+        signFlip: z.boolean().default(SMC_HMC_SAMPLES_DEFAULTS.signFlip),
+      })
+      .optional(),
   }),
 ]);
 

@@ -6,11 +6,11 @@ import type { Target } from '../targets/target.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
 import { createRunDir, readCheckpoint, readRunConfig } from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
-import { FlowError } from './bijection.js';
 import { parseFlowRunConfig, type FlowRunConfig } from './config.js';
 import { Flow } from './flow.js';
 import { evaluateFlow, type FlowEvaluation } from './metrics.js';
 import { FlowModel } from './model.js';
+import { drawTrainingSamples } from './trainingSamples.js';
 
 export type FlowRunOutcome = TrainedRun<FlowRunConfig, FlowEvaluation>;
 
@@ -43,10 +43,7 @@ export function buildFlowRun(config: FlowRunConfig): {
   const loss = config.train.loss;
   let data: Tensor2D | null = null;
   if (loss.kind === 'forward-kl') {
-    if (!target.sample) {
-      throw new FlowError(`forward KL needs samples, and target '${target.name}' cannot draw them`);
-    }
-    data = target.sample(loss.trainSamples, dataRng);
+    data = drawTrainingSamples(target, loss.trainSamples, dataRng, loss.samples ?? null).x;
   }
   const model = new FlowModel(flow, target, loss, data);
   const t = config.train;
