@@ -82,7 +82,9 @@ export function drawTrainingSamples(
     let x = r.z;
     if (smc.signFlip) {
       const u = rng.uniform([n, 1]);
-      x = tf.tidy(() => tf.mul(r.z, tf.sub(tf.mul(tf.cast(tf.less(u, 0.5), 'float32'), 2), 1)) as Tensor2D);
+      x = tf.tidy(
+        () => tf.mul(r.z, tf.sub(tf.mul(tf.cast(tf.less(u, 0.5), 'float32'), 2), 1)) as Tensor2D,
+      );
       tf.dispose([u, r.z]);
     }
     return {
