@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { readConfigObject } from '../src/cli/config.js';
+import { parseFlowRunConfig } from '../src/flows/config.js';
+import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
+import { parseRunConfig } from '../src/train/config.js';
 
 const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
 
@@ -13,6 +19,22 @@ function anneal(...args: string[]) {
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+describe('shipped configs', () => {
+  it("every file in configs/ passes its command's validation", () => {
+    const files = readdirSync('configs').filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 10);
+    for (const f of files) {
+      const raw = readConfigObject(join('configs', f), 'settings');
+      const parse = f.startsWith('flow-')
+        ? parseFlowRunConfig
+        : f.startsWith('vae-')
+          ? parseVaeRunConfig
+          : parseRunConfig;
+      assert.doesNotThrow(() => parse(raw, f), f);
+    }
+  });
+});
 
 describe('anneal CLI', () => {
   it('targets lists every target with its dimension and whether log Z is known', () => {
