@@ -29,6 +29,8 @@ export interface FlowData {
   clipNorm: number | null;
   /** Target samples for forward KL and the NLL (0: the target has no exact sampler). */
   testSamples: number;
+  /** Without exact samples: how forward KL's training set was drawn, where it was. */
+  trainingSamples?: string;
   evalParticles: number;
   evalBatches: number;
   exactLogZ: number | null;
@@ -64,7 +66,7 @@ export function renderFlow(d: FlowData): string {
     `${d.describe}; Adam lr ${d.learningRate}, batch ${d.batch}${d.clipNorm ? `, gradient clip ${d.clipNorm}` : ''}.`,
     d.testSamples > 0
       ? `Forward KL on a fixed set of ${d.testSamples} target samples; evaluation on ${d.testSamples} held-out target samples and ${d.evalParticles} flow draws`
-      : `Evaluation on ${d.evalParticles} flow draws (the target has no exact sampler)`,
+      : `${d.trainingSamples ? `${d.trainingSamples}; e` : 'E'}valuation on ${d.evalParticles} flow draws (the target has no exact sampler)`,
     `at every checkpoint; ${d.exactLogZ === null ? 'log Z unknown' : `exact log Z = ${d.exactLogZ.toFixed(3)}`}. ± is one standard error (log Z over ${d.evalBatches} batches,`,
     `beside its reverse ESS count). A reduced-scale run; the paper's scale is ${d.paperScale}.`,
     '',
