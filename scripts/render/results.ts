@@ -5,6 +5,7 @@ import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderFlow, type FlowData } from './flow.js';
 import { renderFlowRuntime, type FlowRuntimeData } from './flowRuntime.js';
 import { renderFunnel, type FunnelData } from './funnel.js';
+import { renderImplicit, type ImplicitData } from './implicit.js';
 import { renderMcd, type McdData } from './mcd.js';
 import { renderMutants, type MutantsData } from './mutants.js';
 import { renderPerformance, type Saved } from './performance.js';
@@ -73,6 +74,10 @@ export const RESULT_PAGES: ResultPage[] = [
   {
     page: 'docs/results/mutants.md',
     render: (f) => renderMutants(json<MutantsData>(f, 'docs/results/mutants.json')),
+  },
+  {
+    page: 'docs/results/implicit-posteriors.md',
+    render: (f) => renderImplicit(json<ImplicitData>(f, 'docs/results/implicit-posteriors.json')),
   },
   {
     page: 'docs/results/funnel.md',
