@@ -6,6 +6,8 @@
 //   npx tsx scripts/mcd-table.ts --iterations 2000 --train-particles 512 --eval-particles 20000
 //   npx tsx scripts/mcd-table.ts --targets gmm8,sonar --steps 8,32 --kinds ula,uha
 //   npx tsx scripts/mcd-table.ts --workers 4    # cells on 4 worker threads; the same numbers
+//   npx tsx scripts/mcd-table.ts --freeze initial,schedule --mixture-loc 10 --mixture-dim 200
+//       # as the paper compares: one fixed initial distribution and schedule for every sampler
 import { generatedNow } from './render/common.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -30,6 +32,10 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     out: { type: 'string', default: 'docs/results/mcd-static' },
     'mixture-loc': { type: 'string', default: '3' },
+    'mixture-dim': { type: 'string' },
+    // Keep these fixed in every sampler, so that all share one initial distribution and schedule
+    // as in the paper's comparison: 'initial', 'schedule' or both.
+    freeze: { type: 'string', default: '' },
     workers: { type: 'string', default: '1' },
   },
 });
@@ -46,6 +52,14 @@ if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must b
 // short run; the table uses means in [-loc, loc]^d with --mixture-loc (default 3) and starts from
 // N(0, 2^2 I), which covers them. Logistic regression starts at its prior N(0, I).
 const mixtureLoc = Number(values['mixture-loc']);
+const mixtureDim = values['mixture-dim'] ? Number(values['mixture-dim']) : null;
+if (mixtureDim !== null && (!Number.isInteger(mixtureDim) || mixtureDim < 1))
+  throw new Error('--mixture-dim must be a positive integer');
+const frozen = list(values.freeze);
+for (const f of frozen) {
+  if (f !== 'initial' && f !== 'schedule')
+    throw new Error(`--freeze takes initial, schedule or both, got '${f}'`);
+}
 
 await initEngine();
 const rows: McdRow[] = [];
@@ -61,6 +75,8 @@ function writeTables(): void {
     lr,
     seed,
     mixtureLoc,
+    ...(mixtureDim ? { mixtureDim } : {}),
+    ...(frozen.length ? { frozen } : {}),
     rows,
   };
   mkdirSync(values.out.replace(/\/[^/]*$/, ''), { recursive: true });
@@ -81,6 +97,8 @@ const cells: McdCell[] = list(values.targets).flatMap((target) =>
       lr,
       seed,
       mixtureLoc,
+      ...(mixtureDim ? { mixtureDim } : {}),
+      ...(frozen.length ? { frozen: frozen as ('initial' | 'schedule')[] } : {}),
     })),
   ),
 );

@@ -348,4 +348,36 @@ describe('reproduction scripts with --workers', () => {
     assert.equal(one.length, 4);
     assert.deepEqual(rows(2), one);
   });
+
+  it('scripts/mcd-table.ts --freeze and --mixture-dim reach the cells and the page', () => {
+    const out = join(work, 'mcd-frozen');
+    const r = spawnSync(
+      process.execPath,
+      [
+        ...['--import', 'tsx', 'scripts/mcd-table.ts', '--targets', 'gmm8', '--steps', '3'],
+        ...['--kinds', 'ula', '--iterations', '2', '--train-particles', '16'],
+        ...['--eval-particles', '100', '--out', out, '--freeze', 'initial,schedule'],
+        ...['--mixture-loc', '10', '--mixture-dim', '5'],
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const data = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as {
+      frozen: string[];
+      mixtureDim: number;
+      rows: { dim: number }[];
+    };
+    assert.deepEqual(data.frozen, ['initial', 'schedule']);
+    assert.equal(data.rows[0]?.dim, 5);
+    const page = readFileSync(`${out}.md`, 'utf8');
+    assert.match(page, /--mixture-loc 10 --mixture-dim 5 --freeze initial,schedule/);
+    assert.match(page, /its initial distribution and schedule fixed \(the same for every sampler\)/);
+    const bad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/mcd-table.ts', '--freeze', 'mass', '--out', out],
+      { encoding: 'utf8' },
+    );
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--freeze takes initial, schedule or both, got 'mass'/);
+  });
 });

@@ -19,6 +19,10 @@ export interface McdCell {
   seed: number;
   /** Mixture means lie in [-mixtureLoc, mixtureLoc]^d. */
   mixtureLoc: number;
+  /** Mixture dimension (absent: the registry's default). */
+  mixtureDim?: number;
+  /** Parameter groups every sampler keeps fixed. */
+  frozen?: ('initial' | 'schedule')[];
 }
 
 export const isMixture = (name: string) => name === 'gmm8' || name === 'student-t8';
@@ -26,7 +30,11 @@ export const isMixture = (name: string) => name === 'gmm8' || name === 'student-
 export function runJob(cell: McdCell): McdRow {
   // Mixtures start from N(0, 2^2 I), which covers their means; logistic regression from its prior.
   const mixture = isMixture(cell.target);
-  const target = createTarget(cell.target, mixture ? { loc: cell.mixtureLoc } : {});
+  const target = createTarget(
+    cell.target,
+    mixture ? { loc: cell.mixtureLoc, ...(cell.mixtureDim ? { dim: cell.mixtureDim } : {}) } : {},
+  );
+  const frozen = cell.frozen ?? [];
   try {
     process.stderr.write(`${cell.target} ${cell.kind} K=${cell.steps} ...\n`);
     const r = trainAndEvaluate({
@@ -36,6 +44,14 @@ export function runJob(cell: McdCell): McdRow {
         steps: cell.steps,
         stepSize: cell.kind.startsWith('uha') ? 0.05 : 0.01,
         initialScale: mixture ? 2 : 1,
+        learn: {
+          stepSizes: true,
+          schedule: !frozen.includes('schedule'),
+          initial: !frozen.includes('initial'),
+          eta: true,
+          mass: true,
+          scoreNet: true,
+        },
       },
       trainIterations: cell.iterations,
       trainParticles: cell.trainParticles,

@@ -31,11 +31,17 @@ export interface McdData {
   lr: number;
   seed: number;
   mixtureLoc: number;
+  /** Mixture dimension when not the registry's default (20). */
+  mixtureDim?: number | null;
+  /** Parameter groups kept at their initial values by every sampler ('initial', 'schedule'). */
+  frozen?: string[];
   rows: McdRow[];
 }
 
 export function mcdCommand(d: McdData): string {
-  return `npx tsx scripts/mcd-table.ts --iterations ${d.iterations} --train-particles ${d.trainParticles} --eval-particles ${d.evalParticles} --lr ${d.lr} --seed ${d.seed} --mixture-loc ${d.mixtureLoc}`;
+  const frozen = d.frozen?.length ? ` --freeze ${d.frozen.join(',')}` : '';
+  const dim = d.mixtureDim ? ` --mixture-dim ${d.mixtureDim}` : '';
+  return `npx tsx scripts/mcd-table.ts --iterations ${d.iterations} --train-particles ${d.trainParticles} --eval-particles ${d.evalParticles} --lr ${d.lr} --seed ${d.seed} --mixture-loc ${d.mixtureLoc}${dim}${frozen}`;
 }
 
 export function renderMcd(d: McdData): string {
@@ -47,7 +53,9 @@ export function renderMcd(d: McdData): string {
     `${generatedText(d.generated)}.`,
     '',
     `Each sampler is trained for ${d.iterations} Adam iterations (lr ${d.lr}, ${d.trainParticles} particles, clip 10) on the ELBO, with`,
-    'step sizes, schedule, initial distribution (and damping, mass, score network) learned, then evaluated',
+    d.frozen?.length
+      ? `its ${d.frozen.map((f) => (f === 'initial' ? 'initial distribution' : f)).join(' and ')} fixed (the same for every sampler) and the other parameters learned, then evaluated`
+      : 'step sizes, schedule, initial distribution (and damping, mass, score network) learned, then evaluated',
     `with ${d.evalParticles} fresh particles; ± is one standard error (log Z from ${d.batches} independent batches). ESS is the`,
     'reverse effective sample size, as a fraction of the particles and as a count. The mixtures are',
     'normalized (exact log Z = 0); logistic-regression log Z is unknown (higher is better for both',
