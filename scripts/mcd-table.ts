@@ -33,6 +33,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/results/mcd-static' },
     'mixture-loc': { type: 'string', default: '3' },
     'mixture-dim': { type: 'string' },
+    'mixture-initial-scale': { type: 'string' },
     // Keep these fixed in every sampler, so that all share one initial distribution and schedule
     // as in the paper's comparison: 'initial', 'schedule' or both.
     freeze: { type: 'string', default: '' },
@@ -55,6 +56,11 @@ const mixtureLoc = Number(values['mixture-loc']);
 const mixtureDim = values['mixture-dim'] ? Number(values['mixture-dim']) : null;
 if (mixtureDim !== null && (!Number.isInteger(mixtureDim) || mixtureDim < 1))
   throw new Error('--mixture-dim must be a positive integer');
+const mixtureInitialScale = values['mixture-initial-scale']
+  ? Number(values['mixture-initial-scale'])
+  : null;
+if (mixtureInitialScale !== null && !(mixtureInitialScale > 0))
+  throw new Error('--mixture-initial-scale must be > 0');
 const frozen = list(values.freeze);
 for (const f of frozen) {
   if (f !== 'initial' && f !== 'schedule')
@@ -76,6 +82,7 @@ function writeTables(): void {
     seed,
     mixtureLoc,
     ...(mixtureDim ? { mixtureDim } : {}),
+    ...(mixtureInitialScale ? { mixtureInitialScale } : {}),
     ...(frozen.length ? { frozen } : {}),
     rows,
   };
@@ -98,6 +105,7 @@ const cells: McdCell[] = list(values.targets).flatMap((target) =>
       seed,
       mixtureLoc,
       ...(mixtureDim ? { mixtureDim } : {}),
+      ...(mixtureInitialScale ? { mixtureInitialScale } : {}),
       ...(frozen.length ? { frozen: frozen as ('initial' | 'schedule')[] } : {}),
     })),
   ),

@@ -21,6 +21,8 @@ export interface McdCell {
   mixtureLoc: number;
   /** Mixture dimension (absent: the registry's default). */
   mixtureDim?: number;
+  /** Scale of the mixtures' initial N(0, s^2 I) (absent: 2). */
+  mixtureInitialScale?: number;
   /** Parameter groups every sampler keeps fixed. */
   frozen?: ('initial' | 'schedule')[];
 }
@@ -43,7 +45,7 @@ export function runJob(cell: McdCell): McdRow {
         kind: cell.kind,
         steps: cell.steps,
         stepSize: cell.kind.startsWith('uha') ? 0.05 : 0.01,
-        initialScale: mixture ? 2 : 1,
+        initialScale: mixture ? (cell.mixtureInitialScale ?? 2) : 1,
         learn: {
           stepSizes: true,
           schedule: !frozen.includes('schedule'),

@@ -33,15 +33,24 @@ export interface McdData {
   mixtureLoc: number;
   /** Mixture dimension when not the registry's default (20). */
   mixtureDim?: number | null;
+  /** Scale of the mixtures' initial N(0, s^2 I) when not 2. */
+  mixtureInitialScale?: number | null;
   /** Parameter groups kept at their initial values by every sampler ('initial', 'schedule'). */
   frozen?: string[];
   rows: McdRow[];
 }
 
 export function mcdCommand(d: McdData): string {
+  return `npx tsx scripts/mcd-table.ts --iterations ${d.iterations} --train-particles ${d.trainParticles} --eval-particles ${d.evalParticles} --lr ${d.lr} --seed ${d.seed} --mixture-loc ${d.mixtureLoc}${setupFlags(d)}`;
+}
+
+/** The flags beyond the budget that set up the comparison (dimension, initial scale, freezing). */
+function setupFlags(d: McdData): string {
   const frozen = d.frozen?.length ? ` --freeze ${d.frozen.join(',')}` : '';
-  const dim = d.mixtureDim ? ` --mixture-dim ${d.mixtureDim}` : '';
-  return `npx tsx scripts/mcd-table.ts --iterations ${d.iterations} --train-particles ${d.trainParticles} --eval-particles ${d.evalParticles} --lr ${d.lr} --seed ${d.seed} --mixture-loc ${d.mixtureLoc}${dim}${frozen}`;
+  const dim =
+    (d.mixtureDim ? ` --mixture-dim ${d.mixtureDim}` : '') +
+    (d.mixtureInitialScale ? ` --mixture-initial-scale ${d.mixtureInitialScale}` : '');
+  return `${dim}${frozen}`;
 }
 
 export function renderMcd(d: McdData): string {
@@ -63,10 +72,10 @@ export function renderMcd(d: McdData): string {
     '',
     'A reduced-scale run: the samplers are far from converged at this budget, so the columns rank what',
     "a short training reaches, not the methods' limits. The paper-scale run is",
-    '`npx tsx scripts/mcd-table.ts --iterations 2000 --train-particles 512 --eval-particles 20000`.',
+    `\`npx tsx scripts/mcd-table.ts --iterations 2000 --train-particles 512 --eval-particles 20000${d.frozen?.length || d.mixtureDim || d.mixtureInitialScale ? ` --mixture-loc ${d.mixtureLoc}${setupFlags(d)}` : ''}\`.`,
     '',
     `The mixtures' means lie in [-${d.mixtureLoc}, ${d.mixtureLoc}]^d (unit component scale); the initial distribution`,
-    'starts at N(0, 2^2 I) there, and at the prior N(0, I) on logistic regression.',
+    `starts at N(0, ${d.mixtureInitialScale ?? 2}^2 I) there, and at the prior N(0, I) on logistic regression.`,
     '',
     '| target | d | sampler | K | log Z | ESS (count) | ELBO | skipped | train s | eval s |',
     '|---|---|---|---|---|---|---|---|---|---|',

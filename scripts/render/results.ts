@@ -5,6 +5,7 @@ import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderFlow, type FlowData } from './flow.js';
 import { renderFlowRuntime, type FlowRuntimeData } from './flowRuntime.js';
 import { renderFunnel, type FunnelData } from './funnel.js';
+import { renderFunnel32, type Funnel32Data } from './funnel32.js';
 import { renderImplicit, type ImplicitData } from './implicit.js';
 import { renderMcd, type McdData } from './mcd.js';
 import { renderMutants, type MutantsData } from './mutants.js';
@@ -47,10 +48,10 @@ export const RESULT_PAGES: ResultPage[] = [
     page: 'docs/results/workers.md',
     render: (f) => renderWorkers(json<WorkersData>(f, 'docs/results/workers.json')),
   },
-  {
-    page: 'docs/results/mcd-static.md',
-    render: (f) => renderMcd(json<McdData>(f, 'docs/results/mcd-static.json')),
-  },
+  ...['mcd-static', 'mcd-static-frozen'].map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
+    render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
+  })),
   {
     page: 'docs/results/dsmcs-static.md',
     render: (f) => renderDsmcs(json<DsmcsData>(f, 'docs/results/dsmcs-static.json')),
@@ -78,6 +79,10 @@ export const RESULT_PAGES: ResultPage[] = [
   {
     page: 'docs/results/implicit-posteriors.md',
     render: (f) => renderImplicit(json<ImplicitData>(f, 'docs/results/implicit-posteriors.json')),
+  },
+  {
+    page: 'docs/results/funnel-32.md',
+    render: (f) => renderFunnel32(json<Funnel32Data>(f, 'docs/results/funnel-32.json')),
   },
   {
     page: 'docs/results/funnel.md',
