@@ -26,11 +26,9 @@ describe('shipped configs', () => {
     assert.ok(files.length >= 10);
     for (const f of files) {
       const raw = readConfigObject(join('configs', f), 'settings');
-      const parse = f.startsWith('flow-')
-        ? parseFlowRunConfig
-        : f.startsWith('vae-')
-          ? parseVaeRunConfig
-          : parseRunConfig;
+      // A flow run has a flow section, a VAE run a model section, a sampler run neither.
+      const parse =
+        'flow' in raw ? parseFlowRunConfig : 'model' in raw ? parseVaeRunConfig : parseRunConfig;
       assert.doesNotThrow(() => parse(raw, f), f);
     }
   });
