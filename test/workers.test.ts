@@ -371,7 +371,10 @@ describe('reproduction scripts with --workers', () => {
     assert.equal(data.rows[0]?.dim, 5);
     const page = readFileSync(`${out}.md`, 'utf8');
     assert.match(page, /--mixture-loc 10 --mixture-dim 5 --freeze initial,schedule/);
-    assert.match(page, /its initial distribution and schedule fixed \(the same for every sampler\)/);
+    assert.match(
+      page,
+      /its initial distribution and schedule fixed \(the same for every sampler\)/,
+    );
     const bad = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'scripts/mcd-table.ts', '--freeze', 'mass', '--out', out],
