@@ -48,10 +48,12 @@ export const RESULT_PAGES: ResultPage[] = [
     page: 'docs/results/workers.md',
     render: (f) => renderWorkers(json<WorkersData>(f, 'docs/results/workers.json')),
   },
-  ...['mcd-static', 'mcd-static-frozen'].map((name): ResultPage => ({
-    page: `docs/results/${name}.md`,
-    render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
-  })),
+  ...['mcd-static', 'mcd-static-frozen', 'mcd-static-frozen-d200', 'mcd-static-frozen-d500'].map(
+    (name): ResultPage => ({
+      page: `docs/results/${name}.md`,
+      render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
+    }),
+  ),
   {
     page: 'docs/results/dsmcs-static.md',
     render: (f) => renderDsmcs(json<DsmcsData>(f, 'docs/results/dsmcs-static.json')),
