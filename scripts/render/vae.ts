@@ -66,13 +66,28 @@ export function renderVae(d: VaeData): string {
           "schedules are in each run's eval.json (`sampler`).",
         ];
   const bound = samplerRows ? 'test ELBO (sampler rows: extended-space)' : 'test ELBO (K = 1)';
+  const withBdmc = d.results.find((r) => r.evaluation?.bdmc)?.evaluation?.bdmc ?? null;
+  const bdmcCell = (e: (typeof d.results)[number]['evaluation']) =>
+    e?.bdmc
+      ? ` ${f(e.bdmc.lower)} / ${f(e.bdmc.upper)} (${f(e.bdmc.gap)}) |`
+      : withBdmc
+        ? ' n/a |'
+        : '';
   return [
     ...intro,
+    ...(withBdmc
+      ? [
+          '',
+          `BDMC checks the AIS column: on ${withBdmc.images} images simulated from each trained model, AIS with the same`,
+          'settings run forward from the prior (a stochastic lower bound on log p(x)) and in reverse from the',
+          "simulation's exact latent (an upper bound); the gap between their means bounds the AIS error there.",
+        ]
+      : []),
     '',
-    `| objective | ${bound} | test IWAE bound | test AIS log p(x) | train s | eval s |`,
-    '|---|---|---|---|---|---|',
+    `| objective | ${bound} | test IWAE bound | test AIS log p(x) |${withBdmc ? ' BDMC lower / upper (gap) |' : ''} train s | eval s |`,
+    `|---|---|---|---|${withBdmc ? '---|' : ''}---|---|`,
     ...d.results.map(({ label, trainSeconds, evaluation: e }) => {
-      return `| ${label} | ${f(e?.elbo)} ± ${f(e?.elboStdErr)} | ${f(e?.iwae)} ± ${f(e?.iwaeStdErr)} | ${f(e?.ais?.mean)} ± ${f(e?.ais?.stdErr)} | ${trainSeconds.toFixed(0)} | ${f(e?.seconds, 0)} |`;
+      return `| ${label} | ${f(e?.elbo)} ± ${f(e?.elboStdErr)} | ${f(e?.iwae)} ± ${f(e?.iwaeStdErr)} | ${f(e?.ais?.mean)} ± ${f(e?.ais?.stdErr)} |${bdmcCell(e)} ${trainSeconds.toFixed(0)} | ${f(e?.seconds, 0)} |`;
     }),
     '',
   ].join('\n');
