@@ -24,6 +24,20 @@ import {
 import { median, repsFor, type BenchOptions, type BenchRow, engineState } from './common.js';
 
 const BATCH = 500;
+
+/** Milliseconds of one gradient on fresh input (drawn outside the timing), outputs read back. */
+function gradientMs(
+  draw: () => Tensor2D,
+  step: (x: Tensor2D) => { grads: tf.NamedTensorMap },
+): number {
+  const x = draw();
+  const start = performance.now();
+  const { grads } = step(x);
+  for (const g of Object.values(grads)) g.dataSync();
+  const ms = performance.now() - start;
+  tf.dispose([x, ...Object.values(grads)]);
+  return ms;
+}
 const ESTIMATORS: ReverseKlEstimator[] = ['standard', 'path-fast', 'path-reference'];
 
 /** RealNVP rows repeated on TF.js's own wasm kernels (the reference of the native ones). */
@@ -51,15 +65,11 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
     for (const [estimator, reference] of runs) {
       options.log(`flows ${kind} ${estimator}${reference ? ' (TF.js kernels)' : ''}`);
       if (reference) await useNativeKernels(false);
-      const once = () => {
-        const z = rng.normal([BATCH, 6]) as Tensor2D;
-        const start = performance.now();
-        const { grads } = reverseKlGradient(flow, target, z, estimator);
-        for (const g of Object.values(grads)) g.dataSync();
-        const ms = performance.now() - start;
-        tf.dispose([z, ...Object.values(grads)]);
-        return ms;
-      };
+      const once = () =>
+        gradientMs(
+          () => rng.normal([BATCH, 6]) as Tensor2D,
+          (z) => reverseKlGradient(flow, target, z, estimator),
+        );
       for (let i = 0; i < warmup; i++) once();
       const times = Array.from({ length: reps }, once);
       rows.push({
@@ -76,15 +86,11 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
     // Forward KL on target samples: maximum likelihood (the baseline) and the path gradients.
     for (const estimator of FORWARD_KL_ESTIMATORS) {
       options.log(`flows ${kind} forward ${estimator}`);
-      const once = () => {
-        const x = target.sample!(BATCH, rng);
-        const start = performance.now();
-        const { grads } = forwardKlGradient(flow, target, x, estimator);
-        for (const g of Object.values(grads)) g.dataSync();
-        const ms = performance.now() - start;
-        tf.dispose([x, ...Object.values(grads)]);
-        return ms;
-      };
+      const once = () =>
+        gradientMs(
+          () => target.sample!(BATCH, rng),
+          (x) => forwardKlGradient(flow, target, x, estimator),
+        );
       for (let i = 0; i < warmup; i++) once();
       const times = Array.from({ length: reps }, once);
       rows.push({
@@ -118,15 +124,11 @@ export async function flowsBench(options: BenchOptions): Promise<BenchRow[]> {
     options.log(`flows u1-gauge ${estimator}`);
     // The reference path gradient inverts every layer by bisection: a few reps suffice.
     const reps = estimator === 'path-reference' ? Math.min(3, runs.reps) : runs.reps;
-    const once = () => {
-      const z = gauge.base.sample(U1_BATCH, u1Rng);
-      const start = performance.now();
-      const { grads } = reverseKlGradient(gauge, u1, z, estimator);
-      for (const g of Object.values(grads)) g.dataSync();
-      const ms = performance.now() - start;
-      tf.dispose([z, ...Object.values(grads)]);
-      return ms;
-    };
+    const once = () =>
+      gradientMs(
+        () => gauge.base.sample(U1_BATCH, u1Rng),
+        (z) => reverseKlGradient(gauge, u1, z, estimator),
+      );
     once();
     const times = Array.from({ length: reps }, once);
     rows.push({

@@ -38,6 +38,14 @@ export function generatedText(g: Generated): string {
   return `${parts.join(', ')}${shared}`;
 }
 
+/** Mean and sample standard deviation (0 for a single value), for spreads over seeds or repeats. */
+export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd =
+    xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd };
+}
+
 /** "x ± se", with a dagger when the standard error rests on too few effective particles. */
 export function pmMarked(
   x: number,

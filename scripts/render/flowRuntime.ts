@@ -1,6 +1,6 @@
 // docs/results/flow-runtime.md from the JSON of scripts/flow-runtime.ts. Pure: the results test
 // re-renders it.
-import { generatedText, type Generated } from './common.js';
+import { generatedText, meanSd, type Generated } from './common.js';
 
 export interface RuntimeRow {
   setup: string;
@@ -20,13 +20,6 @@ export interface FlowRuntimeData {
   repeats: number;
   setups: { name: string; description: string }[];
   rows: RuntimeRow[];
-}
-
-export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd =
-    xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd };
 }
 
 const pm = (xs: readonly number[], digits: number) => {

@@ -1,7 +1,6 @@
 // docs/results/funnel-32.md from the JSON of scripts/funnel-32.ts. Pure: the results test
 // re-renders it.
-import { generatedText, pmMarked, type Generated } from './common.js';
-import { meanSd } from './flowRuntime.js';
+import { generatedText, meanSd, pmMarked, type Generated } from './common.js';
 
 export interface Funnel32Row {
   seed: number;

@@ -1,7 +1,6 @@
 // docs/results/implicit-posteriors.md from the JSON of scripts/implicit-posteriors.ts. Pure: the
 // results test re-renders it.
-import { generatedText, type Generated } from './common.js';
-import { meanSd } from './flowRuntime.js';
+import { generatedText, meanSd, type Generated } from './common.js';
 
 export interface ImplicitRow {
   variant: string;

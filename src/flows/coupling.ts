@@ -60,27 +60,25 @@ abstract class Coupling implements Bijection {
     });
   }
 
-  forwardWithScore(
+  /**
+   * The conditioner on the kept coordinates of `x` (the same before and after the map): masked
+   * log-scale s (null for additive couplings) and shift t, and a VJP through the conditioner, for
+   * `use` inside one scope; the pass's saved activations are freed afterwards.
+   */
+  private withPass<T extends tf.TensorContainer>(
     x: Tensor2D,
-    score: Tensor2D,
-  ): { y: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
+    use: (
+      s: Tensor2D | null,
+      t: Tensor2D,
+      vjp: (cotangents: Record<string, Tensor2D>) => Tensor2D,
+    ) => T,
+  ): T {
     const pass = this.net.applyWithVjp(tf.tidy(() => tf.mul(x, this.mask) as Tensor2D));
     try {
       return tf.tidy(() => {
         const s = pass.out['s'] ? (tf.mul(pass.out['s'], this.free) as Tensor2D) : null;
         const t = tf.mul(pass.out['t'] as Tensor2D, this.free) as Tensor2D;
-        const y = (s ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.add(x, t)) as Tensor2D;
-        const logDet = (s ? tf.sum(s, -1) : tf.zeros([x.shape[0]])) as Tensor1D;
-        // With J = [[I, 0], [C, D]] (kept, transformed), D = diag(exp s), C = d y_b / d x_a:
-        // the score at y is u = D^-1 g_b on the transformed part and g_a - C^T u - grad_a sum s
-        // on the kept part. C^T u + grad_a sum s is one VJP through the conditioner, with
-        // cotangent (1 + g x) on the s head and u on the t head (masked to the transformed part).
-        const u = tf.mul(tf.mul(score, this.free), s ? tf.exp(tf.neg(s)) : 1) as Tensor2D;
-        const cotangents: Record<string, Tensor2D> = { t: u };
-        if (s) cotangents['s'] = tf.mul(tf.add(1, tf.mul(score, x)), this.free) as Tensor2D;
-        const correction = pass.vjp(cotangents);
-        const kept = tf.mul(tf.sub(score, correction), this.mask);
-        return { y, logDet, score: tf.add(u, kept) as Tensor2D };
+        return use(s, t, pass.vjp);
       });
     } finally {
       tf.dispose(Object.values(pass.out));
@@ -88,33 +86,44 @@ abstract class Coupling implements Bijection {
     }
   }
 
+  forwardWithScore(
+    x: Tensor2D,
+    score: Tensor2D,
+  ): { y: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
+    return this.withPass(x, (s, t, vjp) => {
+      const y = (s ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.add(x, t)) as Tensor2D;
+      const logDet = (s ? tf.sum(s, -1) : tf.zeros([x.shape[0]])) as Tensor1D;
+      // With J = [[I, 0], [C, D]] (kept, transformed), D = diag(exp s), C = d y_b / d x_a:
+      // the score at y is u = D^-1 g_b on the transformed part and g_a - C^T u - grad_a sum s
+      // on the kept part. C^T u + grad_a sum s is one VJP through the conditioner, with
+      // cotangent (1 + g x) on the s head and u on the t head (masked to the transformed part).
+      const u = tf.mul(tf.mul(score, this.free), s ? tf.exp(tf.neg(s)) : 1) as Tensor2D;
+      const cotangents: Record<string, Tensor2D> = { t: u };
+      if (s) cotangents['s'] = tf.mul(tf.add(1, tf.mul(score, x)), this.free) as Tensor2D;
+      const kept = tf.mul(tf.sub(score, vjp(cotangents)), this.mask);
+      return { y, logDet, score: tf.add(u, kept) as Tensor2D };
+    });
+  }
+
   inverseWithScore(
     y: Tensor2D,
     score: Tensor2D,
   ): { x: Tensor2D; logDet: Tensor1D; score: Tensor2D } {
     // The kept coordinates are unchanged, so the conditioner sees the forward map's input.
-    const pass = this.net.applyWithVjp(tf.tidy(() => tf.mul(y, this.mask) as Tensor2D));
-    try {
-      return tf.tidy(() => {
-        const s = pass.out['s'] ? (tf.mul(pass.out['s'], this.free) as Tensor2D) : null;
-        const t = tf.mul(pass.out['t'] as Tensor2D, this.free) as Tensor2D;
-        const shifted = tf.sub(y, t); // x_b exp(s) on the transformed part
-        const x = (s ? tf.mul(shifted, tf.exp(tf.neg(s))) : shifted) as Tensor2D;
-        const logDet = (s ? tf.neg(tf.sum(s, -1)) : tf.zeros([y.shape[0]])) as Tensor1D;
-        // J^T g + grad_x sum s with J = [[I, 0], [C, D]]: D g_b on the transformed part;
-        // g_a + C^T g_b + grad_a sum s on the kept part, one VJP through the conditioner with
-        // cotangent (1 + g x_b exp(s)) on the s head and g_b on the t head.
-        const g = tf.mul(score, this.free) as Tensor2D;
-        const transformed = s ? tf.mul(g, tf.exp(s)) : g;
-        const cotangents: Record<string, Tensor2D> = { t: g };
-        if (s) cotangents['s'] = tf.mul(tf.add(1, tf.mul(g, shifted)), this.free) as Tensor2D;
-        const kept = tf.mul(tf.add(score, pass.vjp(cotangents)), this.mask);
-        return { x, logDet, score: tf.add(transformed, kept) as Tensor2D };
-      });
-    } finally {
-      tf.dispose(Object.values(pass.out));
-      pass.release();
-    }
+    return this.withPass(y, (s, t, vjp) => {
+      const shifted = tf.sub(y, t); // x_b exp(s) on the transformed part
+      const x = (s ? tf.mul(shifted, tf.exp(tf.neg(s))) : shifted) as Tensor2D;
+      const logDet = (s ? tf.neg(tf.sum(s, -1)) : tf.zeros([y.shape[0]])) as Tensor1D;
+      // J^T g + grad_x sum s with J = [[I, 0], [C, D]]: D g_b on the transformed part;
+      // g_a + C^T g_b + grad_a sum s on the kept part, one VJP through the conditioner with
+      // cotangent (1 + g x_b exp(s)) on the s head and g_b on the t head.
+      const g = tf.mul(score, this.free) as Tensor2D;
+      const transformed = s ? tf.mul(g, tf.exp(s)) : g;
+      const cotangents: Record<string, Tensor2D> = { t: g };
+      if (s) cotangents['s'] = tf.mul(tf.add(1, tf.mul(g, shifted)), this.free) as Tensor2D;
+      const kept = tf.mul(tf.add(score, vjp(cotangents)), this.mask);
+      return { x, logDet, score: tf.add(transformed, kept) as Tensor2D };
+    });
   }
 
   dispose(): void {

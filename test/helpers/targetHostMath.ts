@@ -169,3 +169,25 @@ export function logStudentT(
 export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
+
+/**
+ * Asserts two gradient maps (parameter name -> tensor) agree entry by entry within rtol, and that
+ * the expected one is not trivially zero (its largest entry above `floor`).
+ */
+export function assertGradientsClose(
+  actual: Record<string, { dataSync(): ArrayLike<number> }>,
+  expected: Record<string, { dataSync(): ArrayLike<number> }>,
+  rtol: number,
+  label: string,
+  floor: number,
+): void {
+  let largest = 0;
+  for (const name of Object.keys(expected)) {
+    const e = Array.from((expected[name] as { dataSync(): ArrayLike<number> }).dataSync());
+    const a = actual[name];
+    assert.ok(a, `${label}: no gradient for ${name}`);
+    largest = Math.max(largest, ...e.map(Math.abs));
+    assertAllClose(Array.from(a.dataSync()), e, rtol, `${label} ${name}`);
+  }
+  assert.ok(largest > floor, `${label}: the gradients are not trivially zero (largest ${largest})`);
+}
