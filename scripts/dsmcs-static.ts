@@ -6,6 +6,7 @@
 // (docs/results/dsmcs-static.md, .json) and a plot of ESS per transition (dsmcs-static-ess.svg).
 //
 //   npx tsx scripts/dsmcs-static.ts [--config configs/dsmcs-static-small.yaml] [--out runs/dsmcs-static]
+//                                   [--name dsmcs-static]  (the results page: docs/results/<name>.md)
 //                                   [--workers N]   (variants on N worker threads; the same numbers)
 //
 // The default config is the scaled-down one (minutes); configs/dsmcs-static.yaml is the paper's
@@ -27,7 +28,8 @@ import { createTarget, getTargetSpec } from '../src/targets/registry.js';
 const { values } = parseArgs({
   options: {
     config: { type: 'string', default: 'configs/dsmcs-static-small.yaml' },
-    out: { type: 'string', default: 'runs/dsmcs-static' },
+    out: { type: 'string' },
+    name: { type: 'string', default: 'dsmcs-static' },
     docs: { type: 'string', default: 'docs/results' },
     workers: { type: 'string', default: '1' },
   },
@@ -35,6 +37,10 @@ const { values } = parseArgs({
 const workers = Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
 const configPath = values.config as string;
+const name = values.name as string;
+if (!/^[a-z0-9-]+$/.test(name))
+  throw new Error('--name must be lower-case letters, digits and dashes');
+const outDir = values.out ?? `runs/${name}`;
 const base = loadConfigFile(configPath);
 const groupSize = base.sampler.resampling?.groupSize;
 if (!groupSize) throw new Error(`${configPath}: sampler.resampling.groupSize is needed`);
@@ -102,7 +108,7 @@ const results = await runTasks<DsmcsVariant, VariantResult>(
   VARIANTS.map((v) => ({
     ...v,
     config: variantConfig(v.scheme),
-    dir: `${values.out}/${v.scheme}`,
+    dir: `${outDir}/${v.scheme}`,
   })),
   { workers, backend: currentBackend() as BackendName },
 );
@@ -112,6 +118,7 @@ const probe = createTarget(base.target.name, (({ name: _, ...rest }) => rest)(ba
 const data: DsmcsData = {
   generated: generatedNow({ workers }),
   config: configPath,
+  name,
   settings: {
     target: { name: spec.name, dim: probe.dim, description: spec.description },
     initialScale: base.sampler.initialScale,
@@ -132,7 +139,7 @@ const data: DsmcsData = {
 probe.dispose?.();
 const docs = values.docs as string;
 mkdirSync(docs, { recursive: true });
-writeFileSync(`${docs}/dsmcs-static.json`, `${JSON.stringify(data, null, 2)}\n`);
-writeFileSync(`${docs}/dsmcs-static.md`, renderDsmcs(data));
-writeFileSync(`${docs}/dsmcs-static-ess.svg`, await essPlot(results));
-process.stderr.write(`wrote ${docs}/dsmcs-static.md, .json and -ess.svg\n`);
+writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
+writeFileSync(`${docs}/${name}.md`, renderDsmcs(data));
+writeFileSync(`${docs}/${name}-ess.svg`, await essPlot(results));
+process.stderr.write(`wrote ${docs}/${name}.md, .json and -ess.svg\n`);

@@ -35,7 +35,13 @@ import {
   uciLogisticTarget,
   type UciDatasetName,
 } from '../src/targets/index.js';
-import { LOG_2PI, softplus } from './helpers/targetHostMath.js';
+import {
+  LOG_2PI,
+  assertAllClose,
+  centralDiffGrad,
+  invertWithLogDet,
+  softplus,
+} from './helpers/targetHostMath.js';
 
 const BACKENDS = (process.env.ANNEAL_TEST_BACKENDS ?? 'cpu,wasm').split(',') as BackendName[];
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -446,3 +452,72 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('Laplace approximation of a logistic-regression posterior', () => {
+  // A small problem: 12 rows, 2 raw features (d = 3 with the intercept).
+  const rng = Rng.fromSeed(5);
+  const x = rng.normalArray(24);
+  const features = Array.from({ length: 12 }, (_, i) => [
+    x[2 * i] as number,
+    x[2 * i + 1] as number,
+  ]);
+  const labels = features.map((f, i) => ((f[0] as number) + 0.3 * i > 1.5 ? 1 : 0));
+  labels[0] = 1; // not separable: the prior alone would keep the mode finite, but make it data-driven
+
+  it('finds the mode (zero host gradient), the exact Hessian and the Laplace log Z formula', async () => {
+    await initEngine({ backend: 'cpu' });
+    const target = logisticRegressionTarget({ features, labels });
+    const d = target.dim;
+    const { mode, hessian, logZ } = target.laplace();
+    const f = (w: number[]) => target.hostLogProb(w);
+    const m = Array.from(mode);
+    assertAllClose(centralDiffGrad(f, m), new Array(d).fill(0), 1e-7, 'gradient at the mode');
+    // Negative Hessian by central differences of the gradient.
+    const h = 1e-4;
+    for (let j = 0; j < d; j++) {
+      const up = [...m];
+      const down = [...m];
+      up[j]! += h;
+      down[j]! -= h;
+      const column = centralDiffGrad(f, up).map(
+        (g, k) => -(g - centralDiffGrad(f, down)[k]!) / (2 * h),
+      );
+      assertAllClose(
+        Array.from({ length: d }, (_, k) => hessian[k * d + j] as number),
+        column,
+        1e-5,
+        `hessian column ${j}`,
+      );
+    }
+    const rows = Array.from({ length: d }, (_, i) => Array.from(hessian.slice(i * d, (i + 1) * d)));
+    const expected = f(m) + 0.5 * d * LOG_2PI - 0.5 * invertWithLogDet(rows).logDet;
+    assert.ok(Math.abs(logZ - expected) < 1e-9, `laplace logZ ${logZ} vs ${expected}`);
+    // The host log density is the tensor one (float32 tolerance).
+    const w = tf.tensor2d([m, m.map((v) => -v)]) as Tensor2D;
+    const onDevice = target.logProb(w).arraySync() as number[];
+    w.dispose();
+    assertAllClose(onDevice, [f(m), f(m.map((v) => -v))], 1e-5, 'hostLogProb vs logProb');
+    target.dispose();
+  });
+
+  it('in one dimension its log Z is near the exact integral, and the mode is the maximum', async () => {
+    await initEngine({ backend: 'cpu' });
+    // Intercept only: gamma(w) = N(w; 0, 1) prod sigmoid(w)^y sigmoid(-w)^(1-y), a 1-d integral.
+    const target = logisticRegressionTarget({
+      features: labels.map(() => [1]),
+      labels,
+      preprocess: false,
+    });
+    const { mode, logZ } = target.laplace();
+    const grid = Array.from({ length: 40001 }, (_, i) => -10 + i * 5e-4);
+    const values = grid.map((w) => target.hostLogProb([w]));
+    const top = Math.max(...values);
+    const exact = top + Math.log(values.reduce((a, v) => a + Math.exp(v - top), 0) * 5e-4);
+    const argmax = grid[values.indexOf(top)] as number;
+    assert.ok(Math.abs((mode[0] as number) - argmax) < 1e-3, `mode ${mode[0]} vs grid ${argmax}`);
+    // 12 observations: the posterior is close to Gaussian, so Laplace is within a few hundredths.
+    assert.ok(Math.abs(logZ - exact) < 0.05, `laplace ${logZ} vs exact ${exact}`);
+    assert.ok(Math.abs(logZ - exact) > 1e-6, 'Laplace is an approximation, not the integral');
+    target.dispose();
+  });
+});

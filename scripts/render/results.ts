@@ -7,6 +7,8 @@ import { renderFlowRuntime, type FlowRuntimeData } from './flowRuntime.js';
 import { renderFunnel, type FunnelData } from './funnel.js';
 import { renderFunnel32, type Funnel32Data } from './funnel32.js';
 import { renderImplicit, type ImplicitData } from './implicit.js';
+import { renderLogisticAccuracy, type LogisticAccuracyData } from './logisticAccuracy.js';
+import { renderLogisticReference, type LogisticReferenceData } from './logisticReference.js';
 import { renderMcd, type McdData } from './mcd.js';
 import { renderMutants, type MutantsData } from './mutants.js';
 import { renderPerformance, type Saved } from './performance.js';
@@ -85,6 +87,18 @@ export const RESULT_PAGES: ResultPage[] = [
   {
     page: 'docs/results/funnel-32.md',
     render: (f) => renderFunnel32(json<Funnel32Data>(f, 'docs/results/funnel-32.json')),
+  },
+  {
+    page: 'docs/results/logistic-reference.md',
+    render: (f) =>
+      renderLogisticReference(
+        json<LogisticReferenceData>(f, 'docs/results/logistic-reference.json'),
+      ),
+  },
+  {
+    page: 'docs/results/logistic-accuracy.md',
+    render: (f) =>
+      renderLogisticAccuracy(json<LogisticAccuracyData>(f, 'docs/results/logistic-accuracy.json')),
   },
   {
     page: 'docs/results/funnel.md',

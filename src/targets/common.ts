@@ -80,6 +80,23 @@ export function invertLower(L: Float64Array, d: number): Float64Array {
   return inv;
 }
 
+/** Solves (L L^T) x = b for a lower Cholesky factor L (row-major): forward, then back substitution. */
+export function solveCholesky(L: Float64Array, b: ArrayLike<number>, d: number): Float64Array {
+  const y = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    let s = b[i] as number;
+    for (let k = 0; k < i; k++) s -= (L[i * d + k] as number) * (y[k] as number);
+    y[i] = s / (L[i * d + i] as number);
+  }
+  const x = new Float64Array(d);
+  for (let i = d - 1; i >= 0; i--) {
+    let s = y[i] as number;
+    for (let k = i + 1; k < d; k++) s -= (L[k * d + i] as number) * (x[k] as number);
+    x[i] = s / (L[i * d + i] as number);
+  }
+  return x;
+}
+
 /** Row-major transpose of a d x d matrix. */
 export function transposeSquare(a: Float64Array, d: number): Float64Array {
   const t = new Float64Array(d * d);

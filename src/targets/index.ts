@@ -40,10 +40,12 @@ export {
   isUciDatasetName,
   UCI_DATASETS,
   type LogisticRegressionOptions,
+  type LaplaceApproximation,
   type UciDatasetName,
   type UciDatasetInfo,
   type UciLogisticOptions,
 } from './logisticRegression.js';
+export { AffineTarget, affineTarget, type AffineTargetOptions } from './affine.js';
 export { logGamma, gammaArray, chiSquareArray } from './special.js';
 export {
   createTarget,
