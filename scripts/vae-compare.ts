@@ -7,10 +7,16 @@
 //  - mcd: a plain VAE and VAEs trained through ULA, UHA, ULA-MCD and UHA-MCD chains (the MCD
 //    paper's VAE table; the paper runs 64 ULA / 32 UHA steps, --ula-steps / --uha-steps scale
 //    them down) -> docs/results/vae-mcd.{md,json}
+//  - table1: Ding & Freedman's Table 1 grid, IWAE and IWAE-DReG for each K in --samples and the
+//    AIS-trained decoder for each K and each T in --temperatures (comma lists)
+//    -> docs/results/vae-table1.{md,json}
 //
-//   npx tsx scripts/vae-compare.ts [--table ding-freedman|mcd] [--config configs/vae-mnist-compare.yaml]
+//   npx tsx scripts/vae-compare.ts [--table ding-freedman|mcd|table1] [--config configs/vae-mnist-compare.yaml]
 //       [--samples 5] [--temperatures 5] [--ula-steps 16] [--uha-steps 8]
 //       [--workers N]   (variants on N worker threads; the same numbers)
+//
+// A variant whose run directory already holds its outcome for the same config is not retrained,
+// so a stopped table continues where it was.
 //
 // The papers' scale: configs/vae-mnist-ding-freedman.yaml and configs/vae-mnist-mcd.yaml.
 import { generatedNow } from './render/common.js';
@@ -40,12 +46,26 @@ const { values } = parseArgs({
 const workers = Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
 const table = values.table as string;
-if (table !== 'ding-freedman' && table !== 'mcd') {
-  process.stderr.write(`unknown --table '${table}'; valid: ding-freedman, mcd\n`);
+if (table !== 'ding-freedman' && table !== 'mcd' && table !== 'table1') {
+  process.stderr.write(`unknown --table '${table}'; valid: ding-freedman, mcd, table1\n`);
   process.exit(2);
 }
-const k = Number(values.samples);
-const t = Number(values.temperatures);
+const positiveList = (flag: string) => {
+  const xs = String(values[flag as 'samples'])
+    .split(',')
+    .map(Number);
+  if (xs.some((x) => !Number.isInteger(x) || x < 1) || (table !== 'table1' && xs.length !== 1)) {
+    process.stderr.write(
+      `--${flag} must be ${table === 'table1' ? 'a comma list of integers' : 'one integer'} >= 1\n`,
+    );
+    process.exit(2);
+  }
+  return xs;
+};
+const ks = positiveList('samples');
+const ts = positiveList('temperatures');
+const k = ks[0] as number;
+const t = ts[0] as number;
 const ulaSteps = Number(values['ula-steps']);
 const uhaSteps = Number(values['uha-steps']);
 const base = readConfigObject(values.config as string, 'data, model and train') as Record<
@@ -56,29 +76,50 @@ const base = readConfigObject(values.config as string, 'data, model and train') 
 interface Variant {
   label: string;
   objective: Record<string, unknown> & { kind: string };
+  /** Run directory under --runs (default: the objective's kind). */
+  dir?: string;
 }
+const table1: Variant[] = [
+  ...ks.flatMap((kk) => [
+    { label: `IWAE (K = ${kk})`, objective: { kind: 'iwae', samples: kk }, dir: `iwae-k${kk}` },
+    {
+      label: `IWAE-DReG (K = ${kk})`,
+      objective: { kind: 'iwae-dreg', samples: kk },
+      dir: `iwae-dreg-k${kk}`,
+    },
+  ]),
+  ...ts.flatMap((tt) =>
+    ks.map((kk) => ({
+      label: `AIS-trained (K = ${kk}, T = ${tt}, L = 5)`,
+      objective: { kind: 'ais', samples: kk, temperatures: tt, leapfrogSteps: 5 },
+      dir: `ais-k${kk}-t${tt}`,
+    })),
+  ),
+];
 const VARIANTS: Variant[] =
-  table === 'ding-freedman'
-    ? [
-        { label: 'ELBO (K = 1)', objective: { kind: 'elbo', samples: 1 } },
-        { label: `IWAE (K = ${k})`, objective: { kind: 'iwae', samples: k } },
-        { label: `IWAE-DReG (K = ${k})`, objective: { kind: 'iwae-dreg', samples: k } },
-        {
-          label: `MH-HMC (K = ${k}, T = ${t}, L = 5)`,
-          objective: { kind: 'mh-hmc', samples: k, temperatures: t, leapfrogSteps: 5 },
-        },
-        {
-          label: `AIS-trained (K = ${k}, T = ${t}, L = 5)`,
-          objective: { kind: 'ais', samples: k, temperatures: t, leapfrogSteps: 5 },
-        },
-      ]
-    : [
-        { label: 'VAE (ELBO)', objective: { kind: 'elbo', samples: 1 } },
-        { label: `ULA (${ulaSteps} steps)`, objective: { kind: 'ula', steps: ulaSteps } },
-        { label: `UHA (${uhaSteps} steps)`, objective: { kind: 'uha', steps: uhaSteps } },
-        { label: `ULA-MCD (${ulaSteps} steps)`, objective: { kind: 'ula-mcd', steps: ulaSteps } },
-        { label: `UHA-MCD (${uhaSteps} steps)`, objective: { kind: 'uha-mcd', steps: uhaSteps } },
-      ];
+  table === 'table1'
+    ? table1
+    : table === 'ding-freedman'
+      ? [
+          { label: 'ELBO (K = 1)', objective: { kind: 'elbo', samples: 1 } },
+          { label: `IWAE (K = ${k})`, objective: { kind: 'iwae', samples: k } },
+          { label: `IWAE-DReG (K = ${k})`, objective: { kind: 'iwae-dreg', samples: k } },
+          {
+            label: `MH-HMC (K = ${k}, T = ${t}, L = 5)`,
+            objective: { kind: 'mh-hmc', samples: k, temperatures: t, leapfrogSteps: 5 },
+          },
+          {
+            label: `AIS-trained (K = ${k}, T = ${t}, L = 5)`,
+            objective: { kind: 'ais', samples: k, temperatures: t, leapfrogSteps: 5 },
+          },
+        ]
+      : [
+          { label: 'VAE (ELBO)', objective: { kind: 'elbo', samples: 1 } },
+          { label: `ULA (${ulaSteps} steps)`, objective: { kind: 'ula', steps: ulaSteps } },
+          { label: `UHA (${uhaSteps} steps)`, objective: { kind: 'uha', steps: uhaSteps } },
+          { label: `ULA-MCD (${ulaSteps} steps)`, objective: { kind: 'ula-mcd', steps: ulaSteps } },
+          { label: `UHA-MCD (${uhaSteps} steps)`, objective: { kind: 'uha-mcd', steps: uhaSteps } },
+        ];
 
 await initEngine({ backend: base.backend as unknown as BackendName | undefined });
 const outcomes = await runTasks<VaeVariant, VaeRunOutcome>(
@@ -87,16 +128,16 @@ const outcomes = await runTasks<VaeVariant, VaeRunOutcome>(
     label: v.label,
     config: { ...base, train: { ...base.train, objective: v.objective } },
     source: values.config as string,
-    dir: join(values.runs as string, v.objective.kind),
+    dir: join(values.runs as string, v.dir ?? v.objective.kind),
   })),
   { workers, backend: currentBackend() as BackendName },
 );
 const results = VARIANTS.map((v, i) => ({ label: v.label, outcome: outcomes[i] as VaeRunOutcome }));
 
 const command =
-  table === 'ding-freedman'
-    ? `npx tsx scripts/vae-compare.ts --config ${values.config} --samples ${k} --temperatures ${t}`
-    : `npx tsx scripts/vae-compare.ts --table mcd --config ${values.config} --ula-steps ${ulaSteps} --uha-steps ${uhaSteps}`;
+  table === 'mcd'
+    ? `npx tsx scripts/vae-compare.ts --table mcd --config ${values.config} --ula-steps ${ulaSteps} --uha-steps ${uhaSteps}`
+    : `npx tsx scripts/vae-compare.ts${table === 'table1' ? ' --table table1' : ''} --config ${values.config} --samples ${ks.join(',')} --temperatures ${ts.join(',')}`;
 const data: VaeData = {
   generated: generatedNow({ workers }),
   table,
@@ -110,7 +151,7 @@ const data: VaeData = {
   })),
 };
 const docs = values.docs as string;
-const name = table === 'ding-freedman' ? 'vae-mnist' : 'vae-mcd';
+const name = { 'ding-freedman': 'vae-mnist', mcd: 'vae-mcd', table1: 'vae-table1' }[table];
 mkdirSync(docs, { recursive: true });
 writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${docs}/${name}.md`, renderVae(data));

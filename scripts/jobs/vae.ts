@@ -1,7 +1,7 @@
 // One variant of scripts/vae-compare.ts (a VAE trained with one objective): trains it into its own
 // run directory and evaluates it. A job module, so the script can share its variants out over
 // worker threads (--workers); every variant starts from its config's seed.
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseVaeRunConfig } from '../../src/models/vaeConfig.js';
 import { trainVaeRun, type VaeRunOutcome } from '../../src/models/vaeRun.js';
 
@@ -15,9 +15,18 @@ export interface VaeVariant {
 
 export async function runJob(v: VaeVariant): Promise<VaeRunOutcome> {
   const config = parseVaeRunConfig(v.config, v.source);
+  const kept = `${v.dir}/variant-outcome.json`;
+  if (existsSync(kept)) {
+    const outcome = JSON.parse(readFileSync(kept, 'utf8')) as VaeRunOutcome;
+    if (outcome.completed && JSON.stringify(outcome.config) === JSON.stringify(config)) {
+      process.stderr.write(`[${v.label}] done before in ${v.dir}; reusing its outcome\n`);
+      return outcome;
+    }
+  }
   rmSync(v.dir, { recursive: true, force: true });
   process.stderr.write(`[${v.label}] training into ${v.dir}\n`);
   const outcome = await trainVaeRun({ config, outDir: v.dir });
+  if (outcome.completed) writeFileSync(kept, `${JSON.stringify(outcome)}\n`);
   const e = outcome.evaluation;
   process.stderr.write(
     `[${v.label}] ${outcome.trainSeconds.toFixed(0)} s; own bound ${e?.elbo.toFixed(2)}, IWAE ${e?.iwae.toFixed(2)}, AIS ${e?.ais?.mean.toFixed(2)}\n`,
