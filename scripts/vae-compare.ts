@@ -14,19 +14,25 @@
 //   npx tsx scripts/vae-compare.ts [--table ding-freedman|mcd|table1] [--config configs/vae-mnist-compare.yaml]
 //       [--samples 5] [--temperatures 5] [--ula-steps 16] [--uha-steps 8]
 //       [--workers N]   (variants on N worker threads; the same numbers)
+//       [--epochs E]    (in place of the config's train.epochs)
+//       [--budget M]    (the most epochs that train every variant in about M minutes, from a
+//                        short timed probe of each; the results record the count as --epochs)
 //
 // A variant whose run directory already holds its outcome for the same config is not retrained,
 // so a stopped table continues where it was.
 //
 // The papers' scale: configs/vae-mnist-ding-freedman.yaml and configs/vae-mnist-mcd.yaml.
 import { generatedNow } from './render/common.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfigObject } from '../src/cli/config.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
-import type { VaeRunOutcome } from '../src/models/vaeRun.js';
+import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
+import { trainVaeRun, type VaeRunOutcome } from '../src/models/vaeRun.js';
+import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { VaeVariant } from './jobs/vae.js';
 import { renderVae, type VaeData } from './render/vae.js';
 
@@ -41,6 +47,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: 'runs/vae-compare' },
     docs: { type: 'string', default: 'docs/results' },
     workers: { type: 'string', default: '1' },
+    epochs: { type: 'string' },
+    budget: { type: 'string' },
   },
 });
 const workers = Number(values.workers);
@@ -122,11 +130,54 @@ const VARIANTS: Variant[] =
         ];
 
 await initEngine({ backend: base.backend as unknown as BackendName | undefined });
+const variantConfig = (v: Variant) => ({
+  ...base,
+  train: { ...base.train, objective: v.objective },
+});
+const budgetMinutes = parseBudget(values.budget);
+if (budgetMinutes !== null && values.epochs !== undefined) {
+  process.stderr.write('give --epochs or --budget, not both\n');
+  process.exit(2);
+}
+if (values.epochs !== undefined) {
+  const epochs = Number(values.epochs);
+  if (!Number.isInteger(epochs) || epochs < 1) {
+    process.stderr.write('--epochs must be an integer >= 1\n');
+    process.exit(2);
+  }
+  base.train = { ...base.train, epochs };
+}
+let budget: BudgetPlan | null = null;
+if (budgetMinutes !== null) {
+  // Each variant trains PROBE iterations in a scratch directory; its seconds per iteration times
+  // the batches per epoch is its cost per epoch.
+  const PROBE = 20;
+  const perEpoch: Record<string, number> = {};
+  const scratch = mkdtempSync(join(tmpdir(), 'vae-budget-'));
+  try {
+    for (const v of VARIANTS) {
+      const config = parseVaeRunConfig(variantConfig(v), values.config as string);
+      const batches = Math.ceil((config.data.trainImages ?? 50000) / config.train.batch);
+      config.train.epochs = Math.ceil(PROBE / batches);
+      const probe = await trainVaeRun(
+        { config, outDir: join(scratch, v.dir ?? v.objective.kind) },
+        { stopAfter: PROBE },
+      );
+      perEpoch[v.label] = (probe.trainSeconds / probe.iterations) * batches;
+      process.stderr.write(`[budget] ${v.label}: ${perEpoch[v.label]?.toFixed(2)} s per epoch\n`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  budget = planBudget(budgetMinutes, perEpoch, workers);
+  base.train = { ...base.train, epochs: budget.units };
+  process.stderr.write(`[budget] ${budgetMinutes} min: ${budget.units} epochs per variant\n`);
+}
 const outcomes = await runTasks<VaeVariant, VaeRunOutcome>(
   new URL('./jobs/vae.ts', import.meta.url).href,
   VARIANTS.map((v) => ({
     label: v.label,
-    config: { ...base, train: { ...base.train, objective: v.objective } },
+    config: variantConfig(v),
     source: values.config as string,
     dir: join(values.runs as string, v.dir ?? v.objective.kind),
   })),
@@ -134,14 +185,17 @@ const outcomes = await runTasks<VaeVariant, VaeRunOutcome>(
 );
 const results = VARIANTS.map((v, i) => ({ label: v.label, outcome: outcomes[i] as VaeRunOutcome }));
 
+const epochsFlag =
+  budget || values.epochs !== undefined ? ` --epochs ${String(base.train?.epochs)}` : '';
 const command =
   table === 'mcd'
-    ? `npx tsx scripts/vae-compare.ts --table mcd --config ${values.config} --ula-steps ${ulaSteps} --uha-steps ${uhaSteps}`
-    : `npx tsx scripts/vae-compare.ts${table === 'table1' ? ' --table table1' : ''} --config ${values.config} --samples ${ks.join(',')} --temperatures ${ts.join(',')}`;
+    ? `npx tsx scripts/vae-compare.ts --table mcd --config ${values.config} --ula-steps ${ulaSteps} --uha-steps ${uhaSteps}${epochsFlag}`
+    : `npx tsx scripts/vae-compare.ts${table === 'table1' ? ' --table table1' : ''} --config ${values.config} --samples ${ks.join(',')} --temperatures ${ts.join(',')}${epochsFlag}`;
 const data: VaeData = {
   generated: generatedNow({ workers }),
   table,
   command,
+  ...(budget ? { budget } : {}),
   ...(table === 'mcd' ? { ulaSteps, uhaSteps } : {}),
   results: results.map(({ label, outcome }) => ({
     label,
