@@ -8,17 +8,27 @@
 //   npx tsx scripts/dsmcs-static.ts [--config configs/dsmcs-static-small.yaml] [--out runs/dsmcs-static]
 //                                   [--name dsmcs-static]  (the results page: docs/results/<name>.md)
 //                                   [--workers N]   (variants on N worker threads; the same numbers)
+//                                   [--iterations I] (in place of the config's train.iterations)
+//                                   [--budget M]    (the most whole epochs that train every variant
+//                                                    in about M minutes, from a timed probe; the
+//                                                    results record the count as --iterations)
+// With --iterations or --budget the learning-rate step moves in proportion (the paper's comes at
+// half the run).
 //
 // The default config is the scaled-down one (minutes); configs/dsmcs-static.yaml is the paper's
 // scale (hours). Runs are resumable run directories: re-running continues unfinished variants.
 import { generatedNow } from './render/common.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { loadConfigFile } from '../src/cli/config.js';
 import { runTasks } from '../src/parallel/pool.js';
+import { trainRun } from '../src/train/run.js';
+import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { ResamplingName } from '../src/annealing/resampling.js';
 import type { RunConfig } from '../src/train/config.js';
 import { EPOCH, type DsmcsVariant, type VariantResult } from './jobs/dsmcs.js';
@@ -32,6 +42,8 @@ const { values } = parseArgs({
     name: { type: 'string', default: 'dsmcs-static' },
     docs: { type: 'string', default: 'docs/results' },
     workers: { type: 'string', default: '1' },
+    iterations: { type: 'string' },
+    budget: { type: 'string' },
   },
 });
 const workers = Number(values.workers);
@@ -52,6 +64,26 @@ const VARIANTS: { scheme: ResamplingName; label: string }[] = [
   { scheme: 'bern-cat', label: 'DSMCS bern-cat' },
   { scheme: 'bern-gst', label: 'DSMCS bern-gst' },
 ];
+
+/** The run at another length: the learning-rate step keeps its place in proportion. */
+function setIterations(iterations: number): void {
+  const schedule = base.train.lrSchedule;
+  if (schedule?.kind === 'step')
+    base.train.lrSchedule = {
+      ...schedule,
+      every: Math.max(1, Math.round((schedule.every * iterations) / base.train.iterations)),
+    };
+  base.train.iterations = iterations;
+}
+const budgetMinutes = parseBudget(values.budget);
+if (budgetMinutes !== null && values.iterations !== undefined)
+  throw new Error('give --iterations or --budget, not both');
+if (values.iterations !== undefined) {
+  const iterations = Number(values.iterations);
+  if (!Number.isInteger(iterations) || iterations < EPOCH || iterations % EPOCH !== 0)
+    throw new Error(`--iterations must be a positive multiple of ${EPOCH} (whole epochs)`);
+  setIterations(iterations);
+}
 
 function variantConfig(scheme: ResamplingName): RunConfig {
   const config = structuredClone(base);
@@ -103,6 +135,27 @@ async function essPlot(results: VariantResult[]): Promise<string> {
 }
 
 await initEngine({ backend: base.backend });
+let budget: BudgetPlan | null = null;
+if (budgetMinutes !== null) {
+  // Each variant trains one epoch in a scratch directory to time an iteration.
+  const scratch = mkdtempSync(join(tmpdir(), 'dsmcs-budget-'));
+  const perIteration: Record<string, number> = {};
+  try {
+    for (const v of VARIANTS) {
+      const probe = await trainRun(
+        { config: variantConfig(v.scheme), outDir: join(scratch, v.scheme) },
+        { stopAfter: EPOCH },
+      );
+      perIteration[v.label] = probe.trainSeconds / EPOCH;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  budget = planBudget(budgetMinutes, perIteration, workers);
+  setIterations(Math.max(EPOCH, Math.floor(budget.units / EPOCH) * EPOCH));
+  budget.units = base.train.iterations;
+  process.stderr.write(`[budget] ${budgetMinutes} min: ${budget.units} iterations per variant\n`);
+}
 const results = await runTasks<DsmcsVariant, VariantResult>(
   new URL('./jobs/dsmcs.ts', import.meta.url).href,
   VARIANTS.map((v) => ({
@@ -119,6 +172,8 @@ const data: DsmcsData = {
   generated: generatedNow({ workers }),
   config: configPath,
   name,
+  ...(budget || values.iterations !== undefined ? { iterationsFlag: base.train.iterations } : {}),
+  ...(budget ? { budget } : {}),
   settings: {
     target: { name: spec.name, dim: probe.dim, description: spec.description },
     initialScale: base.sampler.initialScale,

@@ -8,23 +8,29 @@
 //   npx tsx scripts/mcd-table.ts --workers 4    # cells on 4 worker threads; the same numbers
 //   npx tsx scripts/mcd-table.ts --freeze initial,schedule --mixture-loc 10 --mixture-dim 200
 //       # as the paper compares: one fixed initial distribution and schedule for every sampler
+//   npx tsx scripts/mcd-table.ts --budget 120 --workers 2
+//       # the most iterations that train every cell in about 120 minutes (from a timed probe of
+//       # each cell; the table records the count as --iterations)
 import { generatedNow } from './render/common.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initEngine, currentBackend, type BackendName } from '../src/engine/index.js';
 import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../src/annealing/learned.js';
 import { runTasks } from '../src/parallel/pool.js';
+import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { McdCell } from './jobs/mcd.js';
 import { renderMcd, type McdData, type McdRow } from './render/mcd.js';
 
+const DEFAULT_LISTS = {
+  targets: 'gmm8,student-t8,sonar,ionosphere,german-credit,breast-cancer',
+  kinds: LEARNED_SAMPLERS.join(','),
+  steps: '8,32,64',
+};
 const { values } = parseArgs({
   options: {
-    targets: {
-      type: 'string',
-      default: 'gmm8,student-t8,sonar,ionosphere,german-credit,breast-cancer',
-    },
-    kinds: { type: 'string', default: LEARNED_SAMPLERS.join(',') },
-    steps: { type: 'string', default: '8,32,64' },
+    targets: { type: 'string', default: DEFAULT_LISTS.targets },
+    kinds: { type: 'string', default: DEFAULT_LISTS.kinds },
+    steps: { type: 'string', default: DEFAULT_LISTS.steps },
     iterations: { type: 'string', default: '50' },
     'train-particles': { type: 'string', default: '32' },
     'eval-particles': { type: 'string', default: '1000' },
@@ -38,10 +44,12 @@ const { values } = parseArgs({
     // as in the paper's comparison: 'initial', 'schedule' or both.
     freeze: { type: 'string', default: '' },
     workers: { type: 'string', default: '1' },
+    budget: { type: 'string' },
   },
 });
 const list = (s: string) => s.split(',').filter(Boolean);
-const iterations = Number(values.iterations);
+let iterations = Number(values.iterations);
+const budgetMinutes = parseBudget(values.budget);
 const trainParticles = Number(values['train-particles']);
 const evalParticles = Number(values['eval-particles']);
 const lr = Number(values.lr);
@@ -67,6 +75,13 @@ for (const f of frozen) {
     throw new Error(`--freeze takes initial, schedule or both, got '${f}'`);
 }
 
+// The lists a run narrowed (or reordered), so that its recorded command reproduces it.
+const selection = Object.fromEntries(
+  (['targets', 'steps', 'kinds'] as const)
+    .filter((flag) => values[flag] !== DEFAULT_LISTS[flag])
+    .map((flag) => [flag, values[flag] as string]),
+);
+
 await initEngine();
 const rows: McdRow[] = [];
 // Tables are rewritten after every row, so a long run that is stopped keeps what it finished.
@@ -84,6 +99,8 @@ function writeTables(): void {
     ...(mixtureDim ? { mixtureDim } : {}),
     ...(mixtureInitialScale ? { mixtureInitialScale } : {}),
     ...(frozen.length ? { frozen } : {}),
+    ...(Object.keys(selection).length ? { selection } : {}),
+    ...(budget ? { budget } : {}),
     rows,
   };
   mkdirSync(values.out.replace(/\/[^/]*$/, ''), { recursive: true });
@@ -92,24 +109,44 @@ function writeTables(): void {
 }
 
 // Cells in table order; each draws from its own seed's streams, so --workers changes no number.
-const cells: McdCell[] = list(values.targets).flatMap((target) =>
-  list(values.steps).flatMap((steps) =>
-    (list(values.kinds) as LearnedSamplerName[]).map((kind) => ({
-      target,
-      kind,
-      steps: Number(steps),
-      iterations,
-      trainParticles,
-      evalParticles,
-      lr,
-      seed,
-      mixtureLoc,
-      ...(mixtureDim ? { mixtureDim } : {}),
-      ...(mixtureInitialScale ? { mixtureInitialScale } : {}),
-      ...(frozen.length ? { frozen: frozen as ('initial' | 'schedule')[] } : {}),
-    })),
-  ),
-);
+const cellList = (): McdCell[] =>
+  list(values.targets).flatMap((target) =>
+    list(values.steps).flatMap((steps) =>
+      (list(values.kinds) as LearnedSamplerName[]).map((kind) => ({
+        target,
+        kind,
+        steps: Number(steps),
+        iterations,
+        trainParticles,
+        evalParticles,
+        lr,
+        seed,
+        mixtureLoc,
+        ...(mixtureDim ? { mixtureDim } : {}),
+        ...(mixtureInitialScale ? { mixtureInitialScale } : {}),
+        ...(frozen.length ? { frozen: frozen as ('initial' | 'schedule')[] } : {}),
+      })),
+    ),
+  );
+let budget: BudgetPlan | null = null;
+if (budgetMinutes !== null) {
+  // Each cell trains PROBE iterations (evaluated on a handful of particles) to time an iteration.
+  const PROBE = 10;
+  const probes = cellList().map((c) => ({ ...c, iterations: PROBE, evalParticles: 10 }));
+  const probed = await runTasks<McdCell, McdRow>(
+    new URL('./jobs/mcd.ts', import.meta.url).href,
+    probes,
+    { workers, backend: currentBackend() as BackendName },
+  );
+  const perIteration = Object.fromEntries(
+    probed.map((r) => [`${r.target} ${r.sampler} K=${r.steps}`, r.trainSeconds / PROBE]),
+  );
+  // Probes ran on `workers` threads at once, like the cells will: their seconds already share cores.
+  budget = planBudget(budgetMinutes, perIteration, workers);
+  iterations = budget.units;
+  process.stderr.write(`[budget] ${budgetMinutes} min: ${iterations} iterations per cell\n`);
+}
+const cells = cellList();
 const done: (McdRow | undefined)[] = [];
 await runTasks<McdCell, McdRow>(
   new URL('./jobs/mcd.ts', import.meta.url).href,
