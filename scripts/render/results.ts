@@ -3,6 +3,7 @@
 // so no page holds a number its JSON does not.
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderFlow, type FlowData } from './flow.js';
+import { renderFlowTarget, type FlowTargetData } from './flowTarget.js';
 import { renderFlowRuntime, type FlowRuntimeData } from './flowRuntime.js';
 import { renderFunnel, type FunnelData } from './funnel.js';
 import { renderFunnel32, type Funnel32Data } from './funnel32.js';
@@ -99,6 +100,10 @@ export const RESULT_PAGES: ResultPage[] = [
     page: 'docs/results/logistic-accuracy.md',
     render: (f) =>
       renderLogisticAccuracy(json<LogisticAccuracyData>(f, 'docs/results/logistic-accuracy.json')),
+  },
+  {
+    page: 'docs/results/flow-target.md',
+    render: (f) => renderFlowTarget(json<FlowTargetData>(f, 'docs/results/flow-target.json')),
   },
   {
     page: 'docs/results/funnel.md',
