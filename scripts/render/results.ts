@@ -57,10 +57,10 @@ export const RESULT_PAGES: ResultPage[] = [
       render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
     }),
   ),
-  {
-    page: 'docs/results/dsmcs-static.md',
-    render: (f) => renderDsmcs(json<DsmcsData>(f, 'docs/results/dsmcs-static.json')),
-  },
+  ...['dsmcs-static', 'dsmcs-static-64x32'].map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
+    render: (f) => renderDsmcs(json<DsmcsData>(f, `docs/results/${name}.json`)),
+  })),
   ...['gmm', 'phi4', 'u1'].map((name): ResultPage => ({
     page: `docs/results/flow-${name}.md`,
     render: (f) => renderFlow(json<FlowData>(f, `docs/results/flow-${name}.json`)),
