@@ -48,6 +48,7 @@ for (const backend of BACKENDS) {
       const alone = white.logProb(u);
       const lp = alone.arraySync() as number[];
       const { logProb, score } = white.logProbAndScore(u);
+      const alsoScore = white.score(u);
       const rows = u.arraySync() as number[][];
       const l = lowerFactor();
       const logAbsDet = Math.log(l[0]!) + Math.log(l[4]!) + Math.log(l[8]!);
@@ -62,7 +63,13 @@ for (const backend of BACKENDS) {
         'score = -u',
       );
       assert.ok(Math.abs(white.logAbsDet - logAbsDet) < 1e-12);
-      tf.dispose([u, alone, logProb, score]);
+      assertAllClose(
+        alsoScore.dataSync(),
+        score.dataSync(),
+        1e-6,
+        'score alone = score of the joint call',
+      );
+      tf.dispose([u, alone, logProb, score, alsoScore]);
       white.dispose();
       assert.equal(liveTensorCount(), before, 'no tensors left behind');
       base.dispose();

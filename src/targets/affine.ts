@@ -79,7 +79,9 @@ export class AffineTarget implements Target {
   }
 
   score(u: Tensor2D): Tensor2D {
-    return this.logProbAndScore(u).score;
+    const { logProb, score } = this.logProbAndScore(u);
+    logProb.dispose();
+    return score;
   }
 
   /** The chain rule: grad_u = grad_z M^T. */
