@@ -63,6 +63,11 @@ export function renderVae(d: VaeData): string {
           'column is the K = 1 ELBO for every row; the IWAE and AIS columns judge the decoders. A short run',
           "at reduced scale (see the setup above), so the grid shows the ordering over K and T, not the paper's",
           "values after full training (docs/references.md lists Ding & Freedman's Table 1).",
+          '',
+          "The paper's Omniglot half of the table is not run here: no Debian package ships Omniglot",
+          '(`apt-cache search omniglot` finds nothing) and the npm packages with such names are unrelated',
+          "software. With a copy of Burda et al.'s `chardata.mat`, the same script runs it from a config",
+          'with `data: { name: omniglot, file: path/to/chardata.mat }`.',
         ]
       : d.table === 'ding-freedman'
         ? [
