@@ -16,7 +16,7 @@ import { isUciDatasetName, uciLogisticTarget, type Target } from '../src/targets
 import { trainAndEvaluate } from '../src/train/trainAndEvaluate.js';
 import { whiten } from './jobs/laplaceWhitening.js';
 import { generatedNow } from './render/common.js';
-import type { LogisticReferenceData } from './render/logisticReference.js';
+import { combinePaths, type LogisticReferenceData } from './render/logisticReference.js';
 import {
   renderLogisticAccuracy,
   type AccuracyMethod,
@@ -154,8 +154,7 @@ for (const name of datasets) {
     }
     rows.push({
       dataset: name,
-      reference: ref.reference,
-      referenceStdErr: ref.referenceStdErr,
+      reference: combinePaths(ref.fromLaplace, ref.fromPrior).value,
       methods: results,
     });
   } finally {

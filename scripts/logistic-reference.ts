@@ -4,7 +4,7 @@
 // (beta_k = (k/K)^4), the classic path. Both run SMC with HMC moves and systematic resampling when
 // the ESS falls below N/2, in the coordinates whitened by the Laplace approximation (z = mode +
 // u R^-1, H = R R^T), where one step size suits every direction. The reference is the
-// inverse-variance weighted mean of the two. Writes docs/results/logistic-reference.{json,md}.
+// inverse-variance weighted mean of the two (combinePaths). Writes docs/results/logistic-reference.{json,md}.
 //
 //   npx tsx scripts/logistic-reference.ts [--datasets sonar,ionosphere,german-credit,breast-cancer]
 //                                         [--scale 1] (particles x scale: more for smaller errors)
@@ -22,6 +22,7 @@ import {
 import { whiten } from './jobs/laplaceWhitening.js';
 import { generatedNow } from './render/common.js';
 import {
+  combinePaths,
   renderLogisticReference,
   type LogisticReferenceData,
   type ReferencePath,
@@ -98,21 +99,17 @@ for (const name of datasets as UciDatasetName[]) {
   try {
     const fromLaplace = run('laplace', { initial: laplaceInitial });
     const fromPrior = run('prior', { initial: w.prior });
-    const wa = 1 / fromLaplace.stdErr ** 2;
-    const wb = 1 / fromPrior.stdErr ** 2;
-    const row: ReferenceRow = {
+    rows.push({
       dataset: name,
       dim: base.dim,
       rows: base.numData,
       laplaceLogZ: w.laplaceLogZ,
       fromLaplace,
       fromPrior,
-      reference: (wa * fromLaplace.logZ + wb * fromPrior.logZ) / (wa + wb),
-      referenceStdErr: 1 / Math.sqrt(wa + wb),
-    };
-    rows.push(row);
+    });
+    const c = combinePaths(fromLaplace, fromPrior);
     process.stderr.write(
-      `${name}: ${row.reference.toFixed(4)} ± ${row.referenceStdErr.toFixed(4)} (laplace path ${fromLaplace.logZ.toFixed(4)}, prior path ${fromPrior.logZ.toFixed(4)})\n`,
+      `${name}: ${c.value.toFixed(4)} ± ${c.stdErr.toFixed(4)} (laplace path ${fromLaplace.logZ.toFixed(4)}, prior path ${fromPrior.logZ.toFixed(4)})\n`,
     );
   } finally {
     laplaceInitial.dispose();
