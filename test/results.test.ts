@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { RESULT_PAGES, type Files } from '../scripts/render/results.js';
+import { parseBudget, planBudget } from '../scripts/budget.js';
 
 const files: Files = {
   read: (path) => readFileSync(path, 'utf8'),
@@ -30,5 +31,27 @@ describe('results pages', () => {
       pages.filter((p) => !covered.has(p)),
       [],
     );
+  });
+});
+
+describe('--budget of the results scripts', () => {
+  it('gives every variant the most units that fit, sharing the workers, at least one', () => {
+    // 2 variants at 3 s and 1 s per unit: 4 s per unit on one thread, 2 s on two.
+    assert.equal(planBudget(1, { a: 3, b: 1 }, 1).units, 15);
+    assert.equal(planBudget(1, { a: 3, b: 1 }, 2).units, 30);
+    assert.equal(planBudget(0.01, { a: 3, b: 1 }, 1).units, 1);
+    assert.deepEqual(planBudget(2, { a: 0.5 }, 1), {
+      minutes: 2,
+      secondsPerUnit: { a: 0.5 },
+      units: 240,
+    });
+  });
+
+  it('reads minutes > 0 and rejects anything else with a one-line error', () => {
+    assert.equal(parseBudget(undefined), null);
+    assert.equal(parseBudget('90'), 90);
+    assert.equal(parseBudget('0.5'), 0.5);
+    for (const bad of ['0', '-3', 'soon', ''])
+      assert.throws(() => parseBudget(bad), /--budget must be a number of minutes > 0/);
   });
 });
