@@ -14,7 +14,7 @@ import { currentBackend, initEngine } from '../src/engine/index.js';
 import { estimateLogZ } from '../src/eval/estimateLogZ.js';
 import { isUciDatasetName, uciLogisticTarget, type Target } from '../src/targets/index.js';
 import { trainAndEvaluate } from '../src/train/trainAndEvaluate.js';
-import { whiten } from './jobs/laplaceWhitening.js';
+import { whiten } from './logistic/whitening.js';
 import { generatedNow } from './render/common.js';
 import { combinePaths, type LogisticReferenceData } from './render/logisticReference.js';
 import {

@@ -19,7 +19,7 @@ import {
   uciLogisticTarget,
   type UciDatasetName,
 } from '../src/targets/index.js';
-import { whiten } from './jobs/laplaceWhitening.js';
+import { whiten } from './logistic/whitening.js';
 import { generatedNow } from './render/common.js';
 import {
   combinePaths,
