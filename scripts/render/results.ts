@@ -51,12 +51,16 @@ export const RESULT_PAGES: ResultPage[] = [
     page: 'docs/results/workers.md',
     render: (f) => renderWorkers(json<WorkersData>(f, 'docs/results/workers.json')),
   },
-  ...['mcd-static', 'mcd-static-frozen', 'mcd-static-frozen-d200', 'mcd-static-frozen-d500'].map(
-    (name): ResultPage => ({
-      page: `docs/results/${name}.md`,
-      render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
-    }),
-  ),
+  ...[
+    'mcd-static',
+    'mcd-static-frozen',
+    'mcd-static-frozen-d200',
+    'mcd-static-frozen-d500',
+    'mcd-static-frozen-k64',
+  ].map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
+    render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
+  })),
   ...['dsmcs-static', 'dsmcs-static-64x32'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) => renderDsmcs(json<DsmcsData>(f, `docs/results/${name}.json`)),
@@ -69,7 +73,7 @@ export const RESULT_PAGES: ResultPage[] = [
     page: 'docs/results/flow-runtime.md',
     render: (f) => renderFlowRuntime(json<FlowRuntimeData>(f, 'docs/results/flow-runtime.json')),
   },
-  ...['vae-mnist', 'vae-mcd'].map((name): ResultPage => ({
+  ...['vae-mnist', 'vae-mcd', 'vae-table1'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
   })),
