@@ -370,7 +370,10 @@ describe('reproduction scripts with --workers', () => {
     assert.deepEqual(data.frozen, ['initial', 'schedule']);
     assert.equal(data.rows[0]?.dim, 5);
     const page = readFileSync(`${out}.md`, 'utf8');
-    assert.match(page, /--mixture-loc 10 --mixture-dim 5 --freeze initial,schedule/);
+    assert.match(
+      page,
+      /--mixture-loc 10 --mixture-dim 5 --freeze initial,schedule --targets gmm8 --steps 3 --kinds ula`/,
+    );
     assert.match(
       page,
       /its initial distribution and schedule fixed \(the same for every sampler\)/,

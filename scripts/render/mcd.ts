@@ -58,7 +58,7 @@ function setupFlags(d: McdData): string {
   const dim =
     (d.mixtureDim ? ` --mixture-dim ${d.mixtureDim}` : '') +
     (d.mixtureInitialScale ? ` --mixture-initial-scale ${d.mixtureInitialScale}` : '');
-  return `${picked}${dim}${frozen}`;
+  return `${dim}${frozen}${picked}`;
 }
 
 export function renderMcd(d: McdData): string {
