@@ -17,6 +17,7 @@
 //
 // The default config is the scaled-down one (minutes); configs/dsmcs-static.yaml is the paper's
 // scale (hours). Runs are resumable run directories: re-running continues unfinished variants.
+import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,27 +36,28 @@ import { EPOCH, type DsmcsVariant, type VariantResult } from './jobs/dsmcs.js';
 import { renderDsmcs, type DsmcsData } from './render/dsmcs.js';
 import { createTarget, getTargetSpec } from '../src/targets/registry.js';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string', default: 'configs/dsmcs-static-small.yaml' },
-    out: { type: 'string' },
-    name: { type: 'string', default: 'dsmcs-static' },
-    docs: { type: 'string', default: 'docs/results' },
-    workers: { type: 'string', default: '1' },
-    iterations: { type: 'string' },
-    budget: { type: 'string' },
-  },
-});
+const { values } = checked(() =>
+  parseArgs({
+    options: {
+      config: { type: 'string', default: 'configs/dsmcs-static-small.yaml' },
+      out: { type: 'string' },
+      name: { type: 'string', default: 'dsmcs-static' },
+      docs: { type: 'string', default: 'docs/results' },
+      workers: { type: 'string', default: '1' },
+      iterations: { type: 'string' },
+      budget: { type: 'string' },
+    },
+  }),
+);
 const workers = Number(values.workers);
-if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
+if (!Number.isInteger(workers) || workers < 1) usage('--workers must be an integer >= 1');
 const configPath = values.config as string;
 const name = values.name as string;
-if (!/^[a-z0-9-]+$/.test(name))
-  throw new Error('--name must be lower-case letters, digits and dashes');
+if (!/^[a-z0-9-]+$/.test(name)) usage('--name must be lower-case letters, digits and dashes');
 const outDir = values.out ?? `runs/${name}`;
-const base = loadConfigFile(configPath);
+const base = checked(() => loadConfigFile(configPath));
 const groupSize = base.sampler.resampling?.groupSize;
-if (!groupSize) throw new Error(`${configPath}: sampler.resampling.groupSize is needed`);
+if (!groupSize) usage(`${configPath}: sampler.resampling.groupSize is needed`);
 
 const VARIANTS: { scheme: ResamplingName; label: string }[] = [
   { scheme: 'none', label: 'DAIS' },
@@ -75,13 +77,13 @@ function setIterations(iterations: number): void {
     };
   base.train.iterations = iterations;
 }
-const budgetMinutes = parseBudget(values.budget);
+const budgetMinutes = checked(() => parseBudget(values.budget));
 if (budgetMinutes !== null && values.iterations !== undefined)
-  throw new Error('give --iterations or --budget, not both');
+  usage('give --iterations or --budget, not both');
 if (values.iterations !== undefined) {
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < EPOCH || iterations % EPOCH !== 0)
-    throw new Error(`--iterations must be a positive multiple of ${EPOCH} (whole epochs)`);
+    usage(`--iterations must be a positive multiple of ${EPOCH} (whole epochs)`);
   setIterations(iterations);
 }
 

@@ -8,6 +8,7 @@
 //
 //   npx tsx scripts/flow-target.ts [--images 10000] [--flow-iterations 2000] [--hidden 256]
 //        [--layers 4] [--steps 16] [--iterations 100] [--particles 32] [--eval-particles 2000]
+import { checked, usage } from './args.js';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../src/annealing/learned.js';
@@ -22,23 +23,25 @@ import { Trainer } from '../src/train/trainer.js';
 import { generatedNow } from './render/common.js';
 import { renderFlowTarget, type FlowTargetData, type FlowTargetRow } from './render/flowTarget.js';
 
-const { values } = parseArgs({
-  options: {
-    images: { type: 'string', default: '10000' },
-    'flow-iterations': { type: 'string', default: '2000' },
-    hidden: { type: 'string', default: '256' },
-    layers: { type: 'string', default: '4' },
-    steps: { type: 'string', default: '16' },
-    iterations: { type: 'string', default: '100' },
-    particles: { type: 'string', default: '32' },
-    'eval-particles': { type: 'string', default: '2000' },
-    seed: { type: 'string', default: '0' },
-    docs: { type: 'string', default: 'docs/results' },
-  },
-});
+const { values } = checked(() =>
+  parseArgs({
+    options: {
+      images: { type: 'string', default: '10000' },
+      'flow-iterations': { type: 'string', default: '2000' },
+      hidden: { type: 'string', default: '256' },
+      layers: { type: 'string', default: '4' },
+      steps: { type: 'string', default: '16' },
+      iterations: { type: 'string', default: '100' },
+      particles: { type: 'string', default: '32' },
+      'eval-particles': { type: 'string', default: '2000' },
+      seed: { type: 'string', default: '0' },
+      docs: { type: 'string', default: 'docs/results' },
+    },
+  }),
+);
 const int = (flag: keyof typeof values, min = 1) => {
   const n = Number(values[flag]);
-  if (!(Number.isInteger(n) && n >= min)) throw new Error(`--${flag} must be an integer >= ${min}`);
+  if (!(Number.isInteger(n) && n >= min)) usage(`--${flag} must be an integer >= ${min}`);
   return n;
 };
 const settings = {

@@ -6,6 +6,7 @@
 //
 //   npx tsx scripts/logistic-accuracy.ts [--datasets sonar,ionosphere] [--seeds 1,2,3,4,5]
 //        [--particles 2000] [--mcd-iterations 300] [--mcd-particles 64]
+import { checked, usage } from './args.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DiagGaussian } from '../src/distributions/diagGaussian.js';
@@ -24,23 +25,25 @@ import {
   type LogisticAccuracyData,
 } from './render/logisticAccuracy.js';
 
-const { values } = parseArgs({
-  options: {
-    datasets: { type: 'string', default: 'sonar,ionosphere' },
-    seeds: { type: 'string', default: '1,2,3,4,5' },
-    particles: { type: 'string', default: '2000' },
-    'mcd-iterations': { type: 'string', default: '300' },
-    'mcd-particles': { type: 'string', default: '64' },
-    docs: { type: 'string', default: 'docs/results' },
-  },
-});
+const { values } = checked(() =>
+  parseArgs({
+    options: {
+      datasets: { type: 'string', default: 'sonar,ionosphere' },
+      seeds: { type: 'string', default: '1,2,3,4,5' },
+      particles: { type: 'string', default: '2000' },
+      'mcd-iterations': { type: 'string', default: '300' },
+      'mcd-particles': { type: 'string', default: '64' },
+      docs: { type: 'string', default: 'docs/results' },
+    },
+  }),
+);
 const positive = (flag: string, v: unknown) => {
   const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--${flag} must be an integer >= 1`);
+  if (!(Number.isInteger(n) && n >= 1)) usage(`--${flag} must be an integer >= 1`);
   return n;
 };
 const datasets = String(values.datasets).split(',');
-for (const d of datasets) if (!isUciDatasetName(d)) throw new Error(`--datasets: unknown '${d}'`);
+for (const d of datasets) if (!isUciDatasetName(d)) usage(`--datasets: unknown '${d}'`);
 const seeds = String(values.seeds)
   .split(',')
   .map((s) => positive('seeds', s));
@@ -48,9 +51,10 @@ const particles = positive('particles', values.particles);
 const mcdIterations = positive('mcd-iterations', values['mcd-iterations']);
 const mcdParticles = positive('mcd-particles', values['mcd-particles']);
 const docs = values.docs as string;
-const reference = JSON.parse(
-  readFileSync(`${docs}/logistic-reference.json`, 'utf8'),
-) as LogisticReferenceData;
+const reference = checked(
+  () =>
+    JSON.parse(readFileSync(`${docs}/logistic-reference.json`, 'utf8')) as LogisticReferenceData,
+);
 
 const SMC_STEPS = 256;
 const MCD_STEPS = 64;
@@ -113,7 +117,7 @@ await initEngine({ backend: 'wasm' });
 const rows: AccuracyRow[] = [];
 for (const name of datasets) {
   const ref = reference.rows.find((r) => r.dataset === name);
-  if (!ref) throw new Error(`${name}: no reference in ${docs}/logistic-reference.json`);
+  if (!ref) usage(`${name}: no reference in ${docs}/logistic-reference.json`);
   const base = uciLogisticTarget(name as Parameters<typeof uciLogisticTarget>[0]);
   const w = whiten(base);
   const standard = DiagGaussian.isotropic(base.dim);

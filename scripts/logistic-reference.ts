@@ -8,6 +8,7 @@
 //
 //   npx tsx scripts/logistic-reference.ts [--datasets sonar,ionosphere,german-credit,breast-cancer]
 //                                         [--scale 1] (particles x scale: more for smaller errors)
+import { checked, usage } from './args.js';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DiagGaussian } from '../src/distributions/diagGaussian.js';
@@ -29,20 +30,22 @@ import {
   type ReferenceRow,
 } from './render/logisticReference.js';
 
-const { values } = parseArgs({
-  options: {
-    datasets: { type: 'string', default: Object.keys(UCI_DATASETS).join(',') },
-    scale: { type: 'string', default: '1' },
-    seed: { type: 'string', default: '0' },
-    docs: { type: 'string', default: 'docs/results' },
-  },
-});
+const { values } = checked(() =>
+  parseArgs({
+    options: {
+      datasets: { type: 'string', default: Object.keys(UCI_DATASETS).join(',') },
+      scale: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '0' },
+      docs: { type: 'string', default: 'docs/results' },
+    },
+  }),
+);
 const datasets = String(values.datasets).split(',');
-for (const d of datasets) if (!isUciDatasetName(d)) throw new Error(`--datasets: unknown '${d}'`);
+for (const d of datasets) if (!isUciDatasetName(d)) usage(`--datasets: unknown '${d}'`);
 const scale = Number(values.scale);
-if (!(Number.isInteger(scale) && scale >= 1)) throw new Error('--scale must be an integer >= 1');
+if (!(Number.isInteger(scale) && scale >= 1)) usage('--scale must be an integer >= 1');
 const seed = Number(values.seed);
-if (!(Number.isInteger(seed) && seed >= 0)) throw new Error('--seed must be an integer >= 0');
+if (!(Number.isInteger(seed) && seed >= 0)) usage('--seed must be an integer >= 0');
 
 const BATCHES = 20;
 const SMC = { scheme: 'systematic', essThreshold: 0.5 } as const;
@@ -83,7 +86,7 @@ for (const name of datasets as UciDatasetName[]) {
       ...options,
     });
     process.stderr.write('\n');
-    if (e.logZStdErr === null) throw new Error('no standard error');
+    if (e.logZStdErr === null) usage('no standard error');
     const acceptance = e.perStep.map((s) => s.acceptance ?? 0);
     return {
       ...p,

@@ -11,6 +11,7 @@
 //   npx tsx scripts/mcd-table.ts --budget 120 --workers 2
 //       # the most iterations that train every cell in about 120 minutes (from a timed probe of
 //       # each cell; the table records the count as --iterations)
+import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,36 +27,38 @@ const DEFAULT_LISTS = {
   kinds: LEARNED_SAMPLERS.join(','),
   steps: '8,32,64',
 };
-const { values } = parseArgs({
-  options: {
-    targets: { type: 'string', default: DEFAULT_LISTS.targets },
-    kinds: { type: 'string', default: DEFAULT_LISTS.kinds },
-    steps: { type: 'string', default: DEFAULT_LISTS.steps },
-    iterations: { type: 'string', default: '50' },
-    'train-particles': { type: 'string', default: '32' },
-    'eval-particles': { type: 'string', default: '1000' },
-    lr: { type: 'string', default: '0.01' },
-    seed: { type: 'string', default: '0' },
-    out: { type: 'string', default: 'docs/results/mcd-static' },
-    'mixture-loc': { type: 'string', default: '3' },
-    'mixture-dim': { type: 'string' },
-    'mixture-initial-scale': { type: 'string' },
-    // Keep these fixed in every sampler, so that all share one initial distribution and schedule
-    // as in the paper's comparison: 'initial', 'schedule' or both.
-    freeze: { type: 'string', default: '' },
-    workers: { type: 'string', default: '1' },
-    budget: { type: 'string' },
-  },
-});
+const { values } = checked(() =>
+  parseArgs({
+    options: {
+      targets: { type: 'string', default: DEFAULT_LISTS.targets },
+      kinds: { type: 'string', default: DEFAULT_LISTS.kinds },
+      steps: { type: 'string', default: DEFAULT_LISTS.steps },
+      iterations: { type: 'string', default: '50' },
+      'train-particles': { type: 'string', default: '32' },
+      'eval-particles': { type: 'string', default: '1000' },
+      lr: { type: 'string', default: '0.01' },
+      seed: { type: 'string', default: '0' },
+      out: { type: 'string', default: 'docs/results/mcd-static' },
+      'mixture-loc': { type: 'string', default: '3' },
+      'mixture-dim': { type: 'string' },
+      'mixture-initial-scale': { type: 'string' },
+      // Keep these fixed in every sampler, so that all share one initial distribution and schedule
+      // as in the paper's comparison: 'initial', 'schedule' or both.
+      freeze: { type: 'string', default: '' },
+      workers: { type: 'string', default: '1' },
+      budget: { type: 'string' },
+    },
+  }),
+);
 const list = (s: string) => s.split(',').filter(Boolean);
 let iterations = Number(values.iterations);
-const budgetMinutes = parseBudget(values.budget);
+const budgetMinutes = checked(() => parseBudget(values.budget));
 const trainParticles = Number(values['train-particles']);
 const evalParticles = Number(values['eval-particles']);
 const lr = Number(values.lr);
 const seed = Number(values.seed);
 const workers = Number(values.workers);
-if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
+if (!Number.isInteger(workers) || workers < 1) usage('--workers must be an integer >= 1');
 
 // At the registry's default spread (means uniform in [-10, 10]^20) no sampler finds the modes in a
 // short run; the table uses means in [-loc, loc]^d with --mixture-loc (default 3) and starts from
@@ -63,16 +66,16 @@ if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must b
 const mixtureLoc = Number(values['mixture-loc']);
 const mixtureDim = values['mixture-dim'] ? Number(values['mixture-dim']) : null;
 if (mixtureDim !== null && (!Number.isInteger(mixtureDim) || mixtureDim < 1))
-  throw new Error('--mixture-dim must be a positive integer');
+  usage('--mixture-dim must be a positive integer');
 const mixtureInitialScale = values['mixture-initial-scale']
   ? Number(values['mixture-initial-scale'])
   : null;
 if (mixtureInitialScale !== null && !(mixtureInitialScale > 0))
-  throw new Error('--mixture-initial-scale must be > 0');
+  usage('--mixture-initial-scale must be > 0');
 const frozen = list(values.freeze);
 for (const f of frozen) {
   if (f !== 'initial' && f !== 'schedule')
-    throw new Error(`--freeze takes initial, schedule or both, got '${f}'`);
+    usage(`--freeze takes initial, schedule or both, got '${f}'`);
 }
 
 // The lists a run narrowed (or reordered), so that its recorded command reproduces it.

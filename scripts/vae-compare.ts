@@ -22,6 +22,7 @@
 // so a stopped table continues where it was.
 //
 // The papers' scale: configs/vae-mnist-ding-freedman.yaml and configs/vae-mnist-mcd.yaml.
+import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,23 +37,25 @@ import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { VaeVariant } from './jobs/vae.js';
 import { renderVae, type VaeData } from './render/vae.js';
 
-const { values } = parseArgs({
-  options: {
-    table: { type: 'string', default: 'ding-freedman' },
-    config: { type: 'string', default: 'configs/vae-mnist-compare.yaml' },
-    samples: { type: 'string', default: '5' },
-    temperatures: { type: 'string', default: '5' },
-    'ula-steps': { type: 'string', default: '16' },
-    'uha-steps': { type: 'string', default: '8' },
-    runs: { type: 'string', default: 'runs/vae-compare' },
-    docs: { type: 'string', default: 'docs/results' },
-    workers: { type: 'string', default: '1' },
-    epochs: { type: 'string' },
-    budget: { type: 'string' },
-  },
-});
+const { values } = checked(() =>
+  parseArgs({
+    options: {
+      table: { type: 'string', default: 'ding-freedman' },
+      config: { type: 'string', default: 'configs/vae-mnist-compare.yaml' },
+      samples: { type: 'string', default: '5' },
+      temperatures: { type: 'string', default: '5' },
+      'ula-steps': { type: 'string', default: '16' },
+      'uha-steps': { type: 'string', default: '8' },
+      runs: { type: 'string', default: 'runs/vae-compare' },
+      docs: { type: 'string', default: 'docs/results' },
+      workers: { type: 'string', default: '1' },
+      epochs: { type: 'string' },
+      budget: { type: 'string' },
+    },
+  }),
+);
 const workers = Number(values.workers);
-if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
+if (!Number.isInteger(workers) || workers < 1) usage('--workers must be an integer >= 1');
 const table = values.table as string;
 if (table !== 'ding-freedman' && table !== 'mcd' && table !== 'table1') {
   process.stderr.write(`unknown --table '${table}'; valid: ding-freedman, mcd, table1\n`);
@@ -134,7 +137,7 @@ const variantConfig = (v: Variant) => ({
   ...base,
   train: { ...base.train, objective: v.objective },
 });
-const budgetMinutes = parseBudget(values.budget);
+const budgetMinutes = checked(() => parseBudget(values.budget));
 if (budgetMinutes !== null && values.epochs !== undefined) {
   process.stderr.write('give --epochs or --budget, not both\n');
   process.exit(2);
