@@ -25,7 +25,7 @@ interface HostData {
 }
 
 function makeHostData(): HostData {
-  const [zRng, xRng, wRng] = Rng.fromSeed(SEED).split(3) as [Rng, Rng, Rng];
+  const [zRng, xRng, wRng] = Rng.fromSeed(SEED).split(3);
   const zDim = LAYERS[0];
   const xDim = LAYERS[LAYERS.length - 1] as number;
   const z = Float32Array.from(zRng.normalArray(ROWS * zDim));

@@ -93,11 +93,7 @@ function prepare(images: Float32Array, count: number, rng: Rng): Float32Array {
 }
 
 await initEngine({ backend: 'wasm' });
-const [dataRng, flowInitRng, flowTrainRng] = Rng.fromSeed(settings.seed).split(3) as [
-  Rng,
-  Rng,
-  Rng,
-];
+const [dataRng, flowInitRng, flowTrainRng] = Rng.fromSeed(settings.seed).split(3);
 const { train, test } = loadImageDataset('mnist');
 const trainCount = Math.min(settings.images, train.count);
 const raw = prepare(train.images, trainCount, dataRng);

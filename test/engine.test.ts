@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import {
   tf,
@@ -52,6 +53,24 @@ describe('backend selection', () => {
       if (saved === undefined) delete process.env.ANNEAL_BACKEND;
       else process.env.ANNEAL_BACKEND = saved;
     }
+  });
+
+  it("an uncaught error after the wasm backend starts reads as the program's own", () => {
+    // The emscripten glue of the wasm backend installs rethrowing process listeners; initEngine
+    // removes them, so Node prints the error (not the bundle's minified source) and exits with 1.
+    const code = [
+      "import { initEngine } from './src/engine/index.ts';",
+      "await initEngine({ backend: 'wasm' });",
+      "throw new Error('user failure');",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      encoding: 'utf8',
+      env: { ...process.env, ANNEAL_NATIVE: '0' },
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Error: user failure/);
+    assert.doesNotMatch(r.stderr, /var Module|WasmBackendModule/);
+    assert.ok(r.stderr.length < 2000, `stderr is ${r.stderr.length} characters`);
   });
 });
 

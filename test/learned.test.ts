@@ -426,6 +426,7 @@ describe('trainAndEvaluate', () => {
         onIteration,
       });
       assert.equal(r.trained.iterations, 3);
+      r.sampler.dispose();
     }
     assert.deepEqual(seen, [1, 2, 3]);
     target.dispose?.();

@@ -7,6 +7,8 @@ import { anneal, metricRows, scratch } from './helpers/cli.js';
 import { idxBytes } from './helpers/idx.js';
 import { matFile } from './helpers/mat.js';
 import { PNG } from 'pngjs';
+import { VAE_TRAIN_OBJECTIVES } from '../src/models/vaeConfig.js';
+import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from '../src/flows/estimators.js';
 
 const { dir: work, write } = scratch('anneal-vae-');
 
@@ -34,6 +36,23 @@ eval: { iwaeSamples: 200, aisSteps: 30, aisChains: 20, aisStepSize: 0.2, aisLeap
 const losses = (dir: string) => metricRows(dir).map((r) => r.loss);
 
 describe('anneal vae', () => {
+  it('the help of vae train, flow train and train names every objective, loss and estimator', () => {
+    const vae = anneal('vae', 'train', '--help');
+    assert.equal(vae.status, 0);
+    for (const kind of VAE_TRAIN_OBJECTIVES) assert.match(vae.stdout, new RegExp(`\\b${kind}\\b`));
+    const flow = anneal('flow', 'train', '--help');
+    for (const name of [
+      ...REVERSE_KL_ESTIMATORS,
+      ...FORWARD_KL_ESTIMATORS,
+      'reverse-kl',
+      'forward-kl',
+    ])
+      assert.ok(flow.stdout.includes(name), name);
+    const train = anneal('train', '--help');
+    for (const name of ['ula', 'uha', 'ula-mcd', 'uha-mcd', 'elbo', 'iw'])
+      assert.match(train.stdout, new RegExp(`\\b${name}\\b`));
+  });
+
   it('trains into a run directory, checkpoints each epoch, resumes exactly, evaluates', () => {
     const config = write('vae.yaml', CONFIG);
     const straight = join(work, 'straight');

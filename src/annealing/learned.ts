@@ -16,7 +16,7 @@ import { DiagGaussian } from '../distributions/diagGaussian.js';
 import type { Distribution } from '../distributions/distribution.js';
 import { ParamStore } from '../nets/params.js';
 import { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from '../nets/scoreNet.js';
-import type { Target } from '../targets/target.js';
+import { checkTarget, type Target } from '../targets/target.js';
 import { runAis, type AnnealedResult } from './ais.js';
 import { NonFiniteWeightsError } from './diagnostics.js';
 import { KernelError, type StepValue, type TransitionKernel } from './kernels/kernel.js';
@@ -319,6 +319,8 @@ export class LearnedSampler {
 
   /** Runs the chain with the current parameters; differentiable when called under a tape. */
   run(options: RunOptions): AnnealedResult {
+    // The sampler's own target is checked once (amortized samplers pass theirs per run).
+    if (!options.target) checkTarget(this.target);
     const c = this.config;
     let initial: Distribution;
     if (options.initial) initial = options.initial;

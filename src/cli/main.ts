@@ -10,6 +10,15 @@ import { targetsCommand } from './targets.js';
 import { trainCommand } from './train.js';
 import { flowEvalCommand, flowTrainCommand } from './flow.js';
 import { vaeEvalCommand, vaeTrainCommand } from './vae.js';
+import { VAE_OBJECTIVES } from '../models/vae.js';
+import { VAE_SAMPLERS } from '../models/vaeSampler.js';
+import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from '../flows/estimators.js';
+
+/** Help lines "  names   what they are", names padded to one column. */
+function helpRows(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([names]) => names.length)) + 2;
+  return rows.map(([names, what]) => `  ${names.padEnd(width)}${what}`).join('\n');
+}
 
 function buildProgram(): Command {
   const program = new Command('anneal')
@@ -128,6 +137,13 @@ The run directory holds config.json (resolved, defaults filled in), checkpoint.j
 (iteration, loss, elbo, gradNorm, learningRate, skipped, seconds) and eval.json (the trained
 sampler evaluated with fresh particles). See configs/ for examples and the README for every field.
 
+Samplers (sampler.kind) and objectives (train.objective.kind):
+${helpRows([
+  [LEARNED_SAMPLERS.join(', '), 'learned annealed samplers (resampling: DSMCS)'],
+  ['elbo', 'the ELBO of each particle (default for AIS samplers)'],
+  ['iw', 'the bound of systems of groupSize particles (default for SMC samplers)'],
+])}
+
 Examples:
   $ anneal train configs/funnel-uha.yaml --out runs/funnel-uha
   $ anneal train configs/funnel-uha.yaml --out runs/funnel-uha --stop-after 100
@@ -149,6 +165,18 @@ Examples:
     .addHelpText(
       'after',
       `
+Losses (loss.kind and loss.estimator in the config):
+${helpRows([
+  [
+    `reverse-kl: ${REVERSE_KL_ESTIMATORS.join(', ')}`,
+    'flow samples; score-function or path gradients',
+  ],
+  [
+    `forward-kl: ${FORWARD_KL_ESTIMATORS.join(', ')}`,
+    'target samples (given, exact, or by SMC-HMC)',
+  ],
+])}
+
 Examples:
   $ anneal flow train configs/flow-mgm-reverse.yaml --out runs/flow-mgm
   $ anneal flow train --resume runs/flow-mgm`,
@@ -170,7 +198,7 @@ Examples:
   const vae = program
     .command('vae')
     .description(
-      'VAEs on binarized MNIST-style images: train (ELBO, IWAE, IWAE-DReG), evaluate by AIS',
+      'VAEs on binarized MNIST-style images: train (ELBO, IWAE, AIS-trained, learned samplers; see `vae train --help`), evaluate by AIS',
     );
   const vaeTrain = vae
     .command('train')
@@ -181,6 +209,20 @@ Examples:
     .addHelpText(
       'after',
       `
+Objectives (train.objective.kind in the config; samples K, temperatures T, steps):
+${helpRows([
+  [
+    VAE_OBJECTIVES.join(', '),
+    'the ELBO, the K-sample IWAE bound, IWAE with DReG encoder gradients',
+  ],
+  ['ais', 'decoder trained on K annealed chains of T temperatures, encoder on the ELBO'],
+  ['mh-hmc', 'decoder trained at T Metropolis-corrected HMC moves from a q(z|x) draw'],
+  [
+    VAE_SAMPLERS.join(', '),
+    'a learned annealed sampler from q(z|x) to the posterior, all on its bound',
+  ],
+])}
+
 Examples:
   $ anneal vae train configs/vae-mnist-small.yaml --out runs/vae
   $ anneal vae train --resume runs/vae`,

@@ -42,6 +42,24 @@ export class EngineError extends Error {
   override name = 'EngineError';
 }
 
+let started = false;
+
+/** Records that a backend is running (initEngine, initBrowserEngine). */
+export function markEngineStarted(): void {
+  started = true;
+}
+
+/**
+ * Throws unless initEngine (or initBrowserEngine) has run: without it TF.js's own message names
+ * tf.ready(), and the gradient fixes the samplers rely on are missing.
+ */
+export function requireEngine(): void {
+  if (!started)
+    throw new EngineError(
+      "the tensor engine is not started: call 'await initEngine()' once before using anneal",
+    );
+}
+
 /**
  * Selects and initializes the tensor backend and installs the gradient fixes. Idempotent; call
  * (and await) before any tensor work.
@@ -49,14 +67,48 @@ export class EngineError extends Error {
 export async function initEngine(options: EngineOptions = {}): Promise<BackendName> {
   const name = resolveBackendName(options.backend);
   applyGradientFixes();
-  if (tf.getBackend() !== name) {
-    const ok = await tf.setBackend(name);
-    if (!ok) throw new EngineError(`backend '${name}' failed to initialize`);
+  const before = processListeners();
+  try {
+    if (tf.getBackend() !== name) {
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new EngineError(`backend '${name}' failed to initialize`);
+    }
+    await tf.ready();
+  } finally {
+    restoreProcessListeners(before);
   }
-  await tf.ready();
   if (name === 'cpu') silenceCpuNotice();
   await useNativeKernels(options.native ?? true, options.threads);
+  markEngineStarted();
   return name;
+}
+
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+type ProcessListeners = Map<string, Set<unknown>>;
+// Node's typings overload listeners() per event name; the two events share a shape.
+const listenersOf = (event: (typeof PROCESS_EVENTS)[number]): unknown[] =>
+  process.listeners(event as 'uncaughtException');
+
+/** The process's error listeners now (none outside Node). */
+function processListeners(): ProcessListeners | null {
+  if (typeof process === 'undefined' || typeof process.listeners !== 'function') return null;
+  return new Map(PROCESS_EVENTS.map((e) => [e, new Set<unknown>(listenersOf(e))]));
+}
+
+/**
+ * Removes error listeners added since `before`. The wasm backend's emscripten glue installs
+ * handlers that rethrow every uncaught error from inside its minified bundle (Node then prints
+ * tens of kilobytes of that code and exits with 7); without them errors surface as the program's
+ * own, with Node's usual message and exit code.
+ */
+function restoreProcessListeners(before: ProcessListeners | null): void {
+  if (!before) return;
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener))
+        process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
 }
 
 /**

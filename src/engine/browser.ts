@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { applyGradientFixes } from './gradientFixes.js';
-import { EngineError, silenceCpuNotice } from './backend.js';
+import { EngineError, markEngineStarted, silenceCpuNotice } from './backend.js';
 
 export const BROWSER_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
@@ -65,6 +65,7 @@ export async function initBrowserEngine(
         }
       }
       if (name === 'cpu') silenceCpuNotice();
+      markEngineStarted();
       return { backend: name, gpu: name === 'webgl', skipped };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);

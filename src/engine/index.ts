@@ -15,6 +15,7 @@ export {
   type EngineOptions,
   EngineError,
   initEngine,
+  requireEngine,
   currentBackend,
   resolveBackendName,
   isBackendName,

@@ -136,6 +136,14 @@ export function setNativeRandom(on: boolean): void {
   nativeRandom = on;
 }
 
+/** n streams: a tuple of n Rng for a literal n (up to 64), an array otherwise. */
+export type Streams<N extends number> = number extends N ? Rng[] : TupleOf<N, []>;
+type TupleOf<N extends number, R extends Rng[]> = R['length'] extends N
+  ? R
+  : R['length'] extends 64
+    ? Rng[]
+    : TupleOf<N, [...R, Rng]>;
+
 export class Rng {
   /**
    * One key per lane. A plain stream has one lane; a joint stream (Rng.joint) has one per batch,
@@ -236,17 +244,23 @@ export class Rng {
    * The n child streams that split(n) would return, without advancing this stream: a run's batches
    * can be drawn in any number of groups, each from the same children.
    */
-  children(n: number): Rng[] {
+  children<N extends number>(n: N): Streams<N> {
     this.plain('split');
     return new Rng([...this.keys], this.counter).split(n);
   }
 
-  /** n independent child streams; the parent advances by one draw. */
-  split(n: number): Rng[] {
+  /**
+   * n independent child streams; the parent advances by one draw. With a literal n the result is
+   * a tuple (`const [a, b] = rng.split(2)` gives two Rng, not Rng | undefined).
+   */
+  split<N extends number>(n: N): Streams<N> {
     this.plain('split');
     const g = this.generator(0, this.counter);
     this.counter += 1;
-    return Array.from({ length: n }, () => new Rng([[g.nextUint32(), g.nextUint32()]], 0));
+    return Array.from(
+      { length: n },
+      () => new Rng([[g.nextUint32(), g.nextUint32()]], 0),
+    ) as Streams<N>;
   }
 
   /** Uniform numbers in (0, 1) on the host. */

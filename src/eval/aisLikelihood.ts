@@ -152,11 +152,7 @@ export function bdmc(
   n: number,
   options: AisLikelihoodOptions = {},
 ): BdmcResult {
-  const [dataRng, forwardRng, reverseRng] = Rng.fromSeed(options.seed ?? 0).split(3) as [
-    Rng,
-    Rng,
-    Rng,
-  ];
+  const [dataRng, forwardRng, reverseRng] = Rng.fromSeed(options.seed ?? 0).split(3);
   const { z, x } = model.simulate(n, dataRng);
   try {
     const f = annealRows(model, x, options, { reverse: false }, forwardRng);

@@ -1,11 +1,12 @@
 import { Rng, type Tensor1D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { isDistribution, type Distribution } from '../distributions/distribution.js';
-import type { Target } from '../targets/target.js';
+import { checkTarget, type Target } from '../targets/target.js';
 import { runAis, type StepDiagnostics } from '../annealing/ais.js';
 import type { PerStep } from '../annealing/kernels/kernel.js';
 import { AnnealingPath } from '../annealing/path.js';
-import { makeKernel, type SamplerName } from '../annealing/samplers.js';
+import { KernelError } from '../annealing/kernels/kernel.js';
+import { makeKernel, SAMPLERS, type SamplerName } from '../annealing/samplers.js';
 import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
 import { resamples, type ResamplingOptions } from '../annealing/resampling.js';
 import {
@@ -15,10 +16,18 @@ import {
   type SmcBound,
 } from './logWeights.js';
 
+/**
+ * Samplers estimateLogZ runs: AIS with ULA or HMC moves, and the same moves with resampling inside
+ * the chain ('smc-ula', 'smc-hmc': systematic resampling at every step unless `resampling` says
+ * otherwise).
+ */
+export const ESTIMATE_SAMPLERS = [...SAMPLERS, 'smc-ula', 'smc-hmc'] as const;
+export type EstimateSamplerName = (typeof ESTIMATE_SAMPLERS)[number];
+
 export interface EstimateLogZOptions {
   target: Target;
   /** Default 'ais-ula'. */
-  sampler?: SamplerName;
+  sampler?: EstimateSamplerName;
   /** Annealing steps K; default 64. */
   steps?: number;
   /** Particles N; default 1000. */
@@ -43,11 +52,13 @@ export interface EstimateLogZOptions {
    * batches stay independent for the standard error.
    */
   resampling?: ResamplingOptions;
+  /** Return the final particles and their log-weights (result.samples); default false. */
+  returnSamples?: boolean;
 }
 
 export interface LogZEstimate extends LogWeightSummary {
   target: string;
-  sampler: SamplerName;
+  sampler: EstimateSamplerName;
   steps: number;
   particles: number;
   /** Exact log Z where the target knows it, else null. */
@@ -58,11 +69,26 @@ export interface LogZEstimate extends LogWeightSummary {
   perStep: StepDiagnostics[];
   /** SMC only: mean over systems of their log Z estimates, with its standard error. */
   smcBound: SmcBound | null;
+  /** The final weighted particles with returnSamples, else null. */
+  samples: WeightedParticles | null;
 }
 
 /** Log-weights and per-step diagnostics of some batches of a run. */
+/**
+ * The final particles of a run and their log-weights: z is row-major [count, dim] (for a tensor,
+ * tf.tensor2d(z, [count, dim])); weights are proportional to exp(logW).
+ */
+export interface WeightedParticles {
+  z: Float32Array;
+  logW: Float32Array;
+  count: number;
+  dim: number;
+}
+
 export interface BatchRun {
   logW: Float32Array;
+  /** The final particles, row-major, when the run was asked to keep them. */
+  z?: Float32Array;
   perStep: StepDiagnostics[];
 }
 
@@ -94,6 +120,37 @@ export function checkBatchRange(first: number, count: number, batches: number, o
     );
 }
 
+/**
+ * The kernel of a sampler name and the resampling it implies. Names of learned samplers ('ula',
+ * 'uha', the -mcd kinds, 'smc-uha') are refused with where to find them.
+ */
+export function resolveEstimateSampler(options: EstimateLogZOptions): {
+  kernel: SamplerName;
+  resampling: ResamplingOptions | undefined;
+} {
+  const name = options.sampler ?? 'ais-ula';
+  switch (name) {
+    case 'ais-ula':
+    case 'ais-hmc':
+      return { kernel: name, resampling: options.resampling };
+    case 'smc-ula':
+    case 'smc-hmc':
+      return {
+        kernel: name === 'smc-ula' ? 'ais-ula' : 'ais-hmc',
+        resampling: options.resampling ?? { scheme: 'systematic' },
+      };
+    default: {
+      const given = String(name as unknown);
+      const learned = /^(smc-)?(ula|uha)(-mcd)?$/.test(given)
+        ? ` ('${given}' is a learned sampler: train a LearnedSampler of kind '${given.replace(/^smc-/, '')}'${given.startsWith('smc-') ? ' with the resampling option' : ''}, or use trainAndEvaluate)`
+        : '';
+      throw new KernelError(
+        `unknown sampler '${given}' for estimateLogZ; valid: ${ESTIMATE_SAMPLERS.join(', ')}${learned}`,
+      );
+    }
+  }
+}
+
 function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {
   const batches = options.batches ?? 10;
   return { batches, perBatch: splitBatches(options.particles ?? 1000, batches) };
@@ -110,11 +167,12 @@ export function runLogZBatches(
   first: number,
   count: number,
 ): BatchRun {
-  const sampler = options.sampler ?? 'ais-ula';
+  const { kernel: sampler, resampling: asked } = resolveEstimateSampler(options);
   const steps = options.steps ?? 64;
   const { batches, perBatch } = batchLayout(options);
   checkBatchRange(first, count, batches, 'run');
   const { target } = options;
+  checkTarget(target);
   const betas = makeSchedule(options.schedule ?? 'linear', steps);
   const kernel = makeKernel(sampler, steps, {
     stepSize: options.stepSize,
@@ -131,7 +189,6 @@ export function runLogZBatches(
     const path = new AnnealingPath(initial, target);
     // Each batch is one system: SMC resamples within it, and without resampling the group size
     // only makes the per-step diagnostics per batch.
-    const asked = options.resampling;
     if (
       asked?.groupSize !== undefined &&
       resamples(asked.scheme) &&
@@ -152,9 +209,14 @@ export function runLogZBatches(
       onStep: options.onStep,
       resampling,
     });
+    const z = options.returnSamples ? Float32Array.from(result.z.dataSync()) : undefined;
     result.z.dispose();
     logW = result.logW;
-    return { logW: Float32Array.from(logW.dataSync()), perStep: result.perStep };
+    return {
+      logW: Float32Array.from(logW.dataSync()),
+      perStep: result.perStep,
+      ...(z ? { z } : {}),
+    };
   } finally {
     logW?.dispose();
     if (!given) (initial as DiagGaussian).dispose();
@@ -170,12 +232,7 @@ export function runLogZBatches(
 export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly number[]): BatchRun {
   if (runs.length === 1) return runs[0] as BatchRun;
   const total = batches.reduce((a, b) => a + b, 0);
-  const logW = new Float32Array(runs.reduce((a, r) => a + r.logW.length, 0));
-  let offset = 0;
-  for (const r of runs) {
-    logW.set(r.logW, offset);
-    offset += r.logW.length;
-  }
+  const logW = concatenate(runs.map((r) => r.logW));
   const share = batches.map((b) => b / total);
   const mean = (f: (r: BatchRun) => number) =>
     runs.reduce((a, r, i) => a + (share[i] as number) * f(r), 0);
@@ -201,7 +258,24 @@ export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly nu
     previous = logZ;
     return step;
   });
-  return { logW, perStep };
+  const z = runs.every((r) => r.z) ? concatenate(runs.map((r) => r.z as Float32Array)) : undefined;
+  return { logW, perStep, ...(z ? { z } : {}) };
+}
+
+function concatenate(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** The weighted particles of a run that kept them, else null. */
+export function weightedParticles(run: BatchRun, dim: number): WeightedParticles | null {
+  if (!run.z) return null;
+  return { z: run.z, logW: run.logW, count: run.logW.length, dim };
 }
 
 /** Summarizes a whole run's log-weights (all batches, in order). */
@@ -212,7 +286,7 @@ export function summarizeRun(
 ): LogZEstimate {
   const { batches } = batchLayout(options);
   const summary = summarizeLogWeights(run.logW, batches);
-  const resampling = options.resampling;
+  const { resampling } = resolveEstimateSampler(options);
   const groupSize =
     resampling && resamples(resampling.scheme)
       ? (resampling.groupSize ?? run.logW.length / batches)
@@ -229,6 +303,7 @@ export function summarizeRun(
     seconds,
     perStep: run.perStep,
     smcBound: groupSize ? systemBound(run.logW, groupSize) : null,
+    samples: weightedParticles(run, options.target.dim),
   };
 }
 

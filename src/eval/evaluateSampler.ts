@@ -7,7 +7,13 @@ import {
   type LogWeightSummary,
   type SmcBound,
 } from './logWeights.js';
-import { checkBatchRange, splitBatches, type BatchRun } from './estimateLogZ.js';
+import {
+  checkBatchRange,
+  splitBatches,
+  weightedParticles,
+  type BatchRun,
+  type WeightedParticles,
+} from './estimateLogZ.js';
 
 export interface SamplerEvaluation extends LogWeightSummary {
   /**
@@ -19,6 +25,8 @@ export interface SamplerEvaluation extends LogWeightSummary {
   error: number | null;
   seconds: number;
   perStep: StepDiagnostics[];
+  /** The final weighted particles with returnSamples, else null. */
+  samples: WeightedParticles | null;
 }
 
 export interface EvaluateOptions {
@@ -31,6 +39,8 @@ export interface EvaluateOptions {
    */
   rng: Rng;
   onStep?: (k: number, K: number) => void;
+  /** Return the final particles and their log-weights (result.samples); default false. */
+  returnSamples?: boolean;
 }
 
 /** Particles per batch, and per system for SMC (each batch whole systems); checks they divide. */
@@ -79,7 +89,12 @@ export function evaluateSamplerBatches(
     onStep: options.onStep,
   });
   try {
-    return { logW: Float32Array.from(result.logW.dataSync()), perStep: result.perStep };
+    const z = options.returnSamples ? Float32Array.from(result.z.dataSync()) : undefined;
+    return {
+      logW: Float32Array.from(result.logW.dataSync()),
+      perStep: result.perStep,
+      ...(z ? { z } : {}),
+    };
   } finally {
     result.z.dispose();
     result.logW.dispose();
@@ -108,6 +123,7 @@ export function summarizeEvaluation(
     error: trueLogZ === null ? null : summary.logZ - trueLogZ,
     seconds,
     perStep: run.perStep,
+    samples: weightedParticles(run, sampler.target.dim),
   };
 }
 

@@ -8,12 +8,16 @@ export {
 } from './logWeights.js';
 export {
   combineBatchRuns,
+  ESTIMATE_SAMPLERS,
   estimateLogZ,
+  resolveEstimateSampler,
   runLogZBatches,
   summarizeRun,
   type BatchRun,
   type EstimateLogZOptions,
+  type EstimateSamplerName,
   type LogZEstimate,
+  type WeightedParticles,
 } from './estimateLogZ.js';
 export {
   evaluateSampler,

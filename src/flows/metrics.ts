@@ -4,7 +4,7 @@
 // w = p~(x) / q(x) on x ~ p (the normalizer of p~ cancels).
 import { logMeanExpHost, type Rng, tf, type Tensor2D } from '../engine/index.js';
 import { summarizeLogWeights, type LogWeightSummary } from '../eval/logWeights.js';
-import type { Target } from '../targets/target.js';
+import { checkTarget, type Target } from '../targets/target.js';
 import type { Flow } from './flow.js';
 
 export interface FlowEvaluation extends LogWeightSummary {
@@ -29,6 +29,7 @@ export function evaluateFlow(
     testSamples?: number | Tensor2D;
   },
 ): FlowEvaluation {
+  checkTarget(target);
   const logW = tf.tidy(() => {
     const { x, logQ } = flow.sample(options.particles, options.rng);
     return tf.sub(target.logProb(x), logQ);

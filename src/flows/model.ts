@@ -13,7 +13,7 @@ import {
 } from '../engine/index.js';
 import type { TrainingObjective } from '../annealing/objectives.js';
 import type { TrainableModel } from '../train/trainer.js';
-import type { Target } from '../targets/target.js';
+import { checkTarget, type Target } from '../targets/target.js';
 import { FlowError } from './bijection.js';
 import {
   forwardKlSurrogate,
@@ -50,6 +50,7 @@ export class FlowModel implements TrainableModel {
     readonly lossConfig: FlowLoss,
     trainingSamples: Tensor2D | null = null,
   ) {
+    checkTarget(target);
     if (lossConfig.kind === 'forward-kl' && !trainingSamples) {
       throw new FlowError('forward KL needs samples from the target');
     }

@@ -38,7 +38,7 @@ export function buildFlowRun(config: FlowRunConfig): {
 } {
   const { name, ...targetOptions } = config.target;
   const target = createTarget(name, targetOptions);
-  const [initRng, trainRng, dataRng] = Rng.fromSeed(config.seed).split(3) as [Rng, Rng, Rng];
+  const [initRng, trainRng, dataRng] = Rng.fromSeed(config.seed).split(3);
   const flow = flowFromSpec(config.flow, target.dim, initRng);
   const loss = config.train.loss;
   let data: Tensor2D | null = null;
@@ -129,7 +129,7 @@ export function flowFromRunDir(dir: string): Flow {
   const target = createTarget(name, targetOptions);
   const dim = target.dim;
   target.dispose?.();
-  const [initRng] = Rng.fromSeed(config.seed).split(3) as [Rng, Rng, Rng];
+  const [initRng] = Rng.fromSeed(config.seed).split(3);
   const flow = flowFromSpec(config.flow, dim, initRng);
   flow.params.load(checkpoint.params);
   return flow;

@@ -79,7 +79,7 @@ export class Vae implements LatentVariableModel {
         throw new VaeError(`${label} must be a positive integer, got ${v}`);
       }
     }
-    const [encRng, decRng] = rng.split(2) as [Rng, Rng];
+    const [encRng, decRng] = rng.split(2);
     this.encoder = new Mlp(
       this.params,
       'encoder',

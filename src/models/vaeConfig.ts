@@ -7,6 +7,9 @@ import { IMAGE_DATASETS } from '../data/mnist.js';
 import { VAE_OBJECTIVES } from './vae.js';
 import { VAE_SAMPLERS } from './vaeSampler.js';
 
+/** Every training objective of a VAE run (train.objective.kind). */
+export const VAE_TRAIN_OBJECTIVES = [...VAE_OBJECTIVES, 'ais', 'mh-hmc', ...VAE_SAMPLERS] as const;
+
 const positiveInt = z.number().int().positive();
 const positive = z.number().finite().positive();
 
@@ -51,7 +54,7 @@ export const VaeRunConfigSchema = z.strictObject({
          * 'ula' | 'uha' | 'ula-mcd' | 'uha-mcd': a learned annealed sampler from q(z|x) to the
          * posterior, everything trained on its extended-space bound (the MCD paper's VAE table).
          */
-        kind: z.enum([...VAE_OBJECTIVES, 'ais', 'mh-hmc', ...VAE_SAMPLERS]).default('elbo'),
+        kind: z.enum(VAE_TRAIN_OBJECTIVES).default('elbo'),
         /** Draws (AIS, samplers: chains) per data point K. */
         samples: positiveInt.default(1),
         /** ais / mh-hmc: HMC transitions per chain T (temperatures for ais). */

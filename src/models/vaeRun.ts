@@ -78,7 +78,7 @@ export function loadVaeData(config: VaeRunConfig): Loaded {
 }
 
 export function buildVaeRun(config: VaeRunConfig, train: ImageSet) {
-  const [initRng, trainRng] = Rng.fromSeed(config.seed).split(4) as [Rng, Rng];
+  const [initRng, trainRng] = Rng.fromSeed(config.seed).split(4);
   const vae = new Vae(
     { dataDim: train.pixels, latentDim: config.model.latentDim, hidden: config.model.hidden },
     initRng,

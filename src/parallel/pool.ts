@@ -20,6 +20,20 @@ export interface PoolSettings {
   backend: BackendName;
   /** Native threads per worker (default: the cores shared out over the workers). */
   threads?: number;
+  /**
+   * Expected relative cost of each task: workers take the costliest first (longest-processing-
+   * time order), which keeps one long task from starting last. Default: in task order.
+   */
+  costs?: readonly number[];
+}
+
+/** The order in which tasks are handed out: by descending cost where costs are given. */
+export function taskOrder(count: number, costs?: readonly number[]): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  if (!costs) return order;
+  if (costs.length !== count || !costs.every((c) => Number.isFinite(c) && c >= 0))
+    throw new RangeError(`costs must be ${count} finite numbers >= 0, one per task`);
+  return order.sort((a, b) => (costs[b] as number) - (costs[a] as number) || a - b);
 }
 
 export interface PoolHooks<R> {
@@ -62,6 +76,7 @@ export async function runTasks<P, R>(
   const threads = settings.threads ?? Math.max(1, Math.floor(availableCores() / workers));
   const entry = workerEntry();
   const results = new Array<R>(payloads.length);
+  const order = taskOrder(payloads.length, settings.costs);
   let next = 0;
   const pool = Array.from(
     { length: workers },
@@ -88,7 +103,7 @@ export async function runTasks<P, R>(
                 resolve();
                 return;
               }
-              const task = next++;
+              const task = order[next++] as number;
               worker.postMessage({ task, payload: payloads[task] } satisfies TaskMessage);
             };
             worker.on('message', (m: WorkerMessage) => {

@@ -1,4 +1,4 @@
-export { type Target, TargetError, checkParticles } from './target.js';
+export { type Target, TargetError, checkParticles, checkTarget } from './target.js';
 export { targetLogProbAndScore } from './score.js';
 export { GaussianTarget, gaussianTarget, type GaussianTargetOptions } from './gaussian.js';
 export { FunnelTarget, funnelTarget, type FunnelOptions } from './funnel.js';

@@ -1,4 +1,11 @@
-import type { NativeTargetSpec, Rng, Tensor1D, Tensor2D } from '../engine/index.js';
+import {
+  requireEngine,
+  tf,
+  type NativeTargetSpec,
+  type Rng,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
 
 /**
  * An unnormalized log density over R^dim. Particles are rows: z is [N, dim], logProb is [N].
@@ -41,4 +48,77 @@ export function checkParticles(target: { name: string; dim: number }, z: Tensor2
       `target '${target.name}' expects particles of shape [N, ${target.dim}], got [${z.shape.join(', ')}]`,
     );
   }
+}
+
+const checkedTargets = new WeakSet<Target>();
+
+function describeShape(value: unknown): string {
+  if (value instanceof tf.Tensor) return `shape [${value.shape.join(', ')}]`;
+  return value === null ? 'null' : typeof value === 'object' ? 'a non-tensor object' : typeof value;
+}
+
+/**
+ * Checks a target at the boundary of the library's entry points, once per target object: the
+ * engine is started, name and dim are valid, and logProb (score, logProbAndScore where given)
+ * returns the documented shapes on a small batch. A wrong shape would otherwise fail deep inside a
+ * sampler with a TF.js message, or broadcast silently into a wrong log Z.
+ */
+export function checkTarget(target: Target): void {
+  requireEngine();
+  if (checkedTargets.has(target)) return;
+  if (typeof target !== 'object' || target === null)
+    throw new TargetError(`a target must be an object with name, dim and logProb`);
+  const name = typeof target.name === 'string' && target.name ? target.name : null;
+  if (name === null) throw new TargetError(`a target needs a non-empty string name`);
+  if (!Number.isInteger(target.dim) || target.dim < 1)
+    throw new TargetError(`target '${name}': dim must be a positive integer, got ${target.dim}`);
+  if (typeof target.logProb !== 'function')
+    throw new TargetError(`target '${name}': logProb must be a function [N, dim] -> [N]`);
+  const n = 2;
+  const d = target.dim;
+  const call = <T>(what: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new TargetError(
+        `target '${name}': ${what} failed on particles of shape [${n}, ${d}]: ${message}`,
+      );
+    }
+  };
+  const vector = (what: string, value: unknown) => {
+    if (!(value instanceof tf.Tensor) || value.rank !== 1 || value.shape[0] !== n)
+      throw new TargetError(
+        `target '${name}': ${what} must return shape [N] for particles [N, ${d}]; for N = ${n} it returned ${describeShape(value)}`,
+      );
+  };
+  const matrix = (what: string, value: unknown) => {
+    if (
+      !(value instanceof tf.Tensor) ||
+      value.rank !== 2 ||
+      value.shape[0] !== n ||
+      value.shape[1] !== d
+    )
+      throw new TargetError(
+        `target '${name}': ${what} must return shape [N, ${d}] for particles [N, ${d}]; for N = ${n} it returned ${describeShape(value)}`,
+      );
+  };
+  tf.tidy(() => {
+    const z = tf.zeros([n, d]) as Tensor2D;
+    vector(
+      'logProb',
+      call('logProb', () => target.logProb(z)),
+    );
+    if (target.score)
+      matrix(
+        'score',
+        call('score', () => target.score?.(z)),
+      );
+    if (target.logProbAndScore) {
+      const both = call('logProbAndScore', () => target.logProbAndScore?.(z));
+      vector('logProbAndScore().logProb', both?.logProb);
+      matrix('logProbAndScore().score', both?.score);
+    }
+  });
+  checkedTargets.add(target);
 }

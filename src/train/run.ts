@@ -29,7 +29,7 @@ export function buildRun(config: RunConfig): {
 } {
   const { name, ...targetOptions } = config.target;
   const target = createTarget(name, targetOptions);
-  const [initRng, trainRng] = Rng.fromSeed(config.seed).split(2) as [Rng, Rng];
+  const [initRng, trainRng] = Rng.fromSeed(config.seed).split(2);
   const flowDir = config.sampler.initialFlow;
   const sampler = flowDir
     ? new LearnedSampler(target, config.sampler, initRng, {

@@ -33,6 +33,8 @@ export interface TrainAndEvaluateOptions extends TrainSamplerOptions {
   particles: number;
   batches?: number;
   onEvalStep?: (k: number, steps: number) => void;
+  /** Return the evaluation's final particles and log-weights (result.samples); default false. */
+  returnSamples?: boolean;
 }
 
 export interface TrainedSampler {
@@ -45,12 +47,17 @@ export interface TrainedSampler {
 
 export interface TrainAndEvaluateResult extends SamplerEvaluation {
   trained: { iterations: number; skipped: number; seconds: number };
+  /**
+   * The trained sampler, to sample from or evaluate again (evaluateSampler) or save
+   * (sampler.params.save()); the caller disposes it.
+   */
+  sampler: LearnedSampler;
 }
 
 /** Builds a learned sampler and trains it for `trainIterations` Adam iterations (0: none). */
 export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
   // Separate streams for initialization, training and evaluation.
-  const [initRng, trainRng, evalRng] = Rng.fromSeed(options.seed).split(3) as [Rng, Rng, Rng];
+  const [initRng, trainRng, evalRng] = Rng.fromSeed(options.seed).split(3);
   const sampler = new LearnedSampler(options.target, options.sampler, initRng, {
     initial: options.initial,
     owns: true,
@@ -93,7 +100,10 @@ export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
   }
 }
 
-/** Trains a learned sampler (trainSampler), then evaluates it with fresh particles. */
+/**
+ * Trains a learned sampler (trainSampler), then evaluates it with fresh particles. The result
+ * holds the trained sampler: dispose it (result.sampler.dispose()) when done.
+ */
 export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEvaluateResult {
   const { sampler, trained, evalRng } = trainSampler(options);
   try {
@@ -102,9 +112,11 @@ export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEval
       batches: options.batches,
       rng: evalRng,
       onStep: options.onEvalStep,
+      returnSamples: options.returnSamples,
     });
-    return { ...evaluation, trained };
-  } finally {
+    return { ...evaluation, trained, sampler };
+  } catch (error) {
     sampler.dispose();
+    throw error;
   }
 }
