@@ -28,7 +28,9 @@ export interface EngineOptions {
 
 /** Resolves the backend from an explicit choice, then $ANNEAL_BACKEND, then the default. */
 export function resolveBackendName(explicit?: string): BackendName {
-  const fromEnv = typeof process === 'undefined' ? undefined : process.env.ANNEAL_BACKEND;
+  // An empty variable counts as unset, as shells make it easy to leave one empty.
+  const fromEnv =
+    typeof process === 'undefined' ? undefined : process.env.ANNEAL_BACKEND || undefined;
   const name = explicit ?? fromEnv ?? 'wasm';
   if (!isBackendName(name)) {
     throw new EngineError(

@@ -44,7 +44,7 @@ export interface EstimateLogZOptions {
   /** Seed of the random stream; default 0. Ignored when rng is given. */
   seed?: number;
   rng?: Rng;
-  /** Batches for the standard error; default 10. */
+  /** Batches for the standard error; default the most, up to 10, that split the particles evenly (into whole SMC systems). */
   batches?: number;
   onStep?: (step: number, steps: number) => void;
   /**
@@ -106,6 +106,20 @@ export function splitBatches(particles: number, batches: number): number {
   return particles / batches;
 }
 
+/**
+ * The batch count when none is given: the most, up to 10, that split `particles` into equal
+ * batches of whole systems of `groupSize` particles (SMC), so that a valid particle count never
+ * fails for want of a batch count; 1 (no standard error) when only one batch fits.
+ */
+export function defaultBatches(particles: number, groupSize?: number): number {
+  for (let b = 10; b > 1; b--) {
+    if (particles % b !== 0) continue;
+    if (groupSize !== undefined && (particles / b) % groupSize !== 0) continue;
+    return b;
+  }
+  return 1;
+}
+
 /** Raises a RangeError unless [first, first + count) is a non-empty range of the run's batches. */
 export function checkBatchRange(first: number, count: number, batches: number, of: string): void {
   if (
@@ -152,8 +166,10 @@ export function resolveEstimateSampler(options: EstimateLogZOptions): {
 }
 
 function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {
-  const batches = options.batches ?? 10;
-  return { batches, perBatch: splitBatches(options.particles ?? 1000, batches) };
+  const particles = options.particles ?? 1000;
+  const group = options.resampling?.groupSize;
+  const batches = options.batches ?? defaultBatches(particles, group);
+  return { batches, perBatch: splitBatches(particles, batches) };
 }
 
 /**

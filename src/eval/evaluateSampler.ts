@@ -9,6 +9,7 @@ import {
 } from './logWeights.js';
 import {
   checkBatchRange,
+  defaultBatches,
   splitBatches,
   weightedParticles,
   type BatchRun,
@@ -31,7 +32,7 @@ export interface SamplerEvaluation extends LogWeightSummary {
 
 export interface EvaluateOptions {
   particles: number;
-  /** Independent batches for the standard errors (default 10); particles must split evenly. */
+  /** Independent batches for the standard errors; default the most, up to 10, that split the particles into equal batches of whole systems. */
   batches?: number;
   /**
    * The evaluation's stream: batch b draws from its b-th child stream. evaluateSampler advances it
@@ -48,13 +49,13 @@ export function evaluationLayout(
   sampler: LearnedSampler,
   options: EvaluateOptions,
 ): { batches: number; perBatch: number; groupSize: number } {
-  const batches = options.batches ?? 10;
   const { particles } = options;
-  const perBatch = splitBatches(particles, batches);
   // SMC particles of one system are dependent: batches for the standard error must be whole
   // systems. Without a configured system size, each batch is one system. A system size without
   // resampling (DAIS) keeps the per-step diagnostics per system.
   const configured = sampler.smc?.groupSize ?? sampler.config.resampling?.groupSize;
+  const batches = options.batches ?? defaultBatches(particles, configured);
+  const perBatch = splitBatches(particles, batches);
   const groupSize = configured ?? perBatch;
   if (perBatch % groupSize !== 0) {
     throw new RangeError(
@@ -137,7 +138,7 @@ export function evaluateSampler(
   options: EvaluateOptions,
 ): SamplerEvaluation {
   const started = performance.now();
-  const batches = options.batches ?? 10;
+  const { batches } = evaluationLayout(sampler, options);
   const run = evaluateSamplerBatches(sampler, options, 0, batches);
   options.rng.split(batches);
   return summarizeEvaluation(sampler, options, run, (performance.now() - started) / 1000);

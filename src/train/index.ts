@@ -1,5 +1,6 @@
 export {
   Trainer,
+  TRAINER_DEFAULTS,
   type TrainerConfig,
   type IterationMetrics,
   type TrainerState,

@@ -29,7 +29,7 @@ export interface TrainSamplerOptions {
 }
 
 export interface TrainAndEvaluateOptions extends TrainSamplerOptions {
-  /** Evaluation particles, in `batches` independent batches (default 10). */
+  /** Evaluation particles, in `batches` independent batches (default: as evaluateSampler). */
   particles: number;
   batches?: number;
   onEvalStep?: (k: number, steps: number) => void;

@@ -13,15 +13,25 @@ import { applyAdam } from './adam.js';
 import { validateObjective, type TrainingObjective } from '../annealing/objectives.js';
 
 export interface TrainerConfig {
-  /** Particles per iteration. */
+  /** Particles per iteration (default 256). */
   particles: number;
+  /** Adam's learning rate (default 0.005). */
   learningRate: number;
-  /** Clip the global gradient norm to this value; null for no clipping. */
+  /** Clip the global gradient norm to this value; null for no clipping (default 10). */
   clipNorm: number | null;
+  /** Default constant. */
   lrSchedule: LrSchedule;
   /** What to maximize; the ELBO when absent. */
   objective?: TrainingObjective;
 }
+
+/** The Trainer's settings where a config leaves them out. */
+export const TRAINER_DEFAULTS: Readonly<Omit<TrainerConfig, 'objective'>> = {
+  particles: 256,
+  learningRate: 0.005,
+  clipNorm: 10,
+  lrSchedule: { kind: 'constant' },
+};
 
 export interface IterationMetrics {
   iteration: number;
@@ -84,11 +94,24 @@ export class Trainer {
     return this.config.objective ?? { kind: 'elbo' };
   }
 
+  readonly config: TrainerConfig;
+
+  /**
+   * @param sampler what to train: a LearnedSampler, a FlowModel, or any TrainableModel
+   * @param config settings; every field left out takes TRAINER_DEFAULTS
+   * @param rng the training stream: each iteration's particles are drawn from it
+   */
   constructor(
     readonly sampler: TrainableModel,
-    readonly config: TrainerConfig,
+    settings: Partial<TrainerConfig>,
     public rng: Rng,
   ) {
+    const config: TrainerConfig = { ...TRAINER_DEFAULTS };
+    for (const [key, value] of Object.entries(settings))
+      if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+    this.config = config;
+    if (!Number.isInteger(config.particles) || config.particles < 1)
+      throw new RangeError(`particles must be a positive integer, got ${config.particles}`);
     if (!(config.learningRate > 0)) throw new RangeError('learning rate must be > 0');
     if (config.clipNorm !== null && !(config.clipNorm > 0))
       throw new RangeError('clipNorm must be > 0');
