@@ -6,6 +6,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'dist-web/**',
+      'docs/api/**',
       'node_modules/**',
       'scratch/**',
       'native/build/**',

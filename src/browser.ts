@@ -3,6 +3,9 @@
 export * from './engine/index.js';
 export * from './engine/browser.js';
 export { DiagGaussian } from './distributions/diagGaussian.js';
+export type { Distribution } from './distributions/distribution.js';
+export type { Mlp, MlpSpec } from './nets/mlp.js';
+export type { UniformTorus } from './distributions/uniformTorus.js';
 export * from './targets/index.js';
 export * from './annealing/index.js';
 export * from './eval/index.js';
@@ -11,8 +14,16 @@ export {
   type TrainerConfig,
   type IterationMetrics,
   type TrainerState,
+  type TrainableModel,
+  type OptimizerSlot,
+  TRAINER_DEFAULTS,
 } from './train/trainer.js';
-export { learningRateAt, type LrSchedule } from './train/schedule.js';
+export {
+  learningRateAt,
+  type LrSchedule,
+  type PlateauSchedule,
+  type PlateauState,
+} from './train/schedule.js';
 export {
   trainAndEvaluate,
   type TrainAndEvaluateOptions,
@@ -23,7 +34,14 @@ export { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from './net
 export { FlowError, type Bijection } from './flows/bijection.js';
 export { Conditioner, CONDITIONER_DEFAULTS, type ConditionerConfig } from './flows/conditioner.js';
 export { AffineCoupling, AdditiveCoupling, alternatingMask } from './flows/coupling.js';
-export { Flow, FLOW_KINDS, FLOW_DEFAULTS, type FlowConfig, type FlowKind } from './flows/flow.js';
+export {
+  Flow,
+  FLOW_KINDS,
+  FLOW_DEFAULTS,
+  type FlowBase,
+  type FlowConfig,
+  type FlowKind,
+} from './flows/flow.js';
 export { FlowModel, type FlowLoss } from './flows/model.js';
 export { evaluateFlow, type FlowEvaluation } from './flows/metrics.js';
 export { flowDistribution, flowTarget } from './flows/adapters.js';

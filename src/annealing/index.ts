@@ -14,6 +14,8 @@ export {
   type KernelStepResult,
   type StepContext,
   type PerStep,
+  type StepValue,
+  type FusedKernelSpec,
 } from './kernels/kernel.js';
 export { ulaKernel, type UlaOptions, type BackwardCorrection } from './kernels/ula.js';
 export { hmcKernel, type HmcOptions } from './kernels/hmc.js';
@@ -45,6 +47,9 @@ export {
   type LearnedSamplerConfig,
   type LearnedSamplerName,
   type LearnFlags,
+  type LearnedSamplerOptions,
+  type RunOptions,
+  type StepSizeNetConfig,
 } from './learned.js';
 export {
   objectiveBound,

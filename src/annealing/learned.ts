@@ -140,6 +140,21 @@ export interface LearnedSamplerOptions {
   contextDim?: number;
 }
 
+/**
+ * An annealed sampler whose parameters (step sizes, schedule, initial distribution, UHA damping and
+ * mass, MCD score network) are trained by gradient descent through the whole chain; with
+ * `resampling` in its config it is an SMC sampler (DSMCS). Train it with a Trainer, evaluate it
+ * with evaluateSampler, save it with `sampler.params.save()` and dispose it when done.
+ *
+ * @example
+ * ```ts
+ * const [initRng, trainRng] = Rng.fromSeed(0).split(2);
+ * const sampler = new LearnedSampler(target, { kind: 'uha', steps: 16 }, initRng);
+ * const trainer = new Trainer(sampler, { particles: 64, learningRate: 0.01 }, trainRng);
+ * for (let i = 0; i < 200; i++) trainer.step();
+ * trainer.dispose();
+ * ```
+ */
 export class LearnedSampler {
   readonly params: ParamStore;
   readonly config: LearnedSamplerConfig;

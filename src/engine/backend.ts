@@ -65,6 +65,13 @@ export function requireEngine(): void {
 /**
  * Selects and initializes the tensor backend and installs the gradient fixes. Idempotent; call
  * (and await) before any tensor work.
+ *
+ * @returns the backend that runs
+ * @example
+ * ```ts
+ * await initEngine(); // wasm, with the native kernels where they are built
+ * await initEngine({ backend: 'cpu' }); // TF.js's reference backend
+ * ```
  */
 export async function initEngine(options: EngineOptions = {}): Promise<BackendName> {
   const name = resolveBackendName(options.backend);

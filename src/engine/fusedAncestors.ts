@@ -15,8 +15,13 @@ const ANCESTORS: NativeOpSpec = {
   outShapes: (s) => [[(s.logW as number[]).reduce((a, b) => a * b, 1)]],
 };
 
-const SCHEMES = { multinomial: 0, stratified: 1, systematic: 2 } as const;
-export type NativeAncestorScheme = keyof typeof SCHEMES;
+/** The resampling schemes the native ancestor kernel draws. */
+export type NativeAncestorScheme = 'multinomial' | 'stratified' | 'systematic';
+const SCHEMES: Record<NativeAncestorScheme, number> = {
+  multinomial: 0,
+  stratified: 1,
+  systematic: 2,
+};
 
 /** Whether fusedAncestors can run here for the scheme. */
 export function fusedAncestorsAvailable(scheme: string): scheme is NativeAncestorScheme {

@@ -30,7 +30,7 @@ function specFor(k: number): NativeOpSpec {
 
 /**
  * Rows `indices` ([M], values in [0, N); int32, or float32 holding whole numbers) of each tensor
- * [N, ...]: tensors [M, ...].
+ * of shape [N, ...], as tensors of shape [M, ...].
  */
 export function gatherRowsOfEach(xs: readonly Tensor[], indices: Tensor): Tensor[] {
   const floats = xs.every((x) => x.dtype === 'float32' && x.rank >= 1);

@@ -32,6 +32,7 @@ export {
   STEP_READINGS,
   fusedAisChain,
   type FusedChainKernel,
+  type FusedChainResult,
   type FusedPath,
   type FusedState,
   type NativeTargetSpec,
@@ -85,5 +86,5 @@ export {
   essFractionHost,
   scalarValue,
 } from './logspace.js';
-export { Rng, type RngState } from './rng.js';
+export { Rng, type RngState, type Streams, type TupleOf } from './rng.js';
 export { scope, keep, liveTensorCount, disposeAll } from './memory.js';

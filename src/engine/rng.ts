@@ -138,7 +138,7 @@ export function setNativeRandom(on: boolean): void {
 
 /** n streams: a tuple of n Rng for a literal n (up to 64), an array otherwise. */
 export type Streams<N extends number> = number extends N ? Rng[] : TupleOf<N, []>;
-type TupleOf<N extends number, R extends Rng[]> = R['length'] extends N
+export type TupleOf<N extends number, R extends Rng[]> = R['length'] extends N
   ? R
   : R['length'] extends 64
     ? Rng[]

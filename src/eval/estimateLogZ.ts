@@ -327,6 +327,17 @@ export function summarizeRun(
  * Runs an annealed sampler on a target and summarizes the log-weights; frees every tensor it made.
  * The particles run as `batches` independent batches, each with its own random stream, so the
  * result is the same as a run shared out over worker threads (`anneal logz --workers`).
+ *
+ * @param options the target and the sampler's settings; only `target` is required
+ * @returns log Z and the ELBO with standard errors, ESS, per-step diagnostics, and the weighted
+ *   particles with `returnSamples`
+ * @example
+ * ```ts
+ * await initEngine();
+ * const target = createTarget('funnel', { dim: 10 });
+ * const r = estimateLogZ({ target, sampler: 'ais-hmc', steps: 256, particles: 2000 });
+ * console.log(r.logZ, r.logZStdErr, r.trueLogZ);
+ * ```
  */
 export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
   const started = performance.now();

@@ -132,6 +132,14 @@ export function summarizeEvaluation(
  * Evaluates a (trained) sampler with fresh particles: log Z, ELBO, ESS and their standard errors
  * from independent batches, each with its own random stream (so a run shared out over worker
  * threads gives the same numbers). Raises NonFiniteWeightsError if the chain diverges.
+ *
+ * @param sampler a LearnedSampler, trained or not
+ * @param options `particles` and the evaluation's `rng` (advanced by one draw) are required
+ * @example
+ * ```ts
+ * const e = evaluateSampler(sampler, { particles: 2000, rng: Rng.fromSeed(1) });
+ * console.log(e.logZ, e.logZStdErr, e.elbo, e.essFraction);
+ * ```
  */
 export function evaluateSampler(
   sampler: LearnedSampler,

@@ -47,6 +47,16 @@ export function checkerboardMask(dim: number, width: number, layer: number): num
   );
 }
 
+/**
+ * A coupling normalizing flow: `sample(n, rng)` gives draws with their log density, `logProb(x)`
+ * the density of given points. Train it through a FlowModel and a Trainer.
+ *
+ * @example
+ * ```ts
+ * const flow = new Flow(2, { kind: 'realnvp', layers: 6 }, Rng.fromSeed(0));
+ * const { x, logQ } = flow.sample(100, Rng.fromSeed(1));
+ * ```
+ */
 export class Flow {
   readonly params = new ParamStore();
   readonly layers: Bijection[];

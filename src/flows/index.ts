@@ -1,7 +1,14 @@
 export { FlowError, type Bijection } from './bijection.js';
 export { Conditioner, CONDITIONER_DEFAULTS, type ConditionerConfig } from './conditioner.js';
 export { AffineCoupling, AdditiveCoupling, alternatingMask } from './coupling.js';
-export { Flow, FLOW_KINDS, FLOW_DEFAULTS, type FlowConfig, type FlowKind } from './flow.js';
+export {
+  Flow,
+  FLOW_KINDS,
+  FLOW_DEFAULTS,
+  type FlowBase,
+  type FlowConfig,
+  type FlowKind,
+} from './flow.js';
 export {
   REVERSE_KL_ESTIMATORS,
   reverseKlSurrogate,
@@ -12,6 +19,7 @@ export {
   type ForwardKlEstimator,
   type ReverseKlEstimator,
   type ReverseKlStep,
+  type ForwardPathPrepass,
 } from './estimators.js';
 export { evaluateFlow, type FlowEvaluation } from './metrics.js';
 export { FlowModel, type FlowLoss } from './model.js';

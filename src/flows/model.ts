@@ -29,6 +29,16 @@ export type FlowLoss =
   | { kind: 'reverse-kl'; estimator: ReverseKlEstimator }
   | { kind: 'forward-kl'; estimator: ForwardKlEstimator };
 
+/**
+ * A flow with its training loss, for a Trainer: reverse KL on the flow's own samples, or forward
+ * KL on target samples (`trainingSamples`), with the estimator named in `lossConfig`.
+ *
+ * @example
+ * ```ts
+ * const model = new FlowModel(flow, target, { kind: 'reverse-kl', estimator: 'path-fast' });
+ * const trainer = new Trainer(model, { particles: 256, learningRate: 0.002 }, Rng.fromSeed(2));
+ * ```
+ */
 export class FlowModel implements TrainableModel {
   /**
    * The next loss's draws (base points, or target samples for forward KL); path-fast also keeps

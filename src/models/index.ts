@@ -8,7 +8,7 @@ export {
 } from './vae.js';
 export type { LatentVariableModel } from './latent.js';
 export { LinearGaussianModel } from './linearGaussian.js';
-export { VaeModel } from './vaeModel.js';
+export { VaeModel, type VaeTrainingObjective } from './vaeModel.js';
 export { VaeRunConfigSchema, parseVaeRunConfig, type VaeRunConfig } from './vaeConfig.js';
 export {
   VAE_SAMPLERS,
@@ -25,6 +25,7 @@ export {
   loadVaeData,
   trainVaeRun,
   writeVaePictures,
+  type VaeData,
   type VaeEvaluation,
   type VaeRunOutcome,
 } from './vaeRun.js';

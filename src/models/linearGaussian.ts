@@ -12,7 +12,11 @@ export class LinearGaussianModel implements LatentVariableModel {
   private readonly weightT: Tensor2D;
   private readonly bias: Tensor1D;
 
-  /** @param weight row-major D x d loading matrix; @param bias length D; @param noise s > 0 */
+  /**
+   * @param weight row-major D x d loading matrix
+   * @param offset length D
+   * @param noise s > 0
+   */
   constructor(
     readonly weight: number[][],
     readonly offset: number[],

@@ -53,13 +53,14 @@ export interface VaeEvaluation {
 
 export type VaeRunOutcome = TrainedRun<VaeRunConfig, VaeEvaluation>;
 
-interface Loaded {
+/** A VAE run's training and test images. */
+export interface VaeData {
   train: ImageSet;
   test: ImageSet;
 }
 
 /** Training and test images of a config, binarized as it says (test: always statically). */
-export function loadVaeData(config: VaeRunConfig): Loaded {
+export function loadVaeData(config: VaeRunConfig): VaeData {
   const d = config.data;
   const splits = loadImageDataset(d.name, {
     dir: d.dir,

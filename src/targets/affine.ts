@@ -9,7 +9,7 @@ import { targetLogProbAndScore } from './score.js';
 import { checkParticles, TargetError, type Target } from './target.js';
 
 export interface AffineTargetOptions {
-  /** [d]: where u = 0 lands. */
+  /** Length d: where u = 0 lands. */
   shift: ArrayLike<number>;
   /** d x d row-major, lower or upper triangular with a non-zero diagonal. */
   matrix: ArrayLike<number>;

@@ -274,7 +274,18 @@ export function getTargetSpec(name: string): TargetSpec {
   return spec;
 }
 
-/** Builds a registered target, validating the dimension and which options apply. */
+/**
+ * Builds a registered target, validating the dimension and which options apply.
+ *
+ * @param name one of the built-in targets (`anneal targets` lists them)
+ * @param options `dim` and the options the target takes; others are refused
+ * @example
+ * ```ts
+ * const target = createTarget('many-well', { dim: 8 });
+ * console.log(target.logZ); // exact where known
+ * target.dispose?.();
+ * ```
+ */
 export function createTarget(name: string, options: TargetOptions = {}): Target {
   const spec = getTargetSpec(name);
   for (const [key, value] of Object.entries(options)) {

@@ -4,8 +4,16 @@ export {
   type TrainerConfig,
   type IterationMetrics,
   type TrainerState,
+  type TrainableModel,
+  type OptimizerSlot,
 } from './trainer.js';
-export { learningRateAt, type LrSchedule } from './schedule.js';
+export {
+  learningRateAt,
+  type LrSchedule,
+  type PlateauSchedule,
+  type PlateauState,
+} from './schedule.js';
+export type { TrainedRun } from './loop.js';
 export {
   RunConfigSchema,
   parseRunConfig,

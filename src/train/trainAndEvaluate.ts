@@ -103,6 +103,21 @@ export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
 /**
  * Trains a learned sampler (trainSampler), then evaluates it with fresh particles. The result
  * holds the trained sampler: dispose it (result.sampler.dispose()) when done.
+ *
+ * @param options required: `target`, `sampler` (a config with its `kind`), `trainIterations`,
+ *   `particles` (evaluation) and `seed`
+ * @example
+ * ```ts
+ * const r = trainAndEvaluate({
+ *   target: createTarget('funnel'),
+ *   sampler: { kind: 'uha', steps: 32 },
+ *   trainIterations: 300,
+ *   particles: 2000,
+ *   seed: 0,
+ * });
+ * console.log(r.logZ, r.logZStdErr, r.trained.seconds);
+ * r.sampler.dispose();
+ * ```
  */
 export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEvaluateResult {
   const { sampler, trained, evalRng } = trainSampler(options);

@@ -84,6 +84,21 @@ export interface TrainableModel {
   prepare?(particles: number, rng: Rng): void;
 }
 
+/**
+ * Adam on a model's loss (a LearnedSampler's negative ELBO or SMC bound, a FlowModel's KL), one
+ * iteration per step(): fresh particles from the training stream, gradient clipping, the learning-
+ * rate schedule, and non-finite iterations skipped and counted instead of applied.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer(sampler, { particles: 128 }, Rng.fromSeed(1));
+ * for (let i = 0; i < 500; i++) {
+ *   const m = trainer.step();
+ *   if (m.iteration % 100 === 0) console.log(m.iteration, m.elbo);
+ * }
+ * trainer.dispose();
+ * ```
+ */
 export class Trainer {
   private optimizer: tf.AdamOptimizer;
   iteration = 0;
@@ -98,7 +113,7 @@ export class Trainer {
 
   /**
    * @param sampler what to train: a LearnedSampler, a FlowModel, or any TrainableModel
-   * @param config settings; every field left out takes TRAINER_DEFAULTS
+   * @param settings every field left out takes TRAINER_DEFAULTS
    * @param rng the training stream: each iteration's particles are drawn from it
    */
   constructor(
