@@ -270,3 +270,46 @@ describe('worker pool order', () => {
     assert.throws(() => taskOrder(2, [1]), /costs must be 2 finite numbers >= 0/);
   });
 });
+
+describe('public surface', () => {
+  it('the root exports the API without the internals, which anneal/internals keeps', async () => {
+    const root = Object.keys(await import('../src/index.js'));
+    const internals = Object.keys(await import('../src/internals.js'));
+    const hidden = root.filter((n) =>
+      /^fused|GradientFix|^forwardShiftMatrix$|^gatherRows|^runLogZBatches$|^parseIdx$/.test(n),
+    );
+    assert.deepEqual(hidden, []);
+    for (const name of ['fusedAisChain', 'setMatMulGradientFix', 'forwardShiftMatrix', 'parseIdx'])
+      assert.ok(internals.includes(name), name);
+    // Everything the guide uses is in the root.
+    for (const name of [
+      'initEngine',
+      'createTarget',
+      'estimateLogZ',
+      'LearnedSampler',
+      'Trainer',
+      'TRAINER_DEFAULTS',
+      'evaluateSampler',
+      'trainAndEvaluate',
+      'Flow',
+      'FlowModel',
+      'evaluateFlow',
+      'flowDistribution',
+      'parseVaeRunConfig',
+      'loadVaeData',
+      'buildVaeRun',
+      'evaluateVae',
+      'aisLogLikelihood',
+      'bdmc',
+      'checkTarget',
+    ])
+      assert.ok(root.includes(name), name);
+    assert.ok(
+      root.every(
+        (n) =>
+          internals.includes(n) ||
+          ['DiagGaussian', 'ParamStore', 'ResidualScoreNet', 'SCORE_NET_DEFAULTS'].includes(n),
+      ),
+    );
+  });
+});
