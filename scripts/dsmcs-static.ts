@@ -183,8 +183,11 @@ const results = await runTasks<DsmcsVariant, VariantResult>(
   },
 );
 
-const spec = getTargetSpec(base.target.name);
-const probe = createTarget(base.target.name, (({ name: _, ...rest }) => rest)(base.target));
+const spec = getTargetSpec(base.target.name as string);
+const probe = createTarget(
+  base.target.name as string,
+  (({ name: _, ...rest }) => rest)(base.target),
+);
 const data: DsmcsData = {
   generated: generatedNow({ workers }),
   config: configPath,

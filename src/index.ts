@@ -49,6 +49,7 @@ export {
   GridMixtureTarget,
   gridMixtureTarget,
   listTargets,
+  loadTargetModule,
   LogisticRegressionTarget,
   logisticRegressionTarget,
   ManyWellTarget,

@@ -34,7 +34,7 @@ function shown(e: SamplerEvaluation): FunnelEvaluation {
 export async function runJob(cell: FunnelCell): Promise<FunnelResult> {
   const config = parseRunConfig(cell.config, cell.source);
   // The untrained sampler, evaluated exactly as the trained one will be.
-  const fresh = buildRun(config);
+  const fresh = await buildRun(config);
   let before: SamplerEvaluation;
   try {
     before = evaluateSampler(fresh.sampler, {

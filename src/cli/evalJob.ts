@@ -34,7 +34,7 @@ export interface EvalJob {
 
 async function build(source: SamplerSource): Promise<{ sampler: LearnedSampler; target: Target }> {
   if (source.kind === 'run') return loadTrainedSampler(source.dir);
-  const target = targetFrom(source.options);
+  const target = await targetFrom(source.options);
   try {
     const flow = source.options.initFlow
       ? await flowInitial(source.options.initFlow, target.dim)

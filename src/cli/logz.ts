@@ -52,11 +52,13 @@ import {
   positiveNumber,
 } from './options.js';
 import { progressBar } from './progress.js';
+import { resolveTargetModule } from '../targets/module.js';
 
 const ALL_SAMPLERS = [...SAMPLERS, ...LEARNED_SAMPLERS, ...SMC_SAMPLERS] as const;
 
 export const LogzOptionsSchema = z.object({
   target: z.string().optional(),
+  targetModule: z.string().min(1).optional(),
   from: z.string().optional(),
   sampler: choice(ALL_SAMPLERS),
   steps: positiveInt,
@@ -125,10 +127,18 @@ const isLearned = (name: string): name is LearnedSamplerName =>
 
 export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
   const o = parseOptions(LogzOptionsSchema, raw);
-  if (!o.from && !o.target)
-    throw new UsageError("required option '--target <name>' not specified (or --from RUN_DIR)");
-  if (o.from && o.target)
-    throw new UsageError('--from evaluates a trained run on its own target; drop --target');
+  if (!o.from && !o.target && !o.targetModule)
+    throw new UsageError(
+      "required option '--target <name>' not specified (or --target-module FILE, or --from RUN_DIR)",
+    );
+  if (o.from && (o.target || o.targetModule))
+    throw new UsageError(
+      `--from evaluates a trained run on its own target; drop ${o.target ? '--target' : '--target-module'}`,
+    );
+  if (o.target && o.targetModule)
+    throw new UsageError('give --target or --target-module, not both');
+  // Workers and later evaluations (--from) find the module wherever they run.
+  if (o.targetModule) o.targetModule = resolveTargetModule(o.targetModule);
   await initEngine({ backend: o.backend });
   const quiet = Boolean(o.quiet);
   const report = o.from ? await fromRun(o, quiet) : await fresh(o, quiet);
@@ -169,7 +179,7 @@ function samplerLabel(name: string, r: ResamplingOptions | null): string {
 async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
   const resampling = resamplingOptions(o);
   const base = isSmcSamplerName(o.sampler) ? SMC_BASE[o.sampler] : o.sampler;
-  const target = targetFrom(o);
+  const target = await targetFrom(o);
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });
   try {

@@ -5,6 +5,7 @@ import { isSmcSamplerName, SMC_SAMPLERS } from '../annealing/samplers.js';
 import { GST_DEFAULT_TEMPERATURE, type ResamplingOptions } from '../annealing/resampling.js';
 import { runLogZBatches, type BatchRun, type EstimateLogZOptions } from '../eval/estimateLogZ.js';
 import { createTarget } from '../targets/registry.js';
+import { loadTargetModule } from '../targets/module.js';
 import { loadTrainedFlow } from '../flows/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import type { Flow } from '../flows/flow.js';
@@ -31,8 +32,32 @@ export function resamplingOptions(o: LogzOptions): ResamplingOptions | null {
   };
 }
 
-/** The target named on the command line. */
-export function targetFrom(o: LogzOptions): Target {
+/** Options of the built-in targets, by their command-line names. */
+const TARGET_FLAGS = {
+  loc: '--loc',
+  sigma2: '--sigma2',
+  components: '--components',
+  meansSeed: '--means-seed',
+  df: '--df',
+  data: '--data',
+  width: '--width',
+  kappa: '--kappa',
+  lambda: '--lambda',
+  beta: '--beta',
+} as const;
+
+/** The target named on the command line, or the one a --target-module file exports. */
+export async function targetFrom(o: LogzOptions): Promise<Target> {
+  if (o.targetModule) {
+    const given = Object.entries(TARGET_FLAGS).filter(
+      ([k]) => o[k as keyof LogzOptions] !== undefined,
+    );
+    if (given.length)
+      throw new UsageError(
+        `${given.map(([, flag]) => flag).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to built-in targets, not to --target-module (only --dim is passed on)`,
+      );
+    return loadTargetModule(o.targetModule, { dim: o.dim });
+  }
   return createTarget(o.target as string, {
     dim: o.dim,
     loc: o.loc,
@@ -97,7 +122,7 @@ export interface LogzJob {
 
 /** One worker's share of a run: batches [first, first + count). Progress: [step, steps]. */
 export async function runJob(job: LogzJob, report: (message: unknown) => void): Promise<BatchRun> {
-  const target = targetFrom(job.options);
+  const target = await targetFrom(job.options);
   try {
     const { options, dispose } = await estimateOptions(job.options, target, (k, total) =>
       report([k, total]),

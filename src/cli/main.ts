@@ -37,7 +37,14 @@ function buildProgram(): Command {
   program
     .command('logz')
     .description('estimate log Z of a target with an annealed sampler')
-    .option('--target <name>', 'target name (see `anneal targets`); required unless --from')
+    .option(
+      '--target <name>',
+      'target name (see `anneal targets`); required unless --target-module or --from',
+    )
+    .option(
+      '--target-module <file>',
+      'your own target: a JavaScript module exporting it (default or `target`), or a function of {dim} returning it',
+    )
     .option(
       '--from <runDir>',
       'evaluate the trained sampler of a run directory (from `anneal train`)',

@@ -4,6 +4,8 @@ import { BACKENDS } from '../engine/index.js';
 import { trainRun, type RunOutcome } from '../train/run.js';
 import { UsageError } from './errors.js';
 import { loadConfigFile } from './config.js';
+import { targetLabel } from '../train/config.js';
+import { resolveTargetModule } from '../targets/module.js';
 import { choice, parseOptions, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
 import { logZJson, logZText } from './logZText.js';
@@ -61,6 +63,8 @@ export async function trainCommand(
     } else {
       const config = loadConfigFile(configPath as string);
       if (o.backend) config.backend = o.backend;
+      // The run directory records where the module is, for --resume and evaluation from anywhere.
+      if (config.target.module) config.target.module = resolveTargetModule(config.target.module);
       dir = o.out ?? join('runs', basename(configPath as string, extname(configPath as string)));
       outcome = await trainRun({ config, outDir: dir }, hooks);
     }
@@ -73,7 +77,7 @@ export async function trainCommand(
     process.stdout.write(
       `${JSON.stringify({
         runDir: dir,
-        target: outcome.config.target.name,
+        target: targetLabel(outcome.config.target),
         sampler: outcome.config.sampler.kind,
         steps: outcome.config.sampler.steps,
         iterations: outcome.iterations,
@@ -93,7 +97,7 @@ export async function trainCommand(
   const c = outcome.config;
   const rows: [string, string][] = [
     ['run', dir],
-    ['target', `${c.target.name}`],
+    ['target', targetLabel(c.target)],
     ['sampler', `${c.sampler.kind}, ${c.sampler.steps} steps`],
     [
       'trained',

@@ -1,7 +1,7 @@
 // The flow training-run config: one zod schema (validation and type from one place), strict keys.
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
-import { LrScheduleSchema, TargetConfigSchema, parseWithSchema } from '../train/config.js';
+import { LrScheduleSchema, BuiltinTargetConfigSchema, parseWithSchema } from '../train/config.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from './estimators.js';
 import { SMC_HMC_SAMPLES_DEFAULTS } from './trainingSamples.js';
 import { FLOW_KINDS } from './flow.js';
@@ -57,7 +57,7 @@ const FlowLossSchema = z.discriminatedUnion('kind', [
 export const FlowRunConfigSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(BACKENDS).optional(),
-  target: TargetConfigSchema,
+  target: BuiltinTargetConfigSchema,
   flow: FlowSpecSchema,
   train: z.strictObject({
     iterations: positiveInt,

@@ -12,8 +12,8 @@ import { GST_DEFAULT_TEMPERATURE, RESAMPLING_NAMES, resamples } from '../anneali
 const positive = z.number().finite().positive();
 const positiveInt = z.number().int().positive();
 
-export const TargetConfigSchema = z.strictObject({
-  name: z.string().min(1),
+/** Options of the built-in targets (createTarget's). */
+const builtinTargetOptions = {
   dim: positiveInt.optional(),
   loc: positive.optional(),
   sigma2: positive.optional(),
@@ -25,7 +25,48 @@ export const TargetConfigSchema = z.strictObject({
   kappa: positive.optional(),
   lambda: positive.optional(),
   beta: positive.optional(),
+};
+
+/** How reports name a run's target: the built-in name, or the module it comes from. */
+export function targetLabel(t: { name?: string | undefined; module?: string | undefined }): string {
+  return t.name ?? `module ${t.module ?? '?'}`;
+}
+
+/** A built-in target by name, with its options (flow runs). */
+export const BuiltinTargetConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  ...builtinTargetOptions,
 });
+
+/** A training run's target: a built-in one by name, or your own from a module. */
+export const TargetConfigSchema = z
+  .strictObject({
+    /** A built-in target (anneal targets); or, in its place, `module`. */
+    name: z.string().min(1).optional(),
+    /**
+     * A JavaScript module exporting your own target (default export or `target`, or a function of
+     * { dim } returning it); relative paths are from the working directory.
+     */
+    module: z.string().min(1).optional(),
+    ...builtinTargetOptions,
+  })
+  .superRefine((t, ctx) => {
+    if ((t.name === undefined) === (t.module === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give name (a built-in target) or module (your own), one of them',
+      });
+    if (t.module !== undefined) {
+      const extra = Object.keys(t).filter(
+        (k) => !['module', 'dim'].includes(k) && t[k as keyof typeof t] !== undefined,
+      );
+      if (extra.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${extra.join(', ')} apply to built-in targets, not to a module (only dim is passed on)`,
+        });
+    }
+  });
 
 const d = LEARNED_DEFAULTS;
 

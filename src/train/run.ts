@@ -4,6 +4,7 @@
 import { Rng, initEngine } from '../engine/index.js';
 import { LearnedSampler } from '../annealing/learned.js';
 import { createTarget } from '../targets/registry.js';
+import { loadTargetModule } from '../targets/module.js';
 import { flowFromRunDir } from '../flows/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
@@ -21,14 +22,20 @@ export type RunOutcome = TrainedRun<
   SamplerEvaluation & { learned: ReturnType<LearnedSampler['summary']> }
 >;
 
+/** The target of a run config: a built-in one by name, or the one a module exports. */
+export async function buildTarget(spec: RunConfig['target']): Promise<Target> {
+  const { name, module, ...targetOptions } = spec;
+  if (module !== undefined) return loadTargetModule(module, { dim: spec.dim });
+  return createTarget(name as string, targetOptions);
+}
+
 /** Builds the target, sampler and trainer of a config (fresh parameters). */
-export function buildRun(config: RunConfig): {
+export async function buildRun(config: RunConfig): Promise<{
   target: Target;
   sampler: LearnedSampler;
   trainer: Trainer;
-} {
-  const { name, ...targetOptions } = config.target;
-  const target = createTarget(name, targetOptions);
+}> {
+  const target = await buildTarget(config.target);
   const [initRng, trainRng] = Rng.fromSeed(config.seed).split(2);
   const flowDir = config.sampler.initialFlow;
   const sampler = flowDir
@@ -63,7 +70,7 @@ export async function loadTrainedSampler(
   const checkpoint = readCheckpoint(dir);
   const config = parseRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
   await initEngine({ backend: config.backend });
-  const { target, sampler, trainer } = buildRun(config);
+  const { target, sampler, trainer } = await buildRun(config);
   trainer.dispose();
   sampler.params.load(checkpoint.params);
   return { config, target, sampler, iteration: checkpoint.trainer.iteration };
@@ -77,8 +84,17 @@ export async function trainRun(
   const dir = resuming ? input.resumeDir : input.outDir;
   const config = resuming ? parseRunConfig(readRunConfig(dir), `${dir}/config.json`) : input.config;
   await initEngine({ backend: config.backend });
-  if (!resuming) createRunDir(dir, config);
-  const { target, sampler, trainer } = buildRun(config);
+  // Everything is built and checked before the run directory exists: a config that cannot run
+  // leaves nothing behind.
+  const { target, sampler, trainer } = await buildRun(config);
+  try {
+    if (!resuming) createRunDir(dir, config);
+  } catch (error) {
+    trainer.dispose();
+    sampler.dispose();
+    target.dispose?.();
+    throw error;
+  }
   try {
     return await trainThenEvaluate(
       { dir, resuming, config, train: config.train, params: sampler.params, trainer, hooks },

@@ -1,0 +1,70 @@
+// A user's own target from a JavaScript module (`anneal logz --target-module`, `target.module` in a
+// training config): the module exports a Target as its default export or as `target`, or a function
+// that returns one (given the requested dim, sync or async). The result is checked like any target
+// the library meets (checkTarget), so a wrong shape fails here in one line.
+import { builtin } from '../io/files.js';
+import { checkTarget, TargetError, type Target } from './target.js';
+
+interface NodePath {
+  resolve(...parts: string[]): string;
+}
+interface NodeUrl {
+  pathToFileURL(path: string): URL;
+}
+interface NodeFs {
+  existsSync(path: string): boolean;
+}
+
+/** The absolute path of a module path given relative to the working directory. */
+export function resolveTargetModule(path: string): string {
+  const p = builtin<NodePath>('node:path');
+  if (!p) throw new TargetError('target modules need Node >= 20.16');
+  return p.resolve(path);
+}
+
+/**
+ * Imports a target module and returns its target, checked.
+ * @param path the module's file (.js or .mjs; .ts under tsx), absolute or relative to the working directory
+ * @param options `dim` is passed to a factory export and must match a fixed target's dim
+ */
+export async function loadTargetModule(
+  path: string,
+  options: { dim?: number } = {},
+): Promise<Target> {
+  const file = resolveTargetModule(path);
+  if (!builtin<NodeFs>('node:fs')?.existsSync(file))
+    throw new TargetError(`target module '${path}' does not exist`);
+  let mod: Record<string, unknown>;
+  try {
+    const url = builtin<NodeUrl>('node:url')?.pathToFileURL(file).href ?? file;
+    mod = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new TargetError(`target module '${path}' failed to load: ${message}`);
+  }
+  const exported = mod.default ?? mod.target;
+  if (exported === undefined)
+    throw new TargetError(
+      `target module '${path}' must export a target (an object with name, dim and logProb, or a function returning one) as its default export or as 'target'`,
+    );
+  let target: unknown = exported;
+  if (typeof exported === 'function') {
+    try {
+      target = await (exported as (o: { dim?: number }) => unknown)({ dim: options.dim });
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new TargetError(`target module '${path}': its target factory failed: ${message}`);
+    }
+  }
+  if (typeof target !== 'object' || target === null)
+    throw new TargetError(
+      `target module '${path}' exports ${target === null ? 'null' : typeof target}, not a target`,
+    );
+  checkTarget(target as Target);
+  const t = target as Target;
+  if (options.dim !== undefined && t.dim !== options.dim)
+    throw new TargetError(
+      `target module '${path}': the target '${t.name}' has dim ${t.dim}, not the requested ${options.dim}`,
+    );
+  return t;
+}
