@@ -1,6 +1,6 @@
 // `anneal train` and the learned-sampler paths of `anneal logz`, end to end.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { anneal, metricRows as metrics, scratch } from './helpers/cli.js';
@@ -290,5 +290,46 @@ eval: { particles: 320, batches: 10 }
     const r = anneal('logz', '--target', 'gaussian', '--sampler', 'ais-ula', '--resampling', 'gst');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /need an SMC sampler \(smc-ula, smc-uha, smc-hmc\)/);
+  });
+});
+
+describe('anneal plot', () => {
+  it('train leaves training and per-step pictures; plot redraws them elsewhere and refuses what is not a run', () => {
+    const s = scratch('anneal-plot-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'funnel', dim: 3 },
+        sampler: { kind: 'ula', steps: 6 },
+        train: { iterations: 6, particles: 16, logEvery: 2 },
+        eval: { particles: 100 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    assert.equal(anneal('train', config, '--out', run, '--quiet').status, 0);
+    for (const name of ['training.svg', 'steps.svg']) {
+      const svg = readFileSync(join(run, name), 'utf8');
+      assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      // Both panels of each picture are drawn.
+      assert.ok((svg.match(/role-axis/g) ?? []).length >= 4, name);
+    }
+    const steps = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8')) as {
+      perStepLogZ: number[];
+    };
+    assert.equal(steps.perStepLogZ.length, 6);
+    const out = join(s.dir, 'pictures');
+    mkdirSync(out);
+    const r = anneal('plot', run, '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      join(out, 'training.svg'),
+      join(out, 'steps.svg'),
+    ]);
+    const bad = anneal('plot', s.dir);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /is not a run directory \(no config.json\)/);
+    const noOut = anneal('plot', run, '--out', join(s.dir, 'nowhere'));
+    assert.equal(noOut.status, 2);
+    assert.match(noOut.stderr, /--out '.*nowhere' does not exist/);
   });
 });

@@ -1,5 +1,6 @@
 // `anneal flow train <config>` and `anneal flow eval --from RUN_DIR`: normalizing flows trained by
 // reverse or forward KL with the standard or path-gradient estimators, in run directories.
+import { plotRun } from './plot.js';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { Rng, currentBackend } from '../engine/index.js';
@@ -43,6 +44,7 @@ export async function flowTrainCommand(
   } finally {
     progress.stop();
   }
+  await plotRun(dir);
   const c = outcome.config;
   const e = outcome.evaluation;
   if (o.json) {

@@ -10,6 +10,7 @@ import { targetsCommand } from './targets.js';
 import { trainCommand } from './train.js';
 import { flowEvalCommand, flowTrainCommand } from './flow.js';
 import { vaeEvalCommand, vaeTrainCommand } from './vae.js';
+import { plotCommand } from './plot.js';
 import { VAE_OBJECTIVES } from '../models/vae.js';
 import { VAE_SAMPLERS } from '../models/vaeSampler.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from '../flows/estimators.js';
@@ -27,6 +28,24 @@ function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
+
+  program
+    .command('plot')
+    .description(
+      'draw a run directory as SVG: training curves (loss, ELBO) and, for samplers, ESS and running log Z per step',
+    )
+    .argument('<runDir>', 'run directory (from anneal train, flow train or vae train)')
+    .option('--out <dir>', 'folder for the pictures (default: the run directory)')
+    .addHelpText(
+      'after',
+      `
+Writes training.svg (metrics.jsonl) and steps.svg (eval.json of a sampler run). The training
+commands write the same pictures into their run directory when they finish.
+
+Examples:
+  $ anneal plot runs/funnel-uha`,
+    )
+    .action(async (dir: string, opts: { out?: string }) => plotCommand(dir, opts));
 
   program
     .command('targets')

@@ -4,6 +4,7 @@ import { BACKENDS } from '../engine/index.js';
 import { trainRun, type RunOutcome } from '../train/run.js';
 import { UsageError } from './errors.js';
 import { loadConfigFile } from './config.js';
+import { plotRun } from './plot.js';
 import { targetLabel } from '../train/config.js';
 import { resolveTargetModule } from '../targets/module.js';
 import { choice, parseOptions, positiveInt } from './options.js';
@@ -72,6 +73,7 @@ export async function trainCommand(
     progress.stop();
     evalProgress.stop();
   }
+  await plotRun(dir);
   const e = outcome.evaluation;
   if (o.json) {
     process.stdout.write(

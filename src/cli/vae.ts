@@ -2,6 +2,7 @@
 // images, trained on the ELBO, IWAE, IWAE-DReG, AIS or a learned sampler's bound, evaluated on
 // test images by the model's own bound, the IWAE bound and the AIS log-likelihood, with PNG grids
 // of samples and reconstructions.
+import { plotRun } from './plot.js';
 import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Vae, VaeError } from '../models/vae.js';
@@ -85,6 +86,7 @@ export async function vaeTrainCommand(
     progress.stop();
     evalProgress.stop();
   }
+  await plotRun(dir);
   const c = outcome.config;
   const e = outcome.evaluation;
   if (o.json) {

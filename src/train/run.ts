@@ -116,6 +116,7 @@ export async function trainRun(
           particles: config.eval.particles,
           ...rest,
           perStepEss: perStep.map((s) => s.essFraction),
+          perStepLogZ: perStep.map((s) => s.logZ),
         };
         return { evaluation, record };
       },
