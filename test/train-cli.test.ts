@@ -1,6 +1,6 @@
 // `anneal train` and the learned-sampler paths of `anneal logz`, end to end.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { anneal, metricRows as metrics, scratch } from './helpers/cli.js';
@@ -331,5 +331,53 @@ describe('anneal plot', () => {
     const noOut = anneal('plot', run, '--out', join(s.dir, 'nowhere'));
     assert.equal(noOut.status, 2);
     assert.match(noOut.stderr, /--out '.*nowhere' does not exist/);
+  });
+});
+
+describe('resuming damaged runs', () => {
+  it('a run killed before its first checkpoint resumes from iteration 0, exactly, and stale temporaries go', () => {
+    const s = scratch('anneal-early-kill-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'gaussian', dim: 2 },
+        sampler: { kind: 'ula', steps: 4 },
+        train: { iterations: 6, particles: 16, logEvery: 2, checkpointEvery: 3 },
+        eval: { particles: 100 },
+      }),
+    );
+    const straight = join(s.dir, 'straight');
+    assert.equal(anneal('train', config, '--out', straight, '--quiet').status, 0);
+    // What a kill before the first checkpoint leaves: config.json, and a half-written temporary.
+    const killed = join(s.dir, 'killed');
+    mkdirSync(killed);
+    writeFileSync(join(killed, 'config.json'), readFileSync(join(straight, 'config.json')));
+    writeFileSync(join(killed, 'checkpoint.json.tmp-99999'), '{"version":');
+    const r = anneal('train', '--resume', killed, '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(existsSync(join(killed, 'checkpoint.json.tmp-99999')), false);
+    const strip = (rows: Record<string, number>[]) => rows.map(({ seconds: _, ...rest }) => rest);
+    assert.deepEqual(strip(metrics(killed)), strip(metrics(straight)));
+    const logZ = (dir: string) =>
+      (JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8')) as { logZ: number }).logZ;
+    assert.equal(logZ(killed), logZ(straight));
+  });
+
+  it('a damaged metrics.jsonl is named with its line on resume', () => {
+    const s = scratch('anneal-bad-metrics-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'gaussian', dim: 2 },
+        sampler: { kind: 'ula', steps: 4 },
+        train: { iterations: 6, particles: 16, logEvery: 2, checkpointEvery: 2 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    assert.equal(anneal('train', config, '--out', run, '--stop-after', '4', '--quiet').status, 0);
+    writeFileSync(join(run, 'metrics.jsonl'), '{"iteration":2}\n{"iter');
+    const r = anneal('train', '--resume', run, '--quiet');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /'.*metrics.jsonl' line 2 is not JSON: the run's metrics are damaged/);
   });
 });

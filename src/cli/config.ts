@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseRunConfig, type RunConfig } from '../train/config.js';
@@ -7,7 +7,15 @@ import { UsageError } from './errors.js';
 /** Reads a .json, .yaml or .yml file holding one object. */
 export function readConfigObject(path: string, what: string): object {
   if (!existsSync(path)) throw new UsageError(`config file not found: '${path}'`);
-  const text = readFileSync(path, 'utf8');
+  if (statSync(path).isDirectory())
+    throw new UsageError(`config '${path}' is a folder; give a config file (.json, .yaml, .yml)`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    throw new UsageError(`config file '${path}' cannot be read (${code})`);
+  }
   const ext = extname(path).toLowerCase();
   let raw: unknown;
   try {

@@ -23,10 +23,38 @@ const USER_ERRORS = new Set([
   'VaeError',
 ]);
 
+/** Node's file-system error codes, as a user would say them. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'is not a folder (or a part of its path is a file)',
+  EEXIST: 'already exists',
+  ENOENT: 'does not exist',
+  EACCES: 'is not accessible (permission denied)',
+  EPERM: 'is not accessible (operation not permitted)',
+  EROFS: 'is on a read-only file system',
+  ENOSPC: 'cannot be written: no space left on the device',
+  ENAMETOOLONG: 'is too long a name',
+};
+
+/** A file-system error's one line, naming the path; null for other errors. */
+function systemErrorLine(e: Error): string | null {
+  const { code, path } = e as Error & { code?: unknown; path?: unknown };
+  if (typeof code !== 'string' || !(code in SYSTEM_ERRORS)) return null;
+  const where = typeof path === 'string' ? `'${path}'` : 'a file';
+  return `${where} ${SYSTEM_ERRORS[code]}`;
+}
+
 /** Prints an error as one line on stderr and returns the exit status; stacks only with ANNEAL_DEBUG. */
 export function reportError(error: unknown): number {
   const e = error instanceof Error ? error : new Error(String(error));
   const debug = Boolean(process.env.ANNEAL_DEBUG);
+  const system = systemErrorLine(e);
+  if (system) {
+    process.stderr.write(`anneal: ${system}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n`);
+    // A full disk is the machine's state, not a mistake in the command.
+    return (e as Error & { code?: string }).code === 'ENOSPC' ? EXIT_FAILURE : EXIT_USAGE;
+  }
   if (USER_ERRORS.has(e.name)) {
     process.stderr.write(`anneal: ${e.message}\n`);
     if (debug) process.stderr.write(`${e.stack}\n`);

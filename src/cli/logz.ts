@@ -13,6 +13,7 @@ import { SCHEDULES } from '../annealing/schedule.js';
 import {
   combineBatchRuns,
   runLogZBatches,
+  defaultBatches,
   splitBatches,
   summarizeRun,
   type BatchRun,
@@ -126,7 +127,11 @@ const isLearned = (name: string): name is LearnedSamplerName =>
   (LEARNED_SAMPLERS as readonly string[]).includes(name);
 
 export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
-  const o = parseOptions(LogzOptionsSchema, raw);
+  // A valid particle count never fails for want of a batch count (SMC: each batch is a system).
+  const o = parseOptions(LogzOptionsSchema, {
+    ...raw,
+    batches: raw.batches ?? String(defaultBatches(Number(raw.particles))),
+  });
   if (!o.from && !o.target && !o.targetModule)
     throw new UsageError(
       "required option '--target <name>' not specified (or --target-module FILE, or --from RUN_DIR)",
@@ -313,7 +318,15 @@ export function formatReport(e: Report, seed: number, backend: string): string {
       `${e.trained.iterations} iterations (${e.trained.skipped} skipped) in ${e.trained.seconds.toFixed(1)} s; evaluated on fresh particles`,
     ]);
   }
-  rows.push(['log Z', logZText(e, `standard error over ${e.batches} batches`)]);
+  rows.push([
+    'log Z',
+    logZText(
+      e,
+      e.batches > 1
+        ? `standard error over ${e.batches} batches`
+        : 'one batch, so no standard error: use a particle count with a divisor up to 10, or --batches',
+    ),
+  ]);
   const last = e.perStep?.[e.perStep.length - 1];
   if (e.smcBound && last) {
     const b = e.smcBound;

@@ -21,13 +21,17 @@ function helpRows(rows: [string, string][]): string {
   return rows.map(([names, what]) => `  ${names.padEnd(width)}${what}`).join('\n');
 }
 
-function buildProgram(): Command {
+/**
+ * The command tree. Commander's own error output goes to `writeErr` (kept, not printed: main prints
+ * one line of its own, or the help text when a command is missing).
+ */
+function buildProgram(writeErr: (text: string) => void): Command {
   const program = new Command('anneal')
     .description('Differentiable annealed Monte Carlo: log Z estimation with AIS and friends.')
     .version('0.1.0')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: () => {} });
+    .configureOutput({ writeErr });
 
   program
     .command('plot')
@@ -108,7 +112,10 @@ Examples:
       '--init-flow <runDir>',
       'start from a trained flow (`anneal flow train`) instead of a Gaussian',
     )
-    .option('--batches <B>', 'independent batches for the standard error', '10')
+    .option(
+      '--batches <B>',
+      'independent batches for the standard error (default: the most, up to 10, that split the particles evenly)',
+    )
     .option(
       '--workers <N>',
       "worker threads sharing the batches (of AIS, SMC, or a learned sampler's evaluation), each batch with its own random stream, so any N gives the same numbers (default 1: this thread only)",
@@ -286,7 +293,7 @@ Example:
     .action(async (opts: Record<string, unknown>) => vaeEvalCommand(opts));
 
   const all = [...program.commands, ...flow.commands, ...vae.commands];
-  for (const cmd of all) cmd.exitOverride().configureOutput({ writeErr: () => {} });
+  for (const cmd of all) cmd.exitOverride().configureOutput({ writeErr });
   return program;
 }
 
@@ -307,7 +314,10 @@ function trainOptions(): Option[] {
 
 /** Runs the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let commanderOutput = '';
+  const program = buildProgram((text) => {
+    commanderOutput += text;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -319,7 +329,11 @@ export async function main(argv: string[]): Promise<number> {
         error.exitCode === 0
       )
         return 0;
-      if (error.code === 'commander.help') return 0;
+      // `anneal`, `anneal flow`, `anneal vae` without a command: the usage, as a mistake.
+      if (error.code === 'commander.help') {
+        process.stderr.write(commanderOutput);
+        return EXIT_USAGE;
+      }
       const msg = error.message.replace(/^error: /, '');
       process.stderr.write(`anneal: ${msg}\n`);
       return EXIT_USAGE;

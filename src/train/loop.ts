@@ -10,6 +10,8 @@ import {
   truncateMetrics,
   writeAtomic,
   writeCheckpoint,
+  hasCheckpoint,
+  removeStaleTemporaries,
 } from './runDir.js';
 import type { IterationMetrics, Trainer } from './trainer.js';
 
@@ -47,10 +49,16 @@ export async function runTrainingLoop(
   const { dir, trainer, params, hooks, train } = spec;
   const started = performance.now();
   if (spec.resuming) {
-    const checkpoint = readCheckpoint(dir);
-    params.load(checkpoint.params);
-    await trainer.loadState(checkpoint.trainer);
-    truncateMetrics(dir, checkpoint.trainer.iteration);
+    removeStaleTemporaries(dir);
+    if (hasCheckpoint(dir)) {
+      const checkpoint = readCheckpoint(dir);
+      params.load(checkpoint.params);
+      await trainer.loadState(checkpoint.trainer);
+      truncateMetrics(dir, checkpoint.trainer.iteration);
+    } else {
+      // Killed before its first checkpoint: the freshly built state is the run's iteration 0.
+      truncateMetrics(dir, 0);
+    }
   }
   const save = async () => {
     writeCheckpoint(dir, {

@@ -1,7 +1,16 @@
 // A run directory: config.json (resolved), checkpoint.json, metrics.jsonl, eval.json. Every file is
 // written to a temporary name and renamed into place, so a run that fails or is killed never leaves
 // a half-written file behind, and what an earlier run wrote is only replaced whole.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { SavedParam } from '../nets/params.js';
 import type { TrainerState } from './trainer.js';
@@ -35,6 +44,9 @@ export const runFiles = (dir: string) => ({
 
 /** Creates a fresh run directory; refuses to reuse one that already holds a run. */
 export function createRunDir(dir: string, config: object): void {
+  if (dir.trim() === '') throw new RunDirError('the run directory (--out) is an empty path');
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new RunDirError(`run directory '${dir}' is a file; choose a folder for --out`);
   const files = runFiles(dir);
   if (existsSync(files.config) || existsSync(files.checkpoint)) {
     throw new RunDirError(
@@ -62,6 +74,21 @@ export function readCheckpoint(dir: string): Checkpoint {
   return raw as Checkpoint;
 }
 
+/** Whether the run directory holds a checkpoint (a run killed before its first has none). */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(runFiles(dir).checkpoint);
+}
+
+/**
+ * Deletes the temporary files of atomic writes that a killed process left behind (FILE.tmp-PID):
+ * the file they were to replace is intact, so they hold nothing the run needs.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  const stale = readdirSync(dir).filter((name) => /\.tmp-\d+$/.test(name));
+  for (const name of stale) rmSync(join(dir, name), { force: true });
+  return stale;
+}
+
 export function readRunConfig(dir: string): unknown {
   return readJson(runFiles(dir).config, 'run config');
 }
@@ -77,7 +104,19 @@ export function truncateMetrics(dir: string, iteration: number): void {
   const kept = readFileSync(path, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .filter((line) => (JSON.parse(line) as { iteration: number }).iteration <= iteration);
+    .filter((line, i) => {
+      let row: { iteration?: unknown };
+      try {
+        row = JSON.parse(line) as { iteration?: unknown };
+      } catch {
+        throw new RunDirError(`'${path}' line ${i + 1} is not JSON: the run's metrics are damaged`);
+      }
+      if (typeof row.iteration !== 'number')
+        throw new RunDirError(
+          `'${path}' line ${i + 1} has no iteration: the run's metrics are damaged`,
+        );
+      return row.iteration <= iteration;
+    });
   writeAtomic(path, kept.map((l) => `${l}\n`).join(''));
 }
 

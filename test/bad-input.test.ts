@@ -1,0 +1,72 @@
+// Bad input on the command line: each case exits 2 with exactly one line on stderr that names
+// what is wrong, without raw system or library text, and writes nothing.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { anneal, scratch } from './helpers/cli.js';
+
+const RAW = /internal error|EISDIR|EEXIST|ENOENT|EACCES|at \w+ \(|Invalid input|typed array/;
+
+function refused(args: string[], message: RegExp): void {
+  const r = anneal(...args);
+  assert.equal(r.status, 2, `${args.join(' ')}: status ${r.status}\n${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `${args.join(' ')}:\n${r.stderr}`);
+  assert.match(r.stderr, message);
+  assert.doesNotMatch(r.stderr, RAW);
+}
+
+describe('bad input on the command line', () => {
+  it('file-system mistakes name the path in one line', () => {
+    const s = scratch('anneal-bad-');
+    const file = s.write('file', 'x');
+    const before = readdirSync(s.dir).sort();
+    refused(['train', s.dir], /config '.*' is a folder; give a config file/);
+    refused(['flow', 'train', s.dir], /config '.*' is a folder; give a config file/);
+    refused(
+      ['train', 'configs/funnel-uha.yaml', '--out', file],
+      /run directory '.*file' is a file; choose a folder for --out/,
+    );
+    refused(
+      ['train', 'configs/funnel-uha.yaml', '--out', ''],
+      /the run directory \(--out\) is an empty path/,
+    );
+    refused(['train', join(s.dir, 'missing.yaml')], /config file not found: '.*missing.yaml'/);
+    assert.deepEqual(readdirSync(s.dir).sort(), before);
+    writeFileSync(join(s.dir, 'bad.json'), '{"target": ');
+    refused(['train', join(s.dir, 'bad.json')], /config file '.*bad.json' is not valid JSON/);
+    assert.equal(existsSync(join('runs', 'bad')), false);
+  });
+
+  it('anneal, anneal flow and anneal vae without a command print their usage and exit 2', () => {
+    for (const args of [[], ['flow'], ['vae']]) {
+      const r = anneal(...args);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(
+        r.stderr,
+        new RegExp(`^Usage: anneal${args.length ? ` ${args[0]}` : ''} \\[options\\] \\[command\\]`),
+      );
+      assert.match(r.stderr, /Commands:/);
+    }
+  });
+
+  it('a valid particle count never fails for want of a batch count', () => {
+    const r = anneal(
+      'logz',
+      '--target',
+      'ionosphere',
+      '--sampler',
+      'smc-hmc',
+      '--steps',
+      '4',
+      '--particles',
+      '256',
+      '--json',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const prime = anneal('logz', '--target', 'gaussian', '--steps', '4', '--particles', '997');
+    assert.equal(prime.status, 0, prime.stderr);
+    assert.match(prime.stdout, /one batch, so no standard error/);
+  });
+});
