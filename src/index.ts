@@ -129,6 +129,8 @@ export {
   trainAndEvaluate,
   Trainer,
   TRAINER_DEFAULTS,
+  TrainingDivergedError,
+  MAX_CONSECUTIVE_SKIPS,
   trainRun,
   trainSampler,
 } from './train/index.js';

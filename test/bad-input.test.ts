@@ -70,3 +70,51 @@ describe('bad input on the command line', () => {
     assert.match(prime.stdout, /one batch, so no standard error/);
   });
 });
+
+describe('results that should not be trusted', () => {
+  it('HMC that never accepts, and degenerate weights, come with warnings on stderr and in the JSON', () => {
+    const hmc = anneal(
+      'logz',
+      '--target',
+      'funnel',
+      '--sampler',
+      'ais-hmc',
+      '--step-size',
+      '1e6',
+      '--steps',
+      '20',
+      '--json',
+    );
+    assert.equal(hmc.status, 0, hmc.stderr);
+    assert.match(
+      hmc.stderr,
+      /^anneal: warning: mean acceptance 0\.0\d\d \(below 0.05\).*lower --step-size/,
+    );
+    const out = JSON.parse(hmc.stdout) as { warnings: string[] };
+    assert.ok(out.warnings.some((w) => w.startsWith('mean acceptance')));
+    const ess = anneal(
+      'logz',
+      '--target',
+      'gmm8',
+      '--steps',
+      '10',
+      '--particles',
+      '1000',
+      '--json',
+    );
+    assert.equal(ess.status, 0, ess.stderr);
+    assert.match(ess.stderr, /warning: ESS \d+\.\d of 1000 particles \(below 1%\)/);
+    const fine = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'ais-hmc',
+      '--steps',
+      '20',
+      '--json',
+    );
+    assert.equal(fine.stderr, '');
+    assert.deepEqual((JSON.parse(fine.stdout) as { warnings: string[] }).warnings, []);
+  });
+});

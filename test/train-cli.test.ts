@@ -381,3 +381,55 @@ describe('resuming damaged runs', () => {
     assert.match(r.stderr, /'.*metrics.jsonl' line 2 is not JSON: the run's metrics are damaged/);
   });
 });
+
+describe('divergence', () => {
+  it('a run whose every iteration is skipped stops with exit 1, blames the learning rate and evaluates nothing', () => {
+    const s = scratch('anneal-diverge-');
+    for (const [command, config] of [
+      [
+        ['train'],
+        {
+          target: { name: 'funnel', dim: 4 },
+          sampler: { kind: 'uha', steps: 8 },
+          train: { iterations: 40, particles: 32, learningRate: 1e6, checkpointEvery: 1000 },
+        },
+      ],
+      [
+        ['flow', 'train'],
+        {
+          target: { name: 'mgm', dim: 2 },
+          flow: { kind: 'realnvp', layers: 2 },
+          train: { iterations: 40, batch: 64, learningRate: 1e6, checkpointEvery: 1000 },
+        },
+      ],
+    ] as const) {
+      const file = s.write(`${command.join('-')}.json`, JSON.stringify(config));
+      const out = join(s.dir, command.join('-'));
+      const r = anneal(...command, file, '--out', out, '--quiet');
+      assert.equal(r.status, 1, `${command.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /training diverged at iteration \d+: the last 25 iterations were all skipped .* the learning rate 1000000 is very large/,
+      );
+      assert.equal(existsSync(join(out, 'eval.json')), false);
+    }
+    const logz = anneal(
+      'logz',
+      '--target',
+      'funnel',
+      '--sampler',
+      'uha',
+      '--steps',
+      '8',
+      '--train-iters',
+      '40',
+      '--lr',
+      '1e6',
+      '--particles',
+      '100',
+    );
+    assert.equal(logz.status, 1, logz.stderr);
+    assert.match(logz.stderr, /training diverged/);
+  });
+});

@@ -60,7 +60,7 @@ export function reportError(error: unknown): number {
     if (debug) process.stderr.write(`${e.stack}\n`);
     return EXIT_USAGE;
   }
-  if (e.name === 'NonFiniteWeightsError') {
+  if (e.name === 'NonFiniteWeightsError' || e.name === 'TrainingDivergedError') {
     process.stderr.write(`anneal: ${e.message}\n`);
     return EXIT_FAILURE;
   }

@@ -147,6 +147,8 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
   await initEngine({ backend: o.backend });
   const quiet = Boolean(o.quiet);
   const report = o.from ? await fromRun(o, quiet) : await fresh(o, quiet);
+  const warnings = reportWarnings(report);
+  for (const w of warnings) process.stderr.write(`anneal: warning: ${w}\n`);
   if (o.json) {
     const out = {
       target: report.target,
@@ -161,11 +163,40 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
       diverged: divergedTotal(report.perStep),
       trueLogZ: report.trueLogZ,
       seconds: report.seconds,
+      warnings,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
   process.stdout.write(formatReport(report, o.seed, currentBackend()));
+}
+
+/** Below these, an estimate is printed with a warning: it says little about the target. */
+export const LOW_ACCEPTANCE = 0.05;
+export const LOW_ESS_SHARE = 0.01;
+
+/**
+ * Warnings about a result that ran without error but should not be trusted: MH moves that were
+ * almost never accepted (the chain stayed where it started, so the estimate is the initial
+ * distribution's), or weights so degenerate that a handful of particles carry the estimate.
+ */
+export function reportWarnings(report: Report): string[] {
+  const warnings: string[] = [];
+  const rates = (report.perStep ?? [])
+    .map((s) => s.acceptance)
+    .filter((a): a is number => a !== null && Number.isFinite(a));
+  if (rates.length) {
+    const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+    if (mean < LOW_ACCEPTANCE)
+      warnings.push(
+        `mean acceptance ${mean.toFixed(3)} (below ${LOW_ACCEPTANCE}): the moves were almost all rejected, so the estimate mostly reflects the initial distribution; lower --step-size`,
+      );
+  }
+  if (report.essCount < LOW_ESS_SHARE * report.particles)
+    warnings.push(
+      `ESS ${report.essCount.toFixed(1)} of ${report.particles} particles (below ${100 * LOW_ESS_SHARE}%): a few particles carry log Z, which is unreliable; use more steps or particles, or a closer initial distribution`,
+    );
+  return warnings;
 }
 
 /** Diverged MH proposals over the chain; null for kernels without accept/reject. */

@@ -1,6 +1,8 @@
 export {
   Trainer,
   TRAINER_DEFAULTS,
+  TrainingDivergedError,
+  MAX_CONSECUTIVE_SKIPS,
   type TrainerConfig,
   type IterationMetrics,
   type TrainerState,

@@ -13,7 +13,13 @@ import {
   hasCheckpoint,
   removeStaleTemporaries,
 } from './runDir.js';
-import type { IterationMetrics, Trainer } from './trainer.js';
+import {
+  divergenceMessage,
+  MAX_CONSECUTIVE_SKIPS,
+  TrainingDivergedError,
+  type IterationMetrics,
+  type Trainer,
+} from './trainer.js';
 
 export interface MetricRow {
   iteration: number;
@@ -69,11 +75,20 @@ export async function runTrainingLoop(
     });
   };
   const stopAt = Math.min(train.iterations, hooks.stopAfter ?? Infinity);
+  const patience = Math.min(MAX_CONSECUTIVE_SKIPS, train.iterations);
+  let consecutive = 0;
   let pending: MetricRow[] = [];
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   while (trainer.iteration < stopAt) {
     const m = trainer.step();
     hooks.onIteration?.(m, train.iterations);
+    consecutive = m.skipped ? consecutive + 1 : 0;
+    if (consecutive >= patience) {
+      // Keep the metrics up to the last checkpoint; what came after it was all skipped.
+      throw new TrainingDivergedError(
+        `${divergenceMessage(m.iteration, consecutive, m.learningRate)}${hasCheckpoint(dir) ? '; the last checkpoint is kept' : ''}`,
+      );
+    }
     const last = m.iteration === stopAt;
     if (m.iteration % train.logEvery === 0 || last) {
       pending.push({

@@ -9,7 +9,13 @@ import {
 import type { Target } from '../targets/target.js';
 import type { Distribution } from '../distributions/distribution.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
-import { Trainer, type IterationMetrics } from './trainer.js';
+import {
+  divergenceMessage,
+  MAX_CONSECUTIVE_SKIPS,
+  Trainer,
+  TrainingDivergedError,
+  type IterationMetrics,
+} from './trainer.js';
 import type { TrainingObjective } from '../annealing/objectives.js';
 
 export interface TrainSamplerOptions {
@@ -81,10 +87,17 @@ export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
       trainRng,
     );
     const started = performance.now();
+    const patience = Math.min(MAX_CONSECUTIVE_SKIPS, options.trainIterations);
+    let consecutive = 0;
     for (let i = 0; i < options.trainIterations; i++) {
       // Step first: an optional call `f?.(g())` would skip g() when f is absent.
       const metrics = trainer.step();
       options.onIteration?.(metrics, options.trainIterations);
+      consecutive = metrics.skipped ? consecutive + 1 : 0;
+      if (consecutive >= patience)
+        throw new TrainingDivergedError(
+          divergenceMessage(metrics.iteration, consecutive, metrics.learningRate),
+        );
     }
     const seconds = (performance.now() - started) / 1000;
     return {

@@ -84,6 +84,28 @@ export interface TrainableModel {
   prepare?(particles: number, rng: Rng): void;
 }
 
+/** Consecutive skipped iterations after which a run stops as diverged. */
+export const MAX_CONSECUTIVE_SKIPS = 25;
+
+/** Training that can no longer make progress: every recent iteration was non-finite. */
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+/** The one line a diverged run ends with: where it stopped and what to change. */
+export function divergenceMessage(
+  iteration: number,
+  skipped: number,
+  learningRate: number,
+): string {
+  // A rate far above Adam's usual range explains it better than anything in the sampler.
+  const cause =
+    learningRate > 0.1
+      ? `the learning rate ${learningRate} is very large: lower the learning rate`
+      : `lower the sampler's step size or the learning rate (${learningRate})`;
+  return `training diverged at iteration ${iteration}: the last ${skipped} iterations were all skipped for a non-finite loss or gradient; ${cause}. Nothing was evaluated`;
+}
+
 /**
  * Adam on a model's loss (a LearnedSampler's negative ELBO or SMC bound, a FlowModel's KL), one
  * iteration per step(): fresh particles from the training stream, gradient clipping, the learning-
