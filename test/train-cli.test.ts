@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { anneal, metricRows as metrics, scratch } from './helpers/cli.js';
+import { anneal, cliEntry, metricRows as metrics, scratch } from './helpers/cli.js';
 
 const { dir: work, write } = scratch('anneal-train-');
 const TINY = `seed: 3
@@ -431,5 +433,67 @@ describe('divergence', () => {
     );
     assert.equal(logz.status, 1, logz.stderr);
     assert.match(logz.stderr, /training diverged/);
+  });
+});
+
+describe('interruption and concurrent use', () => {
+  it('SIGINT checkpoints the finished iteration and says how to resume; a second process is refused; a stale lock is taken over', async () => {
+    const s = scratch('anneal-sigint-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'funnel', dim: 4 },
+        sampler: { kind: 'ula', steps: 8 },
+        train: { iterations: 1000000, particles: 32, logEvery: 10, checkpointEvery: 100000 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cliEntry, 'train', config, '--out', run, '--quiet'],
+      {
+        env: { ...process.env, ANNEAL_DEBUG: '' },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    // Wait until it trains (its lock and some metrics exist), then try a second process on it.
+    for (let i = 0; i < 600 && !existsSync(join(run, '.lock')); i++) await sleep(50);
+    await sleep(1500);
+    const second = anneal('train', '--resume', run, '--quiet');
+    assert.equal(second.status, 2);
+    assert.match(
+      second.stderr,
+      new RegExp(
+        `run directory '.*run' is in use by process ${child.pid}; wait for it to finish, or stop it first`,
+      ),
+    );
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    const m = /interrupted at iteration (\d+); resume with: anneal train --resume (.*)\n$/.exec(
+      stderr,
+    );
+    assert.ok(m, stderr);
+    assert.equal(m[2], run);
+    const checkpoint = JSON.parse(readFileSync(join(run, 'checkpoint.json'), 'utf8')) as {
+      trainer: { iteration: number };
+    };
+    assert.equal(checkpoint.trainer.iteration, Number(m[1]));
+    assert.equal(existsSync(join(run, '.lock')), false);
+    // A lock left by a process that is gone (kill -9) does not block the run.
+    writeFileSync(join(run, '.lock'), '999999');
+    const resumed = anneal(
+      'train',
+      '--resume',
+      run,
+      '--stop-after',
+      String(Number(m[1]) + 5),
+      '--quiet',
+    );
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.equal(existsSync(join(run, '.lock')), false);
   });
 });

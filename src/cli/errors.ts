@@ -5,6 +5,8 @@ export class UsageError extends Error {
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
+/** As a shell reports a process ended by SIGINT (128 + 2). */
+export const EXIT_INTERRUPTED = 130;
 
 /** Error classes whose messages are written for users (bad input), mapped to exit status 2. */
 const USER_ERRORS = new Set([
@@ -59,6 +61,10 @@ export function reportError(error: unknown): number {
     process.stderr.write(`anneal: ${e.message}\n`);
     if (debug) process.stderr.write(`${e.stack}\n`);
     return EXIT_USAGE;
+  }
+  if (e.name === 'TrainingInterrupted') {
+    process.stderr.write(`anneal: ${e.message}\n`);
+    return EXIT_INTERRUPTED;
   }
   if (e.name === 'NonFiniteWeightsError' || e.name === 'TrainingDivergedError') {
     process.stderr.write(`anneal: ${e.message}\n`);

@@ -77,7 +77,16 @@ export async function trainFlowRun(
   const { target, model, trainer } = buildFlowRun(config);
   try {
     return await trainThenEvaluate(
-      { dir, resuming, config, train: config.train, params: model.params, trainer, hooks },
+      {
+        dir,
+        resuming,
+        config,
+        train: config.train,
+        params: model.params,
+        trainer,
+        hooks,
+        resumeCommand: 'anneal flow train',
+      },
       () => {
         const evaluation = evaluateFlow(model.flow, target, {
           particles: config.eval.particles,

@@ -262,6 +262,7 @@ export async function trainVaeRun(
         params: vae.params,
         trainer,
         hooks,
+        resumeCommand: 'anneal vae train',
       },
       () => {
         const evaluation = evaluateVae(

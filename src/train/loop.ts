@@ -11,6 +11,7 @@ import {
   writeAtomic,
   writeCheckpoint,
   hasCheckpoint,
+  lockRunDir,
   removeStaleTemporaries,
 } from './runDir.js';
 import {
@@ -47,6 +48,40 @@ export interface LoopSpec {
   params: ParamStore;
   trainer: Trainer;
   hooks: RunHooks;
+  /** The command that resumes this kind of run, for the interruption message (default 'anneal train'). */
+  resumeCommand?: string;
+}
+
+/** A run stopped by SIGINT or SIGTERM after checkpointing its last finished iteration. */
+export class TrainingInterrupted extends Error {
+  override name = 'TrainingInterrupted';
+  constructor(
+    readonly iteration: number,
+    readonly dir: string,
+    resumeCommand: string,
+  ) {
+    super(`interrupted at iteration ${iteration}; resume with: ${resumeCommand} --resume ${dir}`);
+  }
+}
+
+/**
+ * Watches for SIGINT and SIGTERM while training: the first one asks the loop to stop after the
+ * current iteration (a second one is Node's default again: it ends the process at once).
+ */
+function watchSignals(): { requested: () => boolean; stop: () => void } {
+  let requested = false;
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const handler = () => {
+    requested = true;
+    for (const s of signals) process.removeListener(s, handler);
+  };
+  for (const s of signals) process.once(s, handler);
+  return {
+    requested: () => requested,
+    stop: () => {
+      for (const s of signals) process.removeListener(s, handler);
+    },
+  };
 }
 
 export async function runTrainingLoop(
@@ -74,6 +109,21 @@ export async function runTrainingLoop(
       trainer: await trainer.saveState(),
     });
   };
+  const signals = watchSignals();
+  try {
+    return await loop(spec, started, save, signals.requested);
+  } finally {
+    signals.stop();
+  }
+}
+
+async function loop(
+  spec: LoopSpec,
+  started: number,
+  save: () => Promise<void>,
+  interrupted: () => boolean,
+): Promise<{ trainSeconds: number; completed: boolean }> {
+  const { dir, trainer, hooks, train } = spec;
   const stopAt = Math.min(train.iterations, hooks.stopAfter ?? Infinity);
   const patience = Math.min(MAX_CONSECUTIVE_SKIPS, train.iterations);
   let consecutive = 0;
@@ -101,11 +151,16 @@ export async function runTrainingLoop(
         seconds: (performance.now() - started) / 1000,
       });
     }
-    if (m.iteration % train.checkpointEvery === 0 || last) {
+    const stopping = interrupted() && !last;
+    if (m.iteration % train.checkpointEvery === 0 || last || stopping) {
       await save();
       appendMetrics(dir, pending);
       pending = [];
     }
+    if (stopping)
+      throw new TrainingInterrupted(m.iteration, dir, spec.resumeCommand ?? 'anneal train');
+    // Signals are delivered between macrotasks: let one through after every iteration.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (trainer.iteration === 0) await save();
   return {
@@ -130,6 +185,18 @@ export interface TrainedRun<C, E> {
  * flows and VAEs alike.
  */
 export async function trainThenEvaluate<C extends object, E>(
+  spec: LoopSpec & { config: C },
+  evaluate: () => { evaluation: E; record: object },
+): Promise<TrainedRun<C, E>> {
+  const release = lockRunDir(spec.dir);
+  try {
+    return await trainAndRecord(spec, evaluate);
+  } finally {
+    release();
+  }
+}
+
+async function trainAndRecord<C extends object, E>(
   spec: LoopSpec & { config: C },
   evaluate: () => { evaluation: E; record: object },
 ): Promise<TrainedRun<C, E>> {

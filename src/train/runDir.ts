@@ -74,6 +74,44 @@ export function readCheckpoint(dir: string): Checkpoint {
   return raw as Checkpoint;
 }
 
+/** Whether a process with this id is running (one we may not signal still counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the run directory for this process: a `.lock` file holding its id. A second process on
+ * the same directory is refused in one line; a lock left by a process that no longer runs (killed)
+ * is taken over. Returns the release, which removes the lock if it is still this process's.
+ */
+export function lockRunDir(dir: string): () => void {
+  const path = join(dir, '.lock');
+  const mine = String(process.pid);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, mine, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST' || attempt > 0) throw error;
+      const holder = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder))
+        throw new RunDirError(
+          `run directory '${dir}' is in use by process ${holder}; wait for it to finish, or stop it first`,
+        );
+      rmSync(path, { force: true });
+    }
+  }
+  return () => {
+    if (existsSync(path) && readFileSync(path, 'utf8').trim() === mine)
+      rmSync(path, { force: true });
+  };
+}
+
 /** Whether the run directory holds a checkpoint (a run killed before its first has none). */
 export function hasCheckpoint(dir: string): boolean {
   return existsSync(runFiles(dir).checkpoint);

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const entry = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
+/** The CLI's entry file (run with node --import tsx). */
+export const cliEntry = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
+const entry = cliEntry;
 
 export function anneal(...args: string[]): {
   status: number | null;
