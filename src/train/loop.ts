@@ -87,7 +87,7 @@ function watchSignals(): { requested: () => boolean; stop: () => void } {
 export async function runTrainingLoop(
   spec: LoopSpec,
 ): Promise<{ trainSeconds: number; completed: boolean }> {
-  const { dir, trainer, params, hooks, train } = spec;
+  const { dir, trainer, params } = spec;
   const started = performance.now();
   if (spec.resuming) {
     removeStaleTemporaries(dir);
