@@ -118,3 +118,53 @@ describe('results that should not be trusted', () => {
     assert.deepEqual((JSON.parse(fine.stdout) as { warnings: string[] }).warnings, []);
   });
 });
+
+describe('library wording never reaches the user', () => {
+  it('bad numbers, work that cannot fit, and runs of another kind are refused in one line', () => {
+    refused(
+      ['logz', '--target', 'funnel', '--sampler', 'uha', '--eta', 'abc'],
+      /--eta: expected a number in \(0, 1\) \(got 'abc'\)/,
+    );
+    refused(
+      ['logz', '--target', 'funnel', '--particles', '0x10'],
+      /--particles: expected a number \(got '0x10'\)/,
+    );
+    refused(
+      ['logz', '--target', 'funnel', '--ess-threshold', '1.5', '--sampler', 'smc-hmc'],
+      /--ess-threshold: expected a number in \(0, 1\]/,
+    );
+    refused(
+      ['logz', '--target', 'funnel', '--particles', '1e9', '--steps', '2'],
+      /1000000000 particles in 10 dimensions need about \d+\.\d GiB at once, more than the \d+\.\d GiB this run can use .*: lower the particles/,
+    );
+    refused(
+      ['logz', '--target', 'funnel', '--steps', '1e9'],
+      /1000000000 annealing steps is more than the 1,000,000 a run takes: lower the steps/,
+    );
+    refused(
+      ['logz', '--target', 'funnel', '--sampler', 'uha', '--steps', '1e9'],
+      /annealing steps is more than the 1,000,000/,
+    );
+    const s = scratch('anneal-kind-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'gaussian', dim: 2 },
+        sampler: { kind: 'ula', steps: 2 },
+        train: { iterations: 2, particles: 8 },
+        eval: { particles: 20, batches: 2 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    assert.equal(anneal('train', config, '--out', run, '--quiet').status, 0);
+    refused(
+      ['flow', 'eval', '--from', run],
+      /'.*run' is a sampler run, not a flow run; use anneal logz --from or anneal train --resume/,
+    );
+    refused(
+      ['vae', 'eval', '--from', run],
+      /'.*run' is a sampler run, not a vae run; use anneal logz --from/,
+    );
+    refused(['flow', 'train', '--resume', run], /is a sampler run, not a flow run/);
+  });
+});

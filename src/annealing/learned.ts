@@ -25,7 +25,7 @@ import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
 import { AnnealingPath } from './path.js';
 import { objectiveBound, type TrainingObjective } from './objectives.js';
 import { resamples, type ResamplingOptions } from './resampling.js';
-import { checkSchedule } from './schedule.js';
+import { checkSchedule, MAX_STEPS } from './schedule.js';
 
 export const LEARNED_SAMPLERS = ['ula', 'uha', 'ula-mcd', 'uha-mcd'] as const;
 export type LearnedSamplerName = (typeof LEARNED_SAMPLERS)[number];
@@ -206,6 +206,10 @@ export class LearnedSampler {
     if (!Number.isInteger(c.steps) || c.steps < 1) {
       throw new KernelError(`steps must be a positive integer, got ${c.steps}`);
     }
+    if (c.steps > MAX_STEPS)
+      throw new KernelError(
+        `${c.steps} annealing steps is more than the ${MAX_STEPS.toLocaleString('en-US')} a run takes: lower the steps`,
+      );
     positive(c.stepSize, 'step size');
     positive(c.mass, 'mass');
     positive(c.initialScale, 'initial scale');

@@ -1,6 +1,9 @@
 // Annealing schedules: inverse temperatures 0 = beta_0 < beta_1 < ... < beta_K = 1.
 
 export const SCHEDULES = ['linear', 'geometric'] as const;
+
+/** The most annealing steps a run takes: each step holds a temperature and its diagnostics. */
+export const MAX_STEPS = 1_000_000;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
 export class ScheduleError extends Error {

@@ -48,6 +48,7 @@ import {
   choice,
   finiteNumber,
   nonNegativeInt,
+  numberIn,
   parseOptions,
   positiveInt,
   positiveNumber,
@@ -67,12 +68,7 @@ export const LogzOptionsSchema = z.object({
   seed: nonNegativeInt,
   stepSize: positiveNumber.optional(),
   leapfrog: positiveInt.optional(),
-  eta: z
-    .preprocess(
-      Number,
-      z.number().gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)'),
-    )
-    .optional(),
+  eta: numberIn(0, 1).optional(),
   schedule: choice(SCHEDULES),
   dim: positiveInt.optional(),
   loc: positiveNumber.optional(),
@@ -92,12 +88,7 @@ export const LogzOptionsSchema = z.object({
   trainParticles: positiveInt,
   lr: positiveNumber,
   resampling: choice(RESAMPLING_NAMES).optional(),
-  essThreshold: z
-    .preprocess(
-      Number,
-      z.number().gt(0, 'expected a fraction in (0, 1]').max(1, 'expected a fraction in (0, 1]'),
-    )
-    .optional(),
+  essThreshold: numberIn(0, 1, { hiInclusive: true }).optional(),
   temperature: positiveNumber.optional(),
   initFlow: z.string().optional(),
   backend: choice(BACKENDS).optional(),

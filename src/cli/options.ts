@@ -3,10 +3,27 @@
 import { z } from 'zod';
 import { UsageError } from './errors.js';
 
+/** Decimal numbers only: '0x10', '0b1', 'Infinity' and '' are not numbers a user meant. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function numberFrom(raw: unknown): number {
   if (typeof raw === 'number') return raw;
-  if (typeof raw !== 'string' || raw.trim() === '') return Number.NaN;
+  if (typeof raw !== 'string' || !DECIMAL.test(raw.trim())) return Number.NaN;
   return Number(raw);
+}
+
+/** A number strictly between lo and hi (or up to hi, inclusive), with the range in the message. */
+export function numberIn(lo: number, hi: number, { hiInclusive = false } = {}) {
+  const range = `${hiInclusive ? `(${lo}, ${hi}]` : `(${lo}, ${hi})`}`;
+  const inner = z
+    .number({ error: `expected a number in ${range}` })
+    .gt(lo, `expected a number in ${range}`);
+  return z.preprocess(
+    numberFrom,
+    hiInclusive
+      ? inner.max(hi, `expected a number in ${range}`)
+      : inner.lt(hi, `expected a number in ${range}`),
+  );
 }
 
 export const finiteNumber = z.preprocess(

@@ -2,6 +2,7 @@ import { Rng, type Tensor1D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { isDistribution, type Distribution } from '../distributions/distribution.js';
 import { checkTarget, type Target } from '../targets/target.js';
+import { checkWorkload } from './workload.js';
 import { runAis, type StepDiagnostics } from '../annealing/ais.js';
 import type { PerStep } from '../annealing/kernels/kernel.js';
 import { AnnealingPath } from '../annealing/path.js';
@@ -189,6 +190,7 @@ export function runLogZBatches(
   checkBatchRange(first, count, batches, 'run');
   const { target } = options;
   checkTarget(target);
+  checkWorkload({ particles: perBatch * count, dim: target.dim, steps });
   const betas = makeSchedule(options.schedule ?? 'linear', steps);
   const kernel = makeKernel(sampler, steps, {
     stepSize: options.stepSize,

@@ -15,6 +15,7 @@ import {
   type BatchRun,
   type WeightedParticles,
 } from './estimateLogZ.js';
+import { checkWorkload } from './workload.js';
 
 export interface SamplerEvaluation extends LogWeightSummary {
   /**
@@ -80,6 +81,11 @@ export function evaluateSamplerBatches(
 ): BatchRun {
   const { batches, perBatch, groupSize } = evaluationLayout(sampler, options);
   checkBatchRange(first, count, batches, 'evaluation');
+  checkWorkload({
+    particles: perBatch * count,
+    dim: sampler.target.dim,
+    steps: sampler.config.steps,
+  });
   const rng = Rng.joint(options.rng.children(batches).slice(first, first + count));
   const result = sampler.run({
     groupSize,

@@ -4,7 +4,7 @@ import { Rng, initEngine, type Tensor2D } from '../engine/index.js';
 import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
-import { createRunDir, readCheckpoint, readRunConfig } from '../train/runDir.js';
+import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
 import { parseFlowRunConfig, type FlowRunConfig } from './config.js';
 import { Flow } from './flow.js';
@@ -70,7 +70,7 @@ export async function trainFlowRun(
   const resuming = 'resumeDir' in input;
   const dir = resuming ? input.resumeDir : input.outDir;
   const config = resuming
-    ? parseFlowRunConfig(readRunConfig(dir), `${dir}/config.json`)
+    ? parseFlowRunConfig(expectRunKind(dir, readRunConfig(dir), 'flow'), `${dir}/config.json`)
     : input.config;
   await initEngine({ backend: config.backend });
   if (!resuming) createRunDir(dir, config);
@@ -118,7 +118,10 @@ export async function loadTrainedFlow(
   dir: string,
 ): Promise<{ config: FlowRunConfig; target: Target; flow: Flow; iteration: number }> {
   const checkpoint = readCheckpoint(dir);
-  const config = parseFlowRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  const config = parseFlowRunConfig(
+    expectRunKind(dir, checkpoint.config, 'flow'),
+    `${dir}/checkpoint.json`,
+  );
   await initEngine({ backend: config.backend });
   const { target, flow, model, trainer } = buildFlowRun(config);
   trainer.dispose();
@@ -133,7 +136,10 @@ export async function loadTrainedFlow(
  */
 export function flowFromRunDir(dir: string): Flow {
   const checkpoint = readCheckpoint(dir);
-  const config = parseFlowRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  const config = parseFlowRunConfig(
+    expectRunKind(dir, checkpoint.config, 'flow'),
+    `${dir}/checkpoint.json`,
+  );
   const { name, ...targetOptions } = config.target;
   const target = createTarget(name, targetOptions);
   const dim = target.dim;

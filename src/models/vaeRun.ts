@@ -6,7 +6,7 @@ import { Rng, initEngine, tf, type Tensor2D } from '../engine/index.js';
 import { binarize, loadImageDataset, sliceImages, type ImageSet } from '../data/mnist.js';
 import { aisLogLikelihood, bdmc, type AisLikelihood } from '../eval/aisLikelihood.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
-import { createRunDir, readCheckpoint, readRunConfig } from '../train/runDir.js';
+import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
 import { Vae, VaeError } from './vae.js';
 import { VaeModel, type VaeTrainingObjective } from './vaeModel.js';
@@ -237,7 +237,7 @@ export async function trainVaeRun(
   const resuming = 'resumeDir' in input;
   const dir = resuming ? input.resumeDir : input.outDir;
   const config = resuming
-    ? parseVaeRunConfig(readRunConfig(dir), `${dir}/config.json`)
+    ? parseVaeRunConfig(expectRunKind(dir, readRunConfig(dir), 'vae'), `${dir}/config.json`)
     : input.config;
   await initEngine({ backend: config.backend });
   const data = loadVaeData(config);
@@ -313,7 +313,10 @@ export async function loadTrainedVae(dir: string): Promise<{
   dispose: () => void;
 }> {
   const checkpoint = readCheckpoint(dir);
-  const config = parseVaeRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  const config = parseVaeRunConfig(
+    expectRunKind(dir, checkpoint.config, 'vae'),
+    `${dir}/checkpoint.json`,
+  );
   await initEngine({ backend: config.backend });
   const data = loadVaeData(config);
   const { vae, trainer, model } = buildVaeRun(config, data.train);

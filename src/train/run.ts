@@ -10,7 +10,7 @@ import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
 import { parseRunConfig, type RunConfig } from './config.js';
-import { createRunDir, readCheckpoint, readRunConfig } from './runDir.js';
+import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from './runDir.js';
 import { Trainer } from './trainer.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from './loop.js';
 import type { LrSchedule } from './schedule.js';
@@ -68,7 +68,10 @@ export async function loadTrainedSampler(
   dir: string,
 ): Promise<{ config: RunConfig; target: Target; sampler: LearnedSampler; iteration: number }> {
   const checkpoint = readCheckpoint(dir);
-  const config = parseRunConfig(checkpoint.config, `${dir}/checkpoint.json`);
+  const config = parseRunConfig(
+    expectRunKind(dir, checkpoint.config, 'sampler'),
+    `${dir}/checkpoint.json`,
+  );
   await initEngine({ backend: config.backend });
   const { target, sampler, trainer } = await buildRun(config);
   trainer.dispose();
@@ -82,7 +85,9 @@ export async function trainRun(
 ): Promise<RunOutcome> {
   const resuming = 'resumeDir' in input;
   const dir = resuming ? input.resumeDir : input.outDir;
-  const config = resuming ? parseRunConfig(readRunConfig(dir), `${dir}/config.json`) : input.config;
+  const config = resuming
+    ? parseRunConfig(expectRunKind(dir, readRunConfig(dir), 'sampler'), `${dir}/config.json`)
+    : input.config;
   await initEngine({ backend: config.backend });
   // Everything is built and checked before the run directory exists: a config that cannot run
   // leaves nothing behind.

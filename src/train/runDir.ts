@@ -74,6 +74,36 @@ export function readCheckpoint(dir: string): Checkpoint {
   return raw as Checkpoint;
 }
 
+export type RunKind = 'sampler' | 'flow' | 'vae';
+
+const RUN_COMMANDS: Record<RunKind, string> = {
+  sampler: 'anneal logz --from or anneal train --resume',
+  flow: 'anneal flow eval --from or anneal flow train --resume',
+  vae: 'anneal vae eval --from or anneal vae train --resume',
+};
+
+/** What kind of run a stored config belongs to, from its top-level fields; null if none fits. */
+export function runKindOf(config: unknown): RunKind | null {
+  if (config === null || typeof config !== 'object') return null;
+  if ('flow' in config) return 'flow';
+  if ('model' in config || 'data' in config) return 'vae';
+  if ('sampler' in config) return 'sampler';
+  return null;
+}
+
+/**
+ * Refuses a run directory of another kind in one line that names the command for it, before its
+ * config is validated against the wrong schema. Returns the config unchanged.
+ */
+export function expectRunKind(dir: string, config: unknown, kind: RunKind): unknown {
+  const found = runKindOf(config);
+  if (found !== null && found !== kind)
+    throw new RunDirError(
+      `'${dir}' is a ${found} run, not a ${kind} run; use ${RUN_COMMANDS[found]}`,
+    );
+  return config;
+}
+
 /** Whether a process with this id is running (one we may not signal still counts). */
 function alive(pid: number): boolean {
   try {
