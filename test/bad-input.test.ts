@@ -168,3 +168,52 @@ describe('library wording never reaches the user', () => {
     refused(['flow', 'train', '--resume', run], /is a sampler run, not a flow run/);
   });
 });
+
+describe('options the run would ignore', () => {
+  it('are refused in one line instead of silently dropped', () => {
+    const f = ['logz', '--target', 'funnel'];
+    refused(
+      [...f, '--eta', '0.5'],
+      /--eta applies to the UHA samplers \(uha, uha-mcd, smc-uha\), not ais-ula/,
+    );
+    refused([...f, '--leapfrog', '3'], /--leapfrog applies to HMC and UHA samplers, not ais-ula/);
+    refused(
+      [...f, '--sampler', 'smc-hmc', '--temperature', '0.2'],
+      /--temperature applies to the gst and bern-gst resampling schemes, not systematic/,
+    );
+    refused(
+      [...f, '--sampler', 'smc-hmc', '--resampling', 'bern-cat', '--ess-threshold', '0.5'],
+      /--ess-threshold does not apply to bern-cat/,
+    );
+    refused([...f, '--lr', '0.1'], /--lr applies to learned samplers/);
+    const s = scratch('anneal-ignored-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'gaussian', dim: 2 },
+        sampler: { kind: 'ula', steps: 2 },
+        train: { iterations: 2, particles: 8 },
+        eval: { particles: 20, batches: 2 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    assert.equal(anneal('train', config, '--out', run, '--quiet').status, 0);
+    refused(
+      ['logz', '--from', run, '--steps', '10', '--step-size', '0.1'],
+      /--from evaluates the trained run as it is; --steps, --step-size do not apply/,
+    );
+    refused(
+      ['train', '--resume', run, '--backend', 'cpu'],
+      /--backend does not apply with --resume/,
+    );
+    const vae = s.write(
+      'vae.json',
+      JSON.stringify({ data: { name: 'mnist', trainImages: 70000 }, train: { epochs: 1 } }),
+    );
+    refused(
+      ['vae', 'train', vae, '--out', join(s.dir, 'vae')],
+      /data.trainImages is 70000, but the mnist training split has 50000 images/,
+    );
+    assert.equal(existsSync(join(s.dir, 'vae')), false);
+  });
+});

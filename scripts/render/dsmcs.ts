@@ -52,6 +52,19 @@ export interface DsmcsData {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The paper's run (Zenn & Bamler 2023, static target): iterations and systems x particles. */
+const PAPER = { iterations: 5000, systems: 64, groupSize: 32, steps: 32 };
+
+/** How this run compares with the paper's: training length and per-iteration work. */
+function scaleLine(s: DsmcsSettings): string {
+  const systems = s.particles / s.groupSize;
+  const perIteration =
+    systems === PAPER.systems && s.groupSize === PAPER.groupSize && s.steps === PAPER.steps
+      ? "the paper's per-iteration work (64 systems of 32 particles, 32 transitions)"
+      : `${(((systems * s.groupSize * s.steps) / (PAPER.systems * PAPER.groupSize * PAPER.steps)) * 100).toFixed(0)}% of the paper's per-iteration work (${systems} systems of ${s.groupSize}, ${s.steps} transitions against 64 of 32, 32)`;
+  return `Scale: ${s.iterations} of the paper's ${PAPER.iterations} iterations (${((100 * s.iterations) / PAPER.iterations).toFixed(0)}%) at ${perIteration}. The target is normalized, so log Z = 0 exactly: the log Z column's distance from 0 is its error, and each bound's distance below 0 is its gap.`;
+}
+
 export function renderDsmcs(d: DsmcsData): string {
   const s = d.settings;
   const name = d.name ?? 'dsmcs-static';
@@ -74,6 +87,8 @@ export function renderDsmcs(d: DsmcsData): string {
     `particles, ${s.evalParticles} = ${s.evalParticles / s.groupSize} systems of ${s.groupSize}; ± is one standard error over systems (bound) or over`,
     `${s.evalBatches} batches (log Z, beside its reverse ESS count over all particles). ESS per transition is the reverse ESS per`,
     'system as a fraction of N, before each resampling decision for DSMCS.',
+    '',
+    scaleLine(s),
     '',
     '| variant | bound | bound - DAIS | log Z | ESS (count) | mean ESS, epoch 1 | mean ESS, final | min ESS, final | train s |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -61,7 +61,7 @@ export const RESULT_PAGES: ResultPage[] = [
     page: `docs/results/${name}.md`,
     render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
   })),
-  ...['dsmcs-static', 'dsmcs-static-64x32'].map((name): ResultPage => ({
+  ...['dsmcs-static', 'dsmcs-static-64x32', 'dsmcs-static-paper'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) => renderDsmcs(json<DsmcsData>(f, `docs/results/${name}.json`)),
   })),

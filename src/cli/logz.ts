@@ -117,7 +117,64 @@ interface Report extends LogWeightSummary {
 const isLearned = (name: string): name is LearnedSamplerName =>
   (LEARNED_SAMPLERS as readonly string[]).includes(name);
 
-export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
+/** Options a --from evaluation takes; the others describe a sampler it does not build. */
+const FROM_OPTIONS = new Set([
+  'from',
+  'particles',
+  'batches',
+  'seed',
+  'workers',
+  'backend',
+  'json',
+  'quiet',
+]);
+const UHA_KINDS = new Set(['uha', 'uha-mcd', 'smc-uha']);
+const LEAPFROG_KINDS = new Set(['ais-hmc', 'smc-hmc', ...UHA_KINDS]);
+const TRAINING_OPTIONS = ['trainIters', 'trainParticles', 'lr', 'initFlow'] as const;
+
+const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * Refuses options the run would ignore: a silently ignored option is a result the user did not ask
+ * for. `given` holds the options typed on the command line (defaults are not given).
+ */
+export function refuseIgnoredOptions(o: LogzOptions, given: ReadonlySet<string>): void {
+  if (o.from) {
+    const ignored = [...given].filter((name) => !FROM_OPTIONS.has(name));
+    if (ignored.length)
+      throw new UsageError(
+        `--from evaluates the trained run as it is; ${ignored.map(flag).join(', ')} ${ignored.length > 1 ? 'do' : 'does'} not apply`,
+      );
+    return;
+  }
+  if (given.has('eta') && !UHA_KINDS.has(o.sampler))
+    throw new UsageError(
+      `--eta applies to the UHA samplers (${[...UHA_KINDS].join(', ')}), not ${o.sampler}`,
+    );
+  if (given.has('leapfrog') && !LEAPFROG_KINDS.has(o.sampler))
+    throw new UsageError(`--leapfrog applies to HMC and UHA samplers, not ${o.sampler}`);
+  const scheme = o.resampling ?? 'systematic';
+  if (given.has('temperature') && !['gst', 'bern-gst'].includes(scheme))
+    throw new UsageError(
+      `--temperature applies to the gst and bern-gst resampling schemes, not ${scheme}`,
+    );
+  if (given.has('essThreshold') && scheme.startsWith('bern-'))
+    throw new UsageError(
+      `--ess-threshold does not apply to ${scheme}, which draws its own resampling decision`,
+    );
+  if (!isLearned(isSmcSamplerName(o.sampler) ? SMC_BASE[o.sampler] : o.sampler)) {
+    const training = TRAINING_OPTIONS.filter((name) => given.has(name) && name !== 'initFlow');
+    if (training.length)
+      throw new UsageError(
+        `${training.map(flag).join(', ')} ${training.length > 1 ? 'apply' : 'applies'} to learned samplers (${LEARNED_SAMPLERS.join(', ')}), not ${o.sampler}`,
+      );
+  }
+}
+
+export async function logzCommand(
+  raw: Record<string, unknown>,
+  given: ReadonlySet<string> = new Set(),
+): Promise<void> {
   // A valid particle count never fails for want of a batch count (SMC: each batch is a system).
   const o = parseOptions(LogzOptionsSchema, {
     ...raw,
@@ -133,6 +190,7 @@ export async function logzCommand(raw: Record<string, unknown>): Promise<void> {
     );
   if (o.target && o.targetModule)
     throw new UsageError('give --target or --target-module, not both');
+  refuseIgnoredOptions(o, given);
   // Workers and later evaluations (--from) find the module wherever they run.
   if (o.targetModule) o.targetModule = resolveTargetModule(o.targetModule);
   await initEngine({ backend: o.backend });

@@ -15,6 +15,15 @@ import { VAE_OBJECTIVES } from '../models/vae.js';
 import { VAE_SAMPLERS } from '../models/vaeSampler.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from '../flows/estimators.js';
 
+/** The options the user typed (not those left at their defaults), by attribute name. */
+function givenOptions(cmd: Command): Set<string> {
+  return new Set(
+    cmd.options
+      .map((o) => o.attributeName())
+      .filter((name) => cmd.getOptionValueSource(name) === 'cli'),
+  );
+}
+
 /** Help lines "  names   what they are", names padded to one column. */
 function helpRows(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([names]) => names.length)) + 2;
@@ -155,7 +164,9 @@ Examples:
   $ anneal logz --target many-well --sampler smc-hmc --steps 100 --resampling systematic --ess-threshold 0.5
   $ anneal logz --from runs/funnel-uha --particles 20000 --seed 7`,
     )
-    .action(async (opts: Record<string, unknown>) => logzCommand(opts));
+    .action(async (opts: Record<string, unknown>, cmd: Command) =>
+      logzCommand(opts, givenOptions(cmd)),
+    );
 
   const train = program
     .command('train')

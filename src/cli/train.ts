@@ -32,6 +32,10 @@ export function parseTrainInvocation(
     throw new UsageError('give either a config file or --resume RUN_DIR, not both');
   if (o.resume && o.out)
     throw new UsageError('--out does not apply with --resume (the run stays in its directory)');
+  if (o.resume && o.backend)
+    throw new UsageError(
+      '--backend does not apply with --resume (the run continues on the backend it started on, for exact results)',
+    );
   return o;
 }
 

@@ -144,7 +144,9 @@ const EvalSchema = z.object({
 
 export async function vaeEvalCommand(raw: Record<string, unknown>): Promise<void> {
   const o = parseOptions(EvalSchema, raw);
-  const { config, vae, sampler, test, iteration, dispose } = await loadTrainedVae(o.from);
+  const { config, vae, sampler, test, iteration, dispose } = await loadTrainedVae(o.from, {
+    ...(o.testImages !== undefined ? { testImages: o.testImages } : {}),
+  });
   const progress = progressBar('evaluating', { quiet: Boolean(o.quiet), unit: 'images' });
   try {
     const settings = {
@@ -162,13 +164,7 @@ export async function vaeEvalCommand(raw: Record<string, unknown>): Promise<void
         }).filter(([, v]) => v !== undefined),
       ),
     };
-    const images = o.testImages ? Math.min(o.testImages, test.count) : test.count;
-    const subset = {
-      ...test,
-      count: images,
-      images: test.images.subarray(0, images * test.pixels),
-    };
-    const e = evaluateVae(vae, subset, settings, (d, t) => progress.update(d, t), sampler);
+    const e = evaluateVae(vae, test, settings, (d, t) => progress.update(d, t), sampler);
     progress.stop();
     const pictures = o.pictures ? writePictures(o.pictures, vae, test, settings.seed) : null;
     if (o.json) {

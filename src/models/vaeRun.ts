@@ -69,8 +69,13 @@ export function loadVaeData(config: VaeRunConfig): VaeData {
   });
   const [trainBin, testBin] = Rng.fromSeed(config.seed).split(4).slice(2) as [Rng, Rng];
   let train = splits.train;
-  if (d.trainImages !== undefined)
-    train = sliceImages(train, 0, Math.min(d.trainImages, train.count));
+  if (d.trainImages !== undefined) {
+    if (d.trainImages > train.count)
+      throw new VaeError(
+        `data.trainImages is ${d.trainImages}, but the ${d.name} training split has ${train.count} images (the validation split holds ${splits.valid.count}; data.validation: 0 trains on all)`,
+      );
+    train = sliceImages(train, 0, d.trainImages);
+  }
   if (d.binarization === 'static') train = binarize(train, trainBin);
   let test = splits.test;
   const n = config.eval.testImages;
@@ -304,7 +309,13 @@ export function writeVaePictures(dir: string, vae: Vae, test: ImageSet, seed: nu
  * A run directory's trained VAE (with its learned sampler, for the sampler objectives) and its
  * test images; the caller calls dispose().
  */
-export async function loadTrainedVae(dir: string): Promise<{
+export async function loadTrainedVae(
+  dir: string,
+  options: {
+    /** Test images to load in place of the config's eval.testImages (all of them: the whole set). */
+    testImages?: number;
+  } = {},
+): Promise<{
   config: VaeRunConfig;
   vae: Vae;
   sampler: VaeSampler | null;
@@ -318,7 +329,15 @@ export async function loadTrainedVae(dir: string): Promise<{
     `${dir}/checkpoint.json`,
   );
   await initEngine({ backend: config.backend });
-  const data = loadVaeData(config);
+  const data = loadVaeData(
+    options.testImages === undefined
+      ? config
+      : { ...config, eval: { ...config.eval, testImages: options.testImages } },
+  );
+  if (options.testImages !== undefined && data.test.count < options.testImages)
+    throw new VaeError(
+      `${options.testImages} test images asked for; the ${config.data.name} test set has ${data.test.count}`,
+    );
   const { vae, trainer, model } = buildVaeRun(config, data.train);
   trainer.dispose();
   vae.params.load(checkpoint.params);
