@@ -99,7 +99,7 @@ eval: { particles: 400 }
       REVERSE.replace('logEvery: 1', 'logEvery: 1, loss: { kind: reverse-kl, estimator: fast }'),
       /train\.loss\.estimator: .*"path-fast"/,
     ],
-    ['typo.yaml', REVERSE.replace('layers: 2', 'layer: 2'), /flow: Unrecognized key: "layer"/],
+    ['typo.yaml', REVERSE.replace('layers: 2', 'layer: 2'), /flow: unknown key 'layer'/],
     [
       'nosamples.yaml',
       REVERSE.replace('gaussian', 'sonar').replace(

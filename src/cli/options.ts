@@ -2,6 +2,7 @@
 // typed, or the first problem becomes one line that names the option, the bad value and what fits.
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { plainIssue } from '../train/issues.js';
 
 /** Decimal numbers only: '0x10', '0b1', 'Infinity' and '' are not numbers a user meant. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -70,5 +71,7 @@ export function parseOptions<S extends z.ZodType>(
   const key = String(issue?.path[0] ?? '');
   const value = raw[key];
   const got = value === undefined ? 'nothing' : `'${String(value)}'`;
-  throw new UsageError(`--${kebab(key)}: ${issue?.message ?? 'invalid value'} (got ${got})`);
+  // Strip zod's own ", got ..." (the raw string is shown instead).
+  const message = issue ? plainIssue(issue).replace(/, got .*$/, '') : 'invalid value';
+  throw new UsageError(`--${kebab(key)}: ${message} (got ${got})`);
 }

@@ -1,5 +1,6 @@
 // The training-run config: one zod schema, the TypeScript type inferred from it, so validation and
 // type never drift. Unknown keys are errors (a typo must not silently fall back to a default).
+import { plainIssue } from './issues.js';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import {
@@ -224,11 +225,11 @@ export function parseWithSchema<S extends z.ZodType>(
   raw: unknown,
   source: string,
 ): z.infer<S> {
-  const result = schema.safeParse(raw);
+  const result = schema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.length ? issue.path.join('.') : '(top level)';
-  throw new ConfigError(`${source}: ${path}: ${issue?.message ?? 'invalid'}`);
+  throw new ConfigError(`${source}: ${path}: ${issue ? plainIssue(issue) : 'invalid'}`);
 }
 
 /** Validates a parsed sampler run config. */
