@@ -78,7 +78,9 @@ describe('anneal CLI', () => {
       'diverged',
       'trueLogZ',
       'seconds',
+      'warnings',
     ]);
+    assert.deepEqual(out.warnings, []);
     // The standard error is flagged exactly when there are under 10 effective particles a batch.
     assert.equal(out.logZStdErrReliable, (out.essCount as number) >= 100);
     assert.equal(out.target, 'gaussian');
