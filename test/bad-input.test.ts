@@ -217,3 +217,71 @@ describe('options the run would ignore', () => {
     assert.equal(existsSync(join(s.dir, 'vae')), false);
   });
 });
+
+describe('no half-written run directories', () => {
+  it('configs that cannot run are refused before their run directory exists', () => {
+    const s = scratch('anneal-half-');
+    const cases: [string[], object, RegExp][] = [
+      [
+        ['train'],
+        {
+          target: { name: 'nope' },
+          sampler: { kind: 'ula', steps: 2 },
+          train: { iterations: 2, particles: 8 },
+        },
+        /unknown target 'nope'/,
+      ],
+      [
+        ['train'],
+        {
+          target: { name: 'rings', dim: 3 },
+          sampler: { kind: 'ula', steps: 2 },
+          train: { iterations: 2, particles: 8 },
+        },
+        /rings/,
+      ],
+      [
+        ['train'],
+        {
+          target: { name: 'funnel', kappa: 1 },
+          sampler: { kind: 'ula', steps: 2 },
+          train: { iterations: 2, particles: 8 },
+        },
+        /option 'kappa' does not apply to target 'funnel'/,
+      ],
+      [
+        ['flow', 'train'],
+        {
+          target: { name: 'nope', dim: 2 },
+          flow: { kind: 'realnvp', layers: 2 },
+          train: { iterations: 2 },
+        },
+        /unknown target 'nope'/,
+      ],
+      [
+        ['flow', 'train'],
+        {
+          target: { name: 'gaussian', dim: 1 },
+          flow: { kind: 'realnvp', layers: 2 },
+          train: { iterations: 2 },
+        },
+        /a coupling flow needs dim >= 2/,
+      ],
+      [
+        ['train'],
+        {
+          target: { name: 'funnel' },
+          sampler: { kind: 'ula', steps: 2, initialFlow: join(s.dir, 'no-flow') },
+          train: { iterations: 2, particles: 8 },
+        },
+        /no-flow/,
+      ],
+    ];
+    cases.forEach(([command, config, message], i) => {
+      const file = s.write(`c${i}.json`, JSON.stringify(config));
+      const out = join(s.dir, `run${i}`);
+      refused([...command, file, '--out', out], message);
+      assert.equal(existsSync(out), false, `${command.join(' ')} c${i}: ${out} was created`);
+    });
+  });
+});

@@ -73,9 +73,10 @@ export async function trainFlowRun(
     ? parseFlowRunConfig(expectRunKind(dir, readRunConfig(dir), 'flow'), `${dir}/config.json`)
     : input.config;
   await initEngine({ backend: config.backend });
-  if (!resuming) createRunDir(dir, config);
+  // Built and checked before the run directory exists: a config that cannot run leaves nothing.
   const { target, model, trainer } = buildFlowRun(config);
   try {
+    if (!resuming) createRunDir(dir, config);
     return await trainThenEvaluate(
       {
         dir,

@@ -251,9 +251,10 @@ export async function trainVaeRun(
       `train.batch ${config.train.batch} exceeds the ${data.train.count} training images`,
     );
   }
-  if (!resuming) createRunDir(dir, config);
+  // Built before the run directory exists: a config that cannot run leaves nothing.
   const { vae, trainer, iterations, model } = buildVaeRun(config, data.train);
   try {
+    if (!resuming) createRunDir(dir, config);
     return await trainThenEvaluate(
       {
         dir,
