@@ -345,7 +345,11 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(commanderOutput);
         return EXIT_USAGE;
       }
-      const msg = error.message.replace(/^error: /, '');
+      // Commander adds its suggestion on a second line: keep it on the one line.
+      const msg = error.message
+        .replace(/^error: /, '')
+        .replace(/\n\(Did you mean (.*)\)$/, ' (did you mean $1)')
+        .replace(/\n/g, ' ');
       process.stderr.write(`anneal: ${msg}\n`);
       return EXIT_USAGE;
     }

@@ -1,0 +1,329 @@
+// The bad-input suite: well over 150 invocations of the command line with a mistake in an option
+// value, an option combination, a config file or a run directory. Each must return exit status 2
+// with exactly one line on stderr, no raw library or system wording, and write nothing. They run
+// in this process through the CLI's main() (the same code as the `anneal` binary, without a Node
+// start-up per case); test/bad-input.test.ts runs a sample as real child processes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { main } from '../src/cli/main.js';
+
+const RAW =
+  /internal error|EISDIR|EEXIST|ENOENT|EACCES|at \w+ \(|Invalid input|Invalid option|Too small|Too big|Unrecognized key|received|typed array|TypeError|undefined/;
+
+const dir = mkdtempSync(join(tmpdir(), 'anneal-bad-suite-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+/** Runs the CLI in this process; returns its exit status and what it wrote. */
+async function run(argv: string[]): Promise<{ status: number; stderr: string; stdout: string }> {
+  let stderr = '';
+  let stdout = '';
+  const write = {
+    err: process.stderr.write.bind(process.stderr),
+    out: process.stdout.write.bind(process.stdout),
+  };
+  // The CLI writes strings; the test runner's own messages to its parent are binary: pass those on.
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string')
+      return (write.err as (...a: unknown[]) => boolean)(chunk, ...rest);
+    stderr += chunk;
+    return true;
+  }) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string')
+      return (write.out as (...a: unknown[]) => boolean)(chunk, ...rest);
+    stdout += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const status = await main(argv);
+    return { status, stderr, stdout };
+  } finally {
+    process.stderr.write = write.err;
+    process.stdout.write = write.out;
+  }
+}
+
+// Option values that are wrong for every option of their kind.
+const BAD_INT = ['abc', '-3', '0', '2.5', '0x10', ''];
+const BAD_NONNEG_INT = ['abc', '-1', '1.5'];
+const BAD_POSITIVE = ['abc', '-1', '0', 'Infinity'];
+const logz = ['logz', '--target', 'funnel'];
+
+const cases: [string, string[]][] = [];
+const add = (name: string, argv: string[]) => cases.push([name, argv]);
+
+for (const option of ['--steps', '--particles', '--batches', '--train-particles', '--workers'])
+  for (const v of BAD_INT) add(`${option} ${v}`, [...logz, option, v]);
+for (const option of ['--seed'])
+  for (const v of BAD_NONNEG_INT) add(`${option} ${v}`, [...logz, option, v]);
+for (const option of ['--step-size', '--lr', '--temperature'])
+  for (const v of BAD_POSITIVE) add(`${option} ${v}`, [...logz, '--sampler', 'uha', option, v]);
+for (const option of ['--loc', '--sigma2'])
+  for (const v of BAD_POSITIVE) add(`${option} ${v}`, [...logz, option, v]);
+for (const v of ['abc', '0', '1', '-0.5', '2'])
+  add(`--eta ${v}`, [...logz, '--sampler', 'uha', '--eta', v]);
+for (const v of ['abc', '0', '1.5', '-1'])
+  add(`--ess-threshold ${v}`, [...logz, '--sampler', 'smc-hmc', '--ess-threshold', v]);
+for (const v of BAD_INT) add(`--leapfrog ${v}`, [...logz, '--sampler', 'ais-hmc', '--leapfrog', v]);
+for (const v of BAD_INT.slice(0, 4)) add(`--dim ${v}`, [...logz, '--dim', v]);
+for (const v of BAD_INT.slice(0, 4))
+  add(`--train-iters ${v}`, [...logz, '--sampler', 'uha', '--train-iters', v === '0' ? '-2' : v]);
+for (const [option, value] of <[string, string][]>[
+  ['--sampler', 'hmc'],
+  ['--sampler', 'ULA'],
+  ['--schedule', 'cosine'],
+  ['--resampling', 'fancy'],
+  ['--backend', 'gpu'],
+  ['--target', 'nope'],
+  ['--target', 'Funnel'],
+])
+  add(`${option} ${value}`, ['logz', '--target', 'funnel', option, value]);
+// Combinations a run would ignore or cannot honour.
+for (const [name, argv] of [
+  ['no target', ['logz']],
+  ['target and module', [...logz, '--target-module', 'x.mjs']],
+  ['eta with ais-ula', [...logz, '--eta', '0.5']],
+  ['eta with ais-hmc', [...logz, '--sampler', 'ais-hmc', '--eta', '0.5']],
+  ['leapfrog with ula', [...logz, '--sampler', 'ula', '--leapfrog', '2']],
+  ['temperature with systematic', [...logz, '--sampler', 'smc-hmc', '--temperature', '0.3']],
+  ['temperature with AIS', [...logz, '--temperature', '0.3']],
+  ['resampling with AIS', [...logz, '--resampling', 'systematic']],
+  ['ess-threshold with AIS', [...logz, '--ess-threshold', '0.5']],
+  [
+    'ess-threshold with bern-gst',
+    [...logz, '--sampler', 'smc-hmc', '--resampling', 'bern-gst', '--ess-threshold', '0.5'],
+  ],
+  ['lr with ais-hmc', [...logz, '--sampler', 'ais-hmc', '--lr', '0.1']],
+  ['train-particles with ais-ula', [...logz, '--train-particles', '64']],
+  ['train-iters with ais-ula', [...logz, '--train-iters', '5']],
+  ['schedule with a learned sampler', [...logz, '--sampler', 'uha', '--schedule', 'geometric']],
+  ['particles not in whole batches', [...logz, '--particles', '1001', '--batches', '10']],
+  ['too many particles', [...logz, '--particles', '1e9', '--steps', '2']],
+  ['too many steps', [...logz, '--steps', '1e9']],
+  ['too many learned steps', [...logz, '--sampler', 'uha', '--steps', '1e9']],
+  ['loc on funnel', [...logz, '--loc', '2']],
+  ['kappa on funnel', [...logz, '--kappa', '0.1']],
+  ['df on gaussian', ['logz', '--target', 'gaussian', '--df', '3']],
+  ['width on many-well', ['logz', '--target', 'many-well', '--width', '4']],
+  ['odd many-well', ['logz', '--target', 'many-well', '--dim', '3']],
+  ['rings in 3-d', ['logz', '--target', 'rings', '--dim', '3']],
+  ['sonar in 5-d', ['logz', '--target', 'sonar', '--dim', '5']],
+  ['missing data file', ['logz', '--target', 'sonar', '--data', join(dir, 'missing.csv')]],
+  ['unknown option', [...logz, '--stepz', '3']],
+  ['unknown command', ['estimate']],
+  ['unknown flow command', ['flow', 'fit']],
+  ['unknown vae command', ['vae', 'fit']],
+  ['missing --from for flow eval', ['flow', 'eval']],
+  ['missing --from for vae eval', ['vae', 'eval']],
+  ['from a missing run', ['logz', '--from', join(dir, 'no-run')]],
+  ['from a folder that is no run', ['logz', '--from', dir]],
+  ['from with steps', ['logz', '--from', dir, '--steps', '3']],
+  ['flow eval of a missing run', ['flow', 'eval', '--from', join(dir, 'no-run')]],
+  ['vae eval of a missing run', ['vae', 'eval', '--from', join(dir, 'no-run')]],
+  ['plot of a missing run', ['plot', join(dir, 'no-run')]],
+  ['plot of a folder that is no run', ['plot', dir]],
+  ['train without config', ['train']],
+  ['flow train without config', ['flow', 'train']],
+  ['vae train without config', ['vae', 'train']],
+  ['resume a missing run', ['train', '--resume', join(dir, 'no-run')]],
+  ['flow resume a missing run', ['flow', 'train', '--resume', join(dir, 'no-run')]],
+  ['vae resume a missing run', ['vae', 'train', '--resume', join(dir, 'no-run')]],
+  ['config and resume', ['train', 'configs/funnel-uha.yaml', '--resume', dir]],
+  ['a folder as config', ['train', dir]],
+  ['a missing config', ['train', join(dir, 'missing.yaml')]],
+  ['--stop-after 0', ['train', 'configs/funnel-uha.yaml', '--stop-after', '0']],
+  ['--stop-after abc', ['train', 'configs/funnel-uha.yaml', '--stop-after', 'abc']],
+  ['--backend gpu on train', ['train', 'configs/funnel-uha.yaml', '--backend', 'gpu']],
+  ['vae eval bad ais steps', ['vae', 'eval', '--from', dir, '--ais-steps', '-1']],
+  ['vae eval bad test images', ['vae', 'eval', '--from', dir, '--test-images', 'abc']],
+  ['flow eval bad particles', ['flow', 'eval', '--from', dir, '--particles', '0']],
+  ['flow eval bad test samples', ['flow', 'eval', '--from', dir, '--test-samples', 'x']],
+] as [string, string[]][])
+  add(name, argv);
+
+// Config files: one mistake each, for every kind of run.
+const SAMPLER = {
+  target: { name: 'funnel', dim: 4 },
+  sampler: { kind: 'ula', steps: 4 },
+  train: { iterations: 4, particles: 16 },
+};
+const FLOW = {
+  target: { name: 'mgm', dim: 2 },
+  flow: { kind: 'realnvp', layers: 2 },
+  train: { iterations: 4 },
+};
+const VAE = { data: { name: 'mnist', trainImages: 200 }, train: { epochs: 1 } };
+const configCases: [string, string[], unknown][] = [
+  ['sampler: not an object', ['train'], []],
+  ['sampler: empty', ['train'], {}],
+  ['sampler: unknown top key', ['train'], { ...SAMPLER, extra: 1 }],
+  [
+    'sampler: unknown sampler key',
+    ['train'],
+    { ...SAMPLER, sampler: { ...SAMPLER.sampler, stepz: 2 } },
+  ],
+  ['sampler: unknown kind', ['train'], { ...SAMPLER, sampler: { kind: 'hmc', steps: 4 } }],
+  ['sampler: steps as text', ['train'], { ...SAMPLER, sampler: { kind: 'ula', steps: 'four' } }],
+  ['sampler: zero steps', ['train'], { ...SAMPLER, sampler: { kind: 'ula', steps: 0 } }],
+  [
+    'sampler: negative step size',
+    ['train'],
+    { ...SAMPLER, sampler: { kind: 'ula', steps: 4, stepSize: -1 } },
+  ],
+  [
+    'sampler: eta out of range',
+    ['train'],
+    { ...SAMPLER, sampler: { kind: 'uha', steps: 4, eta: 1.5 } },
+  ],
+  [
+    'sampler: bad resampling',
+    ['train'],
+    { ...SAMPLER, sampler: { kind: 'uha', steps: 4, resampling: { scheme: 'x' } } },
+  ],
+  [
+    'sampler: group size not dividing',
+    ['train'],
+    { ...SAMPLER, sampler: { kind: 'uha', steps: 4, resampling: { scheme: 'gst', groupSize: 5 } } },
+  ],
+  ['sampler: no target', ['train'], { sampler: SAMPLER.sampler, train: SAMPLER.train }],
+  ['sampler: unknown target', ['train'], { ...SAMPLER, target: { name: 'nope' } }],
+  [
+    'sampler: target name and module',
+    ['train'],
+    { ...SAMPLER, target: { name: 'funnel', module: 'x.mjs' } },
+  ],
+  ['sampler: module missing', ['train'], { ...SAMPLER, target: { module: join(dir, 'none.mjs') } }],
+  ['sampler: option on a module', ['train'], { ...SAMPLER, target: { module: 'x.mjs', loc: 1 } }],
+  ['sampler: target option it lacks', ['train'], { ...SAMPLER, target: { name: 'funnel', df: 2 } }],
+  ['sampler: wrong dim', ['train'], { ...SAMPLER, target: { name: 'rings', dim: 5 } }],
+  ['sampler: no train', ['train'], { target: SAMPLER.target, sampler: SAMPLER.sampler }],
+  ['sampler: zero iterations', ['train'], { ...SAMPLER, train: { iterations: 0, particles: 16 } }],
+  [
+    'sampler: fractional particles',
+    ['train'],
+    { ...SAMPLER, train: { iterations: 4, particles: 1.5 } },
+  ],
+  [
+    'sampler: negative learning rate',
+    ['train'],
+    { ...SAMPLER, train: { iterations: 4, learningRate: -0.1 } },
+  ],
+  [
+    'sampler: bad schedule',
+    ['train'],
+    { ...SAMPLER, train: { iterations: 4, lrSchedule: { kind: 'warm' } } },
+  ],
+  [
+    'sampler: step schedule without every',
+    ['train'],
+    { ...SAMPLER, train: { iterations: 4, lrSchedule: { kind: 'step', gamma: 0.5 } } },
+  ],
+  [
+    'sampler: iw group not dividing',
+    ['train'],
+    {
+      ...SAMPLER,
+      train: { iterations: 4, particles: 16, objective: { kind: 'iw', groupSize: 5 } },
+    },
+  ],
+  ['sampler: bad eval', ['train'], { ...SAMPLER, eval: { particles: -5 } }],
+  [
+    'sampler: missing initial flow',
+    ['train'],
+    { ...SAMPLER, sampler: { ...SAMPLER.sampler, initialFlow: join(dir, 'no-flow') } },
+  ],
+  ['sampler: bad backend', ['train'], { ...SAMPLER, backend: 'gpu' }],
+  ['sampler: negative seed', ['train'], { ...SAMPLER, seed: -1 }],
+  ['flow: unknown key', ['flow', 'train'], { ...FLOW, flow: { kind: 'realnvp', layer: 2 } }],
+  ['flow: unknown kind', ['flow', 'train'], { ...FLOW, flow: { kind: 'glow' } }],
+  ['flow: zero layers', ['flow', 'train'], { ...FLOW, flow: { kind: 'realnvp', layers: 0 } }],
+  [
+    'flow: unknown loss',
+    ['flow', 'train'],
+    { ...FLOW, train: { iterations: 4, loss: { kind: 'wasserstein' } } },
+  ],
+  [
+    'flow: unknown estimator',
+    ['flow', 'train'],
+    { ...FLOW, train: { iterations: 4, loss: { kind: 'reverse-kl', estimator: 'magic' } } },
+  ],
+  ['flow: dim 1', ['flow', 'train'], { ...FLOW, target: { name: 'gaussian', dim: 1 } }],
+  ['flow: unknown target', ['flow', 'train'], { ...FLOW, target: { name: 'nope' } }],
+  ['flow: module target', ['flow', 'train'], { ...FLOW, target: { module: 'x.mjs' } }],
+  ['flow: batch 0', ['flow', 'train'], { ...FLOW, train: { iterations: 4, batch: 0 } }],
+  ['flow: sampler config', ['flow', 'train'], SAMPLER],
+  ['vae: unknown data set', ['vae', 'train'], { ...VAE, data: { name: 'cifar' } }],
+  [
+    'vae: too many train images',
+    ['vae', 'train'],
+    { ...VAE, data: { name: 'mnist', trainImages: 70000 } },
+  ],
+  [
+    'vae: bad binarization',
+    ['vae', 'train'],
+    { ...VAE, data: { name: 'mnist', binarization: 'soft' } },
+  ],
+  ['vae: omniglot without file', ['vae', 'train'], { ...VAE, data: { name: 'omniglot' } }],
+  [
+    'vae: missing folder',
+    ['vae', 'train'],
+    { ...VAE, data: { name: 'mnist', dir: join(dir, 'no-mnist') } },
+  ],
+  ['vae: no epochs', ['vae', 'train'], { data: VAE.data, train: {} }],
+  [
+    'vae: unknown objective',
+    ['vae', 'train'],
+    { ...VAE, train: { epochs: 1, objective: { kind: 'vampire' } } },
+  ],
+  [
+    'vae: steps on iwae',
+    ['vae', 'train'],
+    { ...VAE, train: { epochs: 1, objective: { kind: 'iwae', steps: 4 } } },
+  ],
+  ['vae: zero latent', ['vae', 'train'], { ...VAE, model: { latentDim: 0 } }],
+  ['vae: empty hidden', ['vae', 'train'], { ...VAE, model: { hidden: [] } }],
+  ['vae: batch above the data', ['vae', 'train'], { ...VAE, train: { epochs: 1, batch: 5000 } }],
+  ['vae: bad eval', ['vae', 'train'], { ...VAE, eval: { aisSteps: -1 } }],
+  ['vae: sampler config', ['vae', 'train'], SAMPLER],
+];
+configCases.forEach(([name, command, config], i) => {
+  const path = file(`config-${i}.json`, JSON.stringify(config));
+  add(`config: ${name}`, [...command, path, '--out', join(dir, `run-${i}`)]);
+});
+add('config: not JSON', ['train', file('broken.json', '{"target": ')]);
+add('config: not YAML', ['train', file('broken.yaml', 'target: [unclosed')]);
+add('config: a list', ['train', file('list.yaml', '- 1\n- 2\n')]);
+add('config: a number', ['flow', 'train', file('number.json', '3')]);
+add('config: empty YAML', ['vae', 'train', file('empty.yaml', '')]);
+
+describe('the bad-input suite', () => {
+  it(`has at least 150 cases (${cases.length})`, () => {
+    assert.ok(cases.length >= 150, String(cases.length));
+  });
+
+  it('every case exits 2 with one plain line on stderr and writes nothing', async () => {
+    const before = readdirSync(dir).sort();
+    const failures: string[] = [];
+    for (const [name, argv] of cases) {
+      const r = await run(argv);
+      const lines = r.stderr.trim().split('\n');
+      const problems = [
+        r.status !== 2 ? `exit ${r.status}` : null,
+        lines.length !== 1 ? `${lines.length} stderr lines` : null,
+        RAW.test(r.stderr) ? 'raw wording' : null,
+        r.stdout !== '' ? `stdout written (${JSON.stringify(r.stdout.slice(0, 200))})` : null,
+      ].filter(Boolean);
+      if (problems.length)
+        failures.push(`${name}: ${problems.join(', ')}: ${r.stderr.trim().slice(0, 300)}`);
+    }
+    assert.deepEqual(failures, []);
+    assert.deepEqual(readdirSync(dir).sort(), before, 'a case wrote into the scratch folder');
+  });
+});
