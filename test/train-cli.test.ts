@@ -368,6 +368,66 @@ describe('resuming damaged runs', () => {
     assert.equal(logZ(killed), logZ(straight));
   });
 
+  it('a damaged or foreign checkpoint is refused in one line naming it', () => {
+    const s = scratch('anneal-bad-checkpoint-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'gaussian', dim: 2 },
+        sampler: { kind: 'ula', steps: 4 },
+        train: { iterations: 6, particles: 16, logEvery: 2, checkpointEvery: 2 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    assert.equal(anneal('train', config, '--out', run, '--stop-after', '2', '--quiet').status, 0);
+    const file = join(run, 'checkpoint.json');
+    const good = readFileSync(file, 'utf8');
+    type Ckpt = {
+      params: Record<string, { shape: number[]; values: number[] }>;
+      trainer: { rng: { key?: number[] } };
+    };
+    const cases: [(c: Ckpt) => void, RegExp][] = [
+      [
+        (c) => {
+          const p = Object.values(c.params)[0] as { shape: number[]; values: number[] };
+          p.shape = [p.values.length + 1];
+        },
+        /checkpoint '.*checkpoint.json' is damaged or from another version: params\..*: holds a different number of values than its shape/,
+      ],
+      [
+        (c) => {
+          delete c.trainer.rng.key;
+        },
+        /is damaged or from another version: trainer\.rng\.key: expected a list, got nothing/,
+      ],
+      [
+        (c) => {
+          const [name, p] = Object.entries(c.params)[0] as [
+            string,
+            { shape: number[]; values: number[] },
+          ];
+          c.params[name] = { ...p, shape: [...p.shape, 1] };
+        },
+        /the checkpoint in '.*run' does not fit its config \(parameter '.*' has shape/,
+      ],
+      [
+        (c) => {
+          c.params.extra = { shape: [1], values: [0] };
+        },
+        /does not fit its config \(the checkpoint has parameters this model lacks: extra\)/,
+      ],
+    ];
+    for (const [damage, message] of cases) {
+      const c = JSON.parse(good) as Ckpt;
+      damage(c);
+      writeFileSync(file, JSON.stringify(c));
+      const r = anneal('train', '--resume', run, '--quiet');
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  });
+
   it('a damaged metrics.jsonl is named with its line on resume', () => {
     const s = scratch('anneal-bad-metrics-');
     const config = s.write(

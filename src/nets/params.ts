@@ -62,6 +62,11 @@ export class ParamStore {
 
   /** Restores values saved by save(); the set of names and shapes must match. */
   load(saved: Record<string, SavedParam>): void {
+    const extra = Object.keys(saved).filter((name) => !this.vars.has(name));
+    if (extra.length)
+      throw new Error(
+        `the checkpoint has parameters this model lacks: ${extra.slice(0, 3).join(', ')}`,
+      );
     for (const [name, v] of this.vars) {
       const p = saved[name];
       if (!p) throw new Error(`checkpoint has no parameter '${name}'`);

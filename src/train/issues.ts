@@ -21,6 +21,7 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: 'true or false',
   object: 'an object',
   array: 'a list',
+  tuple: 'a list',
   int: 'a whole number',
 };
 

@@ -4,6 +4,7 @@
 import type { ParamStore } from '../nets/params.js';
 import {
   CHECKPOINT_VERSION,
+  RunDirError,
   appendMetrics,
   readCheckpoint,
   runFiles,
@@ -93,8 +94,16 @@ export async function runTrainingLoop(
     removeStaleTemporaries(dir);
     if (hasCheckpoint(dir)) {
       const checkpoint = readCheckpoint(dir);
-      params.load(checkpoint.params);
-      await trainer.loadState(checkpoint.trainer);
+      try {
+        params.load(checkpoint.params);
+        await trainer.loadState(checkpoint.trainer);
+      } catch (error) {
+        // Parameters or optimizer slots of other names or shapes: another config's checkpoint.
+        const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        throw new RunDirError(
+          `the checkpoint in '${dir}' does not fit its config (${message}); was it copied from another run?`,
+        );
+      }
       truncateMetrics(dir, checkpoint.trainer.iteration);
     } else {
       // Killed before its first checkpoint: the freshly built state is the run's iteration 0.

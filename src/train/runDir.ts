@@ -12,7 +12,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { SavedParam } from '../nets/params.js';
+import { plainIssue } from './issues.js';
 import type { TrainerState } from './trainer.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -66,10 +68,34 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
+const count = z.number().int().nonnegative();
+const SavedArraySchema = z
+  .object({ shape: z.array(count), values: z.array(z.number().nullable()) })
+  .refine((p) => p.values.length === p.shape.reduce((a, b) => a * b, 1), {
+    message: 'holds a different number of values than its shape',
+  });
+/** What a checkpoint must hold to be loaded: shapes consistent, the stream state whole. */
+const CheckpointShapeSchema = z.object({
+  version: z.literal(CHECKPOINT_VERSION),
+  config: z.record(z.string(), z.unknown()),
+  params: z.record(z.string(), SavedArraySchema),
+  trainer: z.object({
+    iteration: count,
+    skippedTotal: count,
+    rng: z.object({ key: z.tuple([count, count]), counter: count }),
+    optimizer: z.array(SavedArraySchema.and(z.object({ name: z.string() }))),
+  }),
+});
+
 export function readCheckpoint(dir: string): Checkpoint {
-  const raw = readJson(runFiles(dir).checkpoint, 'checkpoint') as Partial<Checkpoint>;
-  if (raw.version !== CHECKPOINT_VERSION || !raw.config || !raw.params || !raw.trainer) {
-    throw new RunDirError(`checkpoint in '${dir}' is malformed or from another version`);
+  const raw = readJson(runFiles(dir).checkpoint, 'checkpoint');
+  const result = CheckpointShapeSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : '(top level)';
+    throw new RunDirError(
+      `checkpoint '${runFiles(dir).checkpoint}' is damaged or from another version: ${where}: ${issue ? plainIssue(issue) : 'invalid'}`,
+    );
   }
   return raw as Checkpoint;
 }
