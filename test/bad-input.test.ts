@@ -1,6 +1,7 @@
 // Bad input on the command line: each case exits 2 with exactly one line on stderr that names
 // what is wrong, without raw system or library text, and writes nothing.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -283,5 +284,32 @@ describe('no half-written run directories', () => {
       refused([...command, file, '--out', out], message);
       assert.equal(existsSync(out), false, `${command.join(' ')} c${i}: ${out} was created`);
     });
+  });
+});
+
+describe('the engine under a memory limit', () => {
+  it('a wasm backend that cannot get its heap says so in one line', (t) => {
+    // The built binary: tsx itself needs wasm memory to start.
+    const entry = join(process.cwd(), 'bin/anneal.js');
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `ulimit -v 3000000; exec "${process.execPath}" "${entry}" logz --target funnel --steps 4 --quiet`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, ANNEAL_DEBUG: '' } },
+    );
+    if (r.error || !r.stderr.includes('anneal:')) {
+      t.skip(
+        `this machine cannot run the check under ulimit -v (${r.error?.message ?? r.stderr.slice(0, 100)})`,
+      );
+      return;
+    }
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^anneal: backend 'wasm' failed to start: .*memory.*use the cpu backend\)/,
+    );
   });
 });

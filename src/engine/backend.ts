@@ -77,15 +77,32 @@ export async function initEngine(options: EngineOptions = {}): Promise<BackendNa
   const name = resolveBackendName(options.backend);
   applyGradientFixes();
   const before = processListeners();
+  // The wasm glue and TF.js report a failed start on the console in several lines (with advice
+  // about bundlers); they are kept and the first becomes the reason in one error line.
+  const said: string[] = [];
+  const consoleBefore = { error: console.error, warn: console.warn, log: console.log };
+  const keep = (...args: unknown[]) => void said.push(args.map(String).join(' '));
+  console.error = keep;
+  console.warn = keep;
+  console.log = keep;
   try {
     if (tf.getBackend() !== name) {
       const ok = await tf.setBackend(name);
-      if (!ok) throw new EngineError(`backend '${name}' failed to initialize`);
+      if (!ok) {
+        const reason = said.find((l) => /memory|failed/i.test(l)) ?? said[0];
+        const memory = reason && /out of memory|cannot allocate/i.test(reason);
+        throw new EngineError(
+          `backend '${name}' failed to start${reason ? `: ${reason.split('\n')[0]?.replace(/^.*?(RangeError|Error): /, '')}` : ''}${memory ? ' (the memory limit is below what the wasm heap needs: raise it, or use the cpu backend)' : ''}`,
+        );
+      }
     }
     await tf.ready();
   } finally {
+    Object.assign(console, consoleBefore);
     restoreProcessListeners(before);
   }
+  // Anything else said during a successful start goes out as it would have.
+  if (said.length && tf.getBackend() === name) for (const line of said) consoleBefore.warn(line);
   if (name === 'cpu') silenceCpuNotice();
   await useNativeKernels(options.native ?? true, options.threads);
   markEngineStarted();
