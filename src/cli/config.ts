@@ -9,13 +9,9 @@ export function readConfigObject(path: string, what: string): object {
   if (!existsSync(path)) throw new UsageError(`config file not found: '${path}'`);
   if (statSync(path).isDirectory())
     throw new UsageError(`config '${path}' is a folder; give a config file (.json, .yaml, .yml)`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unreadable';
-    throw new UsageError(`config file '${path}' cannot be read (${code})`);
-  }
+  // A file the process may not read fails with a system error naming it, which the CLI reports
+  // as one line (permission denied, and the like).
+  const text = readFileSync(path, 'utf8');
   const ext = extname(path).toLowerCase();
   let raw: unknown;
   try {
