@@ -1,5 +1,6 @@
 // The playground page: settings from the URL and the form, a sampler run animated step by step
 // over the target's density, live ESS / log Z / ELBO charts, and training in the browser.
+import { runAsCode } from './code.js';
 import './style.css';
 import { initBrowserEngine, type BrowserEngine } from '../../src/browser.js';
 import { WASM_FILES } from './wasmFiles.js';
@@ -23,6 +24,8 @@ const banner = el<HTMLDivElement>('errors');
 const runButton = el<HTMLButtonElement>('run');
 const trainButton = el<HTMLButtonElement>('train');
 const linkButton = el<HTMLButtonElement>('link');
+const codeButton = el<HTMLButtonElement>('code');
+const codeView = el<HTMLDivElement>('code-view');
 const densityCanvas = el<HTMLCanvasElement>('density');
 const particleCanvas = el<HTMLCanvasElement>('particles');
 const frameSlider = el<HTMLInputElement>('frame');
@@ -307,6 +310,26 @@ async function main(): Promise<void> {
       );
     } else linkButton.textContent = 'See address bar';
     setTimeout(() => (linkButton.textContent = 'Copy link'), 2000);
+  });
+  codeButton.addEventListener('click', () => {
+    // The run as it stands: with the training done so far in the tab, if any.
+    const code = runAsCode(settings, elboHistory.length > 0);
+    el<HTMLPreElement>('code-command').textContent = code.command;
+    el<HTMLPreElement>('code-typescript').textContent = code.typescript;
+    const caveats = el<HTMLUListElement>('code-caveats');
+    caveats.replaceChildren(
+      ...code.caveats.map((c) => Object.assign(document.createElement('li'), { textContent: c })),
+    );
+    codeView.hidden = false;
+    // The clipboard needs a secure context; elsewhere the code shows below the buttons.
+    const copied = navigator.clipboard?.writeText(`${code.command}\n\n${code.typescript}`);
+    if (copied) {
+      copied.then(
+        () => (codeButton.textContent = 'Copied'),
+        () => (codeButton.textContent = 'See below'),
+      );
+    } else codeButton.textContent = 'See below';
+    setTimeout(() => (codeButton.textContent = 'Copy as code'), 2000);
   });
   frameSlider.addEventListener('input', () => showFrame(Number(frameSlider.value)));
 
