@@ -467,6 +467,15 @@ describe('divergence', () => {
           train: { iterations: 40, batch: 64, learningRate: 1e6, checkpointEvery: 1000 },
         },
       ],
+      [
+        ['vae', 'train'],
+        {
+          data: { name: 'mnist', trainImages: 500 },
+          model: { latentDim: 4, hidden: [16] },
+          train: { epochs: 10, batch: 100, learningRate: 1e6 },
+          eval: { testImages: 10, aisSteps: 0 },
+        },
+      ],
     ] as const) {
       const file = s.write(`${command.join('-')}.json`, JSON.stringify(config));
       const out = join(s.dir, command.join('-'));
