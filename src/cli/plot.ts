@@ -42,13 +42,12 @@ async function toSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
   }
 }
 
-/** Loss and ELBO against the iteration, one panel each. */
-function trainingSpec(rows: MetricRow[]): vegaLite.TopLevelSpec | null {
-  const values = rows.flatMap((r) =>
-    (['loss', 'elbo'] as const)
-      .filter((k) => Number.isFinite(r[k]))
-      .map((k) => ({ iteration: r.iteration, value: r[k] as number, series: k })),
-  );
+/** Series of values against x, one panel per series, each with its own y scale. */
+function panels(
+  values: { x: number; value: number; series: string }[],
+  xTitle: string,
+  points: boolean,
+): vegaLite.TopLevelSpec | null {
   if (values.length === 0) return null;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -58,40 +57,37 @@ function trainingSpec(rows: MetricRow[]): vegaLite.TopLevelSpec | null {
     facet: { column: { field: 'series', type: 'nominal', title: null } },
     resolve: { scale: { y: 'independent' } },
     spec: {
-      mark: { type: 'line' },
+      mark: points ? { type: 'line', point: { size: 10 } } : { type: 'line' },
       encoding: {
-        x: { field: 'iteration', type: 'quantitative', title: 'iteration' },
+        x: { field: 'x', type: 'quantitative', title: xTitle },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
       },
     },
   };
 }
 
+/** Loss and ELBO against the iteration, one panel each. */
+function trainingSpec(rows: MetricRow[]): vegaLite.TopLevelSpec | null {
+  const values = rows.flatMap((r) =>
+    (['loss', 'elbo'] as const)
+      .filter((k) => Number.isFinite(r[k]))
+      .map((k) => ({ x: r.iteration, value: r[k] as number, series: k })),
+  );
+  return panels(values, 'iteration', false);
+}
+
 /** ESS / N and the running log Z estimate against the annealing step. */
 function stepsSpec(evaluation: Record<string, unknown>): vegaLite.TopLevelSpec | null {
-  const ess = evaluation.perStepEss;
-  const logZ = evaluation.perStepLogZ;
-  const values: { step: number; value: number; series: string }[] = [];
-  if (Array.isArray(ess))
-    ess.forEach((v, k) => values.push({ step: k + 1, value: Number(v), series: 'ESS / N' }));
-  if (Array.isArray(logZ))
-    logZ.forEach((v, k) => values.push({ step: k + 1, value: Number(v), series: 'running log Z' }));
-  if (values.length === 0) return null;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    data: { values },
-    width: 320,
-    height: 200,
-    facet: { column: { field: 'series', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      mark: { type: 'line', point: { size: 10 } },
-      encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'annealing step k' },
-        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-      },
-    },
-  };
+  const values: { x: number; value: number; series: string }[] = [];
+  for (const [key, series] of [
+    ['perStepEss', 'ESS / N'],
+    ['perStepLogZ', 'running log Z'],
+  ] as const) {
+    const list = evaluation[key];
+    if (Array.isArray(list))
+      list.forEach((v, k) => values.push({ x: k + 1, value: Number(v), series }));
+  }
+  return panels(values, 'annealing step k', true);
 }
 
 /**
