@@ -93,7 +93,11 @@ eval: { particles: 400 }
   });
 
   for (const [name, text, pattern] of [
-    ['kind.yaml', REVERSE.replace('realnvp', 'glow'), /flow\.kind: .*"realnvp"\|"nice"/],
+    [
+      'kind.yaml',
+      REVERSE.replace('realnvp', 'glow'),
+      /flow\.kind: expected one of "realnvp", "nice", "z2-nice", "u1-gauge", got 'glow'/,
+    ],
     [
       'estimator.yaml',
       REVERSE.replace('logEvery: 1', 'logEvery: 1, loss: { kind: reverse-kl, estimator: fast }'),
