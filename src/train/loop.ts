@@ -162,9 +162,11 @@ async function loop(
     }
     const stopping = interrupted() && !last;
     if (m.iteration % train.checkpointEvery === 0 || last || stopping) {
-      await save();
+      // Metrics first: a kill between the two writes then leaves rows past the checkpoint, which
+      // resume drops and recomputes; the other order would lose the checkpoint's own rows.
       appendMetrics(dir, pending);
       pending = [];
+      await save();
     }
     if (stopping)
       throw new TrainingInterrupted(m.iteration, dir, spec.resumeCommand ?? 'anneal train');
