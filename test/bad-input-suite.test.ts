@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../src/cli/main.js';
+import { annealInProcess } from './helpers/inProcess.js';
 
 const RAW =
   /internal error|EISDIR|EEXIST|ENOENT|EACCES|at \w+ \(|Invalid input|Invalid option|Too small|Too big|Unrecognized key|received|typed array|TypeError|undefined/;
@@ -20,35 +20,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 
-/** Runs the CLI in this process; returns its exit status and what it wrote. */
-async function run(argv: string[]): Promise<{ status: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const write = {
-    err: process.stderr.write.bind(process.stderr),
-    out: process.stdout.write.bind(process.stdout),
-  };
-  // The CLI writes strings; the test runner's own messages to its parent are binary: pass those on.
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (typeof chunk !== 'string')
-      return (write.err as (...a: unknown[]) => boolean)(chunk, ...rest);
-    stderr += chunk;
-    return true;
-  }) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (typeof chunk !== 'string')
-      return (write.out as (...a: unknown[]) => boolean)(chunk, ...rest);
-    stdout += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const status = await main(argv);
-    return { status, stderr, stdout };
-  } finally {
-    process.stderr.write = write.err;
-    process.stdout.write = write.out;
-  }
-}
+const run = annealInProcess;
 
 // Option values that are wrong for every option of their kind.
 const BAD_INT = ['abc', '-3', '0', '2.5', '0x10', ''];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runAsCode } from '../web/src/code.js';
 import { DEFAULT_SETTINGS, PAGE_SAMPLERS, type Settings } from '../web/src/settings.js';
-import { main } from '../src/cli/main.js';
+import { annealInProcess } from './helpers/inProcess.js';
 
 /** Small runs: the point is that the code is right, not the numbers. */
 const small = (over: Partial<Settings>): Settings => ({
@@ -21,23 +21,8 @@ const small = (over: Partial<Settings>): Settings => ({
 
 async function runCommand(command: string): Promise<{ status: number; out: string }> {
   const argv = command.split(' ').slice(2); // drop "npx anneal"
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string'
-      ? ((out += c), true)
-      : (write as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string'
-      ? ((out += c), true)
-      : (err as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stderr.write;
-  try {
-    return { status: await main([...argv, '--json', '--quiet']), out };
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = err;
-  }
+  const r = await annealInProcess([...argv, '--json', '--quiet']);
+  return { status: r.status, out: r.stdout + r.stderr };
 }
 
 describe('playground: copy as code', () => {
