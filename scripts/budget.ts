@@ -22,13 +22,15 @@ export interface BudgetPlan {
 
 /**
  * Units that fit: every variant trains the same number of units, the variants share `workers`
- * threads, and training takes the whole budget (evaluation comes on top).
+ * threads (longest first), and training takes the whole budget (evaluation comes on top). The wall
+ * time per unit is the even share of the total or the longest variant alone, whichever is more.
  */
 export function planBudget(
   minutes: number,
   secondsPerUnit: Record<string, number>,
   workers: number,
 ): BudgetPlan {
-  const perUnit = Object.values(secondsPerUnit).reduce((a, b) => a + b, 0) / workers;
+  const costs = Object.values(secondsPerUnit);
+  const perUnit = Math.max(costs.reduce((a, b) => a + b, 0) / workers, ...costs);
   return { minutes, secondsPerUnit, units: Math.max(1, Math.floor((minutes * 60) / perUnit)) };
 }

@@ -17,6 +17,7 @@
 //       [--epochs E]    (in place of the config's train.epochs)
 //       [--budget M]    (the most epochs that train every variant in about M minutes, from a
 //                        short timed probe of each; the results record the count as --epochs)
+//       [--name N]      (write docs/results/N.{md,json} instead of the table's default page)
 //
 // A variant whose run directory already holds its outcome for the same config is not retrained,
 // so a stopped table continues where it was.
@@ -47,6 +48,7 @@ const { values } = checked(() =>
       'ula-steps': { type: 'string', default: '16' },
       'uha-steps': { type: 'string', default: '8' },
       runs: { type: 'string', default: 'runs/vae-compare' },
+      name: { type: 'string' },
       docs: { type: 'string', default: 'docs/results' },
       workers: { type: 'string', default: '1' },
       epochs: { type: 'string' },
@@ -61,6 +63,8 @@ if (table !== 'ding-freedman' && table !== 'mcd' && table !== 'table1') {
   process.stderr.write(`unknown --table '${table}'; valid: ding-freedman, mcd, table1\n`);
   process.exit(2);
 }
+if (values.name !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values.name))
+  usage('--name must be lowercase letters, digits and dashes');
 const positiveList = (flag: string) => {
   const xs = String(values[flag as 'samples'])
     .split(',')
@@ -184,12 +188,21 @@ const outcomes = await runTasks<VaeVariant, VaeRunOutcome>(
     source: values.config as string,
     dir: join(values.runs as string, v.dir ?? v.objective.kind),
   })),
-  { workers, backend: currentBackend() as BackendName },
+  {
+    workers,
+    backend: currentBackend() as BackendName,
+    // Longest first on several workers: the probe's times, else a rough count of gradient passes.
+    costs: VARIANTS.map((v) => {
+      const o = v.objective as { samples?: number; temperatures?: number; steps?: number };
+      return budget?.secondsPerUnit[v.label] ?? (o.samples ?? 1) * (o.temperatures ?? o.steps ?? 1);
+    }),
+  },
 );
 const results = VARIANTS.map((v, i) => ({ label: v.label, outcome: outcomes[i] as VaeRunOutcome }));
 
 const epochsFlag =
-  budget || values.epochs !== undefined ? ` --epochs ${String(base.train?.epochs)}` : '';
+  (budget || values.epochs !== undefined ? ` --epochs ${String(base.train?.epochs)}` : '') +
+  (values.name !== undefined ? ` --name ${values.name} --runs ${values.runs}` : '');
 const command =
   table === 'mcd'
     ? `npx tsx scripts/vae-compare.ts --table mcd --config ${values.config} --ula-steps ${ulaSteps} --uha-steps ${uhaSteps}${epochsFlag}`
@@ -208,7 +221,8 @@ const data: VaeData = {
   })),
 };
 const docs = values.docs as string;
-const name = { 'ding-freedman': 'vae-mnist', mcd: 'vae-mcd', table1: 'vae-table1' }[table];
+const name =
+  values.name ?? { 'ding-freedman': 'vae-mnist', mcd: 'vae-mcd', table1: 'vae-table1' }[table];
 mkdirSync(docs, { recursive: true });
 writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${docs}/${name}.md`, renderVae(data));

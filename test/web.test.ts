@@ -139,6 +139,43 @@ describe('browser playground in headless Chromium', { skip }, () => {
     await page.close();
   });
 
+  it('keeps drawing while a long run computes: the work runs in a Web Worker', async () => {
+    const { page, problems } = await open(
+      'sampler=ais-hmc&target=gmm8&steps=399&particles=5000&backend=wasm',
+    );
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'ready');
+    await page.click('#run');
+    // Frames the page paints until the run's result arrives (or 1 s): a page that computed on its
+    // own thread would paint none while it computes.
+    // (A string, so that the test's compiler adds no helpers the page lacks.)
+    const { frames, elapsed } = (await page.evaluate(`new Promise((resolve) => {
+      const canvas = document.getElementById('particles');
+      const start = performance.now();
+      let frames = 0;
+      const tick = () => {
+        const elapsed = performance.now() - start;
+        if (canvas.dataset.frame !== undefined || elapsed > 1000) resolve({ frames, elapsed });
+        else {
+          frames += 1;
+          requestAnimationFrame(tick);
+        }
+      };
+      requestAnimationFrame(tick);
+    })`)) as { frames: number; elapsed: number };
+    // A run computed on the page's thread is over before this check gets to run at all.
+    assert.ok(
+      elapsed > 200,
+      `the result came ${elapsed.toFixed(0)} ms after the click: computed on the page's thread, or too short a run to tell`,
+    );
+    assert.ok(
+      frames / (elapsed / 1000) > 10,
+      `${frames} frames in ${elapsed.toFixed(0)} ms while computing`,
+    );
+    assert.equal(await settled(page), 'done', (await page.locator('#errors').textContent()) ?? '');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   it('bad settings in the URL and the form give inline messages, not a blank page', async () => {
     const { page, problems } = await open('particles=abc&target=nope&partcles=3&autorun=1');
     assert.equal(await settled(page), 'invalid');

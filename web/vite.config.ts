@@ -14,6 +14,8 @@ export default defineConfig({
     // TF.js is one large module; splitting it buys nothing for a single page.
     chunkSizeWarningLimit: 5000,
   },
+  // The compute worker (web/src/worker.ts) as an ES module, bundled and tree-shaken like the page.
+  worker: { format: 'es' },
   server: { port: 5173 },
   preview: { port: 4173 },
 });

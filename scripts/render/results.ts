@@ -16,6 +16,7 @@ import { renderPerformance, type Saved } from './performance.js';
 import { profileFiles, renderProfile, type ProfileData } from './profile.js';
 import { renderSeeds, type SeedsData } from './seeds.js';
 import { renderVae, type VaeData } from './vae.js';
+import { renderVaeGpu, type VaeGpuData } from './vaeGpu.js';
 import { renderWorkers, type WorkersData } from './workers.js';
 
 /** Reads a repository file as text; lists a repository folder. */
@@ -77,6 +78,10 @@ export const RESULT_PAGES: ResultPage[] = [
     page: `docs/results/${name}.md`,
     render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
   })),
+  {
+    page: 'docs/results/vae-gpu.md',
+    render: (f) => renderVaeGpu(json<VaeGpuData>(f, 'docs/results/vae-gpu.json')),
+  },
   {
     page: 'docs/results/seeds-many-well-hmc.md',
     render: (f) => renderSeeds(json<SeedsData>(f, 'docs/results/seeds-many-well-hmc.json')),

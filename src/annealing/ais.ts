@@ -101,6 +101,46 @@ export interface AisOptions {
  * ESS are meaningful at every step. Nothing is read back to the host until the end.
  */
 export function runAis(options: AisOptions): AnnealedResult {
+  return runAisCore(options, false);
+}
+
+/**
+ * runAis with its one host read (the per-step diagnostics) awaited instead of synchronous: the
+ * same result, and the way to run a chain on backends that cannot read GPU memory synchronously
+ * (webgpu).
+ */
+export async function runAisAsync(options: AisOptions): Promise<AnnealedResult> {
+  const r = runAisCore(options, true);
+  const p = r.pending;
+  if (!p) return r;
+  try {
+    const values = (await p.stacked.data()) as Float32Array;
+    const betas = Array.isArray(p.betas) ? p.betas : Array.from(await p.betas.data());
+    const table = diagnosticTable(values, betas, p.groupSize, p.smc);
+    if (p.checkFinite) checkFinite(r.logW, table);
+    return { z: r.z, logW: r.logW, perStep: table.perStep, ...(r.trace ? { trace: r.trace } : {}) };
+  } catch (error) {
+    tf.dispose([r.z, r.logW, ...(r.trace ? [r.trace] : [])]);
+    throw error;
+  } finally {
+    p.stacked.dispose();
+    if (!Array.isArray(p.betas)) p.betas.dispose();
+  }
+}
+
+/** Diagnostics computed on the device and not yet read (runAisAsync). */
+interface PendingReadings {
+  stacked: Tensor;
+  betas: number[] | Tensor;
+  groupSize: number;
+  smc: boolean;
+  checkFinite: boolean;
+}
+
+function runAisCore(
+  options: AisOptions,
+  deferReadings: boolean,
+): AnnealedResult & { pending?: PendingReadings } {
   const { path, kernel, rng, particles } = options;
   const wantDiagnostics = options.diagnostics ?? true;
   const learnedBetas = !Array.isArray(options.betas);
@@ -254,6 +294,16 @@ export function runAis(options: AisOptions): AnnealedResult {
       logW = folded;
     }
     const trace = options.trace ? { trace: tf.stack(frames) as Tensor3D } : {};
+    if (wantDiagnostics && deferReadings && diagnostics.length > 0) {
+      const pending: PendingReadings = {
+        stacked: tf.stack(diagnostics),
+        betas: hostBetas ?? tf.stack(betaValues as Scalar[]),
+        groupSize,
+        smc: smc !== null,
+        checkFinite: options.checkFinite ?? true,
+      };
+      return { z: state.z.clone(), logW, perStep: [], ...trace, pending };
+    }
     if (wantDiagnostics) {
       const betasForTable = hostBetas ?? readBetas(betaValues as Scalar[]);
       let table: DiagnosticTable;

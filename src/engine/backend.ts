@@ -7,7 +7,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { applyGradientFixes, setMatMulGradientFix } from './gradientFixes.js';
 
-export const BACKENDS = ['wasm', 'cpu'] as const;
+/**
+ * Node backends: wasm (default, with the native kernels), cpu (TF.js's reference), webgpu (the GPU
+ * through Dawn; needs the optional packages `webgpu` and `@tensorflow/tfjs-backend-webgpu`).
+ */
+export const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export function isBackendName(name: string): name is BackendName {
@@ -87,6 +91,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<BackendNa
   console.log = keep;
   try {
     if (tf.getBackend() !== name) {
+      if (name === 'webgpu') await (await import('./webgpu.js')).prepareWebgpu();
       const ok = await tf.setBackend(name);
       if (!ok) {
         const reason = said.find((l) => /memory|failed/i.test(l)) ?? said[0];
@@ -97,6 +102,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<BackendNa
       }
     }
     await tf.ready();
+    if (name === 'webgpu') await (await import('./webgpu.js')).verifyWebgpu(tf);
   } finally {
     Object.assign(console, consoleBefore);
     restoreProcessListeners(before);

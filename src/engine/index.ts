@@ -21,6 +21,7 @@ export {
   isBackendName,
   useNativeKernels,
 } from './backend.js';
+export { webgpuAdapter, webgpuErrors, type WebgpuAdapterInfo } from './webgpu.js';
 export { nativeStatus } from './native.js';
 export {
   fusedAvailable,
@@ -71,6 +72,7 @@ export {
   gatherRows,
   repeatRows,
   matMulTransposeB,
+  addMany,
 } from './ops.js';
 export { dense, type DenseActivation } from './dense.js';
 export {

@@ -96,3 +96,27 @@ export function matMulTransposeB(a: Tensor, b: Tensor): Tensor {
     ? tf.matMul(a, b, false, true)
     : tf.matMul(a, tf.transpose(b));
 }
+
+/**
+ * Most inputs of one AddN: WebGPU guarantees 8 storage buffers per shader stage (one is the
+ * output), and TF.js's WebGPU AddN binds every input at once.
+ */
+const ADD_N_INPUTS = 7;
+
+/** tf.addN over any number of same-shape tensors, in groups every backend can run. */
+export function addMany<T extends Tensor>(xs: readonly T[]): T {
+  if (xs.length === 0) throw new RangeError('addMany needs at least one tensor');
+  return tf.tidy(() => {
+    let level: Tensor[] = [...xs];
+    while (level.length > 1) {
+      const next: Tensor[] = [];
+      for (let i = 0; i < level.length; i += ADD_N_INPUTS) {
+        const group = level.slice(i, i + ADD_N_INPUTS);
+        next.push(group.length === 1 ? (group[0] as Tensor) : tf.addN(group));
+      }
+      level = next;
+    }
+    // A lone input comes back as a new tensor, as tf.addN's would.
+    return xs.length === 1 ? (level[0] as Tensor).clone() : (level[0] as Tensor);
+  }) as T;
+}

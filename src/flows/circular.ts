@@ -5,7 +5,14 @@
 // such maps is again an increasing bijection of [0, 2 pi]; its inverse is found by bisection and
 // refined by one Newton step written so that autodiff sees the implicit-function derivative
 // (the bisection itself carries no gradient).
-import { tf, stopGradient, withoutGradient, type Tensor, type Tensor2D } from '../engine/index.js';
+import {
+  tf,
+  addMany,
+  stopGradient,
+  withoutGradient,
+  type Tensor,
+  type Tensor2D,
+} from '../engine/index.js';
 
 export const TWO_PI = 2 * Math.PI;
 
@@ -44,7 +51,7 @@ function prepare(m: NcpMixture): Prepared {
   // Softmax over the component list, shifted by the largest logit.
   const top = m.logits.reduce((a, b) => tf.maximum(a, b) as Tensor2D);
   const e = m.logits.map((l) => tf.exp(tf.sub(l, top)) as Tensor2D);
-  const total = tf.addN(e);
+  const total = addMany(e);
   return {
     scale,
     scale2: scale.map((a) => tf.square(a) as Tensor2D),
@@ -57,12 +64,12 @@ function evaluate(p: Tensor2D, c: Prepared, withDerivative: boolean) {
   const sin = tf.sin(w);
   const cos = tf.cos(w);
   // atan2 (cos w >= 0 here) instead of atan(a tan w): no overflow at w = +-pi/2.
-  const angle = tf.addN(c.scale.map((a, k) => tf.mul(c.weight[k]!, tf.atan2(tf.mul(a, sin), cos))));
+  const angle = addMany(c.scale.map((a, k) => tf.mul(c.weight[k]!, tf.atan2(tf.mul(a, sin), cos))));
   const value = tf.add(Math.PI, tf.mul(2, angle)) as Tensor2D;
   if (!withDerivative) return { value, derivative: null };
   const cos2 = tf.square(cos);
   const sin2 = tf.square(sin);
-  const derivative = tf.addN(
+  const derivative = addMany(
     c.scale.map((a, k) =>
       tf.div(tf.mul(c.weight[k]!, a), tf.add(cos2, tf.mul(c.scale2[k]!, sin2))),
     ),

@@ -3,6 +3,7 @@
 // the output layers start at zero (the coupling starts as the identity) unless asked otherwise.
 import {
   tf,
+  addMany,
   dense,
   matMulTransposeB,
   type Rng,
@@ -117,7 +118,7 @@ export class Conditioner {
     const weight = (name: string) => this.store.get(`${this.prefix}.${name}.w`);
     const vjp = (cotangents: Record<string, Tensor2D>) =>
       tf.tidy(() => {
-        let delta: Tensor = tf.addN(
+        let delta: Tensor = addMany(
           this.heads.map((head) => matMulTransposeB(cotangents[head] as Tensor2D, weight(head))),
         );
         for (let i = this.layers.length - 1; i >= 0; i--) {

@@ -18,7 +18,7 @@ import {
   type Tensor2D,
 } from '../engine/index.js';
 import { RowGaussian } from '../distributions/rowGaussian.js';
-import { runAis } from '../annealing/ais.js';
+import { runAis, runAisAsync, type AisOptions, type AnnealedResult } from '../annealing/ais.js';
 import { hmcKernel } from '../annealing/kernels/hmc.js';
 import { AnnealingPath } from '../annealing/path.js';
 import { makeSchedule } from '../annealing/schedule.js';
@@ -68,6 +68,48 @@ export function aisPosteriorDraws(
   rng: Rng,
   mode: 'ais' | 'hmc' = 'ais',
 ): AisDraws {
+  const chain = posteriorChain(vae, x, k, stepSizes, leapfrogSteps, rng, mode);
+  try {
+    return chain.draws(runAis(chain.options));
+  } catch (error) {
+    chain.xs.dispose();
+    throw error;
+  } finally {
+    chain.release();
+  }
+}
+
+/** aisPosteriorDraws with the chain's host read awaited (backends without synchronous reads). */
+export async function aisPosteriorDrawsAsync(
+  vae: Vae,
+  x: Tensor2D,
+  k: number,
+  stepSizes: readonly number[],
+  leapfrogSteps: number,
+  rng: Rng,
+  mode: 'ais' | 'hmc' = 'ais',
+): Promise<AisDraws> {
+  const chain = posteriorChain(vae, x, k, stepSizes, leapfrogSteps, rng, mode);
+  try {
+    return chain.draws(await runAisAsync(chain.options));
+  } catch (error) {
+    chain.xs.dispose();
+    throw error;
+  } finally {
+    chain.release();
+  }
+}
+
+/** The chain of aisPosteriorDraws: its options, the repeated rows, and what to free after. */
+function posteriorChain(
+  vae: Vae,
+  x: Tensor2D,
+  k: number,
+  stepSizes: readonly number[],
+  leapfrogSteps: number,
+  rng: Rng,
+  mode: 'ais' | 'hmc',
+) {
   const b = x.shape[0];
   const xs = repeatRows(x, k);
   const q = tf.tidy(() => {
@@ -76,24 +118,27 @@ export function aisPosteriorDraws(
   });
   const initial = new RowGaussian(q.mean, q.logScale);
   const path = new AnnealingPath(initial, vae.posterior(xs));
-  try {
-    const r = runAis({
-      path,
-      kernel: hmcKernel({ stepSize: stepSizes, leapfrogSteps }),
-      betas:
-        mode === 'ais'
-          ? makeSchedule('linear', stepSizes.length)
-          : [0, ...new Array<number>(stepSizes.length).fill(1)],
-      particles: b * k,
-      rng,
-    });
-    return { x: xs, z: r.z, logW: r.logW, acceptance: r.perStep.map((s) => s.acceptance ?? 1) };
-  } catch (error) {
-    xs.dispose();
-    throw error;
-  } finally {
-    tf.dispose([q.mean, q.logScale]);
-  }
+  const options: AisOptions = {
+    path,
+    kernel: hmcKernel({ stepSize: stepSizes, leapfrogSteps }),
+    betas:
+      mode === 'ais'
+        ? makeSchedule('linear', stepSizes.length)
+        : [0, ...new Array<number>(stepSizes.length).fill(1)],
+    particles: b * k,
+    rng,
+  };
+  return {
+    options,
+    xs,
+    draws: (r: AnnealedResult): AisDraws => ({
+      x: xs,
+      z: r.z,
+      logW: r.logW,
+      acceptance: r.perStep.map((st) => st.acceptance ?? 1),
+    }),
+    release: () => tf.dispose([q.mean, q.logScale]),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   STEP_ADAPTATION,
   adaptStepSizes,
   aisPosteriorDraws,
+  aisPosteriorDrawsAsync,
   aisTrainingObjective,
   type AisDraws,
 } from './aisTraining.js';
@@ -90,8 +91,40 @@ export class VaeModel implements TrainableModel {
     this.release();
     const x = this.batch(rng);
     const steps = this.stepSizes();
-    const mode = o.kind === 'ais' ? 'ais' : 'hmc';
-    const draws = aisPosteriorDraws(this.vae, x, o.samples, steps, o.leapfrogSteps, rng, mode);
+    const draws = aisPosteriorDraws(
+      this.vae,
+      x,
+      o.samples,
+      steps,
+      o.leapfrogSteps,
+      rng,
+      chainMode(o),
+    );
+    this.adopt(x, steps, draws);
+  }
+
+  /** prepare() with its two host reads (step sizes, acceptance rates) awaited. */
+  async prepareAsync(_particles: number, rng: Rng): Promise<void> {
+    const o = this.objective;
+    if (o.kind !== 'ais' && o.kind !== 'mh-hmc') return;
+    this.release();
+    const x = this.batch(rng);
+    const steps = Array.from(await this.vae.params.get(STEP_SIZES).data());
+    const mode = chainMode(o);
+    const draws = await aisPosteriorDrawsAsync(
+      this.vae,
+      x,
+      o.samples,
+      steps,
+      o.leapfrogSteps,
+      rng,
+      mode,
+    );
+    this.adopt(x, steps, draws);
+  }
+
+  /** Keeps a batch's chain draws for loss() and adapts the step sizes to their acceptance. */
+  private adopt(x: Tensor2D, steps: number[], draws: AisDraws): void {
     this.lastAcceptance = draws.acceptance.reduce((a, b) => a + b, 0) / draws.acceptance.length;
     const adapted = tf.tensor1d(adaptStepSizes(steps, draws.acceptance));
     this.vae.params.get(STEP_SIZES).assign(adapted);
@@ -139,3 +172,5 @@ export class VaeModel implements TrainableModel {
     this.release();
   }
 }
+
+const chainMode = (o: { kind: string }): 'ais' | 'hmc' => (o.kind === 'ais' ? 'ais' : 'hmc');

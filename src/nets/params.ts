@@ -60,6 +60,15 @@ export class ParamStore {
     return out;
   }
 
+  /** save() with the values read asynchronously (for backends without synchronous reads: webgpu). */
+  async saveAsync(): Promise<Record<string, SavedParam>> {
+    const out: Record<string, SavedParam> = {};
+    for (const [name, v] of this.vars) {
+      out[name] = { shape: v.shape, values: Array.from(await v.data()), trainable: v.trainable };
+    }
+    return out;
+  }
+
   /** Restores values saved by save(); the set of names and shapes must match. */
   load(saved: Record<string, SavedParam>): void {
     const extra = Object.keys(saved).filter((name) => !this.vars.has(name));

@@ -114,7 +114,7 @@ export async function runTrainingLoop(
     writeCheckpoint(dir, {
       version: CHECKPOINT_VERSION,
       config: spec.config,
-      params: params.save(),
+      params: await params.saveAsync(),
       trainer: await trainer.saveState(),
     });
   };
@@ -139,7 +139,7 @@ async function loop(
   let pending: MetricRow[] = [];
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   while (trainer.iteration < stopAt) {
-    const m = trainer.step();
+    const m = await trainer.stepAsync();
     hooks.onIteration?.(m, train.iterations);
     consecutive = m.skipped ? consecutive + 1 : 0;
     if (consecutive >= patience) {

@@ -1,6 +1,6 @@
 // Gradient descent on a sampler's negative ELBO (or importance-weighted bound): Adam, global-norm clipping, a learning-rate
 // schedule, and non-finite steps skipped and counted rather than applied.
-import { tf, Rng, type RngState, type Scalar } from '../engine/index.js';
+import { tf, addMany, Rng, type RngState, type Scalar, type Tensor } from '../engine/index.js';
 import type { ParamStore } from '../nets/params.js';
 import {
   freshPlateau,
@@ -82,6 +82,11 @@ export interface TrainableModel {
   loss(particles: number, rng: Rng, objective: TrainingObjective, out: { elbo?: Scalar }): Scalar;
   /** Work outside the gradient tape before each loss() (e.g. the fast path-gradient pass). */
   prepare?(particles: number, rng: Rng): void;
+  /**
+   * prepare() with its host reads awaited (Trainer.stepAsync uses it where present): needed where
+   * prepare reads device values and the backend cannot read them synchronously (webgpu).
+   */
+  prepareAsync?(particles: number, rng: Rng): Promise<void>;
 }
 
 /** Consecutive skipped iterations after which a run stops as diverged. */
@@ -121,6 +126,15 @@ export function divergenceMessage(
  * trainer.dispose();
  * ```
  */
+/** An iteration between its gradient and its update (see Trainer.step). */
+interface PendingStep {
+  lr: number;
+  value: Scalar;
+  grads: Record<string, Tensor>;
+  /** [loss, squared gradient norm, ELBO]. */
+  readings: Tensor;
+}
+
 export class Trainer {
   private optimizer: tf.AdamOptimizer;
   iteration = 0;
@@ -158,12 +172,35 @@ export class Trainer {
 
   /** One iteration: fresh particles, gradient of -ELBO, clipped Adam update (or a counted skip). */
   step(): IterationMetrics {
+    this.sampler.prepare?.(this.config.particles, this.rng);
+    const pending = this.compute();
+    const values = pending.readings.dataSync(); // one sync per iteration
+    return this.finish(pending, values);
+  }
+
+  /**
+   * step() with its one read of the loss and gradient norm awaited instead of synchronous: the
+   * same numbers, and the only way on backends that cannot read a GPU buffer synchronously
+   * (webgpu).
+   */
+  async stepAsync(): Promise<IterationMetrics> {
+    if (this.sampler.prepareAsync) await this.sampler.prepareAsync(this.config.particles, this.rng);
+    else this.sampler.prepare?.(this.config.particles, this.rng);
+    const pending = this.compute();
+    const values = await pending.readings.data();
+    return this.finish(pending, values);
+  }
+
+  /**
+   * The loss and gradients of one iteration (after the model's prepare), and a tensor of what the
+   * update must read.
+   */
+  private compute(): PendingStep {
     const schedule = this.config.lrSchedule;
     const lr = learningRateAt(this.config.learningRate, schedule, this.iteration, this.plateau);
     // TF.js's Adam reads its rate at every update; the field is not part of its typed surface.
     (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
     const vars = this.sampler.params.trainable();
-    this.sampler.prepare?.(this.config.particles, this.rng);
     const out: { elbo?: Scalar } = {};
     const { value, grads } = tf.variableGrads(
       () => this.sampler.loss(this.config.particles, this.rng, this.objective, out),
@@ -172,12 +209,19 @@ export class Trainer {
     const elboT = out.elbo ?? tf.scalar(NaN);
     const readings = tf.tidy(() => {
       const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
-      const total = sq.length ? tf.addN(sq) : tf.scalar(0);
+      const total = sq.length ? addMany(sq) : tf.scalar(0);
       return tf.stack([value, total, elboT]);
     });
-    const [loss, normSq, elbo] = Array.from(readings.dataSync()) as [number, number, number]; // one sync per iteration
-    readings.dispose();
     elboT.dispose();
+    return { lr, value, grads, readings };
+  }
+
+  /** The update (or a counted skip) from the read values; frees the iteration's tensors. */
+  private finish(pending: PendingStep, values: ArrayLike<number>): IterationMetrics {
+    const { lr, value, grads, readings } = pending;
+    const schedule = this.config.lrSchedule;
+    const [loss, normSq, elbo] = Array.from(values) as [number, number, number];
+    readings.dispose();
     const gradNorm = Math.sqrt(normSq);
     const skipped = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
     if (skipped) {
@@ -194,7 +238,7 @@ export class Trainer {
       );
       if (schedule.kind === 'plateau') this.plateau = observePlateau(schedule, this.plateau, loss);
     }
-    tf.dispose([value as Scalar, ...Object.values(grads)]);
+    tf.dispose([value, ...Object.values(grads)]);
     this.iteration += 1;
     return {
       iteration: this.iteration,
@@ -209,20 +253,23 @@ export class Trainer {
 
   async saveState(): Promise<TrainerState> {
     const weights = await this.optimizer.getWeights();
-    const optimizer = weights.map((w) => ({
-      name: w.name,
-      shape: w.tensor.shape,
-      values: Array.from(w.tensor.dataSync()),
-    }));
+    const optimizer = await Promise.all(
+      weights.map(async (w) => ({
+        name: w.name,
+        shape: w.tensor.shape,
+        values: Array.from(await w.tensor.data()),
+      })),
+    );
     const powers = this.betaPowers();
+    const powerValues = powers
+      ? await Promise.all(powers.map(async (v) => (await v.data())[0] as number))
+      : null;
     return {
       iteration: this.iteration,
       skippedTotal: this.skippedTotal,
       rng: this.rng.state(),
       optimizer,
-      ...(powers
-        ? { adamBetaPowers: powers.map((v) => v.dataSync()[0] as number) as [number, number] }
-        : {}),
+      ...(powerValues ? { adamBetaPowers: powerValues as [number, number] } : {}),
       ...(this.config.lrSchedule.kind === 'plateau' ? { plateau: { ...this.plateau } } : {}),
     };
   }

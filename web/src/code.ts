@@ -2,7 +2,7 @@
 // so that what was tried in the tab can be run again, at scale, from Node. Both come from the same
 // resolved settings the page runs with (defaults filled in from the target's view).
 import type { Settings } from './settings.js';
-import { TARGET_VIEWS, defaultStepSize } from './playground.js';
+import { TARGET_VIEWS, defaultStepSize } from './targets.js';
 
 export interface RunAsCode {
   /** The command line (the same sampler, target, steps, particles, step size and seed). */

@@ -9,7 +9,7 @@ import {
   type Settings,
   type SettingsError,
 } from './settings.js';
-import { TARGET_VIEWS } from './playground.js';
+import { TARGET_VIEWS } from './targets.js';
 
 type FormField = keyof Omit<Settings, 'autorun' | 'autotrain'>;
 

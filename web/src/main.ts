@@ -1,9 +1,8 @@
 // The playground page: settings from the URL and the form, a sampler run animated step by step
-// over the target's density, live ESS / log Z / ELBO charts, and training in the browser.
+// over the target's density, live ESS / log Z / ELBO charts, and training in the browser. All
+// computation runs in a Web Worker (compute.ts, worker.ts); this thread only draws.
 import { runAsCode } from './code.js';
 import './style.css';
-import { initBrowserEngine, type BrowserEngine } from '../../src/browser.js';
-import { WASM_FILES } from './wasmFiles.js';
 import {
   DEFAULT_SETTINGS,
   TRAINABLE,
@@ -12,9 +11,11 @@ import {
   type Settings,
   type SettingsError,
 } from './settings.js';
-import { Playground, type RunResult } from './playground.js';
+import { Compute } from './compute.js';
+import { TARGET_VIEWS, type RunResult } from './targets.js';
+import type { Applied } from './protocol.js';
 import { SettingsForm } from './form.js';
-import { GRID, drawDensity, drawParticles } from './view.js';
+import { drawDensity, drawParticles } from './view.js';
 import { lineChart } from './charts.js';
 
 const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -50,12 +51,12 @@ const elboChart = lineChart(el('chart-elbo'), 'Training ELBO', 'iteration', [
 ]);
 
 let settings: Settings = DEFAULT_SETTINGS;
-let playground: Playground | null = null;
-let engine: BrowserEngine | null = null;
+const compute = new Compute((message) => fail(message));
+/** What the worker last reported of its engine and sampler (null until the first settings). */
+let applied: Applied | null = null;
 let last: RunResult | null = null;
 let busy = false;
 let training = false;
-let stopTraining = false;
 let elboHistory: number[] = [];
 
 function setStatus(state: string, text: string): void {
@@ -85,9 +86,9 @@ function fail(error: unknown): void {
 }
 
 function updateButtons(valid: boolean): void {
-  runButton.disabled = busy || !valid || !engine;
+  runButton.disabled = busy || !valid || !applied;
   trainButton.disabled =
-    (!training && busy) || !valid || !engine || !TRAINABLE.includes(settings.sampler);
+    (!training && busy) || !valid || !applied || !TRAINABLE.includes(settings.sampler);
   trainButton.textContent = training ? 'Stop' : 'Train';
   trainButton.title = TRAINABLE.includes(settings.sampler)
     ? 'optimize step sizes, schedule (and score net / flow) on the ELBO'
@@ -96,63 +97,31 @@ function updateButtons(valid: boolean): void {
 
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
 
-/** Structure-defining settings: a change builds a new (untrained) sampler. */
-function sameSampler(a: Settings, b: Settings): boolean {
-  const keys: (keyof Settings)[] = [
-    'target',
-    'sampler',
-    'steps',
-    'stepSize',
-    'leapfrog',
-    'schedule',
-    'resampling',
-    'ess',
-    'layers',
-    'initScale',
-    'seed',
-    'backend',
-  ];
-  return keys.every((k) => a[k] === b[k]);
-}
-
 async function applySettings(next: Settings): Promise<void> {
-  const rebuild = !playground || !sameSampler(settings, next);
-  const backendChanged = next.backend !== settings.backend || !engine;
   settings = next;
-  if (backendChanged) {
-    playground?.dispose();
-    playground = null;
-    engine = await initBrowserEngine({ backend: next.backend, wasmFiles: WASM_FILES });
-    const skipped = engine.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-    backendEl.textContent = `${engine.backend}${engine.gpu ? ' (GPU)' : ' (CPU)'}${skipped ? ` · skipped ${skipped}` : ''}`;
-    backendEl.dataset.backend = engine.backend;
-  }
-  if (rebuild || !playground) {
-    playground?.dispose();
-    playground = new Playground(next);
+  const reply = await compute.apply(next);
+  applied = reply;
+  const e = reply.engine;
+  const skipped = e.skipped.map((x) => `${x.backend}: ${x.reason}`).join('; ');
+  backendEl.textContent = `${e.backend}${e.gpu ? ' (GPU)' : ' (CPU)'}${skipped ? ` · skipped ${skipped}` : ''}`;
+  backendEl.dataset.backend = e.backend;
+  if (reply.rebuilt && reply.density) {
     elboHistory = [];
     elboChart.set([], [], []);
-    learnedEl.textContent = playground.learnedSummary();
-    drawDensity(densityCanvas, playground.logDensityGrid(GRID));
+    drawDensity(densityCanvas, reply.density);
     particleCanvas.getContext('2d')?.clearRect(0, 0, particleCanvas.width, particleCanvas.height);
+    delete particleCanvas.dataset.frame;
     last = null;
-  } else {
-    // Run-time settings: the learned parameters stay; a new batch size or rate restarts Adam.
-    playground.settings.particles = next.particles;
-    playground.settings.iters = next.iters;
-    if (playground.settings.batch !== next.batch || playground.settings.lr !== next.lr) {
-      playground.settings.batch = next.batch;
-      playground.settings.lr = next.lr;
-      playground.resetOptimizer();
-    }
   }
+  learnedEl.textContent = reply.learned;
   form.showRelevant(next.sampler);
 }
 
 function showFrame(frame: number): void {
-  if (!last || !playground) return;
+  if (!last) return;
   const f = Math.max(0, Math.min(last.frameCount - 1, frame));
-  const inside = drawParticles(particleCanvas, playground.view, last.frames, f, last.particles);
+  const view = TARGET_VIEWS[settings.target];
+  const inside = drawParticles(particleCanvas, view, last.frames, f, last.particles);
   particleCanvas.dataset.frame = String(f);
   particleCanvas.dataset.drawn = String(inside);
   frameSlider.value = String(f);
@@ -197,13 +166,14 @@ function showReadout(r: RunResult): void {
 }
 
 async function run(): Promise<void> {
-  if (!playground || busy) return;
+  if (!applied || busy) return;
   busy = true;
   updateButtons(true);
   setStatus('running', 'running the sampler…');
-  await nextFrame();
+  // No frame is shown until the new run's result arrives (the tests wait on this).
+  delete particleCanvas.dataset.frame;
   try {
-    last = playground.run();
+    last = await compute.run();
     showReadout(last);
     await animate(last);
     showBanner([]);
@@ -218,40 +188,34 @@ async function run(): Promise<void> {
 
 async function train(): Promise<void> {
   if (training) {
-    stopTraining = true;
+    compute.stop();
     return;
   }
-  if (!playground || busy) return;
+  if (!applied || busy) return;
   busy = true;
   training = true;
-  stopTraining = false;
   updateButtons(true);
-  const p = playground;
   const n = settings.iters;
+  const exact = applied.exactLogZ;
   const start = performance.now();
   setStatus('training', 'training…');
   let failed = false;
   try {
-    for (let i = 0; i < n && !stopTraining; i++) {
-      const m = p.trainStep();
-      if (!m) break;
-      elboHistory.push(m.elbo);
-      if (i % 5 === 4 || i === n - 1) {
-        const xs = elboHistory.map((_, k) => k + 1);
-        const exact = p.target.logZ ?? null;
-        elboChart.set(
-          xs,
-          elboHistory,
-          xs.map(() => exact),
-        );
-        const perIt = (performance.now() - start) / (i + 1);
-        trainEl.textContent = `iteration ${i + 1}/${n} · ELBO ${m.elbo.toFixed(3)} · ${((perIt * (n - i - 1)) / 1000).toFixed(1)} s left`;
-        trainEl.dataset.iterations = String(elboHistory.length);
-        trainEl.dataset.elbo = String(m.elbo);
-        await nextFrame();
-      }
-    }
-    learnedEl.textContent = p.learnedSummary();
+    const done = await compute.train(n, (elbos, count, of) => {
+      elboHistory.push(...elbos);
+      const xs = elboHistory.map((_, k) => k + 1);
+      elboChart.set(
+        xs,
+        elboHistory,
+        xs.map(() => exact),
+      );
+      const perIt = (performance.now() - start) / count;
+      const last = elbos[elbos.length - 1] as number;
+      trainEl.textContent = `iteration ${count}/${of} · ELBO ${last.toFixed(3)} · ${((perIt * (of - count)) / 1000).toFixed(1)} s left`;
+      trainEl.dataset.iterations = String(elboHistory.length);
+      trainEl.dataset.elbo = String(last);
+    });
+    learnedEl.textContent = done.learned;
   } catch (error) {
     failed = true;
     fail(error);

@@ -18,122 +18,14 @@ import {
   tf,
   type AnnealedResult,
   type IterationMetrics,
-  type LogWeightSummary,
   type StepDiagnostics,
   type Target,
-  type TargetOptions,
   type Tensor2D,
 } from '../../src/browser.js';
-import type { PageSampler, PageTarget, Settings } from './settings.js';
+import type { Settings } from './settings.js';
+import { TARGET_VIEWS, defaultStepSize, type RunResult, type TargetView } from './targets.js';
 
-export interface TargetView {
-  label: string;
-  /** Registry name and options. */
-  name: string;
-  options: TargetOptions;
-  /** The plotted box: x (first coordinate) and y ranges. */
-  x: [number, number];
-  y: [number, number];
-  /** Default scale of the initial N(0, s^2 I). */
-  initScale: number;
-  /** A typical local length scale: default step sizes follow it. */
-  length: number;
-  /** Default step sizes that do not follow the length scale (the funnel's neck). */
-  stepSizes?: Partial<Record<PageSampler, number>>;
-}
-
-export const TARGET_VIEWS: Record<PageTarget, TargetView> = {
-  gmm8: {
-    label: 'Mixture of 8 Gaussians',
-    name: 'gmm8',
-    options: { dim: 2 },
-    x: [-13, 13],
-    y: [-13, 13],
-    initScale: 6,
-    length: 1,
-  },
-  mgm: {
-    label: 'Mixture of 4 Gaussians on a grid',
-    name: 'mgm',
-    options: { dim: 2, loc: 2, sigma2: 0.2 },
-    x: [-4, 4],
-    y: [-4, 4],
-    initScale: 2.5,
-    length: 0.45,
-  },
-  rings: {
-    label: 'Concentric rings',
-    name: 'rings',
-    options: {},
-    x: [-4, 4],
-    y: [-4, 4],
-    initScale: 2,
-    length: 0.14,
-  },
-  funnel: {
-    label: "Neal's funnel (2-d slice)",
-    name: 'funnel',
-    options: { dim: 2 },
-    x: [-9, 9],
-    y: [-9, 9],
-    initScale: 3,
-    length: 0.3,
-    // Unadjusted dynamics diverge in the neck (x^2 e^-v / 2 is steep there).
-    stepSizes: { uha: 0.03 },
-  },
-  'double-well': {
-    label: 'Double well',
-    name: 'many-well',
-    options: { dim: 2 },
-    x: [-3.5, 3.5],
-    y: [-3.5, 3.5],
-    initScale: 2,
-    // The quartic well's gradient grows like x^3 away from the modes.
-    length: 0.35,
-  },
-  gaussian: {
-    label: 'Anisotropic Gaussian',
-    name: 'gaussian',
-    options: { dim: 2 },
-    x: [-4, 6],
-    y: [-4, 6],
-    initScale: 1,
-    length: 0.7,
-  },
-};
-
-/** The step size a sampler starts from on a target when the settings say 'auto'. */
-export function defaultStepSize(view: TargetView, sampler: PageSampler): number {
-  const l = view.length;
-  const fixed = view.stepSizes?.[sampler];
-  if (fixed !== undefined) return fixed;
-  switch (sampler) {
-    case 'ais-hmc':
-      return round(0.5 * l);
-    case 'uha':
-      return round(0.35 * l);
-    default:
-      return round(0.25 * l * l); // ULA's delta, a variance
-  }
-}
-
-function round(x: number): number {
-  return Number(x.toPrecision(2));
-}
-
-export interface RunResult {
-  /** Particle positions, frame-major: [frames, particles, 2]. */
-  frames: Float32Array;
-  frameCount: number;
-  particles: number;
-  /** Per annealing step (not for the flow): ESS fraction and running log Z. */
-  ess: number[];
-  logZPath: number[];
-  summary: LogWeightSummary;
-  exactLogZ: number | null;
-  /** Wall time of the computation in ms (including the one read-back). */
-  ms: number;
-}
+export { TARGET_VIEWS, defaultStepSize, type RunResult, type TargetView };
 
 /** One target and one sampler, with trainable state kept between runs. */
 export class Playground {

@@ -1,6 +1,6 @@
 // The picture: the target's density as a heat map under the particles of one frame.
 import { interpolateMagma } from 'd3-scale-chromatic';
-import type { TargetView } from './playground.js';
+import type { TargetView } from './targets.js';
 
 export const GRID = 160;
 
