@@ -22,6 +22,17 @@ describe('results pages', () => {
     });
   }
 
+  it("the README's tarball size is the last package check's", () => {
+    const pack = JSON.parse(readFileSync('docs/results/package.json', 'utf8')) as {
+      tarball: { bytes: number; files: number };
+    };
+    const kb = Math.round(pack.tarball.bytes / 1000);
+    assert.match(
+      readFileSync('README.md', 'utf8'),
+      new RegExp(`the tarball was ${kb} kB \\(${pack.tarball.files} files\\) at that run`),
+    );
+  });
+
   it('every markdown page in docs/results has a renderer', () => {
     const covered = new Set(RESULT_PAGES.map((p) => p.page));
     const pages = readdirSync('docs/results')
