@@ -74,7 +74,7 @@ export const RESULT_PAGES: ResultPage[] = [
     page: 'docs/results/flow-runtime.md',
     render: (f) => renderFlowRuntime(json<FlowRuntimeData>(f, 'docs/results/flow-runtime.json')),
   },
-  ...['vae-mnist', 'vae-mcd', 'vae-table1'].map((name): ResultPage => ({
+  ...['vae-mnist', 'vae-mcd', 'vae-table1', 'vae-table1-scale'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
   })),
