@@ -53,6 +53,7 @@ for (const [option, value] of <[string, string][]>[
   ['--schedule', 'cosine'],
   ['--resampling', 'fancy'],
   ['--backend', 'gpu'],
+  ['--backend', 'webgpu'], // without its optional packages (as here) or a GPU adapter
   ['--target', 'nope'],
   ['--target', 'Funnel'],
 ])
@@ -113,6 +114,8 @@ for (const [name, argv] of [
   ['--stop-after 0', ['train', 'configs/funnel-uha.yaml', '--stop-after', '0']],
   ['--stop-after abc', ['train', 'configs/funnel-uha.yaml', '--stop-after', 'abc']],
   ['--backend gpu on train', ['train', 'configs/funnel-uha.yaml', '--backend', 'gpu']],
+  // The webgpu backend without its optional packages (as here) or without a GPU adapter.
+  ['--backend webgpu on train', ['train', 'configs/funnel-uha.yaml', '--backend', 'webgpu']],
   ['vae eval bad ais steps', ['vae', 'eval', '--from', dir, '--ais-steps', '-1']],
   ['vae eval bad test images', ['vae', 'eval', '--from', dir, '--test-images', 'abc']],
   ['flow eval bad particles', ['flow', 'eval', '--from', dir, '--particles', '0']],
