@@ -72,6 +72,10 @@ if (values.child !== undefined) {
 const childTimeout =
   values['child-timeout'] === undefined ? undefined : Number(values['child-timeout']);
 if (childTimeout !== undefined && !(childTimeout > 0)) usage('--child-timeout must be seconds > 0');
+// The config is read here first, so that a missing or malformed one is one line, not a page of
+// failed backends.
+const { readConfigObject } = await import('../src/cli/config.js');
+checked(() => readConfigObject(values.config as string, 'data, model and train'));
 const backends = String(values.backends).split(',');
 const runs: VaeGpuData['backends'] = [];
 for (const backend of backends) {
@@ -111,6 +115,13 @@ for (const backend of backends) {
     process.stderr.write(`[${backend}] failed: ${message}\n`);
     runs.push({ backend, device, error: message, cells });
   }
+}
+if (runs.every((r) => r.cells.length === 0)) {
+  // Nothing measured: say why and leave any earlier results page as it was.
+  process.stderr.write(
+    `no backend ran: ${runs.map((r) => `${r.backend}: ${r.error}`).join('; ')}\n`,
+  );
+  process.exit(1);
 }
 const data: VaeGpuData = {
   generated: generatedNow({ node: process.version.slice(1) }),
