@@ -21,7 +21,7 @@ for (let i = 0; i < iterations; i++) {
     console.log(`iteration ${m.iteration}: bound ${(-m.loss).toFixed(2)}`);
 }
 
-const e = evaluateVae(vae, test, config.eval);
+const e = await evaluateVae(vae, test, config.eval);
 console.log(
   `test: ELBO ${e.elbo.toFixed(2)}, IWAE (K = ${e.iwaeSamples}) ${e.iwae.toFixed(2)}, ` +
     `AIS log p(x) ${e.ais?.mean.toFixed(2)} ± ${e.ais?.stdErr?.toFixed(2)} on ${e.testImages} images`,

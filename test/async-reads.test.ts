@@ -12,7 +12,10 @@ import { linearSchedule } from '../src/annealing/schedule.js';
 import { DiagGaussian } from '../src/distributions/diagGaussian.js';
 import { gaussianTarget } from '../src/targets/index.js';
 import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
-import { buildVaeRun } from '../src/models/vaeRun.js';
+import { buildVaeRun, evaluateVae, writeVaePictures } from '../src/models/vaeRun.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ImageSet } from '../src/data/index.js';
 
 /** Counts the synchronous reads of tensors (dataSync and its kin) while fn runs: there must be none. */
@@ -133,6 +136,74 @@ describe('awaited reads give the synchronous results', () => {
     run.model.dispose();
     run.trainer.dispose();
     run.vae.dispose();
+  });
+  it('evaluateVae, BDMC, the pictures and a learned sampler summary: finite results, no sync read, nothing leaked', async () => {
+    await initEngine({ backend: 'cpu' });
+    const pixels = 16; // 4 x 4 pictures
+    const rng = Rng.fromSeed(8);
+    const images = Float32Array.from(
+      Array.from(rng.uniform([30, pixels]).dataSync(), (u) => (u < 0.4 ? 1 : 0)),
+    );
+    const set = (count: number): ImageSet => ({
+      source: 'synthetic',
+      count,
+      pixels,
+      images: images.subarray(0, count * pixels),
+      labels: new Uint8Array(count),
+    });
+    const config = parseVaeRunConfig(
+      {
+        seed: 2,
+        data: { name: 'mnist' },
+        model: { latentDim: 2, hidden: [8] },
+        train: {
+          epochs: 1,
+          batch: 10,
+          learningRate: 0.01,
+          objective: { kind: 'uha', samples: 1, steps: 3 },
+        },
+        eval: {
+          elboSamples: 2,
+          iwaeSamples: 8,
+          aisSteps: 4,
+          aisChains: 2,
+          aisLeapfrog: 2,
+          bdmcImages: 3,
+          seed: 9,
+        },
+      },
+      'test',
+    );
+    const run = buildVaeRun(config, set(30));
+    await run.trainer.stepAsync(); // the optimizer's moments exist from here on
+    const base = liveTensorCount();
+    const dir = mkdtempSync(join(tmpdir(), 'anneal-async-eval-'));
+    try {
+      const sampler = run.model.sampler;
+      assert.ok(sampler);
+      const { evaluation, summary, pictures } = await withoutSyncReads(async () => {
+        await run.trainer.stepAsync();
+        const evaluation = await evaluateVae(run.vae, set(12), config.eval, undefined, sampler);
+        const summary = await sampler.sampler.summaryAsync();
+        const pictures = await writeVaePictures(dir, run.vae, set(12), 9);
+        return { evaluation, summary, pictures };
+      });
+      assert.equal(liveTensorCount(), base);
+      for (const v of [evaluation.elbo, evaluation.iwae, evaluation.ais?.mean]) {
+        assert.ok(Number.isFinite(v), `a finite evaluation, got ${v}`);
+      }
+      assert.equal(evaluation.elboKind, 'uha');
+      assert.ok(evaluation.bdmc && Number.isFinite(evaluation.bdmc.gap));
+      assert.deepEqual(summary, sampler.sampler.summary());
+      assert.equal(summary.betas.length, 4);
+      assert.ok(summary.eta !== null && summary.eta > 0 && summary.eta < 1);
+      for (const file of pictures) assert.ok(statSync(file).size > 0, file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      run.model.dispose();
+      run.trainer.dispose();
+      run.vae.dispose();
+    }
   });
 });
 

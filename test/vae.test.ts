@@ -289,7 +289,7 @@ describe('AIS likelihood and BDMC (linear-Gaussian model, exact marginal)', () =
     const { x, z } = m.simulate(4, Rng.fromSeed(1));
     const exact = m.exactLogMarginal(x.dataSync(), 4);
     const before = liveTensorCount();
-    const a = aisLogLikelihood(m, x, {
+    const a = await aisLogLikelihood(m, x, {
       steps: 100,
       chains: 1000,
       stepSize: 0.15,
@@ -308,7 +308,7 @@ describe('AIS likelihood and BDMC (linear-Gaussian model, exact marginal)', () =
     });
     // A chain that never anneals (one step: plain importance sampling from the prior) is far off,
     // so the agreement above is the annealing's doing.
-    const crude = aisLogLikelihood(m, x, { steps: 1, chains: 20, seed: 3 });
+    const crude = await aisLogLikelihood(m, x, { steps: 1, chains: 20, seed: 3 });
     assert.ok(crude.perPoint.some((v, i) => Math.abs(v - exact[i]!) > 0.2));
     tf.dispose([x, z]);
     m.dispose();
@@ -317,8 +317,20 @@ describe('AIS likelihood and BDMC (linear-Gaussian model, exact marginal)', () =
   it('BDMC: forward and reverse chains bracket the exact log p(x); the gap shrinks with steps', async () => {
     await useBackend('wasm');
     const m = model();
-    const short = bdmc(m, 6, { steps: 5, chains: 2, stepSize: 0.15, leapfrogSteps: 3, seed: 4 });
-    const long = bdmc(m, 6, { steps: 300, chains: 2, stepSize: 0.15, leapfrogSteps: 3, seed: 4 });
+    const short = await bdmc(m, 6, {
+      steps: 5,
+      chains: 2,
+      stepSize: 0.15,
+      leapfrogSteps: 3,
+      seed: 4,
+    });
+    const long = await bdmc(m, 6, {
+      steps: 300,
+      chains: 2,
+      stepSize: 0.15,
+      leapfrogSteps: 3,
+      seed: 4,
+    });
     const exact = m.exactLogMarginal(long.x.dataSync(), 6);
     const exactMean = exact.reduce((p, q) => p + q, 0) / 6;
     // Single chains: the bounds hold in expectation, so compare means over the data points.
@@ -339,7 +351,7 @@ describe('AIS likelihood and BDMC (linear-Gaussian model, exact marginal)', () =
     const vae = new Vae({ dataDim: 6, latentDim: 2, hidden: [8] }, Rng.fromSeed(9));
     const { x, z } = vae.simulate(3, Rng.fromSeed(10));
     assert.ok(Array.from(x.dataSync()).every((v) => v === 0 || v === 1));
-    const a = aisLogLikelihood(vae, x, {
+    const a = await aisLogLikelihood(vae, x, {
       steps: 50,
       chains: 400,
       stepSize: 0.3,

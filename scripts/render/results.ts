@@ -17,6 +17,7 @@ import { profileFiles, renderProfile, type ProfileData } from './profile.js';
 import { renderSeeds, type SeedsData } from './seeds.js';
 import { renderVae, type VaeData } from './vae.js';
 import { renderVaeGpu, type VaeGpuData } from './vaeGpu.js';
+import { renderVaeGpuRun, type VaeGpuRunData } from './vaeGpuRun.js';
 import { renderWorkers, type WorkersData } from './workers.js';
 
 /** Reads a repository file as text; lists a repository folder. */
@@ -81,6 +82,10 @@ export const RESULT_PAGES: ResultPage[] = [
   {
     page: 'docs/results/vae-gpu.md',
     render: (f) => renderVaeGpu(json<VaeGpuData>(f, 'docs/results/vae-gpu.json')),
+  },
+  {
+    page: 'docs/results/vae-gpu-run.md',
+    render: (f) => renderVaeGpuRun(json<VaeGpuRunData>(f, 'docs/results/vae-gpu-run.json')),
   },
   {
     page: 'docs/results/seeds-many-well-hmc.md',

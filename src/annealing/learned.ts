@@ -434,27 +434,61 @@ export class LearnedSampler {
   }
 
   /** Current values of the interpretable parameters, for reports. */
-  summary(): { betas: number[]; stepSizes: number[]; eta: number | null; meanMass: number | null } {
-    const read = (t: tf.Tensor) => {
-      const v = Array.from(t.dataSync());
-      t.dispose();
-      return v;
-    };
+  summary(): LearnedSummary {
+    const tensors = this.summaryTensors();
+    try {
+      return summarize(tensors.map((t) => Array.from(t.dataSync())));
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
+  /** summary() with its reads awaited (backends without synchronous reads: webgpu). */
+  async summaryAsync(): Promise<LearnedSummary> {
+    const tensors = this.summaryTensors();
+    const values: number[][] = [];
+    try {
+      for (const t of tensors) values.push(Array.from(await t.data()));
+    } finally {
+      tf.dispose(tensors);
+    }
+    return summarize(values);
+  }
+
+  /** Betas, step sizes, and for UHA the damping and the mean mass (as the caller's tensors). */
+  private summaryTensors(): tf.Tensor[] {
     const underdamped = this.params.has(this.prefix + 'uha.etaLogit');
-    return {
-      betas: read(this.betas()),
-      stepSizes: read(this.stepSizes()),
-      eta: underdamped ? (read(tf.sigmoid(this.param('uha.etaLogit')))[0] as number) : null,
-      meanMass: underdamped
-        ? (read(tf.mean(tf.exp(this.param('uha.logMass'))))[0] as number)
-        : null,
-    };
+    return tf.tidy(() => [
+      this.betas(),
+      this.stepSizes(),
+      ...(underdamped
+        ? [tf.sigmoid(this.param('uha.etaLogit')), tf.mean(tf.exp(this.param('uha.logMass')))]
+        : []),
+    ]);
   }
 
   dispose(): void {
     if (this.ownsStore) this.params.dispose();
     if (this.ownsInitial) this.fixedInitial?.dispose?.();
   }
+}
+
+/** Current values of a learned sampler's interpretable parameters. */
+export interface LearnedSummary {
+  betas: number[];
+  stepSizes: number[];
+  eta: number | null;
+  meanMass: number | null;
+}
+
+function summarize(values: number[][]): LearnedSummary {
+  const [betas = [], stepSizes = [], eta, mass] = values;
+  return {
+    betas,
+    stepSizes,
+    eta: eta ? (eta[0] as number) : null,
+    meanMass: mass ? (mass[0] as number) : null,
+  };
 }
 
 /** Without per-step diagnostics, one read of the final log-weights: NaN or +Infinity raises. */

@@ -115,10 +115,15 @@ export async function vaeTrainCommand(
 }
 
 /** Writes the picture grids into `dir` (created if missing); a failure is one VaeError line. */
-function writePictures(dir: string, vae: Vae, test: ImageSet, seed: number): string[] {
+async function writePictures(
+  dir: string,
+  vae: Vae,
+  test: ImageSet,
+  seed: number,
+): Promise<string[]> {
   try {
     mkdirSync(dir, { recursive: true });
-    return writeVaePictures(dir, vae, test, seed);
+    return await writeVaePictures(dir, vae, test, seed);
   } catch (error) {
     if (error instanceof VaeError) throw error;
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -164,9 +169,9 @@ export async function vaeEvalCommand(raw: Record<string, unknown>): Promise<void
         }).filter(([, v]) => v !== undefined),
       ),
     };
-    const e = evaluateVae(vae, test, settings, (d, t) => progress.update(d, t), sampler);
+    const e = await evaluateVae(vae, test, settings, (d, t) => progress.update(d, t), sampler);
     progress.stop();
-    const pictures = o.pictures ? writePictures(o.pictures, vae, test, settings.seed) : null;
+    const pictures = o.pictures ? await writePictures(o.pictures, vae, test, settings.seed) : null;
     if (o.json) {
       process.stdout.write(
         `${JSON.stringify({ runDir: o.from, iterations: iteration, ...e, pictures })}\n`,

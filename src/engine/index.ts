@@ -89,4 +89,4 @@ export {
   scalarValue,
 } from './logspace.js';
 export { Rng, type RngState, type Streams, type TupleOf } from './rng.js';
-export { scope, keep, liveTensorCount, disposeAll } from './memory.js';
+export { scope, keep, liveTensorCount, disposeAll, readAndDispose } from './memory.js';

@@ -19,3 +19,15 @@ export function disposeAll(...items: unknown[]): void {
     else if (Array.isArray(item)) disposeAll(...item);
   }
 }
+
+/**
+ * A tensor's values on the host, awaited (the only read webgpu allows), then the tensor freed,
+ * even when the read fails.
+ */
+export async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return Float32Array.from(await t.data());
+  } finally {
+    t.dispose();
+  }
+}

@@ -7,7 +7,7 @@
 // minus their log-mean-exp is a stochastic upper bound, and the gap bounds the error of both.
 import { tf, repeatRows, Rng, type Tensor2D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
-import { runAis } from '../annealing/ais.js';
+import { runAisAsync } from '../annealing/ais.js';
 import { hmcKernel } from '../annealing/kernels/hmc.js';
 import { AnnealingPath } from '../annealing/path.js';
 import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
@@ -58,14 +58,17 @@ function summarize(
   };
 }
 
-/** Runs the K chains of every row of x; returns per-point log-mean-exp of the weights. */
-function annealRows(
+/**
+ * Runs the K chains of every row of x; returns per-point log-mean-exp of the weights. Its reads
+ * are awaited, so it runs on backends without synchronous reads (webgpu) as on the others.
+ */
+async function annealRows(
   model: LatentVariableModel,
   x: Tensor2D,
   options: AisLikelihoodOptions,
   direction: { reverse: boolean; start?: Tensor2D },
   rng: Rng,
-): { perPoint: number[]; perPointStdErr: (number | null)[]; acceptance: number | null } {
+): Promise<{ perPoint: number[]; perPointStdErr: (number | null)[]; acceptance: number | null }> {
   const b = x.shape[0];
   const k = options.chains ?? 16;
   const steps = options.steps ?? 1000;
@@ -83,7 +86,7 @@ function annealRows(
     },
   );
   try {
-    const result = runAis({
+    const result = await runAisAsync({
       path,
       kernel: hmcKernel({
         stepSize: options.stepSize ?? 0.05,
@@ -100,8 +103,14 @@ function annealRows(
       const lme = tf.sub(tf.logSumExp(tf.reshape(result.logW, [b, k]), 1), Math.log(k));
       return direction.reverse ? tf.neg(lme) : lme;
     });
-    const values = Array.from(perPoint.dataSync());
-    const logW = result.logW.dataSync();
+    let values: number[];
+    let logW: Float32Array;
+    try {
+      values = Array.from(await perPoint.data());
+      logW = (await result.logW.data()) as Float32Array;
+    } finally {
+      tf.dispose([perPoint, result.z, result.logW]);
+    }
     const perPointStdErr = values.map((_, p) => {
       if (k < 2) return null;
       const w = Array.from(logW.subarray(p * k, (p + 1) * k));
@@ -111,7 +120,6 @@ function annealRows(
       const v = e.reduce((a, c) => a + (c / m - 1) ** 2, 0) / (k - 1);
       return Math.sqrt(v / k);
     });
-    tf.dispose([perPoint, result.z, result.logW]);
     const acc = result.perStep
       .map((s) => s.acceptance)
       .filter((a): a is number => typeof a === 'number');
@@ -127,12 +135,18 @@ function annealRows(
 }
 
 /** AIS estimate of log p(x) for each row of x [B, dataDim]. */
-export function aisLogLikelihood(
+export async function aisLogLikelihood(
   model: LatentVariableModel,
   x: Tensor2D,
   options: AisLikelihoodOptions = {},
-): AisLikelihood {
-  const r = annealRows(model, x, options, { reverse: false }, Rng.fromSeed(options.seed ?? 0));
+): Promise<AisLikelihood> {
+  const r = await annealRows(
+    model,
+    x,
+    options,
+    { reverse: false },
+    Rng.fromSeed(options.seed ?? 0),
+  );
   return summarize(r, r.acceptance);
 }
 
@@ -147,16 +161,16 @@ export interface BdmcResult {
 }
 
 /** BDMC on n data points simulated from the model. */
-export function bdmc(
+export async function bdmc(
   model: LatentVariableModel,
   n: number,
   options: AisLikelihoodOptions = {},
-): BdmcResult {
+): Promise<BdmcResult> {
   const [dataRng, forwardRng, reverseRng] = Rng.fromSeed(options.seed ?? 0).split(3);
   const { z, x } = model.simulate(n, dataRng);
   try {
-    const f = annealRows(model, x, options, { reverse: false }, forwardRng);
-    const r = annealRows(model, x, options, { reverse: true, start: z }, reverseRng);
+    const f = await annealRows(model, x, options, { reverse: false }, forwardRng);
+    const r = await annealRows(model, x, options, { reverse: true, start: z }, reverseRng);
     const lower = summarize(f, f.acceptance);
     const upper = summarize(r, r.acceptance);
     return { lower, upper, gap: upper.mean - lower.mean, x };

@@ -16,11 +16,16 @@ export function squareSide(pixels: number): number {
 }
 
 /** n model samples: sigmoid(decoder(z)) at z ~ N(0, I), 8 per grid row (at most 8 rows). */
-export function sampleGrid(vae: Vae, n: number, rng: Rng): ImageGrid {
+export async function sampleGrid(vae: Vae, n: number, rng: Rng): Promise<ImageGrid> {
   const z = rng.normal([n, vae.latentDim]) as Tensor2D;
   const means = tf.tidy(() => tf.sigmoid(vae.decoder.apply(z)['logits'] as Tensor2D));
-  const values = means.dataSync() as Float32Array;
-  tf.dispose([z, means]);
+  z.dispose();
+  let values: Float32Array;
+  try {
+    values = (await means.data()) as Float32Array;
+  } finally {
+    means.dispose();
+  }
   const side = squareSide(vae.dataDim);
   return { values, count: n, height: side, width: side, columns: Math.min(8, n) };
 }
@@ -29,16 +34,25 @@ export function sampleGrid(vae: Vae, n: number, rng: Rng): ImageGrid {
  * The first n images of a set and their reconstructions sigmoid(decoder(mean of q(z|x))): rows
  * of 8 originals, each followed by a row of their reconstructions.
  */
-export function reconstructionGrid(vae: Vae, images: ImageSet, n: number): ImageGrid {
+export async function reconstructionGrid(
+  vae: Vae,
+  images: ImageSet,
+  n: number,
+): Promise<ImageGrid> {
   const count = Math.min(n, images.count);
   const d = images.pixels;
-  const x = tf.tensor2d(images.images.subarray(0, count * d), [count, d]) as Tensor2D;
+  const original = images.images.subarray(0, count * d);
+  const x = tf.tensor2d(original, [count, d]) as Tensor2D;
   const recon = tf.tidy(() =>
     tf.sigmoid(vae.decoder.apply(vae.encode(x).mean)['logits'] as Tensor2D),
   );
-  const original = x.dataSync();
-  const rebuilt = recon.dataSync();
-  tf.dispose([x, recon]);
+  x.dispose();
+  let rebuilt: Float32Array;
+  try {
+    rebuilt = (await recon.data()) as Float32Array;
+  } finally {
+    recon.dispose();
+  }
   const columns = 8;
   const values = new Float32Array(2 * Math.ceil(count / columns) * columns * d);
   let tile = 0;

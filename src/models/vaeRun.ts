@@ -2,7 +2,7 @@
 // eval.json), with the shared training loop and exact resume, and the test-set evaluation: the
 // IWAE bound and the AIS log-likelihood (HMC chains from the prior) with standard errors over
 // test images. (A run is an experiment: it sits above data/ and eval/ in the layers.)
-import { Rng, initEngine, tf, type Tensor2D } from '../engine/index.js';
+import { Rng, initEngine, readAndDispose, tf, type Tensor2D } from '../engine/index.js';
 import { binarize, loadImageDataset, sliceImages, type ImageSet } from '../data/mnist.js';
 import { aisLogLikelihood, bdmc, type AisLikelihood } from '../eval/aisLikelihood.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
@@ -139,15 +139,15 @@ export function buildVaeRun(config: VaeRunConfig, train: ImageSet) {
 
 /**
  * The model's bound (ELBO, or the sampler's), the IWAE bound and the AIS log-likelihood of the
- * test images, in chunks of 100 images.
+ * test images, in chunks of 100 images. Every read is awaited, so it runs on webgpu too.
  */
-export function evaluateVae(
+export async function evaluateVae(
   vae: Vae,
   test: ImageSet,
   e: VaeRunConfig['eval'],
   onChunk?: (done: number, total: number) => void,
   sampler: VaeSampler | null = null,
-): VaeEvaluation {
+): Promise<VaeEvaluation> {
   const started = performance.now();
   const rng = Rng.fromSeed(e.seed);
   const elbo: number[] = [];
@@ -163,17 +163,17 @@ export function evaluateVae(
       const s = e.elboSamples;
       const logW = sampler ? sampler.logWeights(x, s, rng) : vae.logWeights(x, s, rng);
       const perImage = tf.tidy(() => tf.mean(tf.reshape(logW, [part.count, s]), 1));
-      elbo.push(...perImage.dataSync());
-      tf.dispose([logW, perImage]);
+      logW.dispose();
+      elbo.push(...(await readAndDispose(perImage)));
       // Per-image IWAE bounds: one image at a time keeps K draws x 784 pixels small.
       for (let i = 0; i < part.count; i++) {
         const row = tf.slice(x, [i, 0], [1, part.pixels]) as Tensor2D;
         const r = vae.objective(row, 'iwae', e.iwaeSamples, rng);
-        iw.push(r.bound.dataSync()[0] as number);
-        tf.dispose([row, r.bound, r.surrogate]);
+        tf.dispose([row, r.surrogate]);
+        iw.push((await readAndDispose(r.bound))[0] as number);
       }
       if (e.aisSteps > 0) {
-        const a = aisLogLikelihood(vae, x, {
+        const a = await aisLogLikelihood(vae, x, {
           steps: e.aisSteps,
           chains: e.aisChains,
           stepSize: e.aisStepSize,
@@ -198,7 +198,7 @@ export function evaluateVae(
   };
   let bdmcSummary: VaeEvaluation['bdmc'] = null;
   if (e.bdmcImages > 0) {
-    const r = bdmc(vae, e.bdmcImages, {
+    const r = await bdmc(vae, e.bdmcImages, {
       steps: Math.max(1, e.aisSteps),
       chains: e.aisChains,
       stepSize: e.aisStepSize,
@@ -270,19 +270,19 @@ export async function trainVaeRun(
         hooks,
         resumeCommand: 'anneal vae train',
       },
-      () => {
-        const evaluation = evaluateVae(
+      async () => {
+        const evaluation = await evaluateVae(
           vae,
           data.test,
           config.eval,
           hooks.onEvalChunk,
           model.sampler,
         );
-        writeVaePictures(dir, vae, data.test, config.eval.seed);
+        await writeVaePictures(dir, vae, data.test, config.eval.seed);
         const record = {
           data: config.data.name,
           objective: model.objective,
-          ...(model.sampler ? { sampler: model.sampler.sampler.summary() } : {}),
+          ...(model.sampler ? { sampler: await model.sampler.sampler.summaryAsync() } : {}),
           iterations: trainer.iteration,
           epochs: config.train.epochs,
           skipped: trainer.skippedTotal,
@@ -299,10 +299,15 @@ export async function trainVaeRun(
 }
 
 /** samples.png (64 model samples) and reconstructions.png (32 test images) in `dir`. */
-export function writeVaePictures(dir: string, vae: Vae, test: ImageSet, seed: number): string[] {
+export async function writeVaePictures(
+  dir: string,
+  vae: Vae,
+  test: ImageSet,
+  seed: number,
+): Promise<string[]> {
   const files = [join(dir, 'samples.png'), join(dir, 'reconstructions.png')];
-  writeImageGrid(files[0] as string, sampleGrid(vae, 64, Rng.fromSeed(seed + 7)));
-  writeImageGrid(files[1] as string, reconstructionGrid(vae, test, 32));
+  writeImageGrid(files[0] as string, await sampleGrid(vae, 64, Rng.fromSeed(seed + 7)));
+  writeImageGrid(files[1] as string, await reconstructionGrid(vae, test, 32));
   return files;
 }
 

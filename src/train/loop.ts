@@ -195,9 +195,15 @@ export interface TrainedRun<C, E> {
  * eval.json as `record` (a stopped run writes none). The one place runs finish, for samplers,
  * flows and VAEs alike.
  */
+/** What a run's evaluation gives: its result, and the record written to eval.json. */
+export interface EvaluationRecord<E> {
+  evaluation: E;
+  record: object;
+}
+
 export async function trainThenEvaluate<C extends object, E>(
   spec: LoopSpec & { config: C },
-  evaluate: () => { evaluation: E; record: object },
+  evaluate: () => EvaluationRecord<E> | Promise<EvaluationRecord<E>>,
 ): Promise<TrainedRun<C, E>> {
   const release = lockRunDir(spec.dir);
   try {
@@ -209,12 +215,12 @@ export async function trainThenEvaluate<C extends object, E>(
 
 async function trainAndRecord<C extends object, E>(
   spec: LoopSpec & { config: C },
-  evaluate: () => { evaluation: E; record: object },
+  evaluate: () => EvaluationRecord<E> | Promise<EvaluationRecord<E>>,
 ): Promise<TrainedRun<C, E>> {
   const { trainSeconds, completed } = await runTrainingLoop(spec);
   let evaluation: E | null = null;
   if (completed) {
-    const r = evaluate();
+    const r = await evaluate();
     evaluation = r.evaluation;
     writeAtomic(runFiles(spec.dir).eval, `${JSON.stringify(r.record, null, 2)}\n`);
   }
