@@ -4,8 +4,7 @@
 // training commands call writeRunPlots when they finish.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
 import { UsageError } from './errors.js';
 
 interface MetricRow {
@@ -34,6 +33,9 @@ function readMetrics(dir: string): MetricRow[] {
 }
 
 async function toSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
+  // Loaded here, not at start: Vega's import costs a few tenths of a second that commands which
+  // draw nothing (logz, targets, every refused invocation) should not pay.
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
