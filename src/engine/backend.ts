@@ -1,8 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core's Node bundle registers no gradients; the umbrella package's bundle does (it also
-// brings layers/converter, ~0.3 s of import time, but no smaller working registration exists for
-// Node's ESM loader: tfjs-core's per-file ESM build uses extensionless imports).
-import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { applyGradientFixes, setMatMulGradientFix } from './gradientFixes.js';
@@ -44,6 +40,18 @@ export function resolveBackendName(explicit?: string): BackendName {
   return name;
 }
 
+/**
+ * TF.js's gradients (and chained tensor methods, and the webgl backend) in Node. tfjs-core's Node
+ * bundle registers no gradients; the umbrella package's bundle does (it also brings
+ * layers/converter, ~0.3 s of import time, but no smaller working registration exists for Node's
+ * ESM loader: tfjs-core's per-file ESM build uses extensionless imports). Imported when an engine
+ * starts, not at the top, so that a page's bundle (initBrowserEngine registers its own parts)
+ * leaves it out.
+ */
+export async function registerNodeGradients(): Promise<void> {
+  await import('@tensorflow/tfjs');
+}
+
 export class EngineError extends Error {
   override name = 'EngineError';
 }
@@ -79,6 +87,7 @@ export function requireEngine(): void {
  */
 export async function initEngine(options: EngineOptions = {}): Promise<BackendName> {
   const name = resolveBackendName(options.backend);
+  await registerNodeGradients();
   applyGradientFixes();
   const before = processListeners();
   // The wasm glue and TF.js report a failed start on the console in several lines (with advice

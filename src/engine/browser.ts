@@ -5,7 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { applyGradientFixes } from './gradientFixes.js';
-import { EngineError, markEngineStarted, silenceCpuNotice } from './backend.js';
+import {
+  EngineError,
+  markEngineStarted,
+  registerNodeGradients,
+  silenceCpuNotice,
+} from './backend.js';
 
 export const BROWSER_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
@@ -47,6 +52,7 @@ export async function initBrowserEngine(
       `unknown backend '${choice as string}'; valid: auto, ${BROWSER_BACKENDS.join(', ')}`,
     );
   }
+  await registerBrowserParts();
   applyGradientFixes();
   if (options.wasmFiles) setWasmPaths(options.wasmFiles as Record<string, string>);
   const order: BrowserBackendName[] = choice === 'auto' ? [...BROWSER_BACKENDS] : [choice];
@@ -75,6 +81,24 @@ export async function initBrowserEngine(
   throw new EngineError(
     `no backend could start: ${skipped.map((s) => `${s.backend} (${s.reason})`).join('; ')}`,
   );
+}
+
+/**
+ * The gradients, the chained tensor methods and the WebGL backend. In a page they come from
+ * tfjs-core's and the backend's per-file module builds, which bundlers read, without the rest of
+ * TF.js; in Node (tests, scripts), whose loader cannot read those builds, from the Node engine's
+ * registration.
+ */
+async function registerBrowserParts(): Promise<void> {
+  if (typeof process !== 'undefined' && process.versions?.node !== undefined) {
+    await registerNodeGradients();
+    return;
+  }
+  await Promise.all([
+    import('@tensorflow/tfjs-core/dist/register_all_gradients.js'),
+    import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js'),
+    import('@tensorflow/tfjs-backend-webgl'),
+  ]);
 }
 
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software/i;

@@ -73,8 +73,10 @@ export function loadNative(): NativeAddon | null {
     createRequire: (url: string) => (id: string) => unknown;
   };
   const require = createRequire(import.meta.url);
-  // src/engine/ and dist/engine/ are both two levels below the package root.
-  const file = new URL('../../native/build/Release/anneal_native.node', import.meta.url);
+  // src/engine/ and dist/engine/ are both two levels below the package root. The path is a
+  // variable so that a browser bundler does not copy the Node addon into the page's assets.
+  const addon = '../../native/build/Release/anneal_native.node';
+  const file = new URL(addon, import.meta.url);
   try {
     loaded = require(decodeURIComponent(file.pathname)) as NativeAddon;
     reason = '';
