@@ -33,9 +33,9 @@ import { readConfigObject } from '../src/cli/config.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
 import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
-import { trainVaeRun, type VaeRunOutcome } from '../src/models/vaeRun.js';
+import { trainVaeRun } from '../src/models/vaeRun.js';
 import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
-import type { VaeVariant } from './jobs/vae.js';
+import type { VaeVariant, VariantOutcome } from './jobs/vae.js';
 import { renderVae, type VaeData } from './render/vae.js';
 
 const { values } = checked(() =>
@@ -180,7 +180,7 @@ if (budgetMinutes !== null) {
   base.train = { ...base.train, epochs: budget.units };
   process.stderr.write(`[budget] ${budgetMinutes} min: ${budget.units} epochs per variant\n`);
 }
-const outcomes = await runTasks<VaeVariant, VaeRunOutcome>(
+const outcomes = await runTasks<VaeVariant, VariantOutcome>(
   new URL('./jobs/vae.ts', import.meta.url).href,
   VARIANTS.map((v) => ({
     label: v.label,
@@ -198,7 +198,10 @@ const outcomes = await runTasks<VaeVariant, VaeRunOutcome>(
     }),
   },
 );
-const results = VARIANTS.map((v, i) => ({ label: v.label, outcome: outcomes[i] as VaeRunOutcome }));
+const results = VARIANTS.map((v, i) => ({
+  label: v.label,
+  outcome: outcomes[i] as VariantOutcome,
+}));
 
 const epochsFlag =
   (budget || values.epochs !== undefined ? ` --epochs ${String(base.train?.epochs)}` : '') +
@@ -218,6 +221,7 @@ const data: VaeData = {
     config: outcome.config,
     trainSeconds: outcome.trainSeconds,
     evaluation: outcome.evaluation,
+    ...(outcome.failure ? { failure: outcome.failure } : {}),
   })),
 };
 const docs = values.docs as string;
@@ -227,3 +231,10 @@ mkdirSync(docs, { recursive: true });
 writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${docs}/${name}.md`, renderVae(data));
 process.stderr.write(`wrote ${docs}/${name}.md and .json\n`);
+const failed = results.filter((r) => r.outcome.failure);
+if (failed.length) {
+  process.stderr.write(
+    `${failed.length} variant(s) stopped early: ${failed.map((r) => r.label).join(', ')}\n`,
+  );
+  process.exit(1);
+}

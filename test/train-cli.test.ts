@@ -487,6 +487,9 @@ describe('divergence', () => {
         /training diverged at iteration \d+: the last 25 iterations were all skipped .* the learning rate 1000000 is very large/,
       );
       assert.equal(existsSync(join(out, 'eval.json')), false);
+      // The logged rows on the way into the divergence are kept, for a look at what went wrong.
+      const rows = metrics(out);
+      assert.ok(rows.length > 0 && (rows.at(-1)?.skipped as number) > 0, JSON.stringify(rows));
     }
     const logz = anneal(
       'logz',

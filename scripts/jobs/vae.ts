@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseVaeRunConfig } from '../../src/models/vaeConfig.js';
 import { trainVaeRun, type VaeRunOutcome } from '../../src/models/vaeRun.js';
+import { TrainingDivergedError } from '../../src/train/trainer.js';
 
 export interface VaeVariant {
   label: string;
@@ -13,7 +14,10 @@ export interface VaeVariant {
   dir: string;
 }
 
-export async function runJob(v: VaeVariant): Promise<VaeRunOutcome> {
+/** A variant's outcome; `failure` says why a run that stopped early has no evaluation. */
+export type VariantOutcome = VaeRunOutcome & { failure?: string };
+
+export async function runJob(v: VaeVariant): Promise<VariantOutcome> {
   const config = parseVaeRunConfig(v.config, v.source);
   const kept = `${v.dir}/variant-outcome.json`;
   if (existsSync(kept)) {
@@ -25,7 +29,26 @@ export async function runJob(v: VaeVariant): Promise<VaeRunOutcome> {
   }
   rmSync(v.dir, { recursive: true, force: true });
   process.stderr.write(`[${v.label}] training into ${v.dir}\n`);
-  const outcome = await trainVaeRun({ config, outDir: v.dir });
+  const started = performance.now();
+  let outcome: VaeRunOutcome;
+  try {
+    outcome = await trainVaeRun({ config, outDir: v.dir });
+  } catch (error) {
+    // A diverged variant is a row of the table that says so; the other variants still run.
+    if (!(error instanceof TrainingDivergedError)) throw error;
+    const failure = error.message.split('\n')[0] as string;
+    process.stderr.write(`[${v.label}] ${failure}\n`);
+    const trainSeconds = (performance.now() - started) / 1000;
+    return {
+      config,
+      iterations: 0,
+      skipped: 0,
+      completed: false,
+      evaluation: null,
+      trainSeconds,
+      failure,
+    };
+  }
   if (outcome.completed) writeFileSync(kept, `${JSON.stringify(outcome)}\n`);
   const e = outcome.evaluation;
   process.stderr.write(

@@ -10,6 +10,8 @@ export interface VaeResult {
   config: VaeRunConfig;
   trainSeconds: number;
   evaluation: VaeEvaluation | null;
+  /** Why a variant has no evaluation (its training diverged, say). */
+  failure?: string;
 }
 
 export interface VaeData {
@@ -141,7 +143,11 @@ export function renderVae(d: VaeData): string {
     '',
     `| objective | ${bound} | test IWAE bound | test AIS log p(x) |${withBdmc ? ' BDMC lower / upper (gap) |' : ''} train s | ms / it. | eval s |`,
     `|---|---|---|---|${withBdmc ? '---|' : ''}---|---|---|`,
-    ...d.results.map(({ label, config, trainSeconds, evaluation: e }) => {
+    ...d.results.map(({ label, config, trainSeconds, evaluation: e, failure }) => {
+      if (failure) {
+        const rest = withBdmc ? ' - | - | - |' : ' - | - |';
+        return `| ${label} | stopped: ${failure} |${rest} ${trainSeconds.toFixed(0)} | - | - |`;
+      }
       return `| ${label} | ${f(e?.elbo)} ± ${f(e?.elboStdErr)} | ${f(e?.iwae)} ± ${f(e?.iwaeStdErr)} | ${f(e?.ais?.mean)} ± ${f(e?.ais?.stdErr)} |${bdmcCell(e)} ${trainSeconds.toFixed(0)} | ${((1000 * trainSeconds) / iterations(config)).toFixed(0)} | ${f(e?.seconds, 0)} |`;
     }),
     '',

@@ -143,7 +143,9 @@ async function loop(
     hooks.onIteration?.(m, train.iterations);
     consecutive = m.skipped ? consecutive + 1 : 0;
     if (consecutive >= patience) {
-      // Keep the metrics up to the last checkpoint; what came after it was all skipped.
+      // The rows since the last checkpoint show the way into the divergence; a resume drops rows
+      // past its checkpoint, so writing them costs nothing there.
+      appendMetrics(dir, pending);
       throw new TrainingDivergedError(
         `${divergenceMessage(m.iteration, consecutive, m.learningRate)}${hasCheckpoint(dir) ? '; the last checkpoint is kept' : ''}`,
       );
@@ -190,16 +192,17 @@ export interface TrainedRun<C, E> {
   trainSeconds: number;
 }
 
-/**
- * The training loop, then, once training is complete, the run's evaluation, written atomically to
- * eval.json as `record` (a stopped run writes none). The one place runs finish, for samplers,
- * flows and VAEs alike.
- */
 /** What a run's evaluation gives: its result, and the record written to eval.json. */
 export interface EvaluationRecord<E> {
   evaluation: E;
   record: object;
 }
+
+/**
+ * The training loop, then, once training is complete, the run's evaluation, written atomically to
+ * eval.json as `record` (a stopped run writes none). The one place runs finish, for samplers,
+ * flows and VAEs alike.
+ */
 
 export async function trainThenEvaluate<C extends object, E>(
   spec: LoopSpec & { config: C },
