@@ -1,7 +1,7 @@
 // Pictures of a trained VAE as image grids (values in [0, 1]): samples from the model (the
 // decoder's Bernoulli means at prior draws, which show more than binary draws would) and
 // reconstructions (test images in one row, the decoder's means at their encoder means below).
-import { tf, type Rng, type Tensor2D } from '../engine/index.js';
+import { readAndDispose, tf, type Rng, type Tensor2D } from '../engine/index.js';
 import type { ImageSet } from '../data/mnist.js';
 import type { ImageGrid } from '../io/png.js';
 import type { Vae } from './vae.js';
@@ -20,12 +20,7 @@ export async function sampleGrid(vae: Vae, n: number, rng: Rng): Promise<ImageGr
   const z = rng.normal([n, vae.latentDim]) as Tensor2D;
   const means = tf.tidy(() => tf.sigmoid(vae.decoder.apply(z)['logits'] as Tensor2D));
   z.dispose();
-  let values: Float32Array;
-  try {
-    values = (await means.data()) as Float32Array;
-  } finally {
-    means.dispose();
-  }
+  const values = await readAndDispose(means);
   const side = squareSide(vae.dataDim);
   return { values, count: n, height: side, width: side, columns: Math.min(8, n) };
 }
@@ -47,12 +42,7 @@ export async function reconstructionGrid(
     tf.sigmoid(vae.decoder.apply(vae.encode(x).mean)['logits'] as Tensor2D),
   );
   x.dispose();
-  let rebuilt: Float32Array;
-  try {
-    rebuilt = (await recon.data()) as Float32Array;
-  } finally {
-    recon.dispose();
-  }
+  const rebuilt = await readAndDispose(recon);
   const columns = 8;
   const values = new Float32Array(2 * Math.ceil(count / columns) * columns * d);
   let tile = 0;
