@@ -13,7 +13,7 @@
 //       # each cell; the table records the count as --iterations)
 import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initEngine, currentBackend, type BackendName } from '../src/engine/index.js';
 import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../src/annealing/learned.js';
@@ -21,6 +21,7 @@ import { runTasks } from '../src/parallel/pool.js';
 import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { McdCell } from './jobs/mcd.js';
 import { renderMcd, type McdData, type McdRow } from './render/mcd.js';
+import { logisticReferences } from './render/results.js';
 
 const DEFAULT_LISTS = {
   targets: 'gmm8,student-t8,sonar,ionosphere,german-credit,breast-cancer',
@@ -108,7 +109,7 @@ function writeTables(): void {
   };
   mkdirSync(values.out.replace(/\/[^/]*$/, ''), { recursive: true });
   writeFileSync(`${values.out}.json`, `${JSON.stringify(data, null, 2)}\n`);
-  writeFileSync(`${values.out}.md`, renderMcd(data));
+  writeFileSync(`${values.out}.md`, renderMcd(data, references()));
 }
 
 // Cells in table order; each draws from its own seed's streams, so --workers changes no number.
@@ -167,3 +168,10 @@ await runTasks<McdCell, McdRow>(
 );
 writeTables();
 process.stderr.write(`wrote ${values.out}.md and ${values.out}.json\n`);
+
+/** The logistic-regression reference log Z from docs/results, where that page exists. */
+function references(): Record<string, number> {
+  const path = 'docs/results/logistic-reference.json';
+  if (!existsSync(path)) return {};
+  return logisticReferences({ read: (p) => readFileSync(p, 'utf8'), list: () => [] });
+}

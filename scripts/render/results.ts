@@ -9,7 +9,11 @@ import { renderFunnel, type FunnelData } from './funnel.js';
 import { renderFunnel32, type Funnel32Data } from './funnel32.js';
 import { renderImplicit, type ImplicitData } from './implicit.js';
 import { renderLogisticAccuracy, type LogisticAccuracyData } from './logisticAccuracy.js';
-import { renderLogisticReference, type LogisticReferenceData } from './logisticReference.js';
+import {
+  combinePaths,
+  renderLogisticReference,
+  type LogisticReferenceData,
+} from './logisticReference.js';
 import { renderMcd, type McdData } from './mcd.js';
 import { renderMutants, type MutantsData } from './mutants.js';
 import { renderPerformance, type Saved } from './performance.js';
@@ -33,6 +37,14 @@ export interface ResultPage {
 }
 
 const json = <T>(files: Files, path: string) => JSON.parse(files.read(path)) as T;
+
+/** Reference log Z of the logistic-regression targets, by target name. */
+export function logisticReferences(files: Files): Record<string, number> {
+  const d = json<LogisticReferenceData>(files, 'docs/results/logistic-reference.json');
+  return Object.fromEntries(
+    d.rows.map((r) => [r.dataset, combinePaths(r.fromLaplace, r.fromPrior).value]),
+  );
+}
 
 export const RESULT_PAGES: ResultPage[] = [
   {
@@ -61,7 +73,7 @@ export const RESULT_PAGES: ResultPage[] = [
     'mcd-static-frozen-k64',
   ].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
-    render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`)),
+    render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`), logisticReferences(f)),
   })),
   ...['dsmcs-static', 'dsmcs-static-64x32', 'dsmcs-static-paper'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
