@@ -71,6 +71,7 @@ export const RESULT_PAGES: ResultPage[] = [
     'mcd-static-frozen-d200',
     'mcd-static-frozen-d500',
     'mcd-static-frozen-k64',
+    'mcd-static-scale',
   ].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`), logisticReferences(f)),
@@ -87,10 +88,12 @@ export const RESULT_PAGES: ResultPage[] = [
     page: 'docs/results/flow-runtime.md',
     render: (f) => renderFlowRuntime(json<FlowRuntimeData>(f, 'docs/results/flow-runtime.json')),
   },
-  ...['vae-mnist', 'vae-mcd', 'vae-table1', 'vae-table1-scale'].map((name): ResultPage => ({
-    page: `docs/results/${name}.md`,
-    render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
-  })),
+  ...['vae-mnist', 'vae-mcd', 'vae-mcd-scale', 'vae-table1', 'vae-table1-scale'].map(
+    (name): ResultPage => ({
+      page: `docs/results/${name}.md`,
+      render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
+    }),
+  ),
   {
     page: 'docs/results/vae-gpu.md',
     render: (f) => renderVaeGpu(json<VaeGpuData>(f, 'docs/results/vae-gpu.json')),
