@@ -45,6 +45,7 @@ export {
   LEARNED_DEFAULTS,
   isLearnedSamplerName,
   type LearnedSamplerConfig,
+  type LearnedSummary,
   type LearnedSamplerName,
   type LearnFlags,
   type LearnedSamplerOptions,
