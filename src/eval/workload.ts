@@ -8,7 +8,11 @@ import { MAX_STEPS } from '../annealing/schedule.js';
 
 export { MAX_STEPS };
 
-/** Copies of the particle array a chain keeps alive at once, with room for the backend's temporaries. */
+/**
+ * Copies of the particle array a chain keeps alive at once, with room for the backend's temporaries
+ * and the heap's fragmentation; test/workload.test.ts checks that AIS and SMC chains' peak tensor
+ * bytes stay under it, with the native kernels and without.
+ */
 const LIVE_COPIES = 24;
 
 const GIB = 1024 ** 3;
