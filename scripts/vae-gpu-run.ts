@@ -5,6 +5,8 @@
 //
 //   npx tsx scripts/vae-gpu-run.ts [--config configs/vae-mnist-gpu-run.yaml] [--backends webgpu,wasm]
 //       [--name vae-gpu-run] [--add]   (add these runs to the page's JSON instead of replacing it)
+//   A backend that cannot run (webgpu without its packages or a GPU) stops the script before it
+//   writes anything, so an earlier page keeps its rows.
 //       [--from DIR --machine TEXT]    (read DIR/<backend>.json and DIR/<backend>-eval.json, the
 //                                       output and eval.json of the same command run on another
 //                                       machine, described by TEXT, instead of running here)
@@ -71,16 +73,16 @@ for (const backend of backends) {
       readFileSync(join(dir, 'run', 'eval.json'), 'utf8'),
     );
     runs.push(readRun(backend, dir, `${here.machine}, Node ${here.node}`));
-  } catch (error) {
-    const message = String((error as Error).message).split('\n')[0] as string;
-    process.stderr.write(`[${backend}] failed: ${message}\n`);
-  } finally {
+  } catch {
+    // The child said why on stderr. A page without a requested backend would replace one that has
+    // it (the GPU's rows, say), so nothing is written: name the backends that work instead.
     rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(
+      `[${backend}] did not run (above); the page is left as it was: pass --backends without it\n`,
+    );
+    process.exit(1);
   }
-}
-if (runs.length === 0) {
-  process.stderr.write('no backend ran; the page is left as it was\n');
-  process.exit(1);
+  rmSync(dir, { recursive: true, force: true });
 }
 const earlier: VaeGpuRun[] = values.add
   ? (JSON.parse(readFileSync(pagePath, 'utf8')) as VaeGpuRunData).runs
