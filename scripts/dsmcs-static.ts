@@ -28,7 +28,7 @@ import * as vegaLite from 'vega-lite';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { loadConfigFile } from '../src/cli/config.js';
 import { runTasks } from '../src/parallel/pool.js';
-import { trainRun } from '../src/train/run.js';
+import { trainRun } from '../src/runs/samplerRun.js';
 import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { ResamplingName } from '../src/annealing/resampling.js';
 import type { RunConfig } from '../src/train/config.js';

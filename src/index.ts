@@ -122,7 +122,6 @@ export type { ImageGrid } from './io/png.js';
 export {
   ConfigError,
   learningRateAt,
-  loadTrainedSampler,
   parseRunConfig,
   RunConfigSchema,
   RunDirError,
@@ -131,10 +130,12 @@ export {
   TRAINER_DEFAULTS,
   TrainingDivergedError,
   MAX_CONSECUTIVE_SKIPS,
-  trainRun,
   trainSampler,
 } from './train/index.js';
 export type * from './train/index.js';
+// a learned sampler's training run from a config, with its run directory
+export { loadTrainedSampler, trainRun } from './runs/index.js';
+export type * from './runs/index.js';
 // image data sets
 export {
   binarize,

@@ -9,6 +9,7 @@ export * from './train/index.js';
 export * from './data/index.js';
 export * from './flows/index.js';
 export * from './models/index.js';
+export * from './runs/index.js';
 export * from './io/idx.js';
 export * from './io/mat.js';
 export * from './io/csv.js';

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { ConfigError, parseRunConfig } from '../src/train/config.js';
 import { parseFlowRunConfig } from '../src/flows/config.js';
 import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
-import { LogzOptionsSchema } from '../src/cli/logz.js';
+import { LogzOptionsSchema } from '../src/cli/logzOptions.js';
 import { parseOptions } from '../src/cli/options.js';
 import { UsageError } from '../src/cli/errors.js';
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Rng } from '../../src/engine/index.js';
 import { evaluateSampler, type SamplerEvaluation } from '../../src/eval/evaluateSampler.js';
-import { loadTrainedSampler, trainRun } from '../../src/train/run.js';
+import { loadTrainedSampler, trainRun } from '../../src/runs/samplerRun.js';
 import type { ResamplingName } from '../../src/annealing/resampling.js';
 import type { RunConfig } from '../../src/train/config.js';
 import type { VariantResult } from '../render/dsmcs.js';

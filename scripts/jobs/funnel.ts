@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { Rng } from '../../src/engine/index.js';
 import { evaluateSampler, type SamplerEvaluation } from '../../src/eval/evaluateSampler.js';
 import { parseRunConfig } from '../../src/train/config.js';
-import { buildRun, trainRun } from '../../src/train/run.js';
+import { buildRun, trainRun } from '../../src/runs/samplerRun.js';
 import type { FunnelEvaluation, FunnelRow } from '../render/funnel.js';
 
 export interface FunnelCell {

@@ -8,10 +8,10 @@ import { evaluateSamplerBatches } from '../eval/evaluateSampler.js';
 import type { BatchRun } from '../eval/estimateLogZ.js';
 import { flowDistribution } from '../flows/adapters.js';
 import type { SavedParam } from '../nets/params.js';
-import { loadTrainedSampler } from '../train/run.js';
+import { loadTrainedSampler } from '../runs/samplerRun.js';
 import type { Target } from '../targets/target.js';
 import { flowInitial, targetFrom } from './logzJob.js';
-import type { LogzOptions } from './logz.js';
+import type { LogzOptions } from './logzOptions.js';
 
 /** Where a worker gets the sampler: a training run's directory, or trained parameters. */
 export type SamplerSource =

@@ -1,15 +1,13 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { BACKENDS, Rng, initEngine, currentBackend, type BackendName } from '../engine/index.js';
-import { SAMPLERS, SMC_SAMPLERS, isSmcSamplerName } from '../annealing/samplers.js';
-import { RESAMPLING_NAMES, type ResamplingOptions } from '../annealing/resampling.js';
+import { Rng, initEngine, currentBackend, type BackendName } from '../engine/index.js';
+import { isSmcSamplerName } from '../annealing/samplers.js';
+import type { ResamplingOptions } from '../annealing/resampling.js';
 import {
   LEARNED_SAMPLERS,
   type LearnedSampler,
   type LearnedSamplerName,
 } from '../annealing/learned.js';
-import { SCHEDULES } from '../annealing/schedule.js';
 import {
   combineBatchRuns,
   runLogZBatches,
@@ -39,64 +37,15 @@ import {
 import type { EvalJob, SamplerSource } from './evalJob.js';
 import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
 import { divergences, type StepDiagnostics } from '../annealing/ais.js';
-import { loadTrainedSampler } from '../train/run.js';
+import { loadTrainedSampler } from '../runs/samplerRun.js';
 import { flowDistribution } from '../flows/adapters.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
 import { logZJson, logZText } from './logZText.js';
-import {
-  choice,
-  finiteNumber,
-  nonNegativeInt,
-  numberIn,
-  parseOptions,
-  positiveInt,
-  positiveNumber,
-} from './options.js';
+import { parseOptions } from './options.js';
+import { LogzOptionsSchema, type LogzOptions } from './logzOptions.js';
 import { progressBar } from './progress.js';
 import { resolveTargetModule } from '../targets/module.js';
-
-const ALL_SAMPLERS = [...SAMPLERS, ...LEARNED_SAMPLERS, ...SMC_SAMPLERS] as const;
-
-export const LogzOptionsSchema = z.object({
-  target: z.string().optional(),
-  targetModule: z.string().min(1).optional(),
-  from: z.string().optional(),
-  sampler: choice(ALL_SAMPLERS),
-  steps: positiveInt,
-  particles: positiveInt,
-  seed: nonNegativeInt,
-  stepSize: positiveNumber.optional(),
-  leapfrog: positiveInt.optional(),
-  eta: numberIn(0, 1).optional(),
-  schedule: choice(SCHEDULES),
-  dim: positiveInt.optional(),
-  loc: positiveNumber.optional(),
-  sigma2: positiveNumber.optional(),
-  components: positiveInt.optional(),
-  meansSeed: nonNegativeInt.optional(),
-  df: positiveNumber.optional(),
-  data: z.string().optional(),
-  width: positiveInt.optional(),
-  kappa: positiveNumber.optional(),
-  lambda: positiveNumber.optional(),
-  beta: positiveNumber.optional(),
-  initScale: positiveNumber,
-  initMean: finiteNumber,
-  batches: positiveInt,
-  trainIters: nonNegativeInt,
-  trainParticles: positiveInt,
-  lr: positiveNumber,
-  resampling: choice(RESAMPLING_NAMES).optional(),
-  essThreshold: numberIn(0, 1, { hiInclusive: true }).optional(),
-  temperature: positiveNumber.optional(),
-  initFlow: z.string().optional(),
-  backend: choice(BACKENDS).optional(),
-  workers: positiveInt.optional(),
-  json: z.boolean().optional(),
-  quiet: z.boolean().optional(),
-});
-export type LogzOptions = z.infer<typeof LogzOptionsSchema>;
 
 /** What every logz path reports. */
 interface Report extends LogWeightSummary {

@@ -11,7 +11,7 @@ import { flowDistribution } from '../flows/adapters.js';
 import type { Flow } from '../flows/flow.js';
 import type { Target } from '../targets/target.js';
 import { UsageError } from './errors.js';
-import type { LogzOptions } from './logz.js';
+import type { LogzOptions } from './logzOptions.js';
 
 /** The kernel family behind each SMC sampler name. */
 export const SMC_BASE = { 'smc-ula': 'ula', 'smc-uha': 'uha', 'smc-hmc': 'ais-hmc' } as const;

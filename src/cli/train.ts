@@ -1,7 +1,7 @@
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
-import { trainRun, type RunOutcome } from '../train/run.js';
+import { trainRun, type RunOutcome } from '../runs/samplerRun.js';
 import { UsageError } from './errors.js';
 import { loadConfigFile } from './config.js';
 import { plotRun } from './plot.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { applyGradientFixes, setMatMulGradientFix } from './gradientFixes.js';
+import { EngineError } from './errors.js';
 
 /**
  * Node backends: wasm (default, with the native kernels), cpu (TF.js's reference), webgpu (the GPU
@@ -52,9 +53,7 @@ export async function registerNodeGradients(): Promise<void> {
   await import('@tensorflow/tfjs');
 }
 
-export class EngineError extends Error {
-  override name = 'EngineError';
-}
+export { EngineError } from './errors.js';
 
 let started = false;
 

@@ -2,7 +2,7 @@
 // navigator.gpu; Node has none of its own, so there the optional package `webgpu` (Dawn, the
 // WebGPU implementation inside Chromium, as a Node addon) provides it, over Vulkan on Linux. Both
 // packages load only when this backend is asked for, so nobody else installs them.
-import { EngineError } from './backend.js';
+import { EngineError } from './errors.js';
 
 /** What the adapter says of itself, once the backend has started (null before). */
 export interface WebgpuAdapterInfo {

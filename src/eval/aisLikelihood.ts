@@ -11,7 +11,7 @@ import { runAisAsync } from '../annealing/ais.js';
 import { hmcKernel } from '../annealing/kernels/hmc.js';
 import { AnnealingPath } from '../annealing/path.js';
 import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
-import type { LatentVariableModel } from '../models/latent.js';
+import type { LatentVariableModel } from './latentModel.js';
 
 export interface AisLikelihoodOptions {
   /** Annealing steps (temperatures), default 1000. */

@@ -6,7 +6,7 @@ export {
   type VaeConfig,
   type VaeObjective,
 } from './vae.js';
-export type { LatentVariableModel } from './latent.js';
+export type { LatentVariableModel } from '../eval/latentModel.js';
 export { LinearGaussianModel } from './linearGaussian.js';
 export { VaeModel, type VaeTrainingObjective } from './vaeModel.js';
 export { VaeRunConfigSchema, parseVaeRunConfig, type VaeRunConfig } from './vaeConfig.js';

@@ -2,7 +2,7 @@
 // marginal x ~ N(b, W W^T + s^2 I) is exact: the reference for AIS likelihood evaluation and BDMC.
 import { tf, type Rng, type Tensor1D, type Tensor2D } from '../engine/index.js';
 import { cholesky } from '../targets/common.js';
-import type { LatentVariableModel } from './latent.js';
+import type { LatentVariableModel } from '../eval/latentModel.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

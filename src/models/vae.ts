@@ -26,7 +26,7 @@ import {
 import { Mlp } from '../nets/mlp.js';
 import { ParamStore } from '../nets/params.js';
 import type { Target } from '../targets/target.js';
-import type { LatentVariableModel } from './latent.js';
+import type { LatentVariableModel } from '../eval/latentModel.js';
 
 export interface VaeConfig {
   /** Pixels per data point. */

@@ -15,7 +15,7 @@ export {
   type PlateauSchedule,
   type PlateauState,
 } from './schedule.js';
-export type { TrainedRun } from './loop.js';
+export type { TrainedRun, RunHooks, MetricRow } from './loop.js';
 export {
   RunConfigSchema,
   parseRunConfig,
@@ -23,14 +23,6 @@ export {
   type RunConfig,
   type RunConfigInput,
 } from './config.js';
-export {
-  trainRun,
-  buildRun,
-  loadTrainedSampler,
-  type RunOutcome,
-  type RunHooks,
-  type MetricRow,
-} from './run.js';
 export { RunDirError, readCheckpoint, runFiles, type Checkpoint } from './runDir.js';
 export {
   trainAndEvaluate,

@@ -1,6 +1,7 @@
-// A training run from a config: build target and sampler, train with periodic checkpoints and
-// metrics, then evaluate the trained sampler with fresh particles. Resuming restores parameters,
-// optimizer state, iteration and random stream, so a resumed run continues exactly.
+// A learned sampler's training run from a config: build target and sampler, train with periodic
+// checkpoints and metrics, then evaluate the trained sampler with fresh particles. Resuming restores
+// parameters, optimizer state, iteration and random stream, so a resumed run continues exactly.
+// It sits above src/flows/ because a sampler's config may start it from a trained flow.
 import { Rng, initEngine } from '../engine/index.js';
 import { LearnedSampler } from '../annealing/learned.js';
 import { createTarget } from '../targets/registry.js';
@@ -9,13 +10,13 @@ import { flowFromRunDir } from '../flows/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
-import { parseRunConfig, type RunConfig } from './config.js';
-import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from './runDir.js';
-import { Trainer } from './trainer.js';
-import { trainThenEvaluate, type RunHooks, type TrainedRun } from './loop.js';
-import type { LrSchedule } from './schedule.js';
+import { parseRunConfig, type RunConfig } from '../train/config.js';
+import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
+import { Trainer } from '../train/trainer.js';
+import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
+import type { LrSchedule } from '../train/schedule.js';
 
-export type { MetricRow, RunHooks } from './loop.js';
+export type { MetricRow, RunHooks } from '../train/loop.js';
 
 export type RunOutcome = TrainedRun<
   RunConfig,

@@ -1,6 +1,7 @@
 // What likelihood evaluation needs of a latent-variable model p(x, z) = p(z) p(x|z): the joint
 // log density of paired rows (x_i, z_i) and, for simulated data (BDMC), draws of (z, x) from the
-// model. The prior must be N(0, I): AIS evaluation anneals from it.
+// model. The prior must be N(0, I): AIS evaluation anneals from it. The models that offer it (the
+// VAE, the linear-Gaussian model) live in src/models/, which re-exports this interface.
 import type { Rng, Tensor1D, Tensor2D } from '../engine/index.js';
 import type { Target } from '../targets/target.js';
 
