@@ -97,6 +97,13 @@ export {
   SMC_SAMPLERS,
   uhaKernel,
   ulaKernel,
+  malaKernel,
+  annealStep,
+  transition,
+  fastPathReport,
+  describePaths,
+  fixedSchedule,
+  learnedSchedule,
 } from './annealing/index.js';
 export type * from './annealing/index.js';
 // estimates: log Z with standard errors, evaluation of trained samplers, AIS likelihoods

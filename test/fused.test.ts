@@ -26,7 +26,9 @@ import {
   createTarget,
   hmcKernel,
   linearSchedule,
+  malaKernel,
   runAis,
+  transition,
   uhaKernel,
   ulaKernel,
   type AnnealedResult,
@@ -75,9 +77,10 @@ const TARGETS: [string, Record<string, number>][] = [
   ['dsmcs-mixture', { dim: 6, components: 3 }],
 ];
 
-function kernelFor(kind: 'ula' | 'hmc' | 'uha', dim: number): TransitionKernel {
+function kernelFor(kind: 'ula' | 'hmc' | 'uha' | 'mala', dim: number): TransitionKernel {
   if (kind === 'ula') return ulaKernel({ stepSize: 0.01 });
   if (kind === 'hmc') return hmcKernel({ stepSize: 0.05, leapfrogSteps: 3 });
+  if (kind === 'mala') return malaKernel({ stepSize: 0.02 });
   // A per-step step size and a [dim] mass, as learned samplers pass them.
   return uhaKernel({
     stepSize: Array.from({ length: 24 }, (_, k) => 0.02 + 0.001 * k),
@@ -96,7 +99,7 @@ describe('fused native annealing', { skip }, () => {
   });
 
   for (const [name, options] of TARGETS) {
-    for (const kind of ['ula', 'hmc', 'uha'] as const) {
+    for (const kind of ['ula', 'hmc', 'uha', 'mala'] as const) {
       it(`${kind} on ${name}: log-weights, particles and diagnostics match the TF.js chain`, async () => {
         const target = createTarget(name, options);
         const initial = DiagGaussian.isotropic(target.dim, 1.5, 0.3);
@@ -114,9 +117,10 @@ describe('fused native annealing', { skip }, () => {
         // Same draws from the stream, in the same order.
         assert.equal(fused.counter, reference.counter);
         // float32 arithmetic in a different order: 1e-4 relative after 24 steps. An HMC
-        // accept/reject decision can flip where log u and the acceptance log-ratio tie to float32
-        // precision; allow at most 1 % of the particles such a flip.
-        const allowed = kind === 'hmc' ? 3 : 0;
+        // (or MALA) accept/reject decision can flip where log u and the acceptance log-ratio tie to
+        // float32 precision; allow at most 1 % of the particles such a flip.
+        const mh = kind === 'hmc' || kind === 'mala';
+        const allowed = mh ? 3 : 0;
         const w = compare(fused.logW, reference.logW, 1e-4);
         assert.ok(w.outliers <= allowed, `${w.outliers} log-weights differ (worst ${w.worst})`);
         const zc = compare(fused.z, reference.z, 1e-4);
@@ -124,10 +128,10 @@ describe('fused native annealing', { skip }, () => {
         const ess = compare(fused.ess, reference.ess, 1e-3);
         const logZ = compare(fused.logZ, reference.logZ, 1e-3);
         assert.ok(
-          kind === 'hmc' || (ess.outliers === 0 && logZ.outliers === 0),
+          mh || (ess.outliers === 0 && logZ.outliers === 0),
           `diagnostics differ: ESS ${ess.worst}, log Z ${logZ.worst}`,
         );
-        if (kind === 'hmc') {
+        if (mh) {
           for (let k = 0; k < steps; k++) {
             assert.ok(
               Math.abs((fused.acceptance[k] as number) - (reference.acceptance[k] as number)) <
@@ -135,25 +139,26 @@ describe('fused native annealing', { skip }, () => {
             );
           }
         }
-        if (kind === 'uha') (kernel as unknown as { fused: { mass: Tensor } }).fused.mass.dispose();
+        if (kind === 'uha') (kernel.params as { mass: Tensor }).mass.dispose();
         initial.dispose();
         target.dispose?.();
       });
     }
   }
 
-  it('one fused step equals the TF.js step to float32 accuracy (ULA, HMC, UHA)', async () => {
+  it('one fused step equals the TF.js step to float32 accuracy (ULA, HMC, UHA, MALA)', async () => {
     const target = createTarget('dsmcs-mixture', { dim: 5, components: 4 });
     const initial = DiagGaussian.isotropic(5, 2);
     const path = new AnnealingPath(initial, target);
-    for (const kind of ['ula', 'hmc', 'uha'] as const) {
+    for (const kind of ['ula', 'hmc', 'uha', 'mala'] as const) {
       const kernel = kernelFor(kind, 5);
       const { fused, reference } = await bothPaths(() =>
         tf.tidy(() => {
           const rng = Rng.fromSeed(3);
           let state = path.evaluate(Rng.fromSeed(4).normal([200, 5]) as Tensor2D);
           if (kernel.init) state = kernel.init(state, rng);
-          const r = kernel.step(state, { path, step: 3, steps: 24, beta: 0.37 }, rng);
+          // Through the dispatch: the native step where it applies, the reference step elsewhere.
+          const r = transition(kernel, state, { path, step: 3, steps: 24, beta: 0.37 }, rng);
           return [
             r.state.z,
             r.state.logTarget,
@@ -166,7 +171,7 @@ describe('fused native annealing', { skip }, () => {
         const c = compare(fused[i] as number[], reference[i] as number[], 2e-5);
         assert.equal(c.outliers, 0, `${kind} output ${i}: worst ${c.worst}`);
       }
-      if (kind === 'uha') (kernel as unknown as { fused: { mass: Tensor } }).fused.mass.dispose();
+      if (kind === 'uha') (kernel.params as { mass: Tensor }).mass.dispose();
     }
     initial.dispose();
     target.dispose?.();

@@ -1,4 +1,4 @@
-// Fused annealing steps for evaluation (no gradients): a whole ULA, HMC or UHA transition of the
+// Fused annealing steps for evaluation (no gradients): a whole ULA, HMC, MALA or UHA transition of the
 // geometric path from N(mean, diag(exp(logScale))^2) to a closed-form target, per particle, with
 // the same arithmetic as the TF.js kernels in src/annealing/kernels (float32, scalars rounded to
 // float32 as TF.js rounds them), so the two paths agree to float32 accuracy.
@@ -23,10 +23,6 @@ namespace anneal {
 namespace {
 
 using namespace fused;
-
-// Numbers each step of a chain records (src/annealing/diagnostics.ts READINGS): ESS fraction,
-// running log Z, acceptance, non-finite weights, resampled fraction, diverged proposals.
-constexpr size_t kReadings = 6;
 
 struct UlaParams {
   float step, noise, minus4d;
@@ -120,6 +116,48 @@ HmcTally hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, co
   LANES {
     s.lt[r] = take[r] ? ltc[r] : s.lt[r];
     s.li[r] = take[r] ? lic[r] : s.li[r];
+  }
+  return tally;
+}
+
+// MH-adjusted Langevin: the ULA proposal, accepted with the Metropolis-Hastings ratio of gamma_k
+// and the two Langevin proposal densities (their variance 2 delta cancels).
+template <typename T>
+HmcTally mala_block(const Path<T>& p, Work& w, BlockState& s, const float* eps, const float* u,
+                    const UlaParams& m, int rows) {
+  const int d = p.d;
+  float *zn = w.block(0), *sn = w.block(1), *in = w.block(2);
+  float *ltn = w.lane(0), *lin = w.lane(1), *back = w.lane(2), *fwd = w.lane(3), *la = w.lane(4);
+  for (int k = 0; k < d * W; k++) zn[k] = (s.z[k] + m.step * p.drift(s.si, s.st, k)) + m.noise * eps[k];
+  p.eval(w, zn, ltn, sn, lin, in);
+  LANES back[r] = fwd[r] = 0.0f;
+  for (int j = 0; j < d; j++)
+    LANES {
+      const int k = j * W + r;
+      const float res = (s.z[k] - zn[k]) - m.step * p.drift(in, sn, k);
+      back[r] += res * res;
+      fwd[r] += eps[k] * eps[k];
+    }
+  bool take[W];
+  LANES {
+    la[r] = (p.log_gamma(lin[r], ltn[r]) - p.log_gamma(s.li[r], s.lt[r])) +
+            (back[r] / m.minus4d - (-0.5f * fwd[r]));
+    take[r] = vlog(u[r]) < la[r];  // NaN compares false: a diverged proposal is rejected
+  }
+  HmcTally tally;
+  for (int r = 0; r < rows; r++) {
+    if (!(la[r] >= -kDivergence)) tally.diverged += 1.0;
+    if (!std::isnan(la[r])) tally.accepted += std::min(1.0f, vexp(la[r]));
+  }
+  for (int k = 0; k < d * W; k++) {
+    const bool tk = take[k % W];
+    s.z[k] = tk ? zn[k] : s.z[k];
+    s.st[k] = tk ? sn[k] : s.st[k];
+    s.si[k] = tk ? in[k] : s.si[k];
+  }
+  LANES {
+    s.lt[r] = take[r] ? ltn[r] : s.lt[r];
+    s.li[r] = take[r] ? lin[r] : s.li[r];
   }
   return tally;
 }
@@ -340,6 +378,48 @@ bool hmc_step(Layout& l) {
   return true;
 }
 
+bool mala_step(Layout& l) {
+  PathArgs p;
+  if (!l.counts(3, 2, 16) || !path_prefix(l, &p)) return false;
+  const size_t n = p.n;
+  const int d = p.d;
+  for (size_t r : {3, 5, 7, 8, 10, 12, 14})
+    if (!l.length(r, n * d, "a particle array")) return false;
+  for (size_t r : {4, 6, 9, 11, 13})
+    if (!l.length(r, n, "a per-particle array")) return false;
+  if (!l.length(15, 2, "acceptance and divergences")) return false;
+  DiagGaussian q(d, l.at(1), l.at(2));
+  const UlaParams m(l.scalars[1]);
+  const RowState in{l.at(3), l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
+  const float *eps = l.at(8), *u = l.at(9);
+  const RowOut out{l.at(10), l.at(11), l.at(12), l.at(13), l.at(14), nullptr};
+  std::vector<HmcTally> partial(row_threads(n, d));
+  with_target(p.target, [&](const auto& tg) {
+    Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
+    for_rows(n, d, [&](int t, size_t lo, size_t hi) {
+      Work w(d, tg.work_size());
+      BlockBuffers b(d);
+      float* eb = w.block(7);
+      float* ub = w.lane(7);
+      HmcTally tally;
+      for (size_t i0 = lo; i0 < hi; i0 += W) {
+        const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
+        b.load(in, i0, rows, d);
+        load_block(eps, i0, rows, d, eb);
+        load_lane(u, i0, rows, ub);
+        tally.add(mala_block(path, w, b.s, eb, ub, m, rows));
+        b.store(out, i0, rows, d);
+      }
+      partial[t] = tally;
+    });
+  });
+  HmcTally total;
+  for (const HmcTally& x : partial) total.add(x);
+  l.at(15)[0] = n > 0 ? static_cast<float>(total.accepted / static_cast<double>(n)) : 0.0f;
+  l.at(15)[1] = static_cast<float>(total.diverged);
+  return true;
+}
+
 bool uha_step(Layout& l) {
   PathArgs p;
   if (!l.counts(4, 3, 18) || !path_prefix(l, &p)) return false;
@@ -449,14 +529,14 @@ bool weight_stats(Layout& l) {
 
 // ---- A whole stretch of an AIS chain in one call, particles kept in blocks throughout. ----
 //
-// ints    [kind, n, d, kernel (0 ULA, 1 HMC, 2 UHA), leapfrog L, steps S, group size]
+// ints    [kind, n, d, kernel (ChainKernel), leapfrog L, steps S, group size]
 // scalars [beta_0 .. beta_S, stepSize_1 .. stepSize_S, eta, counter, then per lane key0, key1]
 // arrays  [params, mean, logScale, mass (d, UHA; else empty),
 //          z, logT, sT, logI, sI, v (UHA; else empty), logW,
 //          z', logT', sT', logI', sI', v', logW', stats (S x 6)]
 // Each step adds the AIS increment (beta_s - beta_{s-1}) (log pi - log q), draws its noise from
-// the random stream exactly as rng.ts would (ULA and UHA: one draw of normals; HMC: normals, then
-// uniforms; a joint stream's lane b fills rows [b n / lanes, (b + 1) n / lanes) from its own key),
+// the random stream exactly as rng.ts would (ULA and UHA: one draw of normals; HMC and MALA:
+// normals, then uniforms; a joint stream's lane b fills rows [b n / lanes, (b + 1) n / lanes) from its own key),
 // moves the particles, adds the kernel's correction, and records the weight statistics.
 bool ais_chain(Layout& l) {
   if (l.num_ints != 7 || l.num_arrays != 19) {
@@ -467,16 +547,19 @@ bool ais_chain(Layout& l) {
   if (!path_prefix(l, &p)) return false;
   const size_t n = p.n;
   const int d = p.d;
-  const int kernel = l.ints[3], L = l.ints[4], S = l.ints[5], g = l.ints[6];
+  const int kernel_id = l.ints[3], L = l.ints[4], S = l.ints[5], g = l.ints[6];
   const size_t fixed = static_cast<size_t>(2 * S + 1 + 2);
   const size_t lanes = l.num_scalars > fixed ? (l.num_scalars - fixed) / 2 : 0;
-  if (kernel < 0 || kernel > 2 || L < 1 || S < 1 || g < 1 || n == 0 || n % g != 0 ||
+  if (kernel_id < 0 || kernel_id >= kChainKernels || L < 1 || S < 1 || g < 1 || n == 0 || n % g != 0 ||
       lanes < 1 || l.num_scalars != fixed + 2 * lanes || n % lanes != 0) {
     *l.error = "fused op: bad chain sizes";
     return false;
   }
   const size_t per_lane = n / lanes;
-  const bool uha = kernel == 2;
+  const auto kernel = static_cast<ChainKernel>(kernel_id);
+  const bool uha = kernel == ChainKernel::Uha;
+  // Metropolis-corrected kernels draw uniforms after the normals and tally acceptances.
+  const bool mh = kernel == ChainKernel::Hmc || kernel == ChainKernel::Mala;
   const size_t nd = n * d;
   if (!l.length(3, uha ? d : 0, "mass") || !l.length(4, nd, "z") || !l.length(5, n, "logT") ||
       !l.length(6, nd, "sT") || !l.length(7, n, "logI") || !l.length(8, nd, "sI") ||
@@ -519,7 +602,7 @@ bool ais_chain(Layout& l) {
     load_lane(l.at(7), b * W, rows, LI + b * W);
     load_lane(l.at(10), b * W, rows, LW + b * W);
   }
-  std::vector<float> noise(nd), uniforms(kernel == 1 ? n : 0), logw(n);
+  std::vector<float> noise(nd), uniforms(mh ? n : 0), logw(n);
   const int threads = row_threads(nb, bs * L * 4);
   std::vector<HmcTally> accept(threads);
   float* stats = l.at(18);
@@ -537,7 +620,7 @@ bool ais_chain(Layout& l) {
         normals_f32(lane_key(lane, 0), lane_key(lane, 1), counter,
                     noise.data() + lane * per_lane * d, per_lane * d);
       counter += 1;
-      if (kernel == 1) {
+      if (mh) {
         for (size_t lane = 0; lane < lanes; lane++)
           uniforms_f32(lane_key(lane, 0), lane_key(lane, 1), counter, 0.0, 1.0,
                        uniforms.data() + lane * per_lane, per_lane);
@@ -558,12 +641,15 @@ bool ais_chain(Layout& l) {
           float* lw = LW + b * W;
           LANES lw[r] = lw[r] + increment * (st.lt[r] - st.li[r]);
           load_block(noise.data(), b * W, rows, d, nb_);
-          if (kernel == 0) {
+          if (kernel == ChainKernel::Ula) {
             ula_block(path, w, st, nb_, ula, corr);
             LANES lw[r] = lw[r] + corr[r];
-          } else if (kernel == 1) {
+          } else if (kernel == ChainKernel::Hmc) {
             load_lane(uniforms.data(), b * W, rows, ub);
             tally.add(hmc_block(path, w, st, nb_, ub, steps[s - 1], L, rows));
+          } else if (kernel == ChainKernel::Mala) {
+            load_lane(uniforms.data(), b * W, rows, ub);
+            tally.add(mala_block(path, w, st, nb_, ub, ula, rows));
           } else {
             uha_block(path, w, st, nb_, uhp, L, corr);
             LANES lw[r] = lw[r] + corr[r];
@@ -579,7 +665,6 @@ bool ais_chain(Layout& l) {
       for (size_t b = 0; b < nb; b++) store_lane(LW + b * W, b * W, rows_of(b), logw.data());
       HmcTally total;
       for (const HmcTally& a : accept) total.add(a);
-      const bool mh = kernel == 1;
       weight_stats_of(logw.data(), static_cast<int64_t>(n), g,
                       mh ? static_cast<float>(total.accepted / static_cast<double>(n)) : -1.0f,
                       mh ? static_cast<float>(total.diverged) : -1.0f,
@@ -608,6 +693,7 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
     case FusedOp::Evaluate: return evaluate(l);
     case FusedOp::UlaStep: return ula_step(l);
     case FusedOp::HmcStep: return hmc_step(l);
+    case FusedOp::MalaStep: return mala_step(l);
     case FusedOp::UhaStep: return uha_step(l);
     case FusedOp::WeightStats: return weight_stats(l);
     case FusedOp::AisChain: return ais_chain(l);

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "op_ids.h"
+
 namespace anneal {
 
 struct Span {
@@ -10,44 +12,6 @@ struct Span {
   size_t length;
 };
 
-// Fused annealing operations, each one pass over the particles (rows of an [n, d] array) with
-// the target and the initial distribution evaluated in place. `ints`, `scalars` and `arrays`
-// follow the layout of the op (see steps.cc and src/engine/fused.ts); every array length is
-// checked first. Returns false with `error` set when the layout does not match.
-enum class FusedOp {
-  Evaluate = 0,
-  UlaStep = 1,
-  HmcStep = 2,
-  UhaStep = 3,
-  WeightStats = 4,
-  AisChain = 5,
-  UhaMove = 6,
-  UhaMoveGrad = 7,
-  Adam = 8,
-  Dense = 9,
-  TanhBackward = 10,
-  ColumnSums = 11,
-  UlaPropose = 12,
-  UlaProposeGrad = 13,
-  UlaWeight = 14,
-  UlaWeightGrad = 15,
-  UhaStart = 16,
-  UhaStartGrad = 17,
-  UhaKick = 18,
-  UhaKickGrad = 19,
-  UhaFinish = 20,
-  UhaFinishGrad = 21,
-  MlpBernoulli = 22,
-  MlpBernoulliGrad = 23,
-  RowGaussian = 24,
-  RowGaussianGrad = 25,
-  GatherRows = 26,
-  GatherRowsGrad = 27,
-  Ancestors = 28,
-  AisUpdate = 29,
-  AisUpdateGrad = 30,
-};
-constexpr int kFusedOps = 31;
 
 // The differentiable UHA move (moves.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "block.h"
+#include "op_ids.h"
 #include "vecmath.h"
 
 namespace anneal {
@@ -16,8 +17,6 @@ constexpr int kMaxComponents = 4096;
 //   Funnel:   [scale]                                   z = (v, x_1 .. x_{d-1})
 //   ManyWell: []                                        double wells on even coordinates
 //   IsoGmm:   [K, 1/s_1 .. 1/s_K, b_1 .. b_K, mu (K x d)]   b_k = log w_k - |mu_k|^2/(2 s_k) - d/2 log(2 pi s_k)
-enum class TargetKind { Funnel = 0, ManyWell = 1, IsoGmm = 2 };
-constexpr int kTargetKinds = 3;
 
 struct Target {
   TargetKind kind;

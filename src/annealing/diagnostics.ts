@@ -1,7 +1,17 @@
 // Per-step diagnostics of an annealed chain: the readings each step records on the device (one
-// row of READINGS numbers), turned into StepDiagnostics on the host after the chain, and the check
+// row of STEP_READINGS numbers), turned into StepDiagnostics on the host after the chain, and the check
 // that stops a diverged chain with the step where it diverged.
-import { STEP_READINGS, type Tensor1D } from '../engine/index.js';
+import {
+  tf,
+  essFraction,
+  fusedAvailable,
+  fusedWeightStats,
+  logMeanExp,
+  STEP_READINGS,
+  type Scalar,
+  type Tensor,
+  type Tensor1D,
+} from '../engine/index.js';
 
 export interface StepDiagnostics {
   /** Step index 1..K. */
@@ -45,30 +55,25 @@ export class NonFiniteWeightsError extends Error {
 }
 
 export const NO_ACCEPTANCE = -1;
-/**
- * Readings per step: [ESS fraction, running log Z, acceptance or -1, NaN/+Inf count, resampled
- * or -1, diverged proposals or -1].
- */
-export const READINGS = STEP_READINGS;
 
 export interface DiagnosticTable {
   perStep: StepDiagnostics[];
   nonFinite: number[];
 }
 
-/** The table of a chain from its readings, READINGS per step, row-major. */
+/** The table of a chain from its readings, STEP_READINGS per step, row-major. */
 export function diagnosticTable(
   values: Float32Array,
   betas: number[],
   groupSize: number,
   smc: boolean,
 ): DiagnosticTable {
-  const steps = values.length / READINGS;
+  const steps = values.length / STEP_READINGS;
   const perStep: StepDiagnostics[] = [];
   const nonFinite: number[] = [];
   let previous = 0;
   for (let i = 0; i < steps; i++) {
-    const row = (j: number) => values[READINGS * i + j] as number;
+    const row = (j: number) => values[STEP_READINGS * i + j] as number;
     const acc = row(2);
     const logZ = row(1);
     perStep.push({
@@ -115,4 +120,76 @@ export function checkFinite(logW: Tensor1D, table: DiagnosticTable): void {
     bad.beta,
     count,
   );
+}
+
+/**
+ * One step's readings as one tensor (STEP_READING_NAMES): [ESS fraction, running log Z, acceptance
+ * or -1, count of NaN/+Inf log-weights, fraction of systems resampled or -1, diverged proposals or
+ * -1]. `smcReading` is the SMC resampling's [ESS fraction, resampled] of this step, if it resampled.
+ */
+export function stepReadings(
+  logW: Tensor1D,
+  logZAcc: Tensor1D | null,
+  groupSize: number,
+  acceptance: Scalar | null,
+  diverged: Scalar | null,
+  smcReading: Tensor | null,
+  smc: boolean,
+): Tensor {
+  const mh = acceptance ? { acceptance, diverged: diverged ?? tf.scalar(0) } : null;
+  if (!smc && fusedAvailable()) {
+    try {
+      return fusedWeightStats(logW, groupSize, mh);
+    } finally {
+      if (mh && mh.diverged !== diverged) mh.diverged.dispose();
+    }
+  }
+  return tf.tidy(() => {
+    const bad = tf.logicalOr(tf.isNaN(logW), tf.equal(logW, Infinity));
+    let ess: Tensor;
+    let resampled: Tensor;
+    let logZ: Tensor;
+    if (smc) {
+      const groups = logW.shape[0] / groupSize;
+      const perSystem = tf.add(
+        tf.reshape(logW, [groups, groupSize]),
+        tf.reshape(logZAcc as Tensor1D, [groups, 1]),
+      );
+      logZ = logMeanExp(perSystem);
+      // Without a resampling decision (the last step) the ESS is that of the final weights.
+      const lastEss = tf.mean(essFraction(tf.reshape(logW, [groups, groupSize])));
+      ess = smcReading ? tf.squeeze(tf.slice(smcReading, [0], [1])) : lastEss;
+      resampled = smcReading ? tf.squeeze(tf.slice(smcReading, [1], [1])) : tf.scalar(0);
+    } else {
+      const groups = logW.shape[0] / groupSize;
+      ess =
+        groups > 1
+          ? tf.mean(essFraction(tf.reshape(logW, [groups, groupSize])))
+          : essFraction(logW);
+      logZ = logMeanExp(logW);
+      resampled = tf.scalar(NO_ACCEPTANCE);
+    }
+    return tf.stack([
+      ess,
+      logZ,
+      acceptance ?? tf.scalar(NO_ACCEPTANCE),
+      tf.sum(tf.cast(bad, 'float32')),
+      resampled,
+      acceptance ? (diverged ?? tf.scalar(0)) : tf.scalar(NO_ACCEPTANCE),
+    ]);
+  });
+}
+
+/** The table of a chain from its per-step readings (the chain's one host round-trip). */
+export function readDiagnostics(
+  readings: Tensor[],
+  betas: number[],
+  groupSize: number,
+  smc: boolean,
+): DiagnosticTable {
+  if (readings.length === 0) return { perStep: [], nonFinite: [] };
+  const stacked = tf.stack(readings);
+  const values = stacked.dataSync() as Float32Array;
+  stacked.dispose();
+  return diagnosticTable(values, betas, groupSize, smc);
 }

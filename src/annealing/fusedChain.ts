@@ -1,12 +1,14 @@
 // AIS as fused native chains (src/engine/fused.ts): where the path and the kernel allow it (a
-// closed-form native target, a diagonal Gaussian initial distribution, ULA/HMC/UHA without a
-// learned correction, no resampling, no trace, no gradient tape), runAis hands stretches of the
-// chain to one native call each instead of running 40-400 TF.js ops per step. The random stream
+// closed-form native target, a diagonal Gaussian initial distribution, a kernel with a native
+// chain registered (dispatch.ts, chainPath), no resampling, no trace, no gradient tape), the chain
+// driver hands stretches of the chain to one native call each instead of running 40-400 TF.js
+// ops per step. The random stream
 // is consumed exactly as the op-by-op chain consumes it, and the results agree with it to float32
 // accuracy (test/fused.test.ts).
 import {
   tf,
   fusedAisChain,
+  STEP_READINGS,
   type FusedChainKernel,
   type FusedPath,
   type FusedState,
@@ -15,21 +17,19 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
-import { checkFinite, diagnosticTable, READINGS } from './diagnostics.js';
-import {
-  hostValue,
-  perStepValue,
-  type FusedKernelSpec,
-  type StepContext,
-} from './kernels/kernel.js';
+import { checkFinite, diagnosticTable } from './diagnostics.js';
+import type { ChainKernelSpec } from './kernels/fastPath.js';
 import type { TransitionKernel } from './kernels/kernel.js';
 import { disposeState, type AnnealingPath, type ParticleState } from './path.js';
-import type { AnnealedResult } from './ais.js';
+import type { AnnealedResult } from './result.js';
+import { hostValue, perStepValue } from './stepValue.js';
 
 export interface FusedAisOptions {
   path: AnnealingPath;
   fusedPath: FusedPath;
-  kernel: TransitionKernel & { fused: FusedKernelSpec };
+  kernel: TransitionKernel;
+  /** The kernel as the native chain runs it (dispatch.ts, chainPath). */
+  spec: ChainKernelSpec;
   /** beta_0 .. beta_K as numbers (in the direction the chain runs). */
   betas: number[];
   particles: number;
@@ -56,7 +56,7 @@ const asState = (s: ParticleState): FusedState => [
 
 export function runFusedAis(options: FusedAisOptions): AnnealedResult {
   const { path, fusedPath, kernel, betas, particles, rng } = options;
-  const spec = kernel.fused;
+  const spec = options.spec;
   const steps = betas.length - 1;
   const d = path.dim;
   let state: ParticleState = tf.tidy(() =>
@@ -65,27 +65,25 @@ export function runFusedAis(options: FusedAisOptions): AnnealedResult {
   if (kernel.init) state = kernel.init(state, rng);
   let logW: Tensor = tf.zeros([particles]);
   const mass =
-    spec.kind === 'uha'
-      ? typeof spec.mass === 'number'
+    spec.mass === undefined
+      ? null
+      : typeof spec.mass === 'number'
         ? tf.fill([d], spec.mass)
-        : spec.mass
-      : null;
-  const readings = new Float32Array(steps * READINGS);
-  const drawsPerStep = spec.kind === 'hmc' ? 2 : 1;
+        : spec.mass;
+  const readings = new Float32Array(steps * STEP_READINGS);
   const stretch = stretchLength(steps, options.onStep !== undefined);
-  const ctx = (k: number): StepContext => ({ path, step: k, steps, beta: betas[k] as number });
   try {
     for (let k0 = 1; k0 <= steps; k0 += stretch) {
       const k1 = Math.min(steps, k0 + stretch - 1);
       const count = k1 - k0 + 1;
       const stepSizes = Array.from({ length: count }, (_, i) =>
-        hostValue(perStepValue(spec.stepSize, ctx(k0 + i).step, `${spec.kind} step size`)),
+        hostValue(perStepValue(spec.stepSize, k0 + i, `${kernel.name} step size`)),
       );
       const chainKernel: FusedChainKernel = {
-        kind: spec.kind,
+        id: spec.id,
         stepSizes,
-        leapfrogSteps: spec.kind === 'ula' ? 1 : spec.leapfrogSteps,
-        eta: spec.kind === 'uha' ? hostValue(spec.eta) : undefined,
+        leapfrogSteps: spec.leapfrogSteps,
+        eta: spec.eta === undefined ? undefined : hostValue(spec.eta),
         mass: mass ?? undefined,
       };
       const out = fusedAisChain(
@@ -95,7 +93,7 @@ export function runFusedAis(options: FusedAisOptions): AnnealedResult {
         logW,
         chainKernel,
         betas.slice(k0 - 1, k1 + 1),
-        rng.reserve(drawsPerStep * count),
+        rng.reserve(spec.draws * count),
         options.groupSize,
       );
       disposeState(state);
@@ -110,7 +108,7 @@ export function runFusedAis(options: FusedAisOptions): AnnealedResult {
         ...(out.v ? { v: out.v as Tensor2D } : {}),
       };
       logW = out.logW;
-      readings.set(out.stats, (k0 - 1) * READINGS);
+      readings.set(out.stats, (k0 - 1) * STEP_READINGS);
       for (let k = k0; k <= k1; k++) options.onStep?.(k, steps);
     }
     if (!options.diagnostics) return { z: state.z.clone(), logW: logW as Tensor1D, perStep: [] };
@@ -122,6 +120,6 @@ export function runFusedAis(options: FusedAisOptions): AnnealedResult {
     throw error;
   } finally {
     disposeState(state);
-    if (mass && spec.kind === 'uha' && mass !== spec.mass) mass.dispose();
+    if (mass && mass !== spec.mass) mass.dispose();
   }
 }

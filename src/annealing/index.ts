@@ -15,8 +15,24 @@ export {
   type StepContext,
   type PerStep,
   type StepValue,
-  type FusedKernelSpec,
 } from './kernels/kernel.js';
+export { malaKernel, type MalaOptions } from './kernels/mala.js';
+export type { KernelFastPaths, StepFastPath, ChainKernelSpec } from './kernels/fastPath.js';
+export {
+  transition,
+  fastPathReport,
+  describePaths,
+  type PathChoice,
+  type ChainConditions,
+} from './dispatch.js';
+export {
+  annealStep,
+  disposeChainState,
+  type ChainState,
+  type AnnealStepContext,
+  type StepInfo,
+} from './step.js';
+export { fixedSchedule, learnedSchedule, type SchedulePolicy } from './schedulePolicy.js';
 export { ulaKernel, type UlaOptions, type BackwardCorrection } from './kernels/ula.js';
 export { hmcKernel, type HmcOptions } from './kernels/hmc.js';
 export {
@@ -28,6 +44,18 @@ export {
   type StepDiagnostics,
 } from './ais.js';
 export {
+  SAMPLER_TABLE,
+  ALL_SAMPLERS,
+  ESTIMATE_SAMPLERS,
+  baseSampler,
+  estimateKernel,
+  samplerTakes,
+  samplersTaking,
+  type SamplerSpec,
+  type SamplerFamily,
+  type SamplerOption,
+  type AnySamplerName,
+  type EstimateSamplerName,
   SAMPLERS,
   SAMPLER_DEFAULTS,
   makeKernel,

@@ -26,13 +26,9 @@ import { AnnealingPath } from './path.js';
 import { objectiveBound, type TrainingObjective } from './objectives.js';
 import { resamples, type ResamplingOptions } from './resampling.js';
 import { checkSchedule, MAX_STEPS } from './schedule.js';
+import { LEARNED_SAMPLERS, isLearnedSamplerName, type LearnedSamplerName } from './samplers.js';
 
-export const LEARNED_SAMPLERS = ['ula', 'uha', 'ula-mcd', 'uha-mcd'] as const;
-export type LearnedSamplerName = (typeof LEARNED_SAMPLERS)[number];
-
-export function isLearnedSamplerName(name: string): name is LearnedSamplerName {
-  return (LEARNED_SAMPLERS as readonly string[]).includes(name);
-}
+export { LEARNED_SAMPLERS, isLearnedSamplerName, type LearnedSamplerName };
 
 /** Which parameter groups gradient descent may change; the others stay at their initial values. */
 export interface LearnFlags {

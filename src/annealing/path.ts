@@ -2,6 +2,7 @@ import {
   tf,
   fusedAvailable,
   fusedEvaluate,
+  fusedUnavailableReason,
   type FusedPath,
   type NativeTargetSpec,
   type Tensor1D,
@@ -13,7 +14,7 @@ import type { Target } from '../targets/target.js';
 import { targetLogProbAndScore } from '../targets/score.js';
 
 export { targetLogProbAndScore };
-import { stepSub, type StepValue } from './kernels/kernel.js';
+import { stepSub, type StepValue } from './stepValue.js';
 
 /**
  * Particles with everything a kernel needs about both ends of the path, so that each point is
@@ -58,6 +59,16 @@ export class AnnealingPath {
     if (this.nativeTarget === undefined) this.nativeTarget = this.target.nativeSpec?.() ?? null;
     if (!this.nativeTarget || !fusedAvailable(options)) return null;
     return { target: this.nativeTarget, mean: this.initial.mean, logScale: this.initial.logScale };
+  }
+
+  /** Why `fused(options)` is null now (for the report of which paths a chain took), else null. */
+  fusedUnavailable(options: { differentiable?: boolean } = {}): string | null {
+    if (!(this.initial instanceof DiagGaussian)) {
+      return 'the initial distribution is not a diagonal Gaussian';
+    }
+    if (this.nativeTarget === undefined) this.nativeTarget = this.target.nativeSpec?.() ?? null;
+    if (!this.nativeTarget) return `target '${this.target.name}' has no native form`;
+    return fusedUnavailableReason(options);
   }
 
   /** Evaluates both ends at z (one target pass: closed-form score or value-and-gradient). */

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, initEngine, currentBackend, type BackendName } from '../engine/index.js';
-import { isSmcSamplerName } from '../annealing/samplers.js';
+import { baseSampler, samplersTaking } from '../annealing/samplers.js';
 import type { ResamplingOptions } from '../annealing/resampling.js';
 import {
   LEARNED_SAMPLERS,
@@ -20,7 +20,6 @@ import {
 } from '../eval/estimateLogZ.js';
 import { runTasks } from '../parallel/pool.js';
 import {
-  SMC_BASE,
   estimateOptions,
   flowInitial,
   resamplingOptions,
@@ -77,8 +76,8 @@ const FROM_OPTIONS = new Set([
   'json',
   'quiet',
 ]);
-const UHA_KINDS = new Set(['uha', 'uha-mcd', 'smc-uha']);
-const LEAPFROG_KINDS = new Set(['ais-hmc', 'smc-hmc', ...UHA_KINDS]);
+const ETA_SAMPLERS: ReadonlySet<string> = new Set(samplersTaking('eta'));
+const LEAPFROG_SAMPLERS: ReadonlySet<string> = new Set(samplersTaking('leapfrogSteps'));
 const TRAINING_OPTIONS = ['trainIters', 'trainParticles', 'lr', 'initFlow'] as const;
 
 const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -96,11 +95,11 @@ export function refuseIgnoredOptions(o: LogzOptions, given: ReadonlySet<string>)
       );
     return;
   }
-  if (given.has('eta') && !UHA_KINDS.has(o.sampler))
+  if (given.has('eta') && !ETA_SAMPLERS.has(o.sampler))
     throw new UsageError(
-      `--eta applies to the UHA samplers (${[...UHA_KINDS].join(', ')}), not ${o.sampler}`,
+      `--eta applies to the UHA samplers (${[...ETA_SAMPLERS].join(', ')}), not ${o.sampler}`,
     );
-  if (given.has('leapfrog') && !LEAPFROG_KINDS.has(o.sampler))
+  if (given.has('leapfrog') && !LEAPFROG_SAMPLERS.has(o.sampler))
     throw new UsageError(`--leapfrog applies to HMC and UHA samplers, not ${o.sampler}`);
   const scheme = o.resampling ?? 'systematic';
   if (given.has('temperature') && !['gst', 'bern-gst'].includes(scheme))
@@ -111,7 +110,7 @@ export function refuseIgnoredOptions(o: LogzOptions, given: ReadonlySet<string>)
     throw new UsageError(
       `--ess-threshold does not apply to ${scheme}, which draws its own resampling decision`,
     );
-  if (!isLearned(isSmcSamplerName(o.sampler) ? SMC_BASE[o.sampler] : o.sampler)) {
+  if (!isLearned(baseSampler(o.sampler))) {
     const training = TRAINING_OPTIONS.filter((name) => given.has(name) && name !== 'initFlow');
     if (training.length)
       throw new UsageError(
@@ -212,7 +211,7 @@ function samplerLabel(name: string, r: ResamplingOptions | null): string {
 
 async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
   const resampling = resamplingOptions(o);
-  const base = isSmcSamplerName(o.sampler) ? SMC_BASE[o.sampler] : o.sampler;
+  const base = baseSampler(o.sampler);
   const target = await targetFrom(o);
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });

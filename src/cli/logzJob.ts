@@ -1,7 +1,7 @@
 // `anneal logz` for the fixed-kernel samplers (AIS and SMC) as a job over a range of batches:
 // the same code runs the whole run in this process or a group of batches in a worker thread
 // (--workers), and each batch draws from its own random stream, so both give the same numbers.
-import { isSmcSamplerName, SMC_SAMPLERS } from '../annealing/samplers.js';
+import { baseSampler, isSmcSamplerName, SMC_SAMPLERS } from '../annealing/samplers.js';
 import { GST_DEFAULT_TEMPERATURE, type ResamplingOptions } from '../annealing/resampling.js';
 import { runLogZBatches, type BatchRun, type EstimateLogZOptions } from '../eval/estimateLogZ.js';
 import { createTarget } from '../targets/registry.js';
@@ -12,9 +12,6 @@ import type { Flow } from '../flows/flow.js';
 import type { Target } from '../targets/target.js';
 import { UsageError } from './errors.js';
 import type { LogzOptions } from './logzOptions.js';
-
-/** The kernel family behind each SMC sampler name. */
-export const SMC_BASE = { 'smc-ula': 'ula', 'smc-uha': 'uha', 'smc-hmc': 'ais-hmc' } as const;
 
 /** Resampling options of an SMC sampler from the command line; null for AIS samplers. */
 export function resamplingOptions(o: LogzOptions): ResamplingOptions | null {
@@ -92,7 +89,7 @@ export async function estimateOptions(
   target: Target,
   onStep?: (step: number, steps: number) => void,
 ): Promise<{ options: EstimateLogZOptions; dispose: () => void }> {
-  const base = isSmcSamplerName(o.sampler) ? SMC_BASE[o.sampler] : o.sampler;
+  const base = baseSampler(o.sampler);
   const resampling = resamplingOptions(o);
   const flow = o.initFlow ? await flowInitial(o.initFlow, target.dim) : null;
   return {

@@ -3,9 +3,8 @@
 // need not import the command that imports them.
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
-import { SAMPLERS, SMC_SAMPLERS } from '../annealing/samplers.js';
+import { ALL_SAMPLERS } from '../annealing/samplers.js';
 import { RESAMPLING_NAMES } from '../annealing/resampling.js';
-import { LEARNED_SAMPLERS } from '../annealing/learned.js';
 import { SCHEDULES } from '../annealing/schedule.js';
 import {
   choice,
@@ -15,8 +14,6 @@ import {
   positiveInt,
   positiveNumber,
 } from './options.js';
-
-const ALL_SAMPLERS = [...SAMPLERS, ...LEARNED_SAMPLERS, ...SMC_SAMPLERS] as const;
 
 /** `anneal logz`'s options, as the command line gives them (checked once, at the boundary). */
 export const LogzOptionsSchema = z.object({

@@ -8,12 +8,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { runFusedOp, fusedAvailable, type WasmBackend } from './fused.js';
 import { loadNative, type NativeAddon } from './native.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 export type DenseActivation = 'linear' | 'tanh';
 
 const DENSE = 'AnnealDense';
-const DENSE_OP = 9;
-const TANH_BACKWARD_OP = 10;
+const DENSE_OP = NATIVE_OP.Dense;
+const TANH_BACKWARD_OP = NATIVE_OP.TanhBackward;
 const ACTIVATION: Record<DenseActivation, number> = { linear: 0, tanh: 1 };
 
 let registeredFor: NativeAddon | null = null;

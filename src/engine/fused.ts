@@ -9,21 +9,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { loadNative, type NativeAddon } from './native.js';
 import { nativeKernelsInstalled } from './nativeKernels.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 /** A target the native code evaluates itself (closed-form log density, score and Hessian). */
 export interface NativeTargetSpec {
-  kind: 'funnel' | 'many-well' | 'iso-gmm';
-  /** The kind's parameters (native/src/targets.h documents each layout). */
+  /** The native target id (native/src/op_ids.h, TargetKind; src/targets/nativeIds.ts). */
+  id: number;
+  /** The target's parameters (native/src/targets.h documents each layout). */
   params: Float32Array;
 }
-
-const TARGET_KIND: Record<NativeTargetSpec['kind'], number> = {
-  funnel: 0,
-  'many-well': 1,
-  'iso-gmm': 2,
-};
-
-const OP = { evaluate: 0, ula: 1, hmc: 2, uha: 3, weightStats: 4, aisChain: 5 } as const;
 
 const KERNEL = 'AnnealFused';
 
@@ -70,13 +64,19 @@ function ensureKernel(addon: NativeAddon): void {
  * backend is wasm and no gradient tape is recording (the fused kernels have no gradients).
  */
 export function fusedAvailable(options: { differentiable?: boolean } = {}): boolean {
-  if (tf.getBackend() !== 'wasm' || !nativeKernelsInstalled()) return false;
+  return fusedUnavailableReason(options) === null;
+}
+
+/** Why fused operations cannot run now, in words for a report line; null when they can. */
+export function fusedUnavailableReason(options: { differentiable?: boolean } = {}): string | null {
+  if (tf.getBackend() !== 'wasm') return `the backend is ${tf.getBackend()}, not wasm`;
+  if (!nativeKernelsInstalled()) return 'the native kernels are off';
   const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
-  if (state.gradientDepth > 0 && !options.differentiable) return false;
+  if (state.gradientDepth > 0 && !options.differentiable) return 'a gradient tape is recording';
   const addon = loadNative();
-  if (!addon) return false;
+  if (!addon) return 'the native addon is not built';
   ensureKernel(addon);
-  return true;
+  return null;
 }
 
 /**
@@ -121,17 +121,17 @@ export interface FusedPath {
   logScale: Tensor;
 }
 
-/** The common integer arguments of path ops: [target kind, N, d]. */
+/** The common integer arguments of path ops: [target id, N, d]. */
 export function prefix(path: FusedPath, z: Tensor): { ints: number[]; n: number; d: number } {
   const [n, d] = z.shape as [number, number];
-  return { ints: [TARGET_KIND[path.target.kind], n, d], n, d };
+  return { ints: [path.target.id, n, d], n, d };
 }
 
 /** [logTarget [N], scoreTarget [N, d], logInitial [N], scoreInitial [N, d]] at z [N, d]. */
 export function fusedEvaluate(path: FusedPath, z: Tensor): Tensor[] {
   const { ints, n, d } = prefix(path, z);
   return runFusedOp(
-    OP.evaluate,
+    NATIVE_OP.Evaluate,
     ints,
     [],
     [path.target.params],
@@ -161,7 +161,7 @@ export function fusedUlaStep(
 ): Tensor[] {
   const { ints, n, d } = prefix(path, state[0]);
   return runFusedOp(
-    OP.ula,
+    NATIVE_OP.UlaStep,
     ints,
     [beta, stepSize],
     [path.target.params],
@@ -185,11 +185,34 @@ export function fusedHmcStep(
 ): Tensor[] {
   const { ints, n, d } = prefix(path, state[0]);
   return runFusedOp(
-    OP.hmc,
+    NATIVE_OP.HmcStep,
     [...ints, leapfrogSteps],
     [beta, stepSize],
     [path.target.params],
     [path.mean, path.logScale, ...state, momentum, uniforms],
+    [...stateShapes(n, d), [2]],
+  );
+}
+
+/**
+ * One MALA transition (Langevin proposal, accept/reject): [z', logT', sT', logI', sI', tally], the
+ * tally [2] holding the mean acceptance probability and the count of diverged proposals.
+ */
+export function fusedMalaStep(
+  path: FusedPath,
+  state: FusedState,
+  eps: Tensor,
+  uniforms: Tensor,
+  beta: number,
+  stepSize: number,
+): Tensor[] {
+  const { ints, n, d } = prefix(path, state[0]);
+  return runFusedOp(
+    NATIVE_OP.MalaStep,
+    ints,
+    [beta, stepSize],
+    [path.target.params],
+    [path.mean, path.logScale, ...state, eps, uniforms],
     [...stateShapes(n, d), [2]],
   );
 }
@@ -209,7 +232,7 @@ export function fusedUhaStep(
   const { ints, n, d } = prefix(path, state[0]);
   const [z, ...caches] = state;
   return runFusedOp(
-    OP.uha,
+    NATIVE_OP.UhaStep,
     [...ints, leapfrogSteps],
     [beta, stepSize, eta],
     [path.target.params],
@@ -219,10 +242,20 @@ export function fusedUhaStep(
 }
 
 /**
- * Numbers a chain records per step: [ESS fraction, running log Z, acceptance or -1, count of NaN
- * and +Inf log-weights, fraction of systems resampled or -1, diverged proposals or -1].
+ * What a chain records per step, in order (-1 where a reading does not apply): reverse ESS
+ * fraction, running log Z, mean acceptance, count of NaN and +Inf log-weights, fraction of
+ * systems resampled, diverged proposals. native/src/steps.cc writes the same row (kReadings).
  */
-export const STEP_READINGS = 6;
+export const STEP_READING_NAMES = [
+  'essFraction',
+  'logZ',
+  'acceptance',
+  'nonFinite',
+  'resampled',
+  'diverged',
+] as const;
+/** Numbers a chain records per step (STEP_READING_NAMES). */
+export const STEP_READINGS = STEP_READING_NAMES.length;
 
 /**
  * One step's readings (STEP_READINGS) of log-weights [N], the ESS a mean over systems of
@@ -238,7 +271,7 @@ export function fusedWeightStats(
     ? [logW, tf.tidy(() => tf.concat([mh.acceptance.reshape([1]), mh.diverged.reshape([1])]))]
     : [logW, tf.zeros([0])];
   try {
-    return runFusedOp(OP.weightStats, [n, groupSize, mh ? 1 : 0], [], [], inputs, [
+    return runFusedOp(NATIVE_OP.WeightStats, [n, groupSize, mh ? 1 : 0], [], [], inputs, [
       [STEP_READINGS],
     ])[0] as Tensor;
   } finally {
@@ -248,31 +281,31 @@ export function fusedWeightStats(
 
 /** The transition of a fused AIS chain and its parameters, step by step. */
 export interface FusedChainKernel {
-  kind: 'ula' | 'hmc' | 'uha';
+  /** The native loop's kernel id (native/src/op_ids.h, ChainKernel). */
+  id: number;
   /** Step size of each step of the stretch. */
   stepSizes: number[];
   leapfrogSteps: number;
-  /** UHA: damping and diagonal mass [d]. */
+  /** Kernels that carry momentum: damping and diagonal mass [d]. */
   eta?: number;
   mass?: Tensor;
 }
 
 export interface FusedChainResult {
   state: FusedState;
-  /** UHA momentum. */
+  /** Momentum, for kernels that carry it. */
   v: Tensor | null;
   logW: Tensor;
   /** STEP_READINGS numbers per step (resampled fraction -1). */
   stats: Float32Array;
 }
 
-const CHAIN_KERNEL = { ula: 0, hmc: 1, uha: 2 } as const;
-
 /**
  * A stretch of an AIS chain in one native call: for each step s, the AIS increment at
  * betas[s] - betas[s - 1], one transition with noise from the random stream (lane keys, counter)
- * drawn exactly as Rng would draw it (ULA, UHA: one draw; HMC: two), the kernel's correction, and the
- * weight statistics over systems of groupSize particles. betas has one more entry than steps.
+ * drawn exactly as Rng would draw it, the kernel's correction, and the weight statistics over
+ * systems of groupSize particles. betas has one more entry than steps; a kernel with momentum
+ * (mass given) takes and returns v.
  */
 export function fusedAisChain(
   path: FusedPath,
@@ -286,18 +319,18 @@ export function fusedAisChain(
 ): FusedChainResult {
   const { ints, n, d } = prefix(path, state[0]);
   const steps = betas.length - 1;
-  const uha = kernel.kind === 'uha';
+  const momentum = kernel.mass !== undefined;
   if (kernel.stepSizes.length !== steps) {
     throw new RangeError(`fused chain: ${kernel.stepSizes.length} step sizes for ${steps} steps`);
   }
-  if (uha && (!v || !kernel.mass || kernel.eta === undefined)) {
-    throw new RangeError('fused chain: UHA needs momentum, eta and mass');
+  if (momentum && (!v || kernel.eta === undefined)) {
+    throw new RangeError('fused chain: a kernel with mass needs momentum and eta');
   }
   const empty = tf.zeros([0]);
   try {
     const outs = runFusedOp(
-      OP.aisChain,
-      [...ints, CHAIN_KERNEL[kernel.kind], kernel.leapfrogSteps, steps, groupSize],
+      NATIVE_OP.AisChain,
+      [...ints, kernel.id, kernel.leapfrogSteps, steps, groupSize],
       [
         ...betas,
         ...kernel.stepSizes,
@@ -309,20 +342,20 @@ export function fusedAisChain(
       [
         path.mean,
         path.logScale,
-        uha ? (kernel.mass as Tensor) : empty,
+        momentum ? (kernel.mass as Tensor) : empty,
         ...state,
-        uha ? (v as Tensor) : empty,
+        momentum ? (v as Tensor) : empty,
         logW,
       ],
-      [...stateShapes(n, d), uha ? [n, d] : [0], [n], [steps * STEP_READINGS]],
+      [...stateShapes(n, d), momentum ? [n, d] : [0], [n], [steps * STEP_READINGS]],
     );
     const [z, lt, st, li, si, vOut, logWOut, stats] = outs as Tensor[];
     const table = (stats as Tensor).dataSync() as Float32Array;
     (stats as Tensor).dispose();
-    if (!uha) (vOut as Tensor).dispose();
+    if (!momentum) (vOut as Tensor).dispose();
     return {
       state: [z, lt, st, li, si] as FusedState,
-      v: uha ? (vOut as Tensor) : null,
+      v: momentum ? (vOut as Tensor) : null,
       logW: logWOut as Tensor,
       stats: table,
     };

@@ -2,6 +2,7 @@
 // of TF.js's AdamOptimizer, in place of about fifteen small kernels per variable.
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { runFusedOp } from './fused.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 export interface AdamStepSettings {
   learningRate: number;
@@ -15,7 +16,7 @@ export interface AdamStepSettings {
   gradScale: number;
 }
 
-const ADAM_OP = 8;
+const ADAM_OP = NATIVE_OP.Adam;
 
 /** Updates value and its moment estimates m, v in place from one gradient. */
 export function fusedAdamUpdate(

@@ -4,11 +4,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 const AIS_UPDATE: NativeOpSpec = {
   name: 'AnnealAisUpdate',
-  forward: 29,
-  backward: 30,
+  forward: NATIVE_OP.AisUpdate,
+  backward: NATIVE_OP.AisUpdateGrad,
   inputs: ['logW', 'dbeta', 'logT', 'logI', 'corr'],
   outShapes: (s) => [s.logW as number[]],
 };

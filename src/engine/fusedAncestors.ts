@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { nativeOpsAvailable, runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 const ANCESTORS: NativeOpSpec = {
   name: 'AnnealAncestors',
-  forward: 28,
+  forward: NATIVE_OP.Ancestors,
   backward: -1,
   inputs: ['logW', 'u'],
   noGradient: ['logW', 'u'],

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { gatherRows } from './ops.js';
 import { nativeOpsAvailable, runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 const specs = new Map<number, NativeOpSpec>();
 
@@ -14,8 +15,8 @@ function specFor(k: number): NativeOpSpec {
     const fields = Array.from({ length: k }, (_, i) => `x${i}`);
     spec = {
       name: `AnnealGatherRows${k}`,
-      forward: 26,
-      backward: 27,
+      forward: NATIVE_OP.GatherRows,
+      backward: NATIVE_OP.GatherRowsGrad,
       inputs: ['index', ...fields],
       noGradient: ['index'],
       outShapes: (s) => {

@@ -7,6 +7,7 @@
 // evaluation sits inside nested tapes (third order) must use TF.js ops: see nativeOpsAvailable.
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 export interface DenseParams {
   w: Tensor;
@@ -21,8 +22,8 @@ function specFor(layers: number): NativeOpSpec {
     const params = [...Array(layers).keys(), 'o'].flatMap((i) => [`w${i}`, `b${i}`]);
     spec = {
       name: `AnnealMlpBernoulli${layers}`,
-      forward: 22,
-      backward: 23,
+      forward: NATIVE_OP.MlpBernoulli,
+      backward: NATIVE_OP.MlpBernoulliGrad,
       inputs: ['z', ...params, 'x'],
       noGradient: ['x'],
       // The forward pass's activations, logits and sweep values, kept for the gradient.

@@ -6,11 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { prefix, type FusedPath, type FusedState } from './fused.js';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 const MOVE: NativeOpSpec = {
   name: 'AnnealUhaMove',
-  forward: 6,
-  backward: 7,
+  forward: NATIVE_OP.UhaMove,
+  backward: NATIVE_OP.UhaMoveGrad,
   inputs: [
     'mean',
     'logScale',

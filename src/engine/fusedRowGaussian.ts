@@ -4,11 +4,12 @@
 // evaluation is about sixteen kernels, and its gradient several times that.
 import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 const ROW_GAUSSIAN: NativeOpSpec = {
   name: 'AnnealRowGaussian',
-  forward: 24,
-  backward: 25,
+  forward: NATIVE_OP.RowGaussian,
+  backward: NATIVE_OP.RowGaussianGrad,
   inputs: ['z', 'mean', 'logScale'],
   outShapes: (s) => {
     const [n, d] = s.z as [number, number];

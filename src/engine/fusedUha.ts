@@ -5,11 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 const START: NativeOpSpec = {
   name: 'AnnealUhaStart',
-  forward: 16,
-  backward: 17,
+  forward: NATIVE_OP.UhaStart,
+  backward: NATIVE_OP.UhaStartGrad,
   inputs: ['z', 'sT', 'sI', 'v', 'xi', 'vr', 'beta', 'eps', 'eta', 'mass'],
   noGradient: ['xi'],
   outShapes: (s) => [s.z as number[], s.z as number[]],
@@ -17,16 +18,16 @@ const START: NativeOpSpec = {
 
 const KICK: NativeOpSpec = {
   name: 'AnnealUhaKick',
-  forward: 18,
-  backward: 19,
+  forward: NATIVE_OP.UhaKick,
+  backward: NATIVE_OP.UhaKickGrad,
   inputs: ['z', 'p', 'sT', 'sI', 'beta', 'eps', 'mass'],
   outShapes: (s) => [s.z as number[], s.z as number[]],
 };
 
 const FINISH: NativeOpSpec = {
   name: 'AnnealUhaFinish',
-  forward: 20,
-  backward: 21,
+  forward: NATIVE_OP.UhaFinish,
+  backward: NATIVE_OP.UhaFinishGrad,
   inputs: [
     'p',
     'v',

@@ -5,11 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 const PROPOSE: NativeOpSpec = {
   name: 'AnnealUlaPropose',
-  forward: 12,
-  backward: 13,
+  forward: NATIVE_OP.UlaPropose,
+  backward: NATIVE_OP.UlaProposeGrad,
   inputs: ['z', 'sT', 'sI', 'eps', 'delta', 'beta'],
   noGradient: ['eps'],
   outShapes: (s) => [s.z as number[]],
@@ -17,8 +18,8 @@ const PROPOSE: NativeOpSpec = {
 
 const WEIGHT: NativeOpSpec = {
   name: 'AnnealUlaWeight',
-  forward: 14,
-  backward: 15,
+  forward: NATIVE_OP.UlaWeight,
+  backward: NATIVE_OP.UlaWeightGrad,
   inputs: [
     'z',
     'zNew',

@@ -25,12 +25,15 @@ export { webgpuAdapter, webgpuErrors, type WebgpuAdapterInfo } from './webgpu.js
 export { nativeStatus } from './native.js';
 export {
   fusedAvailable,
+  fusedUnavailableReason,
   fusedEvaluate,
   fusedUlaStep,
   fusedHmcStep,
+  fusedMalaStep,
   fusedUhaStep,
   fusedWeightStats,
   STEP_READINGS,
+  STEP_READING_NAMES,
   fusedAisChain,
   type FusedChainKernel,
   type FusedChainResult,

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { NATIVE_UNARY, type NativeAddon } from './native.js';
+import { NATIVE_OP } from './nativeIds.js';
 
 /** The part of tfjs-backend-wasm's backend object the kernels use. */
 interface WasmBackend {
@@ -128,7 +129,7 @@ function sumKernel(addon: NativeAddon): KernelFunc {
   };
 }
 
-const COLUMN_SUMS_OP = 11;
+const COLUMN_SUMS_OP = NATIVE_OP.ColumnSums;
 
 /**
  * Identity that shares the input's memory (a reference count) instead of copying it, as the wasm

@@ -7,7 +7,14 @@ import { runAis, type StepDiagnostics } from '../annealing/ais.js';
 import type { PerStep } from '../annealing/kernels/kernel.js';
 import { AnnealingPath } from '../annealing/path.js';
 import { KernelError } from '../annealing/kernels/kernel.js';
-import { makeKernel, SAMPLERS, type SamplerName } from '../annealing/samplers.js';
+import {
+  ESTIMATE_SAMPLERS,
+  estimateKernel,
+  isSmcSamplerName,
+  makeKernel,
+  type EstimateSamplerName,
+  type SamplerName,
+} from '../annealing/samplers.js';
 import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
 import { resamples, type ResamplingOptions } from '../annealing/resampling.js';
 import {
@@ -18,12 +25,11 @@ import {
 } from './logWeights.js';
 
 /**
- * Samplers estimateLogZ runs: AIS with ULA or HMC moves, and the same moves with resampling inside
- * the chain ('smc-ula', 'smc-hmc': systematic resampling at every step unless `resampling` says
- * otherwise).
+ * Samplers estimateLogZ runs (the sampler table's samplers that need no training): AIS with ULA,
+ * HMC or MALA moves, and the same moves with resampling inside the chain ('smc-ula', 'smc-hmc',
+ * 'smc-mala': systematic resampling at every step unless `resampling` says otherwise).
  */
-export const ESTIMATE_SAMPLERS = [...SAMPLERS, 'smc-ula', 'smc-hmc'] as const;
-export type EstimateSamplerName = (typeof ESTIMATE_SAMPLERS)[number];
+export { ESTIMATE_SAMPLERS, type EstimateSamplerName };
 
 export interface EstimateLogZOptions {
   target: Target;
@@ -144,26 +150,20 @@ export function resolveEstimateSampler(options: EstimateLogZOptions): {
   resampling: ResamplingOptions | undefined;
 } {
   const name = options.sampler ?? 'ais-ula';
-  switch (name) {
-    case 'ais-ula':
-    case 'ais-hmc':
-      return { kernel: name, resampling: options.resampling };
-    case 'smc-ula':
-    case 'smc-hmc':
-      return {
-        kernel: name === 'smc-ula' ? 'ais-ula' : 'ais-hmc',
-        resampling: options.resampling ?? { scheme: 'systematic' },
-      };
-    default: {
-      const given = String(name as unknown);
-      const learned = /^(smc-)?(ula|uha)(-mcd)?$/.test(given)
-        ? ` ('${given}' is a learned sampler: train a LearnedSampler of kind '${given.replace(/^smc-/, '')}'${given.startsWith('smc-') ? ' with the resampling option' : ''}, or use trainAndEvaluate)`
-        : '';
-      throw new KernelError(
-        `unknown sampler '${given}' for estimateLogZ; valid: ${ESTIMATE_SAMPLERS.join(', ')}${learned}`,
-      );
-    }
+  if (!(ESTIMATE_SAMPLERS as readonly string[]).includes(name)) {
+    const given = String(name as unknown);
+    const learned = /^(smc-)?(ula|uha)(-mcd)?$/.test(given)
+      ? ` ('${given}' is a learned sampler: train a LearnedSampler of kind '${given.replace(/^smc-/, '')}'${given.startsWith('smc-') ? ' with the resampling option' : ''}, or use trainAndEvaluate)`
+      : '';
+    throw new KernelError(
+      `unknown sampler '${given}' for estimateLogZ; valid: ${ESTIMATE_SAMPLERS.join(', ')}${learned}`,
+    );
   }
+  const smc = isSmcSamplerName(name);
+  return {
+    kernel: estimateKernel(name),
+    resampling: smc ? (options.resampling ?? { scheme: 'systematic' }) : options.resampling,
+  };
 }
 
 function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {

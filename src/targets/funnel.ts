@@ -8,6 +8,7 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
+import { NATIVE_TARGET } from './nativeIds.js';
 import { checkParticles, type Target } from './target.js';
 import { LOG_2PI, checkDim, checkPositive, checkSampleCount } from './common.js';
 
@@ -72,7 +73,7 @@ export class FunnelTarget implements Target {
   }
 
   nativeSpec(): NativeTargetSpec {
-    return { kind: 'funnel', params: Float32Array.of(this.scale) };
+    return { id: NATIVE_TARGET.funnel, params: Float32Array.of(this.scale) };
   }
 
   sample(n: number, rng: Rng): Tensor2D {

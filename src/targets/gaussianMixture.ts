@@ -11,6 +11,7 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
+import { NATIVE_TARGET } from './nativeIds.js';
 import { checkParticles, TargetError, type Target } from './target.js';
 import {
   LOG_2PI,
@@ -109,7 +110,7 @@ export class GaussianMixtureTarget implements Target {
     );
     params.set(bias, 1 + K);
     params.set(this.means, 1 + 2 * K);
-    this.native = { kind: 'iso-gmm', params };
+    this.native = { id: NATIVE_TARGET['iso-gmm'], params };
   }
 
   nativeSpec(): NativeTargetSpec {

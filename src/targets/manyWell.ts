@@ -12,6 +12,7 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
+import { NATIVE_TARGET } from './nativeIds.js';
 import { checkParticles, TargetError, type Target } from './target.js';
 import { LOG_2PI, checkSampleCount, keptConstant, uploadRows } from './common.js';
 
@@ -179,7 +180,7 @@ export class ManyWellTarget implements Target {
   }
 
   nativeSpec(): NativeTargetSpec {
-    return { kind: 'many-well', params: new Float32Array(0) };
+    return { id: NATIVE_TARGET['many-well'], params: new Float32Array(0) };
   }
 
   sample(n: number, rng: Rng): Tensor2D {

@@ -1,6 +1,5 @@
 import {
   tf,
-  fusedHmcStep,
   sumSquares,
   type Rng,
   type Scalar,
@@ -11,8 +10,6 @@ import { disposeState, type ParticleState } from '../path.js';
 import { leapfrog } from './leapfrog.js';
 import {
   KernelError,
-  fusedState,
-  hostValue,
   perStepValue,
   type KernelStepResult,
   type PerStep,
@@ -33,8 +30,9 @@ export interface HmcOptions {
 /**
  * Metropolis-corrected Hamiltonian Monte Carlo with identity mass: fresh momentum, L leapfrog
  * steps, accept or reject each particle. Leaves gamma_k invariant, so it adds no log-weight term.
+ * Native fast path: hmc.native.ts.
  */
-export function hmcKernel(options: HmcOptions): TransitionKernel {
+export function hmcKernel(options: HmcOptions): TransitionKernel<HmcOptions> {
   if (!Number.isInteger(options.leapfrogSteps) || options.leapfrogSteps < 1) {
     throw new KernelError(
       `leapfrog steps must be a positive integer, got ${options.leapfrogSteps}`,
@@ -42,35 +40,14 @@ export function hmcKernel(options: HmcOptions): TransitionKernel {
   }
   return {
     name: 'hmc',
+    kind: 'hmc',
+    params: options,
     invariant: true,
-    fused: { kind: 'hmc', stepSize: options.stepSize, leapfrogSteps: options.leapfrogSteps },
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
       const eps = perStepValue(options.stepSize, ctx.step, 'HMC step size');
       const { path, beta } = ctx;
       const momentum0 = rng.normal(state.z.shape) as Tensor2D;
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-      const fused = path.fused();
-      if (fused) {
-        const [z, logTarget, scoreTarget, logInitial, scoreInitial, tally] = fusedHmcStep(
-          fused,
-          fusedState(state),
-          momentum0,
-          uniforms,
-          hostValue(beta),
-          hostValue(eps),
-          options.leapfrogSteps,
-        ) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
-        momentum0.dispose();
-        uniforms.dispose();
-        const [acceptance, diverged] = tf.unstack(tally) as [Scalar, Scalar];
-        tally.dispose();
-        return {
-          state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
-          logCorrection: null,
-          acceptance,
-          diverged,
-        };
-      }
       const end = leapfrog(path, beta, state, momentum0, eps, options.leapfrogSteps);
       const p = end.momentum;
       const proposal = end.state;

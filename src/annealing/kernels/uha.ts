@@ -1,11 +1,5 @@
 import {
   tf,
-  fusedAvailable,
-  fusedUhaFinish,
-  fusedUhaKick,
-  fusedUhaMove,
-  fusedUhaStart,
-  fusedUhaStep,
   sumSquares,
   type Rng,
   type Tensor,
@@ -16,8 +10,6 @@ import type { ParticleState } from '../path.js';
 import { leapfrog } from './leapfrog.js';
 import {
   KernelError,
-  fusedState,
-  hostValue,
   perStepValue,
   type KernelStepResult,
   type PerStep,
@@ -43,14 +35,18 @@ export interface UhaOptions {
   backwardCorrection?: BackwardCorrection;
 }
 
+/** The kernel's parameters as its fast paths read them (leapfrog steps resolved). */
+export type UhaKernelParams = UhaOptions & { leapfrogSteps: number };
+
 /**
  * Uncorrected Hamiltonian annealing (Geffner & Domke 2021; Zhang et al. 2021) on the extended
  * target gamma_k(z) N(v; 0, M): partial momentum refresh, then leapfrog steps, no accept/reject.
  * The leapfrog map is volume-preserving and invertible, so the weight needs only the refresh
  * densities: forward N(v'; eta v, (1 - eta^2) M) and its backward counterpart, written out
  * explicitly so that UHA and UHA-MCD share one code path (a zero correction is exactly UHA).
+ * Native fast paths: uha.native.ts.
  */
-export function uhaKernel(options: UhaOptions): TransitionKernel {
+export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams> {
   const leapfrogSteps = options.leapfrogSteps ?? 1;
   if (!Number.isInteger(leapfrogSteps) || leapfrogSteps < 1) {
     throw new KernelError(`leapfrog steps must be a positive integer, got ${leapfrogSteps}`);
@@ -69,9 +65,8 @@ export function uhaKernel(options: UhaOptions): TransitionKernel {
 
   return {
     name: correction ? 'uha-mcd' : 'uha',
-    fused: correction
-      ? undefined
-      : { kind: 'uha', stepSize: options.stepSize, leapfrogSteps, eta: options.eta, mass },
+    kind: 'uha',
+    params: { ...options, leapfrogSteps },
     init(state: ParticleState, rng: Rng): ParticleState {
       const v = tf.tidy(() => tf.mul(rng.normal(state.z.shape), tf.sqrt(mass)) as Tensor2D);
       return { ...state, v };
@@ -82,111 +77,6 @@ export function uhaKernel(options: UhaOptions): TransitionKernel {
       const eps = perStepValue(options.stepSize, ctx.step, 'UHA step size');
       const { path, beta, step } = ctx;
       const eta = options.eta;
-      const fused = correction ? null : path.fused();
-      if (fused) {
-        const xi = rng.normal(state.z.shape);
-        const massVector =
-          typeof mass === 'number' ? tf.fill([state.z.shape[1] as number], mass) : mass;
-        const [z, v, logTarget, scoreTarget, logInitial, scoreInitial, logCorrection] =
-          fusedUhaStep(
-            fused,
-            fusedState(state),
-            v0,
-            xi,
-            massVector,
-            hostValue(beta),
-            hostValue(eps),
-            hostValue(eta),
-            leapfrogSteps,
-          ) as [Tensor2D, Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
-        xi.dispose();
-        if (massVector !== mass) massVector.dispose();
-        return {
-          state: { z, logTarget, scoreTarget, logInitial, scoreInitial, v },
-          logCorrection,
-          acceptance: null,
-        };
-      }
-      const diff = path.fused({ differentiable: true });
-      if (diff) {
-        // One native kernel with an exact gradient (training through the chain).
-        const xi = rng.normal(state.z.shape) as Tensor2D;
-        const out = tf.tidy(() => {
-          const scalar = (x: StepValue) => (typeof x === 'number' ? tf.scalar(x) : x);
-          const massVector =
-            typeof mass === 'number' ? tf.fill([state.z.shape[1] as number], mass) : mass;
-          let refreshed: { vr: Tensor; r: Tensor } | undefined;
-          if (correction) {
-            // UHA-MCD: the correction sees the refreshed momentum, so refresh here.
-            const vr = tf.add(
-              tf.mul(eta, v0),
-              tf.mul(tf.sqrt(tf.mul(tf.sub(1, tf.square(eta)), mass)), xi),
-            ) as Tensor2D;
-            refreshed = { vr, r: correction(state.z, vr, step) };
-          }
-          const [z, v, logTarget, scoreTarget, logInitial, scoreInitial, logCorrection] =
-            fusedUhaMove(diff, fusedState(state), {
-              beta: scalar(beta),
-              eps: scalar(eps),
-              eta: scalar(eta),
-              mass: massVector,
-              v: v0,
-              xi,
-              refreshed,
-              leapfrogSteps,
-            }) as [Tensor2D, Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
-          return {
-            state: { z, logTarget, scoreTarget, logInitial, scoreInitial, v },
-            logCorrection,
-          };
-        });
-        xi.dispose();
-        return { ...out, acceptance: null };
-      }
-      if (fusedAvailable({ differentiable: true })) {
-        // Any target: native kernels with native gradients for the step's own arithmetic, the
-        // target and the initial distribution evaluated by their own code at each position.
-        const xi = rng.normal(state.z.shape) as Tensor2D;
-        const out = tf.tidy(() => {
-          const scalar = (x: StepValue) => (typeof x === 'number' ? tf.scalar(x) : x);
-          const params = {
-            beta: scalar(beta),
-            eps: scalar(eps),
-            eta: scalar(eta),
-            mass: typeof mass === 'number' ? tf.fill([state.z.shape[1] as number], mass) : mass,
-          };
-          let vr: Tensor2D | null = null;
-          let r: Tensor2D | null = null;
-          if (correction) {
-            vr = tf.add(
-              tf.mul(eta, v0),
-              tf.mul(tf.sqrt(tf.mul(tf.sub(1, tf.square(eta)), mass)), xi),
-            ) as Tensor2D;
-            r = correction(state.z, vr, step);
-          }
-          let [z, p] = fusedUhaStart(
-            state.z,
-            state.scoreTarget,
-            state.scoreInitial,
-            v0,
-            xi,
-            vr,
-            params,
-          );
-          let current = path.evaluate(z as Tensor2D);
-          for (let l = 2; l <= leapfrogSteps; l++) {
-            [z, p] = fusedUhaKick(current.z, p, current.scoreTarget, current.scoreInitial, params);
-            current = path.evaluate(z as Tensor2D);
-          }
-          const [v, logCorrection] = fusedUhaFinish(p, v0, xi, vr, r, state, current, params);
-          return {
-            state: { ...current, v: v as Tensor2D },
-            logCorrection: logCorrection as Tensor1D,
-          };
-        });
-        xi.dispose();
-        return { ...out, acceptance: null };
-      }
       const refreshVar = tf.tidy(() => tf.sub(1, tf.square(eta)));
       // Partial refresh: v' = eta v + sqrt(1 - eta^2) M^(1/2) xi.
       const xi = rng.normal(state.z.shape) as Tensor2D;

@@ -1,18 +1,6 @@
-import {
-  tf,
-  fusedAvailable,
-  fusedUlaPropose,
-  fusedUlaStep,
-  fusedUlaWeight,
-  sumSquares,
-  type Rng,
-  type Tensor1D,
-  type Tensor2D,
-} from '../../engine/index.js';
+import { tf, sumSquares, type Rng, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import type { ParticleState } from '../path.js';
 import {
-  fusedState,
-  hostValue,
   perStepValue,
   stepMul,
   stepSqrt,
@@ -38,62 +26,17 @@ export interface UlaOptions {
 /**
  * Unadjusted Langevin forward kernel with its time reversal as backward kernel: the ULA kernel at
  * the same step, evaluated from z'. Both are Gaussians with variance 2 delta, so their normalizing
- * constants cancel in the log-weight.
+ * constants cancel in the log-weight. Native fast paths: ula.native.ts.
  */
-export function ulaKernel(options: UlaOptions): TransitionKernel {
+export function ulaKernel(options: UlaOptions): TransitionKernel<UlaOptions> {
   const correction = options.backwardCorrection;
   return {
     name: correction ? 'ula-mcd' : 'ula',
-    fused: correction ? undefined : { kind: 'ula', stepSize: options.stepSize },
+    kind: 'ula',
+    params: options,
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
       const delta = perStepValue(options.stepSize, ctx.step, 'ULA step size');
       const { path, beta } = ctx;
-      const fused = correction ? null : path.fused();
-      if (fused) {
-        const eps = rng.normal(state.z.shape);
-        const [z, logTarget, scoreTarget, logInitial, scoreInitial, logCorrection] = fusedUlaStep(
-          fused,
-          fusedState(state),
-          eps,
-          hostValue(beta),
-          hostValue(delta),
-        ) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
-        eps.dispose();
-        return {
-          state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
-          logCorrection,
-          acceptance: null,
-        };
-      }
-      if (fusedAvailable({ differentiable: true })) {
-        // The step's own arithmetic as two native kernels with native gradients; the target and
-        // the initial distribution are evaluated by their own code in between.
-        const out = tf.tidy(() => {
-          const eps = rng.normal(state.z.shape) as Tensor2D;
-          const zNew = fusedUlaPropose(
-            state.z,
-            state.scoreTarget,
-            state.scoreInitial,
-            eps,
-            delta,
-            beta,
-          ) as Tensor2D;
-          const next = path.evaluate(zNew);
-          const r = correction ? correction(zNew, null, ctx.step) : null;
-          const logCorrection = fusedUlaWeight(
-            state.z,
-            next.z,
-            eps,
-            state,
-            next,
-            r,
-            delta,
-            beta,
-          ) as Tensor1D;
-          return { state: next, logCorrection };
-        });
-        return { ...out, acceptance: null };
-      }
       const out = tf.tidy(() => {
         const eps = rng.normal(state.z.shape) as Tensor2D;
         const drift = path.score(state, beta);
