@@ -60,6 +60,8 @@ interface Report extends LogWeightSummary {
   /** SMC: the bound and the last step's per-system ESS replace the ELBO and pooled ESS rows. */
   smcBound?: SmcBound | null;
   perStep?: StepDiagnostics[];
+  /** How the chain's moves ran (fastest path and why the faster ones did not apply). */
+  moves?: string | null;
 }
 
 const isLearned = (name: string): name is LearnedSamplerName =>
@@ -338,6 +340,7 @@ export function formatReport(e: Report, seed: number, backend: string): string {
     ['target', `${e.target} (dim ${e.dim})`],
     ['sampler', `${e.sampler}, ${e.steps} steps, ${e.particles} particles, seed ${seed}`],
   ];
+  if (e.moves) rows.push(['moves', e.moves]);
   if (e.trained?.from)
     rows.push(['trained', `run ${e.trained.from} (${e.trained.iterations} iterations)`]);
   else if (e.trained) {

@@ -6,6 +6,7 @@ import { checkWorkload } from './workload.js';
 import { runAis, type StepDiagnostics } from '../annealing/ais.js';
 import type { PerStep } from '../annealing/kernels/kernel.js';
 import { AnnealingPath } from '../annealing/path.js';
+import { describePaths, fastPathReport } from '../annealing/dispatch.js';
 import { KernelError } from '../annealing/kernels/kernel.js';
 import {
   ESTIMATE_SAMPLERS,
@@ -78,6 +79,12 @@ export interface LogZEstimate extends LogWeightSummary {
   smcBound: SmcBound | null;
   /** The final weighted particles with returnSamples, else null. */
   samples: WeightedParticles | null;
+  /**
+   * How the chain's moves ran: the fastest path that applied (a native chain, native steps, or
+   * TF.js ops) and why each faster one did not, e.g. 'native step (not native chain: the chain
+   * resamples)'.
+   */
+  moves: string | null;
 }
 
 /** Log-weights and per-step diagnostics of some batches of a run. */
@@ -97,6 +104,8 @@ export interface BatchRun {
   /** The final particles, row-major, when the run was asked to keep them. */
   z?: Float32Array;
   perStep: StepDiagnostics[];
+  /** How the moves ran (LogZEstimate.moves). */
+  moves?: string;
 }
 
 /**
@@ -218,6 +227,13 @@ export function runLogZBatches(
     const resampling: ResamplingOptions = asked
       ? { ...asked, groupSize: asked.groupSize ?? perBatch }
       : { scheme: 'none', groupSize: perBatch };
+    const moves = describePaths(
+      fastPathReport(kernel, path, {
+        resampling: resamples(resampling.scheme),
+        trace: false,
+        scheduleKnown: true,
+      }),
+    );
     const result = runAis({
       path,
       kernel,
@@ -233,6 +249,7 @@ export function runLogZBatches(
     return {
       logW: Float32Array.from(logW.dataSync()),
       perStep: result.perStep,
+      moves,
       ...(z ? { z } : {}),
     };
   } finally {
@@ -277,7 +294,7 @@ export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly nu
     return step;
   });
   const z = runs.every((r) => r.z) ? concatenate(runs.map((r) => r.z as Float32Array)) : undefined;
-  return { logW, perStep, ...(z ? { z } : {}) };
+  return { logW, perStep, ...(first.moves ? { moves: first.moves } : {}), ...(z ? { z } : {}) };
 }
 
 function concatenate(parts: readonly Float32Array[]): Float32Array {
@@ -322,6 +339,7 @@ export function summarizeRun(
     perStep: run.perStep,
     smcBound: groupSize ? systemBound(run.logW, groupSize) : null,
     samples: weightedParticles(run, options.target.dim),
+    moves: run.moves ?? null,
   };
 }
 
