@@ -35,7 +35,7 @@ const MUTANTS: Mutant[] = [
   {
     id: 'ula-native-forward-sign',
     what: "ULA (native fused step): the forward kernel's log density added instead of subtracted",
-    file: 'native/src/steps.cc',
+    file: 'native/src/fused.cc',
     from: '(back[r] / u.minus4d - (-0.5f * fwd[r]));',
     to: '(back[r] / u.minus4d + (-0.5f * fwd[r]));',
     // The fused chain runs for targets with a native form; the test holds it to the TF.js chain.
@@ -75,7 +75,7 @@ const MUTANTS: Mutant[] = [
   {
     id: 'hmc-native-divergence-threshold',
     what: 'HMC (native steps): divergences counted from an energy error of 100 instead of 1000',
-    file: 'native/src/steps.cc',
+    file: 'native/src/fused.cc',
     from: 'if (!(la[r] >= -kDivergence)) tally.diverged += 1.0;',
     to: 'if (!(la[r] >= -0.1f * kDivergence)) tally.diverged += 1.0;',
     tests: ['test/fused.test.ts'],

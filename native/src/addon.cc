@@ -11,7 +11,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "rng.h"
-#include "steps.h"
+#include "fused.h"
 
 namespace {
 
@@ -196,7 +196,7 @@ napi_value Uniforms(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// fused(op, ints: Int32Array, scalars: Float64Array, arrays: Float32Array[]): see steps.h.
+// fused(op, ints: Int32Array, scalars: Float64Array, arrays: Float32Array[]): see fused.h.
 napi_value Fused(napi_env env, napi_callback_info info) {
   napi_value args[4];
   if (!get_args(env, info, args)) return nullptr;

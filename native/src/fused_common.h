@@ -1,4 +1,4 @@
-// Shared pieces of the fused native ops (steps.cc, moves.cc): argument layouts and their checks,
+// Shared pieces of the fused native ops (fused.cc, fused_move.cc): argument layouts and their checks,
 // the path (target and initial distribution) on blocks of particles, per-thread scratch, and the
 // split of rows over threads.
 #pragma once
@@ -12,7 +12,7 @@
 #include "block.h"
 #include "gemm.h"
 #include "pool.h"
-#include "steps.h"
+#include "fused.h"
 #include "targets.h"
 #include "vecmath.h"
 

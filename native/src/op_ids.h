@@ -10,7 +10,7 @@ namespace anneal {
 
 // Fused annealing operations, each one pass over the particles (rows of an [n, d] array) with
 // the target and the initial distribution evaluated in place. `ints`, `scalars` and `arrays`
-// follow the layout of the op (see steps.cc and src/engine/fused.ts); every array length is
+// follow the layout of the op (see fused.cc and src/engine/fused.ts); every array length is
 // checked first. Returns false with `error` set when the layout does not match.
 enum class FusedOp {
   Evaluate = 0,

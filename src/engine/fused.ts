@@ -80,7 +80,7 @@ export function fusedUnavailableReason(options: { differentiable?: boolean } = {
 }
 
 /**
- * Runs fused native op `op` (native/src/steps.h) as one TF.js kernel: `host` arrays and the inputs'
+ * Runs fused native op `op` (native/src/fused.h) as one TF.js kernel: `host` arrays and the inputs'
  * heap views go to the addon in that order, followed by outputs of the given shapes.
  */
 export function runFusedOp(
@@ -244,7 +244,7 @@ export function fusedUhaStep(
 /**
  * What a chain records per step, in order (-1 where a reading does not apply): reverse ESS
  * fraction, running log Z, mean acceptance, count of NaN and +Inf log-weights, fraction of
- * systems resampled, diverged proposals. native/src/steps.cc writes the same row (kReadings).
+ * systems resampled, diverged proposals. native/src/fused.cc writes the same row (kReadings).
  */
 export const STEP_READING_NAMES = [
   'essFraction',

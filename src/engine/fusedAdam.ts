@@ -1,4 +1,4 @@
-// Adam's update of one parameter as one native kernel (native/src/optim.cc), with the arithmetic
+// Adam's update of one parameter as one native kernel (native/src/fused_adam.cc), with the arithmetic
 // of TF.js's AdamOptimizer, in place of about fifteen small kernels per variable.
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { runFusedOp } from './fused.js';

@@ -1,5 +1,5 @@
 // An AIS step's log-weight update, logW + dbeta (logT - logI) + corr, as one native kernel with a
-// native gradient (native/src/aisupdate.cc): five small kernels and their gradients per step of a
+// native gradient (native/src/fused_ais_update.cc): five small kernels and their gradients per step of a
 // training chain become two.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';

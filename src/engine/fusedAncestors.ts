@@ -1,5 +1,5 @@
 // Ancestor indices of multinomial, stratified and systematic resampling as one native kernel
-// (native/src/ancestors.cc), returned as flat float indices ready for gatherRowsOfEach. It
+// (native/src/fused_ancestors.cc), returned as flat float indices ready for gatherRowsOfEach. It
 // computes what the TF.js ops compute with the native kernels on (about twenty kernels, several
 // of them slow broadcasts on wasm); no gradient passes through the choice of ancestors.
 import * as tf from '@tensorflow/tfjs-core';

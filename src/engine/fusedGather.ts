@@ -1,5 +1,5 @@
 // Rows of several tensors picked by one index, as one native kernel with a native scatter-add
-// gradient (native/src/gather.cc): SMC resampling moves every field of the particles' state by the
+// gradient (native/src/fused_gather.cc): SMC resampling moves every field of the particles' state by the
 // same ancestors, which on TF.js is a gather per field forward and a scatter per field backward.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';

@@ -1,5 +1,5 @@
 // The posterior of a tanh-MLP Bernoulli decoder as one native kernel with a native gradient
-// (native/src/mlpscore.cc): log p(x, z) = log Bern(x | sigmoid(f(z))) + log N(z; 0, I) and its
+// (native/src/fused_mlp.cc): log p(x, z) = log Bern(x | sigmoid(f(z))) + log N(z; 0, I) and its
 // z-score from one forward pass and one backward sweep, and as its gradient the vector-Jacobian
 // product of both with respect to z and every weight: the second-order sweep that training
 // through a chain of scores needs. It replaces about a hundred TF.js kernels per evaluation and

@@ -1,4 +1,4 @@
-// The differentiable UHA move on the native addon (native/src/moves.cc): one transition of
+// The differentiable UHA move on the native addon (native/src/fused_move.cc): one transition of
 // uncorrected Hamiltonian annealing as a single TF.js kernel whose registered gradient is the
 // native vector-Jacobian product, so training differentiates through chains with one kernel per
 // step each way.

@@ -1,6 +1,6 @@
 // A diagonal Gaussian with a mean and log scale per row (a VAE encoder's q(z | x_i), one chain per
 // row) as one native kernel: log density and score together, with their vector-Jacobian product
-// (z, means, log scales) as the native gradient (native/src/rowgaussian.cc). In TF.js ops the same
+// (z, means, log scales) as the native gradient (native/src/fused_row_gaussian.cc). In TF.js ops the same
 // evaluation is about sixteen kernels, and its gradient several times that.
 import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { runNativeOp, type NativeOpSpec } from './nativeOp.js';

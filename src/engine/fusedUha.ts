@@ -1,4 +1,4 @@
-// The UHA transition around any target (native/src/uhamoves.cc): refresh and first leapfrog
+// The UHA transition around any target (native/src/fused_uha.cc): refresh and first leapfrog
 // half-kick and drift, the inner kicks and drifts, and the last half-kick with the log-weight
 // correction, as differentiable native kernels; the target's and initial distribution's
 // evaluations at each leapfrog position are left to their own (TF.js) code in between.

@@ -1,4 +1,4 @@
-// The ULA transition around any target (native/src/ulamoves.cc): the proposal and the log-weight
+// The ULA transition around any target (native/src/fused_ula.cc): the proposal and the log-weight
 // correction as two differentiable native kernels, with the target's and the initial
 // distribution's evaluation at the proposal left to their own (TF.js) code in between. In a
 // training chain this replaces about thirty small ops per step, and their gradients, by two.

@@ -31,7 +31,7 @@ export interface NativeAddon {
     hi: number,
     out: Float32Array,
   ): void;
-  /** A fused annealing operation (native/src/steps.h; src/engine/fused.ts builds the layouts). */
+  /** A fused annealing operation (native/src/fused.h; src/engine/fused.ts builds the layouts). */
   fused(op: number, ints: Int32Array, scalars: Float64Array, arrays: Float32Array[]): void;
   setThreads(threads: number): void;
   info(): { simd: string; threads: number };

@@ -40,15 +40,15 @@ export function malaKernel(options: MalaOptions): TransitionKernel<MalaOptions> 
       const { path, beta } = ctx;
       const eps = rng.normal(state.z.shape) as Tensor2D;
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-      const proposal = path.evaluate(
-        tf.tidy(
-          () =>
-            tf.add(
-              tf.add(state.z, tf.mul(delta, path.score(state, beta))),
-              tf.mul(stepSqrt(stepMul(2, delta)), eps),
-            ) as Tensor2D,
-        ),
+      const zNew = tf.tidy(
+        () =>
+          tf.add(
+            tf.add(state.z, tf.mul(delta, path.score(state, beta))),
+            tf.mul(stepSqrt(stepMul(2, delta)), eps),
+          ) as Tensor2D,
       );
+      const proposal = path.evaluate(zNew);
+      zNew.dispose();
       const result = tf.tidy(() => {
         // log q(z | z') = -|z - z' - delta drift(z')|^2 / (4 delta); log q(z' | z) = -|eps|^2 / 2.
         const backResidual = tf.sub(

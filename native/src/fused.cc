@@ -2,7 +2,7 @@
 // geometric path from N(mean, diag(exp(logScale))^2) to a closed-form target, per particle, with
 // the same arithmetic as the TF.js kernels in src/annealing/kernels (float32, scalars rounded to
 // float32 as TF.js rounds them), so the two paths agree to float32 accuracy.
-#include "steps.h"
+#include "fused.h"
 
 #include "fused_common.h"
 
@@ -73,6 +73,37 @@ struct HmcTally {
   }
 };
 
+// A proposal for a block of W particles: positions, scores and log densities of both ends.
+struct Proposal {
+  const float *z, *st, *si, *lt, *li;
+};
+
+// The Metropolis decision of MH-corrected kernels (HMC, MALA) for a block: lane r takes its
+// proposal where log u_r < la_r (NaN compares false: a diverged proposal is rejected). Returns the
+// acceptance probabilities and diverged proposals (energy error above kDivergence, or NaN) of the
+// first `rows` lanes.
+HmcTally mh_accept(BlockState& s, const float* la, const float* u, const Proposal& q, int d,
+                   int rows) {
+  bool take[W];
+  LANES take[r] = vlog(u[r]) < la[r];
+  HmcTally tally;
+  for (int r = 0; r < rows; r++) {
+    if (!(la[r] >= -kDivergence)) tally.diverged += 1.0;
+    if (!std::isnan(la[r])) tally.accepted += std::min(1.0f, vexp(la[r]));
+  }
+  for (int k = 0; k < d * W; k++) {
+    const bool tk = take[k % W];
+    s.z[k] = tk ? q.z[k] : s.z[k];
+    s.st[k] = tk ? q.st[k] : s.st[k];
+    s.si[k] = tk ? q.si[k] : s.si[k];
+  }
+  LANES {
+    s.lt[r] = take[r] ? q.lt[r] : s.lt[r];
+    s.li[r] = take[r] ? q.li[r] : s.li[r];
+  }
+  return tally;
+}
+
 // MH-corrected HMC (identity mass, L leapfrog steps).
 template <typename T>
 HmcTally hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, const float* u,
@@ -97,27 +128,8 @@ HmcTally hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, co
       k0[r] += p0[j * W + r] * p0[j * W + r];
       k1[r] += pc[j * W + r] * pc[j * W + r];
     }
-  bool take[W];
-  LANES {
-    la[r] = (p.log_gamma(lic[r], ltc[r]) - p.log_gamma(s.li[r], s.lt[r])) + 0.5f * (k0[r] - k1[r]);
-    take[r] = vlog(u[r]) < la[r];  // NaN compares false: a diverged proposal is rejected
-  }
-  HmcTally tally;
-  for (int r = 0; r < rows; r++) {
-    if (!(la[r] >= -kDivergence)) tally.diverged += 1.0;
-    if (!std::isnan(la[r])) tally.accepted += std::min(1.0f, vexp(la[r]));
-  }
-  for (int k = 0; k < d * W; k++) {
-    const bool tk = take[k % W];
-    s.z[k] = tk ? zc[k] : s.z[k];
-    s.st[k] = tk ? sc[k] : s.st[k];
-    s.si[k] = tk ? ic[k] : s.si[k];
-  }
-  LANES {
-    s.lt[r] = take[r] ? ltc[r] : s.lt[r];
-    s.li[r] = take[r] ? lic[r] : s.li[r];
-  }
-  return tally;
+  LANES la[r] = (p.log_gamma(lic[r], ltc[r]) - p.log_gamma(s.li[r], s.lt[r])) + 0.5f * (k0[r] - k1[r]);
+  return mh_accept(s, la, u, Proposal{zc, sc, ic, ltc, lic}, d, rows);
 }
 
 // MH-adjusted Langevin: the ULA proposal, accepted with the Metropolis-Hastings ratio of gamma_k
@@ -138,28 +150,9 @@ HmcTally mala_block(const Path<T>& p, Work& w, BlockState& s, const float* eps, 
       back[r] += res * res;
       fwd[r] += eps[k] * eps[k];
     }
-  bool take[W];
-  LANES {
-    la[r] = (p.log_gamma(lin[r], ltn[r]) - p.log_gamma(s.li[r], s.lt[r])) +
-            (back[r] / m.minus4d - (-0.5f * fwd[r]));
-    take[r] = vlog(u[r]) < la[r];  // NaN compares false: a diverged proposal is rejected
-  }
-  HmcTally tally;
-  for (int r = 0; r < rows; r++) {
-    if (!(la[r] >= -kDivergence)) tally.diverged += 1.0;
-    if (!std::isnan(la[r])) tally.accepted += std::min(1.0f, vexp(la[r]));
-  }
-  for (int k = 0; k < d * W; k++) {
-    const bool tk = take[k % W];
-    s.z[k] = tk ? zn[k] : s.z[k];
-    s.st[k] = tk ? sn[k] : s.st[k];
-    s.si[k] = tk ? in[k] : s.si[k];
-  }
-  LANES {
-    s.lt[r] = take[r] ? ltn[r] : s.lt[r];
-    s.li[r] = take[r] ? lin[r] : s.li[r];
-  }
-  return tally;
+  LANES la[r] = (p.log_gamma(lin[r], ltn[r]) - p.log_gamma(s.li[r], s.lt[r])) +
+                (back[r] / m.minus4d - (-0.5f * fwd[r]));
+  return mh_accept(s, la, u, Proposal{zn, sn, in, ltn, lin}, d, rows);
 }
 
 struct UhaParams {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "steps.h"
+#include "fused.h"
 
 namespace anneal {
 namespace {

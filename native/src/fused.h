@@ -13,13 +13,13 @@ struct Span {
 };
 
 
-// The differentiable UHA move (moves.cc).
+// The differentiable UHA move (fused_move.cc).
 bool uha_move(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
               std::string* error);
 bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                    std::string* error);
 
-// The ULA transition around any target's evaluation (ulamoves.cc).
+// The ULA transition around any target's evaluation (fused_ula.cc).
 bool ula_propose(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                  std::string* error);
 bool ula_propose_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
@@ -29,7 +29,7 @@ bool ula_weight(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_a
 bool ula_weight_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                      std::string* error);
 
-// The UHA transition around any target's evaluations (uhamoves.cc).
+// The UHA transition around any target's evaluations (fused_uha.cc).
 bool uha_start(const int32_t*, size_t, Span*, size_t, std::string*);
 bool uha_start_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 bool uha_kick(const int32_t*, size_t, Span*, size_t, std::string*);
@@ -45,26 +45,26 @@ bool tanh_backward(const int32_t* ints, size_t num_ints, Span* arrays, size_t nu
 bool column_sums(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                  std::string* error);
 
-// The posterior of a tanh-MLP Bernoulli decoder: log density, score and their VJP (mlpscore.cc).
+// The posterior of a tanh-MLP Bernoulli decoder: log density, score and their VJP (fused_mlp.cc).
 bool mlp_bernoulli(const int32_t*, size_t, Span*, size_t, std::string*);
 bool mlp_bernoulli_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
-// A diagonal Gaussian per row: log density, score and their VJP (rowgaussian.cc).
+// A diagonal Gaussian per row: log density, score and their VJP (fused_row_gaussian.cc).
 bool row_gaussian(const int32_t*, size_t, Span*, size_t, std::string*);
 bool row_gaussian_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
-// Rows of several arrays by one index, and the scatter-add gradient (gather.cc).
+// Rows of several arrays by one index, and the scatter-add gradient (fused_gather.cc).
 bool gather_rows(const int32_t*, size_t, Span*, size_t, std::string*);
 bool gather_rows_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
-// Ancestor indices of index-based resampling (ancestors.cc).
+// Ancestor indices of index-based resampling (fused_ancestors.cc).
 bool ancestors(const int32_t*, size_t, Span*, size_t, std::string*);
 
-// An AIS step's log-weight update and its VJP (aisupdate.cc).
+// An AIS step's log-weight update and its VJP (fused_ais_update.cc).
 bool ais_update(const int32_t*, size_t, Span*, size_t, std::string*);
 bool ais_update_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
-// Adam's update of one parameter (optim.cc).
+// Adam's update of one parameter (fused_adam.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
                  Span* arrays, size_t num_arrays, std::string* error);
 

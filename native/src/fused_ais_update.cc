@@ -6,7 +6,7 @@
 // AisUpdate      ints [n]; arrays [logW, dbeta (1), logT, logI, corr, logW']
 // AisUpdateGrad  ints [n]; arrays [logW, dbeta, logT, logI, corr, g,
 //                                  dlogW, ddbeta, dlogT, dlogI, dcorr]
-#include "steps.h"
+#include "fused.h"
 
 namespace anneal {
 namespace {

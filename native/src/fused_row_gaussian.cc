@@ -10,7 +10,7 @@
 // RowGaussianGrad  ints [n, d]; arrays [z, mean, logScale, dlogq, dscore, dz, dmean, dlogScale]
 #include <cmath>
 
-#include "steps.h"
+#include "fused.h"
 #include "vecmath.h"
 
 namespace anneal {

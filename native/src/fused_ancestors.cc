@@ -11,7 +11,7 @@
 #include <cmath>
 #include <vector>
 
-#include "steps.h"
+#include "fused.h"
 #include "vecmath.h"
 
 namespace anneal {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "gemm.h"
-#include "steps.h"
+#include "fused.h"
 #include "vecmath.h"
 
 namespace anneal {
