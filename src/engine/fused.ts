@@ -127,6 +127,34 @@ export function prefix(path: FusedPath, z: Tensor): { ints: number[]; n: number;
   return { ints: [path.target.id, n, d], n, d };
 }
 
+/**
+ * A fused op of the path (op id from NATIVE_OP) at particles [N, d]: the native side receives the
+ * integers [target id, N, d, ...ints], the scalars, the target's parameters, the initial mean and
+ * log-scale, then `inputs` and outputs of `outShapes`. A kernel's native fast path calls its op
+ * through this, so adding one needs no wrapper here.
+ */
+export function fusedPathOp(
+  path: FusedPath,
+  op: number,
+  ints: number[],
+  scalars: number[],
+  inputs: Tensor[],
+  outShapes: (n: number, d: number) => number[][],
+): Tensor[] {
+  const p = prefix(path, inputs[0] as Tensor);
+  return runFusedOp(
+    op,
+    [...p.ints, ...ints],
+    scalars,
+    [path.target.params],
+    [path.mean, path.logScale, ...inputs],
+    outShapes(p.n, p.d),
+  );
+}
+
+/** Output shapes of an op that returns a particle state: [z, logT, sT, logI, sI]. */
+export const stateShapes = (n: number, d: number): number[][] => [[n, d], [n], [n, d], [n], [n, d]];
+
 /** [logTarget [N], scoreTarget [N, d], logInitial [N], scoreInitial [N, d]] at z [N, d]. */
 export function fusedEvaluate(path: FusedPath, z: Tensor): Tensor[] {
   const { ints, n, d } = prefix(path, z);
@@ -148,8 +176,6 @@ export type FusedState = [
   logInitial: Tensor,
   scoreInitial: Tensor,
 ];
-
-const stateShapes = (n: number, d: number) => [[n, d], [n], [n, d], [n], [n, d]];
 
 /** One ULA transition: [z', logT', sT', logI', sI', logCorrection]. */
 export function fusedUlaStep(
@@ -190,29 +216,6 @@ export function fusedHmcStep(
     [beta, stepSize],
     [path.target.params],
     [path.mean, path.logScale, ...state, momentum, uniforms],
-    [...stateShapes(n, d), [2]],
-  );
-}
-
-/**
- * One MALA transition (Langevin proposal, accept/reject): [z', logT', sT', logI', sI', tally], the
- * tally [2] holding the mean acceptance probability and the count of diverged proposals.
- */
-export function fusedMalaStep(
-  path: FusedPath,
-  state: FusedState,
-  eps: Tensor,
-  uniforms: Tensor,
-  beta: number,
-  stepSize: number,
-): Tensor[] {
-  const { ints, n, d } = prefix(path, state[0]);
-  return runFusedOp(
-    NATIVE_OP.MalaStep,
-    ints,
-    [beta, stepSize],
-    [path.target.params],
-    [path.mean, path.logScale, ...state, eps, uniforms],
     [...stateShapes(n, d), [2]],
   );
 }

@@ -29,7 +29,8 @@ export {
   fusedEvaluate,
   fusedUlaStep,
   fusedHmcStep,
-  fusedMalaStep,
+  fusedPathOp,
+  stateShapes,
   fusedUhaStep,
   fusedWeightStats,
   STEP_READINGS,
@@ -61,6 +62,7 @@ export {
   type NativeAncestorScheme,
 } from './fusedAncestors.js';
 export { nativeOpsAvailable } from './nativeOp.js';
+export { NATIVE_OP } from './nativeIds.js';
 export {
   applyGradientFixes,
   setMatMulGradientFix,

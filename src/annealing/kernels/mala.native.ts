@@ -2,7 +2,9 @@
 // gradient tape, and whole stretches of the chain in the native loop.
 import {
   tf,
-  fusedMalaStep,
+  fusedPathOp,
+  NATIVE_OP,
+  stateShapes,
   type Scalar,
   type Tensor1D,
   type Tensor2D,
@@ -23,13 +25,15 @@ export const MALA_FAST_PATHS: KernelFastPaths<MalaOptions> = {
         const delta = perStepValue(p.stepSize, ctx.step, 'MALA step size');
         const eps = rng.normal(state.z.shape) as Tensor2D;
         const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-        const [z, logTarget, scoreTarget, logInitial, scoreInitial, tally] = fusedMalaStep(
+        // native/src/fused.cc, mala_step: the state, normals and uniforms in; the new state and
+        // [mean acceptance, diverged proposals] out.
+        const [z, logTarget, scoreTarget, logInitial, scoreInitial, tally] = fusedPathOp(
           fused,
-          fusedState(state),
-          eps,
-          uniforms,
-          hostValue(ctx.beta),
-          hostValue(delta),
+          NATIVE_OP.MalaStep,
+          [],
+          [hostValue(ctx.beta), hostValue(delta)],
+          [...fusedState(state), eps, uniforms],
+          (n, d) => [...stateShapes(n, d), [2]],
         ) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
         eps.dispose();
         uniforms.dispose();
