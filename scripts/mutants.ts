@@ -55,8 +55,8 @@ const MUTANTS: Mutant[] = [
   },
   {
     id: 'hmc-accept-sign',
-    what: 'HMC (TF.js reference path): the Metropolis test uses the negated log acceptance ratio',
-    file: 'src/annealing/kernels/hmc.ts',
+    what: 'HMC and MALA (TF.js reference path): the Metropolis test uses the negated log acceptance ratio',
+    file: 'src/annealing/kernels/metropolis.ts',
     from: 'const accept = tf.less(tf.log(uniforms), logAccept);',
     to: 'const accept = tf.less(tf.log(uniforms), tf.neg(logAccept));',
     tests: ['test/ais.test.ts'],
@@ -66,7 +66,7 @@ const MUTANTS: Mutant[] = [
   {
     id: 'hmc-divergence-misses-nan',
     what: 'HMC (TF.js reference path): a NaN log acceptance ratio is not counted as a divergence',
-    file: 'src/annealing/kernels/hmc.ts',
+    file: 'src/annealing/kernels/metropolis.ts',
     from: 'const diverged = tf.logicalNot(tf.greaterEqual(logAccept, -DIVERGENCE));',
     to: 'const diverged = tf.less(logAccept, -DIVERGENCE);',
     tests: ['test/ais.test.ts'],

@@ -2,7 +2,14 @@
 // kernels on the wasm backend), each with the conditions under which it applies. A kernel module
 // holds the reference math only; its fast paths live in `<kernel>.native.ts` and are listed in
 // fastPaths.ts, where the chain's dispatch (annealing/dispatch.ts) finds them.
-import type { Rng, Tensor1D } from '../../engine/index.js';
+import {
+  tf,
+  type Rng,
+  type Scalar,
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+} from '../../engine/index.js';
 import type { AnnealingPath, ParticleState } from '../path.js';
 import type { PerStep, StepValue } from '../stepValue.js';
 import type { KernelStepResult, StepContext } from './kernel.js';
@@ -44,4 +51,28 @@ export interface KernelFastPaths<P> {
 /** Why a path that runs only off the gradient tape on a closed-form path cannot run now. */
 export function closedFormUnavailable(path: AnnealingPath, differentiable = false): string | null {
   return path.fused({ differentiable }) === null ? path.fusedUnavailable({ differentiable }) : null;
+}
+
+/**
+ * The result of a native Metropolis-corrected step (HMC, MALA) from its outputs [z, logTarget,
+ * scoreTarget, logInitial, scoreInitial, tally], the tally [2] holding the mean acceptance and
+ * the diverged proposals; frees the tally.
+ */
+export function metropolisStepResult(outs: Tensor[]): KernelStepResult {
+  const [z, logTarget, scoreTarget, logInitial, scoreInitial, tally] = outs as [
+    Tensor2D,
+    Tensor1D,
+    Tensor2D,
+    Tensor1D,
+    Tensor2D,
+    Tensor1D,
+  ];
+  const [acceptance, diverged] = tf.unstack(tally) as [Scalar, Scalar];
+  tally.dispose();
+  return {
+    state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
+    logCorrection: null,
+    acceptance,
+    diverged,
+  };
 }

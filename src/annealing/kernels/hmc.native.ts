@@ -1,7 +1,7 @@
 // HMC's fast path: the whole transition (L leapfrog steps and the accept/reject) as one native
 // kernel on a closed-form path, off the gradient tape.
-import { tf, fusedHmcStep, type Scalar, type Tensor1D, type Tensor2D } from '../../engine/index.js';
-import { closedFormUnavailable, type KernelFastPaths } from './fastPath.js';
+import { fusedHmcStep, type Tensor1D, type Tensor2D } from '../../engine/index.js';
+import { closedFormUnavailable, metropolisStepResult, type KernelFastPaths } from './fastPath.js';
 import type { HmcOptions } from './hmc.js';
 import { fusedState, hostValue, perStepValue } from './kernel.js';
 import { NATIVE_CHAIN_KERNEL } from './nativeIds.js';
@@ -17,7 +17,7 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
         const eps = perStepValue(p.stepSize, ctx.step, 'HMC step size');
         const momentum0 = rng.normal(state.z.shape) as Tensor2D;
         const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-        const [z, logTarget, scoreTarget, logInitial, scoreInitial, tally] = fusedHmcStep(
+        const outs = fusedHmcStep(
           fused,
           fusedState(state),
           momentum0,
@@ -25,17 +25,10 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
           hostValue(ctx.beta),
           hostValue(eps),
           p.leapfrogSteps,
-        ) as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
+        );
         momentum0.dispose();
         uniforms.dispose();
-        const [acceptance, diverged] = tf.unstack(tally) as [Scalar, Scalar];
-        tally.dispose();
-        return {
-          state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
-          logCorrection: null,
-          acceptance,
-          diverged,
-        };
+        return metropolisStepResult(outs);
       },
     },
   ],

@@ -1,13 +1,7 @@
-import {
-  tf,
-  sumSquares,
-  type Rng,
-  type Scalar,
-  type Tensor1D,
-  type Tensor2D,
-} from '../../engine/index.js';
+import { tf, sumSquares, type Rng, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import { disposeState, type ParticleState } from '../path.js';
 import { leapfrog } from './leapfrog.js';
+import { metropolis } from './metropolis.js';
 import {
   KernelError,
   perStepValue,
@@ -17,8 +11,7 @@ import {
   type TransitionKernel,
 } from './kernel.js';
 
-/** Energy error |H(end) - H(start)| beyond which a rejected proposal counts as diverged. */
-export const DIVERGENCE = 1000;
+export { DIVERGENCE } from './metropolis.js';
 
 export interface HmcOptions {
   /** Leapfrog step size (constant or one per step). */
@@ -58,29 +51,7 @@ export function hmcKernel(options: HmcOptions): TransitionKernel<HmcOptions> {
           tf.sub(path.logDensity(proposal, beta), path.logDensity(state, beta)),
           tf.mul(0.5, tf.sub(sumSquares(momentum0), sumSquares(p))),
         );
-        const accept = tf.less(tf.log(uniforms), logAccept);
-        const acceptCol = accept.reshape([-1, 1]);
-        const pick1 = <T extends tf.Tensor>(a: T, b: T) => tf.where(accept, a, b) as T;
-        const pick2 = <T extends tf.Tensor>(a: T, b: T) => tf.where(acceptCol, a, b) as T;
-        const acceptProb = tf.mean(
-          tf.minimum(
-            1,
-            tf.exp(tf.where(tf.isNaN(logAccept), tf.fill(logAccept.shape, -Infinity), logAccept)),
-          ),
-        ) as Scalar;
-        // Diverged: an energy error above DIVERGENCE or NaN (NaN compares false).
-        const diverged = tf.logicalNot(tf.greaterEqual(logAccept, -DIVERGENCE));
-        return {
-          state: {
-            z: pick2(proposal.z, state.z),
-            logTarget: pick1(proposal.logTarget, state.logTarget),
-            scoreTarget: pick2(proposal.scoreTarget, state.scoreTarget),
-            logInitial: pick1(proposal.logInitial, state.logInitial),
-            scoreInitial: pick2(proposal.scoreInitial, state.scoreInitial),
-          },
-          acceptance: acceptProb,
-          diverged: tf.sum(tf.cast(diverged, 'float32')) as Scalar,
-        };
+        return metropolis(state, proposal, logAccept, uniforms);
       });
       if (proposal !== state) disposeState(proposal);
       p.dispose();

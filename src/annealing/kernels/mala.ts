@@ -1,13 +1,6 @@
-import {
-  tf,
-  sumSquares,
-  type Rng,
-  type Scalar,
-  type Tensor1D,
-  type Tensor2D,
-} from '../../engine/index.js';
+import { tf, sumSquares, type Rng, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import { disposeState, type ParticleState } from '../path.js';
-import { DIVERGENCE } from './hmc.js';
+import { metropolis } from './metropolis.js';
 import {
   perStepValue,
   stepMul,
@@ -61,29 +54,7 @@ export function malaKernel(options: MalaOptions): TransitionKernel<MalaOptions> 
           tf.sub(path.logDensity(proposal, beta), path.logDensity(state, beta)),
           tf.sub(logBackward, logForward),
         );
-        // NaN compares false, so a proposal outside the target's finite region is rejected.
-        const accept = tf.less(tf.log(uniforms), logAccept);
-        const acceptCol = accept.reshape([-1, 1]);
-        const pick1 = <T extends tf.Tensor>(a: T, b: T) => tf.where(accept, a, b) as T;
-        const pick2 = <T extends tf.Tensor>(a: T, b: T) => tf.where(acceptCol, a, b) as T;
-        const acceptProb = tf.mean(
-          tf.minimum(
-            1,
-            tf.exp(tf.where(tf.isNaN(logAccept), tf.fill(logAccept.shape, -Infinity), logAccept)),
-          ),
-        ) as Scalar;
-        const diverged = tf.logicalNot(tf.greaterEqual(logAccept, -DIVERGENCE));
-        return {
-          state: {
-            z: pick2(proposal.z, state.z),
-            logTarget: pick1(proposal.logTarget, state.logTarget),
-            scoreTarget: pick2(proposal.scoreTarget, state.scoreTarget),
-            logInitial: pick1(proposal.logInitial, state.logInitial),
-            scoreInitial: pick2(proposal.scoreInitial, state.scoreInitial),
-          },
-          acceptance: acceptProb,
-          diverged: tf.sum(tf.cast(diverged, 'float32')) as Scalar,
-        };
+        return metropolis(state, proposal, logAccept, uniforms);
       });
       disposeState(proposal);
       eps.dispose();
