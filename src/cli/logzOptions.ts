@@ -1,11 +1,11 @@
-// The options of `anneal logz`, in a module of their own: the command (logz.ts) and the jobs it
-// runs, in this thread or in worker threads (logzJob.ts, evalJob.ts), all read them, so the jobs
-// need not import the command that imports them.
+// The options of `anneal logz`, as the command line gives them. The command turns them into a
+// library request (src/runs/request.ts); worker threads get the request, never these options.
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import { ALL_SAMPLERS } from '../annealing/samplers.js';
 import { RESAMPLING_NAMES } from '../annealing/resampling.js';
 import { SCHEDULES } from '../annealing/schedule.js';
+import { targetFlagShape } from '../targets/options.js';
 import {
   choice,
   finiteNumber,
@@ -28,17 +28,8 @@ export const LogzOptionsSchema = z.object({
   leapfrog: positiveInt.optional(),
   eta: numberIn(0, 1).optional(),
   schedule: choice(SCHEDULES),
-  dim: positiveInt.optional(),
-  loc: positiveNumber.optional(),
-  sigma2: positiveNumber.optional(),
-  components: positiveInt.optional(),
-  meansSeed: nonNegativeInt.optional(),
-  df: positiveNumber.optional(),
-  data: z.string().optional(),
-  width: positiveInt.optional(),
-  kappa: positiveNumber.optional(),
-  lambda: positiveNumber.optional(),
-  beta: positiveNumber.optional(),
+  // --dim, --loc, ..., --beta: the target options' table (src/targets/options.ts).
+  ...targetFlagShape({ positiveNumber, positiveInt, nonNegativeInt, path: z.string() }),
   initScale: positiveNumber,
   initMean: finiteNumber,
   batches: positiveInt,

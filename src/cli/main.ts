@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
-import { SAMPLERS, SMC_SAMPLERS } from '../annealing/samplers.js';
+import { SAMPLER_DEFAULTS, SAMPLERS, SMC_SAMPLERS } from '../annealing/samplers.js';
 import { RESAMPLING_NAMES } from '../annealing/resampling.js';
-import { LEARNED_SAMPLERS } from '../annealing/learned.js';
+import { LEARNED_DEFAULTS, LEARNED_SAMPLERS } from '../annealing/learned.js';
 import { SCHEDULES } from '../annealing/schedule.js';
 import { BACKENDS } from '../engine/index.js';
+import { TARGET_OPTIONS, targetOptionFlagText, targetOptionHelp } from '../targets/options.js';
 import { reportError, EXIT_USAGE } from './errors.js';
 import { logzCommand } from './logz.js';
 import { targetsCommand } from './targets.js';
@@ -66,7 +67,7 @@ Examples:
     .option('--json', 'print a JSON array on stdout')
     .action((opts: { json?: boolean }) => targetsCommand(opts));
 
-  program
+  const logz = program
     .command('logz')
     .description('estimate log Z of a target with an annealed sampler')
     .option(
@@ -94,27 +95,20 @@ Examples:
     .option('--seed <int>', 'random seed', '0')
     .option(
       '--step-size <x>',
-      'step size (ULA delta, HMC/UHA leapfrog epsilon; the initial value when learned); default 0.01 for ULA, 0.1 for HMC and UHA',
+      `step size (ULA and MALA delta, HMC/UHA leapfrog epsilon; the initial value when learned); default ${SAMPLER_DEFAULTS['ais-ula'].stepSize} for ULA, ${SAMPLER_DEFAULTS['ais-hmc'].stepSize} for HMC and UHA, ${SAMPLER_DEFAULTS['ais-mala'].stepSize} for MALA`,
     )
-    .option('--leapfrog <L>', 'leapfrog steps per transition (default 5 for HMC, 1 for UHA)')
-    .option('--eta <x>', 'initial UHA momentum damping in (0, 1) (default 0.9)')
+    .option(
+      '--leapfrog <L>',
+      `leapfrog steps per transition (default ${SAMPLER_DEFAULTS['ais-hmc'].leapfrogSteps} for HMC, ${LEARNED_DEFAULTS.leapfrogSteps} for UHA)`,
+    )
+    .option('--eta <x>', `initial UHA momentum damping in (0, 1) (default ${LEARNED_DEFAULTS.eta})`)
     .addOption(
       new Option('--schedule <name>', 'annealing schedule').choices(SCHEDULES).default('linear'),
-    )
-    .option('--dim <d>', 'target dimension, where the target allows it')
-    .option('--loc <x>', "mixture component offset ('mgm')")
-    .option('--sigma2 <x>', "mixture component variance ('mgm')")
-    .option('--components <K>', "mixture components ('dsmcs-mixture')")
-    .option(
-      '--means-seed <int>',
-      "seed of the mixture means ('dsmcs-mixture', 'gmm8', 'student-t8')",
-    )
-    .option('--df <nu>', "degrees of freedom ('student-t8')")
-    .option('--data <csv>', 'data file for a data-set target, in place of the shipped one')
-    .option('--width <X>', "lattice width ('phi4'; the lattice is dim / X by X)")
-    .option('--kappa <k>', "hopping parameter ('phi4')")
-    .option('--lambda <l>', "quartic coupling ('phi4')")
-    .option('--beta <b>', "inverse gauge coupling ('u1')")
+    );
+  // --dim, --loc, ..., --beta: the target options' table, with the targets that take each.
+  for (const row of TARGET_OPTIONS)
+    logz.option(`${targetOptionFlagText(row)} <${row.arg}>`, targetOptionHelp(row));
+  logz
     .option('--init-scale <s>', 'scale of the initial N(mean, s^2 I)', '1')
     .option('--init-mean <m>', 'mean of the initial distribution (every coordinate)', '0')
     .option(

@@ -60,5 +60,21 @@ export {
   type TargetOptionName,
   type DimRule,
 } from './registry.js';
+export {
+  TARGET_OPTIONS,
+  builtinOnlyOptions,
+  targetFlagShape,
+  targetOptionFlag,
+  targetOptionFlagText,
+  targetOptionHelp,
+  targetOptionShape,
+  targetOptionsFromFlags,
+  targetOptionsOf,
+  type TargetFlagValues,
+  type TargetOptionKind,
+  type TargetOptionRow,
+  type TargetOptionSchemas,
+  type TargetOptionValue,
+} from './options.js';
 export { RingsTarget, normalCdf, type RingsOptions } from './rings.js';
 export { Phi4Target, PHI4_DEFAULTS, forwardShiftMatrix, type Phi4Options } from './phi4.js';

@@ -16,28 +16,9 @@ import { UCI_DATASETS, uciLogisticTarget, type UciDatasetName } from './logistic
 import { PHI4_DEFAULTS, Phi4Target } from './phi4.js';
 import { U1_DEFAULTS, U1Target } from './u1.js';
 import { RingsTarget } from './rings.js';
+import { targetOptionsOf, type TargetOptionName, type TargetOptions } from './options.js';
 
-/** Options a named target may take; each spec says which apply to it. */
-export interface TargetOptions {
-  dim?: number;
-  loc?: number;
-  sigma2?: number;
-  components?: number;
-  meansSeed?: number;
-  /** Degrees of freedom (Student-t targets). */
-  df?: number;
-  /** A user-supplied data file (data-set targets), in place of the shipped one. */
-  dataPath?: string;
-  /** Lattice targets: space extent X (the time extent is dim / X). */
-  width?: number;
-  /** phi^4: hopping parameter and quartic coupling. */
-  kappa?: number;
-  lambda?: number;
-  /** U(1) gauge theory: inverse coupling. */
-  beta?: number;
-}
-
-export type TargetOptionName = keyof TargetOptions;
+export type { TargetOptions, TargetOptionName } from './options.js';
 
 /**
  * Allowed dimensions: 'fixed' = only defaultDim, 'any' = >= 1, 'even' = even >= 2, 'atLeast2' =
@@ -52,7 +33,7 @@ export interface TargetSpec {
   readonly defaultDim: number;
   readonly logZKnown: boolean;
   readonly dimRule: DimRule;
-  /** Options besides dim that this target takes. */
+  /** Options besides dim that this target takes (from the table of src/targets/options.ts). */
   readonly options: readonly Exclude<TargetOptionName, 'dim'>[];
   create(options?: TargetOptions): Target;
 }
@@ -106,14 +87,14 @@ export function defaultGaussianTarget(dim = 2): GaussianTarget {
   });
 }
 
-const SPECS: readonly TargetSpec[] = [
+/** The targets, without their options (the table of src/targets/options.ts says which they take). */
+const BASE_SPECS: readonly Omit<TargetSpec, 'options'>[] = [
   {
     name: 'gaussian',
     description: 'Unnormalized N(1, diag(0.5, 2, 0.5, ...)); closed-form log Z',
     defaultDim: 2,
     logZKnown: true,
     dimRule: 'any',
-    options: [],
     create: (o = {}) => defaultGaussianTarget(o.dim ?? 2),
   },
   {
@@ -122,7 +103,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: 10,
     logZKnown: true,
     dimRule: 'atLeast2',
-    options: [],
     create: (o = {}) => new FunnelTarget({ dim: o.dim ?? 10 }),
   },
   {
@@ -132,7 +112,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: 2,
     logZKnown: true,
     dimRule: 'fixed',
-    options: ['components', 'loc', 'sigma2'],
     create: (o = {}) =>
       new RingsTarget({ rings: o.components ?? 3, spacing: o.loc ?? 1, sigma2: o.sigma2 ?? 0.02 }),
   },
@@ -143,7 +122,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: 6,
     logZKnown: true,
     dimRule: 'any',
-    options: ['loc', 'sigma2'],
     create: (o = {}) =>
       new GridMixtureTarget({ dim: o.dim ?? 6, loc: o.loc ?? 1, sigma2: o.sigma2 ?? 0.5 }),
   },
@@ -154,7 +132,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: 50,
     logZKnown: true,
     dimRule: 'any',
-    options: ['loc', 'sigma2', 'components', 'meansSeed'],
     create: (o = {}) =>
       dsmcsMixtureTarget({
         dim: o.dim ?? 50,
@@ -170,7 +147,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: 32,
     logZKnown: true,
     dimRule: 'even',
-    options: [],
     create: (o = {}) => new ManyWellTarget({ dim: o.dim ?? 32 }),
   },
   {
@@ -180,7 +156,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: MCD_MIXTURE_DEFAULTS.dim,
     logZKnown: true,
     dimRule: 'any',
-    options: ['loc', 'sigma2', 'meansSeed'],
     create: (o = {}) =>
       mcdGaussianMixtureTarget({
         dim: o.dim,
@@ -196,7 +171,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: MCD_MIXTURE_DEFAULTS.dim,
     logZKnown: true,
     dimRule: 'any',
-    options: ['df', 'loc', 'sigma2', 'meansSeed'],
     create: (o = {}) =>
       mcdStudentTMixtureTarget({
         dim: o.dim,
@@ -213,7 +187,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: PHI4_DEFAULTS.length * PHI4_DEFAULTS.width,
     logZKnown: false,
     dimRule: 'lattice',
-    options: ['width', 'kappa', 'lambda'],
     create: (o = {}) => {
       const width = o.width ?? PHI4_DEFAULTS.width;
       const dim = o.dim ?? PHI4_DEFAULTS.length * PHI4_DEFAULTS.width;
@@ -232,7 +205,6 @@ const SPECS: readonly TargetSpec[] = [
     defaultDim: 2 * U1_DEFAULTS.width * U1_DEFAULTS.width,
     logZKnown: true,
     dimRule: 'gaugeLattice',
-    options: ['width', 'beta'],
     create: (o = {}) => {
       const width = o.width ?? (o.dim !== undefined ? Math.sqrt(o.dim / 2) : U1_DEFAULTS.width);
       if (o.dim !== undefined && o.dim !== 2 * width * width) {
@@ -243,13 +215,12 @@ const SPECS: readonly TargetSpec[] = [
       return new U1Target({ width, beta: o.beta });
     },
   },
-  ...(Object.keys(UCI_DATASETS) as UciDatasetName[]).map((name): TargetSpec => ({
+  ...(Object.keys(UCI_DATASETS) as UciDatasetName[]).map((name): Omit<TargetSpec, 'options'> => ({
     name,
     description: `Bayesian logistic regression, N(0, I) prior, UCI ${UCI_DATASETS[name].description}; ${UCI_DATASETS[name].numRows} rows, standardized + intercept`,
     defaultDim: UCI_DATASETS[name].numFeatures + 1,
     logZKnown: false,
     dimRule: 'fixed',
-    options: ['dataPath'],
     create: (o = {}) => {
       if (o.dataPath !== undefined && typeof o.dataPath !== 'string') {
         throw new TargetError(`target '${name}': dataPath must be a string`);
@@ -258,6 +229,11 @@ const SPECS: readonly TargetSpec[] = [
     },
   })),
 ];
+
+const SPECS: readonly TargetSpec[] = BASE_SPECS.map((spec) => ({
+  ...spec,
+  options: targetOptionsOf(spec.name),
+}));
 
 /** All registered targets, in display order. */
 export function listTargets(): readonly TargetSpec[] {

@@ -9,24 +9,18 @@ import {
   STEP_SIZE_NET_DEFAULTS,
 } from '../annealing/learned.js';
 import { GST_DEFAULT_TEMPERATURE, RESAMPLING_NAMES, resamples } from '../annealing/resampling.js';
+import { targetOptionShape } from '../targets/options.js';
 
 const positive = z.number().finite().positive();
 const positiveInt = z.number().int().positive();
 
-/** Options of the built-in targets (createTarget's). */
-const builtinTargetOptions = {
-  dim: positiveInt.optional(),
-  loc: positive.optional(),
-  sigma2: positive.optional(),
-  components: positiveInt.optional(),
-  meansSeed: z.number().int().nonnegative().optional(),
-  df: positive.optional(),
-  dataPath: z.string().optional(),
-  width: positiveInt.optional(),
-  kappa: positive.optional(),
-  lambda: positive.optional(),
-  beta: positive.optional(),
-};
+/** Options of the built-in targets (createTarget's), from their table (src/targets/options.ts). */
+const builtinTargetOptions = targetOptionShape({
+  positiveNumber: positive,
+  positiveInt,
+  nonNegativeInt: z.number().int().nonnegative(),
+  path: z.string(),
+});
 
 /** How reports name a run's target: the built-in name, or the module it comes from. */
 export function targetLabel(t: { name?: string | undefined; module?: string | undefined }): string {
