@@ -140,9 +140,17 @@ export {
   trainSampler,
 } from './train/index.js';
 export type * from './train/index.js';
-// a learned sampler's training run from a config, with its run directory
-export { loadTrainedSampler, trainRun } from './runs/index.js';
+// a learned sampler's training run from a config, with its run directory; runs of batches as data
+// (requests), in this thread or shared out over worker threads
+export {
+  estimateRunner,
+  loadTrainedSampler,
+  openBatchRunner,
+  samplerRunner,
+  trainRun,
+} from './runs/index.js';
 export type * from './runs/index.js';
+export { runBatches, type RunBatchesOptions } from './parallel/batches.js';
 // image data sets
 export {
   binarize,
@@ -169,6 +177,7 @@ export {
   FLOW_KINDS,
   flowDistribution,
   FlowError,
+  FlowDimensionError,
   flowFromRunDir,
   FlowModel,
   FlowRunConfigSchema,

@@ -10,6 +10,7 @@ export * from './data/index.js';
 export * from './flows/index.js';
 export * from './models/index.js';
 export * from './runs/index.js';
+export * from './parallel/batches.js';
 export * from './io/idx.js';
 export * from './io/mat.js';
 export * from './io/csv.js';

@@ -9,6 +9,7 @@ import { setNativeRandom } from '../src/engine/rng.js';
 import { createTarget } from '../src/targets/registry.js';
 import {
   combineBatchRuns,
+  estimateLogZ,
   runLogZBatches,
   type EstimateLogZOptions,
 } from '../src/eval/estimateLogZ.js';
@@ -19,6 +20,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { anneal, scratch } from './helpers/cli.js';
 import { runTasks } from '../src/parallel/pool.js';
+import { runBatches } from '../src/parallel/batches.js';
+import type { EstimateRequest, EvaluateRequest } from '../src/runs/request.js';
+import type { LogWeightSummary } from '../src/eval/logWeights.js';
 
 describe('joint random streams', () => {
   before(async () => {
@@ -320,6 +324,77 @@ describe('worker pool', () => {
         (e: Error) => e.name === 'RangeError' && e.message === 'negative payload -2',
       );
     }
+  });
+});
+
+describe('runBatches: a request, in this thread or on workers', () => {
+  /** What a run reports, less its wall time and pooled per-step diagnostics. */
+  const numbers = (e: LogWeightSummary & { trueLogZ: number | null }) => ({
+    logZ: e.logZ,
+    logZStdErr: e.logZStdErr,
+    elbo: e.elbo,
+    elboStdErr: e.elboStdErr,
+    essFraction: e.essFraction,
+    essCount: e.essCount,
+    batches: e.batches,
+    trueLogZ: e.trueLogZ,
+  });
+
+  it("an estimate request: estimateLogZ's numbers on 1 and 2 workers, with progress", async () => {
+    await initEngine({ backend: 'wasm' });
+    const request: EstimateRequest = {
+      kind: 'estimate',
+      target: { name: 'funnel', dim: 5 },
+      sampler: 'ais-hmc',
+      steps: 8,
+      particles: 60,
+      batches: 3,
+      seed: 2,
+      stepSize: 0.1,
+      leapfrogSteps: 2,
+      initial: { scale: 1.5 },
+    };
+    // Plain data: it reaches the workers as it is.
+    assert.deepEqual(JSON.parse(JSON.stringify(request)), request);
+    const target = createTarget('funnel', { dim: 5 });
+    const { kind: _, target: __, initial: ___, ...settings } = request;
+    const direct = estimateLogZ({ ...settings, target, initial: { scale: 1.5 } });
+    target.dispose?.();
+    const steps: number[] = [];
+    const one = await runBatches(request, 1, { onStep: (k) => steps.push(k) });
+    assert.deepEqual(numbers(one), numbers(direct));
+    assert.equal(steps.at(-1), 8);
+    steps.length = 0;
+    const two = await runBatches(request, 2, { onStep: (k) => steps.push(k) });
+    assert.deepEqual(numbers(two), numbers(direct));
+    assert.equal(two.moves, direct.moves);
+    assert.equal(steps.at(-1), 8);
+  });
+
+  it("an evaluate request of trained parameters: evaluateSampler's numbers on 2 workers", async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('gaussian', { dim: 3 });
+    const sampler = new LearnedSampler(target, { kind: 'ula', steps: 4 }, Rng.fromSeed(3));
+    const direct = evaluateSampler(sampler, { particles: 60, batches: 3, rng: Rng.fromSeed(4) });
+    const request: EvaluateRequest = {
+      kind: 'evaluate',
+      sampler: {
+        target: { name: 'gaussian', dim: 3 },
+        config: sampler.config,
+        params: sampler.params.save(),
+      },
+      particles: 60,
+      batches: 3,
+      seed: 4,
+    };
+    sampler.dispose();
+    target.dispose?.();
+    const two = await runBatches(request, 2);
+    assert.deepEqual(numbers(two), numbers(direct));
+    await assert.rejects(
+      runBatches({ ...request, particles: 61 }, 2),
+      /61 particles do not split into 3 equal batches/,
+    );
   });
 });
 

@@ -1,43 +1,22 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Rng, initEngine, currentBackend, type BackendName } from '../engine/index.js';
-import { baseSampler, samplersTaking } from '../annealing/samplers.js';
-import type { ResamplingOptions } from '../annealing/resampling.js';
+import { Rng, initEngine, currentBackend } from '../engine/index.js';
 import {
-  LEARNED_SAMPLERS,
-  type LearnedSampler,
-  type LearnedSamplerName,
-} from '../annealing/learned.js';
-import {
-  combineBatchRuns,
-  runLogZBatches,
-  defaultBatches,
-  splitBatches,
-  summarizeRun,
-  type BatchRun,
-  type EstimateLogZOptions,
-  type LogZEstimate,
-} from '../eval/estimateLogZ.js';
-import { runTasks } from '../parallel/pool.js';
-import {
-  estimateOptions,
-  flowInitial,
-  resamplingOptions,
-  targetFrom,
-  type LogzJob,
-} from './logzJob.js';
-import {
-  evaluateSampler,
-  evaluationLayout,
-  summarizeEvaluation,
-  type EvaluateOptions,
-  type SamplerEvaluation,
-} from '../eval/evaluateSampler.js';
-import type { EvalJob, SamplerSource } from './evalJob.js';
+  baseSampler,
+  isSmcSamplerName,
+  samplersTaking,
+  SMC_SAMPLERS,
+} from '../annealing/samplers.js';
+import { GST_DEFAULT_TEMPERATURE, type ResamplingOptions } from '../annealing/resampling.js';
+import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../annealing/learned.js';
+import { defaultBatches, splitBatches, type EstimateSamplerName } from '../eval/estimateLogZ.js';
+import type { SamplerEvaluation } from '../eval/evaluateSampler.js';
 import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
 import { divergences, type StepDiagnostics } from '../annealing/ais.js';
 import { loadTrainedSampler } from '../runs/samplerRun.js';
+import { buildTarget, type EvaluateRequest, type TargetRequest } from '../runs/request.js';
+import { openBatchRunner, samplerRunner } from '../runs/batches.js';
+import { runBatches } from '../parallel/batches.js';
 import { flowDistribution } from '../flows/adapters.js';
+import { FlowDimensionError, flowFromRunDir } from '../flows/run.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
 import { logZJson, logZText } from './logZText.js';
@@ -45,6 +24,12 @@ import { parseOptions } from './options.js';
 import { LogzOptionsSchema, type LogzOptions } from './logzOptions.js';
 import { progressBar } from './progress.js';
 import { resolveTargetModule } from '../targets/module.js';
+import {
+  builtinOnlyOptions,
+  targetOptionFlag,
+  targetOptionFlagText,
+  targetOptionsFromFlags,
+} from '../targets/options.js';
 
 /** What every logz path reports. */
 interface Report extends LogWeightSummary {
@@ -211,28 +196,59 @@ function samplerLabel(name: string, r: ResamplingOptions | null): string {
   return `${name} (${r.scheme}, ${when})`;
 }
 
+/** Resampling options of an SMC sampler from the command line; null for AIS samplers. */
+export function resamplingOptions(o: LogzOptions): ResamplingOptions | null {
+  if (!isSmcSamplerName(o.sampler)) {
+    if (o.resampling !== undefined || o.essThreshold !== undefined || o.temperature !== undefined)
+      throw new UsageError(
+        `--resampling, --ess-threshold and --temperature need an SMC sampler (${SMC_SAMPLERS.join(', ')})`,
+      );
+    return null;
+  }
+  return {
+    scheme: o.resampling ?? 'systematic',
+    essThreshold: o.essThreshold ?? null,
+    temperature: o.temperature ?? GST_DEFAULT_TEMPERATURE,
+  };
+}
+
+/** The target named on the command line (with its options), or a --target-module file's. */
+export function targetRequest(o: LogzOptions): TargetRequest {
+  if (o.targetModule) {
+    const given = builtinOnlyOptions(o, targetOptionFlag);
+    if (given.length)
+      throw new UsageError(
+        `${given.map(targetOptionFlagText).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to built-in targets, not to --target-module (only --dim is passed on)`,
+      );
+    return { module: o.targetModule, dim: o.dim };
+  }
+  return { name: o.target, ...targetOptionsFromFlags(o) };
+}
+
+/** Builds what needs --init-flow's flow, refusing a flow of another dimension as the flag's mistake. */
+async function withInitFlow<T>(build: () => T | Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (error) {
+    if (error instanceof FlowDimensionError) throw new UsageError(`--init-flow: ${error.message}`);
+    throw error;
+  }
+}
+
 async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
   const resampling = resamplingOptions(o);
   const base = baseSampler(o.sampler);
-  const target = await targetFrom(o);
+  if (!isLearned(base)) {
+    if (o.trainIters > 0)
+      throw new UsageError(
+        `--train-iters needs a learned sampler (${LEARNED_SAMPLERS.join(', ')})`,
+      );
+    return fixedKernel(o, base as EstimateSamplerName, resampling, quiet);
+  }
+  const target = await buildTarget(targetRequest(o));
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });
   try {
-    if (!isLearned(base)) {
-      if (o.trainIters > 0)
-        throw new UsageError(
-          `--train-iters needs a learned sampler (${LEARNED_SAMPLERS.join(', ')})`,
-        );
-      const { options, dispose } = await estimateOptions(o, target, (k, total) =>
-        progress.update(k, total),
-      );
-      try {
-        const e = await estimateBatches(o, options, progress);
-        return { ...e, sampler: samplerLabel(o.sampler, resampling), dim: target.dim };
-      } finally {
-        dispose();
-      }
-    }
     if (o.schedule !== 'linear') {
       throw new UsageError(
         'learned samplers start from the linear schedule and learn it; drop --schedule',
@@ -240,7 +256,9 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     }
     // Refuse an evaluation layout that cannot work before spending the training on it.
     splitBatches(o.particles, o.batches);
-    const flowInit = o.initFlow ? await flowInitial(o.initFlow, target.dim) : null;
+    const flowInit = o.initFlow
+      ? await withInitFlow(() => flowFromRunDir(o.initFlow as string, { dim: target.dim }))
+      : null;
     const started = performance.now();
     const { sampler, trained, evalRng } = trainSampler({
       target,
@@ -264,18 +282,28 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
     let e: SamplerEvaluation;
     try {
       training.stop();
-      e = await evaluateLearned(
-        o,
-        sampler,
-        () => ({
-          kind: 'trained',
-          options: o,
+      // Workers rebuild the sampler from its config and the parameters just trained.
+      const request: EvaluateRequest = {
+        kind: 'evaluate',
+        sampler: {
+          target: targetRequest(o),
           config: sampler.config,
           params: sampler.params.save(),
-        }),
-        evalRng,
-        progress,
-      );
+          ...(o.initFlow ? { initialFlow: o.initFlow } : {}),
+        },
+        particles: o.particles,
+        batches: o.batches,
+        rng: evalRng.state(),
+      };
+      const runner = samplerRunner(sampler, {
+        particles: o.particles,
+        batches: o.batches,
+        rng: evalRng,
+      });
+      e = await runBatches(request, o.workers ?? 1, {
+        runner,
+        onStep: (k, total) => progress.update(k, total),
+      });
     } finally {
       sampler.dispose();
     }
@@ -296,6 +324,46 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
   }
 }
 
+/**
+ * AIS or SMC with fixed kernels: the run as a library request, its batches in this thread or shared
+ * out over `--workers` worker threads in consecutive groups (each batch has its own random stream,
+ * so the numbers are the same either way). Without --workers the run stays in this thread: a worker
+ * takes about a second to start, and one process already uses every core for large matrix products.
+ */
+async function fixedKernel(
+  o: LogzOptions,
+  sampler: EstimateSamplerName,
+  resampling: ResamplingOptions | null,
+  quiet: boolean,
+): Promise<Report> {
+  const request = {
+    kind: 'estimate',
+    target: targetRequest(o),
+    sampler,
+    resampling: resampling ?? undefined,
+    steps: o.steps,
+    particles: o.particles,
+    schedule: o.schedule,
+    stepSize: o.stepSize,
+    leapfrogSteps: o.leapfrog,
+    initial: o.initFlow ? { flow: o.initFlow } : { scale: o.initScale, mean: o.initMean },
+    seed: o.seed,
+    batches: o.batches,
+  } as const;
+  const runner = await withInitFlow(() => openBatchRunner(request));
+  const progress = progressBar(`${o.sampler} on ${runner.target.name}`, { quiet });
+  try {
+    const e = await runBatches(request, o.workers ?? 1, {
+      runner,
+      onStep: (k, total) => progress.update(k, total),
+    });
+    return { ...e, sampler: samplerLabel(o.sampler, resampling), dim: runner.target.dim };
+  } finally {
+    progress.stop();
+    runner.dispose();
+  }
+}
+
 async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
   if (o.resampling !== undefined || o.essThreshold !== undefined || o.temperature !== undefined)
     throw new UsageError(
@@ -305,13 +373,23 @@ async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
   const { config, target, sampler, iteration } = await loadTrainedSampler(dir);
   const progress = progressBar(`${config.sampler.kind} on ${target.name}`, { quiet });
   try {
-    const e = await evaluateLearned(
-      o,
-      sampler,
-      () => ({ kind: 'run', dir }),
-      Rng.fromSeed(o.seed),
-      progress,
-    );
+    // Workers load the sampler from the run directory themselves.
+    const request: EvaluateRequest = {
+      kind: 'evaluate',
+      sampler: { run: dir },
+      particles: o.particles,
+      batches: o.batches,
+      seed: o.seed,
+    };
+    const runner = samplerRunner(sampler, {
+      particles: o.particles,
+      batches: o.batches,
+      rng: Rng.fromSeed(o.seed),
+    });
+    const e = await runBatches(request, o.workers ?? 1, {
+      runner,
+      onStep: (k, total) => progress.update(k, total),
+    });
     return {
       ...e,
       target: target.name,
@@ -390,117 +468,4 @@ export function formatReport(e: Report, seed: number, backend: string): string {
   } else rows.push(['exact log Z', 'unknown']);
   rows.push(['time', `${e.seconds.toFixed(2)} s on ${backend}`]);
   return rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join('');
-}
-
-/** Batches [0, batches) as consecutive groups, one per worker (at most one worker per batch). */
-function batchGroups(batches: number, workers: number): { first: number; count: number }[] {
-  const share = (w: number) => Math.floor((batches * w) / workers);
-  return Array.from({ length: workers }, (_, w) => ({
-    first: share(w),
-    count: share(w + 1) - share(w),
-  }));
-}
-
-/** Runs one job per group of batches on worker threads; progress is the slowest worker's step. */
-async function runGroups<J>(
-  jobFile: string,
-  jobs: J[],
-  progress: { update: (k: number, total: number) => void },
-): Promise<BatchRun[]> {
-  const at = new Array<number>(jobs.length).fill(0);
-  const ext = extname(fileURLToPath(import.meta.url));
-  return runTasks<J, BatchRun>(
-    new URL(`./${jobFile}${ext}`, import.meta.url).href,
-    jobs,
-    { workers: jobs.length, backend: currentBackend() as BackendName },
-    {
-      onProgress: (w, message) => {
-        const [k, total] = message as [number, number];
-        at[w] = k;
-        progress.update(Math.min(...at), total);
-      },
-    },
-  );
-}
-
-/**
- * Evaluates a learned sampler with fresh particles, in this thread or shared out over `--workers`
- * worker threads (each rebuilds the sampler from `source`) in consecutive groups of batches. Every
- * batch has its own random stream, so the numbers are the same either way.
- */
-async function evaluateLearned(
-  o: LogzOptions,
-  sampler: LearnedSampler,
-  source: () => SamplerSource,
-  rng: Rng,
-  progress: { update: (k: number, total: number) => void },
-): Promise<SamplerEvaluation> {
-  const options: EvaluateOptions = {
-    particles: o.particles,
-    batches: o.batches,
-    rng,
-    onStep: (k, total) => progress.update(k, total),
-  };
-  const workers = Math.min(o.workers ?? 1, o.batches);
-  if (workers <= 1) return evaluateSampler(sampler, options);
-  evaluationLayout(sampler, options);
-  const started = performance.now();
-  const from = source();
-  const groups = batchGroups(o.batches, workers);
-  const runs = await runGroups<EvalJob>(
-    'evalJob',
-    groups.map((g) => ({
-      source: from,
-      particles: o.particles,
-      batches: o.batches,
-      rng: rng.state(),
-      ...g,
-    })),
-    progress,
-  );
-  return summarizeEvaluation(
-    sampler,
-    options,
-    combineBatchRuns(
-      runs,
-      groups.map((g) => g.count),
-    ),
-    (performance.now() - started) / 1000,
-  );
-}
-
-/**
- * The run's batches, in this thread or shared out over `--workers` worker threads in consecutive
- * groups (at most one worker per batch). Every batch has its own random stream, so the numbers are
- * the same either way. Without --workers the run stays in this thread: a worker takes about a
- * second to start, and a single process already uses every core for large matrix products.
- */
-async function estimateBatches(
-  o: LogzOptions,
-  options: EstimateLogZOptions,
-  progress: { update: (k: number, total: number) => void },
-): Promise<LogZEstimate> {
-  const started = performance.now();
-  const runs: BatchRun[] = [];
-  const counts: number[] = [];
-  const workers = Math.min(o.workers ?? 1, o.batches);
-  if (workers <= 1) {
-    runs.push(runLogZBatches(options, 0, o.batches));
-    counts.push(o.batches);
-  } else {
-    const groups = batchGroups(o.batches, workers);
-    runs.push(
-      ...(await runGroups<LogzJob>(
-        'logzJob',
-        groups.map((g) => ({ options: o, ...g })),
-        progress,
-      )),
-    );
-    counts.push(...groups.map((g) => g.count));
-  }
-  return summarizeRun(
-    options,
-    combineBatchRuns(runs, counts),
-    (performance.now() - started) / 1000,
-  );
 }

@@ -175,7 +175,11 @@ export function resolveEstimateSampler(options: EstimateLogZOptions): {
   };
 }
 
-function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {
+/**
+ * A run's batches and the particles in each: `batches`, or the default for the particles (and SMC
+ * systems); raises a RangeError when the particles do not split into them evenly.
+ */
+export function batchLayout(options: EstimateLogZOptions): { batches: number; perBatch: number } {
   const particles = options.particles ?? 1000;
   const group = options.resampling?.groupSize;
   const batches = options.batches ?? defaultBatches(particles, group);

@@ -29,6 +29,7 @@ export {
   trainFlowRun,
   loadTrainedFlow,
   flowFromRunDir,
+  FlowDimensionError,
   type FlowRunOutcome,
 } from './run.js';
 export { flowDistribution, flowTarget } from './adapters.js';

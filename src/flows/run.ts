@@ -4,9 +4,16 @@ import { Rng, initEngine, type Tensor2D } from '../engine/index.js';
 import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
-import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
+import {
+  createRunDir,
+  expectRunKind,
+  readCheckpoint,
+  readRunConfig,
+  type Checkpoint,
+} from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
 import { parseFlowRunConfig, type FlowRunConfig } from './config.js';
+import { FlowError } from './bijection.js';
 import { Flow } from './flow.js';
 import { evaluateFlow, type FlowEvaluation } from './metrics.js';
 import { FlowModel } from './model.js';
@@ -114,39 +121,80 @@ export async function trainFlowRun(
   }
 }
 
-/** Loads a run directory's trained flow; the caller disposes flow and target. */
-export async function loadTrainedFlow(
-  dir: string,
-): Promise<{ config: FlowRunConfig; target: Target; flow: Flow; iteration: number }> {
+/** A flow run's checkpoint and its config (the run directory must hold a flow run). */
+function readFlowCheckpoint(dir: string): { config: FlowRunConfig; checkpoint: Checkpoint } {
   const checkpoint = readCheckpoint(dir);
   const config = parseFlowRunConfig(
     expectRunKind(dir, checkpoint.config, 'flow'),
     `${dir}/checkpoint.json`,
   );
+  return { config, checkpoint };
+}
+
+/**
+ * The trained flow of a checkpoint and the target it was trained on: the target (for its dim) and
+ * the flow with the checkpoint's parameters, nothing else (no model, trainer or training data).
+ */
+function trainedFlow(
+  config: FlowRunConfig,
+  checkpoint: Checkpoint,
+): { target: Target; flow: Flow } {
+  const { name, ...targetOptions } = config.target;
+  const target = createTarget(name, targetOptions);
+  try {
+    // The stream buildFlowRun initializes the flow from; the checkpoint's values replace its draws.
+    const [initRng] = Rng.fromSeed(config.seed).split(3);
+    const flow = flowFromSpec(config.flow, target.dim, initRng);
+    try {
+      flow.params.load(checkpoint.params);
+    } catch (error) {
+      flow.dispose();
+      throw error;
+    }
+    return { target, flow };
+  } catch (error) {
+    target.dispose?.();
+    throw error;
+  }
+}
+
+/** A trained flow whose dimension is not the one its use needs; the message names both. */
+export class FlowDimensionError extends FlowError {
+  constructor(
+    readonly dir: string,
+    readonly flowDim: number,
+    readonly wanted: number,
+  ) {
+    super(`the flow in '${dir}' has dim ${flowDim}, the target ${wanted}`);
+  }
+}
+
+/**
+ * Loads a run directory's trained flow with its target (starting the engine on the run's backend):
+ * reads the config and parameters from the checkpoint and builds only the target and the flow.
+ * The caller disposes flow and target.
+ */
+export async function loadTrainedFlow(
+  dir: string,
+): Promise<{ config: FlowRunConfig; target: Target; flow: Flow; iteration: number }> {
+  const { config, checkpoint } = readFlowCheckpoint(dir);
   await initEngine({ backend: config.backend });
-  const { target, flow, model, trainer } = buildFlowRun(config);
-  trainer.dispose();
-  model.dispose();
-  flow.params.load(checkpoint.params);
+  const { target, flow } = trainedFlow(config, checkpoint);
   return { config, target, flow, iteration: checkpoint.trainer.iteration };
 }
 
 /**
- * The trained flow of a run directory, built synchronously (the engine must be initialized): for
- * configs that start a learned sampler from a flow. Draws no training data.
+ * The trained flow of a run directory alone, built synchronously on the engine as it is (which must
+ * be started): for an annealed sampler's initial distribution. With `dim`, a flow of another
+ * dimension is refused (FlowDimensionError). The caller disposes it.
  */
-export function flowFromRunDir(dir: string): Flow {
-  const checkpoint = readCheckpoint(dir);
-  const config = parseFlowRunConfig(
-    expectRunKind(dir, checkpoint.config, 'flow'),
-    `${dir}/checkpoint.json`,
-  );
-  const { name, ...targetOptions } = config.target;
-  const target = createTarget(name, targetOptions);
-  const dim = target.dim;
+export function flowFromRunDir(dir: string, options: { dim?: number } = {}): Flow {
+  const { config, checkpoint } = readFlowCheckpoint(dir);
+  const { target, flow } = trainedFlow(config, checkpoint);
   target.dispose?.();
-  const [initRng] = Rng.fromSeed(config.seed).split(3);
-  const flow = flowFromSpec(config.flow, dim, initRng);
-  flow.params.load(checkpoint.params);
+  if (options.dim !== undefined && flow.dim !== options.dim) {
+    flow.dispose();
+    throw new FlowDimensionError(dir, flow.dim, options.dim);
+  }
   return flow;
 }

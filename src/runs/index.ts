@@ -1,3 +1,26 @@
 // Runs that combine the layers below: a learned sampler's training run, which may start from a
-// trained flow (src/flows/), with its checkpoints, resume and evaluation.
+// trained flow (src/flows/), with its checkpoints, resume and evaluation; and runs of batches
+// described as data (requests), which worker threads build and run (runBatches, src/parallel/).
 export { trainRun, buildRun, loadTrainedSampler, type RunOutcome } from './samplerRun.js';
+export {
+  buildInitial,
+  buildTarget,
+  estimateOptions,
+  type BatchRequest,
+  type EstimateRequest,
+  type EvaluateRequest,
+  type InitialRequest,
+  type SamplerRequest,
+  type TargetRequest,
+} from './request.js';
+export {
+  estimateRunner,
+  openBatchRunner,
+  runBatchJob,
+  samplerFrom,
+  samplerRunner,
+  type BatchJob,
+  type BatchRunner,
+  type BatchSummary,
+  type OnStep,
+} from './batches.js';

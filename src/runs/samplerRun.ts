@@ -4,8 +4,6 @@
 // It sits above src/flows/ because a sampler's config may start it from a trained flow.
 import { Rng, initEngine } from '../engine/index.js';
 import { LearnedSampler } from '../annealing/learned.js';
-import { createTarget } from '../targets/registry.js';
-import { loadTargetModule } from '../targets/module.js';
 import { flowFromRunDir } from '../flows/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
@@ -15,6 +13,7 @@ import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../t
 import { Trainer } from '../train/trainer.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
 import type { LrSchedule } from '../train/schedule.js';
+import { buildTarget } from './request.js';
 
 export type { MetricRow, RunHooks } from '../train/loop.js';
 
@@ -23,11 +22,31 @@ export type RunOutcome = TrainedRun<
   SamplerEvaluation & { learned: ReturnType<LearnedSampler['summary']> }
 >;
 
-/** The target of a run config: a built-in one by name, or the one a module exports. */
-export async function buildTarget(spec: RunConfig['target']): Promise<Target> {
-  const { name, module, ...targetOptions } = spec;
-  if (module !== undefined) return loadTargetModule(module, { dim: spec.dim });
-  return createTarget(name as string, targetOptions);
+export { buildTarget };
+
+/**
+ * The target and the learned sampler of a config, with fresh parameters drawn from `initRng` (the
+ * run's initialization stream), from a trained flow where the config names one. No trainer.
+ */
+async function buildSampler(
+  config: RunConfig,
+  initRng: Rng,
+): Promise<{ target: Target; sampler: LearnedSampler }> {
+  const target = await buildTarget(config.target);
+  try {
+    // The run's own field (initialFlow) is no part of the sampler's config.
+    const { initialFlow: flowDir, ...samplerConfig } = config.sampler;
+    const sampler = flowDir
+      ? new LearnedSampler(target, samplerConfig, initRng, {
+          initial: flowDistribution(flowFromRunDir(flowDir)),
+          owns: true,
+        })
+      : new LearnedSampler(target, samplerConfig, initRng);
+    return { target, sampler };
+  } catch (error) {
+    target.dispose?.();
+    throw error;
+  }
 }
 
 /** Builds the target, sampler and trainer of a config (fresh parameters). */
@@ -36,15 +55,8 @@ export async function buildRun(config: RunConfig): Promise<{
   sampler: LearnedSampler;
   trainer: Trainer;
 }> {
-  const target = await buildTarget(config.target);
   const [initRng, trainRng] = Rng.fromSeed(config.seed).split(2);
-  const flowDir = config.sampler.initialFlow;
-  const sampler = flowDir
-    ? new LearnedSampler(target, config.sampler, initRng, {
-        initial: flowDistribution(flowFromRunDir(flowDir)),
-        owns: true,
-      })
-    : new LearnedSampler(target, config.sampler, initRng);
+  const { target, sampler } = await buildSampler(config, initRng);
   const t = config.train;
   const lrSchedule: LrSchedule =
     t.lrSchedule.kind === 'cosine'
@@ -64,7 +76,11 @@ export async function buildRun(config: RunConfig): Promise<{
   return { target, sampler, trainer };
 }
 
-/** Loads a run directory's trained sampler (for evaluation); the caller disposes it. */
+/**
+ * Loads a run directory's trained sampler (for evaluation), starting the engine on the run's
+ * backend: reads the config and parameters from the checkpoint and builds only the target and the
+ * sampler (no trainer). The caller disposes sampler and target.
+ */
 export async function loadTrainedSampler(
   dir: string,
 ): Promise<{ config: RunConfig; target: Target; sampler: LearnedSampler; iteration: number }> {
@@ -74,9 +90,15 @@ export async function loadTrainedSampler(
     `${dir}/checkpoint.json`,
   );
   await initEngine({ backend: config.backend });
-  const { target, sampler, trainer } = await buildRun(config);
-  trainer.dispose();
-  sampler.params.load(checkpoint.params);
+  const [initRng] = Rng.fromSeed(config.seed).split(2);
+  const { target, sampler } = await buildSampler(config, initRng);
+  try {
+    sampler.params.load(checkpoint.params);
+  } catch (error) {
+    sampler.dispose();
+    target.dispose?.();
+    throw error;
+  }
   return { config, target, sampler, iteration: checkpoint.trainer.iteration };
 }
 
