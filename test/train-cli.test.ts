@@ -294,7 +294,7 @@ eval: { particles: 320, batches: 10 }
   it('resampling options without an SMC sampler are refused', () => {
     const r = anneal('logz', '--target', 'gaussian', '--sampler', 'ais-ula', '--resampling', 'gst');
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /need an SMC sampler \(smc-ula, smc-uha, smc-hmc\)/);
+    assert.match(r.stderr, /need an SMC sampler \(smc-ula, smc-uha, smc-hmc, smc-mala\)/);
   });
 });
 
