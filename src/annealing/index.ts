@@ -58,6 +58,7 @@ export {
   type EstimateSamplerName,
   SAMPLERS,
   SAMPLER_DEFAULTS,
+  defaultStepSizeOf,
   makeKernel,
   isSamplerName,
   SMC_SAMPLERS,
@@ -73,6 +74,7 @@ export {
   LEARNED_DEFAULTS,
   isLearnedSamplerName,
   type LearnedSamplerConfig,
+  type LearnedSamplerConfigInput,
   type LearnedSummary,
   type LearnedSamplerName,
   type LearnFlags,
@@ -80,6 +82,7 @@ export {
   type RunOptions,
   type StepSizeNetConfig,
 } from './learned.js';
+export { LearnedSamplerConfigSchema, parseLearnedSamplerConfig } from './learnedConfig.js';
 export {
   objectiveBound,
   validateObjective,

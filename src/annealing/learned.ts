@@ -15,7 +15,7 @@ import {
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import type { Distribution } from '../distributions/distribution.js';
 import { ParamStore } from '../nets/params.js';
-import { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from '../nets/scoreNet.js';
+import { ResidualScoreNet } from '../nets/scoreNet.js';
 import { checkTarget, type Target } from '../targets/target.js';
 import { runAis, type AnnealedResult } from './ais.js';
 import { NonFiniteWeightsError } from './diagnostics.js';
@@ -25,70 +25,32 @@ import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
 import { AnnealingPath } from './path.js';
 import { objectiveBound, type TrainingObjective } from './objectives.js';
 import { resamples, type ResamplingOptions } from './resampling.js';
-import { checkSchedule, MAX_STEPS } from './schedule.js';
-import { LEARNED_SAMPLERS, isLearnedSamplerName, type LearnedSamplerName } from './samplers.js';
+import { checkSchedule } from './schedule.js';
+import {
+  LEARNED_DEFAULTS,
+  LEARNED_SAMPLERS,
+  isLearnedSamplerName,
+  type LearnedSamplerName,
+} from './samplerTable.js';
+import {
+  STEP_SIZE_NET_DEFAULTS,
+  parseLearnedSamplerConfig,
+  type LearnFlags,
+  type LearnedSamplerConfig,
+  type LearnedSamplerConfigInput,
+  type StepSizeNetConfig,
+} from './learnedConfig.js';
 
-export { LEARNED_SAMPLERS, isLearnedSamplerName, type LearnedSamplerName };
-
-/** Which parameter groups gradient descent may change; the others stay at their initial values. */
-export interface LearnFlags {
-  stepSizes: boolean;
-  schedule: boolean;
-  initial: boolean;
-  eta: boolean;
-  mass: boolean;
-  scoreNet: boolean;
-}
-
-export interface LearnedSamplerConfig {
-  kind: LearnedSamplerName;
-  /** Annealing steps K. */
-  steps: number;
-  /** Initial step size (ULA delta or leapfrog epsilon), the same at every step. */
-  stepSize: number;
-  /** Initial UHA damping eta in (0, 1). */
-  eta: number;
-  /** Initial UHA diagonal mass (every coordinate). */
-  mass: number;
-  /** UHA leapfrog steps per transition. */
-  leapfrogSteps: number;
-  /** Initial distribution N(initialMean, initialScale^2 I) before learning. */
-  initialMean: number;
-  initialScale: number;
-  scoreNet: ScoreNetConfig;
-  /**
-   * Step sizes as DSMCS's code makes them (Zenn & Bamler 2023): each step index's learned
-   * embedding [width] through SiLU and a linear layer, squashed to (0, scale) by scale * sigmoid.
-   * Absent or null: one free log step size per step.
-   */
-  stepSizeNet?: StepSizeNetConfig | null;
-  learn: LearnFlags;
-  /**
-   * Sequential Monte Carlo (DSMCS, Zenn & Bamler 2023): resampling inside the chain. Absent or
-   * scheme 'none': AIS (DAIS, MCD).
-   */
-  resampling?: ResamplingOptions;
-}
-
-export interface StepSizeNetConfig {
-  /** Embedding width (32 in the paper's code). */
-  width: number;
-  /** Largest step size: the sigmoid's scale (0.25 in the paper's runs). */
-  scale: number;
-}
-
-export const STEP_SIZE_NET_DEFAULTS: StepSizeNetConfig = { width: 32, scale: 0.25 };
-
-export const LEARNED_DEFAULTS: Omit<LearnedSamplerConfig, 'kind'> = {
-  steps: 32,
-  stepSize: 0.05,
-  eta: 0.9,
-  mass: 1,
-  leapfrogSteps: 1,
-  initialMean: 0,
-  initialScale: 1,
-  scoreNet: SCORE_NET_DEFAULTS,
-  learn: { stepSizes: true, schedule: true, initial: true, eta: true, mass: true, scoreNet: true },
+export {
+  LEARNED_DEFAULTS,
+  LEARNED_SAMPLERS,
+  STEP_SIZE_NET_DEFAULTS,
+  isLearnedSamplerName,
+  type LearnFlags,
+  type LearnedSamplerConfig,
+  type LearnedSamplerConfigInput,
+  type LearnedSamplerName,
+  type StepSizeNetConfig,
 };
 
 export interface RunOptions {
@@ -169,7 +131,7 @@ export class LearnedSampler {
    */
   constructor(
     readonly target: Target,
-    config: Partial<LearnedSamplerConfig> & { kind: LearnedSamplerName },
+    config: LearnedSamplerConfigInput,
     initRng: Rng = Rng.fromSeed(0),
     options: LearnedSamplerOptions = {},
   ) {
@@ -184,33 +146,9 @@ export class LearnedSampler {
         `the initial distribution has dim ${this.fixedInitial.dim}, target '${target.name}' has ${target.dim}`,
       );
     }
-    const c = {
-      ...LEARNED_DEFAULTS,
-      ...config,
-      learn: { ...LEARNED_DEFAULTS.learn, ...config.learn },
-    };
+    // The schema checks every field and fills in LEARNED_DEFAULTS (learnedConfig.ts).
+    const c = parseLearnedSamplerConfig(config);
     this.config = c;
-    if (!isLearnedSamplerName(c.kind)) {
-      throw new KernelError(
-        `unknown sampler '${c.kind as string}'; valid: ${LEARNED_SAMPLERS.join(', ')}`,
-      );
-    }
-    const positive = (x: number, what: string) => {
-      if (!(Number.isFinite(x) && x > 0))
-        throw new KernelError(`${what} must be finite and > 0, got ${x}`);
-    };
-    if (!Number.isInteger(c.steps) || c.steps < 1) {
-      throw new KernelError(`steps must be a positive integer, got ${c.steps}`);
-    }
-    if (c.steps > MAX_STEPS)
-      throw new KernelError(
-        `${c.steps} annealing steps is more than the ${MAX_STEPS.toLocaleString('en-US')} a run takes: lower the steps`,
-      );
-    positive(c.stepSize, 'step size');
-    positive(c.mass, 'mass');
-    positive(c.initialScale, 'initial scale');
-    if (!(c.eta > 0 && c.eta < 1)) throw new KernelError(`eta must be in (0, 1), got ${c.eta}`);
-    if (!Number.isFinite(c.initialMean)) throw new KernelError('initial mean must be finite');
 
     const d = target.dim;
     const K = c.steps;
@@ -226,15 +164,6 @@ export class LearnedSampler {
     const net = c.stepSizeNet;
     if (net) {
       const { width, scale } = net;
-      if (!Number.isInteger(width) || width < 1) {
-        throw new KernelError(`step-size network width must be a positive integer, got ${width}`);
-      }
-      positive(scale, 'step-size network scale');
-      if (!(c.stepSize < scale)) {
-        throw new KernelError(
-          `step size ${c.stepSize} must be below the step-size network's scale ${scale}`,
-        );
-      }
       // Embeddings N(0, 1) and output weights U(-1/sqrt(width), 1/sqrt(width)) as PyTorch would
       // draw them; the bias puts the average step at the configured step size.
       const bound = 1 / Math.sqrt(width);

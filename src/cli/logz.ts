@@ -1,6 +1,7 @@
 import { Rng, initEngine, currentBackend } from '../engine/index.js';
 import {
   baseSampler,
+  defaultStepSizeOf,
   isSmcSamplerName,
   samplersTaking,
   SMC_SAMPLERS,
@@ -265,7 +266,7 @@ async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
       sampler: {
         kind: base,
         steps: o.steps,
-        stepSize: o.stepSize ?? (base.startsWith('uha') ? 0.1 : 0.01),
+        stepSize: o.stepSize ?? defaultStepSizeOf(base),
         ...(resampling ? { resampling } : {}),
         ...(o.eta !== undefined ? { eta: o.eta } : {}),
         ...(o.leapfrog !== undefined ? { leapfrogSteps: o.leapfrog } : {}),

@@ -3,17 +3,26 @@
 // at zero, so a fresh network outputs exactly 0 and MCD starts as its ULA/UHA counterpart.
 import { tf, dense, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { ParamStore } from './params.js';
+import { z } from 'zod';
+import { SCORE_NET_DEFAULTS } from './scoreNetDefaults.js';
 
-export interface ScoreNetConfig {
+export { SCORE_NET_DEFAULTS };
+
+const positiveInt = z.number().int().positive();
+
+/** The config of the score network: one zod schema, its type inferred from it. */
+export const ScoreNetConfigSchema = z.strictObject({
   /** Hidden width (default 64). */
-  hidden: number;
+  hidden: positiveInt.default(SCORE_NET_DEFAULTS.hidden),
   /** Residual blocks after the input layer (default 2). */
-  blocks: number;
+  blocks: z.number().int().nonnegative().default(SCORE_NET_DEFAULTS.blocks),
   /** Number of sinusoidal time features, even (default 8). */
-  timeFeatures: number;
-}
+  timeFeatures: positiveInt
+    .refine((n) => n % 2 === 0, 'must be even')
+    .default(SCORE_NET_DEFAULTS.timeFeatures),
+});
 
-export const SCORE_NET_DEFAULTS: ScoreNetConfig = { hidden: 64, blocks: 2, timeFeatures: 8 };
+export type ScoreNetConfig = z.infer<typeof ScoreNetConfigSchema>;
 
 export class ResidualScoreNet {
   readonly inputDim: number;

@@ -1,14 +1,14 @@
 // The training-run config: one zod schema, the TypeScript type inferred from it, so validation and
 // type never drift. Unknown keys are errors (a typo must not silently fall back to a default).
-import { plainIssue } from './issues.js';
+import { plainIssue } from '../io/issues.js';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import {
-  LEARNED_DEFAULTS,
-  LEARNED_SAMPLERS,
-  STEP_SIZE_NET_DEFAULTS,
-} from '../annealing/learned.js';
-import { GST_DEFAULT_TEMPERATURE, RESAMPLING_NAMES, resamples } from '../annealing/resampling.js';
+  LEARNED_SAMPLER_CONFIG_SHAPE,
+  ResamplingConfigSchema,
+  stepSizeFitsNet,
+} from '../annealing/learnedConfig.js';
+import { resamples } from '../annealing/resampling.js';
 import { targetOptionShape } from '../targets/options.js';
 
 const positive = z.number().finite().positive();
@@ -63,59 +63,19 @@ export const TargetConfigSchema = z
     }
   });
 
-const d = LEARNED_DEFAULTS;
+export { ResamplingConfigSchema };
 
-export const ResamplingConfigSchema = z.strictObject({
-  scheme: z.enum(RESAMPLING_NAMES),
-  /** Resample a system when its ESS falls below this fraction of N; absent: at every step. */
-  essThreshold: z.number().gt(0).max(1).nullable().optional(),
-  /** Particles per SMC system N (must divide the particles of every run); absent: one system. */
-  groupSize: positiveInt.optional(),
-  /** GST temperature (gst, bern-gst). */
-  temperature: positive.default(GST_DEFAULT_TEMPERATURE),
-});
-
+/**
+ * A training run's sampler: the learned sampler's own config (LearnedSamplerConfigSchema, whose
+ * fields, checks and defaults this reuses), and where its initial distribution comes from.
+ */
 export const SamplerConfigSchema = z
   .strictObject({
-    kind: z.enum(LEARNED_SAMPLERS),
-    steps: positiveInt.default(d.steps),
-    stepSize: positive.default(d.stepSize),
-    eta: z.number().gt(0).lt(1).default(d.eta),
-    mass: positive.default(d.mass),
-    leapfrogSteps: positiveInt.default(d.leapfrogSteps),
-    initialMean: z.number().finite().default(d.initialMean),
-    initialScale: positive.default(d.initialScale),
-    scoreNet: z
-      .strictObject({
-        hidden: positiveInt.default(d.scoreNet.hidden),
-        blocks: z.number().int().nonnegative().default(d.scoreNet.blocks),
-        timeFeatures: positiveInt
-          .refine((n) => n % 2 === 0, 'must be even')
-          .default(d.scoreNet.timeFeatures),
-      })
-      .prefault({}),
-    /** Step sizes from a small network of the step index, in (0, scale) (DSMCS's code). */
-    stepSizeNet: z
-      .strictObject({
-        width: positiveInt.default(STEP_SIZE_NET_DEFAULTS.width),
-        scale: positive.default(STEP_SIZE_NET_DEFAULTS.scale),
-      })
-      .optional(),
-    learn: z
-      .strictObject({
-        stepSizes: z.boolean().default(d.learn.stepSizes),
-        schedule: z.boolean().default(d.learn.schedule),
-        initial: z.boolean().default(d.learn.initial),
-        eta: z.boolean().default(d.learn.eta),
-        mass: z.boolean().default(d.learn.mass),
-        scoreNet: z.boolean().default(d.learn.scoreNet),
-      })
-      .prefault({}),
-    resampling: ResamplingConfigSchema.optional(),
+    ...LEARNED_SAMPLER_CONFIG_SHAPE,
     /** A run directory of `anneal flow train`: its flow is the (fixed) initial distribution. */
     initialFlow: z.string().min(1).optional(),
   })
-  .refine((s) => !s.stepSizeNet || s.stepSize < s.stepSizeNet.scale, {
+  .refine(stepSizeFitsNet, {
     message: 'must be below stepSizeNet.scale (the largest step the network can give)',
     path: ['stepSize'],
   });

@@ -1,11 +1,7 @@
 // Train a learned sampler for a few iterations (or none) and evaluate it with fresh particles, in
 // memory, without a run directory: the library side of `anneal logz --sampler uha --train-iters N`.
 import { Rng } from '../engine/index.js';
-import {
-  LearnedSampler,
-  type LearnedSamplerConfig,
-  type LearnedSamplerName,
-} from '../annealing/learned.js';
+import { LearnedSampler, type LearnedSamplerConfigInput } from '../annealing/learned.js';
 import type { Target } from '../targets/target.js';
 import type { Distribution } from '../distributions/distribution.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
@@ -20,7 +16,8 @@ import type { TrainingObjective } from '../annealing/objectives.js';
 
 export interface TrainSamplerOptions {
   target: Target;
-  sampler: Partial<LearnedSamplerConfig> & { kind: LearnedSamplerName };
+  /** `kind` and any fields to change from LEARNED_DEFAULTS. */
+  sampler: LearnedSamplerConfigInput;
   /** Training iterations before evaluation (0: evaluate the initial sampler). */
   trainIterations: number;
   trainParticles?: number;

@@ -1,0 +1,81 @@
+// Validation problems in plain words. Zod's own messages ("Invalid input: expected number, received
+// string", "Too small: expected number to be >0") read as library output; a user should read what
+// was expected and what was given. Messages the project's schemas set themselves pass through.
+// Below the layers that validate configs (the learned sampler's in src/annealing/, the runs' in
+// src/train/ and above), so that all of them word their errors the same way.
+import type { z } from 'zod';
+
+/** A value as a user would recognize it in a message. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string')
+    return `'${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+  if (typeof value === 'number' && Number.isNaN(value)) return 'not a number';
+  return String(value);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  tuple: 'a list',
+  int: 'a whole number',
+};
+
+/** Zod's default wording, which this rewrites; anything else is the schema's own message. */
+const ZOD_DEFAULT = /^(Invalid|Too small|Too big|Unrecognized key)/;
+
+/** One issue's message in plain words (input: the value at the issue's path, when zod kept it). */
+export function plainIssue(issue: z.core.$ZodIssue): string {
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+  const input = (issue as { input?: unknown }).input;
+  const got = `got ${describeValue(input)}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, ${got}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, ${got}`;
+    case 'unrecognized_keys':
+      return `unknown ${issue.keys.length > 1 ? 'keys' : 'key'} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const word =
+        issue.code === 'too_small'
+          ? issue.inclusive
+            ? 'at least'
+            : 'more than'
+          : issue.inclusive
+            ? 'at most'
+            : 'less than';
+      const what =
+        issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
+      return `expected ${word} ${String(bound)}${what}, ${got}`;
+    }
+    case 'invalid_union': {
+      const options = (issue as { options?: unknown[] }).options;
+      return options
+        ? `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}, ${got}`
+        : `does not match any allowed form, ${got}`;
+    }
+    default:
+      return `is not valid, ${got}`;
+  }
+}
+
+/**
+ * One issue as a line that starts with the field at fault: 'steps: expected at least 1, got 0', or,
+ * for a schema's own message that reads on from the field's name, 'width must be a positive
+ * integer, got 0'.
+ */
+export function issueWithField(issue: z.core.$ZodIssue): string {
+  const why = plainIssue(issue);
+  const field = issue.path.map(String).join('.');
+  if (!field) return why;
+  return `${field}${why.startsWith('must') ? ' ' : ': '}${why}`;
+}
