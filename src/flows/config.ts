@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import { LrScheduleSchema, BuiltinTargetConfigSchema, parseWithSchema } from '../train/config.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from './estimators.js';
-import { SMC_HMC_SAMPLES_DEFAULTS } from './trainingSamples.js';
-import { FLOW_KINDS } from './flow.js';
+import { SmcHmcSamplesSchema } from './trainingSamples.js';
+import { CONDITIONER_DEFAULTS } from './conditioner.js';
+import { FLOW_DEFAULTS, FLOW_KINDS } from './flow.js';
 
 const positiveInt = z.number().int().positive();
 const positive = z.number().finite().positive();
@@ -12,15 +13,18 @@ const positive = z.number().finite().positive();
 export const FlowSpecSchema = z.strictObject({
   kind: z.enum(FLOW_KINDS),
   /** Coupling layers with alternating masks. */
-  layers: positiveInt.default(8),
+  layers: positiveInt.default(FLOW_DEFAULTS.layers),
   /** Hidden widths of each conditioner (tanh MLP). */
-  hidden: z.array(positiveInt).min(1).default([64, 64]),
+  hidden: z
+    .array(positiveInt)
+    .min(1)
+    .default(() => [...CONDITIONER_DEFAULTS.hidden]),
   /** Standard deviation of the conditioners' initial output weights; 0 starts at the identity. */
-  outputInitScale: z.number().min(0).default(0),
+  outputInitScale: z.number().min(0).default(CONDITIONER_DEFAULTS.outputInitScale),
   /** Lattice targets: the lattice width for checkerboard masks; null for alternating masks. */
-  checkerboardWidth: positiveInt.nullable().default(null),
+  checkerboardWidth: positiveInt.nullable().default(FLOW_DEFAULTS.checkerboardWidth),
   /** 'u1-gauge' only: NCP mixture components of each circular plaquette transform. */
-  circularComponents: positiveInt.default(6),
+  circularComponents: positiveInt.default(FLOW_DEFAULTS.circularComponents),
 });
 
 const FlowLossSchema = z.discriminatedUnion('kind', [
@@ -40,17 +44,7 @@ const FlowLossSchema = z.discriminatedUnion('kind', [
      * How the training set is drawn: absent, the target's exact sampler; `smc-hmc` for targets
      * without one (SMC with HMC moves from a Gaussian, then HMC steps at the target).
      */
-    samples: z
-      .strictObject({
-        kind: z.literal('smc-hmc'),
-        annealSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.annealSteps),
-        mcmcSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.mcmcSteps),
-        stepSize: positive.default(SMC_HMC_SAMPLES_DEFAULTS.stepSize),
-        leapfrogSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.leapfrogSteps),
-        initialScale: positive.default(SMC_HMC_SAMPLES_DEFAULTS.initialScale),
-        signFlip: z.boolean().default(SMC_HMC_SAMPLES_DEFAULTS.signFlip),
-      })
-      .optional(),
+    samples: SmcHmcSamplesSchema.optional(),
   }),
 ]);
 

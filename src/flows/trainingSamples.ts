@@ -3,41 +3,53 @@
 // particles anneal from a Gaussian to the target, resampling at every step so that they end
 // equally weighted, then take further HMC steps at the target itself to spread out the copies
 // that resampling made.
+import { z } from 'zod';
 import { tf, type Rng, type Tensor2D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { runAis } from '../annealing/ais.js';
 import { hmcKernel } from '../annealing/kernels/hmc.js';
 import { AnnealingPath } from '../annealing/path.js';
+import { SAMPLER_DEFAULTS } from '../annealing/samplerTable.js';
 import { linearSchedule } from '../annealing/schedule.js';
 import type { Target } from '../targets/target.js';
 import { FlowError } from './bijection.js';
 
-export interface SmcHmcSamples {
-  kind: 'smc-hmc';
+/** SMC-HMC's settings, where a config leaves them out: HMC's moves as the library's ais-hmc's. */
+export const SMC_HMC_SAMPLES_DEFAULTS = {
+  kind: 'smc-hmc' as const,
+  annealSteps: 200,
+  mcmcSteps: 200,
+  stepSize: SAMPLER_DEFAULTS['ais-hmc'].stepSize,
+  leapfrogSteps: SAMPLER_DEFAULTS['ais-hmc'].leapfrogSteps,
+  initialScale: 1,
+  signFlip: false,
+};
+
+const positive = z.number().finite().positive();
+const positiveInt = z.number().int().positive();
+
+/**
+ * How a flow run draws its forward-KL training set from a target without an exact sampler (the
+ * run config's train.loss.samples): one zod schema, the type inferred from it.
+ */
+export const SmcHmcSamplesSchema = z.strictObject({
+  kind: z.literal('smc-hmc'),
   /** Annealing steps from N(0, initialScale^2 I) to the target. */
-  annealSteps: number;
+  annealSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.annealSteps),
   /** HMC steps at the target after annealing. */
-  mcmcSteps: number;
-  stepSize: number;
-  leapfrogSteps: number;
-  initialScale: number;
+  mcmcSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.mcmcSteps),
+  stepSize: positive.default(SMC_HMC_SAMPLES_DEFAULTS.stepSize),
+  leapfrogSteps: positiveInt.default(SMC_HMC_SAMPLES_DEFAULTS.leapfrogSteps),
+  initialScale: positive.default(SMC_HMC_SAMPLES_DEFAULTS.initialScale),
   /**
    * For targets symmetric under x -> -x (phi^4): flip each sample's sign with probability 1/2.
    * Exact for such targets, and it undoes the drift that resampling at every step causes in how
    * the particles split between mirror-image modes.
    */
-  signFlip: boolean;
-}
+  signFlip: z.boolean().default(SMC_HMC_SAMPLES_DEFAULTS.signFlip),
+});
 
-export const SMC_HMC_SAMPLES_DEFAULTS: SmcHmcSamples = {
-  kind: 'smc-hmc',
-  annealSteps: 200,
-  mcmcSteps: 200,
-  stepSize: 0.1,
-  leapfrogSteps: 5,
-  initialScale: 1,
-  signFlip: false,
-};
+export type SmcHmcSamples = z.infer<typeof SmcHmcSamplesSchema>;
 
 export interface DrawnSamples {
   x: Tensor2D;

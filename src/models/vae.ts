@@ -9,6 +9,7 @@
 //    decoder gradient is IWAE's. One forward pass: the reparameterization path is scaled by w~_k
 //    in the backward pass, and the whole sum by w~_k, which gives w~^2 for the encoder and w~ for
 //    the decoder.
+import { z } from 'zod';
 import {
   tf,
   repeatRows,
@@ -23,21 +24,43 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
+import { describeValue, issueWithField } from '../io/issues.js';
 import { Mlp } from '../nets/mlp.js';
 import { ParamStore } from '../nets/params.js';
 import type { Target } from '../targets/target.js';
 import type { LatentVariableModel } from '../eval/latentModel.js';
 
-export interface VaeConfig {
-  /** Pixels per data point. */
-  dataDim: number;
-  /** Latent dimension (default 50). */
-  latentDim: number;
-  /** Hidden widths of encoder and decoder (default [200, 200], tanh). */
-  hidden: number[];
-}
-
 export const VAE_DEFAULTS = { latentDim: 50, hidden: [200, 200] } as const;
+
+const mustBePositiveInt = (issue: { input?: unknown }) =>
+  `must be a positive integer, got ${describeValue(issue.input)}`;
+const positiveInt = z
+  .number()
+  .int({ error: mustBePositiveInt })
+  .positive({ error: mustBePositiveInt });
+
+/**
+ * A VAE's architecture: one zod schema for its fields, checks and defaults, which the Vae
+ * constructor validates with and a VAE run's config (`model`, vaeConfig.ts) reuses.
+ */
+export const VaeModelConfigSchema = z.strictObject({
+  /** Latent dimension (default 50). */
+  latentDim: positiveInt.default(VAE_DEFAULTS.latentDim),
+  /** Hidden widths of encoder and decoder (default [200, 200], tanh). */
+  hidden: z
+    .array(positiveInt)
+    .min(1)
+    .default(() => [...VAE_DEFAULTS.hidden]),
+});
+
+/** A VAE's config: the data's size and its architecture. */
+export const VaeConfigSchema = z.strictObject({
+  /** Pixels per data point. */
+  dataDim: positiveInt,
+  ...VaeModelConfigSchema.shape,
+});
+
+export type VaeConfig = z.infer<typeof VaeConfigSchema>;
 
 export const VAE_OBJECTIVES = ['elbo', 'iwae', 'iwae-dreg'] as const;
 export type VaeObjective = (typeof VAE_OBJECTIVES)[number];
@@ -63,22 +86,15 @@ export class Vae implements LatentVariableModel {
   readonly encoder: Mlp;
   readonly decoder: Mlp;
 
-  constructor(config: Partial<VaeConfig> & { dataDim: number }, rng: Rng) {
-    this.config = {
-      dataDim: config.dataDim,
-      latentDim: config.latentDim ?? VAE_DEFAULTS.latentDim,
-      hidden: config.hidden ?? [...VAE_DEFAULTS.hidden],
-    };
-    const { dataDim, latentDim, hidden } = this.config;
-    for (const [label, v] of [
-      ['dataDim', dataDim],
-      ['latentDim', latentDim],
-      ...hidden.map((h, i) => [`hidden[${i}]`, h] as const),
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) {
-        throw new VaeError(`${label} must be a positive integer, got ${v}`);
-      }
+  /** @param config `dataDim`, and any fields to change from VAE_DEFAULTS */
+  constructor(config: z.input<typeof VaeConfigSchema>, rng: Rng) {
+    const parsed = VaeConfigSchema.safeParse(config, { reportInput: true });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new VaeError(`VAE config: ${issue ? issueWithField(issue) : 'is not valid'}`);
     }
+    this.config = parsed.data;
+    const { dataDim, latentDim, hidden } = this.config;
     const [encRng, decRng] = rng.split(2);
     this.encoder = new Mlp(
       this.params,

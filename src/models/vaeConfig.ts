@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import { LrScheduleSchema, parseWithSchema } from '../train/config.js';
 import { IMAGE_DATASETS } from '../data/mnist.js';
-import { VAE_OBJECTIVES } from './vae.js';
+import { VAE_OBJECTIVES, VaeModelConfigSchema } from './vae.js';
 import { VAE_SAMPLERS } from './vaeSampler.js';
 
 /** Every training objective of a VAE run (train.objective.kind). */
@@ -34,12 +34,8 @@ export const VaeRunConfigSchema = z.strictObject({
       trainImages: positiveInt.optional(),
     })
     .prefault({}),
-  model: z
-    .strictObject({
-      latentDim: positiveInt.default(50),
-      hidden: z.array(positiveInt).min(1).default([200, 200]),
-    })
-    .prefault({}),
+  /** The VAE's architecture (VaeModelConfigSchema, the one the Vae constructor checks). */
+  model: VaeModelConfigSchema.prefault({}),
   train: z.strictObject({
     epochs: positiveInt,
     batch: positiveInt.default(100),
