@@ -1,8 +1,13 @@
 // "Copy as code": the playground's current run as an `anneal` command and as a TypeScript program,
 // so that what was tried in the tab can be run again, at scale, from Node. Both come from the same
 // resolved settings the page runs with (defaults filled in from the target's view).
-import type { Settings } from './settings.js';
-import { TARGET_VIEWS, defaultStepSize } from './targets.js';
+import {
+  SAMPLER_TABLE,
+  samplerTakes,
+  type AnySamplerName,
+} from '../../src/annealing/samplerTable.js';
+import { learnedKind, librarySampler, type Settings } from './settings.js';
+import { TARGET_VIEWS, defaultLeapfrog, defaultStepSize } from './targets.js';
 
 export interface RunAsCode {
   /** The command line (the same sampler, target, steps, particles, step size and seed). */
@@ -19,7 +24,7 @@ const quote = (v: string | number) => String(v);
 export function runAsCode(s: Settings, trained = false): RunAsCode {
   const view = TARGET_VIEWS[s.target];
   const stepSize = s.stepSize ?? defaultStepSize(view, s.sampler);
-  const leapfrog = s.leapfrog ?? (s.sampler === 'ais-hmc' ? 5 : 1);
+  const leapfrog = s.leapfrog ?? defaultLeapfrog(s.sampler);
   const initScale = s.initScale ?? view.initScale;
   const options = view.options as Record<string, number>;
   const caveats: string[] = [];
@@ -30,10 +35,11 @@ export function runAsCode(s: Settings, trained = false): RunAsCode {
     ...Object.entries(options).flatMap(([k, v]) => [`--${k}`, quote(v)]),
   ];
   // The page's SMC and AIS-ULA are learned ULA samplers (untrained until "Train").
-  const learnedKind = s.sampler === 'uha' ? 'uha' : s.sampler === 'ula-mcd' ? 'ula-mcd' : 'ula';
-  const train = trained && s.sampler !== 'ais-hmc' && s.sampler !== 'flow';
+  const kind = learnedKind(s.sampler);
+  const train = trained && kind !== null;
+  const library = librarySampler(s.sampler);
   let command: string;
-  if (s.sampler === 'flow') {
+  if (library === null) {
     command = [
       '# flows train from a config file (JSON or YAML):',
       `echo '${JSON.stringify({
@@ -45,16 +51,9 @@ export function runAsCode(s: Settings, trained = false): RunAsCode {
       'npx anneal flow train flow.json --out runs/flow',
     ].join('\n');
   } else {
-    const cliSampler =
-      s.sampler === 'smc'
-        ? 'smc-ula'
-        : s.sampler === 'ais-hmc'
-          ? 'ais-hmc'
-          : s.sampler === 'ais-ula'
-            ? train
-              ? 'ula'
-              : 'ais-ula'
-            : learnedKind;
+    // The table's sampler; the page's trained AIS-ULA is the learned sampler it trains as.
+    const cliSampler = train && SAMPLER_TABLE[library].family === 'ais' && kind ? kind : library;
+    const fixed = !samplerTakes(cliSampler, 'training');
     const args = [
       'npx anneal logz',
       ...targetArgs,
@@ -69,11 +68,11 @@ export function runAsCode(s: Settings, trained = false): RunAsCode {
       '--seed',
       quote(s.seed),
     ];
-    if (s.sampler === 'ais-hmc' || s.sampler === 'uha') args.push('--leapfrog', quote(leapfrog));
+    if (samplerTakes(cliSampler, 'leapfrogSteps')) args.push('--leapfrog', quote(leapfrog));
     if (s.schedule !== 'linear') args.push('--schedule', s.schedule);
-    if (s.sampler === 'smc')
+    if (SAMPLER_TABLE[cliSampler].family === 'smc')
       args.push('--resampling', s.resampling, '--ess-threshold', quote(s.ess));
-    if (cliSampler !== 'ais-hmc' && cliSampler !== 'ais-ula')
+    if (!fixed)
       args.push(
         '--init-scale',
         quote(initScale),
@@ -86,11 +85,11 @@ export function runAsCode(s: Settings, trained = false): RunAsCode {
       );
     else if (initScale !== 1) args.push('--init-scale', quote(initScale));
     command = args.join(' ');
-    if (s.sampler === 'ula-mcd')
+    if (kind?.endsWith('-mcd'))
       caveats.push(
         'the page uses a smaller score network (32 wide, 2 blocks); the command line uses the default size',
       );
-    if (s.schedule !== 'linear' && cliSampler !== 'ais-hmc' && cliSampler !== 'ais-ula')
+    if (s.schedule !== 'linear' && !fixed)
       caveats.push('learned samplers start from the linear schedule on the command line');
     caveats.push(
       'the page draws every random number from the same seeded stream as Node, but evaluates in one batch; numbers agree within their standard errors',
@@ -98,13 +97,14 @@ export function runAsCode(s: Settings, trained = false): RunAsCode {
   }
 
   const typescript =
-    s.sampler === 'flow'
+    library === null
       ? flowProgram(s, view.name, options)
       : samplerProgram(s, view.name, options, {
+          library,
           stepSize,
           leapfrog,
           initScale,
-          learnedKind,
+          learnedKind: kind,
           train,
         });
   return { command, typescript, caveats };
@@ -114,7 +114,14 @@ function samplerProgram(
   s: Settings,
   name: string,
   options: Record<string, number>,
-  r: { stepSize: number; leapfrog: number; initScale: number; learnedKind: string; train: boolean },
+  r: {
+    library: AnySamplerName;
+    stepSize: number;
+    leapfrog: number;
+    initScale: number;
+    learnedKind: string | null;
+    train: boolean;
+  },
 ): string {
   const header = [
     `import { createTarget, estimateLogZ, initEngine, trainAndEvaluate } from 'anneal';`,
@@ -122,16 +129,17 @@ function samplerProgram(
     'await initEngine();',
     `const target = createTarget(${JSON.stringify(name)}, ${JSON.stringify(options)});`,
   ];
-  if (s.sampler === 'ais-hmc' || (s.sampler === 'ais-ula' && !r.train)) {
+  // A fixed AIS sampler (the page's AIS-ULA too, untrained) runs in estimateLogZ.
+  if (r.learnedKind === null || (SAMPLER_TABLE[r.library].family === 'ais' && !r.train)) {
     return [
       ...header,
       'const r = estimateLogZ({',
       '  target,',
-      `  sampler: '${s.sampler}',`,
+      `  sampler: '${r.library}',`,
       `  steps: ${s.steps},`,
       `  particles: ${s.particles},`,
       `  stepSize: ${r.stepSize},`,
-      ...(s.sampler === 'ais-hmc' ? [`  leapfrogSteps: ${r.leapfrog},`] : []),
+      ...(samplerTakes(r.library, 'leapfrogSteps') ? [`  leapfrogSteps: ${r.leapfrog},`] : []),
       ...(s.schedule !== 'linear' ? [`  schedule: '${s.schedule}',`] : []),
       ...(r.initScale !== 1 ? [`  initial: { scale: ${r.initScale} },`] : []),
       `  seed: ${s.seed},`,
@@ -142,11 +150,12 @@ function samplerProgram(
     ].join('\n');
   }
   const resampling =
-    s.sampler === 'smc'
+    SAMPLER_TABLE[r.library].family === 'smc'
       ? `, resampling: { scheme: '${s.resampling}', essThreshold: ${s.ess} }`
       : '';
-  const scoreNet =
-    s.sampler === 'ula-mcd' ? ', scoreNet: { hidden: 32, blocks: 2, timeFeatures: 8 }' : '';
+  const scoreNet = r.learnedKind.endsWith('-mcd')
+    ? ', scoreNet: { hidden: 32, blocks: 2, timeFeatures: 8 }'
+    : '';
   return [
     ...header,
     'const r = trainAndEvaluate({',

@@ -1,11 +1,19 @@
 // The settings form: one control per setting, each with a slot for its own error message.
 import {
+  LEARNED_DEFAULTS,
+  SAMPLER_DEFAULTS,
+  SAMPLER_TABLE,
+} from '../../src/annealing/samplerTable.js';
+import {
   PAGE_BACKENDS,
   PAGE_RESAMPLING,
   PAGE_SAMPLERS,
   PAGE_SCHEDULES,
   PAGE_TARGETS,
   formValue,
+  librarySampler,
+  pageSamplerTakes,
+  type PageSampler,
   type Settings,
   type SettingsError,
 } from './settings.js';
@@ -18,19 +26,25 @@ interface Control {
   label: string;
   options?: readonly string[];
   optionLabel?: (v: string) => string;
+  /** A longer description of a choice (its tooltip). */
+  optionTitle?: (v: string) => string;
   hint: string;
   /** Samplers that use this setting (all when absent). */
   for?: readonly string[];
 }
 
-const SAMPLER_LABELS: Record<string, string> = {
-  'ais-ula': 'AIS-ULA',
-  'ais-hmc': 'AIS-HMC',
-  uha: 'UHA',
-  'ula-mcd': 'ULA-MCD',
-  smc: 'SMC (ULA)',
-  flow: 'Flow (RealNVP)',
-};
+/** A sampler's menu entry: its name in the library's table (smc-ula for SMC), or the flow. */
+function samplerLabel(v: string): string {
+  const name = librarySampler(v as PageSampler);
+  return name === null ? 'Flow (RealNVP)' : name.toUpperCase();
+}
+
+function samplerTitle(v: string): string {
+  const name = librarySampler(v as PageSampler);
+  return name === null
+    ? 'a RealNVP normalizing flow trained on the reverse KL'
+    : SAMPLER_TABLE[name].summary;
+}
 
 const CONTROLS: Control[] = [
   {
@@ -44,7 +58,8 @@ const CONTROLS: Control[] = [
     name: 'sampler',
     label: 'Sampler',
     options: PAGE_SAMPLERS,
-    optionLabel: (v) => SAMPLER_LABELS[v] ?? v,
+    optionLabel: samplerLabel,
+    optionTitle: samplerTitle,
     hint: 'annealed sampler or flow',
   },
   { name: 'steps', label: 'Steps', hint: 'annealing steps K (1-512)', for: annealed() },
@@ -52,14 +67,14 @@ const CONTROLS: Control[] = [
   {
     name: 'stepSize',
     label: 'Step size',
-    hint: "'auto' or ULA delta / leapfrog epsilon",
-    for: annealed(),
+    hint: "'auto' or ULA / MALA delta / leapfrog epsilon",
+    for: taking('stepSize'),
   },
   {
     name: 'leapfrog',
     label: 'Leapfrog steps',
-    hint: "'auto' (5 for HMC, 1 for UHA) or 1-20 per transition",
-    for: ['ais-hmc', 'uha'],
+    hint: `'auto' (${SAMPLER_DEFAULTS['ais-hmc'].leapfrogSteps} for HMC, ${LEARNED_DEFAULTS.leapfrogSteps} for UHA) or 1-20 per transition`,
+    for: taking('leapfrogSteps'),
   },
   {
     name: 'schedule',
@@ -73,9 +88,9 @@ const CONTROLS: Control[] = [
     label: 'Resampling',
     options: PAGE_RESAMPLING,
     hint: 'SMC scheme',
-    for: ['smc'],
+    for: smc(),
   },
-  { name: 'ess', label: 'ESS threshold', hint: 'resample below this fraction', for: ['smc'] },
+  { name: 'ess', label: 'ESS threshold', hint: 'resample below this fraction', for: smc() },
   { name: 'layers', label: 'Flow layers', hint: 'coupling layers (1-12)', for: ['flow'] },
   {
     name: 'initScale',
@@ -95,8 +110,22 @@ const CONTROLS: Control[] = [
   },
 ];
 
+/** The annealed samplers (all but the flow). */
 function annealed(): string[] {
-  return PAGE_SAMPLERS.filter((s) => s !== 'flow');
+  return PAGE_SAMPLERS.filter((s) => librarySampler(s) !== null);
+}
+
+/** The samplers an option of the library's sampler table applies to. */
+function taking(option: 'stepSize' | 'leapfrogSteps'): string[] {
+  return PAGE_SAMPLERS.filter((s) => pageSamplerTakes(s, option));
+}
+
+/** The samplers that resample inside the chain (the table's SMC family). */
+function smc(): string[] {
+  return PAGE_SAMPLERS.filter((s) => {
+    const name = librarySampler(s);
+    return name !== null && SAMPLER_TABLE[name].family === 'smc';
+  });
 }
 
 export class SettingsForm {
@@ -119,6 +148,7 @@ export class SettingsForm {
           const opt = document.createElement('option');
           opt.value = v;
           opt.textContent = c.optionLabel ? c.optionLabel(v) : v;
+          if (c.optionTitle) opt.title = c.optionTitle(v);
           select.append(opt);
         }
         input = select;

@@ -11,19 +11,27 @@ import {
   Trainer,
   createTarget,
   geometricSchedule,
+  isSmcSamplerName,
   linearSchedule,
   makeKernel,
   runAis,
   summarizeLogWeights,
   tf,
   type AnnealedResult,
+  type SamplerName,
   type IterationMetrics,
   type StepDiagnostics,
   type Target,
   type Tensor2D,
 } from '../../src/browser.js';
-import type { Settings } from './settings.js';
-import { TARGET_VIEWS, defaultStepSize, type RunResult, type TargetView } from './targets.js';
+import { learnedKind, librarySampler, type Settings } from './settings.js';
+import {
+  TARGET_VIEWS,
+  defaultLeapfrog,
+  defaultStepSize,
+  type RunResult,
+  type TargetView,
+} from './targets.js';
 
 export { TARGET_VIEWS, defaultStepSize, type RunResult, type TargetView };
 
@@ -44,14 +52,15 @@ export class Playground {
     this.trainRng = Rng.fromSeed(settings.seed + 7919);
     const s = settings;
     const initRng = Rng.fromSeed(s.seed);
+    // A learned sampler for the page's trainable choices; a fixed kernel (HMC, MALA) otherwise.
+    const kind = learnedKind(s.sampler);
     if (s.sampler === 'flow') {
       this.flow = new Flow(
         2,
         { kind: 'realnvp', layers: s.layers, conditioner: { hidden: [32, 32] } },
         initRng,
       );
-    } else if (s.sampler !== 'ais-hmc') {
-      const kind = s.sampler === 'uha' ? 'uha' : s.sampler === 'ula-mcd' ? 'ula-mcd' : 'ula';
+    } else if (kind !== null) {
       this.learned = new LearnedSampler(
         this.target,
         {
@@ -61,8 +70,9 @@ export class Playground {
           leapfrogSteps: this.leapfrog,
           initialScale: this.initScale,
           scoreNet: { hidden: 32, blocks: 2, timeFeatures: 8 },
-          resampling:
-            s.sampler === 'smc' ? { scheme: s.resampling, essThreshold: s.ess } : undefined,
+          resampling: isSmcSamplerName(librarySampler(s.sampler) ?? '')
+            ? { scheme: s.resampling, essThreshold: s.ess }
+            : undefined,
         },
         initRng,
       );
@@ -75,7 +85,7 @@ export class Playground {
   }
 
   get leapfrog(): number {
-    return this.settings.leapfrog ?? (this.settings.sampler === 'ais-hmc' ? 5 : 1);
+    return this.settings.leapfrog ?? defaultLeapfrog(this.settings.sampler);
   }
 
   get initScale(): number {
@@ -124,7 +134,8 @@ export class Playground {
       } else {
         const initial = DiagGaussian.isotropic(2, this.initScale);
         const path = new AnnealingPath(initial, this.target);
-        const kernel = makeKernel('ais-hmc', s.steps, {
+        // The fixed samplers: the table's AIS samplers the page does not train (HMC, MALA).
+        const kernel = makeKernel(librarySampler(s.sampler) as SamplerName, s.steps, {
           stepSize: this.stepSize,
           leapfrogSteps: this.leapfrog,
         });

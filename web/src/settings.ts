@@ -1,15 +1,71 @@
 // The playground's settings: what the URL and the form hold, validated field by field so that each
 // bad value gets its own one-line message next to its control, and the page keeps working.
 import { z } from 'zod';
+import {
+  SAMPLER_TABLE,
+  baseSampler,
+  samplerTakes,
+  type AnySamplerName,
+  type LearnedSamplerName,
+  type SamplerOption,
+} from '../../src/annealing/samplerTable.js';
 
 export const PAGE_TARGETS = ['gmm8', 'mgm', 'rings', 'funnel', 'double-well', 'gaussian'] as const;
 export type PageTarget = (typeof PAGE_TARGETS)[number];
 
-export const PAGE_SAMPLERS = ['ais-ula', 'ais-hmc', 'uha', 'ula-mcd', 'smc', 'flow'] as const;
-export type PageSampler = (typeof PAGE_SAMPLERS)[number];
+/**
+ * The page's sampler menu, and what each choice is in the library's sampler table
+ * (SAMPLER_TABLE): `sampler`, its entry there ('smc' is the page's name for SMC with ULA moves;
+ * 'flow', a normalizing flow, is no annealed sampler); `trainsAs`, the learned sampler the page
+ * builds for a fixed sampler so that Train can improve it (its AIS-ULA is an untrained learned
+ * ULA: the same step at every step and the linear schedule, until trained).
+ */
+const PAGE_SAMPLER_TABLE = {
+  'ais-ula': { sampler: 'ais-ula', trainsAs: 'ula' },
+  'ais-hmc': { sampler: 'ais-hmc' },
+  'ais-mala': { sampler: 'ais-mala' },
+  uha: { sampler: 'uha' },
+  'ula-mcd': { sampler: 'ula-mcd' },
+  smc: { sampler: 'smc-ula' },
+  flow: { sampler: null },
+} as const satisfies Record<
+  string,
+  { sampler: AnySamplerName | null; trainsAs?: LearnedSamplerName }
+>;
 
-/** Samplers with a reparameterized ELBO to train (MH-corrected HMC has none). */
-export const TRAINABLE: readonly PageSampler[] = ['ais-ula', 'uha', 'ula-mcd', 'smc', 'flow'];
+export type PageSampler = keyof typeof PAGE_SAMPLER_TABLE;
+export const PAGE_SAMPLERS = Object.keys(PAGE_SAMPLER_TABLE) as [PageSampler, ...PageSampler[]];
+
+/** The library sampler a page sampler runs (null for the flow). */
+export function librarySampler(sampler: PageSampler): AnySamplerName | null {
+  return PAGE_SAMPLER_TABLE[sampler].sampler;
+}
+
+/**
+ * The LearnedSampler kind the page builds for a sampler (null: a fixed kernel, or the flow): the
+ * table's learned samplers move with their base kind (smc-ula: ula).
+ */
+export function learnedKind(sampler: PageSampler): LearnedSamplerName | null {
+  const page: { sampler: AnySamplerName | null; trainsAs?: LearnedSamplerName } =
+    PAGE_SAMPLER_TABLE[sampler];
+  if (page.trainsAs) return page.trainsAs;
+  const name = librarySampler(sampler);
+  return name && SAMPLER_TABLE[name].learned ? (baseSampler(name) as LearnedSamplerName) : null;
+}
+
+/** Whether a setting of the library's (step size, leapfrog steps) applies to a page sampler. */
+export function pageSamplerTakes(sampler: PageSampler, option: SamplerOption): boolean {
+  const name = librarySampler(sampler);
+  return name !== null && samplerTakes(name, option);
+}
+
+/**
+ * Samplers with a reparameterized ELBO to train: the learned ones and the flow (Metropolis-
+ * corrected moves, HMC's and MALA's, have none).
+ */
+export const TRAINABLE: readonly PageSampler[] = PAGE_SAMPLERS.filter(
+  (s) => s === 'flow' || learnedKind(s) !== null,
+);
 
 export const PAGE_RESAMPLING = [
   'multinomial',
@@ -30,9 +86,12 @@ export interface Settings {
   /** Annealing steps K (flow: unused). */
   steps: number;
   particles: number;
-  /** Step size (ULA delta or leapfrog epsilon); null: the target's default. */
+  /** Step size (ULA and MALA delta or leapfrog epsilon); null: the target's default. */
   stepSize: number | null;
-  /** HMC / UHA leapfrog steps per transition; null: 5 for HMC, 1 for UHA (as in the MCD paper). */
+  /**
+   * HMC / UHA leapfrog steps per transition; null: the library's default (SAMPLER_DEFAULTS for
+   * HMC, LEARNED_DEFAULTS for UHA: 5 and 1, as in the MCD paper).
+   */
   leapfrog: number | null;
   schedule: (typeof PAGE_SCHEDULES)[number];
   /** SMC resampling scheme and the ESS fraction below which a system resamples. */
@@ -205,7 +264,7 @@ function crossCheck(s: Settings): SettingsError[] {
   if (s.autotrain && !TRAINABLE.includes(s.sampler)) {
     errors.push({
       field: 'autotrain',
-      message: `autotrain: ${s.sampler} has nothing to train (MH-corrected HMC has no reparameterized gradient)`,
+      message: `autotrain: ${s.sampler} has nothing to train (Metropolis-corrected moves have no reparameterized gradient)`,
     });
   }
   return errors;

@@ -2,7 +2,13 @@
 // and the shape of a run's result: plain data, shared by the page and the compute worker, with no
 // tensor library behind them.
 import type { LogWeightSummary, TargetOptions } from '../../src/browser.js';
-import type { PageSampler, PageTarget } from './settings.js';
+import {
+  LEARNED_DEFAULTS,
+  SAMPLER_DEFAULTS,
+  SAMPLER_TABLE,
+  isSamplerName,
+} from '../../src/annealing/samplerTable.js';
+import { librarySampler, type PageSampler, type PageTarget } from './settings.js';
 
 export interface TargetView {
   label: string;
@@ -80,19 +86,38 @@ export const TARGET_VIEWS: Record<PageTarget, TargetView> = {
   },
 };
 
-/** The step size a sampler starts from on a target when the settings say 'auto'. */
+/**
+ * The step size a sampler starts from on a target when the settings say 'auto', by the kind of its
+ * moves: a leapfrog epsilon follows the target's length scale, a Langevin delta (a variance) its
+ * square. MALA starts from the library's default (SAMPLER_DEFAULTS): its Metropolis correction
+ * keeps it exact at any step, and on these targets that step does as well as a length-scaled one.
+ */
 export function defaultStepSize(view: TargetView, sampler: PageSampler): number {
   const l = view.length;
   const fixed = view.stepSizes?.[sampler];
   if (fixed !== undefined) return fixed;
-  switch (sampler) {
-    case 'ais-hmc':
+  const name = librarySampler(sampler);
+  switch (name === null ? 'ula' : SAMPLER_TABLE[name].kernel) {
+    case 'hmc':
       return round(0.5 * l);
     case 'uha':
       return round(0.35 * l);
-    default:
-      return round(0.25 * l * l); // ULA's delta, a variance
+    case 'mala':
+      return SAMPLER_DEFAULTS['ais-mala'].stepSize;
+    case 'ula':
+      return round(0.25 * l * l);
   }
+}
+
+/**
+ * Leapfrog steps per transition when the settings say 'auto': the library's defaults, HMC's
+ * (SAMPLER_DEFAULTS) for the fixed samplers, UHA's (LEARNED_DEFAULTS) for the learned ones.
+ */
+export function defaultLeapfrog(sampler: PageSampler): number {
+  const name = librarySampler(sampler);
+  return name !== null && isSamplerName(name)
+    ? SAMPLER_DEFAULTS[name].leapfrogSteps
+    : LEARNED_DEFAULTS.leapfrogSteps;
 }
 
 function round(x: number): number {
