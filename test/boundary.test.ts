@@ -182,7 +182,7 @@ describe('sampler names', () => {
       bad('smc-uha'),
       (e: Error) =>
         e instanceof KernelError &&
-        /unknown sampler 'smc-uha' for estimateLogZ; valid: ais-ula, ais-hmc, smc-ula, smc-hmc \('smc-uha' is a learned sampler: train a LearnedSampler of kind 'uha' with the resampling option/.test(
+        /unknown sampler 'smc-uha' for estimateLogZ; valid: ais-ula, ais-hmc, ais-mala, smc-ula, smc-hmc, smc-mala \('smc-uha' is a learned sampler: train a LearnedSampler of kind 'uha' with the resampling option/.test(
           e.message,
         ),
     );
@@ -192,7 +192,7 @@ describe('sampler names', () => {
     );
     assert.throws(
       bad('hmc'),
-      /unknown sampler 'hmc' for estimateLogZ; valid: ais-ula, ais-hmc, smc-ula, smc-hmc$/,
+      /unknown sampler 'hmc' for estimateLogZ; valid: ais-ula, ais-hmc, ais-mala, smc-ula, smc-hmc, smc-mala$/,
     );
   });
 });
