@@ -98,6 +98,8 @@ export {
   uhaKernel,
   ulaKernel,
   malaKernel,
+  LearnFlagsSchema,
+  StepSizeNetConfigSchema,
   annealStep,
   transition,
   fastPathReport,
@@ -122,7 +124,12 @@ export { DiagGaussian } from './distributions/diagGaussian.js';
 export type { Distribution } from './distributions/distribution.js';
 export type { UniformTorus } from './distributions/uniformTorus.js';
 export { ParamStore, type SavedParam } from './nets/params.js';
-export { ResidualScoreNet, SCORE_NET_DEFAULTS, type ScoreNetConfig } from './nets/scoreNet.js';
+export {
+  ResidualScoreNet,
+  SCORE_NET_DEFAULTS,
+  ScoreNetConfigSchema,
+  type ScoreNetConfig,
+} from './nets/scoreNet.js';
 export type { Mlp, MlpSpec } from './nets/mlp.js';
 export type { ImageGrid } from './io/png.js';
 // training: the Trainer, run directories, trainAndEvaluate
@@ -212,6 +219,7 @@ export {
   VaeError,
   VaeModel,
   VaeRunConfigSchema,
+  VaeConfigSchema,
   VaeSampler,
   vaeSamplerDefaults,
   writeVaePictures,

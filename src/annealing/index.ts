@@ -55,6 +55,7 @@ export {
   type SamplerFamily,
   type SamplerOption,
   type AnySamplerName,
+  type SamplerNamesWhere,
   type EstimateSamplerName,
   SAMPLERS,
   SAMPLER_DEFAULTS,
@@ -67,7 +68,7 @@ export {
   type SamplerName,
   type SamplerSettings,
 } from './samplers.js';
-export { uhaKernel, type UhaOptions } from './kernels/uha.js';
+export { uhaKernel, type UhaOptions, type UhaKernelParams } from './kernels/uha.js';
 export {
   LearnedSampler,
   LEARNED_SAMPLERS,
@@ -82,7 +83,12 @@ export {
   type RunOptions,
   type StepSizeNetConfig,
 } from './learned.js';
-export { LearnedSamplerConfigSchema, parseLearnedSamplerConfig } from './learnedConfig.js';
+export {
+  LearnedSamplerConfigSchema,
+  LearnFlagsSchema,
+  StepSizeNetConfigSchema,
+  parseLearnedSamplerConfig,
+} from './learnedConfig.js';
 export {
   objectiveBound,
   validateObjective,

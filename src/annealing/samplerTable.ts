@@ -126,8 +126,11 @@ export const SAMPLER_TABLE = {
 } as const satisfies Record<string, SamplerSpec>;
 
 export type AnySamplerName = keyof typeof SAMPLER_TABLE;
-type Table = typeof SAMPLER_TABLE;
-type NamesWhere<P> = { [K in AnySamplerName]: Table[K] extends P ? K : never }[AnySamplerName];
+
+/** The names of the samplers whose table rows match P (e.g. `{ family: 'smc' }`). */
+export type SamplerNamesWhere<P> = {
+  [K in AnySamplerName]: (typeof SAMPLER_TABLE)[K] extends P ? K : never;
+}[AnySamplerName];
 
 function namesWhere<N extends AnySamplerName>(
   keep: (spec: SamplerSpec) => boolean,
@@ -141,21 +144,23 @@ function namesWhere<N extends AnySamplerName>(
 export const ALL_SAMPLERS = namesWhere<AnySamplerName>(() => true);
 
 /** Fixed-parameter AIS samplers. */
-export const SAMPLERS = namesWhere<NamesWhere<{ family: 'ais' }>>((s) => s.family === 'ais');
+export const SAMPLERS = namesWhere<SamplerNamesWhere<{ family: 'ais' }>>((s) => s.family === 'ais');
 export type SamplerName = (typeof SAMPLERS)[number];
 
 /** SMC samplers of the command line: a kernel family plus resampling inside the chain. */
-export const SMC_SAMPLERS = namesWhere<NamesWhere<{ family: 'smc' }>>((s) => s.family === 'smc');
+export const SMC_SAMPLERS = namesWhere<SamplerNamesWhere<{ family: 'smc' }>>(
+  (s) => s.family === 'smc',
+);
 export type SmcSamplerName = (typeof SMC_SAMPLERS)[number];
 
 /** Samplers whose parameters are trained (LearnedSampler kinds). */
-export const LEARNED_SAMPLERS = namesWhere<NamesWhere<{ family: 'learned' }>>(
+export const LEARNED_SAMPLERS = namesWhere<SamplerNamesWhere<{ family: 'learned' }>>(
   (s) => s.family === 'learned',
 );
 export type LearnedSamplerName = (typeof LEARNED_SAMPLERS)[number];
 
 /** Samplers that run without training: estimateLogZ's choices. */
-export const ESTIMATE_SAMPLERS = namesWhere<NamesWhere<{ estimate: string }>>(
+export const ESTIMATE_SAMPLERS = namesWhere<SamplerNamesWhere<{ estimate: string }>>(
   (s) => s.estimate !== undefined,
 );
 export type EstimateSamplerName = (typeof ESTIMATE_SAMPLERS)[number];

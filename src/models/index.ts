@@ -3,6 +3,7 @@ export {
   VaeError,
   VAE_DEFAULTS,
   VAE_OBJECTIVES,
+  VaeConfigSchema,
   type VaeConfig,
   type VaeObjective,
 } from './vae.js';

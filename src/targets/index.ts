@@ -71,6 +71,8 @@ export {
   targetOptionsFromFlags,
   targetOptionsOf,
   type TargetFlagValues,
+  type TargetOptionEntry,
+  type TargetOptionFlagOf,
   type TargetOptionKind,
   type TargetOptionRow,
   type TargetOptionSchemas,

@@ -115,21 +115,26 @@ export const TARGET_OPTIONS = [
   },
 ] as const satisfies readonly TargetOptionRow[];
 
-type Row = (typeof TARGET_OPTIONS)[number];
+/** One row of TARGET_OPTIONS, with its literal types. */
+export type TargetOptionEntry = (typeof TARGET_OPTIONS)[number];
 
 /** Options a named target may take (each target takes `dim` and the rows that list it). */
 export type TargetOptions = {
-  [R in Row as R['name']]?: TargetOptionValue[R['kind']];
+  [R in TargetOptionEntry as R['name']]?: TargetOptionValue[R['kind']];
 };
 
 export type TargetOptionName = keyof TargetOptions;
 
 /** A row's command-line attribute name: `flag` where given, else `name`. */
-type FlagOf<R extends Row> = R extends { flag: infer F extends string } ? F : R['name'];
+export type TargetOptionFlagOf<R extends TargetOptionEntry> = R extends {
+  flag: infer F extends string;
+}
+  ? F
+  : R['name'];
 
 /** The command line's values of the target options, by attribute name (`data` for dataPath). */
 export type TargetFlagValues = {
-  [R in Row as FlagOf<R>]?: TargetOptionValue[R['kind']];
+  [R in TargetOptionEntry as TargetOptionFlagOf<R>]?: TargetOptionValue[R['kind']];
 };
 
 /** A row's command-line attribute name. */
@@ -151,7 +156,7 @@ export function targetOptionHelp(row: TargetOptionRow): string {
 /** The options besides dim that a built-in target takes, in the table's order. */
 export function targetOptionsOf(target: string): Exclude<TargetOptionName, 'dim'>[] {
   return TARGET_OPTIONS.filter(
-    (row): row is Exclude<Row, { name: 'dim' }> =>
+    (row): row is Exclude<TargetOptionEntry, { name: 'dim' }> =>
       row.targets !== 'all' && (row.targets as readonly string[]).includes(target),
   ).map((row) => row.name);
 }
@@ -178,17 +183,17 @@ export type TargetOptionSchemas = Record<TargetOptionKind, z.ZodType>;
 /** A zod object shape of the target options by name, each optional, from a schema per kind of value. */
 export function targetOptionShape<S extends TargetOptionSchemas>(
   schemas: S,
-): { [R in Row as R['name']]: z.ZodOptional<S[R['kind']]> } {
+): { [R in TargetOptionEntry as R['name']]: z.ZodOptional<S[R['kind']]> } {
   return Object.fromEntries(
     TARGET_OPTIONS.map((row) => [row.name, schemas[row.kind].optional()]),
-  ) as { [R in Row as R['name']]: z.ZodOptional<S[R['kind']]> };
+  ) as { [R in TargetOptionEntry as R['name']]: z.ZodOptional<S[R['kind']]> };
 }
 
 /** targetOptionShape keyed by the command line's attribute names (`data` for dataPath). */
 export function targetFlagShape<S extends TargetOptionSchemas>(
   schemas: S,
-): { [R in Row as FlagOf<R>]: z.ZodOptional<S[R['kind']]> } {
+): { [R in TargetOptionEntry as TargetOptionFlagOf<R>]: z.ZodOptional<S[R['kind']]> } {
   return Object.fromEntries(
     TARGET_OPTIONS.map((row) => [targetOptionFlag(row), schemas[row.kind].optional()]),
-  ) as { [R in Row as FlagOf<R>]: z.ZodOptional<S[R['kind']]> };
+  ) as { [R in TargetOptionEntry as TargetOptionFlagOf<R>]: z.ZodOptional<S[R['kind']]> };
 }
