@@ -308,7 +308,13 @@ describe('public surface', () => {
       root.every(
         (n) =>
           internals.includes(n) ||
-          ['DiagGaussian', 'ParamStore', 'ResidualScoreNet', 'SCORE_NET_DEFAULTS'].includes(n),
+          [
+            'DiagGaussian',
+            'ParamStore',
+            'ResidualScoreNet',
+            'SCORE_NET_DEFAULTS',
+            'ScoreNetConfigSchema',
+          ].includes(n),
       ),
     );
   });
