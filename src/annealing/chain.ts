@@ -18,7 +18,7 @@ import {
   readDiagnostics,
   type DiagnosticTable,
 } from './diagnostics.js';
-import { chainPath } from './dispatch.js';
+import { chainPath, resolveMove } from './dispatch.js';
 import { runFusedAis } from './fusedChain.js';
 import { disposeState } from './path.js';
 import type { AnnealedResult } from './result.js';
@@ -212,6 +212,7 @@ function runSteps(
   const frames: Tensor2D[] = options.trace ? [tf.tidy(() => stopGradient(chain.particles.z))] : [];
   const readings: Tensor[] = [];
   const betas: StepValue[] = [policy.initial];
+  const move = resolveMove(kernel, path);
   let owned = true;
   try {
     let betaPrev = policy.initial;
@@ -232,6 +233,7 @@ function runSteps(
           groupSize,
           last: next.last,
           readings: wantDiagnostics,
+          move,
         },
         rng,
       );

@@ -18,6 +18,24 @@ function fastPathsOf(kernel: TransitionKernel): KernelFastPaths<unknown> | undef
   return FAST_PATHS[kernel.kind] as KernelFastPaths<unknown> | undefined;
 }
 
+/** A kernel's step as the dispatch resolved it for one path. */
+export type Move = (state: ParticleState, ctx: StepContext, rng: Rng) => KernelStepResult;
+
+/**
+ * The kernel's step on `path`, taken by the fastest registered path that applies now. What decides
+ * it (backend, native kernels, gradient tape, the path's native form) holds for a whole chain, so
+ * a driver resolves it once and calls the result at every step.
+ */
+export function resolveMove(kernel: TransitionKernel, path: AnnealingPath): Move {
+  const paths = fastPathsOf(kernel);
+  for (const p of (paths?.steps ?? []) as readonly StepFastPath<unknown>[]) {
+    if (p.unavailable(kernel.params, path) === null) {
+      return (state, ctx, rng) => p.step(kernel.params, state, ctx, rng);
+    }
+  }
+  return (state, ctx, rng) => kernel.step(state, ctx, rng);
+}
+
 /** The kernel's step, taken by the fastest registered path that applies now. */
 export function transition(
   kernel: TransitionKernel,
@@ -25,15 +43,7 @@ export function transition(
   ctx: StepContext,
   rng: Rng,
 ): KernelStepResult {
-  const paths = fastPathsOf(kernel);
-  if (paths) {
-    for (const p of paths.steps as readonly StepFastPath<unknown>[]) {
-      if (p.unavailable(kernel.params, ctx.path) === null) {
-        return p.step(kernel.params, state, ctx, rng);
-      }
-    }
-  }
-  return kernel.step(state, ctx, rng);
+  return resolveMove(kernel, ctx.path)(state, ctx, rng);
 }
 
 /** What a chain driver knows about a run when it decides whether the whole chain can go native. */

@@ -20,6 +20,8 @@ export { malaKernel, type MalaOptions } from './kernels/mala.js';
 export type { KernelFastPaths, StepFastPath, ChainKernelSpec } from './kernels/fastPath.js';
 export {
   transition,
+  resolveMove,
+  type Move,
   fastPathReport,
   describePaths,
   type PathChoice,

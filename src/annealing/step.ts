@@ -12,7 +12,7 @@ import {
   type Tensor1D,
 } from '../engine/index.js';
 import { stepReadings } from './diagnostics.js';
-import { transition } from './dispatch.js';
+import { transition, type Move } from './dispatch.js';
 import type { StepContext, TransitionKernel } from './kernels/kernel.js';
 import { disposeState, type ParticleState } from './path.js';
 import { resampleParticles } from './resampleParticles.js';
@@ -41,6 +41,11 @@ export interface AnnealStepContext extends StepContext {
   last: boolean;
   /** Record the step's readings (off for training, where only the weights matter). */
   readings: boolean;
+  /**
+   * The kernel's step as the dispatch resolved it for this chain (resolveMove); absent, the step
+   * asks the dispatch itself.
+   */
+  move?: Move;
 }
 
 /** What a step reports beside the new state. */
@@ -113,7 +118,7 @@ export function annealStep(
   let moved: ReturnType<typeof transition> | null = null;
   try {
     if (resampleNow && kernel.invariant) resample();
-    moved = transition(kernel, state, ctx, rng);
+    moved = ctx.move ? ctx.move(state, ctx, rng) : transition(kernel, state, ctx, rng);
     const { logCorrection } = moved;
     if (fuseUpdate) {
       const updated = tf.tidy(
