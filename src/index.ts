@@ -106,6 +106,7 @@ export {
   describePaths,
   fixedSchedule,
   learnedSchedule,
+  adaptiveSchedule,
 } from './annealing/index.js';
 export type * from './annealing/index.js';
 // estimates: log Z with standard errors, evaluation of trained samplers, AIS likelihoods

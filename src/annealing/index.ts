@@ -35,6 +35,14 @@ export {
   type StepInfo,
 } from './step.js';
 export { fixedSchedule, learnedSchedule, type SchedulePolicy } from './schedulePolicy.js';
+export {
+  adaptiveSchedule,
+  nextIncrement,
+  temperingCriterion,
+  ADAPTIVE_DEFAULTS,
+  type AdaptiveScheduleOptions,
+  type TemperingCriterion,
+} from './adaptiveSchedule.js';
 export { ulaKernel, type UlaOptions, type BackwardCorrection } from './kernels/ula.js';
 export { hmcKernel, type HmcOptions } from './kernels/hmc.js';
 export {
