@@ -324,41 +324,46 @@ bool ula_step(Layout& l) {
   return true;
 }
 
-bool hmc_step(Layout& l) {
-  PathArgs p;
-  if (!l.counts(4, 2, 16) || !path_prefix(l, &p)) return false;
-  const size_t n = p.n;
-  const int d = p.d;
-  const int L = l.ints[3];
-  if (L < 1) {
-    *l.error = "fused op: leapfrog steps must be >= 1";
-    return false;
-  }
+// The layout of a Metropolis-corrected step (HMC, MALA): ints [kind, n, d, ...], scalars [beta,
+// step size], arrays [params, mean, logScale, z, logT, sT, logI, sI, normals [n, d], uniforms [n],
+// z', logT', sT', logI', sI', tally [2]].
+bool mh_layout(Layout& l, size_t num_ints, PathArgs* p) {
+  if (!l.counts(num_ints, 2, 16) || !path_prefix(l, p)) return false;
+  const size_t n = p->n;
+  const int d = p->d;
   for (size_t r : {3, 5, 7, 8, 10, 12, 14})
     if (!l.length(r, n * d, "a particle array")) return false;
   for (size_t r : {4, 6, 9, 11, 13})
     if (!l.length(r, n, "a per-particle array")) return false;
-  if (!l.length(15, 2, "acceptance and divergences")) return false;
+  return l.length(15, 2, "acceptance and divergences");
+}
+
+// Runs `block` (path, work, block state, normals, uniforms, rows) -> HmcTally over blocks of W
+// particles, `work` the arithmetic per particle for the thread split, and writes the tally: the
+// mean acceptance probability and the count of diverged proposals.
+template <typename Block>
+void mh_rows(Layout& l, const PathArgs& p, size_t work, Block block) {
+  const size_t n = p.n;
+  const int d = p.d;
   DiagGaussian q(d, l.at(1), l.at(2));
   const RowState in{l.at(3), l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
-  const float *p0 = l.at(8), *u = l.at(9);
+  const float *noise = l.at(8), *u = l.at(9);
   const RowOut out{l.at(10), l.at(11), l.at(12), l.at(13), l.at(14), nullptr};
-  const size_t work = static_cast<size_t>(d) * L;
   std::vector<HmcTally> partial(row_threads(n, work));
   with_target(p.target, [&](const auto& tg) {
     Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
     for_rows(n, work, [&](int t, size_t lo, size_t hi) {
       Work w(d, tg.work_size());
       BlockBuffers b(d);
-      float* pb = w.block(7);
+      float* nb = w.block(7);
       float* ub = w.lane(7);
       HmcTally tally;
       for (size_t i0 = lo; i0 < hi; i0 += W) {
         const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
         b.load(in, i0, rows, d);
-        load_block(p0, i0, rows, d, pb);
+        load_block(noise, i0, rows, d, nb);
         load_lane(u, i0, rows, ub);
-        tally.add(hmc_block(path, w, b.s, pb, ub, l.scalars[1], L, rows));
+        tally.add(block(path, w, b.s, nb, ub, rows));
         b.store(out, i0, rows, d);
       }
       partial[t] = tally;
@@ -368,48 +373,31 @@ bool hmc_step(Layout& l) {
   for (const HmcTally& x : partial) total.add(x);
   l.at(15)[0] = n > 0 ? static_cast<float>(total.accepted / static_cast<double>(n)) : 0.0f;
   l.at(15)[1] = static_cast<float>(total.diverged);
+}
+
+bool hmc_step(Layout& l) {
+  PathArgs p;
+  if (!mh_layout(l, 4, &p)) return false;
+  const int L = l.ints[3];
+  if (L < 1) {
+    *l.error = "fused op: leapfrog steps must be >= 1";
+    return false;
+  }
+  const double eps = l.scalars[1];
+  mh_rows(l, p, static_cast<size_t>(p.d) * L,
+          [&](const auto& path, Work& w, BlockState& s, const float* p0, const float* u, int rows) {
+            return hmc_block(path, w, s, p0, u, eps, L, rows);
+          });
   return true;
 }
 
 bool mala_step(Layout& l) {
   PathArgs p;
-  if (!l.counts(3, 2, 16) || !path_prefix(l, &p)) return false;
-  const size_t n = p.n;
-  const int d = p.d;
-  for (size_t r : {3, 5, 7, 8, 10, 12, 14})
-    if (!l.length(r, n * d, "a particle array")) return false;
-  for (size_t r : {4, 6, 9, 11, 13})
-    if (!l.length(r, n, "a per-particle array")) return false;
-  if (!l.length(15, 2, "acceptance and divergences")) return false;
-  DiagGaussian q(d, l.at(1), l.at(2));
+  if (!mh_layout(l, 3, &p)) return false;
   const UlaParams m(l.scalars[1]);
-  const RowState in{l.at(3), l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
-  const float *eps = l.at(8), *u = l.at(9);
-  const RowOut out{l.at(10), l.at(11), l.at(12), l.at(13), l.at(14), nullptr};
-  std::vector<HmcTally> partial(row_threads(n, d));
-  with_target(p.target, [&](const auto& tg) {
-    Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
-    for_rows(n, d, [&](int t, size_t lo, size_t hi) {
-      Work w(d, tg.work_size());
-      BlockBuffers b(d);
-      float* eb = w.block(7);
-      float* ub = w.lane(7);
-      HmcTally tally;
-      for (size_t i0 = lo; i0 < hi; i0 += W) {
-        const int rows = static_cast<int>(std::min<size_t>(W, hi - i0));
-        b.load(in, i0, rows, d);
-        load_block(eps, i0, rows, d, eb);
-        load_lane(u, i0, rows, ub);
-        tally.add(mala_block(path, w, b.s, eb, ub, m, rows));
-        b.store(out, i0, rows, d);
-      }
-      partial[t] = tally;
-    });
-  });
-  HmcTally total;
-  for (const HmcTally& x : partial) total.add(x);
-  l.at(15)[0] = n > 0 ? static_cast<float>(total.accepted / static_cast<double>(n)) : 0.0f;
-  l.at(15)[1] = static_cast<float>(total.diverged);
+  mh_rows(l, p, static_cast<size_t>(p.d),
+          [&](const auto& path, Work& w, BlockState& s, const float* eps, const float* u,
+              int rows) { return mala_block(path, w, s, eps, u, m, rows); });
   return true;
 }
 
