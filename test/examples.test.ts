@@ -32,6 +32,15 @@ const near = (value: number, exact: number, se: number, slack = 0.01) =>
   assert.ok(Math.abs(value - exact) < 4 * se + slack, `${value} vs ${exact} (se ${se})`);
 
 const CHECKS: Record<string, (out: string) => void> = {
+  'chain.ts': (out) => {
+    const [logZ, se] = numbers(out, /smc-mala: log Z = (-?\d+\.\d+) ± (\d+\.\d+) \(exact 0\)/) as [
+      number,
+      number,
+    ];
+    near(logZ, 0, se);
+    const [steps] = numbers(out, /adaptive schedule: (\d+) steps/) as [number];
+    assert.ok(steps > 2 && steps < 1000, `${steps} steps`);
+  },
   'custom-target.ts': (out) => {
     const [logZ, se] = numbers(out, /log Z = (-?\d+\.\d+) ± (\d+\.\d+)/) as [number, number];
     near(logZ, Math.log(2 * Math.PI), se);
