@@ -7,8 +7,11 @@
 import { SCORE_NET_DEFAULTS } from '../nets/scoreNetDefaults.js';
 import type { PerStep } from './stepValue.js';
 
-/** How a sampler runs: fixed-parameter AIS, SMC (resampling inside the chain), or learned. */
-export type SamplerFamily = 'ais' | 'smc' | 'learned';
+/**
+ * How a sampler runs: fixed-parameter AIS, SMC (resampling inside the chain), learned, or auto
+ * (adaptive SMC that chooses and tunes everything itself).
+ */
+export type SamplerFamily = 'ais' | 'smc' | 'learned' | 'auto';
 
 /** Options of the command line and of estimateLogZ that only some samplers take. */
 export type SamplerOption = 'stepSize' | 'leapfrogSteps' | 'eta' | 'training';
@@ -36,6 +39,14 @@ export interface SamplerSpec {
 }
 
 export const SAMPLER_TABLE = {
+  auto: {
+    kernel: 'hmc',
+    family: 'auto',
+    learned: false,
+    options: [],
+    summary:
+      'no settings: adaptive SMC from a fitted start, moves tuned between temperatures, independent systems until the standard error asked for',
+  },
   'ais-ula': {
     kernel: 'ula',
     family: 'ais',

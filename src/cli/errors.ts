@@ -23,6 +23,7 @@ const USER_ERRORS = new Set([
   'RunDirError',
   'DataError',
   'VaeError',
+  'AutoLimitError',
 ]);
 
 /** Node's file-system error codes, as a user would say them. */
@@ -66,7 +67,11 @@ export function reportError(error: unknown): number {
     process.stderr.write(`anneal: ${e.message}\n`);
     return EXIT_INTERRUPTED;
   }
-  if (e.name === 'NonFiniteWeightsError' || e.name === 'TrainingDivergedError') {
+  if (
+    e.name === 'NonFiniteWeightsError' ||
+    e.name === 'NonFiniteTargetError' ||
+    e.name === 'TrainingDivergedError'
+  ) {
     process.stderr.write(`anneal: ${e.message}\n`);
     return EXIT_FAILURE;
   }

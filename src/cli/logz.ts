@@ -20,6 +20,8 @@ import { flowDistribution } from '../flows/adapters.js';
 import { FlowDimensionError, flowFromRunDir } from '../flows/run.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
+import { autoCommand, autoRows, refuseAutoMismatch } from './autoLogz.js';
+import type { AutoReport } from '../eval/autoLogZ.js';
 import { logZJson, logZText } from './logZText.js';
 import { parseOptions } from './options.js';
 import { LogzOptionsSchema, type LogzOptions } from './logzOptions.js';
@@ -48,6 +50,8 @@ interface Report extends LogWeightSummary {
   perStep?: StepDiagnostics[];
   /** How the chain's moves ran (fastest path and why the faster ones did not apply). */
   moves?: string | null;
+  /** The auto sampler's own report. */
+  auto?: AutoReport;
 }
 
 const isLearned = (name: string): name is LearnedSamplerName =>
@@ -126,12 +130,13 @@ export async function logzCommand(
     );
   if (o.target && o.targetModule)
     throw new UsageError('give --target or --target-module, not both');
+  if (!o.from) refuseAutoMismatch(o, given);
   refuseIgnoredOptions(o, given);
   // Workers and later evaluations (--from) find the module wherever they run.
   if (o.targetModule) o.targetModule = resolveTargetModule(o.targetModule);
   await initEngine({ backend: o.backend });
   const quiet = Boolean(o.quiet);
-  const report = o.from ? await fromRun(o, quiet) : await fresh(o, quiet);
+  const report = o.from ? await fromRun(o, quiet) : await fresh(o, quiet, given);
   const warnings = reportWarnings(report);
   for (const w of warnings) process.stderr.write(`anneal: warning: ${w}\n`);
   if (o.json) {
@@ -149,6 +154,7 @@ export async function logzCommand(
       trueLogZ: report.trueLogZ,
       seconds: report.seconds,
       warnings,
+      ...(report.auto ? autoJson(report.auto) : {}),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
@@ -236,7 +242,23 @@ async function withInitFlow<T>(build: () => T | Promise<T>): Promise<T> {
   }
 }
 
-async function fresh(o: LogzOptions, quiet: boolean): Promise<Report> {
+/** The auto sampler's fields of the JSON report. */
+function autoJson(a: AutoReport): Record<string, unknown> {
+  return {
+    systems: a.systemLogZ.length,
+    systemLogZ: a.systemLogZ,
+    stoppedBy: a.stoppedBy,
+    targetStdErr: a.targetStdErr,
+    start: a.start,
+    move: a.move,
+    wasteFreeChainLength: a.chainLength,
+    pilotSeconds: a.pilotSeconds,
+    temperatures: a.temperatures,
+  };
+}
+
+async function fresh(o: LogzOptions, quiet: boolean, given: ReadonlySet<string>): Promise<Report> {
+  if (o.sampler === 'auto') return autoCommand(o, given, targetRequest(o), quiet);
   const resampling = resamplingOptions(o);
   const base = baseSampler(o.sampler);
   if (!isLearned(base)) {
@@ -415,10 +437,17 @@ function fmt(x: number | null, digits = 4): string {
 }
 
 export function formatReport(e: Report, seed: number, backend: string): string {
-  const rows: [string, string][] = [
-    ['target', `${e.target} (dim ${e.dim})`],
-    ['sampler', `${e.sampler}, ${e.steps} steps, ${e.particles} particles, seed ${seed}`],
-  ];
+  const rows: [string, string][] = [['target', `${e.target} (dim ${e.dim})`]];
+  if (e.auto) {
+    const systems = e.auto.systemLogZ.length;
+    rows.push(
+      ['sampler', `auto, ${systems} systems of ${e.particles / systems} particles, seed ${seed}`],
+      ...autoRows(e.auto),
+      ['log Z', logZText(e, `standard error over ${systems} independent systems`)],
+    );
+    return finishReport(rows, e, backend);
+  }
+  rows.push(['sampler', `${e.sampler}, ${e.steps} steps, ${e.particles} particles, seed ${seed}`]);
   if (e.moves) rows.push(['moves', e.moves]);
   if (e.trained?.from)
     rows.push(['trained', `run ${e.trained.from} (${e.trained.iterations} iterations)`]);
@@ -463,6 +492,11 @@ export function formatReport(e: Report, seed: number, backend: string): string {
       `${diverged.count} proposals diverged (energy error > 1000 or NaN) and were rejected, first at step ${diverged.firstStep} of ${diverged.steps}; a smaller step size may mix better`,
     ]);
   }
+  return finishReport(rows, e, backend);
+}
+
+/** The rows every report ends with: the exact log Z where known, and the time. */
+function finishReport(rows: [string, string][], e: Report, backend: string): string {
   if (e.trueLogZ !== null) {
     const sign = (e.error as number) >= 0 ? '+' : '';
     rows.push(['exact log Z', `${fmt(e.trueLogZ)} (error ${sign}${fmt(e.error)})`]);

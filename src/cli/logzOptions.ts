@@ -42,6 +42,15 @@ export const LogzOptionsSchema = z.object({
   initFlow: z.string().optional(),
   backend: choice(BACKENDS).optional(),
   workers: positiveInt.optional(),
+  targetSe: positiveNumber.optional(),
+  maxSeconds: positiveNumber.optional(),
+  systems: positiveInt.refine((v) => v >= 2, 'expected an integer >= 2').optional(),
+  wasteFree: z
+    .union([z.literal(true), positiveInt.refine((v) => v >= 2, 'expected a chain length >= 2')])
+    .optional(),
+  start: choice(['fit', 'initial'] as const).optional(),
+  move: choice(['hmc', 'mala'] as const).optional(),
+  samples: z.string().min(1).optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });

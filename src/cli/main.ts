@@ -85,13 +85,13 @@ Examples:
     .addOption(
       new Option(
         '--sampler <name>',
-        'sampler: fixed AIS (ais-*), learned (ula, uha, *-mcd) or SMC (smc-*: resampling inside the chain)',
+        'sampler: auto (the default: adaptive SMC that tunes itself), fixed AIS (ais-*), learned (ula, uha, *-mcd) or SMC (smc-*: resampling inside the chain)',
       )
-        .choices([...SAMPLERS, ...LEARNED_SAMPLERS, ...SMC_SAMPLERS])
-        .default('ais-ula'),
+        .choices(['auto', ...SAMPLERS, ...LEARNED_SAMPLERS, ...SMC_SAMPLERS])
+        .default('auto'),
     )
     .option('--steps <K>', 'annealing steps', '64')
-    .option('--particles <N>', 'particles', '1000')
+    .option('--particles <N>', 'particles (auto: per system, default 512)', '1000')
     .option('--seed <int>', 'random seed', '0')
     .option(
       '--step-size <x>',
@@ -145,12 +145,43 @@ Examples:
         BACKENDS,
       ),
     )
+    .option(
+      '--target-se <x>',
+      'auto: add independent systems until the standard error of log Z is at most x (default 0.03)',
+    )
+    .option(
+      '--max-seconds <s>',
+      'auto: stop adding systems after s seconds and report what it has (default 50)',
+    )
+    .option('--systems <S>', 'auto: the fewest independent systems pooled (default 8)')
+    .option(
+      '--waste-free [P]',
+      'auto: waste-free SMC, resampling N/P particles and keeping every state of their chains of P (default P 8)',
+    )
+    .addOption(
+      new Option(
+        '--start <how>',
+        'auto: start from a Gaussian fitted to the target (fit, the default) or the initial distribution as given (initial)',
+      ).choices(['fit', 'initial']),
+    )
+    .addOption(
+      new Option(
+        '--move <kernel>',
+        'auto: the MCMC move between temperatures (default hmc)',
+      ).choices(['hmc', 'mala']),
+    )
+    .option(
+      '--samples <file>',
+      'auto: write the final particles (posterior draws) and their log-weights as CSV or JSON (by the extension)',
+    )
     .option('--json', 'print one JSON object on stdout')
     .option('--quiet', 'no progress bar')
     .addHelpText(
       'after',
       `
 Examples:
+  $ anneal logz --target german-credit
+  $ anneal logz --target-module ./my-model.js --target-se 0.02 --samples draws.csv
   $ anneal logz --target funnel --sampler ais-ula --steps 64 --particles 1000 --seed 1
   $ anneal logz --target many-well --sampler ais-hmc --steps 100 --step-size 0.1 --leapfrog 5 --json
   $ anneal logz --target mgm --dim 6 --loc 1 --sigma2 0.5 --schedule geometric

@@ -18,12 +18,11 @@ import {
 } from '../annealing/samplers.js';
 import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
 import { resamples, type ResamplingOptions } from '../annealing/resampling.js';
-import {
-  summarizeLogWeights,
-  systemBound,
-  type LogWeightSummary,
-  type SmcBound,
-} from './logWeights.js';
+import { autoLogZ, type AutoLogZOptions } from './autoLogZ.js';
+import type { LogZEstimate, WeightedParticles } from './logZEstimate.js';
+
+export type { LogZEstimate, WeightedParticles };
+import { summarizeLogWeights, systemBound } from './logWeights.js';
 
 /**
  * Samplers estimateLogZ runs (the sampler table's samplers that need no training): AIS with ULA,
@@ -34,8 +33,20 @@ export { ESTIMATE_SAMPLERS, type EstimateSamplerName };
 
 export interface EstimateLogZOptions {
   target: Target;
-  /** Default 'ais-ula'. */
-  sampler?: EstimateSamplerName;
+  /**
+   * 'auto' (adaptive SMC that sets itself up: autoLogZ), or a fixed sampler. Default: 'auto' when
+   * none of the fixed samplers' settings (steps, schedule, stepSize, leapfrogSteps, batches,
+   * resampling, onStep) is given, else 'ais-ula' as before auto existed.
+   */
+  sampler?: EstimateSamplerName | 'auto';
+  /**
+   * The auto sampler's settings (targetStdErr, maxSeconds, systems, wasteFree, start, move,
+   * tuning, onProgress); `particles` is then per system and `initial` a { mean, scale }.
+   */
+  auto?: Omit<
+    AutoLogZOptions,
+    'target' | 'seed' | 'rng' | 'returnSamples' | 'particles' | 'initial'
+  >;
   /** Annealing steps K; default 64. */
   steps?: number;
   /** Particles N; default 1000. */
@@ -62,41 +73,6 @@ export interface EstimateLogZOptions {
   resampling?: ResamplingOptions;
   /** Return the final particles and their log-weights (result.samples); default false. */
   returnSamples?: boolean;
-}
-
-export interface LogZEstimate extends LogWeightSummary {
-  target: string;
-  sampler: EstimateSamplerName;
-  steps: number;
-  particles: number;
-  /** Exact log Z where the target knows it, else null. */
-  trueLogZ: number | null;
-  /** logZ - trueLogZ where known. */
-  error: number | null;
-  seconds: number;
-  perStep: StepDiagnostics[];
-  /** SMC only: mean over systems of their log Z estimates, with its standard error. */
-  smcBound: SmcBound | null;
-  /** The final weighted particles with returnSamples, else null. */
-  samples: WeightedParticles | null;
-  /**
-   * How the chain's moves ran: the fastest path that applied (a native chain, native steps, or
-   * TF.js ops) and why each faster one did not, e.g. 'native step (not native chain: the chain
-   * resamples)'.
-   */
-  moves: string | null;
-}
-
-/** Log-weights and per-step diagnostics of some batches of a run. */
-/**
- * The final particles of a run and their log-weights: z is row-major [count, dim] (for a tensor,
- * tf.tensor2d(z, [count, dim])); weights are proportional to exp(logW).
- */
-export interface WeightedParticles {
-  z: Float32Array;
-  logW: Float32Array;
-  count: number;
-  dim: number;
 }
 
 export interface BatchRun {
@@ -158,7 +134,7 @@ export function resolveEstimateSampler(options: EstimateLogZOptions): {
   kernel: SamplerName;
   resampling: ResamplingOptions | undefined;
 } {
-  const name = options.sampler ?? 'ais-ula';
+  const name = samplerOf(options);
   if (!(ESTIMATE_SAMPLERS as readonly string[]).includes(name)) {
     const given = String(name as unknown);
     const learned = /^(smc-)?(ula|uha)(-mcd)?$/.test(given)
@@ -168,9 +144,10 @@ export function resolveEstimateSampler(options: EstimateLogZOptions): {
       `unknown sampler '${given}' for estimateLogZ; valid: ${ESTIMATE_SAMPLERS.join(', ')}${learned}`,
     );
   }
-  const smc = isSmcSamplerName(name);
+  const fixed = name as EstimateSamplerName;
+  const smc = isSmcSamplerName(fixed);
   return {
-    kernel: estimateKernel(name),
+    kernel: estimateKernel(fixed),
     resampling: smc ? (options.resampling ?? { scheme: 'systematic' }) : options.resampling,
   };
 }
@@ -333,7 +310,7 @@ export function summarizeRun(
   const trueLogZ = options.target.logZ ?? null;
   return {
     target: options.target.name,
-    sampler: options.sampler ?? 'ais-ula',
+    sampler: samplerOf(options),
     steps: options.steps ?? 64,
     particles: options.particles ?? 1000,
     ...summary,
@@ -345,6 +322,43 @@ export function summarizeRun(
     samples: weightedParticles(run, options.target.dim),
     moves: run.moves ?? null,
   };
+}
+
+/** The fixed samplers' settings: with any of them and no sampler, the sampler is 'ais-ula'. */
+const FIXED_SETTINGS = [
+  'steps',
+  'schedule',
+  'stepSize',
+  'leapfrogSteps',
+  'batches',
+  'resampling',
+  'onStep',
+] as const;
+
+/** The sampler a call runs (see EstimateLogZOptions.sampler). */
+export function samplerOf(options: EstimateLogZOptions): EstimateSamplerName | 'auto' {
+  if (options.sampler !== undefined) return options.sampler;
+  return FIXED_SETTINGS.some((k) => options[k] !== undefined) ? 'ais-ula' : 'auto';
+}
+
+function runAuto(options: EstimateLogZOptions): LogZEstimate {
+  const fixed = FIXED_SETTINGS.filter((k) => options[k] !== undefined);
+  if (fixed.length)
+    throw new KernelError(
+      `the auto sampler chooses its own ${fixed.join(', ')}; give a fixed sampler to set ${fixed.length > 1 ? 'them' : 'it'}`,
+    );
+  if (isDistribution(options.initial))
+    throw new KernelError(
+      'the auto sampler fits its own start from an initial { mean, scale }; give a fixed sampler to start from a distribution',
+    );
+  return autoLogZ({
+    ...options.auto,
+    target: options.target,
+    ...(options.particles !== undefined ? { particles: options.particles } : {}),
+    ...(options.initial ? { initial: options.initial as { mean?: number; scale?: number } } : {}),
+    ...(options.rng ? { rng: options.rng } : { seed: options.seed ?? 0 }),
+    returnSamples: options.returnSamples ?? false,
+  });
 }
 
 /**
@@ -364,6 +378,7 @@ export function summarizeRun(
  * ```
  */
 export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
+  if (samplerOf(options) === 'auto') return runAuto(options);
   const started = performance.now();
   const { batches } = batchLayout(options);
   const run = runLogZBatches(options, 0, batches);

@@ -10,7 +10,8 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
   steps: [
     {
       name: 'native step',
-      unavailable: (_p, path) => closedFormUnavailable(path),
+      unavailable: (p, path) =>
+        p.scale ? 'the moves are preconditioned per coordinate' : closedFormUnavailable(path),
       step(p, state, ctx, rng) {
         const fused = ctx.path.fused();
         if (!fused) throw new Error('HMC native step: the path has no native form');
@@ -32,10 +33,13 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
       },
     },
   ],
-  chain: (p) => ({
-    id: NATIVE_CHAIN_KERNEL.hmc,
-    draws: 2,
-    stepSize: p.stepSize,
-    leapfrogSteps: p.leapfrogSteps,
-  }),
+  chain: (p) =>
+    p.scale
+      ? 'the moves are preconditioned per coordinate'
+      : {
+          id: NATIVE_CHAIN_KERNEL.hmc,
+          draws: 2,
+          stepSize: p.stepSize,
+          leapfrogSteps: p.leapfrogSteps,
+        },
 };

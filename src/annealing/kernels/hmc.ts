@@ -18,10 +18,16 @@ export interface HmcOptions {
   stepSize: PerStep;
   /** Number of leapfrog steps L per transition. */
   leapfrogSteps: number;
+  /**
+   * Per-coordinate multipliers of the step size [d] (positive): a diagonal preconditioner, the
+   * same as a mass matrix diag(1 / scale^2). Set it to the target's standard deviations and one
+   * step size suits every coordinate. Absent: identity mass.
+   */
+  scale?: Tensor1D;
 }
 
 /**
- * Metropolis-corrected Hamiltonian Monte Carlo with identity mass: fresh momentum, L leapfrog
+ * Metropolis-corrected Hamiltonian Monte Carlo with identity mass (or the diagonal one `scale` gives): fresh momentum, L leapfrog
  * steps, accept or reject each particle. Leaves gamma_k invariant, so it adds no log-weight term.
  * Native fast path: hmc.native.ts.
  */
@@ -37,11 +43,13 @@ export function hmcKernel(options: HmcOptions): TransitionKernel<HmcOptions> {
     params: options,
     invariant: true,
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
-      const eps = perStepValue(options.stepSize, ctx.step, 'HMC step size');
+      const base = perStepValue(options.stepSize, ctx.step, 'HMC step size');
+      const eps = options.scale ? (tf.mul(base, options.scale) as Tensor1D) : base;
       const { path, beta } = ctx;
       const momentum0 = rng.normal(state.z.shape) as Tensor2D;
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
       const end = leapfrog(path, beta, state, momentum0, eps, options.leapfrogSteps);
+      if (eps !== base) (eps as Tensor1D).dispose();
       const p = end.momentum;
       const proposal = end.state;
       const result = tf.tidy(() => {

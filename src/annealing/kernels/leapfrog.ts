@@ -2,9 +2,18 @@ import { tf, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import { disposeState, type AnnealingPath, type ParticleState } from '../path.js';
 import { stepMul, type StepValue } from './kernel.js';
 
+/** A leapfrog step size: one for every coordinate, or one per coordinate [d]. */
+export type LeapfrogStep = StepValue | Tensor1D;
+
+const half = (scale: number, step: LeapfrogStep) =>
+  typeof step === 'number' || step.rank === 0
+    ? stepMul(scale, step as StepValue)
+    : tf.mul(scale, step);
+
 /**
  * L leapfrog steps of Hamiltonian dynamics for gamma_beta with diagonal mass M (1 for identity),
- * from (state.z, momentum). Returns the end point (evaluated, owned by the caller) and its momentum;
+ * from (state.z, momentum). A per-coordinate step size [d] with identity mass is the same dynamics as
+ * a diagonal mass diag(1 / step^2) seen in whitened momenta. Returns the end point (evaluated, owned by the caller) and its momentum;
  * the input state and momentum are left untouched.
  */
 export function leapfrog(
@@ -12,13 +21,13 @@ export function leapfrog(
   beta: StepValue,
   state: ParticleState,
   momentum: Tensor2D,
-  stepSize: StepValue,
+  stepSize: LeapfrogStep,
   steps: number,
   mass: number | Tensor1D = 1,
 ): { state: ParticleState; momentum: Tensor2D } {
   let current: ParticleState = state;
   let p = tf.tidy(
-    () => tf.add(momentum, tf.mul(stepMul(0.5, stepSize), path.score(state, beta))) as Tensor2D,
+    () => tf.add(momentum, tf.mul(half(0.5, stepSize), path.score(state, beta))) as Tensor2D,
   );
   for (let l = 1; l <= steps; l++) {
     const position = current.z;
@@ -33,7 +42,7 @@ export function leapfrog(
     // Full momentum steps in between, a half step at the end.
     const scale = l === steps ? 0.5 : 1;
     const pNext = tf.tidy(
-      () => tf.add(p, tf.mul(stepMul(scale, stepSize), path.score(next, beta))) as Tensor2D,
+      () => tf.add(p, tf.mul(half(scale, stepSize), path.score(next, beta))) as Tensor2D,
     );
     p.dispose();
     p = pNext;

@@ -16,7 +16,8 @@ export const MALA_FAST_PATHS: KernelFastPaths<MalaOptions> = {
   steps: [
     {
       name: 'native step',
-      unavailable: (_p, path) => closedFormUnavailable(path),
+      unavailable: (p, path) =>
+        p.scale ? 'the moves are preconditioned per coordinate' : closedFormUnavailable(path),
       step(p, state, ctx, rng) {
         const fused = ctx.path.fused();
         if (!fused) throw new Error('MALA native step: the path has no native form');
@@ -39,10 +40,13 @@ export const MALA_FAST_PATHS: KernelFastPaths<MalaOptions> = {
       },
     },
   ],
-  chain: (p) => ({
-    id: NATIVE_CHAIN_KERNEL.mala,
-    draws: 2,
-    stepSize: p.stepSize,
-    leapfrogSteps: 1,
-  }),
+  chain: (p) =>
+    p.scale
+      ? 'the moves are preconditioned per coordinate'
+      : {
+          id: NATIVE_CHAIN_KERNEL.mala,
+          draws: 2,
+          stepSize: p.stepSize,
+          leapfrogSteps: 1,
+        },
 };

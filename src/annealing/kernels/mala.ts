@@ -1,5 +1,6 @@
 import { tf, sumSquares, type Rng, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import { disposeState, type ParticleState } from '../path.js';
+import type { StepValue } from '../stepValue.js';
 import { metropolis } from './metropolis.js';
 import {
   perStepValue,
@@ -14,6 +15,11 @@ import {
 export interface MalaOptions {
   /** Langevin step size delta (constant or one per step): z' = z + delta grad log gamma(z) + sqrt(2 delta) eps. */
   stepSize: PerStep;
+  /**
+   * Per-coordinate multipliers of the proposal's standard deviation [d] (positive): a diagonal
+   * preconditioner, the coordinate j moving with delta scale_j^2. Absent: the same delta everywhere.
+   */
+  scale?: Tensor1D;
 }
 
 /**
@@ -29,7 +35,9 @@ export function malaKernel(options: MalaOptions): TransitionKernel<MalaOptions> 
     params: options,
     invariant: true,
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
-      const delta = perStepValue(options.stepSize, ctx.step, 'MALA step size');
+      const base = perStepValue(options.stepSize, ctx.step, 'MALA step size');
+      if (options.scale) return preconditionedStep(base, options.scale, state, ctx, rng);
+      const delta = base;
       const { path, beta } = ctx;
       const eps = rng.normal(state.z.shape) as Tensor2D;
       const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
@@ -62,4 +70,43 @@ export function malaKernel(options: MalaOptions): TransitionKernel<MalaOptions> 
       return { ...result, logCorrection: null };
     },
   };
+}
+
+/** MALA with delta_j = delta scale_j^2 for coordinate j (same draws, in the same order). */
+function preconditionedStep(
+  base: StepValue,
+  scale: Tensor1D,
+  state: ParticleState,
+  ctx: StepContext,
+  rng: Rng,
+): KernelStepResult {
+  const { path, beta } = ctx;
+  const delta = tf.tidy(() => tf.mul(base, tf.square(scale)) as Tensor1D);
+  const eps = rng.normal(state.z.shape) as Tensor2D;
+  const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
+  const zNew = tf.tidy(
+    () =>
+      tf.add(
+        tf.add(state.z, tf.mul(delta, path.score(state, beta))),
+        tf.mul(tf.sqrt(tf.mul(2, delta)), eps),
+      ) as Tensor2D,
+  );
+  const proposal = path.evaluate(zNew);
+  zNew.dispose();
+  const result = tf.tidy(() => {
+    const backResidual = tf.sub(
+      tf.sub(state.z, proposal.z),
+      tf.mul(delta, path.score(proposal, beta)),
+    );
+    const logBackward = tf.mul(-0.25, tf.sum(tf.div(tf.square(backResidual), delta), 1));
+    const logForward = tf.mul(-0.5, sumSquares(eps));
+    const logAccept = tf.add(
+      tf.sub(path.logDensity(proposal, beta), path.logDensity(state, beta)),
+      tf.sub(logBackward, logForward),
+    );
+    return metropolis(state, proposal, logAccept, uniforms);
+  });
+  disposeState(proposal);
+  tf.dispose([eps, uniforms, delta]);
+  return { ...result, logCorrection: null };
 }

@@ -1,0 +1,179 @@
+// `anneal logz` with the `auto` sampler (the default): adaptive SMC with nothing to set
+// (eval/autoLogZ.ts), its own options refused where another sampler is asked for and the other
+// samplers' options refused here, the posterior draws written with --samples.
+import { renameSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import {
+  autoLogZ,
+  AUTO_DEFAULTS,
+  type AutoLogZEstimate,
+  type AutoReport,
+} from '../eval/autoLogZ.js';
+import type { WeightedParticles } from '../eval/logZEstimate.js';
+import { buildTarget } from '../runs/request.js';
+import { UsageError } from './errors.js';
+import type { LogzOptions } from './logzOptions.js';
+import { progressBar } from './progress.js';
+
+/** Options that only the auto sampler takes. */
+export const AUTO_ONLY_OPTIONS = [
+  'targetSe',
+  'maxSeconds',
+  'wasteFree',
+  'start',
+  'move',
+  'systems',
+  'samples',
+] as const;
+
+/** What auto chooses itself: these options belong to the fixed and learned samplers. */
+const NOT_FOR_AUTO = [
+  'steps',
+  'stepSize',
+  'leapfrog',
+  'eta',
+  'schedule',
+  'batches',
+  'trainIters',
+  'trainParticles',
+  'lr',
+  'resampling',
+  'essThreshold',
+  'temperature',
+  'initFlow',
+] as const;
+
+const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Refuses, in one line, options that do not apply to the sampler asked for. */
+export function refuseAutoMismatch(o: LogzOptions, given: ReadonlySet<string>): void {
+  if (o.sampler === 'auto') {
+    if (given.has('workers'))
+      throw new UsageError(
+        '--workers: the auto sampler runs its systems in this thread; drop --workers (or give a fixed sampler)',
+      );
+    const ignored = NOT_FOR_AUTO.filter((name) => given.has(name));
+    if (ignored.length)
+      throw new UsageError(
+        `the auto sampler chooses its own steps, step sizes, schedule and resampling; ${ignored.map(flag).join(', ')} ${ignored.length > 1 ? 'apply' : 'applies'} to the fixed and learned samplers (give --sampler)`,
+      );
+    return;
+  }
+  const autoOnly = AUTO_ONLY_OPTIONS.filter((name) => given.has(name));
+  if (autoOnly.length)
+    throw new UsageError(
+      `${autoOnly.map(flag).join(', ')} ${autoOnly.length > 1 ? 'apply' : 'applies'} to the auto sampler (the default), not ${o.sampler}`,
+    );
+}
+
+/** --waste-free as the library takes it: off, on (default chain length) or a chain length. */
+function wasteFreeOf(o: LogzOptions): boolean | number {
+  return o.wasteFree ?? false;
+}
+
+/** Runs the auto sampler for `anneal logz`. */
+export async function autoCommand(
+  o: LogzOptions,
+  given: ReadonlySet<string>,
+  targetRequest: Parameters<typeof buildTarget>[0],
+  quiet: boolean,
+): Promise<AutoLogZEstimate & { dim: number }> {
+  if (o.samples !== undefined) checkSamplesPath(o.samples);
+  const target = await buildTarget(targetRequest);
+  const progress = progressBar(`auto on ${target.name}`, { quiet, unit: 'systems' });
+  try {
+    const particles = given.has('particles') ? o.particles : AUTO_DEFAULTS.particles;
+    const result = autoLogZ({
+      target,
+      particles,
+      ...(o.systems !== undefined ? { systems: o.systems } : {}),
+      ...(o.targetSe !== undefined ? { targetStdErr: o.targetSe } : {}),
+      ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
+      ...(o.start !== undefined ? { start: o.start } : {}),
+      ...(o.move !== undefined ? { move: o.move } : {}),
+      wasteFree: wasteFreeOf(o),
+      initial: { mean: o.initMean, scale: o.initScale },
+      seed: o.seed,
+      returnSamples: o.samples !== undefined,
+      onProgress: (p) =>
+        progress.update(
+          p.systems,
+          p.planned,
+          p.phase === 'systems'
+            ? `SE ${p.stdErr === null ? '-' : p.stdErr.toFixed(4)}`
+            : p.phase === 'fit'
+              ? 'fitting the start'
+              : 'pilot system',
+        ),
+    });
+    if (o.samples !== undefined && result.samples) writeSamples(o.samples, result.samples);
+    return { ...result, dim: target.dim };
+  } finally {
+    progress.stop();
+    target.dispose?.();
+  }
+}
+
+function checkSamplesPath(file: string): void {
+  const ext = extname(file).toLowerCase();
+  if (ext !== '.csv' && ext !== '.json')
+    throw new UsageError(`--samples '${file}': give a file ending in .csv or .json`);
+}
+
+/**
+ * The final particles as CSV (z1..zd, logW) or JSON ({ dim, count, z, logW }), written to a
+ * temporary file first so that a failed write never leaves half a file where the user looks.
+ */
+export function writeSamples(file: string, s: WeightedParticles): void {
+  const rows: string[] = [];
+  let text: string;
+  if (extname(file).toLowerCase() === '.csv') {
+    rows.push([...Array.from({ length: s.dim }, (_, j) => `z${j + 1}`), 'logW'].join(','));
+    for (let i = 0; i < s.count; i++) {
+      const z = Array.from(s.z.subarray(i * s.dim, (i + 1) * s.dim));
+      rows.push([...z, s.logW[i] as number].join(','));
+    }
+    text = `${rows.join('\n')}\n`;
+  } else {
+    const z = Array.from({ length: s.count }, (_, i) =>
+      Array.from(s.z.subarray(i * s.dim, (i + 1) * s.dim)),
+    );
+    text = `${JSON.stringify({ dim: s.dim, count: s.count, z, logW: Array.from(s.logW) })}\n`;
+  }
+  const tmp = `${file}.partial`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (error) {
+    throw new UsageError(
+      `--samples '${file}': cannot write it (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+    );
+  }
+}
+
+/** The report lines only auto has. */
+export function autoRows(a: AutoReport): [string, string][] {
+  const start = a.start.fitted
+    ? `diagonal Gaussian fitted to the target in ${a.start.seconds.toFixed(2)} s (ELBO ${(a.start.elbo as number).toFixed(3)}), widened`
+    : `the initial distribution (${a.start.reason})`;
+  const temps = a.temperatures;
+  const moves = temps.reduce((s, t) => s + t.moves, 0);
+  const acceptance = temps.reduce((s, t) => s + t.acceptance * t.moves, 0) / Math.max(1, moves);
+  const stop =
+    a.stoppedBy === 'target-se'
+      ? `reached the standard error asked for (${a.targetStdErr})`
+      : a.stoppedBy === 'time'
+        ? `the time limit stopped it before the standard error asked for (${a.targetStdErr}); the estimate stands with the error shown`
+        : `ran the ${a.systemLogZ.length} systems asked for`;
+  return [
+    ['start', start],
+    [
+      'tuning',
+      `${temps.length} temperatures chosen by ESS, ${moves} ${a.move.toUpperCase()} moves${a.chainLength ? ` (waste-free, chains of ${a.chainLength})` : ''}, mean acceptance ${acceptance.toFixed(2)}, pilot ${a.pilotSeconds.toFixed(2)} s`,
+    ],
+    [
+      'systems',
+      `${a.systemLogZ.length} independent systems replaying the pilot's choices; ${stop}`,
+    ],
+  ];
+}

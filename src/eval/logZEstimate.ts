@@ -1,0 +1,39 @@
+// What a log Z estimate reports, whichever sampler made it (estimateLogZ's fixed samplers, the
+// auto sampler of autoLogZ.ts).
+import type { StepDiagnostics } from '../annealing/diagnostics.js';
+import type { EstimateSamplerName } from '../annealing/samplerTable.js';
+import type { LogWeightSummary, SmcBound } from './logWeights.js';
+
+export interface LogZEstimate extends LogWeightSummary {
+  target: string;
+  sampler: EstimateSamplerName | 'auto';
+  steps: number;
+  particles: number;
+  /** Exact log Z where the target knows it, else null. */
+  trueLogZ: number | null;
+  /** logZ - trueLogZ where known. */
+  error: number | null;
+  seconds: number;
+  perStep: StepDiagnostics[];
+  /** SMC only: mean over systems of their log Z estimates, with its standard error. */
+  smcBound: SmcBound | null;
+  /** The final weighted particles with returnSamples, else null. */
+  samples: WeightedParticles | null;
+  /**
+   * How the chain's moves ran: the fastest path that applied (a native chain, native steps, or
+   * TF.js ops) and why each faster one did not, e.g. 'native step (not native chain: the chain
+   * resamples)'.
+   */
+  moves: string | null;
+}
+
+/**
+ * The final particles of a run and their log-weights: z is row-major [count, dim] (for a tensor,
+ * tf.tensor2d(z, [count, dim])); weights are proportional to exp(logW).
+ */
+export interface WeightedParticles {
+  z: Float32Array;
+  logW: Float32Array;
+  count: number;
+  dim: number;
+}

@@ -1,0 +1,213 @@
+// The auto sampler: tuned moves reach their target acceptance, replayed tuned SMC (standard and
+// waste-free) is unbiased for Z with the power to see a 3% bias, the fitted start finds a
+// Gaussian's location and scale and refuses a multimodal target, the standard error over systems
+// covers the truth about as often as it should, and bad options are refused in one line.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AnnealingPath,
+  DiagGaussian,
+  Rng,
+  createTarget,
+  initEngine,
+  liveTensorCount,
+  estimateLogZ,
+} from '../src/index.js';
+import { runTunedSmc, TARGET_ACCEPTANCE, type TunedPlan } from '../src/annealing/tunedSmc.js';
+import { fitStart } from '../src/annealing/fitStart.js';
+import { autoLogZ, stdErrOf } from '../src/eval/autoLogZ.js';
+
+before(async () => {
+  await initEngine();
+});
+
+/**
+ * Mean and standard error of Z-hat / Z over systems that replay one plan, each with its own stream
+ * (log Z known, so the ratio has mean 1 for an unbiased estimator).
+ */
+function replayRatio(
+  path: AnnealingPath,
+  plan: TunedPlan,
+  systems: number,
+  particles: number,
+  logZ: number,
+): { mean: number; se: number } {
+  const ratios: number[] = [];
+  const streams = Rng.fromSeed(777).split(systems);
+  for (const rng of streams) {
+    const r = runTunedSmc({ path, particles, rng, plan });
+    r.z.dispose();
+    ratios.push(Math.exp(r.logZ - logZ));
+  }
+  const mean = ratios.reduce((a, b) => a + b, 0) / systems;
+  const sd = Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (systems - 1));
+  return { mean, se: sd / Math.sqrt(systems) };
+}
+
+describe('tuned SMC', () => {
+  // Made once the engine is up (the suite's body runs before the hooks).
+  let target: ReturnType<typeof createTarget>;
+  let initial: DiagGaussian;
+  let path: AnnealingPath;
+  before(() => {
+    target = createTarget('gaussian', { dim: 6 });
+    initial = DiagGaussian.isotropic(6, 2, 0);
+    path = new AnnealingPath(initial, target);
+  });
+  after(() => initial.dispose());
+
+  for (const move of ['hmc', 'mala'] as const) {
+    it(`${move}: the tuned step size brings the acceptance to its target`, () => {
+      const base = liveTensorCount();
+      const r = runTunedSmc({ path, particles: 512, rng: Rng.fromSeed(3), move });
+      r.z.dispose();
+      assert.equal(liveTensorCount(), base, 'tensors leaked');
+      // Moves at the last temperatures, after the step size has settled.
+      const late = r.temperatures.slice(-2);
+      const moves = late.reduce((a, t) => a + t.moves, 0);
+      const acceptance = late.reduce((a, t) => a + t.acceptance * t.moves, 0) / moves;
+      // 512 particles: the mean acceptance of one move has a standard error of about 0.02; the
+      // multiplicative tuning settles within a few hundredths of the target.
+      assert.ok(
+        Math.abs(acceptance - TARGET_ACCEPTANCE[move]) < 0.08,
+        `acceptance ${acceptance.toFixed(3)} vs target ${TARGET_ACCEPTANCE[move]}`,
+      );
+      assert.equal(r.temperatures.at(-1)?.beta, 1);
+      for (const t of r.temperatures) assert.ok(t.moves >= 8 && t.moves <= 24, `${t.moves} moves`);
+    });
+  }
+
+  for (const chainLength of [null, 8] as const) {
+    const kind = chainLength === null ? 'standard' : 'waste-free';
+    it(`${kind}: replaying a pilot's choices is unbiased for Z, and would see a 3% bias`, () => {
+      // Waste-free resamples only N / 8 particles, so it needs more of them for the same power.
+      const particles = chainLength === null ? 128 : 256;
+      const pilot = runTunedSmc({
+        path,
+        particles,
+        rng: Rng.fromSeed(1),
+        chainLength,
+        maxMoves: 8,
+      });
+      pilot.z.dispose();
+      const systems = chainLength === null ? 600 : 500;
+      const { mean, se } = replayRatio(path, pilot.plan, systems, particles, target.logZ as number);
+      // Power: the standard error is small enough that Z-hat off by 3% lies beyond 3 SE.
+      assert.ok(3 * se < 0.03, `standard error ${se.toFixed(4)} too large to see a 3% bias`);
+      assert.ok(
+        Math.abs(mean - 1) < 3 * se,
+        `E[Z-hat / Z] = ${mean.toFixed(4)} ± ${se.toFixed(4)}`,
+      );
+      assert.ok(Math.abs(1.03 * mean - 1) > 3 * se, 'a 3% bias would pass unseen');
+    });
+  }
+
+  it('refuses bad settings in one line', () => {
+    const rng = Rng.fromSeed(0);
+    assert.throws(
+      () => runTunedSmc({ path, particles: 100, rng, chainLength: 7 }),
+      /chain length must be an integer >= 2 that divides the 100 particles/,
+    );
+    assert.throws(
+      () => runTunedSmc({ path, particles: 100, rng, targetAcceptance: 1.5 }),
+      /target acceptance must be in \(0, 1\)/,
+    );
+  });
+});
+
+describe('the fitted start', () => {
+  it('finds a Gaussian target: mean and standard deviations within a few percent', () => {
+    // gaussian: N(1, diag(0.5, 2, 0.5, ...)) unnormalized; the fit widens its scale by 1.5.
+    const target = createTarget('gaussian', { dim: 4 });
+    const fit = fitStart(target, Rng.fromSeed(5));
+    assert.ok(fit.fitted, fit.reason ?? '');
+    const sd = [0.5, 2, 0.5, 2].map(Math.sqrt);
+    for (let j = 0; j < 4; j++) {
+      assert.ok(Math.abs((fit.mean[j] as number) - 1) < 0.1 * (sd[j] as number), `mean ${j}`);
+      const ratio = (fit.scale[j] as number) / (1.5 * (sd[j] as number));
+      assert.ok(Math.abs(ratio - 1) < 0.1, `scale ${j}: ratio ${ratio.toFixed(3)}`);
+    }
+  });
+
+  it('keeps the initial distribution where the fits land in different modes', () => {
+    const fit = fitStart(createTarget('many-well', { dim: 8 }), Rng.fromSeed(5));
+    assert.equal(fit.fitted, false);
+    assert.match(fit.reason ?? '', /different modes/);
+    assert.deepEqual(Array.from(fit.scale), new Array(8).fill(1));
+  });
+});
+
+describe('autoLogZ', () => {
+  it('estimateLogZ with only a target runs auto, with an error bar that holds', () => {
+    const target = createTarget('gaussian', { dim: 4 });
+    const base = liveTensorCount();
+    const r = estimateLogZ({ target, seed: 2, returnSamples: true });
+    assert.equal(liveTensorCount(), base, 'tensors leaked');
+    assert.equal(r.sampler, 'auto');
+    assert.ok(r.logZStdErr !== null && r.logZStdErr > 0 && r.logZStdErr <= 0.03);
+    const error = r.logZ - (target.logZ as number);
+    assert.ok(Math.abs(error) < 4 * r.logZStdErr, `error ${error} vs SE ${r.logZStdErr}`);
+    assert.equal(r.samples?.dim, 4);
+    assert.equal(r.samples?.count, r.particles);
+    // The draws are the target's: N(1, diag(0.5, 2, 0.5, 2)).
+    const z = r.samples?.z as Float32Array;
+    const n = r.particles;
+    for (let j = 0; j < 4; j++) {
+      let m = 0;
+      for (let i = 0; i < n; i++) m += z[i * 4 + j] as number;
+      m /= n;
+      const sd = Math.sqrt(j % 2 === 0 ? 0.5 : 2);
+      // Correlated draws (resampled within systems): allow ten times the i.i.d. error.
+      assert.ok(Math.abs(m - 1) < (10 * sd) / Math.sqrt(n), `mean of coordinate ${j}: ${m}`);
+    }
+    // With fixed settings and no sampler, estimateLogZ is AIS-ULA as before.
+    const fixed = estimateLogZ({ target, steps: 4, particles: 100 });
+    assert.equal(fixed.sampler, 'ais-ula');
+    assert.throws(
+      () => estimateLogZ({ target, sampler: 'auto', steps: 4 }),
+      /the auto sampler chooses its own steps/,
+    );
+  });
+
+  it('covers the truth with log Z ± 2 SE about as often as it should (40 seeds)', () => {
+    // Small systems so that the standard error is far from zero; its spread over seeds is what
+    // the interval must match. With 8 systems, |error| / SE follows about a t law with 7 degrees of
+    // freedom: P(|t| < 2) = 0.91, E|t| = 0.86.
+    const target = createTarget('gaussian', { dim: 5 });
+    const t: number[] = [];
+    for (let seed = 0; seed < 40; seed++) {
+      const r = autoLogZ({ target, seed, particles: 64, systems: 8, targetStdErr: null });
+      t.push(Math.abs((r.error as number) / (r.logZStdErr as number)));
+    }
+    const covered = t.filter((v) => v <= 2).length / t.length;
+    const meanT = t.reduce((a, b) => a + b, 0) / t.length;
+    // 40 runs: coverage has a binomial standard error of about 0.045.
+    assert.ok(covered >= 0.78, `coverage ${covered}`);
+    // An error bar several times too large (or too small) moves E|t| far from 0.86.
+    assert.ok(meanT > 0.45 && meanT < 1.5, `mean |error| / SE = ${meanT.toFixed(3)}`);
+  });
+
+  it('stops at the standard error asked for, and says what stopped it', () => {
+    const target = createTarget('gaussian', { dim: 3 });
+    const r = autoLogZ({ target, seed: 1, particles: 64, targetStdErr: 0.02 });
+    assert.equal(r.auto.stoppedBy, 'target-se');
+    assert.ok((r.logZStdErr as number) <= 0.02);
+    assert.equal(stdErrOf(r.auto.systemLogZ), r.logZStdErr);
+    const timed = autoLogZ({ target, seed: 1, particles: 64, targetStdErr: 1e-6, maxSeconds: 2 });
+    assert.equal(timed.auto.stoppedBy, 'time');
+  });
+
+  it('refuses bad settings in one line', () => {
+    const target = createTarget('gaussian', { dim: 3 });
+    assert.throws(() => autoLogZ({ target, targetStdErr: 0 }), /must be positive, got 0/);
+    assert.throws(() => autoLogZ({ target, systems: 1 }), /systems must be an integer >= 2/);
+    assert.throws(
+      () => autoLogZ({ target, particles: 100, wasteFree: 3 }),
+      /100 particles per system do not split into chains of 3/,
+    );
+    assert.throws(
+      () => autoLogZ({ target: createTarget('sonar'), maxSeconds: 0.01 }),
+      /time limit \(0.01 s\) ran out/,
+    );
+  });
+});
