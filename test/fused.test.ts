@@ -77,9 +77,19 @@ const TARGETS: [string, Record<string, number>][] = [
   ['dsmcs-mixture', { dim: 6, components: 3 }],
 ];
 
-function kernelFor(kind: 'ula' | 'hmc' | 'uha' | 'mala', dim: number): TransitionKernel {
+function kernelFor(
+  kind: 'ula' | 'hmc' | 'hmc-scaled' | 'uha' | 'mala',
+  dim: number,
+): TransitionKernel {
   if (kind === 'ula') return ulaKernel({ stepSize: 0.01 });
   if (kind === 'hmc') return hmcKernel({ stepSize: 0.05, leapfrogSteps: 3 });
+  // A per-coordinate step scale (a diagonal preconditioner), as the auto sampler passes it.
+  if (kind === 'hmc-scaled')
+    return hmcKernel({
+      stepSize: 0.05,
+      leapfrogSteps: 3,
+      scale: tf.tensor1d(Array.from({ length: dim }, (_, j) => 0.5 + 0.3 * j)),
+    });
   if (kind === 'mala') return malaKernel({ stepSize: 0.02 });
   // A per-step step size and a [dim] mass, as learned samplers pass them.
   return uhaKernel({
@@ -146,11 +156,11 @@ describe('fused native annealing', { skip }, () => {
     }
   }
 
-  it('one fused step equals the TF.js step to float32 accuracy (ULA, HMC, UHA, MALA)', async () => {
+  it('one fused step equals the TF.js step to float32 accuracy (ULA, HMC, preconditioned HMC, UHA, MALA)', async () => {
     const target = createTarget('dsmcs-mixture', { dim: 5, components: 4 });
     const initial = DiagGaussian.isotropic(5, 2);
     const path = new AnnealingPath(initial, target);
-    for (const kind of ['ula', 'hmc', 'uha', 'mala'] as const) {
+    for (const kind of ['ula', 'hmc', 'hmc-scaled', 'uha', 'mala'] as const) {
       const kernel = kernelFor(kind, 5);
       const { fused, reference } = await bothPaths(() =>
         tf.tidy(() => {
@@ -172,6 +182,7 @@ describe('fused native annealing', { skip }, () => {
         assert.equal(c.outliers, 0, `${kind} output ${i}: worst ${c.worst}`);
       }
       if (kind === 'uha') (kernel.params as { mass: Tensor }).mass.dispose();
+      if (kind === 'hmc-scaled') (kernel.params as { scale: Tensor }).scale.dispose();
     }
     initial.dispose();
     target.dispose?.();

@@ -104,23 +104,47 @@ HmcTally mh_accept(BlockState& s, const float* la, const float* u, const Proposa
   return tally;
 }
 
-// MH-corrected HMC (identity mass, L leapfrog steps).
+// MH-corrected HMC (identity mass, L leapfrog steps). With `scale` (d values, or null) coordinate
+// j steps by eps * scale[j]: the same dynamics as a diagonal mass diag(1 / scale^2).
 template <typename T>
 HmcTally hmc_block(const Path<T>& p, Work& w, BlockState& s, const float* p0, const float* u,
-                   double eps_d, int L, int rows) {
+                   double eps_d, int L, int rows, const float* scale = nullptr) {
   const int d = p.d;
   const float eps = static_cast<float>(eps_d), half = static_cast<float>(0.5 * eps_d);
   float *zc = w.block(0), *pc = w.block(1), *sc = w.block(2), *ic = w.block(3);
   float *ltc = w.lane(0), *lic = w.lane(1), *k0 = w.lane(2), *k1 = w.lane(3), *la = w.lane(4);
-  for (int k = 0; k < d * W; k++) {
-    zc[k] = s.z[k];
-    pc[k] = p0[k] + half * p.drift(s.si, s.st, k);
-  }
-  for (int step = 1; step <= L; step++) {
-    for (int k = 0; k < d * W; k++) zc[k] = zc[k] + eps * pc[k];
-    p.eval(w, zc, ltc, sc, lic, ic);
-    const float h = step == L ? half : eps;
-    for (int k = 0; k < d * W; k++) pc[k] = pc[k] + h * p.drift(ic, sc, k);
+  if (scale == nullptr) {
+    for (int k = 0; k < d * W; k++) {
+      zc[k] = s.z[k];
+      pc[k] = p0[k] + half * p.drift(s.si, s.st, k);
+    }
+    for (int step = 1; step <= L; step++) {
+      for (int k = 0; k < d * W; k++) zc[k] = zc[k] + eps * pc[k];
+      p.eval(w, zc, ltc, sc, lic, ic);
+      const float h = step == L ? half : eps;
+      for (int k = 0; k < d * W; k++) pc[k] = pc[k] + h * p.drift(ic, sc, k);
+    }
+  } else {
+    for (int j = 0; j < d; j++) {
+      const float hj = half * scale[j];
+      for (int r = 0; r < W; r++) {
+        const int k = j * W + r;
+        zc[k] = s.z[k];
+        pc[k] = p0[k] + hj * p.drift(s.si, s.st, k);
+      }
+    }
+    for (int step = 1; step <= L; step++) {
+      for (int j = 0; j < d; j++) {
+        const float ej = eps * scale[j];
+        for (int r = 0; r < W; r++) zc[j * W + r] = zc[j * W + r] + ej * pc[j * W + r];
+      }
+      p.eval(w, zc, ltc, sc, lic, ic);
+      const float h = step == L ? half : eps;
+      for (int j = 0; j < d; j++) {
+        const float hj = h * scale[j];
+        for (int r = 0; r < W; r++) pc[j * W + r] = pc[j * W + r] + hj * p.drift(ic, sc, j * W + r);
+      }
+    }
   }
   LANES k0[r] = k1[r] = 0.0f;
   for (int j = 0; j < d; j++)
@@ -326,29 +350,31 @@ bool ula_step(Layout& l) {
 
 // The layout of a Metropolis-corrected step (HMC, MALA): ints [kind, n, d, ...], scalars [beta,
 // step size], arrays [params, mean, logScale, z, logT, sT, logI, sI, normals [n, d], uniforms [n],
-// z', logT', sT', logI', sI', tally [2]].
-bool mh_layout(Layout& l, size_t num_ints, PathArgs* p) {
-  if (!l.counts(num_ints, 2, 16) || !path_prefix(l, p)) return false;
+// (HMC: per-coordinate step scale [d]), z', logT', sT', logI', sI', tally [2]]; `o` is 1 where the
+// scale is there, shifting the outputs by one.
+bool mh_layout(Layout& l, size_t num_ints, PathArgs* p, size_t o = 0) {
+  if (!l.counts(num_ints, 2, 16 + o) || !path_prefix(l, p)) return false;
   const size_t n = p->n;
   const int d = p->d;
-  for (size_t r : {3, 5, 7, 8, 10, 12, 14})
+  for (size_t r : {size_t{3}, size_t{5}, size_t{7}, size_t{8}, 10 + o, 12 + o, 14 + o})
     if (!l.length(r, n * d, "a particle array")) return false;
-  for (size_t r : {4, 6, 9, 11, 13})
+  for (size_t r : {size_t{4}, size_t{6}, size_t{9}, 11 + o, 13 + o})
     if (!l.length(r, n, "a per-particle array")) return false;
-  return l.length(15, 2, "acceptance and divergences");
+  if (o == 1 && !l.length(10, d, "the step scale")) return false;
+  return l.length(15 + o, 2, "acceptance and divergences");
 }
 
 // Runs `block` (path, work, block state, normals, uniforms, rows) -> HmcTally over blocks of W
 // particles, `work` the arithmetic per particle for the thread split, and writes the tally: the
 // mean acceptance probability and the count of diverged proposals.
 template <typename Block>
-void mh_rows(Layout& l, const PathArgs& p, size_t work, Block block) {
+void mh_rows(Layout& l, const PathArgs& p, size_t work, Block block, size_t o = 0) {
   const size_t n = p.n;
   const int d = p.d;
   DiagGaussian q(d, l.at(1), l.at(2));
   const RowState in{l.at(3), l.at(4), l.at(5), l.at(6), l.at(7), nullptr};
   const float *noise = l.at(8), *u = l.at(9);
-  const RowOut out{l.at(10), l.at(11), l.at(12), l.at(13), l.at(14), nullptr};
+  const RowOut out{l.at(10 + o), l.at(11 + o), l.at(12 + o), l.at(13 + o), l.at(14 + o), nullptr};
   std::vector<HmcTally> partial(row_threads(n, work));
   with_target(p.target, [&](const auto& tg) {
     Path<std::decay_t<decltype(tg)>> path{tg, q, Mix(l.scalars[0]), d};
@@ -371,23 +397,25 @@ void mh_rows(Layout& l, const PathArgs& p, size_t work, Block block) {
   });
   HmcTally total;
   for (const HmcTally& x : partial) total.add(x);
-  l.at(15)[0] = n > 0 ? static_cast<float>(total.accepted / static_cast<double>(n)) : 0.0f;
-  l.at(15)[1] = static_cast<float>(total.diverged);
+  l.at(15 + o)[0] = n > 0 ? static_cast<float>(total.accepted / static_cast<double>(n)) : 0.0f;
+  l.at(15 + o)[1] = static_cast<float>(total.diverged);
 }
 
 bool hmc_step(Layout& l) {
   PathArgs p;
-  if (!mh_layout(l, 4, &p)) return false;
+  if (!mh_layout(l, 4, &p, 1)) return false;
   const int L = l.ints[3];
   if (L < 1) {
     *l.error = "fused op: leapfrog steps must be >= 1";
     return false;
   }
   const double eps = l.scalars[1];
+  const float* scale = l.at(10);
   mh_rows(l, p, static_cast<size_t>(p.d) * L,
           [&](const auto& path, Work& w, BlockState& s, const float* p0, const float* u, int rows) {
-            return hmc_block(path, w, s, p0, u, eps, L, rows);
-          });
+            return hmc_block(path, w, s, p0, u, eps, L, rows, scale);
+          },
+          1);
   return true;
 }
 

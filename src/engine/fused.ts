@@ -199,6 +199,7 @@ export function fusedUlaStep(
 /**
  * One HMC transition (L leapfrog steps, accept/reject): [z', logT', sT', logI', sI', tally], the
  * tally [2] holding the mean acceptance probability and the count of diverged (NaN) proposals.
+ * `scale` [d] multiplies the step size per coordinate (ones for identity mass).
  */
 export function fusedHmcStep(
   path: FusedPath,
@@ -208,6 +209,7 @@ export function fusedHmcStep(
   beta: number,
   stepSize: number,
   leapfrogSteps: number,
+  scale: Tensor,
 ): Tensor[] {
   const { ints, n, d } = prefix(path, state[0]);
   return runFusedOp(
@@ -215,7 +217,7 @@ export function fusedHmcStep(
     [...ints, leapfrogSteps],
     [beta, stepSize],
     [path.target.params],
-    [path.mean, path.logScale, ...state, momentum, uniforms],
+    [path.mean, path.logScale, ...state, momentum, uniforms, scale],
     [...stateShapes(n, d), [2]],
   );
 }

@@ -1,6 +1,6 @@
 // HMC's fast path: the whole transition (L leapfrog steps and the accept/reject) as one native
 // kernel on a closed-form path, off the gradient tape.
-import { fusedHmcStep, type Tensor1D, type Tensor2D } from '../../engine/index.js';
+import { tf, fusedHmcStep, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import { closedFormUnavailable, metropolisStepResult, type KernelFastPaths } from './fastPath.js';
 import type { HmcOptions } from './hmc.js';
 import { fusedState, hostValue, perStepValue } from './kernel.js';
@@ -10,14 +10,14 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
   steps: [
     {
       name: 'native step',
-      unavailable: (p, path) =>
-        p.scale ? 'the moves are preconditioned per coordinate' : closedFormUnavailable(path),
+      unavailable: (_p, path) => closedFormUnavailable(path),
       step(p, state, ctx, rng) {
         const fused = ctx.path.fused();
         if (!fused) throw new Error('HMC native step: the path has no native form');
         const eps = perStepValue(p.stepSize, ctx.step, 'HMC step size');
         const momentum0 = rng.normal(state.z.shape) as Tensor2D;
         const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
+        const ones = p.scale ? null : tf.ones([state.z.shape[1] as number]);
         const outs = fusedHmcStep(
           fused,
           fusedState(state),
@@ -26,7 +26,9 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
           hostValue(ctx.beta),
           hostValue(eps),
           p.leapfrogSteps,
+          p.scale ?? (ones as Tensor1D),
         );
+        ones?.dispose();
         momentum0.dispose();
         uniforms.dispose();
         return metropolisStepResult(outs);
