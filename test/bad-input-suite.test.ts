@@ -32,7 +32,7 @@ const cases: [string, string[]][] = [];
 const add = (name: string, argv: string[]) => cases.push([name, argv]);
 
 for (const option of ['--steps', '--particles', '--batches', '--train-particles', '--workers'])
-  for (const v of BAD_INT) add(`${option} ${v}`, [...logz, option, v]);
+  for (const v of BAD_INT) add(`${option} ${v}`, [...logz, '--sampler', 'ais-ula', option, v]);
 for (const option of ['--seed'])
   for (const v of BAD_NONNEG_INT) add(`${option} ${v}`, [...logz, option, v]);
 for (const option of ['--step-size', '--lr', '--temperature'])
@@ -50,36 +50,43 @@ for (const v of BAD_INT.slice(0, 4))
 for (const [option, value] of <[string, string][]>[
   ['--sampler', 'hmc'],
   ['--sampler', 'ULA'],
-  ['--schedule', 'cosine'],
-  ['--resampling', 'fancy'],
   ['--backend', 'gpu'],
   ['--backend', 'webgpu'], // without its optional packages (as here) or a GPU adapter
   ['--target', 'nope'],
   ['--target', 'Funnel'],
 ])
   add(`${option} ${value}`, ['logz', '--target', 'funnel', option, value]);
+// Options of the fixed samplers, given with one (the default auto sampler refuses them outright).
+for (const [option, value] of <[string, string][]>[
+  ['--schedule', 'cosine'],
+  ['--resampling', 'fancy'],
+])
+  add(`${option} ${value}`, [...logz, '--sampler', 'ais-ula', option, value]);
 // Combinations a run would ignore or cannot honour.
 for (const [name, argv] of [
   ['no target', ['logz']],
   ['target and module', [...logz, '--target-module', 'x.mjs']],
-  ['eta with ais-ula', [...logz, '--eta', '0.5']],
+  ['eta with ais-ula', [...logz, '--sampler', 'ais-ula', '--eta', '0.5']],
   ['eta with ais-hmc', [...logz, '--sampler', 'ais-hmc', '--eta', '0.5']],
   ['leapfrog with ula', [...logz, '--sampler', 'ula', '--leapfrog', '2']],
   ['temperature with systematic', [...logz, '--sampler', 'smc-hmc', '--temperature', '0.3']],
-  ['temperature with AIS', [...logz, '--temperature', '0.3']],
-  ['resampling with AIS', [...logz, '--resampling', 'systematic']],
-  ['ess-threshold with AIS', [...logz, '--ess-threshold', '0.5']],
+  ['temperature with AIS', [...logz, '--sampler', 'ais-ula', '--temperature', '0.3']],
+  ['resampling with AIS', [...logz, '--sampler', 'ais-ula', '--resampling', 'systematic']],
+  ['ess-threshold with AIS', [...logz, '--sampler', 'ais-ula', '--ess-threshold', '0.5']],
   [
     'ess-threshold with bern-gst',
     [...logz, '--sampler', 'smc-hmc', '--resampling', 'bern-gst', '--ess-threshold', '0.5'],
   ],
   ['lr with ais-hmc', [...logz, '--sampler', 'ais-hmc', '--lr', '0.1']],
-  ['train-particles with ais-ula', [...logz, '--train-particles', '64']],
-  ['train-iters with ais-ula', [...logz, '--train-iters', '5']],
+  ['train-particles with ais-ula', [...logz, '--sampler', 'ais-ula', '--train-particles', '64']],
+  ['train-iters with ais-ula', [...logz, '--sampler', 'ais-ula', '--train-iters', '5']],
   ['schedule with a learned sampler', [...logz, '--sampler', 'uha', '--schedule', 'geometric']],
-  ['particles not in whole batches', [...logz, '--particles', '1001', '--batches', '10']],
-  ['too many particles', [...logz, '--particles', '1e9', '--steps', '2']],
-  ['too many steps', [...logz, '--steps', '1e9']],
+  [
+    'particles not in whole batches',
+    [...logz, '--sampler', 'ais-ula', '--particles', '1001', '--batches', '10'],
+  ],
+  ['too many particles', [...logz, '--sampler', 'ais-ula', '--particles', '1e9', '--steps', '2']],
+  ['too many steps', [...logz, '--sampler', 'ais-ula', '--steps', '1e9']],
   ['too many learned steps', [...logz, '--sampler', 'uha', '--steps', '1e9']],
   ['loc on funnel', [...logz, '--loc', '2']],
   ['kappa on funnel', [...logz, '--kappa', '0.1']],

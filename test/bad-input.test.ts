@@ -66,7 +66,17 @@ describe('bad input on the command line', () => {
       '--json',
     );
     assert.equal(r.status, 0, r.stderr);
-    const prime = anneal('logz', '--target', 'gaussian', '--steps', '4', '--particles', '997');
+    const prime = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'ais-ula',
+      '--steps',
+      '4',
+      '--particles',
+      '997',
+    );
     assert.equal(prime.status, 0, prime.stderr);
     assert.match(prime.stdout, /one batch, so no standard error/);
   });
@@ -97,6 +107,8 @@ describe('results that should not be trusted', () => {
       'logz',
       '--target',
       'gmm8',
+      '--sampler',
+      'ais-ula',
       '--steps',
       '10',
       '--particles',
@@ -135,11 +147,11 @@ describe('library wording never reaches the user', () => {
       /--ess-threshold: expected a number in \(0, 1\]/,
     );
     refused(
-      ['logz', '--target', 'funnel', '--particles', '1e9', '--steps', '2'],
+      ['logz', '--target', 'funnel', '--sampler', 'ais-ula', '--particles', '1e9', '--steps', '2'],
       /1000000000 particles in 10 dimensions need about \d+\.\d GiB at once, more than the \d+\.\d GiB this run can use .*: lower the particles/,
     );
     refused(
-      ['logz', '--target', 'funnel', '--steps', '1e9'],
+      ['logz', '--target', 'funnel', '--sampler', 'ais-ula', '--steps', '1e9'],
       /1000000000 annealing steps is more than the 1,000,000 a run takes: lower the steps/,
     );
     refused(
@@ -174,10 +186,13 @@ describe('options the run would ignore', () => {
   it('are refused in one line instead of silently dropped', () => {
     const f = ['logz', '--target', 'funnel'];
     refused(
-      [...f, '--eta', '0.5'],
+      [...f, '--sampler', 'ais-ula', '--eta', '0.5'],
       /--eta applies to the UHA samplers \(uha, uha-mcd, smc-uha\), not ais-ula/,
     );
-    refused([...f, '--leapfrog', '3'], /--leapfrog applies to HMC and UHA samplers, not ais-ula/);
+    refused(
+      [...f, '--sampler', 'ais-ula', '--leapfrog', '3'],
+      /--leapfrog applies to HMC and UHA samplers, not ais-ula/,
+    );
     refused(
       [...f, '--sampler', 'smc-hmc', '--temperature', '0.2'],
       /--temperature applies to the gst and bern-gst resampling schemes, not systematic/,
@@ -186,7 +201,7 @@ describe('options the run would ignore', () => {
       [...f, '--sampler', 'smc-hmc', '--resampling', 'bern-cat', '--ess-threshold', '0.5'],
       /--ess-threshold does not apply to bern-cat/,
     );
-    refused([...f, '--lr', '0.1'], /--lr applies to learned samplers/);
+    refused([...f, '--sampler', 'ais-ula', '--lr', '0.1'], /--lr applies to learned samplers/);
     const s = scratch('anneal-ignored-');
     const config = s.write(
       'run.json',
@@ -295,7 +310,7 @@ describe('the engine under a memory limit', () => {
       'bash',
       [
         '-c',
-        `ulimit -v 3000000; exec "${process.execPath}" "${entry}" logz --target funnel --steps 4 --quiet`,
+        `ulimit -v 3000000; exec "${process.execPath}" "${entry}" logz --target funnel --sampler ais-ula --steps 4 --quiet`,
       ],
       { encoding: 'utf8', env: { ...process.env, ANNEAL_DEBUG: '' } },
     );

@@ -52,7 +52,18 @@ describe('anneal logz --target-module', () => {
   });
 
   it('passes --dim to a factory export, and refuses options of built-in targets', () => {
-    const r = anneal('logz', '--target-module', factory, '--dim', '5', '--steps', '8', '--json');
+    const r = anneal(
+      'logz',
+      '--target-module',
+      factory,
+      '--dim',
+      '5',
+      '--sampler',
+      'ais-ula',
+      '--steps',
+      '8',
+      '--json',
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(json(r.stdout).target, 'iso-5');
     const loc = anneal('logz', '--target-module', factory, '--loc', '2');

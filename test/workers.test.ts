@@ -249,7 +249,7 @@ describe('anneal logz --workers', () => {
   it('a worker failure, a bad count or a learned sampler is one line and a non-zero exit', () => {
     const cases: [string[], number, RegExp][] = [
       [['--sampler', 'ais-ula', '--step-size', '50', '--workers', '2'], 1, /diverged/],
-      [['--workers', '0'], 2, /--workers: expected an integer > 0/],
+      [['--sampler', 'ais-ula', '--workers', '0'], 2, /--workers: expected an integer > 0/],
     ];
     for (const [args, status, message] of cases) {
       const r = anneal(...base, '--quiet', ...args);

@@ -1,6 +1,7 @@
 // Every results page and the JSON it is rendered from. `npx tsx scripts/render-results.ts`
 // re-renders them all; test/results.test.ts checks that each committed page equals its rendering,
 // so no page holds a number its JSON does not.
+import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderFlow, type FlowData } from './flow.js';
 import { renderFlowTarget, type FlowTargetData } from './flowTarget.js';
@@ -47,6 +48,17 @@ export function logisticReferences(files: Files): Record<string, number> {
 }
 
 export const RESULT_PAGES: ResultPage[] = [
+  {
+    page: 'docs/results/auto.md',
+    render: (f) => {
+      const present = new Set(f.list('docs/results'));
+      return renderAuto(
+        AUTO_SECTIONS.filter((s) => present.has(`auto-${s}.json`)).map((s) =>
+          json<AutoSection>(f, `docs/results/auto-${s}.json`),
+        ),
+      );
+    },
+  },
   {
     page: 'docs/performance.md',
     render: (f) => renderPerformance(json<{ runs: Saved[] }>(f, 'docs/results/performance.json')),

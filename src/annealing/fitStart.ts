@@ -19,7 +19,7 @@ export interface FitStartOptions {
   restarts?: number;
   /** Adam learning rate, decayed tenfold over the fit (default 0.05). */
   learningRate?: number;
-  /** The fitted standard deviations are widened by this factor (default 1.5; see below). */
+  /** The fitted standard deviations are widened by this factor (default 3; see below). */
   widen?: number;
 }
 
@@ -28,7 +28,7 @@ export const FIT_START_DEFAULTS = {
   samples: 32,
   restarts: 4,
   learningRate: 0.05,
-  widen: 1.5,
+  widen: 3,
 };
 
 export interface FittedStart {
