@@ -1,4 +1,4 @@
-// A custom target written with TF.js ops, and its log Z estimated with AIS.
+// A custom target written with TF.js ops, and its log Z estimated with no settings, then with AIS.
 // Run: npx tsx examples/custom-target.ts
 import { initEngine, estimateLogZ, tf, type Target, type Tensor2D, type Tensor1D } from 'anneal';
 
@@ -18,8 +18,15 @@ const banana: Target = {
   logZ: Math.log(2 * Math.PI),
 };
 
-// No closed-form score was given, so the sampler differentiates logProb automatically.
-const result = estimateLogZ({
+// No closed-form score was given, so the sampler differentiates logProb automatically. With only
+// the target, estimateLogZ runs the auto sampler: it fits a start, tunes its own moves and pools
+// independent SMC systems until the standard error is 0.03 nats.
+const result = estimateLogZ({ target: banana, seed: 1 });
+console.log(`log Z = ${result.logZ.toFixed(3)} ± ${result.logZStdErr?.toFixed(3)}`);
+console.log(`exact = ${result.trueLogZ?.toFixed(3)}, ${result.auto?.systemLogZ.length} systems`);
+
+// The same with a fixed sampler and settings of your choosing.
+const fixed = estimateLogZ({
   target: banana,
   sampler: 'ais-hmc',
   steps: 100,
@@ -27,7 +34,5 @@ const result = estimateLogZ({
   stepSize: 0.2,
   seed: 1,
 });
-console.log(`log Z = ${result.logZ.toFixed(3)} ± ${result.logZStdErr?.toFixed(3)}`);
-console.log(
-  `exact = ${result.trueLogZ?.toFixed(3)}, ESS = ${(100 * result.essFraction).toFixed(1)}%`,
-);
+console.log(`ais-hmc: log Z = ${fixed.logZ.toFixed(3)} ± ${fixed.logZStdErr?.toFixed(3)}`);
+console.log(`ESS = ${(100 * fixed.essFraction).toFixed(1)}%`);

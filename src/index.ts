@@ -107,6 +107,11 @@ export {
   fixedSchedule,
   learnedSchedule,
   adaptiveSchedule,
+  runTunedSmc,
+  fitStart,
+  TARGET_ACCEPTANCE,
+  TimeLimitError,
+  NonFiniteTargetError,
 } from './annealing/index.js';
 export type * from './annealing/index.js';
 // estimates: log Z with standard errors, evaluation of trained samplers, AIS likelihoods
@@ -115,6 +120,9 @@ export {
   bdmc,
   ESTIMATE_SAMPLERS,
   estimateLogZ,
+  autoLogZ,
+  AUTO_DEFAULTS,
+  AutoLimitError,
   evaluateSampler,
   summarizeLogWeights,
   systemBound,

@@ -4,6 +4,11 @@
 // covers the truth about as often as it should, and bad options are refused in one line.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   AnnealingPath,
   DiagGaussian,
@@ -12,6 +17,7 @@ import {
   initEngine,
   liveTensorCount,
   estimateLogZ,
+  loadTargetModule,
 } from '../src/index.js';
 import { runTunedSmc, TARGET_ACCEPTANCE, type TunedPlan } from '../src/annealing/tunedSmc.js';
 import { fitStart } from '../src/annealing/fitStart.js';
@@ -209,5 +215,95 @@ describe('autoLogZ', () => {
       () => autoLogZ({ target: createTarget('sonar'), maxSeconds: 0.01 }),
       /time limit \(0.01 s\) ran out/,
     );
+  });
+});
+
+describe('anneal logz with no sampler', () => {
+  const entry = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
+  const anneal = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { encoding: 'utf8' });
+
+  it('runs auto, writes the draws, reports the tempering and plots it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anneal-auto-'));
+    try {
+      const csv = join(dir, 'draws.csv');
+      const r = anneal(
+        'logz',
+        '--target',
+        'gaussian',
+        '--dim',
+        '3',
+        '--particles',
+        '64',
+        '--samples',
+        csv,
+        '--json',
+        '--quiet',
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as {
+        sampler: string;
+        systems: number;
+        systemLogZ: number[];
+        temperatures: { beta: number; moves: number; stepSize: number }[];
+        logZ: number;
+        logZStdErr: number;
+        trueLogZ: number;
+      };
+      assert.equal(out.sampler, 'auto');
+      assert.equal(out.systemLogZ.length, out.systems);
+      assert.equal(out.temperatures.at(-1)?.beta, 1);
+      assert.ok(Math.abs(out.logZ - out.trueLogZ) < 4 * out.logZStdErr + 0.02);
+      const lines = readFileSync(csv, 'utf8').trim().split('\n');
+      assert.equal(lines[0], 'z1,z2,z3,logW');
+      assert.equal(lines.length, 1 + 64 * out.systems);
+      const report = join(dir, 'report.json');
+      writeFileSync(report, r.stdout);
+      const plot = anneal('plot', report);
+      assert.equal(plot.status, 0, plot.stderr);
+      assert.match(readFileSync(join(dir, 'report-tempering.svg'), 'utf8'), /^<svg/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses, in one line with exit status 2, what does not fit the auto sampler', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--target-se', '0'], /--target-se: expected a number > 0/],
+      [['--target-se', '-0.1'], /--target-se: expected a number > 0/],
+      [['--sampler', 'ais-hmc', '--target-se', '0.02'], /--target-se applies to the auto sampler/],
+      [['--steps', '10'], /the auto sampler chooses its own steps/],
+      [['--samples', 'draws.txt'], /give a file ending in .csv or .json/],
+      [['--workers', '2'], /--workers: the auto sampler runs its systems in this thread/],
+      [['--waste-free', '1'], /--waste-free: expected a chain length >= 2/],
+    ];
+    for (const [args, message] of cases) {
+      const r = anneal('logz', '--target', 'gaussian', ...args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    // A target undefined beyond |z| = 3: the fit diverges and falls back, then the first
+    // particles out there stop the run with one line naming where.
+    const dir = mkdtempSync(join(tmpdir(), 'anneal-auto-'));
+    try {
+      const file = join(dir, 'holey.mjs');
+      writeFileSync(
+        file,
+        "export default { name: 'holey', dim: 2, logProb: (z) => z.square().sum(1).mul(-0.5).add(z.abs().max(1).neg().add(3).log()) };\n",
+      );
+      const r = anneal('logz', '--target-module', file, '--quiet');
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /the target's log density is NaN at particle \d+ \(beta = 0\.000\)/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      const fit = fitStart(await loadTargetModule(file), Rng.fromSeed(1));
+      assert.equal(fit.fitted, false);
+      assert.match(fit.reason ?? '', /the fit diverged/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const slow = anneal('logz', '--target', 'sonar', '--max-seconds', '0.05', '--quiet');
+    assert.equal(slow.status, 2, slow.stderr);
+    assert.match(slow.stderr, /time limit \(0.05 s\) ran out during the pilot system/);
   });
 });

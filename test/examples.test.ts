@@ -42,8 +42,14 @@ const CHECKS: Record<string, (out: string) => void> = {
     assert.ok(steps > 2 && steps < 1000, `${steps} steps`);
   },
   'custom-target.ts': (out) => {
-    const [logZ, se] = numbers(out, /log Z = (-?\d+\.\d+) ± (\d+\.\d+)/) as [number, number];
+    const [logZ, se] = numbers(out, /^log Z = (-?\d+\.\d+) ± (\d+\.\d+)/m) as [number, number];
     near(logZ, Math.log(2 * Math.PI), se);
+    assert.ok(se <= 0.03, `auto standard error ${se}`);
+    const [fixed, fixedSe] = numbers(out, /ais-hmc: log Z = (-?\d+\.\d+) ± (\d+\.\d+)/) as [
+      number,
+      number,
+    ];
+    near(fixed, Math.log(2 * Math.PI), fixedSe);
   },
   'learned-sampler.ts': (out) => {
     const [logZ, se, exact, ess] = numbers(

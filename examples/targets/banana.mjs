@@ -13,7 +13,12 @@ export default {
     const x1 = z.slice([0, 0], [-1, 1]);
     const x2 = z.slice([0, 1], [-1, 1]);
     const rest = z.slice([0, 2], [-1, dim - 2]);
-    const bend = x2.sub(x1.square().sub(a * a).mul(b));
+    const bend = x2.sub(
+      x1
+        .square()
+        .sub(a * a)
+        .mul(b),
+    );
     return x1
       .square()
       .div(a * a)

@@ -63,8 +63,19 @@ export default {
       .square()
       .div(-2 * muScale ** 2)
       .sub(Math.log(muScale) + 0.5 * LOG_2PI)
-      .add(logTau.square().mul(-0.5).sub(0.5 * LOG_2PI))
-      .add(eta.square().sum(1, true).mul(-0.5).sub(0.5 * J * LOG_2PI));
+      .add(
+        logTau
+          .square()
+          .mul(-0.5)
+          .sub(0.5 * LOG_2PI),
+      )
+      .add(
+        eta
+          .square()
+          .sum(1, true)
+          .mul(-0.5)
+          .sub(0.5 * J * LOG_2PI),
+      );
     return logLik.add(logPrior).reshape([-1]);
   },
 };

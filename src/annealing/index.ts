@@ -43,6 +43,24 @@ export {
   type AdaptiveScheduleOptions,
   type TemperingCriterion,
 } from './adaptiveSchedule.js';
+export {
+  runTunedSmc,
+  TimeLimitError,
+  NonFiniteTargetError,
+  TARGET_ACCEPTANCE,
+  TUNED_DEFAULTS,
+  type TunedSmcOptions,
+  type TunedSmcResult,
+  type TunedPlan,
+  type TunedMove,
+  type TemperatureRecord,
+} from './tunedSmc.js';
+export {
+  fitStart,
+  FIT_START_DEFAULTS,
+  type FitStartOptions,
+  type FittedStart,
+} from './fitStart.js';
 export { ulaKernel, type UlaOptions, type BackwardCorrection } from './kernels/ula.js';
 export { hmcKernel, type HmcOptions } from './kernels/hmc.js';
 export {

@@ -7,7 +7,9 @@
 // host because every choice needs numbers read back; each read is a few values per move.
 import {
   tf,
+  essFractionHost,
   gatherRowsOfEach,
+  logMeanExpHost,
   type Rng,
   type Tensor,
   type Tensor1D,
@@ -165,15 +167,6 @@ function systematic(logW: Float64Array, draws: number, u: number): Int32Array {
   return out;
 }
 
-function logMeanExp(values: Float64Array): number {
-  let max = -Infinity;
-  for (const v of values) max = Math.max(max, v);
-  if (!Number.isFinite(max)) return max;
-  let s = 0;
-  for (const v of values) s += Math.exp(v - max);
-  return max + Math.log(s / values.length);
-}
-
 function gatherState(state: ParticleState, indices: Int32Array): ParticleState {
   const idx = tf.tensor1d(indices, 'int32');
   const [z, logTarget, scoreTarget, logInitial, scoreInitial] = gatherRowsOfEach(
@@ -298,13 +291,13 @@ export function runTunedSmc(options: TunedSmcOptions): TunedSmcResult {
       const inc = Float64Array.from(gap, (g) =>
         g === -Infinity ? -Infinity : (betaNext - beta) * g,
       );
-      const stepLogZ = logMeanExp(inc);
+      const stepLogZ = logMeanExpHost(inc);
       if (!Number.isFinite(stepLogZ))
         throw new NonFiniteTargetError(
           `every particle has zero weight at beta = ${betaNext.toPrecision(4)} (the target's log density is -Infinity wherever the particles are)`,
         );
       logZ += stepLogZ;
-      const essFraction = essOf(inc);
+      const essFraction = essFractionHost(inc);
       scale = planned ? planned.scale : weightedScale(state.z, inc, scale);
       const kept = chainLength === null ? n : n / chainLength;
       const ancestors = systematic(inc, kept, rng.uniformArray(1)[0] as number);
@@ -396,19 +389,6 @@ export function runTunedSmc(options: TunedSmcOptions): TunedSmcResult {
   } finally {
     disposeState(state);
   }
-}
-
-function essOf(logW: Float64Array): number {
-  let max = -Infinity;
-  for (const v of logW) max = Math.max(max, v);
-  let s1 = 0;
-  let s2 = 0;
-  for (const v of logW) {
-    const w = Math.exp(v - max);
-    s1 += w;
-    s2 += w * w;
-  }
-  return (s1 * s1) / s2 / logW.length;
 }
 
 /** log pi - log q at the particles (host float64); NaN or +Infinity stops the run with where. */

@@ -46,18 +46,24 @@ function buildProgram(writeErr: (text: string) => void): Command {
   program
     .command('plot')
     .description(
-      'draw a run directory as SVG: training curves (loss, ELBO) and, for samplers, ESS and running log Z per step',
+      'draw a run directory as SVG: training curves (loss, ELBO) and, for samplers, ESS and running log Z per step; or what the auto sampler chose per temperature',
     )
-    .argument('<runDir>', 'run directory (from anneal train, flow train or vae train)')
+    .argument(
+      '<runDir>',
+      'run directory (from anneal train, flow train or vae train), or a saved `anneal logz --json` report of the auto sampler (FILE.json)',
+    )
     .option('--out <dir>', 'folder for the pictures (default: the run directory)')
     .addHelpText(
       'after',
       `
 Writes training.svg (metrics.jsonl) and steps.svg (eval.json of a sampler run). The training
-commands write the same pictures into their run directory when they finish.
+commands write the same pictures into their run directory when they finish. Given FILE.json, an
+auto run's report, writes FILE-tempering.svg: beta, step size, acceptance, moves, the increment's
+ESS and the preconditioner's median scale at each temperature.
 
 Examples:
-  $ anneal plot runs/funnel-uha`,
+  $ anneal plot runs/funnel-uha
+  $ anneal logz --target german-credit --json > gc.json && anneal plot gc.json`,
     )
     .action(async (dir: string, opts: { out?: string }) => plotCommand(dir, opts));
 

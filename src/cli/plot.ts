@@ -3,7 +3,7 @@
 // sampler runs, the evaluation's ESS and running log Z per annealing step (from eval.json). The
 // training commands call writeRunPlots when they finish.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type * as vegaLite from 'vega-lite';
 import { UsageError } from './errors.js';
 
@@ -135,8 +135,60 @@ export async function plotRun(dir: string): Promise<void> {
   }
 }
 
-/** `anneal plot RUN_DIR [--out DIR]`. */
+/** The rows of an auto run's per-temperature record that the tempering picture draws. */
+const TEMPERATURE_SERIES = [
+  ['beta', 'beta'],
+  ['stepSize', 'step size'],
+  ['acceptance', 'acceptance'],
+  ['moves', 'moves'],
+  ['essFraction', 'ESS / N of the increment'],
+] as const;
+
+/**
+ * What the auto sampler chose at each temperature (the `temperatures` of `anneal logz --json`),
+ * one panel per series, plus the preconditioner's median scale.
+ */
+export function temperaturesSpec(temperatures: unknown): vegaLite.TopLevelSpec | null {
+  if (!Array.isArray(temperatures)) return null;
+  const values: { x: number; value: number; series: string }[] = [];
+  temperatures.forEach((t: Record<string, unknown>, k) => {
+    for (const [key, series] of TEMPERATURE_SERIES) {
+      const v = Number(t[key]);
+      if (Number.isFinite(v)) values.push({ x: k + 1, value: v, series });
+    }
+    const scale = (t.scale as { median?: unknown } | undefined)?.median;
+    if (Number.isFinite(Number(scale)))
+      values.push({ x: k + 1, value: Number(scale), series: 'median scale' });
+  });
+  return panels(values, 'temperature', true);
+}
+
+/** `anneal plot FILE.json`: the tempering picture of a saved `anneal logz --json` (auto) report. */
+async function plotReport(file: string, out?: string): Promise<void> {
+  let report: Record<string, unknown>;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new UsageError(`${file} is not JSON (save the output of \`anneal logz --json\`)`);
+  }
+  const spec = temperaturesSpec(report.temperatures);
+  if (!spec)
+    throw new UsageError(
+      `${file} has no per-temperature record; only the auto sampler's \`anneal logz --json\` report has one`,
+    );
+  const target = join(out ?? dirname(file), `${basename(file, '.json')}-tempering.svg`);
+  writeFileSync(target, await toSvg(spec));
+  process.stdout.write(`${target}\n`);
+}
+
+/** `anneal plot RUN_DIR [--out DIR]`, or `anneal plot REPORT.json [--out DIR]`. */
 export async function plotCommand(dir: string, opts: { out?: string }): Promise<void> {
+  if (opts.out !== undefined && !existsSync(opts.out))
+    throw new UsageError(`--out '${opts.out}' does not exist`);
+  if (dir.endsWith('.json')) {
+    if (!existsSync(dir)) throw new UsageError(`'${dir}' does not exist`);
+    return plotReport(dir, opts.out);
+  }
   if (!existsSync(join(dir, 'config.json')))
     throw new UsageError(`'${dir}' is not a run directory (no config.json)`);
   if (opts.out !== undefined && !existsSync(opts.out))

@@ -9,7 +9,7 @@
 import { tf, Rng } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { AnnealingPath } from '../annealing/path.js';
-import { fitStart, type FittedStart } from '../annealing/fitStart.js';
+import { fitStart } from '../annealing/fitStart.js';
 import {
   runTunedSmc,
   TimeLimitError,
@@ -21,8 +21,10 @@ import {
 import { KernelError } from '../annealing/stepValue.js';
 import type { StepDiagnostics } from '../annealing/diagnostics.js';
 import { checkTarget, type Target } from '../targets/target.js';
-import { summarizeLogWeights, systemBound } from './logWeights.js';
-import type { LogZEstimate, WeightedParticles } from './logZEstimate.js';
+import { concatFloat32, summarizeLogWeights, systemBound } from './logWeights.js';
+import type { AutoReport, AutoStop, LogZEstimate, WeightedParticles } from './logZEstimate.js';
+
+export type { AutoReport, AutoStop };
 
 export interface AutoLogZOptions {
   target: Target;
@@ -79,27 +81,6 @@ export const AUTO_DEFAULTS = {
   maxSeconds: 50,
   chainLength: 8,
 };
-
-/** Why the run added no more systems. */
-export type AutoStop = 'systems' | 'target-se' | 'time';
-
-export interface AutoReport {
-  /** The start's summary: whether the fit is used, why not, its ELBO. */
-  start: Omit<FittedStart, 'mean' | 'scale'> & {
-    meanRange: [number, number];
-    scaleRange: [number, number];
-  };
-  /** What the pilot chose at each temperature. */
-  temperatures: TemperatureRecord[];
-  pilotSeconds: number;
-  /** Each counted system's log Z estimate. */
-  systemLogZ: number[];
-  stoppedBy: AutoStop;
-  targetStdErr: number | null;
-  move: TunedMove;
-  /** Waste-free chain length, or null. */
-  chainLength: number | null;
-}
 
 export interface AutoLogZEstimate extends LogZEstimate {
   auto: AutoReport;
@@ -272,7 +253,7 @@ export function autoLogZ(options: AutoLogZOptions): AutoLogZEstimate {
     const trueLogZ = target.logZ ?? null;
     const { mean, scale, ...startRest } = start;
     const samplesOut: WeightedParticles | null = options.returnSamples
-      ? { z: concat(samples), logW, count: logW.length, dim: target.dim }
+      ? { z: concatFloat32(samples), logW, count: logW.length, dim: target.dim }
       : null;
     return {
       target: target.name,
@@ -326,16 +307,6 @@ export function stdErrOf(logZs: readonly number[]): number | null {
   const mean = w.reduce((a, b) => a + b, 0) / s;
   const variance = w.reduce((a, b) => a + (b - mean) ** 2, 0) / (s - 1);
   return Math.sqrt(variance / s) / mean;
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** The pilot's temperatures as the per-step rows every log Z report carries. */

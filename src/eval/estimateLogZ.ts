@@ -22,7 +22,7 @@ import { autoLogZ, type AutoLogZOptions } from './autoLogZ.js';
 import type { LogZEstimate, WeightedParticles } from './logZEstimate.js';
 
 export type { LogZEstimate, WeightedParticles };
-import { summarizeLogWeights, systemBound } from './logWeights.js';
+import { concatFloat32, summarizeLogWeights, systemBound } from './logWeights.js';
 
 /**
  * Samplers estimateLogZ runs (the sampler table's samplers that need no training): AIS with ULA,
@@ -248,7 +248,7 @@ export function runLogZBatches(
 export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly number[]): BatchRun {
   if (runs.length === 1) return runs[0] as BatchRun;
   const total = batches.reduce((a, b) => a + b, 0);
-  const logW = concatenate(runs.map((r) => r.logW));
+  const logW = concatFloat32(runs.map((r) => r.logW));
   const share = batches.map((b) => b / total);
   const mean = (f: (r: BatchRun) => number) =>
     runs.reduce((a, r, i) => a + (share[i] as number) * f(r), 0);
@@ -274,18 +274,10 @@ export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly nu
     previous = logZ;
     return step;
   });
-  const z = runs.every((r) => r.z) ? concatenate(runs.map((r) => r.z as Float32Array)) : undefined;
+  const z = runs.every((r) => r.z)
+    ? concatFloat32(runs.map((r) => r.z as Float32Array))
+    : undefined;
   return { logW, perStep, ...(first.moves ? { moves: first.moves } : {}), ...(z ? { z } : {}) };
-}
-
-function concatenate(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** The weighted particles of a run that kept them, else null. */

@@ -20,6 +20,19 @@ export {
   type WeightedParticles,
 } from './estimateLogZ.js';
 export {
+  autoLogZ,
+  AUTO_DEFAULTS,
+  AutoLimitError,
+  checkAutoOptions,
+  stdErrOf,
+  systemStream,
+  type AutoLogZOptions,
+  type AutoLogZEstimate,
+  type AutoProgress,
+  type AutoReport,
+  type AutoStop,
+} from './autoLogZ.js';
+export {
   evaluateSampler,
   evaluateSamplerBatches,
   summarizeEvaluation,

@@ -106,3 +106,14 @@ export function systemBound(logW: ArrayLike<number>, groupSize: number): SmcBoun
     particlesPerSystem: groupSize,
   };
 }
+
+/** Float32 arrays end to end (log-weights or particles of consecutive batches or systems). */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

@@ -1,6 +1,8 @@
 // What a log Z estimate reports, whichever sampler made it (estimateLogZ's fixed samplers, the
 // auto sampler of autoLogZ.ts).
 import type { StepDiagnostics } from '../annealing/diagnostics.js';
+import type { FittedStart } from '../annealing/fitStart.js';
+import type { TemperatureRecord, TunedMove } from '../annealing/tunedSmc.js';
 import type { EstimateSamplerName } from '../annealing/samplerTable.js';
 import type { LogWeightSummary, SmcBound } from './logWeights.js';
 
@@ -25,6 +27,29 @@ export interface LogZEstimate extends LogWeightSummary {
    * resamples)'.
    */
   moves: string | null;
+  /** The auto sampler's report: its start, the pilot's choices, the systems (auto only). */
+  auto?: AutoReport;
+}
+
+/** Why the run added no more systems. */
+export type AutoStop = 'systems' | 'target-se' | 'time';
+
+export interface AutoReport {
+  /** The start's summary: whether the fit is used, why not, its ELBO. */
+  start: Omit<FittedStart, 'mean' | 'scale'> & {
+    meanRange: [number, number];
+    scaleRange: [number, number];
+  };
+  /** What the pilot chose at each temperature. */
+  temperatures: TemperatureRecord[];
+  pilotSeconds: number;
+  /** Each counted system's log Z estimate. */
+  systemLogZ: number[];
+  stoppedBy: AutoStop;
+  targetStdErr: number | null;
+  move: TunedMove;
+  /** Waste-free chain length, or null. */
+  chainLength: number | null;
 }
 
 /**

@@ -36,69 +36,51 @@ export function malaKernel(options: MalaOptions): TransitionKernel<MalaOptions> 
     invariant: true,
     step(state: ParticleState, ctx: StepContext, rng: Rng): KernelStepResult {
       const base = perStepValue(options.stepSize, ctx.step, 'MALA step size');
-      if (options.scale) return preconditionedStep(base, options.scale, state, ctx, rng);
-      const delta = base;
-      const { path, beta } = ctx;
-      const eps = rng.normal(state.z.shape) as Tensor2D;
-      const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-      const zNew = tf.tidy(
-        () =>
-          tf.add(
-            tf.add(state.z, tf.mul(delta, path.score(state, beta))),
-            tf.mul(stepSqrt(stepMul(2, delta)), eps),
-          ) as Tensor2D,
-      );
-      const proposal = path.evaluate(zNew);
-      zNew.dispose();
-      const result = tf.tidy(() => {
-        // log q(z | z') = -|z - z' - delta drift(z')|^2 / (4 delta); log q(z' | z) = -|eps|^2 / 2.
-        const backResidual = tf.sub(
-          tf.sub(state.z, proposal.z),
-          tf.mul(delta, path.score(proposal, beta)),
-        );
-        const logBackward = tf.div(sumSquares(backResidual), stepMul(-4, delta));
-        const logForward = tf.mul(-0.5, sumSquares(eps));
-        const logAccept = tf.add(
-          tf.sub(path.logDensity(proposal, beta), path.logDensity(state, beta)),
-          tf.sub(logBackward, logForward),
-        );
-        return metropolis(state, proposal, logAccept, uniforms);
-      });
-      disposeState(proposal);
-      eps.dispose();
-      uniforms.dispose();
-      return { ...result, logCorrection: null };
+      if (!options.scale) return malaStep(base, state, ctx, rng);
+      const delta = tf.tidy(() => tf.mul(base, tf.square(options.scale as Tensor1D)) as Tensor1D);
+      try {
+        return malaStep(delta, state, ctx, rng);
+      } finally {
+        delta.dispose();
+      }
     },
   };
 }
 
-/** MALA with delta_j = delta scale_j^2 for coordinate j (same draws, in the same order). */
-function preconditionedStep(
-  base: StepValue,
-  scale: Tensor1D,
+/**
+ * One MALA transition with step delta: one value, or one per coordinate [d] (delta_j = delta
+ * scale_j^2, the same draws in the same order).
+ */
+function malaStep(
+  delta: StepValue | Tensor1D,
   state: ParticleState,
   ctx: StepContext,
   rng: Rng,
 ): KernelStepResult {
   const { path, beta } = ctx;
-  const delta = tf.tidy(() => tf.mul(base, tf.square(scale)) as Tensor1D);
+  const perCoordinate = typeof delta !== 'number' && delta.rank === 1;
   const eps = rng.normal(state.z.shape) as Tensor2D;
   const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-  const zNew = tf.tidy(
-    () =>
-      tf.add(
-        tf.add(state.z, tf.mul(delta, path.score(state, beta))),
-        tf.mul(tf.sqrt(tf.mul(2, delta)), eps),
-      ) as Tensor2D,
-  );
+  const zNew = tf.tidy(() => {
+    const noise = perCoordinate
+      ? tf.sqrt(tf.mul(2, delta))
+      : stepSqrt(stepMul(2, delta as StepValue));
+    return tf.add(
+      tf.add(state.z, tf.mul(delta, path.score(state, beta))),
+      tf.mul(noise, eps),
+    ) as Tensor2D;
+  });
   const proposal = path.evaluate(zNew);
   zNew.dispose();
   const result = tf.tidy(() => {
+    // log q(z | z') = -sum_j (z - z' - delta drift(z'))_j^2 / (4 delta_j); log q(z' | z) = -|eps|^2 / 2.
     const backResidual = tf.sub(
       tf.sub(state.z, proposal.z),
       tf.mul(delta, path.score(proposal, beta)),
     );
-    const logBackward = tf.mul(-0.25, tf.sum(tf.div(tf.square(backResidual), delta), 1));
+    const logBackward = perCoordinate
+      ? tf.mul(-0.25, tf.sum(tf.div(tf.square(backResidual), delta), 1))
+      : tf.div(sumSquares(backResidual), stepMul(-4, delta as StepValue));
     const logForward = tf.mul(-0.5, sumSquares(eps));
     const logAccept = tf.add(
       tf.sub(path.logDensity(proposal, beta), path.logDensity(state, beta)),
@@ -107,6 +89,7 @@ function preconditionedStep(
     return metropolis(state, proposal, logAccept, uniforms);
   });
   disposeState(proposal);
-  tf.dispose([eps, uniforms, delta]);
+  eps.dispose();
+  uniforms.dispose();
   return { ...result, logCorrection: null };
 }
