@@ -7,8 +7,10 @@ import {
   autoLogZ,
   AUTO_DEFAULTS,
   type AutoLogZEstimate,
+  type AutoLogZOptions,
   type AutoReport,
 } from '../eval/autoLogZ.js';
+import { autoLogZOnWorkers } from '../parallel/autoSystems.js';
 import type { WeightedParticles } from '../eval/logZEstimate.js';
 import { buildTarget } from '../runs/request.js';
 import { UsageError } from './errors.js';
@@ -48,10 +50,6 @@ const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerC
 /** Refuses, in one line, options that do not apply to the sampler asked for. */
 export function refuseAutoMismatch(o: LogzOptions, given: ReadonlySet<string>): void {
   if (o.sampler === 'auto') {
-    if (given.has('workers'))
-      throw new UsageError(
-        '--workers: the auto sampler runs its systems in this thread; drop --workers (or give a fixed sampler)',
-      );
     const ignored = NOT_FOR_AUTO.filter((name) => given.has(name));
     if (ignored.length)
       throw new UsageError(
@@ -83,7 +81,7 @@ export async function autoCommand(
   const progress = progressBar(`auto on ${target.name}`, { quiet, unit: 'systems' });
   try {
     const particles = given.has('particles') ? o.particles : AUTO_DEFAULTS.particles;
-    const result = autoLogZ({
+    const options: AutoLogZOptions = {
       target,
       particles,
       ...(o.systems !== undefined ? { systems: o.systems } : {}),
@@ -105,7 +103,12 @@ export async function autoCommand(
               ? 'fitting the start'
               : 'pilot system',
         ),
-    });
+    };
+    // Worker threads build the target from its request; the fit and the pilot run here.
+    const result =
+      (o.workers ?? 1) > 1
+        ? await autoLogZOnWorkers(options, targetRequest, o.workers as number)
+        : autoLogZ(options);
     if (o.samples !== undefined && result.samples) writeSamples(o.samples, result.samples);
     return { ...result, dim: target.dim };
   } finally {

@@ -9,7 +9,7 @@
 import { tf, Rng } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { AnnealingPath } from '../annealing/path.js';
-import { fitStart } from '../annealing/fitStart.js';
+import { fitStart, type FittedStart } from '../annealing/fitStart.js';
 import {
   runTunedSmc,
   TimeLimitError,
@@ -22,7 +22,7 @@ import { KernelError } from '../annealing/stepValue.js';
 import type { StepDiagnostics } from '../annealing/diagnostics.js';
 import { checkTarget, type Target } from '../targets/target.js';
 import { concatFloat32, summarizeLogWeights, systemBound } from './logWeights.js';
-import type { AutoReport, AutoStop, LogZEstimate, WeightedParticles } from './logZEstimate.js';
+import type { AutoReport, AutoStop, LogZEstimate } from './logZEstimate.js';
 
 export type { AutoReport, AutoStop };
 
@@ -120,12 +120,99 @@ export function checkAutoOptions(o: AutoLogZOptions): void {
   if (typeof o.wasteFree === 'number') positiveInt(o.wasteFree, 'the waste-free chain length', 2);
 }
 
+/** The start and the pilot's plan: everything the independent systems need. */
+export interface AutoSetup {
+  /** The start's mean and standard deviations (fitted or as configured). */
+  mean: Float64Array;
+  scale: Float64Array;
+  plan: TunedPlan;
+  /** Particles per system. */
+  particles: number;
+  /** The systems' parent stream (system s draws from systemStream(it, s)). */
+  systems: Rng;
+}
+
+/** A run of the auto sampler that has its setup and is adding systems. */
+export interface AutoRun {
+  setup: AutoSetup;
+  start: FittedStart;
+  temperatures: TemperatureRecord[];
+  pilotSeconds: number;
+  started: number;
+  deadline: number;
+  minSystems: number;
+  targetStdErr: number | null;
+  maxSeconds: number;
+  move: TunedMove;
+  chainLength: number | null;
+}
+
+/** What some systems gave: their log Z estimates (and final particles), in system order. */
+export interface SystemsRun {
+  logZ: number[];
+  z: Float32Array[] | null;
+  /** Whether the deadline stopped them before all ran. */
+  timedOut: boolean;
+}
+
 /**
- * Estimates log Z of a target with nothing else given (see the module comment). Its standard
- * error comes from independent systems; `auto` in the result says what the pilot chose, whether
- * the fitted start was used, and what stopped the run.
+ * Systems [first, first + count) of a setup on `target`, each replaying the plan from its own
+ * stream; with a deadline (performance.now() ms), the ones finished when it passes.
  */
-export function autoLogZ(options: AutoLogZOptions): AutoLogZEstimate {
+export function runAutoSystems(
+  target: Target,
+  setup: AutoSetup,
+  first: number,
+  count: number,
+  options: { deadline?: number; returnSamples?: boolean } = {},
+): SystemsRun {
+  const initial = startDistribution(setup.mean, setup.scale);
+  const logZ: number[] = [];
+  const z: Float32Array[] = [];
+  try {
+    const path = new AnnealingPath(initial, target);
+    for (let s = first; s < first + count; s++) {
+      if (options.deadline !== undefined && performance.now() > options.deadline)
+        return { logZ, z: options.returnSamples ? z : null, timedOut: true };
+      let r;
+      try {
+        r = runTunedSmc({
+          path,
+          particles: setup.particles,
+          rng: systemStream(setup.systems, s),
+          plan: setup.plan,
+          deadline: options.deadline,
+        });
+      } catch (error) {
+        if (error instanceof TimeLimitError)
+          return { logZ, z: options.returnSamples ? z : null, timedOut: true };
+        throw error;
+      }
+      logZ.push(r.logZ);
+      if (options.returnSamples) z.push(Float32Array.from(r.z.dataSync()));
+      r.z.dispose();
+    }
+    return { logZ, z: options.returnSamples ? z : null, timedOut: false };
+  } finally {
+    initial.dispose();
+  }
+}
+
+function startDistribution(mean: Float64Array, scale: Float64Array): DiagGaussian {
+  return new DiagGaussian(
+    tf.tensor1d(Float32Array.from(mean)),
+    tf.tensor1d(Float32Array.from(scale, Math.log)),
+  );
+}
+
+function limitError(run: { maxSeconds: number; minSystems: number }, what: string): AutoLimitError {
+  return new AutoLimitError(
+    `the time limit (${run.maxSeconds} s) ran out during ${what}, before the ${run.minSystems} systems an estimate needs; allow more time or fewer particles per system`,
+  );
+}
+
+/** Fits the start and runs the pilot (the first two steps of the module comment). */
+export function prepareAuto(options: AutoLogZOptions): AutoRun {
   const started = performance.now();
   checkAutoOptions(options);
   const { target } = options;
@@ -150,15 +237,8 @@ export function autoLogZ(options: AutoLogZOptions): AutoLogZEstimate {
   const [fitStream, pilotStream, systemStreams] = (
     options.rng ?? Rng.fromSeed(options.seed ?? 0)
   ).children(3);
-  const progress = (
-    phase: AutoProgress['phase'],
-    systems: number,
-    planned: number,
-    se: number | null,
-  ) => options.onProgress?.({ phase, systems, planned, stdErr: se });
-
-  progress('fit', 0, minSystems, null);
-  const start =
+  options.onProgress?.({ phase: 'fit', systems: 0, planned: minSystems, stdErr: null });
+  const start: FittedStart =
     (options.start ?? 'fit') === 'fit'
       ? fitStart(target, fitStream, { initial: options.initial })
       : {
@@ -170,23 +250,14 @@ export function autoLogZ(options: AutoLogZOptions): AutoLogZEstimate {
           initialElbo: null,
           seconds: 0,
         };
-  const initial = new DiagGaussian(
-    tf.tensor1d(Float32Array.from(start.mean)),
-    tf.tensor1d(Float32Array.from(start.scale, Math.log)),
-  );
-  const limit = (what: string) =>
-    new AutoLimitError(
-      `the time limit (${maxSeconds} s) ran out during ${what}, before the ${minSystems} systems an estimate needs; allow more time or fewer particles per system`,
-    );
+  const initial = startDistribution(start.mean, start.scale);
   try {
-    const path = new AnnealingPath(initial, target);
-    progress('pilot', 0, minSystems, null);
+    options.onProgress?.({ phase: 'pilot', systems: 0, planned: minSystems, stdErr: null });
     const pilotStarted = performance.now();
-    let plan: TunedPlan;
-    let temperatures: TemperatureRecord[];
+    let pilot;
     try {
-      const pilot = runTunedSmc({
-        path,
+      pilot = runTunedSmc({
+        path: new AnnealingPath(initial, target),
         particles: n,
         rng: pilotStream,
         move,
@@ -194,95 +265,179 @@ export function autoLogZ(options: AutoLogZOptions): AutoLogZEstimate {
         deadline,
         ...options.tuning,
       });
-      pilot.z.dispose();
-      plan = pilot.plan;
-      temperatures = pilot.temperatures;
     } catch (error) {
-      if (error instanceof TimeLimitError) throw limit('the pilot system');
+      if (error instanceof TimeLimitError)
+        throw limitError({ maxSeconds, minSystems }, 'the pilot system');
       throw error;
     }
-    const pilotSeconds = (performance.now() - pilotStarted) / 1000;
-    const logZs: number[] = [];
-    const samples: Float32Array[] = [];
-    let stoppedBy: AutoStop = 'systems';
-    let planned = minSystems;
-    for (let s = 0; ; s++) {
-      if (s >= planned) {
-        const se = stdErrOf(logZs);
-        if (targetStdErr === null) break;
-        if (se !== null && se <= targetStdErr) {
-          stoppedBy = 'target-se';
-          break;
-        }
-        // The systems the asked-for error needs, if the spread stays as it is.
-        const need = Math.ceil(logZs.length * ((se as number) / targetStdErr) ** 2);
-        planned = Math.max(planned + 1, Math.min(need, planned * 2));
-      }
-      if (performance.now() > deadline) {
-        if (logZs.length < minSystems) throw limit(`system ${s + 1}`);
-        stoppedBy = 'time';
-        break;
-      }
-      progress('systems', s, planned, stdErrOf(logZs));
-      let r;
-      try {
-        r = runTunedSmc({
-          path,
-          particles: n,
-          rng: systemStream(systemStreams, s),
-          plan,
-          deadline: logZs.length < minSystems ? deadline : undefined,
-        });
-      } catch (error) {
-        if (error instanceof TimeLimitError) throw limit(`system ${s + 1}`);
-        throw error;
-      }
-      logZs.push(r.logZ);
-      if (options.returnSamples) samples.push(Float32Array.from(r.z.dataSync()));
-      r.z.dispose();
-    }
-    progress('systems', logZs.length, logZs.length, stdErrOf(logZs));
-    // Each particle carries its system's log Z: pooled, these give the log-mean-exp over systems
-    // (an unbiased Z estimate) and the spread over systems as the standard error.
-    const logW = new Float32Array(logZs.length * n);
-    logZs.forEach((v, s) => logW.fill(v, s * n, (s + 1) * n));
-    const summary = {
-      ...summarizeLogWeights(logW, logZs.length),
-      logZStdErr: stdErrOf(logZs),
-    };
-    const trueLogZ = target.logZ ?? null;
-    const { mean, scale, ...startRest } = start;
-    const samplesOut: WeightedParticles | null = options.returnSamples
-      ? { z: concatFloat32(samples), logW, count: logW.length, dim: target.dim }
-      : null;
+    pilot.z.dispose();
     return {
-      target: target.name,
-      sampler: 'auto',
-      steps: temperatures.length,
-      particles: logW.length,
-      ...summary,
-      logZStdErrReliable: summary.logZStdErr !== null,
-      trueLogZ,
-      error: trueLogZ === null ? null : summary.logZ - trueLogZ,
-      seconds: (performance.now() - started) / 1000,
-      perStep: perStepOf(temperatures),
-      smcBound: systemBound(logW, n),
-      samples: samplesOut,
-      moves: null,
-      auto: {
-        start: { ...startRest, meanRange: range(mean), scaleRange: range(scale) },
-        temperatures,
-        pilotSeconds,
-        systemLogZ: logZs,
-        stoppedBy,
-        targetStdErr,
-        move,
-        chainLength,
+      setup: {
+        mean: start.mean,
+        scale: start.scale,
+        plan: pilot.plan,
+        particles: n,
+        systems: systemStreams,
       },
+      start,
+      temperatures: pilot.temperatures,
+      pilotSeconds: (performance.now() - pilotStarted) / 1000,
+      started,
+      deadline,
+      minSystems,
+      targetStdErr,
+      maxSeconds,
+      move,
+      chainLength,
     };
   } finally {
     initial.dispose();
   }
+}
+
+/**
+ * The systems the run should have after `logZs` (first minSystems, then as many as the asked-for
+ * error needs if the spread stays as it is, at most doubling), or null when it has enough.
+ */
+export function plannedSystems(run: AutoRun, logZs: readonly number[]): number | null {
+  if (logZs.length < run.minSystems) return run.minSystems;
+  if (run.targetStdErr === null) return null;
+  const se = stdErrOf(logZs) as number;
+  if (se <= run.targetStdErr) return null;
+  const need = Math.ceil(logZs.length * (se / run.targetStdErr) ** 2);
+  return Math.max(logZs.length + 1, Math.min(need, 2 * logZs.length));
+}
+
+/** The systems pooled so far, and what stopped the run once something has. */
+export interface AddedSystems {
+  logZs: number[];
+  samples: Float32Array[];
+  /** Systems [0, next) have been asked for (some may have been cut by the deadline). */
+  next: number;
+  stoppedBy: AutoStop | null;
+}
+
+/**
+ * The next round of systems, [first, first + count), or null when the run has what it needs (then
+ * `added.stoppedBy` says why). The rounds depend only on the estimates so far, so they are the same
+ * whoever runs them: the systems pooled are the same in this thread or on workers.
+ */
+export function nextRound(
+  run: AutoRun,
+  added: AddedSystems,
+  onProgress?: (p: AutoProgress) => void,
+): { first: number; count: number } | null {
+  const planned = plannedSystems(run, added.logZs);
+  const se = stdErrOf(added.logZs);
+  if (planned === null) {
+    added.stoppedBy = run.targetStdErr === null ? 'systems' : 'target-se';
+    onProgress?.({
+      phase: 'systems',
+      systems: added.logZs.length,
+      planned: added.logZs.length,
+      stdErr: se,
+    });
+    return null;
+  }
+  onProgress?.({ phase: 'systems', systems: added.logZs.length, planned, stdErr: se });
+  if (performance.now() > run.deadline) {
+    absorbRound(run, added, { logZ: [], z: null, timedOut: true });
+    return null;
+  }
+  return { first: added.next, count: planned - added.logZs.length };
+}
+
+/** Pools a round's systems; a round cut by the deadline ends the run (or fails it, too early). */
+export function absorbRound(run: AutoRun, added: AddedSystems, r: SystemsRun, count = 0): void {
+  added.next += count;
+  added.logZs.push(...r.logZ);
+  if (r.z) added.samples.push(...r.z);
+  if (!r.timedOut) return;
+  if (added.logZs.length < run.minSystems)
+    throw limitError(run, `system ${added.logZs.length + 1}`);
+  added.stoppedBy = 'time';
+}
+
+const noSystems = (): AddedSystems => ({ logZs: [], samples: [], next: 0, stoppedBy: null });
+
+/** Adds systems round by round, each round from `runRound` (awaited: workers). */
+export async function addSystems(
+  run: AutoRun,
+  runRound: (first: number, count: number) => Promise<SystemsRun>,
+  onProgress?: (p: AutoProgress) => void,
+): Promise<AddedSystems> {
+  const added = noSystems();
+  for (let round = nextRound(run, added, onProgress); round;) {
+    absorbRound(run, added, await runRound(round.first, round.count), round.count);
+    round = added.stoppedBy ? null : nextRound(run, added, onProgress);
+  }
+  return added;
+}
+
+/** The estimate from the systems' log Z estimates (step 4 of the module comment). */
+export function finishAuto(
+  target: Target,
+  run: AutoRun,
+  added: AddedSystems,
+  returnSamples: boolean,
+): AutoLogZEstimate {
+  const { logZs, samples } = added;
+  const stoppedBy = added.stoppedBy ?? 'systems';
+  const n = run.setup.particles;
+  // Each particle carries its system's log Z: pooled, these give the log-mean-exp over systems
+  // (an unbiased Z estimate) and the spread over systems as the standard error.
+  const logW = new Float32Array(logZs.length * n);
+  logZs.forEach((v, s) => logW.fill(v, s * n, (s + 1) * n));
+  const summary = { ...summarizeLogWeights(logW, logZs.length), logZStdErr: stdErrOf(logZs) };
+  const trueLogZ = target.logZ ?? null;
+  const { mean, scale, ...startRest } = run.start;
+  return {
+    target: target.name,
+    sampler: 'auto',
+    steps: run.temperatures.length,
+    particles: logW.length,
+    ...summary,
+    logZStdErrReliable: summary.logZStdErr !== null,
+    trueLogZ,
+    error: trueLogZ === null ? null : summary.logZ - trueLogZ,
+    seconds: (performance.now() - run.started) / 1000,
+    perStep: perStepOf(run.temperatures),
+    smcBound: systemBound(logW, n),
+    samples: returnSamples
+      ? { z: concatFloat32(samples), logW, count: logW.length, dim: target.dim }
+      : null,
+    moves: null,
+    auto: {
+      start: { ...startRest, meanRange: range(mean), scaleRange: range(scale) },
+      temperatures: run.temperatures,
+      pilotSeconds: run.pilotSeconds,
+      systemLogZ: logZs,
+      stoppedBy,
+      targetStdErr: run.targetStdErr,
+      move: run.move,
+      chainLength: run.chainLength,
+    },
+  };
+}
+
+/**
+ * Estimates log Z of a target with nothing else given (see the module comment), in this thread.
+ * Its standard error comes from independent systems; `auto` in the result says what the pilot
+ * chose, whether the fitted start was used, and what stopped the run.
+ */
+export function autoLogZ(options: AutoLogZOptions): AutoLogZEstimate {
+  const run = prepareAuto(options);
+  const returnSamples = options.returnSamples ?? false;
+  const added = noSystems();
+  for (let round = nextRound(run, added, options.onProgress); round;) {
+    const r = runAutoSystems(options.target, run.setup, round.first, round.count, {
+      deadline: run.deadline,
+      returnSamples,
+    });
+    absorbRound(run, added, r, round.count);
+    round = added.stoppedBy ? null : nextRound(run, added, options.onProgress);
+  }
+  return finishAuto(options.target, run, added, returnSamples);
 }
 
 /**
