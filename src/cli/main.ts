@@ -127,7 +127,7 @@ Examples:
     )
     .option(
       '--workers <N>',
-      "worker threads sharing the batches (of AIS, SMC, or a learned sampler's evaluation), each batch with its own random stream, so any N gives the same numbers (default 1: this thread only)",
+      "worker threads sharing the batches (of AIS, SMC, or a learned sampler's evaluation) or the auto sampler's systems, each with its own random stream, so any N gives the same numbers (default 1: this thread only)",
     )
     .option('--train-iters <N>', 'learned samplers: training iterations before evaluating', '0')
     .option('--train-particles <N>', 'learned samplers: particles per training iteration', '256')
