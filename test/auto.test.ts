@@ -21,7 +21,8 @@ import {
 } from '../src/index.js';
 import { runTunedSmc, TARGET_ACCEPTANCE, type TunedPlan } from '../src/annealing/tunedSmc.js';
 import { fitStart } from '../src/annealing/fitStart.js';
-import { autoLogZ, stdErrOf } from '../src/eval/autoLogZ.js';
+import { autoLogZ, stdErrOf, type AutoReport } from '../src/eval/autoLogZ.js';
+import { autoWarnings } from '../src/cli/autoLogz.js';
 
 before(async () => {
   await initEngine();
@@ -215,6 +216,47 @@ describe('autoLogZ', () => {
       () => autoLogZ({ target: createTarget('sonar'), maxSeconds: 0.01 }),
       /time limit \(0.01 s\) ran out/,
     );
+  });
+});
+
+describe('auto warnings', () => {
+  it('name a system that carries the estimate, and moves that left a coordinate correlated', () => {
+    const temperature = {
+      beta: 1,
+      essFraction: 0.5,
+      logZ: 0,
+      stepSize: 0.5,
+      leapfrogSteps: 3,
+      acceptance: 0.65,
+      moves: 24,
+      jump: 0.05,
+      stuck: 0,
+      scale: { min: 1, median: 1, max: 1 },
+      diverged: 0,
+    };
+    const report = (systemLogZ: number[], jump: number): AutoReport => ({
+      start: {
+        fitted: true,
+        reason: null,
+        elbo: 0,
+        initialElbo: -1,
+        seconds: 0,
+        meanRange: [0, 0],
+        scaleRange: [1, 1],
+      },
+      temperatures: [{ ...temperature, jump }],
+      pilotSeconds: 0,
+      systemLogZ,
+      stoppedBy: 'target-se',
+      targetStdErr: 0.03,
+      move: 'hmc',
+      chainLength: null,
+    });
+    assert.deepEqual(autoWarnings(report([0, 0.01, -0.01, 0], 1.5)), []);
+    const [heavy] = autoWarnings(report([0, 0, 0, 3], 1.5));
+    assert.match(heavy ?? '', /one of 4 systems carries 87% of the estimate/);
+    const [stuck] = autoWarnings(report([0, 0, 0, 0], 0.05));
+    assert.match(stuck ?? '', /24 moves left the slowest coordinate correlated/);
   });
 });
 

@@ -108,6 +108,12 @@ export interface TemperatureRecord {
   jump: number;
   /** The preconditioner (the particles' weighted standard deviation): smallest, median, largest. */
   scale: { min: number; median: number; max: number };
+  /**
+   * The fraction of particles that never moved at this temperature (every proposal rejected), null
+   * for waste-free SMC. Many stuck particles mean one step size does not suit the whole target
+   * (a funnel's neck), and mass the moves cannot reach may be missing from the estimate.
+   */
+  stuck: number | null;
   /** Diverged proposals (energy error above 1000 or NaN) over this temperature's moves. */
   diverged: number;
 }
@@ -316,6 +322,7 @@ export function runTunedSmc(options: TunedSmcOptions): TunedSmcResult {
       let diverged = 0;
       let moves = 0;
       let jump = 0;
+      let stuck: number | null = null;
       const chain: ParticleState[] = [];
       const start = state.z.clone();
       try {
@@ -356,7 +363,13 @@ export function runTunedSmc(options: TunedSmcOptions): TunedSmcResult {
           stepSize *= Math.exp((acc as number) - accTarget);
           if (!planned && chainLength === null && m >= minMoves && jump >= jumpTarget) break;
         }
-        if (chainLength !== null) {
+        if (chainLength === null) {
+          const never = tf.tidy(() =>
+            tf.mean(tf.cast(tf.all(tf.equal(state.z, start), 1), 'float32')),
+          );
+          stuck = never.dataSync()[0] as number;
+          never.dispose();
+        } else {
           chain.push(state);
           state = concatStates(chain);
           for (const s of chain) disposeState(s);
@@ -378,6 +391,7 @@ export function runTunedSmc(options: TunedSmcOptions): TunedSmcResult {
         acceptance: accepted / moves,
         moves,
         jump,
+        stuck,
         scale: summarize(scale),
         diverged,
       };

@@ -20,7 +20,7 @@ import { flowDistribution } from '../flows/adapters.js';
 import { FlowDimensionError, flowFromRunDir } from '../flows/run.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
-import { autoCommand, autoRows, refuseAutoMismatch } from './autoLogz.js';
+import { autoCommand, autoRows, autoWarnings, refuseAutoMismatch } from './autoLogz.js';
 import type { AutoReport } from '../eval/autoLogZ.js';
 import { logZJson, logZText } from './logZText.js';
 import { parseOptions } from './options.js';
@@ -172,6 +172,7 @@ export const LOW_ESS_SHARE = 0.01;
  * distribution's), or weights so degenerate that a handful of particles carry the estimate.
  */
 export function reportWarnings(report: Report): string[] {
+  if (report.auto) return autoWarnings(report.auto);
   const warnings: string[] = [];
   const rates = (report.perStep ?? [])
     .map((s) => s.acceptance)
