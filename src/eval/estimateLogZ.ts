@@ -355,18 +355,22 @@ function runAuto(options: EstimateLogZOptions): LogZEstimate {
 
 /**
  * Runs an annealed sampler on a target and summarizes the log-weights; frees every tensor it made.
- * The particles run as `batches` independent batches, each with its own random stream, so the
- * result is the same as a run shared out over worker threads (`anneal logz --workers`).
+ * With only a target (no sampler and none of the fixed samplers' settings) it runs the auto
+ * sampler (autoLogZ), which sets itself up and reports a standard error from independent systems.
+ * A fixed sampler's particles run as `batches` independent batches, each with its own random
+ * stream, so the result is the same as a run shared out over worker threads
+ * (`anneal logz --workers`).
  *
- * @param options the target and the sampler's settings; only `target` is required
- * @returns log Z and the ELBO with standard errors, ESS, per-step diagnostics, and the weighted
- *   particles with `returnSamples`
+ * @param options the target, and the sampler's settings if you choose them; only `target` is required
+ * @returns log Z and the ELBO with standard errors, ESS, per-step diagnostics, the weighted
+ *   particles with `returnSamples`, and for auto what it chose (`auto`)
  * @example
  * ```ts
  * await initEngine();
- * const target = createTarget('funnel', { dim: 10 });
- * const r = estimateLogZ({ target, sampler: 'ais-hmc', steps: 256, particles: 2000 });
- * console.log(r.logZ, r.logZStdErr, r.trueLogZ);
+ * const target = createTarget('german-credit');
+ * const auto = estimateLogZ({ target }); // nothing to set
+ * const fixed = estimateLogZ({ target, sampler: 'ais-hmc', steps: 256, particles: 2000 });
+ * console.log(auto.logZ, auto.logZStdErr, fixed.logZ);
  * ```
  */
 export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
