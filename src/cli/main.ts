@@ -157,7 +157,7 @@ Examples:
     )
     .option(
       '--max-seconds <s>',
-      'auto: stop adding systems after s seconds and report what it has (default 50)',
+      'auto: stop adding systems after s seconds and report what it has (default 50; 600 with --target-se)',
     )
     .option('--systems <S>', 'auto: the fewest independent systems pooled (default 8)')
     .option(

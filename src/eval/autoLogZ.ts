@@ -37,7 +37,10 @@ export interface AutoLogZOptions {
    * exactly `systems`.
    */
   targetStdErr?: number | null;
-  /** Stop adding systems after this many seconds of the whole run (default 50). */
+  /**
+   * Stop adding systems after this many seconds of the whole run (default 50; 600 when
+   * targetStdErr is given, since the accuracy is then what was asked for).
+   */
   maxSeconds?: number;
   /** The start: 'fit' (default) a Gaussian fitted to the target, or 'initial' as given. */
   start?: 'fit' | 'initial';
@@ -79,6 +82,8 @@ export const AUTO_DEFAULTS = {
   systems: 8,
   targetStdErr: 0.03,
   maxSeconds: 50,
+  /** The time limit when the caller asked for a standard error: the accuracy is what was asked. */
+  maxSecondsAsked: 600,
   chainLength: 8,
 };
 
@@ -221,7 +226,11 @@ export function prepareAuto(options: AutoLogZOptions): AutoRun {
   const minSystems = options.systems ?? AUTO_DEFAULTS.systems;
   const targetStdErr =
     options.targetStdErr === undefined ? AUTO_DEFAULTS.targetStdErr : options.targetStdErr;
-  const maxSeconds = options.maxSeconds ?? AUTO_DEFAULTS.maxSeconds;
+  const maxSeconds =
+    options.maxSeconds ??
+    (options.targetStdErr !== undefined && options.targetStdErr !== null
+      ? AUTO_DEFAULTS.maxSecondsAsked
+      : AUTO_DEFAULTS.maxSeconds);
   const deadline = started + maxSeconds * 1000;
   const chainLength =
     options.wasteFree === true
