@@ -136,7 +136,7 @@ function targetSe(s: AutoSection): string[] {
   }
   lines.push(
     '',
-    "A run the time limit stops (50 s by default, `--max-seconds`) reports the standard error it reached, so its 'SE within' may fail while its estimate is honest.",
+    "With `--target-se` the time limit is 600 s unless `--max-seconds` says otherwise; a run it stops reports the standard error it reached, so its 'SE within' may fail while its estimate is honest.",
   );
   return lines;
 }
