@@ -360,7 +360,8 @@ bool mh_layout(Layout& l, size_t num_ints, PathArgs* p, size_t o = 0) {
     if (!l.length(r, n * d, "a particle array")) return false;
   for (size_t r : {size_t{4}, size_t{6}, size_t{9}, 11 + o, 13 + o})
     if (!l.length(r, n, "a per-particle array")) return false;
-  if (o == 1 && !l.length(10, d, "the step scale")) return false;
+  // The step scale: d values, or none (identity mass, the unscaled loop).
+  if (o == 1 && l.arrays[10].length != 0 && !l.length(10, d, "the step scale")) return false;
   return l.length(15 + o, 2, "acceptance and divergences");
 }
 
@@ -410,7 +411,7 @@ bool hmc_step(Layout& l) {
     return false;
   }
   const double eps = l.scalars[1];
-  const float* scale = l.at(10);
+  const float* scale = l.arrays[10].length == 0 ? nullptr : l.at(10);
   mh_rows(l, p, static_cast<size_t>(p.d) * L,
           [&](const auto& path, Work& w, BlockState& s, const float* p0, const float* u, int rows) {
             return hmc_block(path, w, s, p0, u, eps, L, rows, scale);

@@ -199,7 +199,7 @@ export function fusedUlaStep(
 /**
  * One HMC transition (L leapfrog steps, accept/reject): [z', logT', sT', logI', sI', tally], the
  * tally [2] holding the mean acceptance probability and the count of diverged (NaN) proposals.
- * `scale` [d] multiplies the step size per coordinate (ones for identity mass).
+ * `scale` [d] multiplies the step size per coordinate (an empty tensor for identity mass).
  */
 export function fusedHmcStep(
   path: FusedPath,

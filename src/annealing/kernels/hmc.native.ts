@@ -17,7 +17,8 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
         const eps = perStepValue(p.stepSize, ctx.step, 'HMC step size');
         const momentum0 = rng.normal(state.z.shape) as Tensor2D;
         const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
-        const ones = p.scale ? null : tf.ones([state.z.shape[1] as number]);
+        // No scale: an empty array, and the native step runs its unscaled loop.
+        const none = p.scale ? null : tf.tensor1d([]);
         const outs = fusedHmcStep(
           fused,
           fusedState(state),
@@ -26,9 +27,9 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
           hostValue(ctx.beta),
           hostValue(eps),
           p.leapfrogSteps,
-          p.scale ?? (ones as Tensor1D),
+          p.scale ?? (none as Tensor1D),
         );
-        ones?.dispose();
+        none?.dispose();
         momentum0.dispose();
         uniforms.dispose();
         return metropolisStepResult(outs);
