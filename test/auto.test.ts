@@ -136,11 +136,38 @@ describe('the fitted start', () => {
     }
   });
 
-  it('keeps the initial distribution where the fits land in different modes', () => {
-    const fit = fitStart(createTarget('many-well', { dim: 8 }), Rng.fromSeed(5));
+  it('keeps the initial distribution where the target has more modes than a search can list', () => {
+    // 16 double wells: 65536 modes, nearly every search ends at one of its own.
+    const fit = fitStart(createTarget('many-well', { dim: 32 }), Rng.fromSeed(5));
     assert.equal(fit.fitted, false);
-    assert.match(fit.reason ?? '', /different modes/);
-    assert.deepEqual(Array.from(fit.scale), new Array(8).fill(1));
+    assert.equal(fit.components, null);
+    assert.match(fit.reason ?? '', /more modes than a search can list/);
+    assert.deepEqual(Array.from(fit.scale), new Array(32).fill(1));
+  });
+
+  it('starts from a mixture with one Gaussian per mode where the search lists them all', () => {
+    // Two double wells: four modes at x1 = +-1.7 (each well's x2 is N(0, 1)).
+    const fit = fitStart(createTarget('many-well', { dim: 4 }), Rng.fromSeed(5));
+    assert.equal(fit.fitted, true);
+    assert.equal(fit.modes, 4);
+    const corners = (fit.components ?? []).map((c) =>
+      [c.mean[0] as number, c.mean[2] as number].map((x) => Math.sign(x)).join(','),
+    );
+    assert.deepEqual(corners.sort(), ['-1,-1', '-1,1', '1,-1', '1,1']);
+    for (const c of fit.components ?? []) {
+      assert.ok(Math.abs(Math.abs(c.mean[0] as number) - 1.7) < 0.3, `x1 ${c.mean[0]}`);
+      assert.ok(Math.abs(c.mean[1] as number) < 0.5, `x2 ${c.mean[1]}`);
+    }
+  });
+
+  it('a unimodal target gets one Gaussian, the same with or without the search', () => {
+    const target = createTarget('gaussian', { dim: 4 });
+    const searched = fitStart(target, Rng.fromSeed(3));
+    const plain = fitStart(target, Rng.fromSeed(3), { searches: 0 });
+    assert.equal(searched.modes, 1);
+    assert.equal(searched.components, null);
+    assert.deepEqual(Array.from(searched.mean), Array.from(plain.mean));
+    assert.deepEqual(Array.from(searched.scale), Array.from(plain.scale));
   });
 });
 
@@ -238,6 +265,8 @@ describe('auto warnings', () => {
       start: {
         fitted: true,
         reason: null,
+        modes: 1,
+        mixture: null,
         elbo: 0,
         initialElbo: -1,
         seconds: 0,

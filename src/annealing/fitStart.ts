@@ -2,9 +2,12 @@
 // maximizing the ELBO E_q[log pi(z)] + H(q) with reparameterized draws z = m + s * eps. The
 // gradients need only the target's score (d/dm = E[score], d/dlog s = E[score * eps * s] + 1), so
 // any target with a score works and nothing is taped. The fit runs from a few starting points at
-// once; where they end in different places the target has several modes, and a Gaussian around one
-// of them would hide the others from the tempering, so the configured initial distribution is kept.
-import { tf, type Rng } from '../engine/index.js';
+// once. A second, wider search then looks for other modes, from starting points spread as far as
+// the first fit travelled: where it finds several modes, each found more than once (so that few
+// are likely to remain unfound), the start is a mixture with one fitted Gaussian per mode; where
+// nearly every search ends at a mode of its own (a target with more modes than can be listed), a
+// Gaussian around some of them would hide the rest, so the configured initial distribution is kept.
+import { tf, type Rng, type Tensor2D } from '../engine/index.js';
 import { targetLogProbAndScore } from '../targets/score.js';
 import type { Target } from '../targets/target.js';
 
@@ -21,6 +24,8 @@ export interface FitStartOptions {
   learningRate?: number;
   /** The fitted standard deviations are widened by this factor (default 3; see below). */
   widen?: number;
+  /** Starting points of the wide search for other modes at most (default 240; 0: no search). */
+  searches?: number;
 }
 
 export const FIT_START_DEFAULTS = {
@@ -29,6 +34,16 @@ export const FIT_START_DEFAULTS = {
   restarts: 4,
   learningRate: 0.05,
   widen: 3,
+  searches: 240,
+  /** Searches per round (see fitStart for when rounds stop). */
+  searchRound: 48,
+  /** Draws per iteration of each search. */
+  searchSamples: 4,
+  searchIterations: 300,
+  /** At most this many modes make a mixture start; more, and the configured initial is kept. */
+  maxModes: 16,
+  /** At most this fraction of the searches may end at a mode no other search found. */
+  maxUnseen: 0.1,
 };
 
 export interface FittedStart {
@@ -39,6 +54,14 @@ export interface FittedStart {
   fitted: boolean;
   /** Why the fit is not used (null when it is). */
   reason: string | null;
+  /**
+   * A mixture start, one fitted (widened) Gaussian per mode with equal weights, where the search
+   * found several modes; null for a single Gaussian (mean and scale are then the start, else the
+   * best-fitting mode's).
+   */
+  components: { mean: Float64Array; scale: Float64Array }[] | null;
+  /** The distinct modes the wide search ended in (null when there was no search). */
+  modes: number | null;
   /** The ELBO of the fitted Gaussian (before widening) and of the configured initial. */
   elbo: number | null;
   initialElbo: number | null;
@@ -47,6 +70,8 @@ export interface FittedStart {
 
 /** Coordinates apart by more than this many combined standard deviations are separate modes. */
 const MODE_SEPARATION = 4;
+/** A dip of this many nats in log density between two fits' means separates their modes. */
+const BARRIER = 3;
 
 /**
  * Fits the start (see the module comment). A fitted Gaussian (mode-seeking, as every reverse-KL
@@ -60,21 +85,220 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
   const d = target.dim;
   const mean0 = options.initial?.mean ?? 0;
   const scale0 = options.initial?.scale ?? 1;
-  const fallback = (reason: string, elbo: number | null, initialElbo: number | null) => ({
+  const seconds = () => (performance.now() - started) / 1000;
+  const fallback = (
+    reason: string,
+    elbo: number | null,
+    initialElbo: number | null,
+    modes: number | null = null,
+  ): FittedStart => ({
     mean: new Float64Array(d).fill(mean0),
     scale: new Float64Array(d).fill(scale0),
     fitted: false,
     reason,
+    components: null,
+    modes,
     elbo,
     initialElbo,
-    seconds: (performance.now() - started) / 1000,
+    seconds: seconds(),
   });
   const r = o.restarts;
-  const s = o.samples;
   const m = new Float64Array(r * d).fill(mean0);
   const starts = rng.normalArray((r - 1) * d);
   for (let i = d; i < r * d; i++) (m[i] as number) += scale0 * (starts[i - d] as number);
   const logS = new Float64Array(r * d).fill(Math.log(scale0));
+  const fit = fitRestarts(target, rng, m, logS, {
+    samples: o.samples,
+    iterations: o.iterations,
+    meanRate: o.learningRate,
+    scaleRate: o.learningRate,
+  });
+  const { initialElbo } = fit;
+  // The restarts that ran to the end with a finite ELBO, best first.
+  const alive = [...Array(r).keys()].filter((a) => Number.isFinite(fit.elbo[a]));
+  if (alive.length === 0)
+    return fallback('the fit diverged (non-finite ELBO or gradients)', null, initialElbo);
+  alive.sort((a, b) => (fit.elbo[b] as number) - (fit.elbo[a] as number));
+  const best = alive[0] as number;
+  const bestElbo = fit.elbo[best] as number;
+  if (initialElbo !== null && !(bestElbo > initialElbo))
+    return fallback(
+      `the fit did not improve on the initial distribution (ELBO ${bestElbo.toFixed(3)} vs ${initialElbo.toFixed(3)})`,
+      bestElbo,
+      initialElbo,
+    );
+  const rowOf = (f: RestartFit, a: number): FitRow => ({
+    mean: f.m.subarray(a * d, (a + 1) * d),
+    logScale: f.logS.subarray(a * d, (a + 1) * d),
+    elbo: f.elbo[a] as number,
+  });
+  const first = rowOf(fit, best);
+  const agree = alive.every((a) => a === best || !separated(rowOf(fit, a), first));
+  const widened = (row: FitRow) => ({
+    mean: Float64Array.from(row.mean),
+    scale: Float64Array.from(row.logScale, (v) => o.widen * Math.exp(v)),
+  });
+  const single = (row: FitRow, modes: number | null): FittedStart => ({
+    ...widened(row),
+    fitted: true,
+    reason: null,
+    components: null,
+    modes,
+    elbo: row.elbo,
+    initialElbo,
+    seconds: seconds(),
+  });
+  if (o.searches < 1)
+    return agree
+      ? single(first, null)
+      : fallback(
+          `fits from ${r} starting points ended at different modes, so the target looks multimodal`,
+          bestElbo,
+          initialElbo,
+        );
+
+  // The wide search: starting points as far from the initial mean as the first fit travelled
+  // (at least the initial's scale), Adam's steps on the means scaled to match.
+  let travelled = 0;
+  for (let j = 0; j < d; j++) travelled += ((first.mean[j] as number) - mean0) ** 2;
+  const spread = Math.max(scale0, Math.sqrt(travelled / d));
+  const clusters: { best: FitRow; count: number }[] = [{ best: first, count: 0 }];
+  let searched = 0;
+  for (let round = 0; searched < o.searches && clusters.length <= o.maxModes; round++) {
+    const R = Math.min(o.searchRound, o.searches - searched);
+    searched += R;
+    const [roundRng] = rng.split(1);
+    const sm = Float64Array.from(roundRng.normalArray(R * d), (e) => mean0 + spread * e);
+    const sLogS = new Float64Array(R * d).fill(Math.log(scale0));
+    const search = fitRestarts(target, roundRng, sm, sLogS, {
+      samples: o.searchSamples,
+      iterations: o.searchIterations,
+      meanRate: o.learningRate * (spread / scale0),
+      scaleRate: o.learningRate,
+    });
+    // Group the ends by mode, best ELBO first; the first fit's mode is one of them.
+    const ends = [...Array(R).keys()]
+      .filter((a) => Number.isFinite(search.elbo[a]))
+      .map((a) => rowOf(search, a))
+      .sort((x, y) => y.elbo - x.elbo);
+    const before = clusters.length;
+    for (const row of ends) {
+      const home =
+        clusters[
+          sameMode(
+            target,
+            row,
+            clusters.map((c) => c.best),
+          )
+        ];
+      if (home) {
+        home.count++;
+        if (row.elbo > home.best.elbo) home.best = row;
+      } else clusters.push({ best: row, count: 1 });
+    }
+    // One mode after the first round: done. Several: at least three rounds, then until a round
+    // finds nothing new and every mode has been found more than once.
+    if (clusters.length === 1) break;
+    const settled = clusters.length === before && clusters.every((c) => c.count > 1);
+    if (round >= 2 && settled) break;
+  }
+  const modes = clusters.length;
+  // One mode: the first fit (more draws per step than the search's) unless its restarts disagreed.
+  if (modes === 1) return single(agree ? first : (clusters[0] as { best: FitRow }).best, 1);
+  // Modes found by at most one search estimate the share of searches whose mode went unfound
+  // (Good-Turing); with too many, or too many modes, no list of Gaussians covers the target.
+  const lonely = clusters.filter((c) => c.count <= 1).length;
+  if (modes > o.maxModes || lonely > o.maxUnseen * searched)
+    return fallback(
+      `the target has more modes than a search can list (${modes} from ${searched} searches, ${lonely} found once or not at all)`,
+      bestElbo,
+      initialElbo,
+      modes,
+    );
+  const components = clusters.map((c) => widened(c.best));
+  const top = clusters.reduce((x, c) => (c.best.elbo > x.best.elbo ? c : x));
+  return {
+    ...widened(top.best),
+    fitted: true,
+    reason: null,
+    components,
+    modes,
+    elbo: top.best.elbo,
+    initialElbo,
+    seconds: seconds(),
+  };
+}
+
+/** One restart's end: its mean and log standard deviations [d] and its ELBO. */
+interface FitRow {
+  mean: Float64Array;
+  logScale: Float64Array;
+  elbo: number;
+}
+
+/**
+ * The first of `modes` that `row` shares a mode with (-1 if none): the target's log density on the
+ * straight line between the two means never drops more than BARRIER nats below its lower end (a
+ * hill-valley test; a log-concave target never has a barrier). One batch of target evaluations.
+ */
+function sameMode(target: Target, row: FitRow, modes: readonly FitRow[]): number {
+  const d = row.mean.length;
+  const at = [0.25, 0.5, 0.75];
+  const points = new Float32Array((1 + modes.length * (1 + at.length)) * d);
+  points.set(row.mean, 0);
+  modes.forEach((mode, k) => {
+    const base = (1 + k * (1 + at.length)) * d;
+    points.set(mode.mean, base);
+    at.forEach((t, i) => {
+      for (let j = 0; j < d; j++)
+        points[base + (1 + i) * d + j] =
+          (row.mean[j] as number) + t * ((mode.mean[j] as number) - (row.mean[j] as number));
+    });
+  });
+  const logp = tf.tidy(() =>
+    target.logProb(tf.tensor2d(points, [points.length / d, d]) as Tensor2D).dataSync(),
+  );
+  const here = logp[0] as number;
+  return modes.findIndex((_, k) => {
+    const base = 1 + k * (1 + at.length);
+    const floor = Math.min(here, logp[base] as number) - BARRIER;
+    return at.every((_t, i) => (logp[base + 1 + i] as number) >= floor);
+  });
+}
+
+/** Two fits sit at different modes when some coordinate differs by more than MODE_SEPARATION sd. */
+function separated(a: FitRow, b: FitRow): boolean {
+  for (let j = 0; j < a.mean.length; j++) {
+    const gap = Math.abs((a.mean[j] as number) - (b.mean[j] as number));
+    const spread = Math.hypot(Math.exp(a.logScale[j] as number), Math.exp(b.logScale[j] as number));
+    if (gap > MODE_SEPARATION * spread) return true;
+  }
+  return false;
+}
+
+/** The restarts' ends: means and log scales [r * d] (updated in place) and ELBOs (NaN if failed). */
+interface RestartFit {
+  m: Float64Array;
+  logS: Float64Array;
+  elbo: Float64Array;
+  /** The ELBO of restart 0's starting point (the initial distribution), from the first draws. */
+  initialElbo: number | null;
+}
+
+/**
+ * Fits r diagonal Gaussians at once, from means m and log scales logS ([r * d], updated in place),
+ * by Adam on the reparameterized ELBO; each ELBO is the mean over the last fifth of the iterations.
+ */
+function fitRestarts(
+  target: Target,
+  rng: Rng,
+  m: Float64Array,
+  logS: Float64Array,
+  o: { samples: number; iterations: number; meanRate: number; scaleRate: number },
+): RestartFit {
+  const d = target.dim;
+  const r = m.length / d;
+  const s = o.samples;
   const adam = [new AdamState(r * d), new AdamState(r * d)];
   const tail = Math.max(1, Math.floor(o.iterations / 5));
   const elboSum = new Float64Array(r);
@@ -128,49 +352,14 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
         if (!Number.isFinite(gradM[a * d + j]) || !Number.isFinite(gradS[a * d + j])) failed[a] = 1;
       }
     }
-    const lr = o.learningRate * Math.pow(0.1, t / o.iterations);
-    (adam[0] as AdamState).ascend(m, gradM, lr, failed, d);
-    (adam[1] as AdamState).ascend(logS, gradS, lr, failed, d);
+    const decay = Math.pow(0.1, t / o.iterations);
+    (adam[0] as AdamState).ascend(m, gradM, o.meanRate * decay, failed, d);
+    (adam[1] as AdamState).ascend(logS, gradS, o.scaleRate * decay, failed, d);
   }
-  // The restarts that ran to the end with a finite ELBO, best first.
-  const alive = [...Array(r).keys()].filter((a) => !failed[a] && (elboCount[a] as number) > 0);
-  if (alive.length === 0)
-    return fallback('the fit diverged (non-finite ELBO or gradients)', null, initialElbo);
-  const elboOf = (a: number) => (elboSum[a] as number) / (elboCount[a] as number);
-  alive.sort((a, b) => elboOf(b) - elboOf(a));
-  const best = alive[0] as number;
-  const bestElbo = elboOf(best);
-  if (initialElbo !== null && !(bestElbo > initialElbo))
-    return fallback(
-      `the fit did not improve on the initial distribution (ELBO ${bestElbo.toFixed(3)} vs ${initialElbo.toFixed(3)})`,
-      bestElbo,
-      initialElbo,
-    );
-  for (const a of alive) {
-    if (a === best) continue;
-    for (let j = 0; j < d; j++) {
-      const gap = Math.abs((m[a * d + j] as number) - (m[best * d + j] as number));
-      const spread = Math.hypot(
-        Math.exp(logS[a * d + j] as number),
-        Math.exp(logS[best * d + j] as number),
-      );
-      if (gap > MODE_SEPARATION * spread)
-        return fallback(
-          `fits from ${r} starting points ended at different modes (coordinate ${j}), so the target looks multimodal`,
-          bestElbo,
-          initialElbo,
-        );
-    }
-  }
-  return {
-    mean: m.slice(best * d, (best + 1) * d),
-    scale: Float64Array.from(logS.subarray(best * d, (best + 1) * d), (v) => o.widen * Math.exp(v)),
-    fitted: true,
-    reason: null,
-    elbo: bestElbo,
-    initialElbo,
-    seconds: (performance.now() - started) / 1000,
-  };
+  const elbo = Float64Array.from(elboSum, (v, a) =>
+    failed[a] || (elboCount[a] as number) === 0 ? NaN : v / (elboCount[a] as number),
+  );
+  return { m, logS, elbo, initialElbo };
 }
 
 /** Adam on host arrays (float64), ascending; rows of `failed` restarts are left alone. */

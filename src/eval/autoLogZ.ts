@@ -8,6 +8,8 @@
 // 4. Systems are added until the standard error reaches the asked-for value or the time runs out.
 import { tf, Rng } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
+import { DiagMixture } from '../distributions/diagMixture.js';
+import type { Distribution } from '../distributions/distribution.js';
 import { AnnealingPath } from '../annealing/path.js';
 import { fitStart, type FittedStart } from '../annealing/fitStart.js';
 import {
@@ -130,6 +132,8 @@ export interface AutoSetup {
   /** The start's mean and standard deviations (fitted or as configured). */
   mean: Float64Array;
   scale: Float64Array;
+  /** A mixture start's components (null: the start is N(mean, scale^2)). */
+  components: { mean: Float64Array; scale: Float64Array }[] | null;
   plan: TunedPlan;
   /** Particles per system. */
   particles: number;
@@ -171,7 +175,7 @@ export function runAutoSystems(
   count: number,
   options: { deadline?: number; returnSamples?: boolean } = {},
 ): SystemsRun {
-  const initial = startDistribution(setup.mean, setup.scale);
+  const initial = startDistribution(setup);
   const logZ: number[] = [];
   const z: Float32Array[] = [];
   try {
@@ -203,7 +207,12 @@ export function runAutoSystems(
   }
 }
 
-function startDistribution(mean: Float64Array, scale: Float64Array): DiagGaussian {
+/** The start: one diagonal Gaussian (the native fast paths take it) or a mixture over modes. */
+function startDistribution(start: Pick<AutoSetup, 'mean' | 'scale' | 'components'>): {
+  dispose(): void;
+} & Distribution {
+  if (start.components) return new DiagMixture({ components: start.components });
+  const { mean, scale } = start;
   return new DiagGaussian(
     tf.tensor1d(Float32Array.from(mean)),
     tf.tensor1d(Float32Array.from(scale, Math.log)),
@@ -255,11 +264,13 @@ export function prepareAuto(options: AutoLogZOptions): AutoRun {
           scale: new Float64Array(target.dim).fill(options.initial?.scale ?? 1),
           fitted: false,
           reason: 'the configured initial distribution was asked for',
+          components: null,
+          modes: null,
           elbo: null,
           initialElbo: null,
           seconds: 0,
         };
-  const initial = startDistribution(start.mean, start.scale);
+  const initial = startDistribution(start);
   try {
     options.onProgress?.({ phase: 'pilot', systems: 0, planned: minSystems, stdErr: null });
     const pilotStarted = performance.now();
@@ -284,6 +295,7 @@ export function prepareAuto(options: AutoLogZOptions): AutoRun {
       setup: {
         mean: start.mean,
         scale: start.scale,
+        components: start.components,
         plan: pilot.plan,
         particles: n,
         systems: systemStreams,
@@ -399,7 +411,7 @@ export function finishAuto(
   logZs.forEach((v, s) => logW.fill(v, s * n, (s + 1) * n));
   const summary = { ...summarizeLogWeights(logW, logZs.length), logZStdErr: stdErrOf(logZs) };
   const trueLogZ = target.logZ ?? null;
-  const { mean, scale, ...startRest } = run.start;
+  const { mean, scale, components, ...startRest } = run.start;
   return {
     target: target.name,
     sampler: 'auto',
@@ -417,7 +429,12 @@ export function finishAuto(
       : null,
     moves: null,
     auto: {
-      start: { ...startRest, meanRange: range(mean), scaleRange: range(scale) },
+      start: {
+        ...startRest,
+        mixture: components?.length ?? null,
+        meanRange: range(mean),
+        scaleRange: range(scale),
+      },
       temperatures: run.temperatures,
       pilotSeconds: run.pilotSeconds,
       systemLogZ: logZs,

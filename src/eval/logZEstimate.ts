@@ -36,7 +36,9 @@ export type AutoStop = 'systems' | 'target-se' | 'time';
 
 export interface AutoReport {
   /** The start's summary: whether the fit is used, why not, its ELBO. */
-  start: Omit<FittedStart, 'mean' | 'scale'> & {
+  start: Omit<FittedStart, 'mean' | 'scale' | 'components'> & {
+    /** Components of a mixture start (one per mode found), null for a single Gaussian. */
+    mixture: number | null;
     meanRange: [number, number];
     scaleRange: [number, number];
   };

@@ -10,6 +10,7 @@ export interface AutoSystemsJob {
   target: TargetRequest;
   mean: Float64Array;
   scale: Float64Array;
+  components: { mean: Float64Array; scale: Float64Array }[] | null;
   plan: TunedPlan;
   particles: number;
   /** The systems' parent stream. */
@@ -29,6 +30,7 @@ export async function runJob(job: AutoSystemsJob): Promise<SystemsRun> {
       {
         mean: job.mean,
         scale: job.scale,
+        components: job.components,
         plan: job.plan,
         particles: job.particles,
         systems: Rng.fromState(job.systems),

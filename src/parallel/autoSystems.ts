@@ -40,6 +40,7 @@ export async function autoLogZOnWorkers(
     target: request,
     mean: run.setup.mean,
     scale: run.setup.scale,
+    components: run.setup.components,
     plan: run.setup.plan,
     particles: run.setup.particles,
     systems: run.setup.systems.state(),
