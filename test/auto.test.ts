@@ -21,6 +21,9 @@ import {
 } from '../src/index.js';
 import { runTunedSmc, TARGET_ACCEPTANCE, type TunedPlan } from '../src/annealing/tunedSmc.js';
 import { fitStart } from '../src/annealing/fitStart.js';
+import { DiagMixture } from '../src/distributions/diagMixture.js';
+import { tf } from '../src/engine/index.js';
+import { logGamma } from '../src/targets/special.js';
 import { autoLogZ, stdErrOf, type AutoReport } from '../src/eval/autoLogZ.js';
 import { autoWarnings } from '../src/cli/autoLogz.js';
 
@@ -168,6 +171,110 @@ describe('the fitted start', () => {
     assert.equal(searched.components, null);
     assert.deepEqual(Array.from(searched.mean), Array.from(plain.mean));
     assert.deepEqual(Array.from(searched.scale), Array.from(plain.scale));
+  });
+});
+
+describe('DiagMixture (the mixture start)', () => {
+  const components = [
+    { mean: [-3, 1], scale: [0.5, 2] },
+    { mean: [2, 0], scale: [1, 1] },
+  ];
+  const weights = [0.25, 0.75];
+  const points = [
+    [0, 0],
+    [-3, 1],
+    [1.5, -2],
+  ];
+  // Host float64 densities written out from their definitions.
+  const gaussian = (z: number[], c: { mean: number[]; scale: number[] }) =>
+    z.reduce((a, x, j) => {
+      const u = (x - (c.mean[j] as number)) / (c.scale[j] as number);
+      return a - 0.5 * u * u - Math.log(c.scale[j] as number) - 0.5 * Math.log(2 * Math.PI);
+    }, 0);
+  const studentT = (z: number[], c: { mean: number[]; scale: number[] }, df: number) => {
+    let q = 0;
+    let logDet = 0;
+    z.forEach((x, j) => {
+      q += ((x - (c.mean[j] as number)) / (c.scale[j] as number)) ** 2;
+      logDet += Math.log(c.scale[j] as number);
+    });
+    const d = z.length;
+    return (
+      logGamma((df + d) / 2) -
+      logGamma(df / 2) -
+      (d / 2) * Math.log(df * Math.PI) -
+      logDet -
+      ((df + d) / 2) * Math.log1p(q / df)
+    );
+  };
+  for (const df of [Infinity, 3]) {
+    it(`log density and score match their definitions (df ${df})`, () => {
+      const base = liveTensorCount();
+      const q = new DiagMixture({ components, weights, df });
+      const z = tf.tensor2d(points);
+      const { logProb, score } = q.logProbAndScore(z);
+      const lp = logProb.dataSync();
+      const sc = score.dataSync();
+      const logq = (p: number[]) =>
+        Math.log(
+          components.reduce(
+            (a, c, k) =>
+              a +
+              (weights[k] as number) *
+                Math.exp(df === Infinity ? gaussian(p, c) : studentT(p, c, df)),
+            0,
+          ),
+        );
+      points.forEach((p, i) => {
+        assert.ok(Math.abs((lp[i] as number) - logq(p)) < 1e-4, `log q at ${p}`);
+        for (let j = 0; j < 2; j++) {
+          const h = 1e-4;
+          const up = p.map((x, l) => (l === j ? x + h : x));
+          const down = p.map((x, l) => (l === j ? x - h : x));
+          const fd = (logq(up) - logq(down)) / (2 * h);
+          assert.ok(Math.abs((sc[i * 2 + j] as number) - fd) < 1e-3 * (1 + Math.abs(fd)), `score`);
+        }
+      });
+      tf.dispose([z, logProb, score]);
+      q.dispose();
+      assert.equal(liveTensorCount(), base, 'tensors leaked');
+    });
+  }
+
+  it('draws each component in proportion to its weight, with the right spread', () => {
+    const n = 8000;
+    // Gaussians 12 sd apart: every draw is told to its component by its sign.
+    const apart = new DiagMixture({
+      components: [
+        { mean: [-6, 0], scale: [1, 1] },
+        { mean: [6, 0], scale: [1, 1] },
+      ],
+      weights,
+    });
+    const z = apart.sample(n, Rng.fromSeed(11));
+    const v = z.dataSync();
+    let left = 0;
+    for (let i = 0; i < n; i++) if ((v[i * 2] as number) < 0) left++;
+    const se = Math.sqrt((0.25 * 0.75) / n);
+    assert.ok(Math.abs(left / n - 0.25) < 4 * se, `share ${left / n}`);
+    z.dispose();
+    apart.dispose();
+    // One Student-t component with 3 degrees of freedom: quartiles at mean +- 0.7649 scale.
+    const t = new DiagMixture({ components: [{ mean: [2], scale: [1.5] }], df: 3 });
+    const w = t.sample(n, Rng.fromSeed(12));
+    const inner = Array.from(w.dataSync()).filter((x) => Math.abs((x - 2) / 1.5) < 0.7649).length;
+    assert.ok(Math.abs(inner / n - 0.5) < 4 * Math.sqrt(0.25 / n), `inner ${inner / n}`);
+    w.dispose();
+    t.dispose();
+  });
+
+  it('refuses components of the wrong size and weights that do not make a distribution', () => {
+    assert.throws(
+      () => new DiagMixture({ components: [{ mean: [0, 0], scale: [1] }] }),
+      /dimension 2/,
+    );
+    assert.throws(() => new DiagMixture({ components, weights: [0, 0] }), /sum to zero/);
+    assert.throws(() => new DiagMixture({ components, df: 0 }), /df must be > 0/);
   });
 });
 

@@ -157,9 +157,11 @@ export function writeSamples(file: string, s: WeightedParticles): void {
 
 /** The report lines only auto has. */
 export function autoRows(a: AutoReport): [string, string][] {
-  const start = a.start.fitted
-    ? `diagonal Gaussian fitted to the target in ${a.start.seconds.toFixed(2)} s (ELBO ${(a.start.elbo as number).toFixed(3)}), widened`
-    : `the initial distribution (${a.start.reason})`;
+  const start = !a.start.fitted
+    ? `the initial distribution (${a.start.reason})`
+    : a.start.mixture !== null
+      ? `mixture of ${a.start.mixture} diagonal Gaussians, one fitted to each mode the search found, in ${a.start.seconds.toFixed(2)} s, widened`
+      : `diagonal Gaussian fitted to the target in ${a.start.seconds.toFixed(2)} s (ELBO ${(a.start.elbo as number).toFixed(3)}), widened`;
   const temps = a.temperatures;
   const moves = temps.reduce((s, t) => s + t.moves, 0);
   const acceptance = temps.reduce((s, t) => s + t.acceptance * t.moves, 0) / Math.max(1, moves);
