@@ -28,6 +28,9 @@ const { values } = checked(() =>
       seeds: { type: 'string', default: '1-5' },
       targets: { type: 'string' },
       out: { type: 'string', default: 'docs/results' },
+      // Replace only these targets' runs in the section's existing JSON (after a change that
+      // affects some targets); the page lists both commands.
+      merge: { type: 'boolean', default: false },
     },
   }),
 );
@@ -168,13 +171,27 @@ for (const t of targets)
       );
     }
 
+const command = `npx tsx scripts/auto-results.ts --section ${section} --seeds ${values.seeds}${values.targets ? ` --targets ${values.targets}` : ''}${values.merge ? ' --merge' : ''}`;
+const file = `${values.out}/auto-${section}.json`;
+const previous =
+  values.merge && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as AutoSection) : null;
+const rerun = new Set(targets.map((t) => t.name));
 const data: AutoSection = {
   generated: generatedNow({ node: process.versions.node, backend: 'wasm' }),
   section,
-  command: `npx tsx scripts/auto-results.ts --section ${section} --seeds ${values.seeds}${values.targets ? ` --targets ${values.targets}` : ''}`,
-  runs,
+  command: previous ? `${previous.command}, then ${command}` : command,
+  runs: previous
+    ? [...previous.runs.filter((r) => !rerun.has(r.target)), ...runs].sort(
+        (a, b) =>
+          TARGETS.findIndex((t) => t.name === a.target) -
+            TARGETS.findIndex((t) => t.name === b.target) ||
+          CONFIGS[section].findIndex((c) => c.label === a.config) -
+            CONFIGS[section].findIndex((c) => c.label === b.config) ||
+          a.seed - b.seed,
+      )
+    : runs,
 };
-writeFileSync(`${values.out}/auto-${section}.json`, `${JSON.stringify(data, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
 const sections = AUTO_SECTIONS.filter((s) => existsSync(`${values.out}/auto-${s}.json`)).map(
   (s) => JSON.parse(readFileSync(`${values.out}/auto-${s}.json`, 'utf8')) as AutoSection,
 );
