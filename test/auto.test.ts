@@ -279,6 +279,18 @@ describe('DiagMixture (the mixture start)', () => {
 });
 
 describe('autoLogZ', () => {
+  it('from a mixture start over the modes it found, log Z within its error bar, nothing leaked', () => {
+    const target = createTarget('many-well', { dim: 4 });
+    const base = liveTensorCount();
+    const r = estimateLogZ({ target, seed: 4 });
+    assert.equal(liveTensorCount(), base, 'tensors leaked');
+    const auto = (r as { auto?: AutoReport }).auto as AutoReport;
+    assert.equal(auto.start.mixture, 4);
+    assert.ok(r.logZStdErr !== null && r.logZStdErr > 0);
+    const error = r.logZ - (target.logZ as number);
+    assert.ok(Math.abs(error) < 4 * r.logZStdErr, `error ${error} vs SE ${r.logZStdErr}`);
+  });
+
   it('estimateLogZ with only a target runs auto, with an error bar that holds', () => {
     const target = createTarget('gaussian', { dim: 4 });
     const base = liveTensorCount();

@@ -68,8 +68,6 @@ export interface FittedStart {
   seconds: number;
 }
 
-/** Coordinates apart by more than this many combined standard deviations are separate modes. */
-const MODE_SEPARATION = 4;
 /** A dip of this many nats in log density between two fits' means separates their modes. */
 const BARRIER = 3;
 
@@ -133,7 +131,7 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
     elbo: f.elbo[a] as number,
   });
   const first = rowOf(fit, best);
-  const agree = alive.every((a) => a === best || !separated(rowOf(fit, a), first));
+  const agree = alive.every((a) => a === best || sameMode(target, rowOf(fit, a), [first]) === 0);
   const widened = (row: FitRow) => ({
     mean: Float64Array.from(row.mean),
     scale: Float64Array.from(row.logScale, (v) => o.widen * Math.exp(v)),
@@ -264,16 +262,6 @@ function sameMode(target: Target, row: FitRow, modes: readonly FitRow[]): number
     const floor = Math.min(here, logp[base] as number) - BARRIER;
     return at.every((_t, i) => (logp[base + 1 + i] as number) >= floor);
   });
-}
-
-/** Two fits sit at different modes when some coordinate differs by more than MODE_SEPARATION sd. */
-function separated(a: FitRow, b: FitRow): boolean {
-  for (let j = 0; j < a.mean.length; j++) {
-    const gap = Math.abs((a.mean[j] as number) - (b.mean[j] as number));
-    const spread = Math.hypot(Math.exp(a.logScale[j] as number), Math.exp(b.logScale[j] as number));
-    if (gap > MODE_SEPARATION * spread) return true;
-  }
-  return false;
 }
 
 /** The restarts' ends: means and log scales [r * d] (updated in place) and ELBOs (NaN if failed). */
