@@ -61,9 +61,9 @@ const f = (x: number | null, digits = 3) => (x === null ? 'n/a' : x.toFixed(digi
 const WHY: Record<string, string> = {
   funnel:
     "Neal's funnel: a diagonal preconditioner and one step size cannot follow both the neck, where the scale of x shrinks with v, and the mouth; the systems agree with each other and miss the same mass, so their spread does not show the error.",
-  gmm8: 'Eight modes far apart in a 20-dimensional box: the fits end in different modes, so tempering starts from N(0, I), from which the modes nearest the origin capture the particles before the others are found, and the moves cannot carry particles from one mode to another.',
+  gmm8: 'Eight modes far apart in a 20-dimensional box: the moves cannot carry particles from one mode to another, so the estimate rests on the mode search listing every mode for the mixture start; where it misses one, that mode is missing from the estimate.',
   'student-t8':
-    "The same far-apart modes as gmm8, with tails so heavy (2 degrees of freedom, infinite variance) that the fits can all settle in one mode and the start then covers that one; the particles' weighted spread, which the preconditioner is built from, rests on a few of them, and the moves cannot carry particles from one mode to another.",
+    "The same far-apart modes as gmm8, with tails so heavy (2 degrees of freedom, infinite variance) that a Gaussian fitted to one component is only loosely determined and much wider than its bulk: the mode search lists only a few of the eight modes, and within each mode the Gaussian start and the moves miss the heavy tails' mass.",
 };
 
 function zero(s: AutoSection): string[] {
