@@ -24,6 +24,8 @@ import { fitStart } from '../src/annealing/fitStart.js';
 import { DiagMixture } from '../src/distributions/diagMixture.js';
 import { tf } from '../src/engine/index.js';
 import { logGamma } from '../src/targets/special.js';
+import { studentTMixtureTarget } from '../src/targets/studentTMixture.js';
+import { mcdStudentTMixtureTarget } from '../src/targets/mcdMixtures.js';
 import { autoLogZ, stdErrOf, type AutoReport } from '../src/eval/autoLogZ.js';
 import { autoWarnings } from '../src/cli/autoLogz.js';
 
@@ -163,6 +165,28 @@ describe('the fitted start', () => {
     }
   });
 
+  it('fits a Student-t, unwidened, to a heavy-tailed target and keeps Gaussians for light tails', () => {
+    // One multivariate t (2 degrees of freedom, unit scale) at (3, -3, 3, ...): the t family fits
+    // it exactly, so its ELBO (log Z = 0 at the optimum) beats the Gaussian's by far.
+    const loc = Array.from({ length: 6 }, (_, j) => (j % 2 ? -3 : 3));
+    const heavy = studentTMixtureTarget({ means: [loc], df: 2, scale2: 1 });
+    const fit = fitStart(heavy, Rng.fromSeed(2));
+    heavy.dispose();
+    assert.equal(fit.df, 2);
+    assert.equal(fit.components, null);
+    assert.ok(Math.abs(fit.elbo as number) < 0.15, `ELBO ${fit.elbo}`);
+    for (let j = 0; j < 6; j++) {
+      assert.ok(Math.abs((fit.mean[j] as number) - (loc[j] as number)) < 0.3, `mean ${j}`);
+      assert.ok(Math.abs((fit.scale[j] as number) - 1) < 0.25, `scale ${j}: ${fit.scale[j]}`);
+    }
+    const light = fitStart(createTarget('gaussian', { dim: 4 }), Rng.fromSeed(2));
+    assert.equal(light.df, null);
+    assert.throws(
+      () => fitStart(createTarget('gaussian', { dim: 2 }), Rng.fromSeed(2), { studentDf: [0] }),
+      /degrees of freedom must be finite and > 0/,
+    );
+  });
+
   it('a unimodal target gets one Gaussian, the same with or without the search', () => {
     const target = createTarget('gaussian', { dim: 4 });
     const searched = fitStart(target, Rng.fromSeed(3));
@@ -291,6 +315,21 @@ describe('autoLogZ', () => {
     assert.ok(Math.abs(error) < 4 * r.logZStdErr, `error ${error} vs SE ${r.logZStdErr}`);
   });
 
+  it('from a Student-t mixture start on a heavy-tailed mixture, log Z within its error bar', () => {
+    // Three multivariate t's (2 degrees of freedom, infinite variance) in d = 6, log Z = 0.
+    const target = mcdStudentTMixtureTarget({ dim: 6, components: 3 });
+    const base = liveTensorCount();
+    const r = estimateLogZ({ target, seed: 3 });
+    assert.equal(liveTensorCount(), base, 'tensors leaked');
+    const auto = (r as { auto?: AutoReport }).auto as AutoReport;
+    assert.equal(auto.start.df, 2);
+    assert.equal(auto.start.mixture, 3);
+    assert.ok(r.logZStdErr !== null && r.logZStdErr > 0);
+    const error = r.logZ - (target.logZ as number);
+    assert.ok(Math.abs(error) < 4 * r.logZStdErr, `error ${error} vs SE ${r.logZStdErr}`);
+    target.dispose();
+  });
+
   it('estimateLogZ with only a target runs auto, with an error bar that holds', () => {
     const target = createTarget('gaussian', { dim: 4 });
     const base = liveTensorCount();
@@ -382,6 +421,7 @@ describe('auto warnings', () => {
     };
     const report = (systemLogZ: number[], jump: number): AutoReport => ({
       start: {
+        df: null,
         fitted: true,
         reason: null,
         modes: 1,
@@ -405,6 +445,9 @@ describe('auto warnings', () => {
     assert.match(heavy ?? '', /one of 4 systems carries 87% of the estimate/);
     const [stuck] = autoWarnings(report([0, 0, 0, 0], 0.05));
     assert.match(stuck ?? '', /24 moves left the slowest coordinate correlated/);
+    // A mixture start's spread is the distance between its modes: no warning from the jump.
+    const mixed = report([0, 0, 0, 0], 0.05);
+    assert.deepEqual(autoWarnings({ ...mixed, start: { ...mixed.start, mixture: 4 } }), []);
   });
 });
 

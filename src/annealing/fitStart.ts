@@ -2,14 +2,18 @@
 // maximizing the ELBO E_q[log pi(z)] + H(q) with reparameterized draws z = m + s * eps. The
 // gradients need only the target's score (d/dm = E[score], d/dlog s = E[score * eps * s] + 1), so
 // any target with a score works and nothing is taped. The fit runs from a few starting points at
-// once. A second, wider search then looks for other modes, from starting points spread as far as
-// the first fit travelled: where it finds several modes, each found more than once (so that few
-// are likely to remain unfound), the start is a mixture with one fitted Gaussian per mode; where
-// nearly every search ends at a mode of its own (a target with more modes than can be listed), a
-// Gaussian around some of them would hide the rest, so the configured initial distribution is kept.
+// once, for the Gaussian and beside it for a multivariate Student-t family (eps stretched by
+// sqrt(df / chi2_df) per draw), which is kept where its ELBO is clearly higher: a target with
+// heavy tails, which a Gaussian start would leave to the moves. A second, wider search then looks
+// for other modes, from starting points spread beyond where the first fit travelled: where it
+// finds several modes, each found more than once (so that few are likely to remain unfound), the
+// start is a mixture with one fitted component per mode; where nearly every search ends at a mode
+// of its own (a target with more modes than can be listed), components around some of them would
+// hide the rest, so the configured initial distribution is kept.
 import { tf, type Rng, type Tensor2D } from '../engine/index.js';
 import { targetLogProbAndScore } from '../targets/score.js';
 import type { Target } from '../targets/target.js';
+import { chiSquareArray, logGamma } from '../targets/special.js';
 
 export interface FitStartOptions {
   /** Where the fit starts and what it falls back to: N(mean, scale^2 I) (default N(0, I)). */
@@ -26,6 +30,11 @@ export interface FitStartOptions {
   widen?: number;
   /** Starting points of the wide search for other modes at most (default 240; 0: no search). */
   searches?: number;
+  /**
+   * Degrees of freedom of the multivariate Student-t families (diagonal scale) the first fit tries
+   * beside the diagonal Gaussian (default [2]; [] for the Gaussian alone).
+   */
+  studentDf?: readonly number[];
 }
 
 export const FIT_START_DEFAULTS = {
@@ -35,11 +44,19 @@ export const FIT_START_DEFAULTS = {
   learningRate: 0.05,
   widen: 3,
   searches: 240,
+  studentDf: [2] as readonly number[],
+  /**
+   * A Student-t family is chosen over the Gaussian only when its ELBO is this much higher (above
+   * the fits' noise; a single t with 2 degrees of freedom in d = 6 beats the Gaussian by 0.37).
+   */
+  familyMargin: 0.1,
   /** Searches per round (see fitStart for when rounds stop). */
   searchRound: 48,
   /** Draws per iteration of each search. */
   searchSamples: 4,
   searchIterations: 300,
+  /** The searches start this many times as far out as the first fit travelled. */
+  searchSpread: 2,
   /** At most this many modes make a mixture start; more, and the configured initial is kept. */
   maxModes: 16,
   /** At most this fraction of the searches may end at a mode no other search found. */
@@ -50,6 +67,11 @@ export interface FittedStart {
   /** The start's mean and standard deviations (the fallback's when `fitted` is false). */
   mean: Float64Array;
   scale: Float64Array;
+  /**
+   * The family: null for Gaussians, else the degrees of freedom of multivariate Student-t
+   * components (chosen where their fit's ELBO beats the Gaussian's: a target with heavy tails).
+   */
+  df: number | null;
   /** Whether the fit is used; false when it failed or the target looked multimodal. */
   fitted: boolean;
   /** Why the fit is not used (null when it is). */
@@ -92,6 +114,7 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
   ): FittedStart => ({
     mean: new Float64Array(d).fill(mean0),
     scale: new Float64Array(d).fill(scale0),
+    df: null,
     fitted: false,
     reason,
     components: null,
@@ -100,23 +123,48 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
     initialElbo,
     seconds: seconds(),
   });
+  // The first fit: the same starting points for each family (the Gaussian first), all at once.
+  const dfs = [Infinity, ...o.studentDf];
+  for (const df of o.studentDf)
+    if (!(df > 0 && df < Infinity))
+      throw new RangeError(
+        `fitStart: Student-t degrees of freedom must be finite and > 0, got ${df}`,
+      );
   const r = o.restarts;
-  const m = new Float64Array(r * d).fill(mean0);
+  const m = new Float64Array(dfs.length * r * d).fill(mean0);
   const starts = rng.normalArray((r - 1) * d);
-  for (let i = d; i < r * d; i++) (m[i] as number) += scale0 * (starts[i - d] as number);
-  const logS = new Float64Array(r * d).fill(Math.log(scale0));
+  for (let f = 0; f < dfs.length; f++)
+    for (let i = d; i < r * d; i++)
+      (m[f * r * d + i] as number) += scale0 * (starts[i - d] as number);
+  const logS = new Float64Array(dfs.length * r * d).fill(Math.log(scale0));
   const fit = fitRestarts(target, rng, m, logS, {
     samples: o.samples,
     iterations: o.iterations,
     meanRate: o.learningRate,
     scaleRate: o.learningRate,
+    df: dfs.flatMap((df) => new Array<number>(r).fill(df)),
   });
   const { initialElbo } = fit;
-  // The restarts that ran to the end with a finite ELBO, best first.
-  const alive = [...Array(r).keys()].filter((a) => Number.isFinite(fit.elbo[a]));
+  // Per family, the restarts that ran to the end with a finite ELBO, best first.
+  const aliveOf = (f: number) =>
+    [...Array(r).keys()]
+      .map((i) => f * r + i)
+      .filter((a) => Number.isFinite(fit.elbo[a]))
+      .sort((a, b) => (fit.elbo[b] as number) - (fit.elbo[a] as number));
+  const topOf = (f: number) => {
+    const a = aliveOf(f)[0];
+    return a === undefined ? -Infinity : (fit.elbo[a] as number);
+  };
+  // A Student-t family where it fits clearly better than the Gaussian (heavy tails), else the
+  // Gaussian, whose moves and native fast paths are the cheaper.
+  let family = 0;
+  for (let f = 1; f < dfs.length; f++)
+    if (topOf(f) > topOf(family) + (family === 0 ? o.familyMargin : 0)) family = f;
+  const df = dfs[family] as number;
+  const dfOut = df === Infinity ? null : df;
+  const alive = aliveOf(family);
   if (alive.length === 0)
     return fallback('the fit diverged (non-finite ELBO or gradients)', null, initialElbo);
-  alive.sort((a, b) => (fit.elbo[b] as number) - (fit.elbo[a] as number));
   const best = alive[0] as number;
   const bestElbo = fit.elbo[best] as number;
   if (initialElbo !== null && !(bestElbo > initialElbo))
@@ -132,20 +180,53 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
   });
   const first = rowOf(fit, best);
   const agree = alive.every((a) => a === best || sameMode(target, rowOf(fit, a), [first]) === 0);
+  // Only Gaussians are widened: a Student-t's tails already reach past the target's bulk, and a
+  // wider one puts its own bulk where the target has little mass (in d = 20, a t start widened
+  // threefold left the tempering 0.3 nats short on the t mixture, one at the fitted scale none).
+  const widen = df === Infinity ? o.widen : 1;
   const widened = (row: FitRow) => ({
     mean: Float64Array.from(row.mean),
-    scale: Float64Array.from(row.logScale, (v) => o.widen * Math.exp(v)),
+    scale: Float64Array.from(row.logScale, (v) => widen * Math.exp(v)),
   });
-  const single = (row: FitRow, modes: number | null): FittedStart => ({
-    ...widened(row),
-    fitted: true,
-    reason: null,
-    components: null,
-    modes,
-    elbo: row.elbo,
-    initialElbo,
-    seconds: seconds(),
-  });
+  // A Student-t fit's ELBO is nearly flat in the scale (the tails' log density falls only as
+  // df log r), so a scale inflated while the mean travelled to the mode comes back too slowly:
+  // each mode's fit is run again from its mean at the initial's scale, and kept where it is better.
+  const polished = (rows: FitRow[]): FitRow[] => {
+    if (df === Infinity) return rows;
+    const pm = new Float64Array(rows.length * d);
+    rows.forEach((row, k) => pm.set(row.mean, k * d));
+    const refit = fitRestarts(
+      target,
+      rng,
+      pm,
+      new Float64Array(rows.length * d).fill(Math.log(scale0)),
+      {
+        samples: o.samples,
+        iterations: o.iterations,
+        meanRate: o.learningRate,
+        scaleRate: o.learningRate,
+        df: new Array<number>(rows.length).fill(df),
+      },
+    );
+    return rows.map((row, k) => {
+      const again = rowOf(refit, k);
+      return again.elbo > row.elbo ? again : row;
+    });
+  };
+  const single = (fitted: FitRow, modes: number | null): FittedStart => {
+    const row = (polished([fitted]) as [FitRow])[0];
+    return {
+      ...widened(row),
+      df: dfOut,
+      fitted: true,
+      reason: null,
+      components: null,
+      modes,
+      elbo: row.elbo,
+      initialElbo,
+      seconds: seconds(),
+    };
+  };
   if (o.searches < 1)
     return agree
       ? single(first, null)
@@ -155,11 +236,13 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
           initialElbo,
         );
 
-  // The wide search: starting points as far from the initial mean as the first fit travelled
-  // (at least the initial's scale), Adam's steps on the means scaled to match.
+  // The wide search: starting points twice as far from the initial mean as the first fit
+  // travelled (at least twice the initial's scale), Adam's steps on the means scaled to match.
+  // From outside the modes, which one a search falls to depends on its direction more than on how
+  // far each mode lies from the centre, so the modes' shares of the searches are more even.
   let travelled = 0;
   for (let j = 0; j < d; j++) travelled += ((first.mean[j] as number) - mean0) ** 2;
-  const spread = Math.max(scale0, Math.sqrt(travelled / d));
+  const spread = o.searchSpread * Math.max(scale0, Math.sqrt(travelled / d));
   const clusters: { best: FitRow; count: number }[] = [{ best: first, count: 0 }];
   let searched = 0;
   for (let round = 0; searched < o.searches && clusters.length <= o.maxModes; round++) {
@@ -172,7 +255,10 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
       samples: o.searchSamples,
       iterations: o.searchIterations,
       meanRate: o.learningRate * (spread / scale0),
-      scaleRate: o.learningRate,
+      // A Student-t search's scale would inflate on the way and not come back (see polished):
+      // it stays at the initial's, the means find the modes, and the polish fits the scales.
+      scaleRate: df === Infinity ? o.learningRate : 0,
+      df: new Array<number>(R).fill(df),
     });
     // Group the ends by mode, best ELBO first; the first fit's mode is one of them.
     const ends = [...Array(R).keys()]
@@ -213,15 +299,17 @@ export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}
       initialElbo,
       modes,
     );
-  const components = clusters.map((c) => widened(c.best));
-  const top = clusters.reduce((x, c) => (c.best.elbo > x.best.elbo ? c : x));
+  const rows = polished(clusters.map((c) => c.best));
+  const components = rows.map(widened);
+  const top = rows.reduce((x, row) => (row.elbo > x.elbo ? row : x));
   return {
-    ...widened(top.best),
+    ...widened(top),
+    df: dfOut,
     fitted: true,
     reason: null,
     components,
     modes,
-    elbo: top.best.elbo,
+    elbo: top.elbo,
     initialElbo,
     seconds: seconds(),
   };
@@ -282,11 +370,14 @@ function fitRestarts(
   rng: Rng,
   m: Float64Array,
   logS: Float64Array,
-  o: { samples: number; iterations: number; meanRate: number; scaleRate: number },
+  o: { samples: number; iterations: number; meanRate: number; scaleRate: number; df: number[] },
 ): RestartFit {
   const d = target.dim;
   const r = m.length / d;
   const s = o.samples;
+  // Student-t restarts draw z = m + s * eps * c with c = sqrt(df / chi2_df) per draw; their ELBO
+  // takes log q at each draw (a Gaussian's entropy is exact).
+  const families = o.df.map((df) => (df === Infinity ? 0 : tLogNormalizer(df, d)));
   const adam = [new AdamState(r * d), new AdamState(r * d)];
   const tail = Math.max(1, Math.floor(o.iterations / 5));
   const elboSum = new Float64Array(r);
@@ -296,13 +387,31 @@ function fitRestarts(
   const entropy = 0.5 * d * (1 + Math.log(2 * Math.PI));
   for (let t = 0; t < o.iterations; t++) {
     const eps = rng.normalArray(r * s * d);
+    // Per draw: the t's stretch c, and the entropy term -log q(z) less sum log s.
+    const stretch = new Float64Array(r * s).fill(1);
+    const negLogQ = new Float64Array(r * s);
+    for (let a = 0; a < r; a++) {
+      const df = o.df[a] as number;
+      if (df === Infinity) continue;
+      const chi2 = chiSquareArray(rng, df, s);
+      for (let i = 0; i < s; i++) {
+        const c = Math.sqrt(df / (chi2[i] as number));
+        let u2 = 0;
+        for (let j = 0; j < d; j++) u2 += ((eps[(a * s + i) * d + j] as number) * c) ** 2;
+        stretch[a * s + i] = c;
+        negLogQ[a * s + i] = 0.5 * (df + d) * Math.log1p(u2 / df) - (families[a] as number);
+      }
+    }
     const z = new Float32Array(r * s * d);
     for (let a = 0; a < r; a++)
       for (let i = 0; i < s; i++)
         for (let j = 0; j < d; j++) {
           const k = (a * s + i) * d + j;
           z[k] =
-            (m[a * d + j] as number) + Math.exp(logS[a * d + j] as number) * (eps[k] as number);
+            (m[a * d + j] as number) +
+            Math.exp(logS[a * d + j] as number) *
+              (eps[k] as number) *
+              (stretch[a * s + i] as number);
         }
     const { logProb, score } = tf.tidy(() => {
       const out = targetLogProbAndScore(target, tf.tensor2d(z, [r * s, d]));
@@ -313,10 +422,11 @@ function fitRestarts(
     for (let a = 0; a < r; a++) {
       if (failed[a]) continue;
       let lp = 0;
-      for (let i = 0; i < s; i++) lp += logProb[a * s + i] as number;
+      for (let i = 0; i < s; i++)
+        lp += (logProb[a * s + i] as number) + (negLogQ[a * s + i] as number);
       let sumLogS = 0;
       for (let j = 0; j < d; j++) sumLogS += logS[a * d + j] as number;
-      const elbo = lp / s + sumLogS + entropy;
+      const elbo = lp / s + sumLogS + (o.df[a] === Infinity ? entropy : 0);
       if (!Number.isFinite(elbo)) {
         failed[a] = 1;
         continue;
@@ -333,7 +443,11 @@ function fitRestarts(
           gradM[a * d + j] = (gradM[a * d + j] as number) + g / s;
           gradS[a * d + j] =
             (gradS[a * d + j] as number) +
-            (g * (eps[k] as number) * Math.exp(logS[a * d + j] as number)) / s;
+            (g *
+              (eps[k] as number) *
+              (stretch[a * s + i] as number) *
+              Math.exp(logS[a * d + j] as number)) /
+              s;
         }
       for (let j = 0; j < d; j++) {
         gradS[a * d + j] = (gradS[a * d + j] as number) + 1;
@@ -376,4 +490,9 @@ class AdamState {
           (Math.sqrt((this.second[i] as number) / c2) + 1e-8);
     }
   }
+}
+
+/** log of the multivariate t's normalizing factor at unit scale: Gamma((df+d)/2) / (Gamma(df/2) (df pi)^(d/2)). */
+function tLogNormalizer(df: number, d: number): number {
+  return logGamma((df + d) / 2) - logGamma(df / 2) - 0.5 * d * Math.log(df * Math.PI);
 }

@@ -157,11 +157,16 @@ export function writeSamples(file: string, s: WeightedParticles): void {
 
 /** The report lines only auto has. */
 export function autoRows(a: AutoReport): [string, string][] {
+  const family = (plural: boolean) =>
+    a.start.df === null
+      ? `diagonal Gaussian${plural ? 's' : ''}`
+      : `Student-t${plural ? 's' : ''} (${a.start.df} degrees of freedom, diagonal scale)`;
+  const widened = a.start.df === null ? ', widened' : '';
   const start = !a.start.fitted
     ? `the initial distribution (${a.start.reason})`
     : a.start.mixture !== null
-      ? `mixture of ${a.start.mixture} diagonal Gaussians, one fitted to each mode the search found, in ${a.start.seconds.toFixed(2)} s, widened`
-      : `diagonal Gaussian fitted to the target in ${a.start.seconds.toFixed(2)} s (ELBO ${(a.start.elbo as number).toFixed(3)}), widened`;
+      ? `mixture of ${a.start.mixture} ${family(true)}, one fitted to each mode the search found, in ${a.start.seconds.toFixed(2)} s${widened}`
+      : `${family(false)} fitted to the target in ${a.start.seconds.toFixed(2)} s (ELBO ${(a.start.elbo as number).toFixed(3)})${widened}`;
   const temps = a.temperatures;
   const moves = temps.reduce((s, t) => s + t.moves, 0);
   const acceptance = temps.reduce((s, t) => s + t.acceptance * t.moves, 0) / Math.max(1, moves);
@@ -191,7 +196,8 @@ export const DOMINANT_SHARE = 0.5;
  * Warnings about an auto run that ran without error but may not be what it seems: one system
  * carrying most of the estimate (heavy-tailed system estimates, so the error bar rests on one
  * value), or moves that could not decorrelate every coordinate at the last temperature (modes the
- * particles cannot cross between, weighed by the tempering alone).
+ * particles cannot cross between, weighed by the tempering alone; not said of a mixture start,
+ * whose components the search placed on the modes).
  */
 export function autoWarnings(a: AutoReport): string[] {
   const warnings: string[] = [];
@@ -203,7 +209,14 @@ export function autoWarnings(a: AutoReport): string[] {
       `one of ${z.length} systems carries ${(100 / total).toFixed(0)}% of the estimate: the systems' estimates are heavy-tailed and the standard error rests on one of them; ask for a smaller --target-se or more --particles`,
     );
   const last = a.temperatures[a.temperatures.length - 1];
-  if (last && a.chainLength === null && last.jump < TUNED_DEFAULTS.jumpTarget)
+  // A mixture start already sits on the modes and weighs them; the jump is measured against the
+  // whole population's spread, which is then the distance between modes, so it says nothing.
+  if (
+    last &&
+    a.chainLength === null &&
+    a.start.mixture === null &&
+    last.jump < TUNED_DEFAULTS.jumpTarget
+  )
     warnings.push(
       `at the last temperature, ${last.moves} moves left the slowest coordinate correlated with where it started (mean squared jump ${last.jump.toFixed(2)} of its spread): where the target has modes the moves cannot cross, only the tempering weighs them; compare runs with other seeds or --start initial`,
     );

@@ -1,5 +1,6 @@
 // log Z with no settings: the path `estimateLogZ({ target })` and `anneal logz --target T` take.
-// 1. Fit a diagonal Gaussian start to the target (annealing/fitStart.ts; kept only where it helps).
+// 1. Fit a start to the target: a diagonal Gaussian, a Student-t where the tails are heavy, a
+//    mixture over modes where the search finds several (annealing/fitStart.ts; kept where it helps).
 // 2. A pilot SMC system from that start chooses everything as it runs (annealing/tunedSmc.ts):
 //    the temperatures, the preconditioner, the step sizes and the moves per temperature.
 // 3. Independent systems replay the pilot's choices, each with its own random stream. With every
@@ -132,8 +133,10 @@ export interface AutoSetup {
   /** The start's mean and standard deviations (fitted or as configured). */
   mean: Float64Array;
   scale: Float64Array;
-  /** A mixture start's components (null: the start is N(mean, scale^2)). */
+  /** A mixture start's components (null: one component at mean, scale). */
   components: { mean: Float64Array; scale: Float64Array }[] | null;
+  /** The components' family: null for Gaussians, else Student-t degrees of freedom. */
+  df: number | null;
   plan: TunedPlan;
   /** Particles per system. */
   particles: number;
@@ -207,11 +210,18 @@ export function runAutoSystems(
   }
 }
 
-/** The start: one diagonal Gaussian (the native fast paths take it) or a mixture over modes. */
-function startDistribution(start: Pick<AutoSetup, 'mean' | 'scale' | 'components'>): {
+/**
+ * The start: one diagonal Gaussian (the native fast paths take it), or a mixture over modes, or
+ * Student-t components (one or a mixture).
+ */
+function startDistribution(start: Pick<AutoSetup, 'mean' | 'scale' | 'components' | 'df'>): {
   dispose(): void;
 } & Distribution {
-  if (start.components) return new DiagMixture({ components: start.components });
+  if (start.components || start.df !== null)
+    return new DiagMixture({
+      components: start.components ?? [{ mean: start.mean, scale: start.scale }],
+      df: start.df ?? Infinity,
+    });
   const { mean, scale } = start;
   return new DiagGaussian(
     tf.tensor1d(Float32Array.from(mean)),
@@ -262,6 +272,7 @@ export function prepareAuto(options: AutoLogZOptions): AutoRun {
       : {
           mean: new Float64Array(target.dim).fill(options.initial?.mean ?? 0),
           scale: new Float64Array(target.dim).fill(options.initial?.scale ?? 1),
+          df: null,
           fitted: false,
           reason: 'the configured initial distribution was asked for',
           components: null,
@@ -296,6 +307,7 @@ export function prepareAuto(options: AutoLogZOptions): AutoRun {
         mean: start.mean,
         scale: start.scale,
         components: start.components,
+        df: start.df,
         plan: pilot.plan,
         particles: n,
         systems: systemStreams,

@@ -11,6 +11,7 @@ export interface AutoSystemsJob {
   mean: Float64Array;
   scale: Float64Array;
   components: { mean: Float64Array; scale: Float64Array }[] | null;
+  df: number | null;
   plan: TunedPlan;
   particles: number;
   /** The systems' parent stream. */
@@ -31,6 +32,7 @@ export async function runJob(job: AutoSystemsJob): Promise<SystemsRun> {
         mean: job.mean,
         scale: job.scale,
         components: job.components,
+        df: job.df,
         plan: job.plan,
         particles: job.particles,
         systems: Rng.fromState(job.systems),

@@ -41,6 +41,7 @@ export async function autoLogZOnWorkers(
     mean: run.setup.mean,
     scale: run.setup.scale,
     components: run.setup.components,
+    df: run.setup.df,
     plan: run.setup.plan,
     particles: run.setup.particles,
     systems: run.setup.systems.state(),
