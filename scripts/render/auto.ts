@@ -60,10 +60,10 @@ const f = (x: number | null, digits = 3) => (x === null ? 'n/a' : x.toFixed(digi
 /** Why a target can fail the zero-knob bar, shown under the table where one does. */
 const WHY: Record<string, string> = {
   funnel:
-    "Neal's funnel: a diagonal preconditioner and one step size cannot follow both the neck, where the scale of x shrinks with v, and the mouth; the systems agree with each other and miss the same mass, so their spread does not show the error.",
+    "Neal's funnel: the runs miss the neck, where v is well below 0 and the scale of x shrinks as e^(v/2). A particle enters the neck only if every x shrinks as v falls, and HMC moves with one step size and a diagonal preconditioner, both tuned to the bulk, diverge there; the start cannot carry particles in either (a diagonal Gaussian or Student-t ties no coordinate's scale to another's). The systems all miss the same mass, so their spread does not show the error. Closing it needs moves or a transport whose scale follows the position (a position-dependent step, or a flow between temperatures).",
   gmm8: 'Eight modes far apart in a 20-dimensional box: the moves cannot carry particles from one mode to another, so the estimate rests on the mode search listing every mode for the mixture start; where it misses one, that mode is missing from the estimate.',
   'student-t8':
-    "The same far-apart modes as gmm8, with tails so heavy (2 degrees of freedom, infinite variance) that a Gaussian fitted to one component is only loosely determined and much wider than its bulk: the mode search lists only a few of the eight modes, and within each mode the Gaussian start and the moves miss the heavy tails' mass.",
+    'The same far-apart modes as gmm8, with tails so heavy (2 degrees of freedom, infinite variance) that the estimate rests on the Student-t start: on every mode the search found, at the right scale; a mode the search missed is missing from the estimate.',
 };
 
 function zero(s: AutoSection): string[] {
