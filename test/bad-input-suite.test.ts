@@ -309,3 +309,155 @@ describe('the bad-input suite', () => {
     assert.deepEqual(readdirSync(dir).sort(), before, 'a case wrote into the scratch folder');
   });
 });
+
+// The library's own entry points: a misspelt or unknown option key, or a missing random stream, is
+// refused in one line that names the entry point and, where one is close, the key it meant.
+describe("the bad-input suite: the library's options", () => {
+  let lib: typeof import('../src/index.js');
+  const throwsLine = (call: () => unknown, pattern: RegExp) => {
+    let message: string | null = null;
+    try {
+      call();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assert.ok(message !== null, `no error for ${String(pattern)}`);
+    assert.equal(message.split('\n').length, 1, message);
+    assert.doesNotMatch(message, RAW, message);
+    assert.match(message, pattern);
+  };
+
+  it('refuses unknown keys, naming the nearest one, at every entry point', async () => {
+    lib = await import('../src/index.js');
+    const { initEngine } = await import('../src/engine/backend.js');
+    await initEngine();
+    const target = lib.createTarget('gaussian', { dim: 2 });
+    const rng = () => lib.Rng.fromSeed(1);
+    const sampler = new lib.LearnedSampler(target, { kind: 'uha', steps: 2 }, rng());
+    const path = new lib.AnnealingPath(lib.DiagGaussian.isotropic(2, 1), target);
+    const kernel = lib.hmcKernel({ stepSize: 0.2, leapfrogSteps: 2 });
+    const loose = <T>(o: T & Record<string, unknown>) => o as T;
+    try {
+      const cases: [() => unknown, RegExp][] = [
+        [
+          () => lib.estimateLogZ(loose({ target, stepsize: 0.1 })),
+          /^estimateLogZ: unknown option 'stepsize' \(did you mean 'stepSize'\?\)/,
+        ],
+        [
+          () => lib.estimateLogZ({ target, auto: { maxSecond: 1 } } as never),
+          /^autoLogZ: unknown option 'maxSecond' \(did you mean 'maxSeconds'\?\)/,
+        ],
+        [
+          () => lib.autoLogZ(loose({ target, targetStdError: 0.1 })),
+          /^autoLogZ: unknown option 'targetStdError' \(did you mean 'targetStdErr'\?\)/,
+        ],
+        [
+          () => new lib.LearnedSampler(target, loose({ kind: 'uha' as const, step: 8 }), rng()),
+          /^learned sampler config: unknown key 'step' \(did you mean 'steps'\?\)/,
+        ],
+        [
+          () => lib.evaluateSampler(sampler, loose({ particles: 10, seed: 1, batchs: 2 })),
+          /^evaluateSampler: unknown option 'batchs' \(did you mean 'batches'\?\)/,
+        ],
+        [
+          () => lib.evaluateSampler(sampler, { particles: 10 }),
+          /^evaluateSampler: give rng \(a random stream\) or seed \(a whole number\)$/,
+        ],
+        [
+          () => lib.evaluateSampler(sampler, { particles: 10, seed: 1.5 }),
+          /^evaluateSampler: seed must be a whole number, got 1.5$/,
+        ],
+        [
+          () =>
+            lib.runAis(
+              loose({ path, kernel, betas: [0, 1], particles: 4, rng: rng(), Particles: 4 }),
+            ),
+          /^runAis: unknown option 'Particles'/,
+        ],
+        [
+          () =>
+            lib.runSmc(
+              loose({
+                path,
+                kernel,
+                betas: [0, 1],
+                particles: 4,
+                resampling: { scheme: 'systematic' },
+              }),
+            ),
+          /^runSmc: give rng/,
+        ],
+        [
+          () => lib.runTunedSmc(loose({ path, particles: 4, rng: rng(), essTarge: 0.5 })),
+          /^runTunedSmc: unknown option 'essTarge' \(did you mean 'essTarget'\?\)/,
+        ],
+        [
+          () => lib.fitStart(target, rng(), { restart: 2 } as never),
+          /^fitStart: unknown option 'restart' \(did you mean 'restarts'\?\)/,
+        ],
+        [
+          () => new lib.Trainer(sampler, { learningrate: 0.1 } as never, rng()),
+          /^Trainer: unknown option 'learningrate' \(did you mean 'learningRate'\?\)/,
+        ],
+        [
+          () =>
+            lib.trainAndEvaluate(
+              loose({
+                target,
+                sampler: { kind: 'uha' as const, steps: 2 },
+                trainIterations: 1,
+                seed: 0,
+                particles: 8,
+                trainParticle: 8,
+              }),
+            ),
+          /^trainAndEvaluate: unknown option 'trainParticle' \(did you mean 'trainParticles'\?\)/,
+        ],
+        [
+          () => lib.estimateLogZ(null as unknown as Parameters<typeof lib.estimateLogZ>[0]),
+          /^estimateLogZ: options must be an object, got null$/,
+        ],
+      ];
+      for (const [call, pattern] of cases) throwsLine(call, pattern);
+    } finally {
+      sampler.dispose();
+    }
+  });
+
+  it('takes a seed wherever it takes a random stream, with the same draws', () => {
+    const target = lib.createTarget('gaussian', { dim: 2 });
+    const sampler = new lib.LearnedSampler(target, { kind: 'uha', steps: 2 }, lib.Rng.fromSeed(1));
+    try {
+      const bySeed = lib.evaluateSampler(sampler, { particles: 20, seed: 7 });
+      const byRng = lib.evaluateSampler(sampler, { particles: 20, rng: lib.Rng.fromSeed(7) });
+      assert.equal(bySeed.logZ, byRng.logZ);
+      const path = new lib.AnnealingPath(lib.DiagGaussian.isotropic(2, 1), target);
+      const kernel = lib.hmcKernel({ stepSize: 0.2, leapfrogSteps: 2 });
+      const a = lib.runAis({ path, kernel, betas: [0, 0.5, 1], particles: 8, seed: 3 });
+      const b = lib.runAis({
+        path,
+        kernel,
+        betas: [0, 0.5, 1],
+        particles: 8,
+        rng: lib.Rng.fromSeed(3),
+      });
+      assert.deepEqual(Array.from(a.logW.dataSync()), Array.from(b.logW.dataSync()));
+      for (const r of [a, b]) {
+        r.z.dispose();
+        r.logW.dispose();
+      }
+    } finally {
+      sampler.dispose();
+    }
+  });
+
+  it('names the key a misspelt config key meant', async () => {
+    const path = file(
+      'misspelt.json',
+      JSON.stringify({ ...SAMPLER, sampler: { kind: 'ula', step: 4 } }),
+    );
+    const r = await run(['train', path, '--out', join(dir, 'never')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown key 'step' \(did you mean 'steps'\?\)/);
+  });
+});

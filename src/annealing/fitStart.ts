@@ -13,6 +13,7 @@
 import { tf, type Rng, type Tensor2D } from '../engine/index.js';
 import { targetLogProbAndScore } from '../targets/score.js';
 import type { Target } from '../targets/target.js';
+import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 import { chiSquareArray, logGamma } from '../targets/special.js';
 
 export interface FitStartOptions {
@@ -36,6 +37,17 @@ export interface FitStartOptions {
    */
   studentDf?: readonly number[];
 }
+
+const FIT_START_KEYS = keyList<FitStartOptions>()([
+  'initial',
+  'iterations',
+  'samples',
+  'restarts',
+  'learningRate',
+  'widen',
+  'searches',
+  'studentDf',
+]);
 
 export const FIT_START_DEFAULTS = {
   iterations: 300,
@@ -100,6 +112,7 @@ const BARRIER = 3;
  * few temperatures, a narrower one leaves the target's tails to the moves alone.
  */
 export function fitStart(target: Target, rng: Rng, options: FitStartOptions = {}): FittedStart {
+  checkOptionKeys('fitStart', options, FIT_START_KEYS, (m) => new RangeError(m));
   const started = performance.now();
   const o = { ...FIT_START_DEFAULTS, ...options };
   const d = target.dim;

@@ -2,7 +2,7 @@
 // LearnedSampler constructor validates with it, and a training run's config (src/train/config.ts)
 // extends it, so the checks, the defaults (LEARNED_DEFAULTS) and the type never drift apart.
 import { z } from 'zod';
-import { describeValue, issueWithField } from '../io/issues.js';
+import { describeValue, firstIssue, issueWithField } from '../io/issues.js';
 import { ScoreNetConfigSchema } from '../nets/scoreNet.js';
 import { GST_DEFAULT_TEMPERATURE, RESAMPLING_NAMES } from './resampling.js';
 import { LEARNED_DEFAULTS, LEARNED_SAMPLERS } from './samplerTable.js';
@@ -125,8 +125,8 @@ void (LEARNED_DEFAULTS satisfies Omit<LearnedSamplerConfig, 'kind'>);
 export function parseLearnedSamplerConfig(raw: LearnedSamplerConfigInput): LearnedSamplerConfig {
   const result = LearnedSamplerConfigSchema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = firstIssue(result.error.issues);
   throw new KernelError(
-    `learned sampler config: ${issue ? issueWithField(issue) : 'is not valid'}`,
+    `learned sampler config: ${issue ? issueWithField(issue, LearnedSamplerConfigSchema) : 'is not valid'}`,
   );
 }

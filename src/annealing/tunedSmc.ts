@@ -22,6 +22,7 @@ import type { TransitionKernel } from './kernels/kernel.js';
 import { malaKernel } from './kernels/mala.js';
 import { disposeState, type AnnealingPath, type ParticleState } from './path.js';
 import { KernelError } from './stepValue.js';
+import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 
 /** The MCMC move between temperatures. */
 export type TunedMove = 'hmc' | 'mala';
@@ -232,7 +233,27 @@ function summarize(scale: Float64Array): TemperatureRecord['scale'] {
  * final (equally weighted) particles and what it chose at every temperature. Frees every tensor
  * it made except the returned particles.
  */
+const TUNED_SMC_KEYS = keyList<TunedSmcOptions>()([
+  'path',
+  'particles',
+  'rng',
+  'move',
+  'targetAcceptance',
+  'leapfrogSteps',
+  'essTarget',
+  'minIncrement',
+  'maxTemperatures',
+  'chainLength',
+  'maxMoves',
+  'minMoves',
+  'jumpTarget',
+  'deadline',
+  'onTemperature',
+  'plan',
+]);
+
 export function runTunedSmc(options: TunedSmcOptions): TunedSmcResult {
+  checkOptionKeys('runTunedSmc', options, TUNED_SMC_KEYS, (m) => new KernelError(m));
   const { path, particles: n, rng } = options;
   const replay = options.plan ?? null;
   const move = replay?.move ?? options.move ?? TUNED_DEFAULTS.move;

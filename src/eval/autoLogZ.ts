@@ -8,6 +8,7 @@
 //    log Z estimates gives the standard error (never the spread within one system).
 // 4. Systems are added until the standard error reaches the asked-for value or the time runs out.
 import { tf, Rng } from '../engine/index.js';
+import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { DiagMixture } from '../distributions/diagMixture.js';
 import type { Distribution } from '../distributions/distribution.js';
@@ -110,7 +111,37 @@ function range(values: Float64Array): [number, number] {
 }
 
 /** Checks the options a caller can get wrong, with one-line messages. */
+/** The keys autoLogZ takes (checked against AutoLogZOptions by the compiler). */
+export const AUTO_OPTION_KEYS = keyList<AutoLogZOptions>()([
+  'target',
+  'particles',
+  'systems',
+  'targetStdErr',
+  'maxSeconds',
+  'start',
+  'initial',
+  'move',
+  'wasteFree',
+  'tuning',
+  'seed',
+  'rng',
+  'returnSamples',
+  'onProgress',
+]);
+
+const TUNING_KEYS = keyList<NonNullable<AutoLogZOptions['tuning']>>()([
+  'essTarget',
+  'jumpTarget',
+  'maxMoves',
+  'targetAcceptance',
+  'leapfrogSteps',
+  'minMoves',
+]);
+
 export function checkAutoOptions(o: AutoLogZOptions): void {
+  checkOptionKeys('autoLogZ', o, AUTO_OPTION_KEYS, (m) => new KernelError(m));
+  if (o.tuning !== undefined)
+    checkOptionKeys('autoLogZ tuning', o.tuning, TUNING_KEYS, (m) => new KernelError(m));
   const positiveInt = (v: number | undefined, what: string, min: number) => {
     if (v !== undefined && !(Number.isInteger(v) && v >= min))
       throw new KernelError(`auto: ${what} must be an integer >= ${min}, got ${v}`);

@@ -1,4 +1,5 @@
 import { Rng, type Tensor1D } from '../engine/index.js';
+import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { isDistribution, type Distribution } from '../distributions/distribution.js';
 import { checkTarget, type Target } from '../targets/target.js';
@@ -373,7 +374,27 @@ function runAuto(options: EstimateLogZOptions): LogZEstimate {
  * console.log(auto.logZ, auto.logZStdErr, fixed.logZ);
  * ```
  */
+/** The keys estimateLogZ takes (checked against EstimateLogZOptions by the compiler). */
+export const ESTIMATE_OPTION_KEYS = keyList<EstimateLogZOptions>()([
+  'target',
+  'sampler',
+  'auto',
+  'steps',
+  'particles',
+  'schedule',
+  'stepSize',
+  'leapfrogSteps',
+  'initial',
+  'seed',
+  'rng',
+  'batches',
+  'onStep',
+  'resampling',
+  'returnSamples',
+]);
+
 export function estimateLogZ(options: EstimateLogZOptions): LogZEstimate {
+  checkOptionKeys('estimateLogZ', options, ESTIMATE_OPTION_KEYS, (m) => new KernelError(m));
   if (samplerOf(options) === 'auto') return runAuto(options);
   const started = performance.now();
   const { batches } = batchLayout(options);

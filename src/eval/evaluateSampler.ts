@@ -1,4 +1,6 @@
 import { Rng } from '../engine/index.js';
+import { checkOptionKeys, keyList, streamOf } from '../io/entryOptions.js';
+import { KernelError } from '../annealing/kernels/kernel.js';
 import type { StepDiagnostics } from '../annealing/ais.js';
 import type { LearnedSampler } from '../annealing/learned.js';
 import {
@@ -38,11 +40,31 @@ export interface EvaluateOptions {
   /**
    * The evaluation's stream: batch b draws from its b-th child stream. evaluateSampler advances it
    * by one draw (a second evaluation gets fresh particles); evaluateSamplerBatches leaves it as is.
+   * One of rng and seed is needed.
    */
-  rng: Rng;
+  rng?: Rng;
+  /** Seed of the evaluation's stream, where no rng is given (each call starts it afresh). */
+  seed?: number;
   onStep?: (k: number, K: number) => void;
   /** Return the final particles and their log-weights (result.samples); default false. */
   returnSamples?: boolean;
+}
+
+/** The keys evaluateSampler takes (checked against EvaluateOptions by the compiler). */
+export const EVALUATE_OPTION_KEYS = keyList<EvaluateOptions>()([
+  'particles',
+  'batches',
+  'rng',
+  'seed',
+  'onStep',
+  'returnSamples',
+]);
+
+/** The evaluation's stream: `rng`, else a fresh one from `seed`; refuses options without either. */
+export function evaluationStream(options: EvaluateOptions, where = 'evaluateSampler'): Rng {
+  const error = (m: string) => new KernelError(m);
+  checkOptionKeys(where, options, EVALUATE_OPTION_KEYS, error);
+  return streamOf(where, options, error);
 }
 
 /** Particles per batch, and per system for SMC (each batch whole systems); checks they divide. */
@@ -86,7 +108,11 @@ export function evaluateSamplerBatches(
     dim: sampler.target.dim,
     steps: sampler.config.steps,
   });
-  const rng = Rng.joint(options.rng.children(batches).slice(first, first + count));
+  const rng = Rng.joint(
+    evaluationStream(options, 'evaluation')
+      .children(batches)
+      .slice(first, first + count),
+  );
   const result = sampler.run({
     groupSize,
     particles: perBatch * count,
@@ -140,7 +166,7 @@ export function summarizeEvaluation(
  * threads gives the same numbers). Raises NonFiniteWeightsError if the chain diverges.
  *
  * @param sampler a LearnedSampler, trained or not
- * @param options `particles` and the evaluation's `rng` (advanced by one draw) are required
+ * @param options `particles`, and the evaluation's `rng` (advanced by one draw) or a `seed`
  * @example
  * ```ts
  * const e = evaluateSampler(sampler, { particles: 2000, rng: Rng.fromSeed(1) });
@@ -152,8 +178,9 @@ export function evaluateSampler(
   options: EvaluateOptions,
 ): SamplerEvaluation {
   const started = performance.now();
+  const rng = evaluationStream(options);
   const { batches } = evaluationLayout(sampler, options);
-  const run = evaluateSamplerBatches(sampler, options, 0, batches);
-  options.rng.split(batches);
+  const run = evaluateSamplerBatches(sampler, { ...options, rng }, 0, batches);
+  rng.split(batches);
   return summarizeEvaluation(sampler, options, run, (performance.now() - started) / 1000);
 }

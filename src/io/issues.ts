@@ -4,6 +4,7 @@
 // Below the layers that validate configs (the learned sampler's in src/annealing/, the runs' in
 // src/train/ and above), so that all of them word their errors the same way.
 import type { z } from 'zod';
+import { unknownKeysMessage } from './entryOptions.js';
 
 /** A value as a user would recognize it in a message. */
 export function describeValue(value: unknown): string {
@@ -30,9 +31,50 @@ const TYPE_NAMES: Record<string, string> = {
 /** Zod's default wording, which this rewrites; anything else is the schema's own message. */
 const ZOD_DEFAULT = /^(Invalid|Too small|Too big|Unrecognized key)/;
 
-/** One issue's message in plain words (input: the value at the issue's path, when zod kept it). */
-export function plainIssue(issue: z.core.$ZodIssue): string {
+/**
+ * The issue to report of several: an unknown key first, since a misspelt key also leaves the field
+ * it meant missing, and the misspelling is the one to fix.
+ */
+export function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
+  return issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+}
+
+/**
+ * The keys an object schema takes at `path`, through optional, nullable and default wrappers and
+ * into a pipe's input.
+ */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | null {
+  type Node = {
+    shape?: Record<string, unknown>;
+    _zod?: { def?: { innerType?: unknown; in?: unknown } };
+  };
+  const unwrap = (x: unknown): Node | undefined => {
+    let node = x as Node | undefined;
+    while (node && !node.shape) {
+      const inner = node._zod?.def?.innerType ?? node._zod?.def?.in;
+      if (!inner) break;
+      node = inner as Node;
+    }
+    return node;
+  };
+  let node = unwrap(schema);
+  for (const key of path) {
+    if (!node?.shape || typeof key !== 'string') return null;
+    node = unwrap(node.shape[key]);
+  }
+  return node?.shape ? Object.keys(node.shape) : null;
+}
+
+/**
+ * One issue's message in plain words (input: the value at the issue's path, when zod kept it). With
+ * the schema, an unknown key's message names the nearest key the schema takes.
+ */
+export function plainIssue(issue: z.core.$ZodIssue, schema?: z.ZodType): string {
   if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+  if (issue.code === 'unrecognized_keys' && schema) {
+    const known = keysAt(schema, issue.path);
+    if (known) return unknownKeysMessage(issue.keys, known, 'key');
+  }
   const input = (issue as { input?: unknown }).input;
   const got = `got ${describeValue(input)}`;
   switch (issue.code) {
@@ -73,8 +115,8 @@ export function plainIssue(issue: z.core.$ZodIssue): string {
  * for a schema's own message that reads on from the field's name, 'width must be a positive
  * integer, got 0'.
  */
-export function issueWithField(issue: z.core.$ZodIssue): string {
-  const why = plainIssue(issue);
+export function issueWithField(issue: z.core.$ZodIssue, schema?: z.ZodType): string {
+  const why = plainIssue(issue, schema);
   const field = issue.path.map(String).join('.');
   if (!field) return why;
   return `${field}${why.startsWith('must') ? ' ' : ': '}${why}`;

@@ -24,7 +24,7 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../engine/index.js';
-import { describeValue, issueWithField } from '../io/issues.js';
+import { describeValue, firstIssue, issueWithField } from '../io/issues.js';
 import { Mlp } from '../nets/mlp.js';
 import { ParamStore } from '../nets/params.js';
 import type { Target } from '../targets/target.js';
@@ -90,8 +90,10 @@ export class Vae implements LatentVariableModel {
   constructor(config: z.input<typeof VaeConfigSchema>, rng: Rng) {
     const parsed = VaeConfigSchema.safeParse(config, { reportInput: true });
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new VaeError(`VAE config: ${issue ? issueWithField(issue) : 'is not valid'}`);
+      const issue = firstIssue(parsed.error.issues);
+      throw new VaeError(
+        `VAE config: ${issue ? issueWithField(issue, VaeConfigSchema) : 'is not valid'}`,
+      );
     }
     this.config = parsed.data;
     const { dataDim, latentDim, hidden } = this.config;

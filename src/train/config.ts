@@ -1,6 +1,6 @@
 // The training-run config: one zod schema, the TypeScript type inferred from it, so validation and
 // type never drift. Unknown keys are errors (a typo must not silently fall back to a default).
-import { plainIssue } from '../io/issues.js';
+import { firstIssue, plainIssue } from '../io/issues.js';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import {
@@ -181,9 +181,9 @@ export function parseWithSchema<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = firstIssue(result.error.issues);
   const path = issue?.path.length ? issue.path.join('.') : '(top level)';
-  throw new ConfigError(`${source}: ${path}: ${issue ? plainIssue(issue) : 'invalid'}`);
+  throw new ConfigError(`${source}: ${path}: ${issue ? plainIssue(issue, schema) : 'invalid'}`);
 }
 
 /** Validates a parsed sampler run config. */

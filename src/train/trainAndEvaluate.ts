@@ -1,6 +1,8 @@
 // Train a learned sampler for a few iterations (or none) and evaluate it with fresh particles, in
 // memory, without a run directory: the library side of `anneal logz --sampler uha --train-iters N`.
 import { Rng } from '../engine/index.js';
+import { checkOptionKeys, keyList } from '../io/entryOptions.js';
+import { ConfigError } from './config.js';
 import { LearnedSampler, type LearnedSamplerConfigInput } from '../annealing/learned.js';
 import type { Target } from '../targets/target.js';
 import type { Distribution } from '../distributions/distribution.js';
@@ -58,7 +60,32 @@ export interface TrainAndEvaluateResult extends SamplerEvaluation {
 }
 
 /** Builds a learned sampler and trains it for `trainIterations` Adam iterations (0: none). */
+const TRAIN_KEYS = keyList<TrainSamplerOptions>()([
+  'target',
+  'sampler',
+  'trainIterations',
+  'trainParticles',
+  'learningRate',
+  'clipNorm',
+  'objective',
+  'seed',
+  'onIteration',
+  'initial',
+]);
+const TRAIN_AND_EVALUATE_KEYS = keyList<TrainAndEvaluateOptions>()([
+  ...(TRAIN_KEYS as readonly (keyof TrainSamplerOptions)[]),
+  'particles',
+  'batches',
+  'onEvalStep',
+  'returnSamples',
+]);
+
 export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
+  checkOptionKeys('trainSampler', options, TRAIN_KEYS, (m) => new ConfigError(m));
+  return train(options);
+}
+
+function train(options: TrainSamplerOptions): TrainedSampler {
   // Separate streams for initialization, training and evaluation.
   const [initRng, trainRng, evalRng] = Rng.fromSeed(options.seed).split(3);
   const sampler = new LearnedSampler(options.target, options.sampler, initRng, {
@@ -130,7 +157,8 @@ export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
  * ```
  */
 export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEvaluateResult {
-  const { sampler, trained, evalRng } = trainSampler(options);
+  checkOptionKeys('trainAndEvaluate', options, TRAIN_AND_EVALUATE_KEYS, (m) => new ConfigError(m));
+  const { sampler, trained, evalRng } = train(options);
   try {
     const evaluation = evaluateSampler(sampler, {
       particles: options.particles,

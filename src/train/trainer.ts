@@ -11,6 +11,7 @@ import {
 } from './schedule.js';
 import { applyAdam } from './adam.js';
 import { validateObjective, type TrainingObjective } from '../annealing/objectives.js';
+import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 
 export interface TrainerConfig {
   /** Particles per iteration (default 256). */
@@ -32,6 +33,14 @@ export const TRAINER_DEFAULTS: Readonly<Omit<TrainerConfig, 'objective'>> = {
   clipNorm: 10,
   lrSchedule: { kind: 'constant' },
 };
+
+const TRAINER_KEYS = keyList<TrainerConfig>()([
+  'particles',
+  'learningRate',
+  'clipNorm',
+  'lrSchedule',
+  'objective',
+]);
 
 export interface IterationMetrics {
   iteration: number;
@@ -157,6 +166,7 @@ export class Trainer {
     settings: Partial<TrainerConfig>,
     public rng: Rng,
   ) {
+    checkOptionKeys('Trainer', settings, TRAINER_KEYS, (m) => new RangeError(m));
     const config: TrainerConfig = { ...TRAINER_DEFAULTS };
     for (const [key, value] of Object.entries(settings))
       if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
