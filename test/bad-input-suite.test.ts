@@ -337,6 +337,8 @@ describe("the bad-input suite: the library's options", () => {
     const path = new lib.AnnealingPath(lib.DiagGaussian.isotropic(2, 1), target);
     const kernel = lib.hmcKernel({ stepSize: 0.2, leapfrogSteps: 2 });
     const loose = <T>(o: T & Record<string, unknown>) => o as T;
+    const flows = await import('../src/flows.js');
+    const flow = new flows.Flow(2, { kind: 'realnvp', layers: 2 }, rng());
     try {
       const cases: [() => unknown, RegExp][] = [
         [
@@ -414,6 +416,10 @@ describe("the bad-input suite: the library's options", () => {
           /^trainAndEvaluate: unknown option 'trainParticle' \(did you mean 'trainParticles'\?\)/,
         ],
         [
+          () => flows.evaluateFlow(flow, target, { particles: 8, seed: 1, testSample: 4 } as never),
+          /^evaluateFlow: unknown option 'testSample' \(did you mean 'testSamples'\?\)/,
+        ],
+        [
           () => lib.estimateLogZ(null as unknown as Parameters<typeof lib.estimateLogZ>[0]),
           /^estimateLogZ: options must be an object, got null$/,
         ],
@@ -421,6 +427,7 @@ describe("the bad-input suite: the library's options", () => {
       for (const [call, pattern] of cases) throwsLine(call, pattern);
     } finally {
       sampler.dispose();
+      flow.dispose();
     }
   });
 

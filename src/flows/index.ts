@@ -21,7 +21,7 @@ export {
   type ReverseKlStep,
   type ForwardPathPrepass,
 } from './estimators.js';
-export { evaluateFlow, type FlowEvaluation } from './metrics.js';
+export { evaluateFlow, type EvaluateFlowOptions, type FlowEvaluation } from './metrics.js';
 export { FlowModel, type FlowLoss } from './model.js';
 export { FlowRunConfigSchema, parseFlowRunConfig, type FlowRunConfig } from './config.js';
 export {

@@ -6,6 +6,7 @@ import { logMeanExpHost, type Rng, tf, type Tensor2D } from '../engine/index.js'
 import { summarizeLogWeights, type LogWeightSummary } from '../eval/logWeights.js';
 import { checkTarget, type Target } from '../targets/target.js';
 import type { Flow } from './flow.js';
+import { checkOptionKeys, keyList, streamOf } from '../io/entryOptions.js';
 
 export interface FlowEvaluation extends LogWeightSummary {
   /** Exact log Z where the target knows it. */
@@ -17,6 +18,24 @@ export interface FlowEvaluation extends LogWeightSummary {
   forwardEss: number | null;
   testSamples: number;
 }
+
+export interface EvaluateFlowOptions {
+  particles: number;
+  batches?: number;
+  /** The evaluation's stream, or a `seed` for a fresh one (one of them is needed). */
+  rng?: Rng;
+  seed?: number;
+  /** Held-out target samples; default: target.sample(testSamples) where the target can sample. */
+  testSamples?: number | Tensor2D;
+}
+
+const EVALUATE_FLOW_KEYS = keyList<EvaluateFlowOptions>()([
+  'particles',
+  'batches',
+  'rng',
+  'seed',
+  'testSamples',
+]);
 
 /**
  * Evaluates a flow against a target: log Z by importance sampling with the flow as proposal, the
@@ -32,17 +51,14 @@ export interface FlowEvaluation extends LogWeightSummary {
 export function evaluateFlow(
   flow: Flow,
   target: Target,
-  options: {
-    particles: number;
-    batches?: number;
-    rng: Rng;
-    /** Held-out target samples; default: target.sample(testSamples) where the target can sample. */
-    testSamples?: number | Tensor2D;
-  },
+  options: EvaluateFlowOptions,
 ): FlowEvaluation {
+  const error = (m: string) => new RangeError(m);
+  checkOptionKeys('evaluateFlow', options, EVALUATE_FLOW_KEYS, error);
+  const rng = streamOf('evaluateFlow', options, error);
   checkTarget(target);
   const logW = tf.tidy(() => {
-    const { x, logQ } = flow.sample(options.particles, options.rng);
+    const { x, logQ } = flow.sample(options.particles, rng);
     return tf.sub(target.logProb(x), logQ);
   });
   const summary = summarizeLogWeights(logW.dataSync(), options.batches ?? 10);
@@ -53,7 +69,7 @@ export function evaluateFlow(
   let testCount = 0;
   const provided = typeof options.testSamples === 'object' ? options.testSamples : null;
   const wanted = typeof options.testSamples === 'number' ? options.testSamples : 10000;
-  const samples = provided ?? (target.sample ? target.sample(wanted, options.rng) : null);
+  const samples = provided ?? (target.sample ? target.sample(wanted, rng) : null);
   if (samples) {
     const [logQ, logP] = tf.tidy(() => [flow.logProb(samples), target.logProb(samples)]);
     const q = Float64Array.from(logQ.dataSync());
