@@ -124,6 +124,7 @@ export {
   AUTO_DEFAULTS,
   AutoLimitError,
   evaluateSampler,
+  resultWarnings,
   summarizeLogWeights,
   systemBound,
 } from './eval/index.js';

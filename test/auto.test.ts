@@ -27,7 +27,7 @@ import { logGamma } from '../src/targets/special.js';
 import { studentTMixtureTarget } from '../src/targets/studentTMixture.js';
 import { mcdStudentTMixtureTarget } from '../src/targets/mcdMixtures.js';
 import { autoLogZ, stdErrOf, type AutoReport } from '../src/eval/autoLogZ.js';
-import { autoWarnings } from '../src/cli/autoLogz.js';
+import { autoWarnings } from '../src/eval/warnings.js';
 
 before(async () => {
   await initEngine();

@@ -99,7 +99,7 @@ describe('results that should not be trusted', () => {
     assert.equal(hmc.status, 0, hmc.stderr);
     assert.match(
       hmc.stderr,
-      /^anneal: warning: mean acceptance 0\.0\d\d \(below 0.05\).*lower --step-size/,
+      /^anneal: warning: mean acceptance 0\.0\d\d \(below 0.05, averaged over the steps\).*lower the step size/,
     );
     const out = JSON.parse(hmc.stdout) as { warnings: string[] };
     assert.ok(out.warnings.some((w) => w.startsWith('mean acceptance')));
@@ -116,7 +116,10 @@ describe('results that should not be trusted', () => {
       '--json',
     );
     assert.equal(ess.status, 0, ess.stderr);
-    assert.match(ess.stderr, /warning: ESS \d+\.\d of 1000 particles \(below 1%\)/);
+    assert.match(
+      ess.stderr,
+      /warning: ESS \d+\.\d of 1000 particles \(below 1%, over all particles\)/,
+    );
     const fine = anneal(
       'logz',
       '--target',

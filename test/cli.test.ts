@@ -45,6 +45,30 @@ describe('anneal CLI', () => {
     assert.equal(rows.find((t) => t.name === 'many-well')?.defaultDim, 32);
   });
 
+  it('logz --per-step prints the readings of every step, with what each averages over', () => {
+    const r = anneal(
+      'logz',
+      '--target',
+      'gaussian',
+      '--sampler',
+      'smc-hmc',
+      '--steps',
+      '6',
+      '--particles',
+      '400',
+      '--seed',
+      '2',
+      '--per-step',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^acceptance {2}0\.\d{3} \(the mean over the steps/m);
+    const table = r.stdout.split('\nper step\n')[1] ?? '';
+    const rows = table.split('\n').filter((l) => /^\s+\d+\s/.test(l));
+    assert.equal(rows.length, 6);
+    assert.match(table, /^\s*step\s+beta\s+essFraction\s+essCount\s+logZ/m);
+    assert.match(table, /^ {2}resampled: SMC: the fraction of systems that resampled/m);
+  });
+
   it('logz --json prints exactly one JSON object with the documented keys', () => {
     const r = anneal(
       'logz',
@@ -75,14 +99,33 @@ describe('anneal CLI', () => {
       'logZStdErrReliable',
       'elbo',
       'ess',
+      'acceptance',
       'diverged',
       'trueLogZ',
       'seconds',
       'warnings',
+      'perStep',
+      'perStepMeaning',
     ]);
-    assert.deepEqual(out.warnings, []);
-    // The standard error is flagged exactly when there are under 10 effective particles a batch.
+    // Per-step readings always, with the legend of what each averages over.
+    const perStep = out.perStep as Record<string, unknown>[];
+    assert.equal(perStep.length, 20);
+    const meaning = out.perStepMeaning as Record<string, string>;
+    assert.deepEqual(Object.keys(meaning).sort(), Object.keys(perStep[0] ?? {}).sort());
+    assert.match(meaning.essFraction ?? '', /averaged over the systems/);
+    const mean = perStep.reduce((a, s) => a + (s.acceptance as number), 0) / perStep.length;
+    assert.ok(Math.abs((out.acceptance as number) - mean) < 1e-9);
+    // The standard error is flagged exactly when there are under 10 effective particles a batch,
+    // and then it is the one warning.
     assert.equal(out.logZStdErrReliable, (out.essCount as number) >= 100);
+    assert.deepEqual(
+      out.warnings,
+      out.logZStdErrReliable
+        ? []
+        : [
+            `the standard error rests on ${(out.essCount as number).toFixed(1)} effective particles for 10 batches, fewer than 10 per batch: it is likely too small; use more particles`,
+          ],
+    );
     assert.equal(out.target, 'gaussian');
     assert.equal(out.steps, 20);
     // gaussian default: dim 2, variances (0.5, 2) -> log Z = log(2 pi) + 0.5 log(1) = log(2 pi)
@@ -91,7 +134,11 @@ describe('anneal CLI', () => {
       Math.abs((out.logZ as number) - (out.trueLogZ as number)) <
         5 * (out.logZStdErr as number) + 0.05,
     );
-    assert.equal(r.stderr, '', 'no progress bar when stderr is not a terminal');
+    // No progress bar when stderr is not a terminal: only the warnings of the JSON, one a line.
+    assert.equal(
+      r.stderr,
+      (out.warnings as string[]).map((w) => `anneal: warning: ${w}\n`).join(''),
+    );
     // A well-tuned HMC chain on a Gaussian has no diverged proposals.
     assert.equal(out.diverged, 0);
   });

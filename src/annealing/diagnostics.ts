@@ -41,6 +41,30 @@ export interface StepDiagnostics {
   diverged: number | null;
 }
 
+/** What each per-step reading is, and what it averages over: the legend of tables and JSON. */
+export const PER_STEP_MEANING: Readonly<Record<keyof StepDiagnostics, string>> = {
+  step: 'step index 1..K',
+  beta: 'inverse temperature after the step',
+  essFraction:
+    "reverse ESS as a fraction of a system's (or batch's) particles: of the weights after the step (AIS) or of each system's weights before its resampling decision (SMC), averaged over the systems",
+  essCount: 'the same ESS as a count of particles per system, averaged over the systems',
+  logZ: 'running log Z estimate after the step, over all particles',
+  logZIncrement: "this step's log Z minus the previous step's",
+  resampled: 'SMC: the fraction of systems that resampled at the step; null for AIS',
+  acceptance:
+    'Metropolis-corrected moves: acceptance probability averaged over the particles; null for other kernels',
+  diverged:
+    'Metropolis-corrected moves: proposals that diverged (energy error above 1000 or NaN) and were rejected, summed over the particles; null for other kernels',
+};
+
+/** The mean over the steps of each step's mean acceptance; null for kernels without one. */
+export function meanAcceptance(perStep: readonly StepDiagnostics[]): number | null {
+  const rates = perStep
+    .map((s) => s.acceptance)
+    .filter((a): a is number => a !== null && Number.isFinite(a));
+  return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null;
+}
+
 /** Raised when log-weights become NaN or +Infinity; names the first step where it happened. */
 export class NonFiniteWeightsError extends Error {
   override name = 'NonFiniteWeightsError';

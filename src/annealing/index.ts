@@ -71,6 +71,7 @@ export {
   type AnnealedResult,
   type StepDiagnostics,
 } from './ais.js';
+export { meanAcceptance, PER_STEP_MEANING } from './diagnostics.js';
 export {
   SAMPLER_TABLE,
   ALL_SAMPLERS,

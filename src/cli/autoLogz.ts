@@ -16,7 +16,6 @@ import { buildTarget } from '../runs/request.js';
 import { UsageError } from './errors.js';
 import type { LogzOptions } from './logzOptions.js';
 import { progressBar } from './progress.js';
-import { TUNED_DEFAULTS } from '../annealing/tunedSmc.js';
 
 /** Options that only the auto sampler takes. */
 export const AUTO_ONLY_OPTIONS = [
@@ -187,38 +186,4 @@ export function autoRows(a: AutoReport): [string, string][] {
       `${a.systemLogZ.length} independent systems replaying the pilot's choices; ${stop}`,
     ],
   ];
-}
-
-/** A system whose share of the pooled Z is above this carries the estimate alone. */
-export const DOMINANT_SHARE = 0.5;
-
-/**
- * Warnings about an auto run that ran without error but may not be what it seems: one system
- * carrying most of the estimate (heavy-tailed system estimates, so the error bar rests on one
- * value), or moves that could not decorrelate every coordinate at the last temperature (modes the
- * particles cannot cross between, weighed by the tempering alone; not said of a mixture start,
- * whose components the search placed on the modes).
- */
-export function autoWarnings(a: AutoReport): string[] {
-  const warnings: string[] = [];
-  const z = a.systemLogZ;
-  const top = Math.max(...z);
-  const total = z.reduce((s, v) => s + Math.exp(v - top), 0);
-  if (z.length > 1 && 1 / total > DOMINANT_SHARE)
-    warnings.push(
-      `one of ${z.length} systems carries ${(100 / total).toFixed(0)}% of the estimate: the systems' estimates are heavy-tailed and the standard error rests on one of them; ask for a smaller --target-se or more --particles`,
-    );
-  const last = a.temperatures[a.temperatures.length - 1];
-  // A mixture start already sits on the modes and weighs them; the jump is measured against the
-  // whole population's spread, which is then the distance between modes, so it says nothing.
-  if (
-    last &&
-    a.chainLength === null &&
-    a.start.mixture === null &&
-    last.jump < TUNED_DEFAULTS.jumpTarget
-  )
-    warnings.push(
-      `at the last temperature, ${last.moves} moves left the slowest coordinate correlated with where it started (mean squared jump ${last.jump.toFixed(2)} of its spread): where the target has modes the moves cannot cross, only the tempering weighs them; compare runs with other seeds or --start initial`,
-    );
-  return warnings;
 }

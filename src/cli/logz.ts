@@ -12,6 +12,7 @@ import { defaultBatches, splitBatches, type EstimateSamplerName } from '../eval/
 import type { SamplerEvaluation } from '../eval/evaluateSampler.js';
 import type { LogWeightSummary, SmcBound } from '../eval/logWeights.js';
 import { divergences, type StepDiagnostics } from '../annealing/ais.js';
+import { meanAcceptance, PER_STEP_MEANING } from '../annealing/diagnostics.js';
 import { loadTrainedSampler } from '../runs/samplerRun.js';
 import { buildTarget, type EvaluateRequest, type TargetRequest } from '../runs/request.js';
 import { openBatchRunner, samplerRunner } from '../runs/batches.js';
@@ -20,7 +21,8 @@ import { flowDistribution } from '../flows/adapters.js';
 import { FlowDimensionError, flowFromRunDir } from '../flows/run.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
-import { autoCommand, autoRows, autoWarnings, refuseAutoMismatch } from './autoLogz.js';
+import { autoCommand, autoRows, refuseAutoMismatch } from './autoLogz.js';
+import { resultWarnings } from '../eval/warnings.js';
 import type { AutoReport } from '../eval/autoLogZ.js';
 import { logZJson, logZText } from './logZText.js';
 import { parseOptions } from './options.js';
@@ -150,45 +152,25 @@ export async function logzCommand(
       ...logZJson(report),
       elbo: report.elbo,
       ess: report.essFraction,
+      acceptance: meanAcceptance(report.perStep ?? []),
       diverged: divergedTotal(report.perStep),
       trueLogZ: report.trueLogZ,
       seconds: report.seconds,
       warnings,
+      perStep: report.perStep ?? [],
+      perStepMeaning: PER_STEP_MEANING,
       ...(report.auto ? autoJson(report.auto) : {}),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
   process.stdout.write(formatReport(report, o.seed, currentBackend()));
+  if (o.perStep) process.stdout.write(perStepTable(report.perStep ?? []));
 }
 
-/** Below these, an estimate is printed with a warning: it says little about the target. */
-export const LOW_ACCEPTANCE = 0.05;
-export const LOW_ESS_SHARE = 0.01;
-
-/**
- * Warnings about a result that ran without error but should not be trusted: MH moves that were
- * almost never accepted (the chain stayed where it started, so the estimate is the initial
- * distribution's), or weights so degenerate that a handful of particles carry the estimate.
- */
+/** The library's warnings of a result (eval/warnings.ts), which the command line prints. */
 export function reportWarnings(report: Report): string[] {
-  if (report.auto) return autoWarnings(report.auto);
-  const warnings: string[] = [];
-  const rates = (report.perStep ?? [])
-    .map((s) => s.acceptance)
-    .filter((a): a is number => a !== null && Number.isFinite(a));
-  if (rates.length) {
-    const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
-    if (mean < LOW_ACCEPTANCE)
-      warnings.push(
-        `mean acceptance ${mean.toFixed(3)} (below ${LOW_ACCEPTANCE}): the moves were almost all rejected, so the estimate mostly reflects the initial distribution; lower --step-size`,
-      );
-  }
-  if (report.essCount < LOW_ESS_SHARE * report.particles)
-    warnings.push(
-      `ESS ${report.essCount.toFixed(1)} of ${report.particles} particles (below ${100 * LOW_ESS_SHARE}%): a few particles carry log Z, which is unreliable; use more steps or particles, or a closer initial distribution`,
-    );
-  return warnings;
+  return resultWarnings(report);
 }
 
 /** Diverged MH proposals over the chain; null for kernels without accept/reject. */
@@ -483,9 +465,18 @@ export function formatReport(e: Report, seed: number, backend: string): string {
   } else {
     rows.push(
       ['ELBO', `${fmt(e.elbo)} ± ${fmt(e.elboStdErr)}`],
-      ['ESS', `${fmt(e.essFraction, 3)} of N (${e.essCount.toFixed(1)} particles)`],
+      [
+        'ESS',
+        `${fmt(e.essFraction, 3)} of N (${e.essCount.toFixed(1)} particles, over all ${e.particles})`,
+      ],
     );
   }
+  const acceptance = meanAcceptance(e.perStep ?? []);
+  if (acceptance !== null)
+    rows.push([
+      'acceptance',
+      `${fmt(acceptance, 3)} (the mean over the steps of each step's mean over the particles)`,
+    ]);
   const diverged = e.perStep ? divergences(e.perStep) : null;
   if (diverged) {
     rows.push([
@@ -494,6 +485,27 @@ export function formatReport(e: Report, seed: number, backend: string): string {
     ]);
   }
   return finishReport(rows, e, backend);
+}
+
+/** The per-step readings as a table (`--per-step`), with what each column averages over below. */
+export function perStepTable(perStep: readonly StepDiagnostics[]): string {
+  if (perStep.length === 0) return '';
+  const columns: [keyof StepDiagnostics, (v: number | null) => string][] = [
+    ['step', (v) => String(v)],
+    ['beta', (v) => fmt(v)],
+    ['essFraction', (v) => fmt(v, 3)],
+    ['essCount', (v) => fmt(v, 1)],
+    ['logZ', (v) => fmt(v)],
+    ['logZIncrement', (v) => fmt(v)],
+    ['resampled', (v) => fmt(v, 2)],
+    ['acceptance', (v) => fmt(v, 3)],
+    ['diverged', (v) => (v === null ? 'n/a' : String(v))],
+  ];
+  const cells = [columns.map(([k]) => k), ...perStep.map((s) => columns.map(([k, f]) => f(s[k])))];
+  const widths = columns.map((_, j) => Math.max(...cells.map((row) => (row[j] as string).length)));
+  const lines = cells.map((row) => row.map((c, j) => c.padStart(widths[j] as number)).join('  '));
+  const legend = columns.map(([k]) => `  ${k}: ${PER_STEP_MEANING[k]}`);
+  return `\nper step\n${lines.join('\n')}\n${legend.join('\n')}\n`;
 }
 
 /** The rows every report ends with: the exact log Z where known, and the time. */

@@ -51,6 +51,7 @@ export const LogzOptionsSchema = z.object({
   start: choice(['fit', 'initial'] as const).optional(),
   move: choice(['hmc', 'mala'] as const).optional(),
   samples: z.string().min(1).optional(),
+  perStep: z.boolean().optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });

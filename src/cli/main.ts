@@ -180,6 +180,10 @@ Examples:
       '--samples <file>',
       'auto: write the final particles (posterior draws) and their log-weights as CSV or JSON (by the extension)',
     )
+    .option(
+      '--per-step',
+      'also print the per-step readings (ESS, log Z, acceptance, ...) with what each averages over; --json always has them',
+    )
     .option('--json', 'print one JSON object on stdout')
     .option('--quiet', 'no progress bar')
     .addHelpText(

@@ -27,6 +27,7 @@ import type { StepDiagnostics } from '../annealing/diagnostics.js';
 import { checkTarget, type Target } from '../targets/target.js';
 import { concatFloat32, summarizeLogWeights, systemBound } from './logWeights.js';
 import type { AutoReport, AutoStop, LogZEstimate } from './logZEstimate.js';
+import { autoWarnings } from './warnings.js';
 
 export type { AutoReport, AutoStop };
 
@@ -455,6 +456,21 @@ export function finishAuto(
   const summary = { ...summarizeLogWeights(logW, logZs.length), logZStdErr: stdErrOf(logZs) };
   const trueLogZ = target.logZ ?? null;
   const { mean, scale, components, ...startRest } = run.start;
+  const auto: AutoReport = {
+    start: {
+      ...startRest,
+      mixture: components?.length ?? null,
+      meanRange: range(mean),
+      scaleRange: range(scale),
+    },
+    temperatures: run.temperatures,
+    pilotSeconds: run.pilotSeconds,
+    systemLogZ: logZs,
+    stoppedBy,
+    targetStdErr: run.targetStdErr,
+    move: run.move,
+    chainLength: run.chainLength,
+  };
   return {
     target: target.name,
     sampler: 'auto',
@@ -471,21 +487,8 @@ export function finishAuto(
       ? { z: concatFloat32(samples), logW, count: logW.length, dim: target.dim }
       : null,
     moves: null,
-    auto: {
-      start: {
-        ...startRest,
-        mixture: components?.length ?? null,
-        meanRange: range(mean),
-        scaleRange: range(scale),
-      },
-      temperatures: run.temperatures,
-      pilotSeconds: run.pilotSeconds,
-      systemLogZ: logZs,
-      stoppedBy,
-      targetStdErr: run.targetStdErr,
-      move: run.move,
-      chainLength: run.chainLength,
-    },
+    auto,
+    warnings: autoWarnings(auto),
   };
 }
 

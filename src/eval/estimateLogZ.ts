@@ -20,6 +20,7 @@ import {
 import { makeSchedule, type ScheduleName } from '../annealing/schedule.js';
 import { resamples, type ResamplingOptions } from '../annealing/resampling.js';
 import { autoLogZ, type AutoLogZOptions } from './autoLogZ.js';
+import { resultWarnings } from './warnings.js';
 import type { LogZEstimate, WeightedParticles } from './logZEstimate.js';
 
 export type { LogZEstimate, WeightedParticles };
@@ -301,11 +302,12 @@ export function summarizeRun(
       ? (resampling.groupSize ?? run.logW.length / batches)
       : null;
   const trueLogZ = options.target.logZ ?? null;
+  const particles = options.particles ?? 1000;
   return {
     target: options.target.name,
     sampler: samplerOf(options),
     steps: options.steps ?? 64,
-    particles: options.particles ?? 1000,
+    particles,
     ...summary,
     trueLogZ,
     error: trueLogZ === null ? null : summary.logZ - trueLogZ,
@@ -314,6 +316,7 @@ export function summarizeRun(
     smcBound: groupSize ? systemBound(run.logW, groupSize) : null,
     samples: weightedParticles(run, options.target.dim),
     moves: run.moves ?? null,
+    warnings: resultWarnings({ ...summary, particles, perStep: run.perStep }),
   };
 }
 

@@ -18,6 +18,7 @@ import {
   type WeightedParticles,
 } from './estimateLogZ.js';
 import { checkWorkload } from './workload.js';
+import { resultWarnings } from './warnings.js';
 
 export interface SamplerEvaluation extends LogWeightSummary {
   /**
@@ -31,6 +32,8 @@ export interface SamplerEvaluation extends LogWeightSummary {
   perStep: StepDiagnostics[];
   /** The final weighted particles with returnSamples, else null. */
   samples: WeightedParticles | null;
+  /** Why the result may not be what it seems (as LogZEstimate.warnings); empty when nothing was. */
+  warnings: string[];
 }
 
 export interface EvaluateOptions {
@@ -157,6 +160,7 @@ export function summarizeEvaluation(
     seconds,
     perStep: run.perStep,
     samples: weightedParticles(run, sampler.target.dim),
+    warnings: resultWarnings({ ...summary, particles: run.logW.length, perStep: run.perStep }),
   };
 }
 

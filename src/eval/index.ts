@@ -7,6 +7,15 @@ export {
   type SmcBound,
 } from './logWeights.js';
 export {
+  autoWarnings,
+  DOMINANT_SHARE,
+  HIGH_DIVERGENCE,
+  LOW_ACCEPTANCE,
+  LOW_ESS_SHARE,
+  resultWarnings,
+  type WarningReadings,
+} from './warnings.js';
+export {
   combineBatchRuns,
   ESTIMATE_SAMPLERS,
   estimateLogZ,

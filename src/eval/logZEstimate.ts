@@ -29,6 +29,12 @@ export interface LogZEstimate extends LogWeightSummary {
   moves: string | null;
   /** The auto sampler's report: its start, the pilot's choices, the systems (auto only). */
   auto?: AutoReport;
+  /**
+   * Why the result may not be what it seems, in plain words (eval/warnings.ts): moves almost never
+   * accepted, many diverged proposals, a few particles carrying log Z, a standard error on too few
+   * effective particles, one auto system carrying the estimate. Empty when nothing was noticed.
+   */
+  warnings: string[];
 }
 
 /** Why the run added no more systems. */
