@@ -533,7 +533,7 @@ describe('anneal logz with no sampler', () => {
       [['--target-se', '-0.1'], /--target-se: expected a number > 0/],
       [['--sampler', 'ais-hmc', '--target-se', '0.02'], /--target-se applies to the auto sampler/],
       [['--steps', '10'], /the auto sampler chooses its own steps/],
-      [['--samples', 'draws.txt'], /give a file ending in .csv or .json/],
+      [['--samples', 'draws.txt'], /give a file ending in .csv, .json or .arviz.json/],
       [['--waste-free', '1'], /--waste-free: expected a chain length >= 2/],
     ];
     for (const [args, message] of cases) {

@@ -1,8 +1,6 @@
 // `anneal logz` with the `auto` sampler (the default): adaptive SMC with nothing to set
 // (eval/autoLogZ.ts), its own options refused where another sampler is asked for and the other
 // samplers' options refused here, the posterior draws written with --samples.
-import { renameSync, writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import {
   autoLogZ,
   AUTO_DEFAULTS,
@@ -11,9 +9,9 @@ import {
   type AutoReport,
 } from '../eval/autoLogZ.js';
 import { autoLogZOnWorkers } from '../parallel/autoSystems.js';
-import type { WeightedParticles } from '../eval/logZEstimate.js';
 import { buildTarget } from '../runs/request.js';
 import { UsageError } from './errors.js';
+import { checkSamplesPath, writeSamples } from './samplesFile.js';
 import type { LogzOptions } from './logzOptions.js';
 import { progressBar } from './progress.js';
 
@@ -25,7 +23,6 @@ export const AUTO_ONLY_OPTIONS = [
   'start',
   'move',
   'systems',
-  'samples',
 ] as const;
 
 /** What auto chooses itself: these options belong to the fixed and learned samplers. */
@@ -109,48 +106,13 @@ export async function autoCommand(
       (o.workers ?? 1) > 1
         ? await autoLogZOnWorkers(options, targetRequest, o.workers as number)
         : autoLogZ(options);
-    if (o.samples !== undefined && result.samples) writeSamples(o.samples, result.samples);
+    // The fit, pilot and systems streams are the seed's first three children.
+    if (o.samples !== undefined && result.samples)
+      writeSamples(o.samples, result.samples, { seed: o.seed, used: 3 });
     return { ...result, dim: target.dim };
   } finally {
     progress.stop();
     target.dispose?.();
-  }
-}
-
-function checkSamplesPath(file: string): void {
-  const ext = extname(file).toLowerCase();
-  if (ext !== '.csv' && ext !== '.json')
-    throw new UsageError(`--samples '${file}': give a file ending in .csv or .json`);
-}
-
-/**
- * The final particles as CSV (z1..zd, logW) or JSON ({ dim, count, z, logW }), written to a
- * temporary file first so that a failed write never leaves half a file where the user looks.
- */
-export function writeSamples(file: string, s: WeightedParticles): void {
-  const rows: string[] = [];
-  let text: string;
-  if (extname(file).toLowerCase() === '.csv') {
-    rows.push([...Array.from({ length: s.dim }, (_, j) => `z${j + 1}`), 'logW'].join(','));
-    for (let i = 0; i < s.count; i++) {
-      const z = Array.from(s.z.subarray(i * s.dim, (i + 1) * s.dim));
-      rows.push([...z, s.logW[i] as number].join(','));
-    }
-    text = `${rows.join('\n')}\n`;
-  } else {
-    const z = Array.from({ length: s.count }, (_, i) =>
-      Array.from(s.z.subarray(i * s.dim, (i + 1) * s.dim)),
-    );
-    text = `${JSON.stringify({ dim: s.dim, count: s.count, z, logW: Array.from(s.logW) })}\n`;
-  }
-  const tmp = `${file}.partial`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (error) {
-    throw new UsageError(
-      `--samples '${file}': cannot write it (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
-    );
   }
 }
 

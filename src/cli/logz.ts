@@ -22,8 +22,10 @@ import { FlowDimensionError, flowFromRunDir } from '../flows/run.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
 import { UsageError } from './errors.js';
 import { autoCommand, autoRows, refuseAutoMismatch } from './autoLogz.js';
+import { checkSamplesPath, writeSamples } from './samplesFile.js';
 import { resultWarnings } from '../eval/warnings.js';
 import type { AutoReport } from '../eval/autoLogZ.js';
+import type { WeightedParticles } from '../eval/logZEstimate.js';
 import { logZJson, logZText } from './logZText.js';
 import { parseOptions } from './options.js';
 import { LogzOptionsSchema, type LogzOptions } from './logzOptions.js';
@@ -54,6 +56,8 @@ interface Report extends LogWeightSummary {
   moves?: string | null;
   /** The auto sampler's own report. */
   auto?: AutoReport;
+  /** The final particles, where --samples asked for them. */
+  samples?: WeightedParticles | null;
 }
 
 const isLearned = (name: string): name is LearnedSamplerName =>
@@ -138,7 +142,15 @@ export async function logzCommand(
   if (o.targetModule) o.targetModule = resolveTargetModule(o.targetModule);
   await initEngine({ backend: o.backend });
   const quiet = Boolean(o.quiet);
+  if (o.samples !== undefined) checkSamplesPath(o.samples);
   const report = o.from ? await fromRun(o, quiet) : await fresh(o, quiet, given);
+  // The auto sampler writes its own; the others drew their batches from the seed's first
+  // `batches` children (a learned sampler's training: its first three).
+  if (o.samples !== undefined && report.samples && !report.auto)
+    writeSamples(o.samples, report.samples, {
+      seed: o.seed,
+      used: !o.from && isLearned(baseSampler(o.sampler)) ? 3 : o.batches,
+    });
   const warnings = reportWarnings(report);
   for (const w of warnings) process.stderr.write(`anneal: warning: ${w}\n`);
   if (o.json) {
@@ -300,11 +312,13 @@ async function fresh(o: LogzOptions, quiet: boolean, given: ReadonlySet<string>)
         particles: o.particles,
         batches: o.batches,
         rng: evalRng.state(),
+        returnSamples: o.samples !== undefined,
       };
       const runner = samplerRunner(sampler, {
         particles: o.particles,
         batches: o.batches,
         rng: evalRng,
+        returnSamples: o.samples !== undefined,
       });
       e = await runBatches(request, o.workers ?? 1, {
         runner,
@@ -355,6 +369,7 @@ async function fixedKernel(
     initial: o.initFlow ? { flow: o.initFlow } : { scale: o.initScale, mean: o.initMean },
     seed: o.seed,
     batches: o.batches,
+    returnSamples: o.samples !== undefined,
   } as const;
   const runner = await withInitFlow(() => openBatchRunner(request));
   const progress = progressBar(`${o.sampler} on ${runner.target.name}`, { quiet });
@@ -386,11 +401,13 @@ async function fromRun(o: LogzOptions, quiet: boolean): Promise<Report> {
       particles: o.particles,
       batches: o.batches,
       seed: o.seed,
+      returnSamples: o.samples !== undefined,
     };
     const runner = samplerRunner(sampler, {
       particles: o.particles,
       batches: o.batches,
       rng: Rng.fromSeed(o.seed),
+      returnSamples: o.samples !== undefined,
     });
     const e = await runBatches(request, o.workers ?? 1, {
       runner,

@@ -178,7 +178,7 @@ Examples:
     )
     .option(
       '--samples <file>',
-      'auto: write the final particles (posterior draws) and their log-weights as CSV or JSON (by the extension)',
+      'write the final particles (posterior draws) and their log-weights as CSV or JSON, or equal-weight draws for ArviZ (FILE.arviz.json), by the extension',
     )
     .option(
       '--per-step',

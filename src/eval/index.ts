@@ -7,6 +7,15 @@ export {
   type SmcBound,
 } from './logWeights.js';
 export {
+  arvizDict,
+  normalizedWeights,
+  posteriorSummary,
+  resampleEqual,
+  type CoordinateSummary,
+  type PosteriorOptions,
+  type PosteriorSummary,
+} from './posterior.js';
+export {
   autoWarnings,
   DOMINANT_SHARE,
   HIGH_DIVERGENCE,

@@ -157,7 +157,12 @@ async function evaluateRunner(request: EvaluateRequest): Promise<BatchRunner<Sam
     const rng = request.rng ? Rng.fromState(request.rng) : Rng.fromSeed(request.seed ?? 0);
     return samplerRunner(
       sampler,
-      { particles: request.particles, batches: request.batches, rng },
+      {
+        particles: request.particles,
+        batches: request.batches,
+        rng,
+        ...(request.returnSamples ? { returnSamples: true } : {}),
+      },
       dispose,
     );
   } catch (error) {

@@ -56,6 +56,8 @@ export interface EstimateRequest {
   resampling?: ResamplingOptions;
   /** Default N(0, I). */
   initial?: InitialRequest;
+  /** Keep the final particles and their log-weights (the result's samples). */
+  returnSamples?: boolean;
 }
 
 /**
@@ -82,6 +84,8 @@ export interface EvaluateRequest {
   /** The evaluation's stream: a seed, or a stream's state (`rng.state()`), which wins. */
   seed?: number;
   rng?: RngState;
+  /** Keep the final particles and their log-weights (the result's samples). */
+  returnSamples?: boolean;
 }
 
 /** A run of batches: a fixed-kernel estimate or a learned sampler's evaluation. */
@@ -138,6 +142,7 @@ export async function estimateOptions(
         seed: request.seed,
         batches: request.batches,
         onStep,
+        ...(request.returnSamples ? { returnSamples: true } : {}),
       },
       dispose: () => {
         dispose();
