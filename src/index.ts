@@ -124,6 +124,8 @@ export {
   AUTO_DEFAULTS,
   AutoLimitError,
   evaluateSampler,
+  BayesFactorError,
+  logBayesFactor,
   arvizDict,
   posteriorSummary,
   resampleEqual,

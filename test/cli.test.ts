@@ -95,6 +95,7 @@ describe('anneal CLI', () => {
       'particles',
       'logZ',
       'logZStdErr',
+      'batchLogZ',
       'essCount',
       'logZStdErrReliable',
       'elbo',

@@ -161,6 +161,7 @@ export async function logzCommand(
       particles: report.particles,
       logZ: report.logZ,
       logZStdErr: report.logZStdErr,
+      batchLogZ: report.batchLogZ,
       ...logZJson(report),
       elbo: report.elbo,
       ess: report.essFraction,

@@ -15,6 +15,7 @@ import { plotCommand } from './plot.js';
 import { VAE_OBJECTIVES } from '../models/vae.js';
 import { VAE_SAMPLERS } from '../models/vaeSampler.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from '../flows/estimators.js';
+import { bayesFactorCommand } from './bayesFactor.js';
 
 /** The options the user typed (not those left at their defaults), by attribute name. */
 function givenOptions(cmd: Command): Set<string> {
@@ -66,6 +67,30 @@ Examples:
   $ anneal logz --target german-credit --json > gc.json && anneal plot gc.json`,
     )
     .action(async (dir: string, opts: { out?: string }) => plotCommand(dir, opts));
+
+  program
+    .command('bayes-factor')
+    .description(
+      'the log Bayes factor of two models, log Z of the first minus log Z of the second, from two saved `anneal logz --json` reports',
+    )
+    .argument('<first>', 'report of the first model (FILE.json)')
+    .argument('<second>', 'report of the second model (FILE.json)')
+    .option(
+      '--paired',
+      'the two runs used the same seed and batches: the error comes from the batch-by-batch differences (independent runs: the variances add)',
+    )
+    .option('--json', 'print one JSON object on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ anneal logz --target-module m1.js --sampler ais-hmc --seed 3 --json > m1.json
+  $ anneal logz --target-module m2.js --sampler ais-hmc --seed 3 --json > m2.json
+  $ anneal bayes-factor m1.json m2.json --paired`,
+    )
+    .action((first: string, second: string, opts: { paired?: boolean; json?: boolean }) =>
+      bayesFactorCommand(first, second, opts),
+    );
 
   program
     .command('targets')

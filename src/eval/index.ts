@@ -7,6 +7,12 @@ export {
   type SmcBound,
 } from './logWeights.js';
 export {
+  BayesFactorError,
+  logBayesFactor,
+  type BayesFactor,
+  type EvidenceReading,
+} from './bayesFactor.js';
+export {
   arvizDict,
   normalizedWeights,
   posteriorSummary,

@@ -17,6 +17,11 @@ export interface LogWeightSummary {
   essCount: number;
   batches: number;
   /**
+   * Each batch's own log Z estimate, in batch order (empty with fewer than 2 batches): what a
+   * paired comparison of two runs with the same seeds differences (logBayesFactor).
+   */
+  batchLogZ: number[];
+  /**
    * Whether logZStdErr can be trusted: at least RELIABLE_ESS_PER_BATCH effective particles per
    * batch. With fewer, a few particles carry the estimate, every batch's log Z is dominated by
    * whether it holds one of them, and the spread over batches misstates the error.
@@ -50,9 +55,9 @@ export function summarizeLogWeights(logW: ArrayLike<number>, batches = 10): LogW
   const elboStdErr = n > 1 ? Math.sqrt(ss / (n - 1) / n) : null;
 
   let logZStdErr: number | null = null;
+  const estimates: number[] = [];
   if (b >= 2) {
     const size = Math.floor(n / b);
-    const estimates: number[] = [];
     for (let j = 0; j < b; j++) {
       const slice = Array.prototype.slice.call(logW, j * size, (j + 1) * size) as number[];
       estimates.push(logMeanExpHost(slice));
@@ -72,6 +77,7 @@ export function summarizeLogWeights(logW: ArrayLike<number>, batches = 10): LogW
     essFraction: ess / n,
     essCount: ess,
     batches: b,
+    batchLogZ: estimates,
     logZStdErrReliable: logZStdErr !== null && stdErrReliable(ess, b),
   };
 }
