@@ -124,6 +124,8 @@ export {
   AUTO_DEFAULTS,
   AutoLimitError,
   evaluateSampler,
+  perStepSvg,
+  temperaturesSvg,
   BayesFactorError,
   logBayesFactor,
   arvizDict,

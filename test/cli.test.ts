@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readConfigObject } from '../src/cli/config.js';
@@ -67,6 +68,37 @@ describe('anneal CLI', () => {
     assert.equal(rows.length, 6);
     assert.match(table, /^\s*step\s+beta\s+essFraction\s+essCount\s+logZ/m);
     assert.match(table, /^ {2}resampled: SMC: the fraction of systems that resampled/m);
+  });
+
+  it('plot draws the per-step readings of a saved logz --json report of any sampler', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anneal-plot-report-'));
+    try {
+      const r = anneal(
+        'logz',
+        '--target',
+        'gaussian',
+        '--sampler',
+        'ais-hmc',
+        '--steps',
+        '8',
+        '--json',
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const file = join(dir, 'report.json');
+      writeFileSync(file, r.stdout);
+      const p = anneal('plot', file);
+      assert.equal(p.status, 0, p.stderr);
+      assert.equal(p.stdout.trim(), join(dir, 'report-steps.svg'));
+      const svg = readFileSync(join(dir, 'report-steps.svg'), 'utf8');
+      for (const series of ['ESS / N (per system)', 'running log Z', 'acceptance'])
+        assert.ok(svg.includes(series), series);
+      // The same picture from code.
+      const { perStepSvg } = await import('../src/eval/plots.js');
+      const fromCode = await perStepSvg((JSON.parse(r.stdout) as { perStep: never }).perStep);
+      assert.ok(fromCode.startsWith('<svg') && fromCode.includes('running log Z'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('logz --json prints exactly one JSON object with the documented keys', () => {

@@ -47,20 +47,21 @@ function buildProgram(writeErr: (text: string) => void): Command {
   program
     .command('plot')
     .description(
-      'draw a run directory as SVG: training curves (loss, ELBO) and, for samplers, ESS and running log Z per step; or what the auto sampler chose per temperature',
+      'draw a run directory or a saved logz report as SVG: training curves (loss, ELBO), ESS, running log Z and acceptance per step, and what the auto sampler chose per temperature',
     )
     .argument(
       '<runDir>',
-      'run directory (from anneal train, flow train or vae train), or a saved `anneal logz --json` report of the auto sampler (FILE.json)',
+      'run directory (from anneal train, flow train or vae train), or a saved `anneal logz --json` report (FILE.json)',
     )
     .option('--out <dir>', 'folder for the pictures (default: the run directory)')
     .addHelpText(
       'after',
       `
 Writes training.svg (metrics.jsonl) and steps.svg (eval.json of a sampler run). The training
-commands write the same pictures into their run directory when they finish. Given FILE.json, an
-auto run's report, writes FILE-tempering.svg: beta, step size, acceptance, moves, the increment's
-ESS and the preconditioner's median scale at each temperature.
+commands write the same pictures into their run directory when they finish. Given FILE.json, a
+saved logz report, writes FILE-steps.svg (ESS, running log Z and acceptance per step) and, for the
+auto sampler, FILE-tempering.svg: beta, step size, acceptance, moves, the increment's ESS and the
+preconditioner's median scale at each temperature.
 
 Examples:
   $ anneal plot runs/funnel-uha

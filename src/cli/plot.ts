@@ -5,7 +5,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type * as vegaLite from 'vega-lite';
+import { panels, perStepSpec, temperaturesSpec, toSvg } from '../eval/plots.js';
 import { UsageError } from './errors.js';
+import type { StepDiagnostics } from '../annealing/diagnostics.js';
 
 interface MetricRow {
   iteration: number;
@@ -30,42 +32,6 @@ function readMetrics(dir: string): MetricRow[] {
     }
   });
   return rows;
-}
-
-async function toSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
-  // Loaded here, not at start: Vega's import costs a few tenths of a second that commands which
-  // draw nothing (logz, targets, every refused invocation) should not pay.
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-/** Series of values against x, one panel per series, each with its own y scale. */
-function panels(
-  values: { x: number; value: number; series: string }[],
-  xTitle: string,
-  points: boolean,
-): vegaLite.TopLevelSpec | null {
-  if (values.length === 0) return null;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    data: { values },
-    width: 320,
-    height: 200,
-    facet: { column: { field: 'series', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      mark: points ? { type: 'line', point: { size: 10 } } : { type: 'line' },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', title: xTitle },
-        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-      },
-    },
-  };
 }
 
 /** Loss and ELBO against the iteration, one panel each. */
@@ -135,34 +101,6 @@ export async function plotRun(dir: string): Promise<void> {
   }
 }
 
-/** The rows of an auto run's per-temperature record that the tempering picture draws. */
-const TEMPERATURE_SERIES = [
-  ['beta', 'beta'],
-  ['stepSize', 'step size'],
-  ['acceptance', 'acceptance'],
-  ['moves', 'moves'],
-  ['essFraction', 'ESS / N of the increment'],
-] as const;
-
-/**
- * What the auto sampler chose at each temperature (the `temperatures` of `anneal logz --json`),
- * one panel per series, plus the preconditioner's median scale.
- */
-export function temperaturesSpec(temperatures: unknown): vegaLite.TopLevelSpec | null {
-  if (!Array.isArray(temperatures)) return null;
-  const values: { x: number; value: number; series: string }[] = [];
-  temperatures.forEach((t: Record<string, unknown>, k) => {
-    for (const [key, series] of TEMPERATURE_SERIES) {
-      const v = Number(t[key]);
-      if (Number.isFinite(v)) values.push({ x: k + 1, value: v, series });
-    }
-    const scale = (t.scale as { median?: unknown } | undefined)?.median;
-    if (Number.isFinite(Number(scale)))
-      values.push({ x: k + 1, value: Number(scale), series: 'median scale' });
-  });
-  return panels(values, 'temperature', true);
-}
-
 /** `anneal plot FILE.json`: the tempering picture of a saved `anneal logz --json` (auto) report. */
 async function plotReport(file: string, out?: string): Promise<void> {
   let report: Record<string, unknown>;
@@ -171,14 +109,26 @@ async function plotReport(file: string, out?: string): Promise<void> {
   } catch {
     throw new UsageError(`${file} is not JSON (save the output of \`anneal logz --json\`)`);
   }
-  const spec = temperaturesSpec(report.temperatures);
-  if (!spec)
+  // Auto reports: the tempering; any report: the per-step readings.
+  const pictures: [string, vegaLite.TopLevelSpec | null][] = [
+    ['tempering', temperaturesSpec(report.temperatures)],
+    [
+      'steps',
+      Array.isArray(report.perStep) && report.perStep.length
+        ? perStepSpec(report.perStep as StepDiagnostics[])
+        : null,
+    ],
+  ];
+  const drawn = pictures.filter((p): p is [string, vegaLite.TopLevelSpec] => p[1] !== null);
+  if (drawn.length === 0)
     throw new UsageError(
-      `${file} has no per-temperature record; only the auto sampler's \`anneal logz --json\` report has one`,
+      `${file} has no per-step or per-temperature record; save the output of \`anneal logz --json\``,
     );
-  const target = join(out ?? dirname(file), `${basename(file, '.json')}-tempering.svg`);
-  writeFileSync(target, await toSvg(spec));
-  process.stdout.write(`${target}\n`);
+  for (const [name, spec] of drawn) {
+    const target = join(out ?? dirname(file), `${basename(file, '.json')}-${name}.svg`);
+    writeFileSync(target, await toSvg(spec));
+    process.stdout.write(`${target}\n`);
+  }
 }
 
 /** `anneal plot RUN_DIR [--out DIR]`, or `anneal plot REPORT.json [--out DIR]`. */

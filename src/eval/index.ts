@@ -6,6 +6,7 @@ export {
   type LogWeightSummary,
   type SmcBound,
 } from './logWeights.js';
+export { perStepSvg, temperaturesSvg } from './plots.js';
 export {
   BayesFactorError,
   logBayesFactor,
