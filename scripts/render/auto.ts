@@ -223,7 +223,7 @@ export function renderAuto(sections: readonly AutoSection[]): string {
     [
       '# The auto sampler: log Z with no settings',
       '',
-      'What `anneal logz --target T` (and `estimateLogZ({ target })`) does when nothing else is given: fit a diagonal Gaussian start, run a pilot SMC system that chooses its temperatures, preconditioner, step sizes and moves, replay those choices in independent systems until the standard error asked for. See docs/guide.md for how it works; this page is its record, re-rendered from the JSON files `docs/results/auto-*.json`.',
+      'What `anneal logz --target T` (and `estimateLogZ({ target })`) does when nothing else is given: fit a start (a diagonal Gaussian, Student-t components where the tails are heavy, a mixture over the modes a search finds), run a pilot SMC system that chooses its temperatures, preconditioner, step sizes and moves, replay those choices in independent systems until the standard error asked for. See docs/guide.md for how it works; this page is its record, re-rendered from the JSON files `docs/results/auto-*.json`.',
     ],
   ];
   const zeroSection = by.get('zero');
