@@ -85,3 +85,28 @@ describe('warnings in results', () => {
     assert.deepEqual(resultWarnings({ ...readings, essCount: 500, logZStdErrReliable: true }), []);
   });
 });
+
+describe('live readings', () => {
+  it('onReading gives each step the readings the result reports at the end', async () => {
+    await initEngine();
+    const seen: { step: number; logZ: number; essFraction: number; acceptance: number | null }[] =
+      [];
+    const r = estimateLogZ({
+      target: createTarget('gaussian', { dim: 2 }),
+      sampler: 'smc-hmc',
+      steps: 6,
+      particles: 200,
+      seed: 4,
+      batches: 1,
+      onReading: (s) => seen.push(s),
+    });
+    assert.equal(seen.length, 6);
+    seen.forEach((s, k) => {
+      const end = r.perStep[k];
+      assert.equal(s.step, k + 1);
+      assert.ok(Math.abs(s.logZ - (end?.logZ as number)) < 1e-6, `step ${k + 1} log Z`);
+      assert.ok(Math.abs(s.essFraction - (end?.essFraction as number)) < 1e-6);
+      assert.ok(Math.abs((s.acceptance as number) - (end?.acceptance as number)) < 1e-6);
+    });
+  });
+});

@@ -49,6 +49,7 @@ const AIS_RUN_KEYS = keyList<AisRunOptions>()([
   'diagnostics',
   'checkFinite',
   'onStep',
+  'onReading',
   'resampling',
   'start',
   'reverse',

@@ -17,6 +17,7 @@ import {
   diagnosticTable,
   readDiagnostics,
   type DiagnosticTable,
+  type StepDiagnostics,
 } from './diagnostics.js';
 import { chainPath, resolveMove } from './dispatch.js';
 import { runFusedAis } from './fusedChain.js';
@@ -53,6 +54,12 @@ export interface AisOptions {
   checkFinite?: boolean;
   /** Called on the host after each step is queued (no device sync), e.g. for a progress bar. */
   onStep?: (step: number, steps: number) => void;
+  /**
+   * Called after each step with that step's readings (ESS, running log Z, acceptance, ...), e.g.
+   * for a live plot. Each call reads a few numbers back from the device, a sync per step that the
+   * chain otherwise avoids; needs diagnostics, and a backend that reads synchronously (not webgpu).
+   */
+  onReading?: (reading: StepDiagnostics, steps: number) => void;
   /**
    * Sequential Monte Carlo: resample inside the chain (absent or scheme 'none': plain AIS). With a
    * Metropolis-corrected kernel a step reweights, resamples, then moves; with ULA/UHA-type kernels,
@@ -214,6 +221,7 @@ function runSteps(
   const betas: StepValue[] = [policy.initial];
   const move = resolveMove(kernel, path);
   let owned = true;
+  let liveLogZ = 0;
   try {
     let betaPrev = policy.initial;
     for (let k = 1; ; k++) {
@@ -241,6 +249,17 @@ function runSteps(
       if (out.info.readings) readings.push(out.info.readings);
       if (options.trace) frames.push(tf.tidy(() => stopGradient(chain.particles.z)));
       options.onStep?.(k, steps);
+      if (options.onReading && out.info.readings) {
+        const values = out.info.readings.dataSync() as Float32Array;
+        const row = diagnosticTable(
+          values,
+          hostBetas([betaPrev, next.beta]),
+          groupSize,
+          smc !== null,
+        ).perStep[0] as StepDiagnostics;
+        options.onReading({ ...row, step: k, logZIncrement: row.logZ - liveLogZ }, steps);
+        liveLogZ = row.logZ;
+      }
       betaPrev = next.beta;
       if (next.last) break;
     }

@@ -38,7 +38,7 @@ export interface EstimateLogZOptions {
   /**
    * 'auto' (adaptive SMC that sets itself up: autoLogZ), or a fixed sampler. Default: 'auto' when
    * none of the fixed samplers' settings (steps, schedule, stepSize, leapfrogSteps, batches,
-   * resampling, onStep) is given, else 'ais-ula' as before auto existed.
+   * resampling, onStep, onReading) is given, else 'ais-ula' as before auto existed.
    */
   sampler?: EstimateSamplerName | 'auto';
   /**
@@ -68,6 +68,11 @@ export interface EstimateLogZOptions {
   /** Batches for the standard error; default the most, up to 10, that split the particles evenly (into whole SMC systems). */
   batches?: number;
   onStep?: (step: number, steps: number) => void;
+  /**
+   * Each step's readings as the chain runs (over the batches this thread runs together), e.g. for
+   * a live plot; a small device read per step (see AisOptions.onReading).
+   */
+  onReading?: (reading: StepDiagnostics, steps: number) => void;
   /**
    * SMC: resample inside the chain. Without a group size each batch is one SMC system, so the
    * batches stay independent for the standard error.
@@ -224,6 +229,7 @@ export function runLogZBatches(
       particles: perBatch * count,
       rng,
       onStep: options.onStep,
+      ...(options.onReading ? { onReading: options.onReading } : {}),
       resampling,
     });
     const z = options.returnSamples ? Float32Array.from(result.z.dataSync()) : undefined;
@@ -329,6 +335,7 @@ const FIXED_SETTINGS = [
   'batches',
   'resampling',
   'onStep',
+  'onReading',
 ] as const;
 
 /** The sampler a call runs (see EstimateLogZOptions.sampler). */
@@ -392,6 +399,7 @@ export const ESTIMATE_OPTION_KEYS = keyList<EstimateLogZOptions>()([
   'rng',
   'batches',
   'onStep',
+  'onReading',
   'resampling',
   'returnSamples',
 ]);
