@@ -68,6 +68,7 @@ export {
   NonFiniteWeightsError,
   divergences,
   type AisOptions,
+  type AisRunOptions,
   type AnnealedResult,
   type StepDiagnostics,
 } from './ais.js';
