@@ -80,7 +80,6 @@ for (const [name, argv] of [
   ['lr with ais-hmc', [...logz, '--sampler', 'ais-hmc', '--lr', '0.1']],
   ['train-particles with ais-ula', [...logz, '--sampler', 'ais-ula', '--train-particles', '64']],
   ['train-iters with ais-ula', [...logz, '--sampler', 'ais-ula', '--train-iters', '5']],
-  ['schedule with a learned sampler', [...logz, '--sampler', 'uha', '--schedule', 'geometric']],
   [
     'particles not in whole batches',
     [...logz, '--sampler', 'ais-ula', '--particles', '1001', '--batches', '10'],

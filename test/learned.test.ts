@@ -552,3 +552,26 @@ describe('learned samplers from a flow initial distribution', () => {
     target.dispose();
   });
 });
+
+describe('the schedule a learned sampler starts from', () => {
+  it("is the linear one by default and the geometric one with schedule: 'geometric'", async () => {
+    const { initEngine } = await import('../src/engine/backend.js');
+    await initEngine();
+    const { LearnedSampler, createTarget, Rng, geometricSchedule } =
+      await import('../src/index.js');
+    const target = createTarget('gaussian', { dim: 2 });
+    for (const [schedule, expected] of [
+      ['linear', [0, 0.25, 0.5, 0.75, 1]],
+      ['geometric', geometricSchedule(4)],
+    ] as const) {
+      const s = new LearnedSampler(target, { kind: 'uha', steps: 4, schedule }, Rng.fromSeed(1));
+      const betas = s.betas();
+      const got = Array.from(betas.dataSync());
+      betas.dispose();
+      s.dispose();
+      got.forEach((b, k) =>
+        assert.ok(Math.abs(b - (expected[k] as number)) < 1e-6, `${schedule} beta ${k}: ${b}`),
+      );
+    }
+  });
+});

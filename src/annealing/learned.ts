@@ -25,7 +25,7 @@ import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
 import { AnnealingPath } from './path.js';
 import { objectiveBound, type TrainingObjective } from './objectives.js';
 import { resamples, type ResamplingOptions } from './resampling.js';
-import { checkSchedule } from './schedule.js';
+import { checkSchedule, geometricSchedule } from './schedule.js';
 import {
   LEARNED_DEFAULTS,
   LEARNED_SAMPLERS,
@@ -174,8 +174,21 @@ export class LearnedSampler {
     } else {
       add('stepSizes.log', () => tf.fill([K], Math.log(c.stepSize)), c.learn.stepSizes);
     }
-    // Equal logits: beta_k = k / K, the linear schedule.
-    add('schedule.logits', () => tf.zeros([K]), c.learn.schedule);
+    // softmax(logits) are the increments: equal logits give the linear schedule, the logs of a
+    // geometric schedule's increments the geometric one.
+    const betas = c.schedule === 'geometric' ? geometricSchedule(K) : null;
+    add(
+      'schedule.logits',
+      () =>
+        betas
+          ? tf.tensor1d(
+              Float32Array.from({ length: K }, (_, k) =>
+                Math.log((betas[k + 1] as number) - (betas[k] as number)),
+              ),
+            )
+          : tf.zeros([K]),
+      c.learn.schedule,
+    );
     const underdamped = c.kind === 'uha' || c.kind === 'uha-mcd';
     if (underdamped) {
       add('uha.etaLogit', () => tf.scalar(Math.log(c.eta / (1 - c.eta))), c.learn.eta);

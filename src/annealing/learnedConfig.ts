@@ -76,6 +76,12 @@ export const LEARNED_SAMPLER_CONFIG_SHAPE = {
   /** Initial distribution N(initialMean, initialScale^2 I) before learning. */
   initialMean: z.number().finite().default(d.initialMean),
   initialScale: positive.default(d.initialScale),
+  /**
+   * The schedule the learned one starts from: 'linear' (beta_k = k / K) or 'geometric' (from 1e-3
+   * to 1, for a target much narrower than the initial distribution, where a linear start loses
+   * its ESS in the first steps).
+   */
+  schedule: z.enum(['linear', 'geometric']).default(d.schedule),
   /** The MCD score network (ula-mcd, uha-mcd). */
   scoreNet: ScoreNetConfigSchema.prefault({}),
   /**

@@ -262,6 +262,8 @@ export const LEARNED_DEFAULTS = {
   /** Initial distribution N(initialMean, initialScale^2 I) before learning. */
   initialMean: 0,
   initialScale: 1,
+  /** The schedule the learned one starts from: 'linear' (beta_k = k / K) or 'geometric'. */
+  schedule: 'linear' as 'linear' | 'geometric',
   scoreNet: SCORE_NET_DEFAULTS,
   /** Every parameter group is learned. */
   learn: { stepSizes: true, schedule: true, initial: true, eta: true, mass: true, scoreNet: true },

@@ -268,11 +268,6 @@ async function fresh(o: LogzOptions, quiet: boolean, given: ReadonlySet<string>)
   const progress = progressBar(`${o.sampler} on ${target.name}`, { quiet });
   const training = progressBar('training', { quiet, unit: 'iterations' });
   try {
-    if (o.schedule !== 'linear') {
-      throw new UsageError(
-        'learned samplers start from the linear schedule and learn it; drop --schedule',
-      );
-    }
     // Refuse an evaluation layout that cannot work before spending the training on it.
     splitBatches(o.particles, o.batches);
     const flowInit = o.initFlow
@@ -290,6 +285,7 @@ async function fresh(o: LogzOptions, quiet: boolean, given: ReadonlySet<string>)
         ...(o.leapfrog !== undefined ? { leapfrogSteps: o.leapfrog } : {}),
         initialMean: o.initMean,
         initialScale: o.initScale,
+        schedule: o.schedule,
       },
       ...(flowInit ? { initial: flowDistribution(flowInit) } : {}),
       trainIterations: o.trainIters,
