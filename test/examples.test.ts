@@ -32,6 +32,25 @@ const near = (value: number, exact: number, se: number, slack = 0.01) =>
   assert.ok(Math.abs(value - exact) < 4 * se + slack, `${value} vs ${exact} (se ${se})`);
 
 const CHECKS: Record<string, (out: string) => void> = {
+  'bayesian-model.ts': (out) => {
+    for (const label of ['auto, 3 features', 'tempered, 3 features', 'tempered, 2 features']) {
+      const [logZ, se, exact] = numbers(
+        out,
+        new RegExp(`${label}: log Z = (-?\\d+\\.\\d+) ± (\\d+\\.\\d+) \\(exact (-?\\d+\\.\\d+)\\)`),
+      ) as [number, number, number];
+      near(logZ, exact, se);
+    }
+    const [bf, bfSe, bfExact] = numbers(
+      out,
+      /log Bayes factor = (-?\d+\.\d+) ± (\d+\.\d+) \(exact (-?\d+\.\d+)\)/,
+    ) as [number, number, number];
+    near(bf, bfExact, bfSe);
+    const [mean, mcse, exactMean] = numbers(
+      out,
+      /posterior mean of w1 = (-?\d+\.\d+) ± (\d+\.\d+) \(exact (-?\d+\.\d+)\)/,
+    ) as [number, number, number];
+    near(mean, exactMean, mcse, 0.002);
+  },
   'chain.ts': (out) => {
     const [logZ, se] = numbers(out, /smc-mala: log Z = (-?\d+\.\d+) ± (\d+\.\d+) \(exact 0\)/) as [
       number,
