@@ -121,6 +121,7 @@ export {
   ESTIMATE_SAMPLERS,
   estimateLogZ,
   autoLogZ,
+  startDistribution,
   AUTO_DEFAULTS,
   AutoLimitError,
   evaluateSampler,

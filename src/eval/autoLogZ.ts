@@ -243,10 +243,13 @@ export function runAutoSystems(
 }
 
 /**
- * The start: one diagonal Gaussian (the native fast paths take it), or a mixture over modes, or
- * Student-t components (one or a mixture).
+ * A fitted start (fitStart's result, or an auto run's setup) as a Distribution: one diagonal
+ * Gaussian (the native fast paths take it), or a mixture over modes, or Student-t components (one
+ * or a mixture). Any sampler can start from it (`initial`); the caller disposes it.
  */
-function startDistribution(start: Pick<AutoSetup, 'mean' | 'scale' | 'components' | 'df'>): {
+export function startDistribution(
+  start: Pick<FittedStart, 'mean' | 'scale' | 'components' | 'df'>,
+): {
   dispose(): void;
 } & Distribution {
   if (start.components || start.df !== null)

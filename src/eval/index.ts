@@ -49,6 +49,7 @@ export {
   AUTO_DEFAULTS,
   AutoLimitError,
   checkAutoOptions,
+  startDistribution,
   stdErrOf,
   systemStream,
   type AutoLogZOptions,
