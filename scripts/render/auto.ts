@@ -177,7 +177,7 @@ function versus(s: AutoSection): string[] {
   ];
   const explain = [
     '',
-    "Below, per target: the fastest configuration of each kind whose median error is within 0.1 nats, and each kind's smallest error. The auto sampler has a floor (the fit, the pilot and its first systems), so a fixed sampler can be quicker where a coarse answer happens to be close; the fixed samplers' own standard errors do not say when that is (docs/results/seeds-many-well-hmc.md). Waste-free SMC with its default chain length resamples only an eighth of the particles at each temperature, which is too few for the logistic regression here.",
+    "Below, per target: the fastest configuration of each kind whose median error is within 0.1 nats, and each kind's smallest error. The auto sampler has a floor (the fit, the pilot and its first systems), so a fixed sampler can be quicker where a coarse answer happens to be close; the fixed samplers' own standard errors do not say when that is (docs/results/seeds-many-well-hmc.md). Waste-free SMC with its default chain length resamples only an eighth of the particles at each temperature, so on the logistic regression here it needs many more systems, and time, for the same error.",
     '',
   ];
   const summary: string[] = [];
