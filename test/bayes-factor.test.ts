@@ -102,6 +102,9 @@ describe('logBayesFactor', () => {
         bad.stderr,
         /not a report of anneal logz --json \(it needs logZ, logZStdErr and batchLogZ\)/,
       );
+      const missing = anneal('bayes-factor', join(dir, 'a.json'), join(dir, 'none.json'));
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, /^anneal: '.*none\.json' does not exist\n$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

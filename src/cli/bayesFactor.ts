@@ -1,10 +1,11 @@
 // `anneal bayes-factor A.json B.json`: the log Bayes factor of two models from two saved
 // `anneal logz --json` reports, independent or (--paired) made with the same seed and batches.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BayesFactorError, logBayesFactor, type EvidenceReading } from '../eval/bayesFactor.js';
 import { UsageError } from './errors.js';
 
 function readReport(file: string): EvidenceReading & { target: string; sampler: string } {
+  if (!existsSync(file)) throw new UsageError(`'${file}' does not exist`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
