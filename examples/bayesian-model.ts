@@ -1,17 +1,23 @@
 // A Bayesian model of your own: linear regression with a Gaussian prior on the weights and two
 // candidate models (all three features, or the first two). Their evidences come from the auto
-// sampler and from likelihood tempering (the prior as the initial distribution), the Bayes factor
-// from two paired runs, and the posterior means from the weighted particles; the model is
-// conjugate, so every number has a closed form to check it against.
+// sampler, from likelihood tempering (the prior, built from pieces, as the initial distribution)
+// and from the Laplace approximation, the Bayes factor from two paired runs, and the posterior
+// means from the weighted particles; the model is conjugate, so every number has a closed form to
+// check it against.
 // Run: npx tsx examples/bayesian-model.ts
 import {
-  DiagGaussian,
   estimateLogZ,
   initEngine,
+  laplaceApproximation,
   logBayesFactor,
+  normalPrior,
+  posteriorOf,
   posteriorSummary,
+  priorOf,
   Rng,
   tf,
+  whitenedTarget,
+  type Prior,
   type Target,
   type Tensor1D,
   type Tensor2D,
@@ -56,33 +62,34 @@ function exactLogEvidence(features: number): number {
   return -0.5 * quad - 0.5 * logDet - 0.5 * rows * Math.log(2 * Math.PI);
 }
 
-/** The unnormalized posterior (prior times likelihood) of the model on the first `features`. */
-function model(features: number): Target & { dispose(): void } {
+/**
+ * The model on the first `features`: its prior from pieces (w ~ N(0, tau^2 I)) and its
+ * unnormalized posterior, prior times likelihood, as a target whose log Z is the evidence.
+ */
+function model(features: number): { prior: Prior; target: Target; dispose(): void } {
   const xt = tf.tensor2d(x.map((r) => r.slice(0, features)));
   const yt = tf.tensor1d(y);
-  return {
+  const prior = priorOf({ w: normalPrior(0, tau, features) });
+  const target = posteriorOf({
+    prior,
     name: `regression-${features}`,
-    dim: features,
-    logProb: (w: Tensor2D) =>
+    logZ: exactLogEvidence(features),
+    logLikelihood: (w: Tensor2D) =>
       tf.tidy(() => {
         const residual = tf.sub(tf.matMul(w, xt, false, true), yt); // [N, rows]
-        const logLik = tf.sub(
+        return tf.sub(
           tf.mul(-0.5 / (sigma * sigma), tf.sum(tf.square(residual), 1)),
           0.5 * rows * Math.log(2 * Math.PI * sigma * sigma),
-        );
-        const logPrior = tf.sub(
-          tf.mul(-0.5 / (tau * tau), tf.sum(tf.square(w), 1)),
-          0.5 * features * Math.log(2 * Math.PI * tau * tau),
-        );
-        return tf.add(logLik, logPrior) as Tensor1D;
+        ) as Tensor1D;
       }),
-    logZ: exactLogEvidence(features),
-    dispose: () => tf.dispose([xt, yt]),
-  };
+  });
+  return { prior, target, dispose: () => tf.dispose([xt, yt]) };
 }
 
-const full = model(3);
-const reduced = model(2);
+const fullModel = model(3);
+const reducedModel = model(2);
+const full = fullModel.target;
+const reduced = reducedModel.target;
 
 // 1. Nothing to set: the auto sampler fits its own start and tunes itself.
 const auto = estimateLogZ({ target: full, seed: 1, returnSamples: true });
@@ -93,25 +100,19 @@ console.log(
 // 2. Likelihood tempering: with the prior as the initial distribution, the annealing path
 // prior^(1 - beta) (prior x likelihood)^beta is prior x likelihood^beta. A geometric schedule
 // spends its steps where the posterior narrows fastest, near beta = 0.
-const tempered = (target: Target & { dispose(): void }, features: number) => {
-  const prior = DiagGaussian.isotropic(features, tau);
-  try {
-    return estimateLogZ({
-      target,
-      initial: prior,
-      sampler: 'smc-hmc',
-      schedule: 'geometric',
-      steps: 64,
-      particles: 2000,
-      stepSize: 0.05,
-      seed: 2,
-    });
-  } finally {
-    prior.dispose();
-  }
-};
-const a = tempered(full, 3);
-const b = tempered(reduced, 2);
+const tempered = ({ target, prior }: { target: Target; prior: Prior }) =>
+  estimateLogZ({
+    target,
+    initial: prior,
+    sampler: 'smc-hmc',
+    schedule: 'geometric',
+    steps: 64,
+    particles: 2000,
+    stepSize: 0.05,
+    seed: 2,
+  });
+const a = tempered(fullModel);
+const b = tempered(reducedModel);
 console.log(
   `tempered, 3 features: log Z = ${a.logZ.toFixed(3)} ± ${a.logZStdErr?.toFixed(3)} (exact ${full.logZ?.toFixed(3)})`,
 );
@@ -145,8 +146,22 @@ const w1 = summary.coordinates[0]!;
 console.log(
   `posterior mean of w1 = ${w1.mean.toFixed(4)} ± ${w1.mcse.toFixed(4)} (exact ${exactMean[0]!.toFixed(4)})`,
 );
-full.dispose();
-reduced.dispose();
+
+// 5. The Laplace approximation N(mode, H^-1) from the target's score (exact here: the posterior is
+// Gaussian), and the target whitened by it: near N(0, I), so a fixed sampler from N(0, I) needs no
+// step size or schedule chosen for this posterior's scale.
+const laplace = laplaceApproximation(full);
+console.log(
+  `Laplace, 3 features: log Z = ${laplace.logZ.toFixed(3)} (exact ${full.logZ?.toFixed(3)})`,
+);
+const whitened = whitenedTarget(full, laplace);
+const w = estimateLogZ({ target: whitened, sampler: 'ais-hmc', steps: 16, seed: 3 });
+console.log(
+  `whitened, 3 features: log Z = ${w.logZ.toFixed(3)} ± ${w.logZStdErr?.toFixed(3)} (exact ${full.logZ?.toFixed(3)})`,
+);
+whitened.dispose();
+fullModel.dispose();
+reducedModel.dispose();
 
 /** Solves a 3 x 3 linear system by Cramer's rule. */
 function solve3(m: number[][], v: number[]): number[] {

@@ -48,6 +48,7 @@ export {
   gaussianTarget,
   GridMixtureTarget,
   gridMixtureTarget,
+  laplaceApproximation,
   listTargets,
   loadTargetModule,
   LogisticRegressionTarget,
@@ -65,6 +66,7 @@ export {
   TargetError,
   UCI_DATASETS,
   uciLogisticTarget,
+  whitenedTarget,
 } from './targets/index.js';
 export type * from './targets/index.js';
 // annealed samplers: paths, kernels, schedules, AIS and SMC, learned samplers, resampling
@@ -140,6 +142,19 @@ export type * from './eval/index.js';
 // distributions and networks
 export { DiagGaussian } from './distributions/diagGaussian.js';
 export type { Distribution } from './distributions/distribution.js';
+export {
+  Prior,
+  priorOf,
+  posteriorOf,
+  normalPrior,
+  studentTPrior,
+  logHalfNormalPrior,
+  logHalfCauchyPrior,
+  type PriorBlock,
+  type PriorPiece,
+  type PriorPieceInput,
+  PriorPieceSchema,
+} from './distributions/prior.js';
 export type { UniformTorus } from './distributions/uniformTorus.js';
 export { ParamStore, type SavedParam } from './nets/params.js';
 export {

@@ -50,6 +50,17 @@ const CHECKS: Record<string, (out: string) => void> = {
       /posterior mean of w1 = (-?\d+\.\d+) ± (\d+\.\d+) \(exact (-?\d+\.\d+)\)/,
     ) as [number, number, number];
     near(mean, exactMean, mcse, 0.002);
+    // The posterior is Gaussian: its Laplace approximation is exact, and whitened it is N(0, I).
+    const [laplace, laplaceExact] = numbers(
+      out,
+      /Laplace, 3 features: log Z = (-?\d+\.\d+) \(exact (-?\d+\.\d+)\)/,
+    ) as [number, number];
+    near(laplace, laplaceExact, 0, 0.002);
+    const [whitened, whitenedSe, whitenedExact] = numbers(
+      out,
+      /whitened, 3 features: log Z = (-?\d+\.\d+) ± (\d+\.\d+) \(exact (-?\d+\.\d+)\)/,
+    ) as [number, number, number];
+    near(whitened, whitenedExact, whitenedSe);
   },
   'chain.ts': (out) => {
     const [logZ, se] = numbers(out, /smc-mala: log Z = (-?\d+\.\d+) ± (\d+\.\d+) \(exact 0\)/) as [

@@ -23,6 +23,7 @@ import { runTasks } from '../src/parallel/pool.js';
 import { runBatches } from '../src/parallel/batches.js';
 import type { EstimateRequest, EvaluateRequest } from '../src/runs/request.js';
 import type { LogWeightSummary } from '../src/eval/logWeights.js';
+import type { StepDiagnostics } from '../src/annealing/ais.js';
 
 describe('joint random streams', () => {
   before(async () => {
@@ -394,6 +395,36 @@ describe('runBatches: a request, in this thread or on workers', () => {
     assert.equal(steps.at(-1), 8);
   });
 
+  it('onReading: every step once, in order, pooled over workers as the result reports it', async () => {
+    await initEngine({ backend: 'wasm' });
+    const request: EstimateRequest = {
+      kind: 'estimate',
+      target: { name: 'funnel', dim: 5 },
+      sampler: 'smc-hmc',
+      steps: 8,
+      particles: 90,
+      batches: 3,
+      seed: 5,
+    };
+    for (const workers of [1, 2]) {
+      const seen: StepDiagnostics[] = [];
+      const r = await runBatches(request, workers, { onReading: (s) => seen.push(s) });
+      assert.deepEqual(
+        seen.map((s) => s.step),
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      );
+      seen.forEach((s, k) => {
+        const end = r.perStep[k] as StepDiagnostics;
+        const at = `${workers} workers, step ${k + 1}`;
+        assert.ok(Math.abs(s.logZ - end.logZ) < 1e-9, `${at}: log Z`);
+        assert.ok(Math.abs(s.logZIncrement - end.logZIncrement) < 1e-9, `${at}: increment`);
+        assert.ok(Math.abs(s.essFraction - end.essFraction) < 1e-9, `${at}: ESS`);
+        assert.ok(Math.abs((s.acceptance as number) - (end.acceptance as number)) < 1e-9, at);
+        assert.equal(s.diverged, end.diverged, `${at}: diverged`);
+      });
+    }
+  });
+
   it("an evaluate request of trained parameters: evaluateSampler's numbers on 2 workers", async () => {
     await initEngine({ backend: 'wasm' });
     const target = createTarget('gaussian', { dim: 3 });
@@ -412,8 +443,11 @@ describe('runBatches: a request, in this thread or on workers', () => {
     };
     sampler.dispose();
     target.dispose?.();
-    const two = await runBatches(request, 2);
+    const readings: number[] = [];
+    const two = await runBatches(request, 2, { onReading: (s) => readings.push(s.logZ) });
     assert.deepEqual(numbers(two), numbers(direct));
+    assert.equal(readings.length, 4);
+    assert.ok(Math.abs((readings[3] as number) - (two.perStep[3]?.logZ as number)) < 1e-9);
     await assert.rejects(
       runBatches({ ...request, particles: 61 }, 2),
       /61 particles do not split into 3 equal batches/,

@@ -17,7 +17,7 @@ import type { Distribution } from '../distributions/distribution.js';
 import { ParamStore } from '../nets/params.js';
 import { ResidualScoreNet } from '../nets/scoreNet.js';
 import { checkTarget, type Target } from '../targets/target.js';
-import { runAis, type AnnealedResult } from './ais.js';
+import { runAis, type AnnealedResult, type StepDiagnostics } from './ais.js';
 import { NonFiniteWeightsError } from './diagnostics.js';
 import { KernelError, type StepValue, type TransitionKernel } from './kernels/kernel.js';
 import { uhaKernel } from './kernels/uha.js';
@@ -64,6 +64,8 @@ export interface RunOptions {
    */
   checkFinite?: boolean;
   onStep?: (step: number, steps: number) => void;
+  /** Each step's readings as the chain runs (see AisOptions.onReading); a small device read per step. */
+  onReading?: (reading: StepDiagnostics, steps: number) => void;
   /**
    * Particles per system for this run, in place of the config's group size (SMC); without
    * resampling, per-step diagnostics are then per group of this size.
@@ -322,6 +324,8 @@ export class LearnedSampler {
       });
     }
     const checkFinite = options.checkFinite ?? true;
+    // Readings as the chain runs need the per-step diagnostics.
+    const diagnostics = (options.diagnostics ?? false) || options.onReading !== undefined;
     let result: AnnealedResult;
     try {
       result = runAis({
@@ -330,9 +334,10 @@ export class LearnedSampler {
         betas,
         particles: options.particles,
         rng: options.rng,
-        diagnostics: options.diagnostics ?? false,
+        diagnostics,
         checkFinite,
         onStep: options.onStep,
+        ...(options.onReading ? { onReading: options.onReading } : {}),
         trace: options.trace ?? false,
         // Without resampling, a group size only makes the per-step diagnostics per group.
         resampling: this.config.resampling
@@ -347,7 +352,7 @@ export class LearnedSampler {
     } finally {
       tf.dispose(owned);
     }
-    if (checkFinite && !(options.diagnostics ?? false)) finalCheck(result, c.steps);
+    if (checkFinite && !diagnostics) finalCheck(result, c.steps);
     return result;
   }
 

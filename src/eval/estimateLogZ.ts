@@ -255,37 +255,53 @@ export function runLogZBatches(
  */
 export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly number[]): BatchRun {
   if (runs.length === 1) return runs[0] as BatchRun;
-  const total = batches.reduce((a, b) => a + b, 0);
   const logW = concatFloat32(runs.map((r) => r.logW));
-  const share = batches.map((b) => b / total);
-  const mean = (f: (r: BatchRun) => number) =>
-    runs.reduce((a, r, i) => a + (share[i] as number) * f(r), 0);
   let previous = 0;
   const first = runs[0] as BatchRun;
-  const perStep = first.perStep.map((s0, k) => {
-    const at = (r: BatchRun) => r.perStep[k] as StepDiagnostics;
-    const top = Math.max(...runs.map((r) => at(r).logZ));
-    const logZ = Number.isFinite(top)
-      ? top + Math.log(mean((r) => Math.exp(at(r).logZ - top)))
-      : top;
-    const step: StepDiagnostics = {
-      ...s0,
-      essFraction: mean((r) => at(r).essFraction),
-      essCount: mean((r) => at(r).essCount),
-      logZ,
-      logZIncrement: logZ - previous,
-      acceptance: s0.acceptance === null ? null : mean((r) => at(r).acceptance as number),
-      resampled: s0.resampled === null ? null : mean((r) => at(r).resampled as number),
-      diverged:
-        s0.diverged === null ? null : runs.reduce((a, r) => a + (at(r).diverged as number), 0),
-    };
-    previous = logZ;
+  const perStep = first.perStep.map((_, k) => {
+    const step = poolReadings(
+      runs.map((r) => r.perStep[k] as StepDiagnostics),
+      batches,
+      previous,
+    );
+    previous = step.logZ;
     return step;
   });
   const z = runs.every((r) => r.z)
     ? concatFloat32(runs.map((r) => r.z as Float32Array))
     : undefined;
   return { logW, perStep, ...(first.moves ? { moves: first.moves } : {}), ...(z ? { z } : {}) };
+}
+
+/**
+ * One step's readings of consecutive groups of a run's batches (`batches[i]` in group i), pooled
+ * as one chain over all the groups would report them: ESS fractions, acceptance and resampling
+ * rates averaged by batch count, diverged proposals summed, running log Z estimates combined by
+ * log-mean-exp; `previousLogZ` is the pooled estimate of the step before (0 before the first).
+ */
+export function poolReadings(
+  readings: readonly StepDiagnostics[],
+  batches: readonly number[],
+  previousLogZ: number,
+): StepDiagnostics {
+  const s0 = readings[0] as StepDiagnostics;
+  if (readings.length === 1) return { ...s0, logZIncrement: s0.logZ - previousLogZ };
+  const total = batches.reduce((a, b) => a + b, 0);
+  const mean = (f: (r: StepDiagnostics) => number) =>
+    readings.reduce((a, r, i) => a + ((batches[i] as number) / total) * f(r), 0);
+  const top = Math.max(...readings.map((r) => r.logZ));
+  const logZ = Number.isFinite(top) ? top + Math.log(mean((r) => Math.exp(r.logZ - top))) : top;
+  return {
+    ...s0,
+    essFraction: mean((r) => r.essFraction),
+    essCount: mean((r) => r.essCount),
+    logZ,
+    logZIncrement: logZ - previousLogZ,
+    acceptance: s0.acceptance === null ? null : mean((r) => r.acceptance as number),
+    resampled: s0.resampled === null ? null : mean((r) => r.resampled as number),
+    diverged:
+      s0.diverged === null ? null : readings.reduce((a, r) => a + (r.diverged as number), 0),
+  };
 }
 
 /** The weighted particles of a run that kept them, else null. */

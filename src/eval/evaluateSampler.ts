@@ -49,6 +49,11 @@ export interface EvaluateOptions {
   /** Seed of the evaluation's stream, where no rng is given (each call starts it afresh). */
   seed?: number;
   onStep?: (k: number, K: number) => void;
+  /**
+   * Each step's readings as the chain runs (over the batches this thread runs together), e.g. for
+   * a live plot; a small device read per step.
+   */
+  onReading?: (reading: StepDiagnostics, steps: number) => void;
   /** Return the final particles and their log-weights (result.samples); default false. */
   returnSamples?: boolean;
 }
@@ -60,6 +65,7 @@ export const EVALUATE_OPTION_KEYS = keyList<EvaluateOptions>()([
   'rng',
   'seed',
   'onStep',
+  'onReading',
   'returnSamples',
 ]);
 
@@ -123,6 +129,7 @@ export function evaluateSamplerBatches(
     diagnostics: true,
     checkFinite: true,
     onStep: options.onStep,
+    ...(options.onReading ? { onReading: options.onReading } : {}),
   });
   try {
     const z = options.returnSamples ? Float32Array.from(result.z.dataSync()) : undefined;

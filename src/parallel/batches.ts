@@ -5,12 +5,15 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { currentBackend, type BackendName } from '../engine/index.js';
-import { combineBatchRuns, type BatchRun } from '../eval/estimateLogZ.js';
+import { combineBatchRuns, poolReadings, type BatchRun } from '../eval/estimateLogZ.js';
+import type { StepDiagnostics } from '../annealing/ais.js';
 import {
   openBatchRunner,
   type BatchJob,
+  type BatchProgress,
   type BatchRunner,
   type BatchSummary,
+  type OnReading,
   type OnStep,
 } from '../runs/batches.js';
 import type { BatchRequest } from '../runs/request.js';
@@ -21,6 +24,12 @@ export interface RunBatchesOptions<S> {
    * Progress: the chain's step (of steps) that every batch has reached, i.e. the slowest worker's.
    */
   onStep?: OnStep;
+  /**
+   * Each step's readings over the whole run, in step order, e.g. for a live plot: with workers, a
+   * step's readings are pooled (as the run's per-step diagnostics are) once every worker has
+   * reported it. Each worker then reads its readings off the device at every step.
+   */
+  onReading?: OnReading;
   /**
    * The request's run, built in this thread already (openBatchRunner, or estimateRunner and
    * samplerRunner for objects at hand): it runs the batches when they stay in this thread, and it
@@ -77,25 +86,25 @@ export async function runBatches<R extends BatchRequest>(
     const n = Math.min(Math.max(1, Math.floor(workers)), batches);
     let run: BatchRun;
     if (n <= 1) {
-      run = runner.run(0, batches, options.onStep);
+      run = runner.run(0, batches, {
+        ...(options.onStep ? { onStep: options.onStep } : {}),
+        ...(options.onReading ? { onReading: options.onReading } : {}),
+      });
     } else {
       const groups = batchGroups(batches, n);
-      const at = new Array<number>(n).fill(0);
+      const progress = workerProgress(
+        groups.map((g) => g.count),
+        options,
+      );
       const runs = await runTasks<BatchJob, BatchRun>(
         jobModule(),
-        groups.map((g) => ({ request, ...g })),
+        groups.map((g) => ({ request, ...g, readings: options.onReading !== undefined })),
         {
           workers: n,
           backend: options.backend ?? (currentBackend() as BackendName),
           ...(options.threads !== undefined ? { threads: options.threads } : {}),
         },
-        {
-          onProgress: (w, message) => {
-            const [k, total] = message as [number, number];
-            at[w] = k;
-            options.onStep?.(Math.min(...at), total);
-          },
-        },
+        { onProgress: (w, message) => progress(w, message as BatchProgress) },
       );
       run = combineBatchRuns(
         runs,
@@ -106,4 +115,38 @@ export async function runBatches<R extends BatchRequest>(
   } finally {
     if (!options.runner) runner.dispose();
   }
+}
+
+/**
+ * The caller's progress from the workers' messages: the step every worker has reached, and each
+ * step's readings pooled over the workers once all of them have reported it, in step order.
+ */
+function workerProgress(
+  counts: readonly number[],
+  options: { onStep?: OnStep; onReading?: OnReading },
+): (worker: number, message: BatchProgress) => void {
+  const at = new Array<number>(counts.length).fill(0);
+  const pending = new Map<number, (StepDiagnostics | undefined)[]>();
+  let reported = 0;
+  let previousLogZ = 0;
+  return (worker, { step, steps, reading }) => {
+    at[worker] = step;
+    const slowest = Math.min(...at);
+    options.onStep?.(slowest, steps);
+    if (!options.onReading || !reading) return;
+    const row = pending.get(step) ?? new Array<StepDiagnostics | undefined>(counts.length);
+    row[worker] = reading;
+    pending.set(step, row);
+    // Steps reach every worker in order, so the next step to report is complete when the slowest
+    // worker has passed it.
+    for (let k = reported + 1; k <= slowest; k++) {
+      const readings = pending.get(k);
+      pending.delete(k);
+      if (!readings || readings.some((r) => r === undefined)) continue;
+      const pooled = poolReadings(readings as StepDiagnostics[], counts, previousLogZ);
+      previousLogZ = pooled.logZ;
+      options.onReading(pooled, steps);
+      reported = k;
+    }
+  };
 }

@@ -22,6 +22,7 @@ import {
 import { flowFromRunDir } from '../flows/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
+import type { StepDiagnostics } from '../annealing/ais.js';
 import {
   buildTarget,
   estimateOptions,
@@ -35,6 +36,16 @@ import { loadTrainedSampler } from './samplerRun.js';
 /** Progress of a chain: step k of K. */
 export type OnStep = (step: number, steps: number) => void;
 
+/** A chain's readings at a step (over the batches that ran together), of K steps. */
+export type OnReading = (reading: StepDiagnostics, steps: number) => void;
+
+/** What a runner reports as its batches run. */
+export interface BatchHooks {
+  onStep?: OnStep;
+  /** Readings per step: a small device read each step, so asked for only where wanted. */
+  onReading?: OnReading;
+}
+
 /** A run's batches, ready to run in ranges, and how a whole run is summarized. */
 export interface BatchRunner<S> {
   /** The run's batch count. */
@@ -42,7 +53,7 @@ export interface BatchRunner<S> {
   /** The target the run is on. */
   readonly target: Target;
   /** Batches [first, first + count), each from its own random stream. */
-  run(first: number, count: number, onStep?: OnStep): BatchRun;
+  run(first: number, count: number, hooks?: BatchHooks): BatchRun;
   /** The whole run's summary from the runs of all its batches combined (combineBatchRuns). */
   summarize(run: BatchRun, seconds: number): S;
   /** Frees what the runner built (not what it was given). */
@@ -67,8 +78,7 @@ export function estimateRunner(
   return {
     batches,
     target: options.target,
-    run: (first, count, onStep) =>
-      runLogZBatches(onStep ? { ...options, onStep } : options, first, count),
+    run: (first, count, hooks = {}) => runLogZBatches({ ...options, ...hooks }, first, count),
     summarize: (run, seconds) => summarizeRun(options, run, seconds),
     dispose,
   };
@@ -88,8 +98,8 @@ export function samplerRunner(
   return {
     batches,
     target: sampler.target,
-    run: (first, count, onStep) =>
-      evaluateSamplerBatches(sampler, onStep ? { ...options, onStep } : options, first, count),
+    run: (first, count, hooks = {}) =>
+      evaluateSamplerBatches(sampler, { ...options, ...hooks }, first, count),
     summarize: (run, seconds) => summarizeEvaluation(sampler, options, run, seconds),
     dispose,
   };
@@ -176,19 +186,34 @@ export interface BatchJob {
   request: BatchRequest;
   first: number;
   count: number;
+  /** Report each step's readings with its progress (a device read per step); default false. */
+  readings?: boolean;
+}
+
+/** A worker's progress message: the step it reached, and its readings there when asked for. */
+export interface BatchProgress {
+  step: number;
+  steps: number;
+  reading?: StepDiagnostics;
 }
 
 /**
  * Runs a job's batches in this thread (the worker side of runBatches): builds the request's run,
- * runs the batches and frees what it built. `report` gets the progress as [step, steps].
+ * runs the batches and frees what it built. `report` gets a BatchProgress per step.
  */
 export async function runBatchJob(
   job: BatchJob,
-  report: (message: unknown) => void = () => {},
+  report: (message: BatchProgress) => void = () => {},
 ): Promise<BatchRun> {
   const runner = await openBatchRunner(job.request);
   try {
-    return runner.run(job.first, job.count, (k, total) => report([k, total]));
+    return runner.run(
+      job.first,
+      job.count,
+      job.readings
+        ? { onReading: (reading, steps) => report({ step: reading.step, steps, reading }) }
+        : { onStep: (step, steps) => report({ step, steps }) },
+    );
   } finally {
     runner.dispose();
   }

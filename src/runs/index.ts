@@ -19,8 +19,11 @@ export {
   runBatchJob,
   samplerFrom,
   samplerRunner,
+  type BatchHooks,
   type BatchJob,
+  type BatchProgress,
   type BatchRunner,
   type BatchSummary,
+  type OnReading,
   type OnStep,
 } from './batches.js';

@@ -47,6 +47,7 @@ export {
   type UciLogisticOptions,
 } from './logisticRegression.js';
 export { AffineTarget, affineTarget, type AffineTargetOptions } from './affine.js';
+export { laplaceApproximation, whitenedTarget, type LaplaceOptions } from './laplace.js';
 export { logGamma, gammaArray, chiSquareArray } from './special.js';
 export {
   createTarget,
