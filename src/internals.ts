@@ -3,6 +3,7 @@
 // anneal's internals; names here may change in any version. The stable API is the package root.
 export * from './engine/index.js';
 export * from './targets/index.js';
+export * from './distributions/prior.js';
 export * from './annealing/index.js';
 export * from './eval/index.js';
 export * from './train/index.js';

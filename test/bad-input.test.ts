@@ -78,7 +78,14 @@ describe('bad input on the command line', () => {
       '997',
     );
     assert.equal(prime.status, 0, prime.stderr);
-    assert.match(prime.stdout, /one batch, so no standard error/);
+    // AIS particles are independent: the standard error needs no batches.
+    assert.match(prime.stdout, /standard error over 997 independent particles/);
+    const smc = anneal(
+      'logz',
+      ...['--target', 'gaussian', '--sampler', 'smc-hmc', '--steps', '4', '--particles', '997'],
+    );
+    assert.equal(smc.status, 0, smc.stderr);
+    assert.match(smc.stdout, /one batch, so no standard error/);
   });
 });
 

@@ -130,6 +130,7 @@ describe('anneal CLI', () => {
       'batchLogZ',
       'essCount',
       'logZStdErrReliable',
+      'logZStdErrOver',
       'elbo',
       'ess',
       'acceptance',
@@ -148,15 +149,16 @@ describe('anneal CLI', () => {
     assert.match(meaning.essFraction ?? '', /averaged over the systems/);
     const mean = perStep.reduce((a, s) => a + (s.acceptance as number), 0) / perStep.length;
     assert.ok(Math.abs((out.acceptance as number) - mean) < 1e-9);
-    // The standard error is flagged exactly when there are under 10 effective particles a batch,
-    // and then it is the one warning.
+    // AIS particles are independent: the standard error is over them, flagged exactly when there
+    // are under 100 effective particles, and then it is the one warning.
+    assert.equal(out.logZStdErrOver, 'particles');
     assert.equal(out.logZStdErrReliable, (out.essCount as number) >= 100);
     assert.deepEqual(
       out.warnings,
       out.logZStdErrReliable
         ? []
         : [
-            `the standard error rests on ${(out.essCount as number).toFixed(1)} effective particles for 10 batches, fewer than 10 per batch: it is likely too small; use more particles`,
+            `the standard error rests on ${(out.essCount as number).toFixed(1)} effective particles, fewer than 100: it is itself too uncertain to say how far off log Z is (likely too small); use more particles`,
           ],
     );
     assert.equal(out.target, 'gaussian');
@@ -216,7 +218,7 @@ describe('anneal CLI', () => {
     // Eight ULA steps on the funnel leave a handful of effective particles: the error is flagged.
     assert.match(
       r.stdout,
-      /^log Z .*\(standard error over 10 batches; unreliable: \d+\.\d effective particles for 10 batches, fewer than 10 per batch\)$/m,
+      /^log Z .*\(standard error over 100 independent particles; unreliable: \d+\.\d effective particles, fewer than 100\)$/m,
     );
     assert.match(r.stdout, /^exact log Z\s+0\.0000 \(error [+-]\d/m);
     assert.match(r.stdout, /^time\s+\d+\.\d+ s on wasm/m);

@@ -127,7 +127,7 @@ const fmt = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(di
 
 function reportRows(e: FlowEvaluation, particles: number): [string, string][] {
   const rows: [string, string][] = [
-    ['log Z', logZText(e, `importance sampling, ${particles} draws in ${e.batches} batches`)],
+    ['log Z', logZText(e, `importance sampling, ${particles} independent draws`)],
     ['ELBO', `${fmt(e.elbo)} ± ${fmt(e.elboStdErr)}`],
     ['reverse ESS', `${fmt(e.essFraction, 3)} of N`],
   ];

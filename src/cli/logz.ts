@@ -26,7 +26,7 @@ import { checkSamplesPath, writeSamples } from './samplesFile.js';
 import { resultWarnings } from '../eval/warnings.js';
 import type { AutoReport } from '../eval/autoLogZ.js';
 import type { WeightedParticles } from '../eval/logZEstimate.js';
-import { logZJson, logZText } from './logZText.js';
+import { logZJson, logZText, stdErrHow } from './logZText.js';
 import { parseOptions } from './options.js';
 import { LogzOptionsSchema, type LogzOptions } from './logzOptions.js';
 import { progressBar } from './progress.js';
@@ -454,15 +454,7 @@ export function formatReport(e: Report, seed: number, backend: string): string {
       `${e.trained.iterations} iterations (${e.trained.skipped} skipped) in ${e.trained.seconds.toFixed(1)} s; evaluated on fresh particles`,
     ]);
   }
-  rows.push([
-    'log Z',
-    logZText(
-      e,
-      e.batches > 1
-        ? `standard error over ${e.batches} batches`
-        : 'one batch, so no standard error: use a particle count with a divisor up to 10, or --batches',
-    ),
-  ]);
+  rows.push(['log Z', logZText(e, stdErrHow(e))]);
   const last = e.perStep?.[e.perStep.length - 1];
   if (e.smcBound && last) {
     const b = e.smcBound;

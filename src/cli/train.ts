@@ -9,7 +9,7 @@ import { targetLabel } from '../train/config.js';
 import { resolveTargetModule } from '../targets/module.js';
 import { choice, parseOptions, positiveInt } from './options.js';
 import { progressBar } from './progress.js';
-import { logZJson, logZText } from './logZText.js';
+import { logZJson, logZText, stdErrHow } from './logZText.js';
 
 export const TrainOptionsSchema = z.object({
   out: z.string().optional(),
@@ -112,7 +112,7 @@ export async function trainCommand(
   ];
   if (e) {
     rows.push(
-      ['log Z', logZText(e, `${c.eval.particles} fresh particles in ${e.batches} batches`)],
+      ['log Z', logZText(e, `${c.eval.particles} fresh particles; ${stdErrHow(e)}`)],
       ['ELBO', `${e.elbo.toFixed(4)} ± ${e.elboStdErr?.toFixed(4) ?? 'n/a'}`],
       ['ESS', `${e.essFraction.toFixed(3)} of N`],
       [

@@ -25,7 +25,9 @@ import {
 import { KernelError } from '../annealing/stepValue.js';
 import type { StepDiagnostics } from '../annealing/diagnostics.js';
 import { checkTarget, type Target } from '../targets/target.js';
-import { concatFloat32, summarizeLogWeights, systemBound } from './logWeights.js';
+import { concatFloat32, stdErrOf, summarizeLogWeights, systemBound } from './logWeights.js';
+
+export { stdErrOf };
 import type { AutoReport, AutoStop, LogZEstimate } from './logZEstimate.js';
 import { autoWarnings } from './warnings.js';
 
@@ -521,22 +523,6 @@ export function autoLogZ(options: AutoLogZOptions): AutoLogZEstimate {
  */
 export function systemStream(parent: Rng, s: number): Rng {
   return parent.children(s + 1)[s] as Rng;
-}
-
-/**
- * The standard error of log(mean of Z-hat) over systems, by the delta method on Z-hat itself:
- * sd(Z-hat) / (sqrt(S) mean(Z-hat)). Where a few systems' estimates are far above the rest (heavy
- * tails, the sign of a start or moves that miss part of the target) this is large, as it should
- * be, where the spread of log Z-hat would look small. Null below two systems.
- */
-export function stdErrOf(logZs: readonly number[]): number | null {
-  const s = logZs.length;
-  if (s < 2) return null;
-  const top = Math.max(...logZs);
-  const w = logZs.map((v) => Math.exp(v - top));
-  const mean = w.reduce((a, b) => a + b, 0) / s;
-  const variance = w.reduce((a, b) => a + (b - mean) ** 2, 0) / (s - 1);
-  return Math.sqrt(variance / s) / mean;
 }
 
 /** The pilot's temperatures as the per-step rows every log Z report carries. */

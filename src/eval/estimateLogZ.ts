@@ -317,8 +317,10 @@ export function summarizeRun(
   seconds: number,
 ): LogZEstimate {
   const { batches } = batchLayout(options);
-  const summary = summarizeLogWeights(run.logW, batches);
   const { resampling } = resolveEstimateSampler(options);
+  // Without resampling every particle is an independent draw.
+  const independent = !(resampling && resamples(resampling.scheme));
+  const summary = summarizeLogWeights(run.logW, batches, { independent });
   const groupSize =
     resampling && resamples(resampling.scheme)
       ? (resampling.groupSize ?? run.logW.length / batches)

@@ -152,7 +152,8 @@ export function summarizeEvaluation(
   seconds: number,
 ): SamplerEvaluation {
   const { batches } = evaluationLayout(sampler, options);
-  const summary = summarizeLogWeights(run.logW, batches);
+  // Without resampling (AIS, DAIS) every particle is an independent draw.
+  const summary = summarizeLogWeights(run.logW, batches, { independent: sampler.smc === null });
   // For AIS with a system size (DAIS), the same quantity is the importance-weighted bound of N.
   const boundGroup = sampler.smc
     ? (sampler.smc.groupSize ?? run.logW.length / batches)

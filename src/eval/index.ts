@@ -1,10 +1,14 @@
 export {
+  RELIABLE_BATCHES,
+  RELIABLE_ESS,
   RELIABLE_ESS_PER_BATCH,
   stdErrReliable,
+  stdErrUnreliableReason,
   summarizeLogWeights,
   systemBound,
   type LogWeightSummary,
   type SmcBound,
+  type SummarizeOptions,
 } from './logWeights.js';
 export { perStepSvg, temperaturesSvg } from './plots.js';
 export {

@@ -5,8 +5,15 @@ export interface LogWeightSummary {
   n: number;
   /** log Z estimate: logMeanExp(logW) over all particles. */
   logZ: number;
-  /** Standard error of logZ from independent batches: sd(batch logZ) / sqrt(batches); null if < 2 batches. */
+  /**
+   * Standard error of logZ by the delta method on Z-hat: over the particles, sd(w) / (sqrt(n)
+   * mean(w)), where they are independent (no resampling); else over the batches (each one SMC
+   * system or more), sd(batch Z-hat) / (sqrt(batches) mean(batch Z-hat)). Null with one batch of
+   * dependent particles.
+   */
   logZStdErr: number | null;
+  /** What logZStdErr was computed over: 'particles' (independent) or 'batches'. */
+  logZStdErrOver: 'particles' | 'batches';
   /** Evidence lower bound: mean(logW). */
   elbo: number;
   /** Standard error of the ELBO: sd(logW) / sqrt(n). */
@@ -22,27 +29,95 @@ export interface LogWeightSummary {
    */
   batchLogZ: number[];
   /**
-   * Whether logZStdErr can be trusted: at least RELIABLE_ESS_PER_BATCH effective particles per
-   * batch. With fewer, a few particles carry the estimate, every batch's log Z is dominated by
-   * whether it holds one of them, and the spread over batches misstates the error.
+   * Whether logZStdErr can be trusted as far as the run can tell (stdErrUnreliableReason): enough
+   * effective particles (with few, a handful carry the estimate and every spread misstates the
+   * error), and, for a standard error over batches, at least RELIABLE_BATCHES of them (with fewer,
+   * the standard error is itself too uncertain to say how far off log Z is).
+   * No run can see mass its particles never reached: see docs/guide.md on error bars.
    */
   logZStdErrReliable: boolean;
 }
 
 /** Effective particles per batch below which a batch standard error of log Z is unreliable. */
 export const RELIABLE_ESS_PER_BATCH = 10;
+/**
+ * Batches below which a standard error over batches is too uncertain to use: from b batches its
+ * relative error is about 1 / sqrt(2 (b - 1)), 35% at 5.
+ */
+export const RELIABLE_BATCHES = 5;
 
-/** Whether a batch standard error from `batches` batches rests on enough effective particles. */
+/** Effective particles below which a standard error over independent particles is unreliable. */
+export const RELIABLE_ESS = 100;
+
+/** Whether a standard error from `batches` batches rests on enough effective particles. */
 export function stdErrReliable(essCount: number, batches: number): boolean {
   return essCount >= RELIABLE_ESS_PER_BATCH * batches;
 }
 
 /**
- * Summarizes log importance weights in float64 on the host. Particles are independent, so splitting
- * them into `batches` contiguous groups gives independent log Z estimates; the spread of those
- * estimates, divided by sqrt(batches), is the standard error of the pooled estimate (to first order).
+ * Why a standard error of log Z cannot be trusted, in words ('5.2 effective particles, fewer than
+ * 100'), or null when the run has nothing against it: a few particles carrying the estimate, or
+ * too few batches for a spread over batches to say how far off it is.
  */
-export function summarizeLogWeights(logW: ArrayLike<number>, batches = 10): LogWeightSummary {
+export function stdErrUnreliableReason(r: {
+  essCount: number;
+  batches: number;
+  logZStdErrOver?: 'particles' | 'batches';
+}): string | null {
+  if ((r.logZStdErrOver ?? 'batches') === 'particles')
+    return r.essCount >= RELIABLE_ESS
+      ? null
+      : `${r.essCount.toFixed(1)} effective particles, fewer than ${RELIABLE_ESS}`;
+  if (!stdErrReliable(r.essCount, r.batches))
+    return `${r.essCount.toFixed(1)} effective particles for ${r.batches} batches, fewer than ${RELIABLE_ESS_PER_BATCH} per batch`;
+  if (r.batches < RELIABLE_BATCHES)
+    return `${r.batches} independent batches, fewer than ${RELIABLE_BATCHES}`;
+  return null;
+}
+
+/**
+ * The standard error of log(mean of Z-hat) over independent estimates given as log Z-hat values
+ * (particles' log-weights, batches' or systems' log Z), by the delta method on Z-hat itself:
+ * sd(Z-hat) / (sqrt(S) mean(Z-hat)). Where a few estimates are far above the rest (heavy tails)
+ * this is larger, as it should be, than the spread of the logs would say. Null below two.
+ */
+export function stdErrOf(logZs: ArrayLike<number>): number | null {
+  const s = logZs.length;
+  if (s < 2) return null;
+  let top = -Infinity;
+  for (let i = 0; i < s; i++) top = Math.max(top, logZs[i] as number);
+  if (!Number.isFinite(top)) return null;
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < s; i++) {
+    const w = Math.exp((logZs[i] as number) - top);
+    sum += w;
+    sumSq += w * w;
+  }
+  const mean = sum / s;
+  const variance = Math.max(0, (sumSq - s * mean * mean) / (s - 1));
+  return Math.sqrt(variance / s) / mean;
+}
+
+export interface SummarizeOptions {
+  /**
+   * The particles are independent draws (no resampling): the standard error is then over all of
+   * them, which is steadier than over a few batches. Default false (over batches).
+   */
+  independent?: boolean;
+}
+
+/**
+ * Summarizes log importance weights in float64 on the host. Contiguous groups of `batches` are
+ * independent (each its own stream, whole SMC systems), so their log Z estimates are independent:
+ * their spread gives the standard error of the pooled estimate, and paired comparisons difference
+ * them. Independent particles (`independent`) give it over all particles instead.
+ */
+export function summarizeLogWeights(
+  logW: ArrayLike<number>,
+  batches = 10,
+  options: SummarizeOptions = {},
+): LogWeightSummary {
   const n = logW.length;
   if (n === 0) throw new RangeError('no log-weights to summarize');
   const b = Math.max(1, Math.min(batches, Math.floor(n / 2)));
@@ -54,7 +129,6 @@ export function summarizeLogWeights(logW: ArrayLike<number>, batches = 10): LogW
   for (let i = 0; i < n; i++) ss += ((logW[i] as number) - elbo) ** 2;
   const elboStdErr = n > 1 ? Math.sqrt(ss / (n - 1) / n) : null;
 
-  let logZStdErr: number | null = null;
   const estimates: number[] = [];
   if (b >= 2) {
     const size = Math.floor(n / b);
@@ -62,23 +136,25 @@ export function summarizeLogWeights(logW: ArrayLike<number>, batches = 10): LogW
       const slice = Array.prototype.slice.call(logW, j * size, (j + 1) * size) as number[];
       estimates.push(logMeanExpHost(slice));
     }
-    const mean = estimates.reduce((a, v) => a + v, 0) / b;
-    const variance = estimates.reduce((a, v) => a + (v - mean) ** 2, 0) / (b - 1);
-    // Pooling b batches cuts the variance of the estimate by about b.
-    logZStdErr = Math.sqrt(variance / b);
   }
+  const independent = options.independent ?? false;
+  const logZStdErr = independent ? stdErrOf(logW) : stdErrOf(estimates);
   const ess = essCountHost(logW);
+  const over = independent ? 'particles' : 'batches';
   return {
     n,
     logZ,
     logZStdErr,
+    logZStdErrOver: over,
     elbo,
     elboStdErr,
     essFraction: ess / n,
     essCount: ess,
     batches: b,
     batchLogZ: estimates,
-    logZStdErrReliable: logZStdErr !== null && stdErrReliable(ess, b),
+    logZStdErrReliable:
+      logZStdErr !== null &&
+      stdErrUnreliableReason({ essCount: ess, batches: b, logZStdErrOver: over }) === null,
   };
 }
 

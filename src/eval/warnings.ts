@@ -3,7 +3,7 @@
 // prints the same lines. Each reading is named with what it averages over.
 import { TUNED_DEFAULTS } from '../annealing/tunedSmc.js';
 import { meanAcceptance, type StepDiagnostics } from '../annealing/diagnostics.js';
-import { RELIABLE_ESS_PER_BATCH } from './logWeights.js';
+import { stdErrUnreliableReason } from './logWeights.js';
 import type { AutoReport } from './logZEstimate.js';
 
 /** Below this mean acceptance (over the steps), the moves hardly moved the particles. */
@@ -23,6 +23,8 @@ export interface WarningReadings {
   batches: number;
   logZStdErr: number | null;
   logZStdErrReliable: boolean;
+  /** What the standard error was computed over (default 'batches'). */
+  logZStdErrOver?: 'particles' | 'batches';
   auto?: AutoReport | undefined;
 }
 
@@ -56,10 +58,13 @@ export function resultWarnings(r: WarningReadings): string[] {
     warnings.push(
       `ESS ${r.essCount.toFixed(1)} of ${r.particles} particles (below ${100 * LOW_ESS_SHARE}%, over all particles): a few particles carry log Z, which is unreliable; use more steps or particles, or a closer initial distribution`,
     );
-  else if (r.logZStdErr !== null && !r.logZStdErrReliable)
-    warnings.push(
-      `the standard error rests on ${r.essCount.toFixed(1)} effective particles for ${r.batches} batches, fewer than ${RELIABLE_ESS_PER_BATCH} per batch: it is likely too small; use more particles`,
-    );
+  else if (r.logZStdErr !== null && !r.logZStdErrReliable) {
+    const why = stdErrUnreliableReason(r);
+    if (why)
+      warnings.push(
+        `the standard error rests on ${why}: it is itself too uncertain to say how far off log Z is (likely too small); use more ${/independent batches/.test(why) ? 'batches' : 'particles'}`,
+      );
+  }
   return warnings;
 }
 

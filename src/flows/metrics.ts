@@ -61,7 +61,10 @@ export function evaluateFlow(
     const { x, logQ } = flow.sample(options.particles, rng);
     return tf.sub(target.logProb(x), logQ);
   });
-  const summary = summarizeLogWeights(logW.dataSync(), options.batches ?? 10);
+  // A flow's draws are independent.
+  const summary = summarizeLogWeights(logW.dataSync(), options.batches ?? 10, {
+    independent: true,
+  });
   logW.dispose();
   let nll: number | null = null;
   let nllStdErr: number | null = null;
