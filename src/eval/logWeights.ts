@@ -8,8 +8,10 @@ export interface LogWeightSummary {
   /**
    * Standard error of logZ by the delta method on Z-hat: over the particles, sd(w) / (sqrt(n)
    * mean(w)), where they are independent (no resampling); else over the batches (each one SMC
-   * system or more), sd(batch Z-hat) / (sqrt(batches) mean(batch Z-hat)). Null with one batch of
-   * dependent particles.
+   * system or more), sd(batch Z-hat) / (sqrt(batches) mean(batch Z-hat)). With two or more batches,
+   * never below the spread of their log Z, sd(batch log Z) / sqrt(batches) (the delta method
+   * tops out near 1 where one draw carries the estimate). Null with one batch of dependent
+   * particles.
    */
   logZStdErr: number | null;
   /** What logZStdErr was computed over: 'particles' (independent) or 'batches'. */
@@ -99,6 +101,14 @@ export function stdErrOf(logZs: ArrayLike<number>): number | null {
   return Math.sqrt(variance / s) / mean;
 }
 
+/** sd(batch log Z) / sqrt(batches): the spread of the logs; null below two batches. */
+function logSpreadStdErr(estimates: readonly number[]): number | null {
+  const b = estimates.length;
+  if (b < 2) return null;
+  const mean = estimates.reduce((a, v) => a + v, 0) / b;
+  return Math.sqrt(estimates.reduce((a, v) => a + (v - mean) ** 2, 0) / (b - 1) / b);
+}
+
 export interface SummarizeOptions {
   /**
    * The particles are independent draws (no resampling): the standard error is then over all of
@@ -138,7 +148,11 @@ export function summarizeLogWeights(
     }
   }
   const independent = options.independent ?? false;
-  const logZStdErr = independent ? stdErrOf(logW) : stdErrOf(estimates);
+  const delta = independent ? stdErrOf(logW) : stdErrOf(estimates);
+  // The delta method tops out near 1 nat where one draw or batch carries the estimate, while the
+  // batches' log Z may then lie tens of nats apart: the larger of the two says so.
+  const spread = logSpreadStdErr(estimates);
+  const logZStdErr = delta === null ? spread : Math.max(delta, spread ?? 0);
   const ess = essCountHost(logW);
   const over = independent ? 'particles' : 'batches';
   return {
