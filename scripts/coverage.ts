@@ -98,7 +98,7 @@ const rerun = (r: CoverageRun) =>
 const command = `npx tsx scripts/coverage.ts --seeds ${values.seeds} --steps ${steps} --particles ${particles} --samplers ${values.samplers} --targets ${values.targets}${values.merge ? ' --merge' : ''}`;
 const data: CoverageData = {
   generated: generatedNow({ node: process.versions.node, backend: 'wasm' }),
-  commands: previous ? [...previous.commands, command] : [command],
+  commands: previous ? [...previous.commands.filter((c) => c !== command), command] : [command],
   runs: previous ? [...previous.runs.filter((r) => !rerun(r)), ...runs] : runs,
 };
 writeFileSync(file, `${JSON.stringify(data, null, 1)}\n`);

@@ -415,6 +415,14 @@ describe("the bad-input suite: the library's options", () => {
           /^trainAndEvaluate: unknown option 'trainParticle' \(did you mean 'trainParticles'\?\)/,
         ],
         [
+          () => lib.laplaceApproximation(target, { maxIteration: 5 } as never),
+          /^laplaceApproximation: unknown option 'maxIteration' \(did you mean 'maxIterations'\?\)/,
+        ],
+        [
+          () => lib.priorOf({ mu: { kind: 'normal', scal: 2 } as never }),
+          /^prior piece 'mu': unknown option 'scal' \(did you mean 'scale'\?\)/,
+        ],
+        [
           () => flows.evaluateFlow(flow, target, { particles: 8, seed: 1, testSample: 4 } as never),
           /^evaluateFlow: unknown option 'testSample' \(did you mean 'testSamples'\?\)/,
         ],

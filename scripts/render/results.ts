@@ -2,6 +2,7 @@
 // re-renders them all; test/results.test.ts checks that each committed page equals its rendering,
 // so no page holds a number its JSON does not.
 import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
+import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderFlow, type FlowData } from './flow.js';
 import { renderFlowTarget, type FlowTargetData } from './flowTarget.js';
@@ -48,6 +49,10 @@ export function logisticReferences(files: Files): Record<string, number> {
 }
 
 export const RESULT_PAGES: ResultPage[] = [
+  {
+    page: 'docs/results/coverage.md',
+    render: (f) => renderCoverage(json<CoverageData>(f, 'docs/results/coverage.json')),
+  },
   {
     page: 'docs/results/auto.md',
     render: (f) => {

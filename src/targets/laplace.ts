@@ -11,6 +11,7 @@ import { cholesky, invertLower, solveCholesky } from './common.js';
 import type { LaplaceApproximation } from './logisticRegression.js';
 import { targetLogProbAndScore } from './score.js';
 import { TargetError, type Target } from './target.js';
+import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -20,6 +21,9 @@ export interface LaplaceOptions {
   /** Newton iterations at most; default 100. */
   maxIterations?: number;
 }
+
+/** The keys laplaceApproximation takes (checked against LaplaceOptions by the compiler). */
+const LAPLACE_OPTION_KEYS = keyList<LaplaceOptions>()(['start', 'maxIterations']);
 
 /** Largest dimension whose d x d Hessian the host factors. */
 const MAX_DIM = 2000;
@@ -45,6 +49,7 @@ export function laplaceApproximation(
   target: Target,
   options: LaplaceOptions = {},
 ): LaplaceApproximation {
+  checkOptionKeys('laplaceApproximation', options, LAPLACE_OPTION_KEYS, (m) => new TargetError(m));
   const d = target.dim;
   const where = `target '${target.name}': Laplace`;
   if (d > MAX_DIM)
