@@ -55,6 +55,28 @@ describe('backend selection', () => {
     }
   });
 
+  it("concurrent starts leave the host program's console as they found it", async () => {
+    const { initEngine } = await import('../src/engine/index.js');
+    const saved = { log: console.log, warn: console.warn, error: console.error };
+    const heard: string[] = [];
+    const mine = {
+      log: (...a: unknown[]) => heard.push(`log ${a.join(' ')}`),
+      warn: (...a: unknown[]) => heard.push(`warn ${a.join(' ')}`),
+      error: (...a: unknown[]) => heard.push(`error ${a.join(' ')}`),
+    };
+    Object.assign(console, mine);
+    try {
+      await Promise.all([initEngine({ backend: 'wasm' }), initEngine({ backend: 'wasm' })]);
+      assert.equal(console.log, mine.log);
+      assert.equal(console.warn, mine.warn);
+      assert.equal(console.error, mine.error);
+      console.log('still heard');
+      assert.deepEqual(heard.slice(-1), ['log still heard']);
+    } finally {
+      Object.assign(console, saved);
+    }
+  });
+
   it("an uncaught error after the wasm backend starts reads as the program's own", () => {
     // The emscripten glue of the wasm backend installs rethrowing process listeners; initEngine
     // removes them, so Node prints the error (not the bundle's minified source) and exits with 1.

@@ -431,6 +431,32 @@ describe('trainAndEvaluate', () => {
     assert.deepEqual(seen, [1, 2, 3]);
     target.dispose?.();
   });
+
+  it('a single annealing step trains and evaluates (its move reaches no objective)', async () => {
+    const { trainAndEvaluate } = await import('../src/train/trainAndEvaluate.js');
+    await initEngine({ backend: 'wasm' });
+    const target = createTarget('gaussian', { dim: 2 });
+    const base = liveTensorCount();
+    for (const kind of ['ula', 'uha', 'ula-mcd'] as LearnedSamplerName[]) {
+      const r = trainAndEvaluate({
+        target,
+        sampler: { kind, steps: 1 },
+        trainIterations: 2,
+        trainParticles: 16,
+        particles: 1000,
+        seed: 1,
+      });
+      assert.equal(r.trained.skipped, 0, kind);
+      const se = r.logZStdErr as number;
+      assert.ok(
+        Math.abs(r.logZ - (target.logZ as number)) < 4 * se + 0.01,
+        `${kind}: ${r.logZ} ± ${se}`,
+      );
+      r.sampler.dispose();
+    }
+    assert.equal(liveTensorCount(), base);
+    target.dispose?.();
+  });
 });
 
 describe('training objectives', () => {

@@ -97,6 +97,22 @@ describe('anneal train', () => {
     assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), before);
   });
 
+  it("refuses a folder of the user's own files, writing nothing into it", () => {
+    const dir = join(work, 'theirs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'metrics.jsonl'), 'their own notes\n');
+    writeFileSync(join(dir, 'eval.json'), '{"mine": true}\n');
+    const r = anneal('train', config, '--out', dir);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^anneal: '.*theirs' already holds files that are not an anneal run \(eval\.json, metrics\.jsonl\); choose a new or empty folder for --out\n$/,
+    );
+    assert.deepEqual(readdirSync(dir).sort(), ['eval.json', 'metrics.jsonl']);
+    assert.equal(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), 'their own notes\n');
+    assert.equal(readFileSync(join(dir, 'eval.json'), 'utf8'), '{"mine": true}\n');
+  });
+
   it('logz --from evaluates a trained run with fresh particles', () => {
     const r = anneal(
       'logz',

@@ -303,7 +303,11 @@ export class LearnedSampler {
     const context = options.context;
     const betas = this.betas();
     const stepTensor = this.stepSizes();
-    const stepSizes = tf.unstack(stepTensor) as Scalar[];
+    // One slice per step rather than unstack: unstack's gradient needs every output's, and a step
+    // whose size does not reach the objective (the one move of a single-step chain) has none.
+    const stepSizes = Array.from({ length: stepTensor.shape[0] }, (_, k) =>
+      tf.tidy(() => tf.reshape(tf.slice(stepTensor, [k], [1]), []) as Scalar),
+    );
     const owned: tf.Tensor[] = [betas, stepTensor, ...stepSizes];
     const correction: BackwardCorrection | undefined = this.net
       ? (z, v, step) => (this.net as ResidualScoreNet).apply(z, v, step, c.steps, context)

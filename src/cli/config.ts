@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { parseRunConfig, type RunConfig } from '../train/config.js';
 import { UsageError } from './errors.js';
 
@@ -15,7 +15,7 @@ export function readConfigObject(path: string, what: string): object {
   const ext = extname(path).toLowerCase();
   let raw: unknown;
   try {
-    raw = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+    raw = ext === '.json' ? JSON.parse(text) : yamlValue(text);
   } catch (error) {
     const first = String((error as Error).message).split('\n')[0];
     throw new UsageError(
@@ -26,6 +26,23 @@ export function readConfigObject(path: string, what: string): object {
     throw new UsageError(`config file '${path}' must hold an object with ${what}`);
   }
   return raw;
+}
+
+/**
+ * The value of a YAML text holding one document, with the parser's own console output silenced:
+ * more than one document, a syntax error or an unknown tag (`!foo`, which anneal's configs never
+ * need) raises one line saying which and where.
+ */
+function yamlValue(text: string): unknown {
+  const docs = parseAllDocuments(text, { logLevel: 'silent' });
+  if (!Array.isArray(docs)) return null;
+  if (docs.length > 1)
+    throw new Error(`it holds ${docs.length} documents (separated by ---); a config is one`);
+  const doc = docs[0];
+  if (!doc) return null;
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw new Error(problem.message.split('\n')[0]?.replace(/:$/, ''));
+  return doc.toJS();
 }
 
 /** Reads a sampler run config and validates it. */

@@ -84,7 +84,18 @@ export function requireEngine(): void {
  * await initEngine({ backend: 'cpu' }); // TF.js's reference backend
  * ```
  */
-export async function initEngine(options: EngineOptions = {}): Promise<BackendName> {
+export function initEngine(options: EngineOptions = {}): Promise<BackendName> {
+  // One start at a time: a start swaps the console around its awaits, and two interleaved would
+  // leave the second's swap (the first's silencing function) in place for good.
+  const run = starting.then(() => startEngine(options));
+  starting = run.catch(() => undefined);
+  return run;
+}
+
+/** The start in progress (or the last one), which the next waits for. */
+let starting: Promise<unknown> = Promise.resolve();
+
+async function startEngine(options: EngineOptions): Promise<BackendName> {
   const name = resolveBackendName(options.backend);
   await registerNodeGradients();
   applyGradientFixes();

@@ -27,6 +27,17 @@ export function resolveTargetModule(path: string): string {
  * @param path the module's file (.js or .mjs; .ts under tsx), absolute or relative to the working directory
  * @param options `dim` is passed to a factory export and must match a fixed target's dim
  */
+/** The target module being loaded now, and what of it (for a process that ends mid-load). */
+let loading: { path: string; stage: 'import' | 'factory' } | null = null;
+
+/**
+ * The target module whose import or factory is under way, or null: a module whose top-level await
+ * or factory never settles leaves nothing else for the process to wait on, and it ends there.
+ */
+export function targetModuleLoading(): { path: string; stage: 'import' | 'factory' } | null {
+  return loading;
+}
+
 export async function loadTargetModule(
   path: string,
   options: { dim?: number } = {},
@@ -37,10 +48,13 @@ export async function loadTargetModule(
   let mod: Record<string, unknown>;
   try {
     const url = builtin<NodeUrl>('node:url')?.pathToFileURL(file).href ?? file;
+    loading = { path, stage: 'import' };
     mod = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new TargetError(`target module '${path}' failed to load: ${message}`);
+  } finally {
+    loading = null;
   }
   const exported = mod.default ?? mod.target;
   if (exported === undefined)
@@ -50,10 +64,13 @@ export async function loadTargetModule(
   let target: unknown = exported;
   if (typeof exported === 'function') {
     try {
+      loading = { path, stage: 'factory' };
       target = await (exported as (o: { dim?: number }) => unknown)({ dim: options.dim });
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
       throw new TargetError(`target module '${path}': its target factory failed: ${message}`);
+    } finally {
+      loading = null;
     }
   }
   if (typeof target !== 'object' || target === null)

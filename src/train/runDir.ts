@@ -3,6 +3,7 @@
 // a half-written file behind, and what an earlier run wrote is only replaced whole.
 import {
   existsSync,
+  linkSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -55,6 +56,13 @@ export function createRunDir(dir: string, config: object): void {
       `run directory '${dir}' already holds a run; pass --resume to continue it, or choose another --out`,
     );
   }
+  // A folder anneal did not make is the user's: a run written into it would append to, replace
+  // or mix with their files.
+  const foreign = existsSync(dir) ? readdirSync(dir).sort() : [];
+  if (foreign.length)
+    throw new RunDirError(
+      `'${dir}' already holds files that are not an anneal run (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? `, and ${foreign.length - 3} more` : ''}); choose a new or empty folder for --out`,
+    );
   mkdirSync(dir, { recursive: true });
   writeAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
 }
@@ -140,31 +148,77 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The text of a file, or null when it is gone (another process moved it). */
+function readIfThere(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
 /**
- * Takes the run directory for this process: a `.lock` file holding its id. A second process on
- * the same directory is refused in one line; a lock left by a process that no longer runs (killed)
- * is taken over. Returns the release, which removes the lock if it is still this process's.
+ * Takes the run directory for this process: a `.lock` file holding its id, created only if absent
+ * (a hard link, which fails where the name exists). A second process on the same directory is refused in one line. A lock left
+ * by a process that no longer runs (killed) is taken over without a window for two owners: it is
+ * first renamed to a name of this process's own, which only one process can do to a given file;
+ * if what was moved turns out not to be the stale lock (another process took over first), it is
+ * put back. Returns the release, which removes the lock if it is still this process's.
  */
 export function lockRunDir(dir: string): () => void {
   const path = join(dir, '.lock');
   const mine = String(process.pid);
+  const inUse = (holder: number) =>
+    new RunDirError(
+      `run directory '${dir}' is in use by process ${holder}; wait for it to finish, or stop it first`,
+    );
+  // The lock appears with its content in one step (a hard link to a file already written), so no
+  // other process ever reads it empty and takes it for a stale one.
+  const written = `${path}.new-${process.pid}`;
+  writeFileSync(written, mine);
   for (let attempt = 0; ; attempt++) {
     try {
-      writeFileSync(path, mine, { flag: 'wx' });
+      linkSync(written, path);
       break;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST' || attempt > 0) throw error;
-      const holder = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder))
-        throw new RunDirError(
-          `run directory '${dir}' is in use by process ${holder}; wait for it to finish, or stop it first`,
-        );
-      rmSync(path, { force: true });
+      if ((error as { code?: string }).code !== 'EEXIST' || attempt > 20) {
+        rmSync(written, { force: true });
+        throw error;
+      }
     }
+    const text = readIfThere(path);
+    if (text === null) continue;
+    const holder = Number(text.trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      rmSync(written, { force: true });
+      throw inUse(holder);
+    }
+    const aside = `${path}.stale-${process.pid}`;
+    try {
+      renameSync(path, aside);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') continue;
+      throw error;
+    }
+    const moved = readIfThere(aside);
+    if (moved !== null && moved !== text) {
+      // A live process's fresh lock, not the stale one: give it back (unless yet another lock
+      // appeared meanwhile, which then stands), and leave the directory to it.
+      try {
+        linkSync(aside, path);
+      } catch {
+        // a lock is in place either way
+      }
+      rmSync(aside, { force: true });
+      rmSync(written, { force: true });
+      throw inUse(Number(moved.trim()));
+    }
+    rmSync(aside, { force: true });
   }
+  rmSync(written, { force: true });
   return () => {
-    if (existsSync(path) && readFileSync(path, 'utf8').trim() === mine)
-      rmSync(path, { force: true });
+    if (readIfThere(path)?.trim() === mine) rmSync(path, { force: true });
   };
 }
 
@@ -178,7 +232,12 @@ export function hasCheckpoint(dir: string): boolean {
  * the file they were to replace is intact, so they hold nothing the run needs.
  */
 export function removeStaleTemporaries(dir: string): string[] {
-  const stale = readdirSync(dir).filter((name) => /\.tmp-\d+$/.test(name));
+  // A lock's own temporaries (.lock.new-PID, .lock.stale-PID) are stale once their process is gone.
+  const lockTemporary = (name: string) => {
+    const m = /^\.lock\.(?:new|stale)-(\d+)$/.exec(name);
+    return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
+  };
+  const stale = readdirSync(dir).filter((name) => /\.tmp-\d+$/.test(name) || lockTemporary(name));
   for (const name of stale) rmSync(join(dir, name), { force: true });
   return stale;
 }
