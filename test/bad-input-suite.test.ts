@@ -283,16 +283,6 @@ add('config: not YAML', ['train', file('broken.yaml', 'target: [unclosed')]);
 add('config: a list', ['train', file('list.yaml', '- 1\n- 2\n')]);
 add('config: a number', ['flow', 'train', file('number.json', '3')]);
 add('config: empty YAML', ['vae', 'train', file('empty.yaml', '')]);
-add('target module: a top-level await that never settles', [
-  'logz',
-  '--target-module',
-  file('hang.mjs', 'await new Promise(() => {});\nexport default {};\n'),
-]);
-add('target module: a factory that never settles', [
-  'logz',
-  '--target-module',
-  file('hang-factory.mjs', 'export default () => new Promise(() => {});\n'),
-]);
 add('config: an unknown YAML tag', ['train', file('tag.yaml', 'target: !foo funnel\n')]);
 add('config: two YAML documents', [
   'train',

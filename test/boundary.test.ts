@@ -93,6 +93,34 @@ describe('a user target is checked on first use', () => {
         /target 'half': dim must be a positive integer, got 1.5/,
       ],
       [{ ...good, name: '' }, /a target needs a non-empty string name/],
+      [
+        {
+          ...good,
+          name: 'counts',
+          logProb: (z: Tensor2D) => tf.cast(tf.sum(z, 1), 'int32') as Tensor1D,
+        },
+        /target 'counts': logProb must return float32 values, got int32 \(cast with tf\.cast/,
+      ],
+      [
+        {
+          ...good,
+          name: 'int-score',
+          score: (z: Tensor2D) => tf.cast(z, 'int32') as Tensor2D,
+        },
+        /target 'int-score': score must return float32 values, got int32/,
+      ],
+      [
+        {
+          ...good,
+          name: 'masked',
+          logProb: (z: Tensor2D) => tf.greater(tf.sum(z, 1), 0) as unknown as Tensor1D,
+        },
+        /target 'masked': logProb must return float32 values, got bool/,
+      ],
+      [
+        { ...good, name: 'nan-z', logZ: NaN },
+        /target 'nan-z': logZ, where given, must be a finite number, got NaN/,
+      ],
     ];
     for (const [target, message] of cases) assert.throws(() => checkTarget(target), message);
   });

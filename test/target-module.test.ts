@@ -93,6 +93,21 @@ describe('anneal logz --target-module', () => {
         ['--target-module', gaussian, '--target', 'funnel'],
         /give --target or --target-module, not both/,
       ],
+      // A module whose load never settles leaves the process nothing to wait on: it is named.
+      [
+        [
+          '--target-module',
+          s.write('hang.mjs', 'await new Promise(() => {});\nexport default {};\n'),
+        ],
+        /^anneal: target module '.*hang\.mjs' never finished loading: its top-level await never settles$/m,
+      ],
+      [
+        [
+          '--target-module',
+          s.write('hang-factory.mjs', 'export default () => new Promise(() => {});\n'),
+        ],
+        /^anneal: target module '.*hang-factory\.mjs' never finished loading: its target factory never settles$/m,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = anneal('logz', ...args);

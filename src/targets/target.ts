@@ -74,6 +74,13 @@ export function checkTarget(target: Target): void {
     throw new TargetError(`target '${name}': dim must be a positive integer, got ${target.dim}`);
   if (typeof target.logProb !== 'function')
     throw new TargetError(`target '${name}': logProb must be a function [N, dim] -> [N]`);
+  if (
+    target.logZ !== undefined &&
+    !(typeof target.logZ === 'number' && Number.isFinite(target.logZ))
+  )
+    throw new TargetError(
+      `target '${name}': logZ, where given, must be a finite number, got ${typeof target.logZ === 'number' ? target.logZ : typeof target.logZ}`,
+    );
   const n = 2;
   const d = target.dim;
   const call = <T>(what: string, f: () => T): T => {
@@ -86,11 +93,20 @@ export function checkTarget(target: Target): void {
       );
     }
   };
+  // Integer or boolean values would reach the fused kernels (which refuse them in their own
+  // words) or truncate a score's gradient without a word.
+  const float = (what: string, value: tf.Tensor) => {
+    if (value.dtype !== 'float32')
+      throw new TargetError(
+        `target '${name}': ${what} must return float32 values, got ${value.dtype} (cast with tf.cast(x, 'float32'))`,
+      );
+  };
   const vector = (what: string, value: unknown) => {
     if (!(value instanceof tf.Tensor) || value.rank !== 1 || value.shape[0] !== n)
       throw new TargetError(
         `target '${name}': ${what} must return shape [N] for particles [N, ${d}]; for N = ${n} it returned ${describeShape(value)}`,
       );
+    float(what, value);
   };
   const matrix = (what: string, value: unknown) => {
     if (
@@ -102,6 +118,7 @@ export function checkTarget(target: Target): void {
       throw new TargetError(
         `target '${name}': ${what} must return shape [N, ${d}] for particles [N, ${d}]; for N = ${n} it returned ${describeShape(value)}`,
       );
+    float(what, value);
   };
   tf.tidy(() => {
     const z = tf.zeros([n, d]) as Tensor2D;
