@@ -299,6 +299,31 @@ describe('worker pool order', () => {
   });
 });
 
+describe('small mistakes in the library and the hints it prints', () => {
+  it('a seed that is not a whole number leaks nothing; fractional particles are named', async () => {
+    await initEngine({ backend: 'wasm' });
+    const target = shifted(2, 0);
+    const base = liveTensorCount();
+    for (const sampler of ['ais-hmc', 'smc-hmc'] as const)
+      assert.throws(
+        () => estimateLogZ({ target, sampler, steps: 2, particles: 20, seed: NaN }),
+        /seed must be an integer, got NaN/,
+      );
+    assert.equal(liveTensorCount(), base);
+    assert.throws(
+      () => estimateLogZ({ target, sampler: 'ais-hmc', steps: 2, particles: 2.5 }),
+      /particles must be a positive whole number, got 2\.5$/,
+    );
+  });
+
+  it('resume hints quote a path the shell would split', async () => {
+    const { shellWord } = await import('../src/train/loop.js');
+    assert.equal(shellWord('runs/funnel-1'), 'runs/funnel-1');
+    assert.equal(shellWord('/tmp/my runs/a'), "'/tmp/my runs/a'");
+    assert.equal(shellWord("/tmp/it's"), "'/tmp/it'\\''s'");
+  });
+});
+
 describe('public surface', () => {
   it('the root exports the API without the internals, which anneal/internals keeps', async () => {
     const root = Object.keys(await import('../src/index.js'));

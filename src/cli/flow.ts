@@ -1,5 +1,6 @@
 // `anneal flow train <config>` and `anneal flow eval --from RUN_DIR`: normalizing flows trained by
 // reverse or forward KL with the standard or path-gradient estimators, in run directories.
+import { shellWord } from '../train/loop.js';
 import { plotRun } from './plot.js';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
@@ -66,7 +67,11 @@ export async function flowTrainCommand(
     ],
   ];
   if (e) rows.push(...reportRows(e, c.eval.particles));
-  else rows.push(['status', `stopped early; continue with: anneal flow train --resume ${dir}`]);
+  else
+    rows.push([
+      'status',
+      `stopped early; continue with: anneal flow train --resume ${shellWord(dir)}`,
+    ]);
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join(''));
 }
 

@@ -1,3 +1,4 @@
+import { shellWord } from '../train/loop.js';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
@@ -123,7 +124,7 @@ export async function trainCommand(
       ],
     );
   } else {
-    rows.push(['status', `stopped early; continue with: anneal train --resume ${dir}`]);
+    rows.push(['status', `stopped early; continue with: anneal train --resume ${shellWord(dir)}`]);
   }
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join(''));
 }

@@ -2,6 +2,7 @@
 // images, trained on the ELBO, IWAE, IWAE-DReG, AIS or a learned sampler's bound, evaluated on
 // test images by the model's own bound, the IWAE bound and the AIS log-likelihood, with PNG grids
 // of samples and reconstructions.
+import { shellWord } from '../train/loop.js';
 import { plotRun } from './plot.js';
 import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
@@ -110,7 +111,11 @@ export async function vaeTrainCommand(
   if (e) {
     rows.push(...evaluationRows(e));
     rows.push(['pictures', `${join(dir, 'samples.png')}, ${join(dir, 'reconstructions.png')}`]);
-  } else rows.push(['status', `stopped early; continue with: anneal vae train --resume ${dir}`]);
+  } else
+    rows.push([
+      'status',
+      `stopped early; continue with: anneal vae train --resume ${shellWord(dir)}`,
+    ]);
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(14)}${v}\n`).join(''));
 }
 

@@ -98,7 +98,9 @@ export interface BatchRun {
 export function splitBatches(particles: number, batches: number): number {
   if (!Number.isInteger(batches) || batches < 1)
     throw new RangeError(`batches must be a positive integer, got ${batches}`);
-  if (!Number.isInteger(particles) || particles < 1 || particles % batches !== 0)
+  if (!Number.isInteger(particles) || particles < 1)
+    throw new RangeError(`particles must be a positive whole number, got ${particles}`);
+  if (particles % batches !== 0)
     throw new RangeError(
       `${particles} particles do not split into ${batches} equal batches: use a multiple of ${batches}`,
     );
@@ -193,12 +195,13 @@ export function runLogZBatches(
     stepSize: options.stepSize,
     leapfrogSteps: options.leapfrogSteps,
   });
+  // The stream first: a bad seed is refused before anything holds tensors.
+  const streams = (options.rng ?? Rng.fromSeed(options.seed ?? 0)).children(batches);
+  const rng = Rng.joint(streams.slice(first, first + count));
   const given = isDistribution(options.initial) ? options.initial : null;
   const spec = given ? null : (options.initial as { mean?: number; scale?: number } | undefined);
   const initial: Distribution =
     given ?? DiagGaussian.isotropic(target.dim, spec?.scale ?? 1, spec?.mean ?? 0);
-  const streams = (options.rng ?? Rng.fromSeed(options.seed ?? 0)).children(batches);
-  const rng = Rng.joint(streams.slice(first, first + count));
   let logW: Tensor1D | undefined;
   try {
     const path = new AnnealingPath(initial, target);

@@ -53,6 +53,11 @@ export interface LoopSpec {
   resumeCommand?: string;
 }
 
+/** A path as one shell word: as is when it is plain, else in single quotes (pasted, it works). */
+export function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
 /** A run stopped by SIGINT or SIGTERM after checkpointing its last finished iteration. */
 export class TrainingInterrupted extends Error {
   override name = 'TrainingInterrupted';
@@ -61,7 +66,9 @@ export class TrainingInterrupted extends Error {
     readonly dir: string,
     resumeCommand: string,
   ) {
-    super(`interrupted at iteration ${iteration}; resume with: ${resumeCommand} --resume ${dir}`);
+    super(
+      `interrupted at iteration ${iteration}; resume with: ${resumeCommand} --resume ${shellWord(dir)}`,
+    );
   }
 }
 
