@@ -13,7 +13,7 @@ import {
   type Tensor1D,
   type Tensor2D,
 } from '../src/engine/index.js';
-import { checkTarget, TargetError, type Target } from '../src/targets/index.js';
+import { checkTarget, createTarget, TargetError, type Target } from '../src/targets/index.js';
 import { estimateLogZ, evaluateSampler } from '../src/eval/index.js';
 import { trainAndEvaluate } from '../src/train/trainAndEvaluate.js';
 import { KernelError } from '../src/annealing/kernels/kernel.js';
@@ -314,6 +314,24 @@ describe('small mistakes in the library and the hints it prints', () => {
       () => estimateLogZ({ target, sampler: 'ais-hmc', steps: 2, particles: 2.5 }),
       /particles must be a positive whole number, got 2\.5$/,
     );
+  });
+
+  it('a runaway name is cut short in the messages that echo it', async () => {
+    await initEngine({ backend: 'wasm' });
+    const long = 'x'.repeat(1_000_000);
+    for (const call of [
+      () => createTarget(long),
+      () => checkTarget({ name: long, dim: 2, logProb: () => [0, 0] as unknown as Tensor1D }),
+    ]) {
+      let message = '';
+      try {
+        call();
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      assert.match(message, /'x{40,60}\.\.\.'/);
+      assert.ok(message.length < 400, `${message.length} characters`);
+    }
   });
 
   it('resume hints quote a path the shell would split', async () => {

@@ -1,6 +1,7 @@
 // Named targets for the CLI and configs: one spec per name with its defaults, allowed dimensions
 // and options, and createTarget(name, options) that validates at this boundary with one-line
 // TargetErrors.
+import { describeValue } from '../io/issues.js';
 import { TargetError, type Target } from './target.js';
 import { GaussianTarget } from './gaussian.js';
 import { FunnelTarget } from './funnel.js';
@@ -244,7 +245,7 @@ export function getTargetSpec(name: string): TargetSpec {
   const spec = SPECS.find((s) => s.name === name);
   if (!spec) {
     throw new TargetError(
-      `unknown target '${name}'; valid: ${SPECS.map((s) => s.name).join(', ')}`,
+      `unknown target ${describeValue(name)}; valid: ${SPECS.map((s) => s.name).join(', ')}`,
     );
   }
   return spec;

@@ -68,8 +68,10 @@ export function checkTarget(target: Target): void {
   if (checkedTargets.has(target)) return;
   if (typeof target !== 'object' || target === null)
     throw new TargetError(`a target must be an object with name, dim and logProb`);
-  const name = typeof target.name === 'string' && target.name ? target.name : null;
-  if (name === null) throw new TargetError(`a target needs a non-empty string name`);
+  const given = typeof target.name === 'string' && target.name ? target.name : null;
+  if (given === null) throw new TargetError(`a target needs a non-empty string name`);
+  // A name is echoed in every message about the target: a runaway one is cut short there.
+  const name = given.length > 60 ? `${given.slice(0, 60)}...` : given;
   if (!Number.isInteger(target.dim) || target.dim < 1)
     throw new TargetError(`target '${name}': dim must be a positive integer, got ${target.dim}`);
   if (typeof target.logProb !== 'function')
