@@ -1,5 +1,6 @@
 // docs/results/coverage.md from the JSON of scripts/coverage.ts. Pure: the results test re-renders it.
 import { generatedText, type Generated } from './common.js';
+import { logSpreadStdErr } from '../../src/eval/logWeights.js';
 
 export interface CoverageRun {
   target: string;
@@ -26,14 +27,6 @@ export interface CoverageData {
 
 /** The interval the issue of honest error bars asks ±2 SE to cover the truth in. */
 const WANTED = [0.88, 0.99] as const;
-
-/** The spread-of-logs standard error, sd(batch log Z) / sqrt(batches), used before. */
-function logSpreadStdErr(batchLogZ: readonly number[]): number | null {
-  const b = batchLogZ.length;
-  if (b < 2) return null;
-  const mean = batchLogZ.reduce((a, v) => a + v, 0) / b;
-  return Math.sqrt(batchLogZ.reduce((a, v) => a + (v - mean) ** 2, 0) / (b - 1) / b);
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

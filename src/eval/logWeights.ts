@@ -102,7 +102,7 @@ export function stdErrOf(logZs: ArrayLike<number>): number | null {
 }
 
 /** sd(batch log Z) / sqrt(batches): the spread of the logs; null below two batches. */
-function logSpreadStdErr(estimates: readonly number[]): number | null {
+export function logSpreadStdErr(estimates: readonly number[]): number | null {
   const b = estimates.length;
   if (b < 2) return null;
   const mean = estimates.reduce((a, v) => a + v, 0) / b;
