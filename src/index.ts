@@ -64,6 +64,7 @@ export {
   StudentTMixtureTarget,
   studentTMixtureTarget,
   TargetError,
+  TargetModuleError,
   UCI_DATASETS,
   uciLogisticTarget,
   whitenedTarget,

@@ -4,14 +4,14 @@
 // in this process through the CLI's main() (the same code as the `anneal` binary, without a Node
 // start-up per case); test/bad-input.test.ts runs a sample as real child processes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { annealInProcess } from './helpers/inProcess.js';
 
 const RAW =
-  /internal error|EISDIR|EEXIST|ENOENT|EACCES|at \w+ \(|Invalid input|Invalid option|Too small|Too big|Unrecognized key|received|typed array|TypeError|undefined/;
+  /internal error|EISDIR|EEXIST|ENOENT|EACCES|at \w+ \(|Invalid input|Invalid option|Too small|Too big|Unrecognized key|received|typed array|TypeError|undefined|JSON at position|Unexpected token|end of JSON input|Cannot read properties|YAML\.|YAMLWarning|ASSERTIONS/;
 
 const dir = mkdtempSync(join(tmpdir(), 'anneal-bad-suite-'));
 const file = (name: string, text: string) => {
@@ -289,6 +289,81 @@ add('config: two YAML documents', [
   file('two.yaml', 'target: funnel\n---\nsampler: {}\n'),
 ]);
 add('config: a repeated YAML key', ['train', file('twice.yaml', 'target: a\ntarget: b\n')]);
+add('config: a repeated JSON key', [
+  'train',
+  file('twice.json', '{"target": {"name": "funnel"}, "target": {"name": "gaussian"}}'),
+]);
+add('config: a JSON key repeated in a nested object', [
+  'train',
+  file(
+    'twice-nested.json',
+    JSON.stringify(SAMPLER).replace('"kind":"ula"', '"kind":"ula","kind":"uha"'),
+  ),
+]);
+add('config: empty JSON', ['train', file('empty.json', '')]);
+add('config: JSON with a trailing comma', ['train', file('comma.json', '{"target": {},}')]);
+// Numbers the engine's float32 would turn into 0 or Infinity without a word.
+for (const v of ['1e-46', '1e39'])
+  add(`--step-size ${v} (beyond float32)`, [...logz, '--sampler', 'ula', '--step-size', v]);
+add('--init-mean beyond float32', [...logz, '--sampler', 'ais-ula', '--init-mean', '1e39']);
+add('config: a step size beyond float32', [
+  'train',
+  file(
+    'tiny-step.json',
+    JSON.stringify({ ...SAMPLER, sampler: { kind: 'ula', steps: 4, stepSize: 1e-46 } }),
+  ),
+  '--out',
+  join(dir, 'never'),
+]);
+add('config: a learning rate beyond float32', [
+  'flow',
+  'train',
+  file('huge-lr.json', JSON.stringify({ ...FLOW, train: { iterations: 4, learningRate: 1e39 } })),
+  '--out',
+  join(dir, 'never'),
+]);
+
+// Run directories whose files were damaged after the run wrote them (a full disk, a copy that did
+// not finish, an editor): each is named with what is wrong with it, in plain words.
+const runDir = (name: string, files: Record<string, string>) => {
+  const path = join(dir, name);
+  mkdirSync(path);
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(path, f), text);
+  return path;
+};
+const config = JSON.stringify(SAMPLER);
+for (const [name, files] of <[string, Record<string, string>][]>[
+  ['empty checkpoint', { 'config.json': config, 'checkpoint.json': '' }],
+  ['truncated checkpoint', { 'config.json': config, 'checkpoint.json': '{"version":1,"config":{' }],
+  ['checkpoint of a number', { 'config.json': config, 'checkpoint.json': '3' }],
+  ['empty config', { 'config.json': '', 'checkpoint.json': '{}' }],
+  ['truncated config', { 'config.json': config.slice(0, 30) }],
+  ['null metrics line', { 'config.json': config, 'metrics.jsonl': 'null\n' }],
+  ['metrics line of a list', { 'config.json': config, 'metrics.jsonl': '[1, 2]\n' }],
+]) {
+  const path = runDir(`damaged ${name}`, files);
+  add(`resume: ${name}`, ['train', '--resume', path]);
+}
+add('logz from an empty checkpoint', [
+  'logz',
+  '--from',
+  runDir('from-empty', { 'config.json': config, 'checkpoint.json': '' }),
+]);
+add('plot: a truncated eval.json', [
+  'plot',
+  runDir('plot-eval', { 'config.json': config, 'eval.json': '{"perStepEss": [0.5,' }),
+]);
+add('plot: a null metrics line', [
+  'plot',
+  runDir('plot-null', { 'config.json': config, 'metrics.jsonl': 'null\n{"iteration": 1}\n' }),
+]);
+add('plot: an empty report', ['plot', file('empty-report.json', '')]);
+add('plot: a report of a list', ['plot', file('list-report.json', '[1, 2]')]);
+add('bayes-factor: an empty report', [
+  'bayes-factor',
+  file('empty-a.json', ''),
+  file('empty-b.json', '\ufeff'),
+]);
 
 describe('the bad-input suite', () => {
   it(`has at least 150 cases (${cases.length})`, () => {

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path, { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { anneal, scratch } from './helpers/cli.js';
+import { anneal, cliEntry, scratch } from './helpers/cli.js';
 
 // log gamma(z) = -|z - 1|^2 / 2 in 3 dimensions: log Z = (3/2) log(2 pi).
 const GAUSSIAN = `export default {
@@ -174,5 +175,188 @@ describe('anneal train with target.module', () => {
     const r2 = anneal('train', both, '--out', join(s.dir, 'run2'));
     assert.equal(r2.status, 2);
     assert.match(r2.stderr, /give name \(a built-in target\) or module \(your own\), one of them/);
+  });
+});
+
+// A Gaussian written with a mask, as users write guards: where(a is finite and above a floor, a,
+// a floor). TF.js registers no gradient for the logical ops in the mask, which training's
+// second-order gradients reach through tf.where's own gradient.
+const MASKED = `export default {
+  name: 'masked',
+  dim: 2,
+  logProb: (z) => {
+    const a = z.square().sum(1).mul(-0.5);
+    const ok = a.greater(-1e4).logicalAnd(a.isNaN().logicalNot());
+    return a.where(ok, a.mul(0).add(-1e4));
+  },
+};
+`;
+// A density through prod, whose gradient needs Cumprod's, which TF.js lacks.
+const PRODUCT = `export default {
+  name: 'product',
+  dim: 2,
+  logProb: (z) => z.square().sum(1).mul(-0.5).add(z.mul(0.01).exp().prod(1).log()),
+};
+`;
+// A Gaussian whose logProb raises after BOOM_AFTER calls (when that variable is set).
+const THROWER = `let calls = 0;
+const after = Number(process.env.BOOM_AFTER ?? Infinity);
+export default {
+  name: 'thrower',
+  dim: 2,
+  logProb: (z) => {
+    if (++calls > after) throw new Error('boom at call ' + calls);
+    return z.square().sum(1).mul(-0.5);
+  },
+};
+`;
+const OOM = `export default {
+  name: 'oom',
+  dim: 2,
+  logProb: (z) => {
+    if (z.shape[0] > 2) throw new Error('Aborted(). Build with -sASSERTIONS for more info.');
+    return z.square().sum(1).mul(-0.5);
+  },
+};
+`;
+
+describe("a user's own module under fire", () => {
+  const s = scratch('anneal-module-fire-');
+  const runConfig = (module: string, extra: object = {}) =>
+    s.write(
+      `${path.basename(module)}-${Object.keys(extra).length}.json`,
+      JSON.stringify({
+        target: { module },
+        sampler: { kind: 'ula', steps: 4 },
+        train: { iterations: 6, particles: 16, logEvery: 1, checkpointEvery: 2 },
+        eval: { particles: 100 },
+        ...extra,
+      }),
+    );
+
+  it('a target masked with where, logicalAnd, logicalNot and isNaN trains (second-order gradients)', () => {
+    const r = anneal(
+      'train',
+      runConfig(s.write('masked.mjs', MASKED)),
+      '--out',
+      join(s.dir, 'masked'),
+      '--quiet',
+      '--json',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = json(r.stdout);
+    assert.ok(Number.isFinite(out.logZ), r.stdout);
+    // log Z of the Gaussian, 2 dims: the mask cuts off nothing the sampler reaches.
+    assert.ok(Math.abs(out.logZ - Math.log(2 * Math.PI)) < 6 * out.logZStdErr + 0.05, r.stdout);
+  });
+
+  it('a target whose second-order gradient TF.js lacks is refused before the run directory exists, naming the op', () => {
+    const out = join(s.dir, 'product');
+    const r = anneal('train', runConfig(s.write('product.mjs', PRODUCT)), '--out', out);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^anneal: target module '.*product\.mjs': training a learned sampler differentiates the target's score, and TF\.js has no gradient for the op Cumprod that it uses; write logProb with other ops, or give the target a closed-form score\n$/,
+    );
+    assert.equal(existsSync(out), false);
+    // Estimating with a fixed kernel needs first-order gradients only: it runs.
+    const logz = anneal(
+      'logz',
+      '--target-module',
+      join(s.dir, 'product.mjs'),
+      '--sampler',
+      'ais-hmc',
+      '--steps',
+      '8',
+      '--particles',
+      '100',
+      '--json',
+    );
+    assert.equal(logz.status, 0, logz.stderr);
+  });
+
+  it("an exception raised by the module is the module's: at the check exit 2, mid-run exit 1 with the run kept to resume", () => {
+    const thrower = s.write('thrower.mjs', THROWER);
+    const atCheck = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', cliEntry, 'logz', '--target-module', thrower, '--particles', '100'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ANNEAL_DEBUG: '', BOOM_AFTER: '0' },
+      },
+    );
+    assert.equal(atCheck.status, 2, atCheck.stderr);
+    assert.match(
+      atCheck.stderr,
+      /^anneal: target module '.*thrower\.mjs': target 'thrower': logProb failed on particles of shape \[2, 2\]: boom at call 1\n$/,
+    );
+    const env = { ...process.env, ANNEAL_DEBUG: '', BOOM_AFTER: '40' };
+    for (const workers of ['1', '2']) {
+      const mid = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          cliEntry,
+          'logz',
+          '--target-module',
+          thrower,
+          '--sampler',
+          'ais-ula',
+          '--steps',
+          '60',
+          '--particles',
+          '100',
+          '--workers',
+          workers,
+        ],
+        { encoding: 'utf8', env },
+      );
+      assert.equal(mid.status, 1, mid.stderr);
+      assert.match(
+        mid.stderr,
+        /^anneal: target module '.*thrower\.mjs': its logProb raised: boom at call \d+\n$/,
+      );
+    }
+    const out = join(s.dir, 'thrown');
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', cliEntry, 'train', runConfig(thrower), '--out', out, '--quiet'],
+      { encoding: 'utf8', env },
+    );
+    assert.equal(run.status, 1, run.stderr);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /its logProb raised: boom at call \d+; the run is kept at its last checkpoint: fix the module, then resume with: anneal train --resume .*thrown\n$/,
+    );
+    assert.ok(existsSync(join(out, 'checkpoint.json')));
+    assert.equal(existsSync(join(out, 'eval.json')), false);
+    assert.equal(existsSync(join(out, '.lock')), false);
+    // With the module fixed (here: no longer told to fail), the run resumes and finishes.
+    const resumed = anneal('train', '--resume', out, '--quiet', '--json');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.ok(existsSync(join(out, 'eval.json')));
+  });
+
+  it("the engine's out-of-memory abort inside the module's logProb is said in plain words", () => {
+    const r = anneal(
+      'logz',
+      '--target-module',
+      s.write('oom.mjs', OOM),
+      '--sampler',
+      'ais-ula',
+      '--steps',
+      '4',
+      '--particles',
+      '100',
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^anneal: target module '.*oom\.mjs': while its logProb ran, the engine ran out of memory \(its WebAssembly heap is full\): .* create its tensors inside tf\.tidy, so that none are left behind\n$/,
+    );
+    assert.doesNotMatch(r.stderr, /ASSERTIONS/);
   });
 });

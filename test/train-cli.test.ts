@@ -1,6 +1,6 @@
 // `anneal train` and the learned-sampler paths of `anneal logz`, end to end.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -528,6 +528,157 @@ describe('divergence', () => {
 });
 
 describe('interruption and concurrent use', () => {
+  /** Starts `anneal ARGS` as a child process; its exit code and stderr once it ends. */
+  const start = (...args: string[]) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+      env: { ...process.env, ANNEAL_DEBUG: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, stderr })),
+    );
+    return { child, exited };
+  };
+  const waitFor = async (ready: () => boolean, what: string) => {
+    for (let i = 0; i < 1200 && !ready(); i++) await sleep(20);
+    assert.ok(ready(), `timed out waiting for ${what}`);
+  };
+  const lastIteration = (dir: string) => {
+    try {
+      return (
+        JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+          trainer: { iteration: number };
+        }
+      ).trainer.iteration;
+    } catch {
+      return -1;
+    }
+  };
+
+  it('SIGINT during the evaluation stops between batches, says training is checkpointed and how to evaluate; the resumed evaluation is the straight one', async () => {
+    const s = scratch('anneal-sigint-eval-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'funnel', dim: 4 },
+        sampler: { kind: 'ula', steps: 16 },
+        train: { iterations: 2, particles: 16, checkpointEvery: 1 },
+        // Long enough to be interrupted: 200 batches.
+        eval: { particles: 400000, batches: 200 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    const { child, exited } = start('train', config, '--out', run, '--quiet');
+    await waitFor(() => lastIteration(run) === 2, 'training to finish');
+    await sleep(300);
+    child.kill('SIGINT');
+    const { code, stderr } = await exited;
+    assert.equal(code, 130, stderr);
+    assert.match(
+      stderr,
+      /^anneal: interrupted during the evaluation; training is finished and checkpointed \(iteration 2\); evaluate with: anneal train --resume (.*)\n$/,
+    );
+    assert.equal(existsSync(join(run, 'eval.json')), false);
+    assert.equal(existsSync(join(run, '.lock')), false);
+    const resumed = anneal('train', '--resume', run, '--quiet');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const straight = join(s.dir, 'straight');
+    assert.equal(anneal('train', config, '--out', straight, '--quiet').status, 0);
+    const evaluation = (dir: string) => {
+      const { seconds: _, ...rest } = JSON.parse(
+        readFileSync(join(dir, 'eval.json'), 'utf8'),
+      ) as Record<string, unknown>;
+      return rest;
+    };
+    assert.deepEqual(evaluation(run), evaluation(straight));
+  });
+
+  it('SIGINT while the pictures are drawn: the run is complete, the message says how to draw them, no half-written picture', async () => {
+    const s = scratch('anneal-sigint-pictures-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        target: { name: 'gaussian', dim: 2 },
+        sampler: { kind: 'ula', steps: 2 },
+        train: { iterations: 4, particles: 8, logEvery: 1 },
+        eval: { particles: 100 },
+      }),
+    );
+    const run = join(s.dir, 'run');
+    assert.equal(anneal('train', config, '--out', run, '--quiet').status, 0);
+    // Many rows (all within the checkpoint's iterations, so resume keeps them) make the training
+    // picture take seconds to draw.
+    const rows = Array.from(
+      { length: 300000 },
+      (_, i) =>
+        `${JSON.stringify({ iteration: 1 + (i % 4), loss: Math.sin(i), elbo: Math.cos(i), gradNorm: 1, learningRate: 0.005, skipped: 0, seconds: 0 })}\n`,
+    ).join('');
+    writeFileSync(join(run, 'metrics.jsonl'), rows);
+    rmSync(join(run, 'eval.json'));
+    rmSync(join(run, 'training.svg'));
+    rmSync(join(run, 'steps.svg'));
+    // A finished run resumed: it evaluates again, writes eval.json, then draws.
+    const { child, exited } = start('train', '--resume', run, '--quiet');
+    await waitFor(() => existsSync(join(run, 'eval.json')), 'the evaluation');
+    await sleep(200);
+    child.kill('SIGINT');
+    const { code, stderr } = await exited;
+    assert.equal(code, 130, stderr);
+    assert.match(
+      stderr,
+      /^anneal: interrupted while drawing the pictures; the run itself is complete; draw them with: anneal plot .*run\n$/,
+    );
+    assert.deepEqual(
+      readdirSync(run).filter((f) => /\.tmp-\d+$|^\.lock$/.test(f)),
+      [],
+      'temporaries or the lock left behind',
+    );
+    assert.equal(existsSync(join(run, 'steps.svg')), false, 'drawing went on after the signal');
+  });
+
+  it('a damaged newest checkpoint resumes from the one before it, with a warning; the run ends as a straight one', () => {
+    const s = scratch('anneal-damaged-');
+    const config = s.write(
+      'run.json',
+      JSON.stringify({
+        seed: 4,
+        target: { name: 'funnel', dim: 4 },
+        sampler: { kind: 'uha', steps: 4 },
+        train: { iterations: 12, particles: 16, logEvery: 1, checkpointEvery: 3 },
+        eval: { particles: 200 },
+      }),
+    );
+    const straight = join(s.dir, 'straight');
+    assert.equal(anneal('train', config, '--out', straight, '--quiet').status, 0);
+    for (const [damage, text] of [
+      ['cut short', (t: string) => t.slice(0, Math.floor(t.length / 2))],
+      ['emptied', () => ''],
+      ['zeroed', (t: string) => '\0'.repeat(t.length)],
+    ] as const) {
+      const run = join(s.dir, damage);
+      assert.equal(anneal('train', config, '--out', run, '--stop-after', '9', '--quiet').status, 0);
+      assert.equal(lastIteration(run), 9);
+      const file = join(run, 'checkpoint.json');
+      writeFileSync(file, text(readFileSync(file, 'utf8')));
+      const resumed = anneal('train', '--resume', run, '--quiet');
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.match(
+        resumed.stderr,
+        /^anneal: warning: checkpoint '.*checkpoint\.json' .*: the file is damaged; resuming from the checkpoint before it \(iteration 6\); the damaged file is kept as checkpoint\.damaged\.json\n$/,
+      );
+      const strip = (rows: Record<string, number>[]) => rows.map(({ seconds: _, ...rest }) => rest);
+      assert.deepEqual(strip(metrics(run)), strip(metrics(straight)), damage);
+      const evaluation = (dir: string) => {
+        const { seconds: _, ...rest } = JSON.parse(
+          readFileSync(join(dir, 'eval.json'), 'utf8'),
+        ) as Record<string, unknown>;
+        return rest;
+      };
+      assert.deepEqual(evaluation(run), evaluation(straight), damage);
+    }
+  });
+
   it('SIGINT checkpoints the finished iteration and says how to resume; a second process is refused; a stale lock is taken over', async () => {
     const s = scratch('anneal-sigint-');
     const config = s.write(

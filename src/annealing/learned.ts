@@ -17,6 +17,8 @@ import type { Distribution } from '../distributions/distribution.js';
 import { ParamStore } from '../nets/params.js';
 import { ResidualScoreNet } from '../nets/scoreNet.js';
 import { checkTarget, type Target } from '../targets/target.js';
+import { checkSecondOrderGradients } from '../targets/score.js';
+import { targetModulePath } from '../targets/module.js';
 import { runAis, type AnnealedResult, type StepDiagnostics } from './ais.js';
 import { NonFiniteWeightsError } from './diagnostics.js';
 import { KernelError, type StepValue, type TransitionKernel } from './kernels/kernel.js';
@@ -381,6 +383,18 @@ export class LearnedSampler {
   }
 
   /** Current values of the interpretable parameters, for reports. */
+  /**
+   * Training differentiates the chain, and so the target's score, with respect to the parameters:
+   * a target whose second-order gradients TF.js cannot take is refused before the first iteration.
+   */
+  checkTrainable(): void {
+    const path = targetModulePath(this.target);
+    checkSecondOrderGradients(
+      this.target,
+      path === undefined ? undefined : `target module '${path}'`,
+    );
+  }
+
   summary(): LearnedSummary {
     const tensors = this.summaryTensors();
     try {

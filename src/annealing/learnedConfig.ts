@@ -2,14 +2,14 @@
 // LearnedSampler constructor validates with it, and a training run's config (src/train/config.ts)
 // extends it, so the checks, the defaults (LEARNED_DEFAULTS) and the type never drift apart.
 import { z } from 'zod';
-import { describeValue, firstIssue, issueWithField } from '../io/issues.js';
+import { describeValue, firstIssue, issueWithField, positiveFloat32 } from '../io/issues.js';
 import { ScoreNetConfigSchema } from '../nets/scoreNet.js';
 import { GST_DEFAULT_TEMPERATURE, RESAMPLING_NAMES } from './resampling.js';
 import { LEARNED_DEFAULTS, LEARNED_SAMPLERS } from './samplerTable.js';
 import { MAX_STEPS } from './schedule.js';
 import { KernelError } from './stepValue.js';
 
-const positive = z.number().finite().positive();
+const positive = positiveFloat32;
 const positiveInt = z.number().int().positive();
 const d = LEARNED_DEFAULTS;
 const mustBePositiveInt = (issue: { input?: unknown }) =>

@@ -3,15 +3,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BayesFactorError, logBayesFactor, type EvidenceReading } from '../eval/bayesFactor.js';
 import { UsageError } from './errors.js';
+import { parseJsonText } from '../io/json.js';
 
 function readReport(file: string): EvidenceReading & { target: string; sampler: string } {
   if (!existsSync(file)) throw new UsageError(`'${file}' does not exist`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = parseJsonText(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new UsageError(
-      `'${file}': not a readable JSON report of anneal logz --json (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+      `'${file}' ${(error as Error).message}; give a report saved from anneal logz --json`,
     );
   }
   const r = raw as Record<string, unknown>;

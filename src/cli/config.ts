@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseRunConfig, type RunConfig } from '../train/config.js';
 import { UsageError } from './errors.js';
+import { parseJsonText } from '../io/json.js';
 
 /** Reads a .json, .yaml or .yml file holding one object. */
 export function readConfigObject(path: string, what: string): object {
@@ -14,14 +15,19 @@ export function readConfigObject(path: string, what: string): object {
   const text = readFileSync(path, 'utf8');
   const ext = extname(path).toLowerCase();
   let raw: unknown;
-  try {
-    raw = ext === '.json' ? JSON.parse(text) : yamlValue(text);
-  } catch (error) {
-    const first = String((error as Error).message).split('\n')[0];
-    throw new UsageError(
-      `config file '${path}' is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${first}`,
-    );
-  }
+  if (ext === '.json') {
+    try {
+      raw = parseJsonText(text, { uniqueKeys: true });
+    } catch (error) {
+      throw new UsageError(`config file '${path}' ${(error as Error).message}`);
+    }
+  } else
+    try {
+      raw = yamlValue(text);
+    } catch (error) {
+      const first = String((error as Error).message).split('\n')[0];
+      throw new UsageError(`config file '${path}' is not valid YAML: ${first}`);
+    }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`config file '${path}' must hold an object with ${what}`);
   }

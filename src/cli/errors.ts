@@ -1,6 +1,13 @@
+import { isEngineOutOfMemory, OUT_OF_MEMORY_ADVICE } from '../engine/errors.js';
+
 /** A user mistake: printed as one line, exit status 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** A command stopped by SIGINT or SIGTERM at a safe point, saying what was finished. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
 }
 
 export const EXIT_USAGE = 2;
@@ -63,16 +70,22 @@ export function reportError(error: unknown): number {
     if (debug) process.stderr.write(`${e.stack}\n`);
     return EXIT_USAGE;
   }
-  if (e.name === 'TrainingInterrupted') {
+  if (e.name === 'TrainingInterrupted' || e.name === 'Interrupted') {
     process.stderr.write(`anneal: ${e.message}\n`);
     return EXIT_INTERRUPTED;
   }
   if (
     e.name === 'NonFiniteWeightsError' ||
     e.name === 'NonFiniteTargetError' ||
+    e.name === 'TargetModuleError' ||
     e.name === 'TrainingDivergedError'
   ) {
     process.stderr.write(`anneal: ${e.message}\n`);
+    return EXIT_FAILURE;
+  }
+  if (isEngineOutOfMemory(e)) {
+    process.stderr.write(`anneal: ${OUT_OF_MEMORY_ADVICE}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n`);
     return EXIT_FAILURE;
   }
   process.stderr.write(`anneal: internal error: ${e.message} (set ANNEAL_DEBUG=1 for details)\n`);

@@ -23,6 +23,7 @@ export async function flowTrainCommand(
   let outcome: FlowRunOutcome;
   let dir: string;
   const hooks = {
+    onWarning: (message: string) => process.stderr.write(`anneal: warning: ${message}\n`),
     stopAfter: o.stopAfter,
     onIteration: (m: { iteration: number; loss: number; skippedTotal: number }, total: number) =>
       progress.update(

@@ -20,6 +20,7 @@ import { runBatches } from '../parallel/batches.js';
 import { flowDistribution } from '../flows/adapters.js';
 import { FlowDimensionError, flowFromRunDir } from '../flows/run.js';
 import { trainSampler } from '../train/trainAndEvaluate.js';
+import { blameTraining } from '../train/trainer.js';
 import { UsageError } from './errors.js';
 import { autoCommand, autoRows, refuseAutoMismatch } from './autoLogz.js';
 import { checkSamplesPath, writeSamples } from './samplesFile.js';
@@ -321,6 +322,8 @@ async function fresh(o: LogzOptions, quiet: boolean, given: ReadonlySet<string>)
         runner,
         onStep: (k, total) => progress.update(k, total),
       });
+    } catch (error) {
+      throw blameTraining(error, trained.iterations, o.lr);
     } finally {
       sampler.dispose();
     }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { plainIssue } from '../train/issues.js';
+import { FLOAT32_MAX, FLOAT32_POSITIVE_RANGE, inFloat32Positive } from '../io/issues.js';
 
 /** Decimal numbers only: '0x10', '0b1', 'Infinity' and '' are not numbers a user meant. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -29,14 +30,21 @@ export function numberIn(lo: number, hi: number, { hiInclusive = false } = {}) {
 
 export const finiteNumber = z.preprocess(
   numberFrom,
-  z.number({ error: 'expected a number' }).finite('expected a finite number'),
+  z
+    .number({ error: 'expected a number' })
+    .finite('expected a finite number')
+    .refine((x) => Math.abs(x) <= FLOAT32_MAX, {
+      message: "expected a number from -3.4e38 to 3.4e38 (float32's range)",
+    }),
 );
+/** A number > 0 that float32 holds as itself (1e-46 would become 0 in the engine, 1e39 Infinity). */
 export const positiveNumber = z.preprocess(
   numberFrom,
   z
     .number({ error: 'expected a number' })
     .finite('expected a finite number')
-    .positive('expected a number > 0'),
+    .positive('expected a number > 0')
+    .refine(inFloat32Positive, { message: `expected a number ${FLOAT32_POSITIVE_RANGE}` }),
 );
 export const positiveInt = z.preprocess(
   numberFrom,

@@ -2,11 +2,13 @@
 // browser): the training curves (loss and ELBO per logged iteration, from metrics.jsonl) and, for
 // sampler runs, the evaluation's ESS and running log Z per annealing step (from eval.json). The
 // training commands call writeRunPlots when they finish.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type * as vegaLite from 'vega-lite';
 import { panels, perStepSpec, temperaturesSpec, toSvg } from '../eval/plots.js';
-import { UsageError } from './errors.js';
+import { Interrupted, UsageError } from './errors.js';
+import { parseJsonText } from '../io/json.js';
+import { shellWord, watchSignals, yieldToSignals } from '../train/loop.js';
 import type { StepDiagnostics } from '../annealing/diagnostics.js';
 
 interface MetricRow {
@@ -23,15 +25,33 @@ function readMetrics(dir: string): MetricRow[] {
   const lines = readFileSync(file, 'utf8').split('\n');
   lines.forEach((line, i) => {
     if (!line.trim()) return;
+    let row: unknown;
     try {
-      rows.push(JSON.parse(line) as MetricRow);
+      row = JSON.parse(line);
     } catch {
       // A run killed mid-write can leave a partial last line; any other bad line is an error.
       if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim()))
         throw new UsageError(`${file}: line ${i + 1} is not JSON`);
+      return;
     }
+    if (row === null || typeof row !== 'object' || Array.isArray(row))
+      throw new UsageError(`${file}: line ${i + 1} is not a metrics row (an object)`);
+    rows.push(row as MetricRow);
   });
   return rows;
+}
+
+/** A JSON file that must hold an object, its problems in plain words. */
+function readJsonObject(file: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseJsonText(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`'${file}' ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new UsageError(`'${file}' does not hold ${what}: it is not a JSON object`);
+  return value as Record<string, unknown>;
 }
 
 /** Loss and ELBO against the iteration, one panel each. */
@@ -58,30 +78,39 @@ function stepsSpec(evaluation: Record<string, unknown>): vegaLite.TopLevelSpec |
   return panels(values, 'annealing step k', true);
 }
 
+/** Writes a picture whole or not at all (a temporary name renamed into place). */
+function writePicture(file: string, svg: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, svg);
+  renameSync(tmp, file);
+}
+
 /**
  * Writes training.svg (from metrics.jsonl) and steps.svg (from eval.json, sampler runs) into
- * `outDir` (default: the run directory); returns the files written.
+ * `outDir` (default: the run directory); returns the files written. `pause` runs before each
+ * picture (a signal may stop the drawing there).
  */
-export async function writeRunPlots(dir: string, outDir = dir): Promise<string[]> {
+export async function writeRunPlots(
+  dir: string,
+  outDir = dir,
+  pause: () => Promise<void> = async () => {},
+): Promise<string[]> {
   const written: string[] = [];
   const training = trainingSpec(readMetrics(dir));
   if (training) {
     const file = join(outDir, 'training.svg');
-    writeFileSync(file, await toSvg(training));
+    await pause();
+    writePicture(file, await toSvg(training));
     written.push(file);
   }
   const evalFile = join(dir, 'eval.json');
   if (existsSync(evalFile)) {
-    let evaluation: Record<string, unknown>;
-    try {
-      evaluation = JSON.parse(readFileSync(evalFile, 'utf8')) as Record<string, unknown>;
-    } catch {
-      throw new UsageError(`${evalFile} is not JSON`);
-    }
+    const evaluation = readJsonObject(evalFile, 'the evaluation');
     const steps = stepsSpec(evaluation);
     if (steps) {
       const file = join(outDir, 'steps.svg');
-      writeFileSync(file, await toSvg(steps));
+      await pause();
+      writePicture(file, await toSvg(steps));
       written.push(file);
     }
   }
@@ -90,25 +119,32 @@ export async function writeRunPlots(dir: string, outDir = dir): Promise<string[]
 
 /**
  * The pictures a training command leaves in its run directory when it finishes. A picture that
- * cannot be drawn costs one warning line, never the run.
+ * cannot be drawn costs one warning line, never the run; SIGINT or SIGTERM stops the drawing
+ * between pictures (Interrupted), the run itself being complete.
  */
 export async function plotRun(dir: string): Promise<void> {
+  const signals = watchSignals();
+  const pause = async () => {
+    await yieldToSignals();
+    if (signals.requested())
+      throw new Interrupted(
+        `interrupted while drawing the pictures; the run itself is complete; draw them with: anneal plot ${shellWord(dir)}`,
+      );
+  };
   try {
-    await writeRunPlots(dir);
+    await writeRunPlots(dir, dir, pause);
   } catch (error) {
+    if (error instanceof Interrupted) throw error;
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     process.stderr.write(`anneal: warning: no pictures written (${message})\n`);
+  } finally {
+    signals.stop();
   }
 }
 
 /** `anneal plot FILE.json`: the tempering picture of a saved `anneal logz --json` (auto) report. */
 async function plotReport(file: string, out?: string): Promise<void> {
-  let report: Record<string, unknown>;
-  try {
-    report = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    throw new UsageError(`${file} is not JSON (save the output of \`anneal logz --json\`)`);
-  }
+  const report = readJsonObject(file, 'a saved report (the output of `anneal logz --json`)');
   // Auto reports: the tempering; any report: the per-step readings.
   const pictures: [string, vegaLite.TopLevelSpec | null][] = [
     ['tempering', temperaturesSpec(report.temperatures)],

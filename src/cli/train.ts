@@ -50,6 +50,7 @@ export async function trainCommand(
   let outcome: RunOutcome;
   let dir: string;
   const hooks = {
+    onWarning: (message: string) => process.stderr.write(`anneal: warning: ${message}\n`),
     stopAfter: o.stopAfter,
     onIteration: (m: { iteration: number; elbo: number; skippedTotal: number }, total: number) =>
       progress.update(

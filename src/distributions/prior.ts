@@ -5,7 +5,7 @@
 // coordinate ranges over the whole real line as the samplers' moves need.
 import { z } from 'zod';
 import { tf, type Rng, type Tensor1D, type Tensor2D } from '../engine/index.js';
-import { firstIssue, issueWithField } from '../io/issues.js';
+import { firstIssue, issueWithField, positiveFloat32 } from '../io/issues.js';
 import { checkOptionKeys, nearestKey } from '../io/entryOptions.js';
 import { chiSquareArray, logGamma } from '../targets/special.js';
 import type { Distribution } from './distribution.js';
@@ -13,7 +13,7 @@ import type { Target } from '../targets/target.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
-const positive = z.number().positive().finite();
+const positive = positiveFloat32;
 const size = z.number().int().positive().default(1);
 /** The pieces' schema: one object per kind, defaults filled in. */
 export const PriorPieceSchema = z.discriminatedUnion('kind', [

@@ -1,8 +1,9 @@
 // Gradient registrations that fix TF.js 4.22 in Node (docs/engine.md):
 //  - BatchMatMul: the built-in gradient uses matMul's transpose flags, ~10x slower on wasm; the
 //    replacement transposes explicitly and multiplies without flags.
-//  - Comparison ops have no gradient at all; they get zero gradients so that masks built from
-//    comparisons can sit inside differentiated code.
+//  - Comparison and logical ops (and isNaN/isInf/isFinite) have no gradient at all; they get zero
+//    gradients so that masks built from them can sit inside differentiated code (tf.where's own
+//    gradient builds such a mask, so its second-order gradient needs them).
 //  - GatherV2's gradient needs UnsortedSegmentSum, which wasm lacks; on wasm it becomes a
 //    scatter-add (ScatterNd), with gradients registered for ScatterNd and GatherNd so that it
 //    stays differentiable.
@@ -210,6 +211,29 @@ export function applyGradientFixes(): void {
       gradFunc: (_dy, saved) => {
         const [a, b] = saved as [Tensor, Tensor];
         return { a: () => tf.zerosLike(a), b: () => tf.zerosLike(b) };
+      },
+    });
+  }
+  // Boolean-valued ops have no gradient in TF.js, yet the second-order gradients of tf.where,
+  // clipByValue and masks users write (isNaN, logicalAnd) pass through them: zeros, as for
+  // comparisons.
+  for (const kernelName of ['LogicalAnd', 'LogicalOr']) {
+    registerOver({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy, saved) => {
+        const [a, b] = saved as [Tensor, Tensor];
+        return { a: () => tf.zerosLike(a).toFloat(), b: () => tf.zerosLike(b).toFloat() };
+      },
+    });
+  }
+  for (const kernelName of ['LogicalNot', 'IsNan', 'IsInf', 'IsFinite']) {
+    registerOver({
+      kernelName,
+      inputsToSave: ['x'],
+      gradFunc: (_dy, saved) => {
+        const [x] = saved as [Tensor];
+        return { x: () => tf.zerosLike(x).toFloat() };
       },
     });
   }

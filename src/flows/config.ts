@@ -1,5 +1,6 @@
 // The flow training-run config: one zod schema (validation and type from one place), strict keys.
 import { z } from 'zod';
+import { positiveFloat32 } from '../io/issues.js';
 import { BACKENDS } from '../engine/index.js';
 import { LrScheduleSchema, BuiltinTargetConfigSchema, parseWithSchema } from '../train/config.js';
 import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from './estimators.js';
@@ -8,7 +9,7 @@ import { CONDITIONER_DEFAULTS } from './conditioner.js';
 import { FLOW_DEFAULTS, FLOW_KINDS } from './flow.js';
 
 const positiveInt = z.number().int().positive();
-const positive = z.number().finite().positive();
+const positive = positiveFloat32;
 
 export const FlowSpecSchema = z.strictObject({
   kind: z.enum(FLOW_KINDS),

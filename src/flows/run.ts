@@ -95,13 +95,15 @@ export async function trainFlowRun(
         hooks,
         resumeCommand: 'anneal flow train',
       },
-      () => {
+      async (pause) => {
         const evaluation = evaluateFlow(model.flow, target, {
           particles: config.eval.particles,
           batches: config.eval.batches,
           rng: Rng.fromSeed(config.eval.seed),
           testSamples: config.eval.testSamples,
         });
+        // The evaluation is one synchronous piece: a signal during it is heard here.
+        await pause();
         const record = {
           target: target.name,
           flow: config.flow.kind,

@@ -4,6 +4,7 @@
 // equally weighted, then take further HMC steps at the target itself to spread out the copies
 // that resampling made.
 import { z } from 'zod';
+import { positiveFloat32 } from '../io/issues.js';
 import { tf, type Rng, type Tensor2D } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { runAis } from '../annealing/ais.js';
@@ -25,7 +26,7 @@ export const SMC_HMC_SAMPLES_DEFAULTS = {
   signFlip: false,
 };
 
-const positive = z.number().finite().positive();
+const positive = positiveFloat32;
 const positiveInt = z.number().int().positive();
 
 /**

@@ -3,7 +3,7 @@
 // was expected and what was given. Messages the project's schemas set themselves pass through.
 // Below the layers that validate configs (the learned sampler's in src/annealing/, the runs' in
 // src/train/ and above), so that all of them word their errors the same way.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { unknownKeysMessage } from './entryOptions.js';
 
 /** A value as a user would recognize it in a message. */
@@ -121,3 +121,22 @@ export function issueWithField(issue: z.core.$ZodIssue, schema?: z.ZodType): str
   if (!field) return why;
   return `${field}${why.startsWith('must') ? ' ' : ': '}${why}`;
 }
+
+/** The engine computes in float32: the smallest positive normal value and the largest value. */
+export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+export const FLOAT32_MAX = 3.4028234663852886e38;
+/** The accepted range of a positive number, as messages state it. */
+export const FLOAT32_POSITIVE_RANGE = "from 1.2e-38 to 3.4e38 (float32's range)";
+
+/** Whether a positive number survives float32 as itself (not 0, not Infinity). */
+export const inFloat32Positive = (x: number) => x >= FLOAT32_MIN_NORMAL && x <= FLOAT32_MAX;
+
+/**
+ * A positive number of a config: finite, > 0, and within float32's range (a step size of 1e-46
+ * would become 0 in the engine, and 1e39 Infinity, each silently).
+ */
+export const positiveFloat32 = z
+  .number()
+  .finite()
+  .positive()
+  .refine(inFloat32Positive, { message: `must be a number ${FLOAT32_POSITIVE_RANGE}` });

@@ -1,6 +1,7 @@
 // The VAE training-run config: one zod schema, strict keys, defaults from the papers' setups
 // (latent 50, 2 x 200 tanh, Adam 1e-3, batch 100; docs/references.md).
 import { z } from 'zod';
+import { positiveFloat32 } from '../io/issues.js';
 import { BACKENDS } from '../engine/index.js';
 import { LrScheduleSchema, parseWithSchema } from '../train/config.js';
 import { IMAGE_DATASETS } from '../data/mnist.js';
@@ -11,7 +12,7 @@ import { VAE_SAMPLERS } from './vaeSampler.js';
 export const VAE_TRAIN_OBJECTIVES = [...VAE_OBJECTIVES, 'ais', 'mh-hmc', ...VAE_SAMPLERS] as const;
 
 const positiveInt = z.number().int().positive();
-const positive = z.number().finite().positive();
+const positive = positiveFloat32;
 
 export const VaeRunConfigSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(0),

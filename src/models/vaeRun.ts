@@ -145,7 +145,7 @@ export async function evaluateVae(
   vae: Vae,
   test: ImageSet,
   e: VaeRunConfig['eval'],
-  onChunk?: (done: number, total: number) => void,
+  onChunk?: (done: number, total: number) => void | Promise<void>,
   sampler: VaeSampler | null = null,
 ): Promise<VaeEvaluation> {
   const started = performance.now();
@@ -186,7 +186,7 @@ export async function evaluateVae(
     } finally {
       x.dispose();
     }
-    onChunk?.(Math.min(test.count, start + chunk), test.count);
+    await onChunk?.(Math.min(test.count, start + chunk), test.count);
   }
   const meanSe = (v: number[]) => {
     const m = v.reduce((a, b) => a + b, 0) / v.length;
@@ -270,15 +270,19 @@ export async function trainVaeRun(
         hooks,
         resumeCommand: 'anneal vae train',
       },
-      async () => {
+      async (pause) => {
         const evaluation = await evaluateVae(
           vae,
           data.test,
           config.eval,
-          hooks.onEvalChunk,
+          async (done, total) => {
+            hooks.onEvalChunk?.(done, total);
+            await pause();
+          },
           model.sampler,
         );
         await writeVaePictures(dir, vae, data.test, config.eval.seed);
+        await pause();
         const record = {
           data: config.data.name,
           objective: model.objective,

@@ -7,11 +7,23 @@ import { LearnedSampler } from '../annealing/learned.js';
 import { flowFromRunDir } from '../flows/run.js';
 import { flowDistribution } from '../flows/adapters.js';
 import type { Target } from '../targets/target.js';
-import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
+import {
+  evaluateSamplerBatches,
+  evaluationLayout,
+  summarizeEvaluation,
+  type EvaluateOptions,
+  type SamplerEvaluation,
+} from '../eval/evaluateSampler.js';
+import { combineBatchRuns, type BatchRun } from '../eval/estimateLogZ.js';
 import { parseRunConfig, type RunConfig } from '../train/config.js';
 import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
-import { Trainer } from '../train/trainer.js';
-import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
+import { blameTraining, Trainer } from '../train/trainer.js';
+import {
+  trainThenEvaluate,
+  type EvaluationPause,
+  type RunHooks,
+  type TrainedRun,
+} from '../train/loop.js';
 import type { LrSchedule } from '../train/schedule.js';
 import { buildTarget } from './request.js';
 
@@ -102,6 +114,32 @@ export async function loadTrainedSampler(
   return { config, target, sampler, iteration: checkpoint.trainer.iteration };
 }
 
+/**
+ * evaluateSampler one batch at a time, pausing between batches (a signal stops the run there):
+ * each batch draws from its own stream, so the log-weights are those of one joint evaluation, bit
+ * for bit; progress counts the steps of all batches.
+ */
+async function evaluateInBatches(
+  sampler: LearnedSampler,
+  options: EvaluateOptions,
+  pause: EvaluationPause,
+  onStep?: (k: number, steps: number) => void,
+): Promise<SamplerEvaluation> {
+  const started = performance.now();
+  const { batches } = evaluationLayout(sampler, options);
+  const runs: BatchRun[] = [];
+  for (let b = 0; b < batches; b++) {
+    if (b > 0) await pause();
+    const batchOnStep = onStep && ((k: number, steps: number) => onStep(b * steps + k, batches * steps));
+    runs.push(evaluateSamplerBatches(sampler, { ...options, onStep: batchOnStep }, b, 1));
+  }
+  const run = combineBatchRuns(
+    runs,
+    runs.map(() => 1),
+  );
+  return summarizeEvaluation(sampler, options, run, (performance.now() - started) / 1000);
+}
+
 export async function trainRun(
   input: { config: RunConfig; outDir: string } | { resumeDir: string },
   hooks: RunHooks = {},
@@ -126,13 +164,22 @@ export async function trainRun(
   try {
     return await trainThenEvaluate(
       { dir, resuming, config, train: config.train, params: sampler.params, trainer, hooks },
-      () => {
-        const e = evaluateSampler(sampler, {
-          particles: config.eval.particles,
-          batches: config.eval.batches,
-          rng: Rng.fromSeed(config.eval.seed),
-          onStep: hooks.onEvalStep,
-        });
+      async (pause) => {
+        let e: SamplerEvaluation;
+        try {
+          e = await evaluateInBatches(
+            sampler,
+            {
+              particles: config.eval.particles,
+              batches: config.eval.batches,
+              rng: Rng.fromSeed(config.eval.seed),
+            },
+            pause,
+            hooks.onEvalStep,
+          );
+        } catch (error) {
+          throw blameTraining(error, trainer.iteration, config.train.learningRate);
+        }
         const evaluation = { ...e, learned: sampler.summary() };
         const { perStep, ...rest } = evaluation;
         const record = {

@@ -1,5 +1,5 @@
 export { type Target, TargetError, checkParticles, checkTarget } from './target.js';
-export { loadTargetModule, resolveTargetModule } from './module.js';
+export { loadTargetModule, resolveTargetModule, TargetModuleError } from './module.js';
 export { targetLogProbAndScore } from './score.js';
 export { GaussianTarget, gaussianTarget, type GaussianTargetOptions } from './gaussian.js';
 export { FunnelTarget, funnelTarget, type FunnelOptions } from './funnel.js';

@@ -4,6 +4,7 @@
 // the library meets (checkTarget), so a wrong shape fails here in one line.
 import { builtin } from '../io/files.js';
 import { checkTarget, TargetError, type Target } from './target.js';
+import { isEngineOutOfMemory, OUT_OF_MEMORY_ADVICE } from '../engine/errors.js';
 
 interface NodePath {
   resolve(...parts: string[]): string;
@@ -77,11 +78,61 @@ export async function loadTargetModule(
     throw new TargetError(
       `target module '${path}' exports ${target === null ? 'null' : typeof target}, not a target`,
     );
-  checkTarget(target as Target);
+  try {
+    checkTarget(target as Target);
+  } catch (error) {
+    // The check runs the user's functions: say whose they are.
+    if (error instanceof TargetError)
+      throw new TargetError(`target module '${path}': ${error.message}`);
+    throw error;
+  }
   const t = target as Target;
   if (options.dim !== undefined && t.dim !== options.dim)
     throw new TargetError(
       `target module '${path}': the target '${t.name}' has dim ${t.dim}, not the requested ${options.dim}`,
     );
-  return t;
+  return attributed(t, path);
+}
+
+/** An exception raised by a user's target module while a run uses it (exit status 1). */
+export class TargetModuleError extends Error {
+  override name = 'TargetModuleError';
+}
+
+/** The functions of a target that run the user's code. */
+const USER_FUNCTIONS = ['logProb', 'score', 'logProbAndScore'] as const;
+
+/**
+ * The module's target, with every exception its functions raise reported as the module's (naming
+ * the module and the function), not as the library's. The target's own object stays underneath:
+ * its other fields and methods are read through, and its functions run with it as `this`.
+ */
+function attributed(target: Target, path: string): Target {
+  const wrapper = Object.create(target) as Record<string, unknown>;
+  for (const what of USER_FUNCTIONS) {
+    const f = target[what] as ((...args: unknown[]) => unknown) | undefined;
+    if (typeof f !== 'function') continue;
+    wrapper[what] = (...args: unknown[]) => {
+      try {
+        return f.apply(target, args);
+      } catch (error) {
+        if (error instanceof TargetModuleError) throw error;
+        if (isEngineOutOfMemory(error))
+          throw new TargetModuleError(
+            `target module '${path}': while its ${what} ran, ${OUT_OF_MEMORY_ADVICE}`,
+          );
+        const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        throw new TargetModuleError(`target module '${path}': its ${what} raised: ${message}`);
+      }
+    };
+  }
+  modulePaths.set(wrapper as unknown as Target, path);
+  return wrapper as unknown as Target;
+}
+
+const modulePaths = new WeakMap<Target, string>();
+
+/** The module path a target was loaded from (loadTargetModule), or undefined for any other. */
+export function targetModulePath(target: Target): string | undefined {
+  return modulePaths.get(target);
 }

@@ -1,6 +1,6 @@
 // The training-run config: one zod schema, the TypeScript type inferred from it, so validation and
 // type never drift. Unknown keys are errors (a typo must not silently fall back to a default).
-import { firstIssue, plainIssue } from '../io/issues.js';
+import { firstIssue, plainIssue, positiveFloat32 } from '../io/issues.js';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import {
@@ -11,7 +11,7 @@ import {
 import { resamples } from '../annealing/resampling.js';
 import { targetOptionShape } from '../targets/options.js';
 
-const positive = z.number().finite().positive();
+const positive = positiveFloat32;
 const positiveInt = z.number().int().positive();
 
 /** Options of the built-in targets (createTarget's), from their table (src/targets/options.ts). */

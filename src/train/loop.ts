@@ -6,7 +6,8 @@ import {
   CHECKPOINT_VERSION,
   RunDirError,
   appendMetrics,
-  readCheckpoint,
+  readCheckpointToResume,
+  restorePreviousCheckpoint,
   runFiles,
   truncateMetrics,
   writeAtomic,
@@ -38,6 +39,8 @@ export interface RunHooks {
   onEvalStep?: (k: number, steps: number) => void;
   /** Stop after this many iterations in total (leaving a resumable checkpoint); for long runs. */
   stopAfter?: number;
+  /** Something the user should know that does not stop the run (a damaged checkpoint passed over). */
+  onWarning?: (message: string) => void;
 }
 
 export interface LoopSpec {
@@ -58,25 +61,37 @@ export function shellWord(path: string): string {
   return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A run stopped by SIGINT or SIGTERM after checkpointing its last finished iteration. */
+/** A run stopped by SIGINT or SIGTERM: what was finished, and the command that goes on from there. */
 export class TrainingInterrupted extends Error {
   override name = 'TrainingInterrupted';
   constructor(
     readonly iteration: number,
     readonly dir: string,
     resumeCommand: string,
+    /** Where the signal came: in training (the last iteration checkpointed) or in the evaluation. */
+    readonly phase: 'training' | 'evaluation' = 'training',
   ) {
     super(
-      `interrupted at iteration ${iteration}; resume with: ${resumeCommand} --resume ${shellWord(dir)}`,
+      phase === 'training'
+        ? `interrupted at iteration ${iteration}; resume with: ${resumeCommand} --resume ${shellWord(dir)}`
+        : `interrupted during the evaluation; training is finished and checkpointed (iteration ${iteration}); evaluate with: ${resumeCommand} --resume ${shellWord(dir)}`,
     );
   }
 }
 
+/** Watches SIGINT and SIGTERM for the life of a run. */
+export interface SignalWatch {
+  /** Whether a signal came. */
+  requested(): boolean;
+  stop(): void;
+}
+
 /**
- * Watches for SIGINT and SIGTERM while training: the first one asks the loop to stop after the
- * current iteration (a second one is Node's default again: it ends the process at once).
+ * Watches for SIGINT and SIGTERM: the first one is only recorded, for the run to stop at its next
+ * safe point (after an iteration, between evaluation batches); a second one is Node's default
+ * again: it ends the process at once.
  */
-function watchSignals(): { requested: () => boolean; stop: () => void } {
+export function watchSignals(): SignalWatch {
   let requested = false;
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const handler = () => {
@@ -92,15 +107,23 @@ function watchSignals(): { requested: () => boolean; stop: () => void } {
   };
 }
 
+/** Lets a pending signal's handler run (signals are delivered between macrotasks). */
+export const yieldToSignals = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function runTrainingLoop(
   spec: LoopSpec,
+  watch?: SignalWatch,
 ): Promise<{ trainSeconds: number; completed: boolean }> {
   const { dir, trainer, params } = spec;
   const started = performance.now();
   if (spec.resuming) {
     removeStaleTemporaries(dir);
     if (hasCheckpoint(dir)) {
-      const checkpoint = readCheckpoint(dir);
+      const { checkpoint, fallback } = readCheckpointToResume(dir);
+      if (fallback) {
+        restorePreviousCheckpoint(dir);
+        spec.hooks.onWarning?.(fallback);
+      }
       try {
         params.load(checkpoint.params);
         await trainer.loadState(checkpoint.trainer);
@@ -125,11 +148,11 @@ export async function runTrainingLoop(
       trainer: await trainer.saveState(),
     });
   };
-  const signals = watchSignals();
+  const signals = watch ?? watchSignals();
   try {
     return await loop(spec, started, save, signals.requested);
   } finally {
-    signals.stop();
+    if (!watch) signals.stop();
   }
 }
 
@@ -180,7 +203,7 @@ async function loop(
     if (stopping)
       throw new TrainingInterrupted(m.iteration, dir, spec.resumeCommand ?? 'anneal train');
     // Signals are delivered between macrotasks: let one through after every iteration.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToSignals();
   }
   if (trainer.iteration === 0) await save();
   return {
@@ -206,35 +229,62 @@ export interface EvaluationRecord<E> {
 }
 
 /**
+ * What a run's evaluation calls between its pieces of work (batches, chunks of images, pictures):
+ * lets a signal through, and ends the run there when one came (TrainingInterrupted).
+ */
+export type EvaluationPause = () => Promise<void>;
+
+/**
  * The training loop, then, once training is complete, the run's evaluation, written atomically to
  * eval.json as `record` (a stopped run writes none). The one place runs finish, for samplers,
- * flows and VAEs alike.
+ * flows and VAEs alike. SIGINT and SIGTERM are watched for the whole life of the run: in training
+ * the finished iteration is checkpointed, in the evaluation the run stops at its next pause; either
+ * way the lock is released and the message says how to go on.
  */
-
 export async function trainThenEvaluate<C extends object, E>(
   spec: LoopSpec & { config: C },
-  evaluate: () => EvaluationRecord<E> | Promise<EvaluationRecord<E>>,
+  evaluate: (pause: EvaluationPause) => EvaluationRecord<E> | Promise<EvaluationRecord<E>>,
 ): Promise<TrainedRun<C, E>> {
   const release = lockRunDir(spec.dir);
+  const signals = watchSignals();
   try {
-    return await trainAndRecord(spec, evaluate);
+    return await trainAndRecord(spec, evaluate, signals);
+  } catch (error) {
+    // The user's own code failed mid-run (in training or in the evaluation): the run stays at its
+    // last checkpoint, for a resume once their module is fixed.
+    if (error instanceof Error && error.name === 'TargetModuleError' && hasCheckpoint(spec.dir))
+      error.message += `; the run is kept at its last checkpoint: fix the module, then resume with: ${spec.resumeCommand ?? 'anneal train'} --resume ${shellWord(spec.dir)}`;
+    throw error;
   } finally {
+    signals.stop();
     release();
   }
 }
 
 async function trainAndRecord<C extends object, E>(
   spec: LoopSpec & { config: C },
-  evaluate: () => EvaluationRecord<E> | Promise<EvaluationRecord<E>>,
+  evaluate: (pause: EvaluationPause) => EvaluationRecord<E> | Promise<EvaluationRecord<E>>,
+  signals: SignalWatch,
 ): Promise<TrainedRun<C, E>> {
-  const { trainSeconds, completed } = await runTrainingLoop(spec);
+  const { trainSeconds, completed } = await runTrainingLoop(spec, signals);
+  const { trainer } = spec;
   let evaluation: E | null = null;
   if (completed) {
-    const r = await evaluate();
+    const pause: EvaluationPause = async () => {
+      await yieldToSignals();
+      if (signals.requested())
+        throw new TrainingInterrupted(
+          trainer.iteration,
+          spec.dir,
+          spec.resumeCommand ?? 'anneal train',
+          'evaluation',
+        );
+    };
+    await pause();
+    const r = await evaluate(pause);
     evaluation = r.evaluation;
     writeAtomic(runFiles(spec.dir).eval, `${JSON.stringify(r.record, null, 2)}\n`);
   }
-  const { trainer } = spec;
   return {
     config: spec.config,
     iterations: trainer.iteration,

@@ -2,6 +2,7 @@
 // written to a temporary name and renamed into place, so a run that fails or is killed never leaves
 // a half-written file behind, and what an earlier run wrote is only replaced whole.
 import {
+  copyFileSync,
   existsSync,
   linkSync,
   mkdirSync,
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { SavedParam } from '../nets/params.js';
 import { plainIssue } from './issues.js';
+import { parseJsonText } from '../io/json.js';
 import type { TrainerState } from './trainer.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -41,6 +43,8 @@ export function writeAtomic(path: string, text: string): void {
 export const runFiles = (dir: string) => ({
   config: join(dir, 'config.json'),
   checkpoint: join(dir, 'checkpoint.json'),
+  /** The checkpoint before the newest, kept until a newer one is whole in place. */
+  previous: join(dir, 'checkpoint.previous.json'),
   metrics: join(dir, 'metrics.jsonl'),
   eval: join(dir, 'eval.json'),
 });
@@ -70,9 +74,10 @@ export function createRunDir(dir: string, config: object): void {
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw new RunDirError(`${what} not found: '${path}'`);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return parseJsonText(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new RunDirError(`${what} '${path}' is not valid JSON: ${(error as Error).message}`);
+    if ((error as Error).name !== 'JsonTextError') throw error;
+    throw new RunDirError(`${what} '${path}' ${(error as Error).message}: the file is damaged`);
   }
 }
 
@@ -95,17 +100,41 @@ const CheckpointShapeSchema = z.object({
   }),
 });
 
-export function readCheckpoint(dir: string): Checkpoint {
-  const raw = readJson(runFiles(dir).checkpoint, 'checkpoint');
+/** A checkpoint file, checked whole (JSON, shapes, stream state). */
+function readCheckpointFile(path: string): Checkpoint {
+  const raw = readJson(path, 'checkpoint');
   const result = CheckpointShapeSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new RunDirError(
-      `checkpoint '${runFiles(dir).checkpoint}' is damaged or from another version: ${where}: ${issue ? plainIssue(issue) : 'invalid'}`,
+      `checkpoint '${path}' is damaged or from another version: ${where}: ${issue ? plainIssue(issue) : 'invalid'}`,
     );
   }
   return raw as Checkpoint;
+}
+
+/** The run's newest checkpoint (for evaluation: an older one is never taken in its place). */
+export function readCheckpoint(dir: string): Checkpoint {
+  return readCheckpointFile(runFiles(dir).checkpoint);
+}
+
+/**
+ * The checkpoint to resume from: the newest, or, where that one is damaged or gone (a disk fault,
+ * a kill between two renames), the one before it, with `fallback` saying why.
+ */
+export function readCheckpointToResume(dir: string): { checkpoint: Checkpoint; fallback?: string } {
+  const files = runFiles(dir);
+  try {
+    return { checkpoint: readCheckpointFile(files.checkpoint) };
+  } catch (error) {
+    if (!(error instanceof RunDirError) || !existsSync(files.previous)) throw error;
+    const checkpoint = readCheckpointFile(files.previous);
+    return {
+      checkpoint,
+      fallback: `${error.message}; resuming from the checkpoint before it (iteration ${checkpoint.trainer.iteration}); the damaged file is kept as checkpoint.damaged.json`,
+    };
+  }
 }
 
 export type RunKind = 'sampler' | 'flow' | 'vae';
@@ -222,9 +251,29 @@ export function lockRunDir(dir: string): () => void {
   };
 }
 
+/**
+ * Puts the checkpoint before the newest back in place (after readCheckpointToResume fell back to
+ * it), so that the next checkpoint write keeps a sound one as its previous: the damaged newest is
+ * set aside as checkpoint.damaged.json, for a look at what happened.
+ */
+export function restorePreviousCheckpoint(dir: string): void {
+  const files = runFiles(dir);
+  if (existsSync(files.checkpoint))
+    renameSync(files.checkpoint, join(dir, 'checkpoint.damaged.json'));
+  const tmp = `${files.checkpoint}.tmp-${process.pid}`;
+  rmSync(tmp, { force: true });
+  try {
+    linkSync(files.previous, tmp);
+  } catch {
+    copyFileSync(files.previous, tmp);
+  }
+  renameSync(tmp, files.checkpoint);
+}
+
 /** Whether the run directory holds a checkpoint (a run killed before its first has none). */
 export function hasCheckpoint(dir: string): boolean {
-  return existsSync(runFiles(dir).checkpoint);
+  const files = runFiles(dir);
+  return existsSync(files.checkpoint) || existsSync(files.previous);
 }
 
 /**
@@ -246,8 +295,27 @@ export function readRunConfig(dir: string): unknown {
   return readJson(runFiles(dir).config, 'run config');
 }
 
+/**
+ * Writes the checkpoint whole under a temporary name, keeps the one it replaces as
+ * checkpoint.previous.json (a hard link, or a copy where links are not available), then renames
+ * the new one into place: at every moment a complete checkpoint is on disk under its own name, and
+ * a newest one damaged later still leaves the one before it to resume from.
+ */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
-  writeAtomic(runFiles(dir).checkpoint, JSON.stringify(checkpoint));
+  const files = runFiles(dir);
+  const tmp = `${files.checkpoint}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(checkpoint));
+  if (existsSync(files.checkpoint)) {
+    const kept = `${files.previous}.tmp-${process.pid}`;
+    rmSync(kept, { force: true });
+    try {
+      linkSync(files.checkpoint, kept);
+    } catch {
+      copyFileSync(files.checkpoint, kept);
+    }
+    renameSync(kept, files.previous);
+  }
+  renameSync(tmp, files.checkpoint);
 }
 
 /** Keeps metric lines up to `iteration` (what a checkpoint covers) and rewrites the file whole. */
@@ -258,17 +326,23 @@ export function truncateMetrics(dir: string, iteration: number): void {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .filter((line, i) => {
-      let row: { iteration?: unknown };
+      let row: unknown;
       try {
-        row = JSON.parse(line) as { iteration?: unknown };
+        row = JSON.parse(line);
       } catch {
-        throw new RunDirError(`'${path}' line ${i + 1} is not JSON: the run's metrics are damaged`);
-      }
-      if (typeof row.iteration !== 'number')
         throw new RunDirError(
-          `'${path}' line ${i + 1} has no iteration: the run's metrics are damaged`,
+          `'${path}' line ${i + 1} is not JSON: the run's metrics are damaged (delete that line to resume)`,
         );
-      return row.iteration <= iteration;
+      }
+      if (
+        row === null ||
+        typeof row !== 'object' ||
+        typeof (row as { iteration?: unknown }).iteration !== 'number'
+      )
+        throw new RunDirError(
+          `'${path}' line ${i + 1} has no iteration: the run's metrics are damaged (delete that line to resume)`,
+        );
+      return (row as { iteration: number }).iteration <= iteration;
     });
   writeAtomic(path, kept.map((l) => `${l}\n`).join(''));
 }

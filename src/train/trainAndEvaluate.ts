@@ -8,6 +8,7 @@ import type { Target } from '../targets/target.js';
 import type { Distribution } from '../distributions/distribution.js';
 import { evaluateSampler, type SamplerEvaluation } from '../eval/evaluateSampler.js';
 import {
+  blameTraining,
   divergenceMessage,
   MAX_CONSECUTIVE_SKIPS,
   Trainer,
@@ -80,6 +81,9 @@ const TRAIN_AND_EVALUATE_KEYS = keyList<TrainAndEvaluateOptions>()([
   'returnSamples',
 ]);
 
+/** Adam's learning rate where none is given. */
+const DEFAULT_LEARNING_RATE = 0.005;
+
 export function trainSampler(options: TrainSamplerOptions): TrainedSampler {
   checkOptionKeys('trainSampler', options, TRAIN_KEYS, (m) => new ConfigError(m));
   return train(options);
@@ -104,7 +108,7 @@ function train(options: TrainSamplerOptions): TrainedSampler {
       {
         objective,
         particles: trainParticles,
-        learningRate: options.learningRate ?? 0.005,
+        learningRate: options.learningRate ?? DEFAULT_LEARNING_RATE,
         clipNorm: options.clipNorm === undefined ? 10 : options.clipNorm,
         lrSchedule: { kind: 'constant' },
       },
@@ -170,6 +174,6 @@ export function trainAndEvaluate(options: TrainAndEvaluateOptions): TrainAndEval
     return { ...evaluation, trained, sampler };
   } catch (error) {
     sampler.dispose();
-    throw error;
+    throw blameTraining(error, trained.iterations, options.learningRate ?? DEFAULT_LEARNING_RATE);
   }
 }

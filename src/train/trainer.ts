@@ -96,6 +96,8 @@ export interface TrainableModel {
    * prepare reads device values and the backend cannot read them synchronously (webgpu).
    */
   prepareAsync?(particles: number, rng: Rng): Promise<void>;
+  /** Refuses, before the first iteration, a model that cannot be trained (a target's missing gradients). */
+  checkTrainable?(): void;
 }
 
 /** Consecutive skipped iterations after which a run stops as diverged. */
@@ -104,6 +106,19 @@ export const MAX_CONSECUTIVE_SKIPS = 25;
 /** Training that can no longer make progress: every recent iteration was non-finite. */
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
+}
+
+/**
+ * A trained sampler whose evaluation diverges owes it to its training, not to the step size it
+ * started from: the error's advice is rewritten to say so (the error itself is rethrown).
+ */
+export function blameTraining(error: unknown, iterations: number, learningRate: number): unknown {
+  if (iterations > 0 && error instanceof Error && error.name === 'NonFiniteWeightsError')
+    error.message = error.message.replace(
+      /the sampler diverged: try a smaller step size$/,
+      `the trained sampler diverged (after ${iterations} iterations at learning rate ${learningRate}): try a smaller learning rate or step size`,
+    );
+  return error;
 }
 
 /** The one line a diverged run ends with: where it stopped and what to change. */
@@ -177,6 +192,7 @@ export class Trainer {
     if (config.clipNorm !== null && !(config.clipNorm > 0))
       throw new RangeError('clipNorm must be > 0');
     validateObjective(this.objective, config.particles);
+    sampler.checkTrainable?.();
     this.optimizer = tf.train.adam(config.learningRate);
   }
 
