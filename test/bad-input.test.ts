@@ -36,7 +36,10 @@ describe('bad input on the command line', () => {
     refused(['train', join(s.dir, 'missing.yaml')], /config file not found: '.*missing.yaml'/);
     assert.deepEqual(readdirSync(s.dir).sort(), before);
     writeFileSync(join(s.dir, 'bad.json'), '{"target": ');
-    refused(['train', join(s.dir, 'bad.json')], /config file '.*bad.json' is not valid JSON/);
+    refused(
+      ['train', join(s.dir, 'bad.json')],
+      /config file '.*bad.json' is cut short \(its JSON ends before it is complete\)/,
+    );
     assert.equal(existsSync(join('runs', 'bad')), false);
   });
 

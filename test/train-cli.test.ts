@@ -147,7 +147,8 @@ describe('anneal train', () => {
       /train\.iterations: expected more than 0, got -6/,
     ],
     ['broken.yaml', 'target: [unclosed', /is not valid YAML/],
-    ['broken.json', '{"target": ', /is not valid JSON/],
+    ['broken.json', '{"target": ', /is cut short/],
+    ['comma.json', '{"target": 1,}', /is not valid JSON at line 1, column 14/],
     ['badtarget.yaml', TINY.replace('gaussian', 'gausian'), /unknown target 'gausian'/],
   ] as const) {
     it(`a bad config (${name}) gives one line naming the problem and exit status 2`, () => {
@@ -592,6 +593,21 @@ describe('interruption and concurrent use', () => {
       return rest;
     };
     assert.deepEqual(evaluation(run), evaluation(straight));
+    // kill -9 in the evaluation: nothing was written, and the resumed run evaluates in full.
+    const killed = join(s.dir, 'killed');
+    const second = start('train', config, '--out', killed, '--quiet');
+    await waitFor(() => lastIteration(killed) === 2, 'training to finish');
+    await sleep(300);
+    second.child.kill('SIGKILL');
+    await second.exited;
+    assert.equal(existsSync(join(killed, 'eval.json')), false);
+    const again = anneal('train', '--resume', killed, '--quiet');
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(evaluation(killed), evaluation(straight));
+    assert.deepEqual(
+      readdirSync(killed).filter((f) => /\.tmp-\d+$|^\.lock$/.test(f)),
+      [],
+    );
   });
 
   it('SIGINT while the pictures are drawn: the run is complete, the message says how to draw them, no half-written picture', async () => {
@@ -635,6 +651,24 @@ describe('interruption and concurrent use', () => {
       'temporaries or the lock left behind',
     );
     assert.equal(existsSync(join(run, 'steps.svg')), false, 'drawing went on after the signal');
+    // kill -9 while drawing: a half-written picture never takes a picture's name, and the next
+    // drawing clears what the killed one left.
+    rmSync(join(run, 'eval.json'));
+    rmSync(join(run, 'training.svg'), { force: true });
+    const killed = start('train', '--resume', run, '--quiet');
+    await waitFor(() => existsSync(join(run, 'eval.json')), 'the evaluation');
+    await sleep(400);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    if (existsSync(join(run, 'training.svg')))
+      assert.match(readFileSync(join(run, 'training.svg'), 'utf8'), /<\/svg>\s*$/);
+    const plot = anneal('plot', run);
+    assert.equal(plot.status, 0, plot.stderr);
+    assert.match(readFileSync(join(run, 'training.svg'), 'utf8'), /<\/svg>\s*$/);
+    assert.deepEqual(
+      readdirSync(run).filter((f) => /\.tmp-\d+$/.test(f)),
+      [],
+    );
   });
 
   it('a damaged newest checkpoint resumes from the one before it, with a warning; the run ends as a straight one', () => {

@@ -2,13 +2,14 @@
 // browser): the training curves (loss and ELBO per logged iteration, from metrics.jsonl) and, for
 // sampler runs, the evaluation's ESS and running log Z per annealing step (from eval.json). The
 // training commands call writeRunPlots when they finish.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type * as vegaLite from 'vega-lite';
 import { panels, perStepSpec, temperaturesSpec, toSvg } from '../eval/plots.js';
 import { Interrupted, UsageError } from './errors.js';
 import { parseJsonText } from '../io/json.js';
 import { shellWord, watchSignals, yieldToSignals } from '../train/loop.js';
+import { alive } from '../train/runDir.js';
 import type { StepDiagnostics } from '../annealing/diagnostics.js';
 
 interface MetricRow {
@@ -78,8 +79,18 @@ function stepsSpec(evaluation: Record<string, unknown>): vegaLite.TopLevelSpec |
   return panels(values, 'annealing step k', true);
 }
 
-/** Writes a picture whole or not at all (a temporary name renamed into place). */
+/**
+ * Writes a picture whole or not at all (a temporary name renamed into place); a temporary that a
+ * killed process left beside it is removed (one of a process still drawing is left alone).
+ */
 function writePicture(file: string, svg: string): void {
+  const folder = dirname(file);
+  const prefix = `${basename(file)}.tmp-`;
+  for (const name of readdirSync(folder)) {
+    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    if (/^\d+$/.test(pid) && Number(pid) !== process.pid && !alive(Number(pid)))
+      rmSync(join(folder, name), { force: true });
+  }
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, svg);
   renameSync(tmp, file);

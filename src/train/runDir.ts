@@ -168,7 +168,7 @@ export function expectRunKind(dir: string, config: unknown, kind: RunKind): unkn
 }
 
 /** Whether a process with this id is running (one we may not signal still counts). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
