@@ -90,6 +90,8 @@ export function renderDsmcs(d: DsmcsData): string {
     '',
     scaleLine(s),
     '',
+    `One training seed (${s.seed}): the bound - DAIS column is what this run shows, not a ranking of the variants (that needs several training seeds and their spread).`,
+    '',
     '| variant | bound | bound - DAIS | log Z | ESS (count) | mean ESS, epoch 1 | mean ESS, final | min ESS, final | train s |',
     '|---|---|---|---|---|---|---|---|---|',
     ...d.results.map(

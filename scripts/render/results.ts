@@ -4,6 +4,7 @@
 import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
+import { renderEngineFacts, type EngineFactsData } from './engineFacts.js';
 import { renderFlow, type FlowData } from './flow.js';
 import { renderFlowTarget, type FlowTargetData } from './flowTarget.js';
 import { renderFlowRuntime, type FlowRuntimeData } from './flowRuntime.js';
@@ -67,6 +68,10 @@ export const RESULT_PAGES: ResultPage[] = [
   {
     page: 'docs/performance.md',
     render: (f) => renderPerformance(json<{ runs: Saved[] }>(f, 'docs/results/performance.json')),
+  },
+  {
+    page: 'docs/results/engine-facts.md',
+    render: (f) => renderEngineFacts(json<EngineFactsData>(f, 'docs/results/engine-facts.json')),
   },
   {
     page: 'docs/results/profile.md',
