@@ -1,5 +1,6 @@
 // docs/results/funnel-32.md from the JSON of scripts/funnel-32.ts. Pure: the results test
 // re-renders it.
+import { cmcdRow, type PublishedData } from './published.js';
 import { generatedText, meanSd, pmMarked, type Generated } from './common.js';
 
 export interface Funnel32Row {
@@ -31,7 +32,16 @@ export interface Funnel32Data {
   rows: Funnel32Row[];
 }
 
-export function renderFunnel32(d: Funnel32Data): string {
+export function renderFunnel32(d: Funnel32Data, published?: PublishedData): string {
+  const at = (method: string, steps: number) =>
+    published ? cmcdRow(published, 'funnel', method, steps) : undefined;
+  const quote = (method: string, steps: number) => {
+    const r = at(method, steps);
+    return r?.logZ === null || r?.logZ === undefined
+      ? null
+      : `${method} ${r.logZ.toFixed(3)} ± ${(r.logZStd ?? 0).toFixed(3)}`;
+  };
+  const same = ['CRAFT', 'AFT', 'SMC', 'CMCD'].map((m) => quote(m, d.steps)).filter(Boolean);
   const errors = d.rows.map((r) => r.annealed.logZ);
   const { mean, sd } = meanSd(errors);
   const worst = Math.max(...errors.map(Math.abs));
@@ -64,8 +74,21 @@ export function renderFunnel32(d: Funnel32Data): string {
       (collapsed.length
         ? `, and on seed${collapsed.length > 1 ? 's' : ''} ${collapsed.map((r) => r.seed).join(' and ')} it collapses the ESS (${collapsed.map((r) => `${r.flow.essFraction.toFixed(3)} -> ${r.annealed.essFraction.toFixed(3)}`).join(', ')}), a step size too large for the funnel's neck.`
         : '.'),
-    `The published figure to set beside this (${d.anchor}) comes from SMC with 256 steps from a simple initial distribution, without a trained flow: it is not like for like. ` +
-      'The like-for-like comparisons are the two columns above (the same flow, with and without the 32 steps) and, for a sampler from a simple start, docs/results/funnel.md.',
+    ...(same.length
+      ? [
+          `Published at the same ${d.steps} steps (the CMCD authors' results, docs/results/published.md): ${same.join(', ')}. ` +
+            'CRAFT and AFT also carry flows between SMC steps, so they are the nearest in kind; SMC and CMCD start from a simple distribution.',
+        ]
+      : []),
+    ...(published
+      ? published.fab.logZMae
+          .filter((r) => r.target === 'funnel')
+          .map(
+            (r) =>
+              `FAB (a flow trained with AIS inside its loss) reports a mean absolute log Z error of ${r.mae} ± ${r.stdErr} on its funnel (docs/results/published.md); the flows here: ${flowError.toFixed(4)} alone, over ${d.rows.length} seeds with ${d.particles} particles each.`,
+          )
+      : []),
+    'The like-for-like comparison is the two columns above: the same flow, with and without the 32 steps.',
     '',
   ].join('\n');
 }

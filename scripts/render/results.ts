@@ -21,6 +21,7 @@ import { renderMcd, type McdData } from './mcd.js';
 import { renderMutants, type MutantsData } from './mutants.js';
 import { renderPerformance, type Saved } from './performance.js';
 import { profileFiles, renderProfile, type ProfileData } from './profile.js';
+import { renderPublished, type PublishedData } from './published.js';
 import { renderSeeds, type SeedsData } from './seeds.js';
 import { renderVae, type VaeData } from './vae.js';
 import { renderVaeGpu, type VaeGpuData } from './vaeGpu.js';
@@ -49,7 +50,14 @@ export function logisticReferences(files: Files): Record<string, number> {
   );
 }
 
+/** The published numbers anneal's pages are set beside. */
+const published = (files: Files) => json<PublishedData>(files, 'docs/results/published.json');
+
 export const RESULT_PAGES: ResultPage[] = [
+  {
+    page: 'docs/results/published.md',
+    render: (f) => renderPublished(published(f), logisticReferences(f)),
+  },
   {
     page: 'docs/results/coverage.md',
     render: (f) => renderCoverage(json<CoverageData>(f, 'docs/results/coverage.json')),
@@ -96,7 +104,8 @@ export const RESULT_PAGES: ResultPage[] = [
     'mcd-static-scale',
   ].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
-    render: (f) => renderMcd(json<McdData>(f, `docs/results/${name}.json`), logisticReferences(f)),
+    render: (f) =>
+      renderMcd(json<McdData>(f, `docs/results/${name}.json`), logisticReferences(f), published(f)),
   })),
   ...['dsmcs-static', 'dsmcs-static-64x32', 'dsmcs-static-paper'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
@@ -138,7 +147,8 @@ export const RESULT_PAGES: ResultPage[] = [
   },
   {
     page: 'docs/results/funnel-32.md',
-    render: (f) => renderFunnel32(json<Funnel32Data>(f, 'docs/results/funnel-32.json')),
+    render: (f) =>
+      renderFunnel32(json<Funnel32Data>(f, 'docs/results/funnel-32.json'), published(f)),
   },
   {
     page: 'docs/results/logistic-reference.md',
