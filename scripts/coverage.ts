@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { renderCoverage, type CoverageData, type CoverageRun } from './render/coverage.js';
 import { initEngine } from '../src/engine/index.js';
 import { estimateLogZ } from '../src/eval/estimateLogZ.js';
@@ -29,6 +30,7 @@ const { values } = checked(() =>
       out: { type: 'string', default: 'docs/results/coverage' },
       // Keep the existing runs of other settings and targets, replacing only those rerun.
       merge: { type: 'boolean', default: false },
+      ...SHARD_FLAGS,
     },
     strict: true,
   }),
@@ -57,25 +59,39 @@ const targetNames = values.targets.split(',');
 for (const t of targetNames)
   if (!TARGETS[t]) usage(`coverage: no target '${t}'; known: ${Object.keys(TARGETS).join(', ')}`);
 
+const sharding = parseSharding(values, values.out);
+if (sharding.shard && values.merge)
+  usage('coverage: --merge applies when the shards are merged (--merge-shards --merge)');
+
 await initEngine();
-const runs: CoverageRun[] = [];
-for (const name of targetNames) {
-  const target = await (TARGETS[name] as () => Promise<Target>)();
-  for (const sampler of samplers) {
-    process.stderr.write(`${name} | ${sampler} | ${steps} steps | seeds ${values.seeds} ... `);
-    let covered = 0;
-    for (const seed of seeds) {
+interface Cell {
+  target: string;
+  sampler: EstimateSamplerName;
+  seed: number;
+}
+const cells: Cell[] = targetNames.flatMap((target) =>
+  samplers.flatMap((sampler) => seeds.map((seed) => ({ target, sampler, seed }))),
+);
+/** The cells' runs, each target built once for the cells that use it. */
+async function runCells(subset: Cell[]): Promise<CoverageRun[]> {
+  const built = new Map<string, Target>();
+  const out: CoverageRun[] = [];
+  try {
+    for (const { target: name, sampler, seed } of subset) {
+      let target = built.get(name);
+      if (!target) {
+        target = await (TARGETS[name] as () => Promise<Target>)();
+        built.set(name, target);
+      }
       const r = estimateLogZ({ target, sampler, steps, particles, seed });
-      const exact = target.logZ as number;
-      if (r.logZStdErr !== null && Math.abs(r.logZ - exact) <= 2 * r.logZStdErr) covered++;
-      runs.push({
+      out.push({
         target: name,
         sampler,
         steps,
         particles,
         seed,
         logZ: r.logZ,
-        exact,
+        exact: target.logZ as number,
         stdErr: r.logZStdErr,
         over: r.logZStdErrOver,
         reliable: r.logZStdErrReliable,
@@ -83,10 +99,24 @@ for (const name of targetNames) {
         batchLogZ: r.batchLogZ,
       });
     }
-    process.stderr.write(`±2 SE covers ${covered}/${seeds.length}\n`);
+  } finally {
+    for (const t of built.values()) t.dispose?.();
   }
-  target.dispose?.();
+  return out;
 }
+const outcome = await runSharded<Cell, CoverageRun>(cells, sharding, runCells);
+if (outcome === null) process.exit(0);
+const runs = outcome.results;
+for (const name of targetNames)
+  for (const sampler of samplers) {
+    const mine = runs.filter((r) => r.target === name && r.sampler === sampler);
+    const covered = mine.filter(
+      (r) => r.stdErr !== null && Math.abs(r.logZ - r.exact) <= 2 * r.stdErr,
+    ).length;
+    process.stderr.write(
+      `${name} | ${sampler} | ${steps} steps: ±2 SE covers ${covered}/${mine.length}\n`,
+    );
+  }
 
 const file = `${values.out}.json`;
 const previous =
@@ -97,7 +127,10 @@ const rerun = (r: CoverageRun) =>
   targetNames.includes(r.target) && (samplers as string[]).includes(r.sampler) && r.steps === steps;
 const command = `npx tsx scripts/coverage.ts --seeds ${values.seeds} --steps ${steps} --particles ${particles} --samplers ${values.samplers} --targets ${values.targets}${values.merge ? ' --merge' : ''}`;
 const data: CoverageData = {
-  generated: generatedNow({ node: process.versions.node, backend: 'wasm' }),
+  generated: mergedGenerated(
+    generatedNow({ node: process.versions.node, backend: 'wasm' }),
+    outcome.generated,
+  ),
   commands: previous ? [...previous.commands.filter((c) => c !== command), command] : [command],
   runs: previous ? [...previous.runs.filter((r) => !rerun(r)), ...runs] : runs,
 };

@@ -19,6 +19,7 @@
 // scale (hours). Runs are resumable run directories: re-running continues unfinished variants.
 import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,7 @@ const { values } = checked(() =>
       workers: { type: 'string', default: '1' },
       iterations: { type: 'string' },
       budget: { type: 'string' },
+      ...SHARD_FLAGS,
     },
   }),
 );
@@ -87,6 +89,9 @@ function setIterations(iterations: number): void {
   base.train.iterations = iterations;
 }
 const budgetMinutes = checked(() => parseBudget(values.budget));
+const sharding = parseSharding(values, `${values.docs as string}/${name}`);
+if ((sharding.shard || sharding.merge) && budgetMinutes !== null)
+  usage('--budget plans from timings of this machine: give --iterations when running in shards');
 if (budgetMinutes !== null && values.iterations !== undefined)
   usage('give --iterations or --budget, not both');
 if (values.iterations !== undefined) {
@@ -167,21 +172,23 @@ if (budgetMinutes !== null) {
   budget.units = base.train.iterations;
   process.stderr.write(`[budget] ${budgetMinutes} min: ${budget.units} iterations per variant\n`);
 }
-const results = await runTasks<DsmcsVariant, VariantResult>(
-  new URL('./jobs/dsmcs.ts', import.meta.url).href,
-  VARIANTS.map((v) => ({
-    ...v,
-    config: variantConfig(v.scheme),
-    dir: `${outDir}/${v.scheme}`,
-  })),
-  {
+const cells: DsmcsVariant[] = VARIANTS.map((v) => ({
+  ...v,
+  config: variantConfig(v.scheme),
+  dir: `${outDir}/${v.scheme}`,
+}));
+// Longest first on several workers: the probe's times, else the relative costs measured at the
+// 64 x 32 scale (GST's relaxed resampling is the dearest).
+const cost = (v: DsmcsVariant) => budget?.secondsPerUnit[v.label] ?? RELATIVE_COST[v.scheme] ?? 1;
+const outcome = await runSharded<DsmcsVariant, VariantResult>(cells, sharding, (subset) =>
+  runTasks<DsmcsVariant, VariantResult>(new URL('./jobs/dsmcs.ts', import.meta.url).href, subset, {
     workers,
     backend: currentBackend() as BackendName,
-    // Longest first on several workers: the probe's times, else the relative costs measured at
-    // the 64 x 32 scale (GST's relaxed resampling is the dearest).
-    costs: VARIANTS.map((v) => budget?.secondsPerUnit[v.label] ?? RELATIVE_COST[v.scheme] ?? 1),
-  },
+    costs: subset.map(cost),
+  }),
 );
+if (outcome === null) process.exit(0);
+const results = outcome.results;
 
 const spec = getTargetSpec(base.target.name as string);
 const probe = createTarget(
@@ -189,7 +196,7 @@ const probe = createTarget(
   (({ name: _, ...rest }) => rest)(base.target),
 );
 const data: DsmcsData = {
-  generated: generatedNow({ workers }),
+  generated: mergedGenerated(generatedNow({ workers }), outcome.generated),
   config: configPath,
   name,
   ...(budget || values.iterations !== undefined ? { iterationsFlag: base.train.iterations } : {}),

@@ -19,6 +19,7 @@
 // The paper's scales are in docs/references.md (GMM: hidden 500, batch 4000; phi^4: 8 coupling blocks of
 // 4 hidden layers of width 1000, batch 8000, lr 5e-4, gradient clip 1: configs/flow-phi4.yaml).
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     width: { type: 'string', default: '8' },
     docs: { type: 'string', default: 'docs/results' },
     workers: { type: 'string', default: '1' },
+    ...SHARD_FLAGS,
   },
 });
 const workers = Number(values.workers);
@@ -133,28 +135,38 @@ if (!experiment)
 const VARIANTS = experiment.variants;
 const learningRate = values.lr ? Number(values.lr) : experiment.learningRate;
 
+const sharding = parseSharding(values, `${values.docs as string}/flow-${name}`);
+
 await initEngine();
-const runs = await runTasks<FlowVariant, { points: Point[]; seconds: number }>(
-  new URL('./jobs/flow.ts', import.meta.url).href,
-  VARIANTS.map((v) => ({
-    label: v.label,
-    config: {
-      seed: Number(values.seed),
-      target: experiment.target,
-      flow: experiment.flow,
-      train: {
-        iterations,
-        batch: Number(values.batch),
-        learningRate,
-        clipNorm: experiment.clipNorm,
-        loss: v.loss,
-      },
+const cells: FlowVariant[] = VARIANTS.map((v) => ({
+  label: v.label,
+  config: {
+    seed: Number(values.seed),
+    target: experiment.target,
+    flow: experiment.flow,
+    train: {
+      iterations,
+      batch: Number(values.batch),
+      learningRate,
+      clipNorm: experiment.clipNorm,
+      loss: v.loss,
     },
-    iterations,
-    every,
-  })),
-  { workers, backend: currentBackend() as BackendName },
+  },
+  iterations,
+  every,
+}));
+const outcome = await runSharded<FlowVariant, { points: Point[]; seconds: number }>(
+  cells,
+  sharding,
+  (subset) =>
+    runTasks<FlowVariant, { points: Point[]; seconds: number }>(
+      new URL('./jobs/flow.ts', import.meta.url).href,
+      subset,
+      { workers, backend: currentBackend() as BackendName },
+    ),
 );
+if (outcome === null) process.exit(0);
+const runs = outcome.results;
 const points = runs.flatMap((r) => r.points);
 const seconds: Record<string, number> = Object.fromEntries(
   VARIANTS.map((v, i) => [v.label, (runs[i] as { seconds: number }).seconds]),
@@ -202,7 +214,7 @@ const flags = [
   ...(name === 'u1' ? ['--width', String(width)] : []),
 ];
 const data: FlowData = {
-  generated: generatedNow({ workers }),
+  generated: mergedGenerated(generatedNow({ workers }), outcome.generated),
   experiment: name,
   title: experiment.title,
   command: `npx tsx scripts/flow-compare.ts ${flags.join(' ')}`,

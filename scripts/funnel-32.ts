@@ -3,6 +3,7 @@
 // then 32 steps of AIS with MH-corrected HMC from the flow. Writes docs/results/funnel-32.{json,md}.
 //
 //   npx tsx scripts/funnel-32.ts [--seeds 1,2,3,4,5] [--particles 20000] [--step-size 0.05]
+//   [--shard I/N | --merge-shards]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { flowDistribution } from '../src/flows/adapters.js';
 import { parseFlowRunConfig } from '../src/flows/config.js';
 import { loadTrainedFlow, trainFlowRun } from '../src/flows/run.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { renderFunnel32, type Funnel32Data, type Funnel32Row } from './render/funnel32.js';
 
 const { values } = parseArgs({
@@ -22,8 +24,10 @@ const { values } = parseArgs({
     particles: { type: 'string', default: '20000' },
     'step-size': { type: 'string', default: '0.05' },
     docs: { type: 'string', default: 'docs/results' },
+    ...SHARD_FLAGS,
   },
 });
+const sharding = parseSharding(values, `${values.docs}/funnel-32`);
 const CONFIG = 'configs/funnel-32.yaml';
 const STEPS = 32;
 const LEAPFROG = 5;
@@ -34,8 +38,8 @@ const stepSize = Number(values['step-size']);
 if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds: integers >= 0');
 
 const base = readConfigObject(CONFIG, 'a flow run');
-const rows: Funnel32Row[] = [];
-for (const seed of seeds) {
+/** One seed's flow and the 32 steps from it. */
+async function seedRow(seed: number): Promise<Funnel32Row> {
   const dir = join(mkdtempSync(join(tmpdir(), 'funnel-32-')), 'run');
   try {
     const config = parseFlowRunConfig({ ...base, seed }, CONFIG);
@@ -55,7 +59,7 @@ for (const seed of seeds) {
       initial,
       seed: 1000 + seed,
     });
-    rows.push({
+    const row: Funnel32Row = {
       seed,
       flow: {
         logZ: flowEval.logZ,
@@ -72,19 +76,30 @@ for (const seed of seeds) {
         diverged: divergences(e.perStep)?.count ?? 0,
       },
       trainSeconds: run.trainSeconds,
-    });
+    };
     process.stderr.write(
       `seed ${seed}: flow log Z ${flowEval.logZ.toFixed(4)}, 32 steps ${e.logZ.toFixed(4)} ± ${(e.logZStdErr as number).toFixed(4)}\n`,
     );
     flow.dispose();
     target.dispose?.();
+    return row;
   } finally {
     rmSync(join(dir, '..'), { recursive: true, force: true });
   }
 }
+const outcome = await runSharded<number, Funnel32Row>(seeds, sharding, async (subset) => {
+  const out: Funnel32Row[] = [];
+  for (const seed of subset) out.push(await seedRow(seed));
+  return out;
+});
+if (outcome === null) process.exit(0);
+const rows = outcome.results;
 
 const data: Funnel32Data = {
-  generated: generatedNow({ node: process.versions.node, backend: 'wasm' }),
+  generated: mergedGenerated(
+    generatedNow({ node: process.versions.node, backend: 'wasm' }),
+    outcome.generated,
+  ),
   command: `npx tsx scripts/funnel-32.ts --seeds ${seeds.join(',')} --particles ${particles} --step-size ${stepSize}`,
   config: CONFIG,
   steps: STEPS,
@@ -92,7 +107,7 @@ const data: Funnel32Data = {
   leapfrogSteps: LEAPFROG,
   particles,
   batches: BATCHES,
-  anchor: 'CMCD reports -0.184 ± 0.079 with 256 SMC steps (docs/references.md)',
+  anchor: 'the published funnel figures of docs/results/published.md',
   rows,
 };
 writeFileSync(`${values.docs}/funnel-32.json`, `${JSON.stringify(data, null, 2)}\n`);

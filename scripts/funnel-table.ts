@@ -1,8 +1,9 @@
 // Trains ULA and UHA (32 steps) on the funnel from configs/funnel-{ula,uha}.yaml and writes the
 // before/after comparison to docs/results/funnel.{json,md}.
 //
-//   npx tsx scripts/funnel-table.ts [--iterations N] [--workers N]
+//   npx tsx scripts/funnel-table.ts [--iterations N] [--workers N] [--shard I/N | --merge]
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -13,8 +14,13 @@ import { renderFunnel, type FunnelData } from './render/funnel.js';
 import { parseRunConfig } from '../src/train/config.js';
 
 const { values } = parseArgs({
-  options: { iterations: { type: 'string' }, workers: { type: 'string', default: '1' } },
+  options: {
+    iterations: { type: 'string' },
+    workers: { type: 'string', default: '1' },
+    ...SHARD_FLAGS,
+  },
 });
+const sharding = parseSharding(values, 'docs/results/funnel');
 const workers = Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be an integer >= 1');
 await initEngine();
@@ -24,14 +30,17 @@ const cells: FunnelCell[] = ['ula', 'uha'].map((kind) => {
   if (values.iterations) config.train.iterations = Number(values.iterations);
   return { kind, config, source, outDir: `runs/funnel-${kind}-table` };
 });
-const results = await runTasks<FunnelCell, FunnelResult>(
-  new URL('./jobs/funnel.ts', import.meta.url).href,
-  cells,
-  { workers, backend: currentBackend() as BackendName },
+const outcome = await runSharded<FunnelCell, FunnelResult>(cells, sharding, (subset) =>
+  runTasks<FunnelCell, FunnelResult>(new URL('./jobs/funnel.ts', import.meta.url).href, subset, {
+    workers,
+    backend: currentBackend() as BackendName,
+  }),
 );
+if (outcome === null) process.exit(0);
+const results = outcome.results;
 const first = parseRunConfig(cells[0]?.config, cells[0]?.source ?? '');
 const data: FunnelData = {
-  generated: generatedNow({ workers }),
+  generated: mergedGenerated(generatedNow({ workers }), outcome.generated),
   command: `npx tsx scripts/funnel-table.ts${values.iterations ? ` --iterations ${values.iterations}` : ''}`,
   evalParticles: first.eval.particles,
   evalBatches: first.eval.batches,

@@ -8,6 +8,8 @@
 //   npx tsx scripts/mcd-table.ts --workers 4    # cells on 4 worker threads; the same numbers
 //   npx tsx scripts/mcd-table.ts --freeze initial,schedule --mixture-loc 10 --mixture-dim 200
 //       # as the paper compares: one fixed initial distribution and schedule for every sampler
+//   npx tsx scripts/mcd-table.ts --shard 2/3   # every third cell, into mcd-static.shard-2-of-3.json
+//   npx tsx scripts/mcd-table.ts --merge-shards  # the shards merged into the table (same flags)
 //   npx tsx scripts/mcd-table.ts --budget 120 --workers 2
 //       # the most iterations that train every cell in about 120 minutes (from a timed probe of
 //       # each cell; the table records the count as --iterations)
@@ -19,6 +21,7 @@ import { initEngine, currentBackend, type BackendName } from '../src/engine/inde
 import { LEARNED_SAMPLERS, type LearnedSamplerName } from '../src/annealing/learned.js';
 import { runTasks } from '../src/parallel/pool.js';
 import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import type { McdCell } from './jobs/mcd.js';
 import { renderMcd, type McdData, type McdRow } from './render/mcd.js';
 import { logisticReferences } from './render/results.js';
@@ -48,6 +51,7 @@ const { values } = checked(() =>
       freeze: { type: 'string', default: '' },
       workers: { type: 'string', default: '1' },
       budget: { type: 'string' },
+      ...SHARD_FLAGS,
     },
   }),
 );
@@ -60,6 +64,9 @@ const lr = Number(values.lr);
 const seed = Number(values.seed);
 const workers = Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) usage('--workers must be an integer >= 1');
+const sharding = parseSharding(values, values.out);
+if ((sharding.shard || sharding.merge) && budgetMinutes !== null)
+  usage('--budget plans from timings of this machine: give --iterations when running in shards');
 
 // At the registry's default spread (means uniform in [-10, 10]^20) no sampler finds the modes in a
 // short run; the table uses means in [-loc, loc]^d with --mixture-loc (default 3) and starts from
@@ -89,7 +96,7 @@ const selection = Object.fromEntries(
 await initEngine();
 const rows: McdRow[] = [];
 // Tables are rewritten after every row, so a long run that is stopped keeps what it finished.
-const generated = generatedNow({ node: process.version, backend: currentBackend(), workers });
+let generated = generatedNow({ node: process.version, backend: currentBackend(), workers });
 function writeTables(): void {
   const data: McdData = {
     generated,
@@ -152,20 +159,26 @@ if (budgetMinutes !== null) {
 }
 const cells = cellList();
 const done: (McdRow | undefined)[] = [];
-await runTasks<McdCell, McdRow>(
-  new URL('./jobs/mcd.ts', import.meta.url).href,
+const outcome = await runSharded<McdCell, McdRow>(
   cells,
-  { workers, backend: currentBackend() as BackendName },
-  {
-    // The table grows by finished rows in table order.
-    onResult: (i, row) => {
-      done[i] = row;
-      rows.length = 0;
-      for (const r of done) if (r) rows.push(r);
-      writeTables();
-    },
+  sharding,
+  (subset, onResult) =>
+    runTasks<McdCell, McdRow>(
+      new URL('./jobs/mcd.ts', import.meta.url).href,
+      subset,
+      { workers, backend: currentBackend() as BackendName },
+      { onResult },
+    ),
+  // The table grows by finished rows in table order.
+  (i, row) => {
+    done[i] = row;
+    rows.length = 0;
+    for (const r of done) if (r) rows.push(r);
+    writeTables();
   },
 );
+if (outcome === null) process.exit(0);
+generated = mergedGenerated(generated, outcome.generated);
 writeTables();
 process.stderr.write(`wrote ${values.out}.md and ${values.out}.json\n`);
 

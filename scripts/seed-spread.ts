@@ -5,6 +5,7 @@
 //   npx tsx scripts/seed-spread.ts --name many-well-hmc --seeds 1,2,3,4,5 -- \
 //     --target many-well --sampler ais-hmc --steps 300 --particles 1000 --step-size 0.1 --leapfrog 5 --init-scale 1.5
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     name: { type: 'string' },
     seeds: { type: 'string', default: '1,2,3,4,5' },
     out: { type: 'string', default: 'docs/results' },
+    ...SHARD_FLAGS,
   },
 });
 const args = process.argv.slice(split + 1);
@@ -28,8 +30,8 @@ if (!values.name || !/^[a-z0-9-]+$/.test(values.name)) {
   process.stderr.write('seed-spread: give --name NAME (lowercase letters, digits, dashes)\n');
   process.exit(2);
 }
-const runs: SeedRun[] = values.seeds.split(',').map((s) => {
-  const seed = Number(s);
+const sharding = parseSharding(values, `${values.out}/seeds-${values.name}`);
+const seedRun = (seed: number): SeedRun => {
   process.stderr.write(`seed ${seed} ...\n`);
   const r = spawnSync(
     process.execPath,
@@ -46,9 +48,16 @@ const runs: SeedRun[] = values.seeds.split(',').map((s) => {
     logZStdErrReliable: o.logZStdErrReliable,
     trueLogZ: o.trueLogZ,
   };
-});
+};
+const outcome = await runSharded<number, SeedRun>(
+  values.seeds.split(',').map(Number),
+  sharding,
+  async (subset) => subset.map(seedRun),
+);
+if (outcome === null) process.exit(0);
+const runs = outcome.results;
 const data: SeedsData = {
-  generated: generatedNow(),
+  generated: mergedGenerated(generatedNow(), outcome.generated),
   name: values.name,
   args,
   runs,

@@ -25,6 +25,7 @@
 // The papers' scale: configs/vae-mnist-ding-freedman.yaml and configs/vae-mnist-mcd.yaml.
 import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,7 @@ const { values } = checked(() =>
       workers: { type: 'string', default: '1' },
       epochs: { type: 'string' },
       budget: { type: 'string' },
+      ...SHARD_FLAGS,
     },
   }),
 );
@@ -142,6 +144,12 @@ const variantConfig = (v: Variant) => ({
   train: { ...base.train, objective: v.objective },
 });
 const budgetMinutes = checked(() => parseBudget(values.budget));
+const docs = values.docs as string;
+const name =
+  values.name ?? { 'ding-freedman': 'vae-mnist', mcd: 'vae-mcd', table1: 'vae-table1' }[table];
+const sharding = parseSharding(values, `${docs}/${name}`);
+if ((sharding.shard || sharding.merge) && budgetMinutes !== null)
+  usage('--budget plans from timings of this machine: give --epochs when running in shards');
 if (budgetMinutes !== null && values.epochs !== undefined) {
   process.stderr.write('give --epochs or --budget, not both\n');
   process.exit(2);
@@ -180,24 +188,31 @@ if (budgetMinutes !== null) {
   base.train = { ...base.train, epochs: budget.units };
   process.stderr.write(`[budget] ${budgetMinutes} min: ${budget.units} epochs per variant\n`);
 }
-const outcomes = await runTasks<VaeVariant, VariantOutcome>(
-  new URL('./jobs/vae.ts', import.meta.url).href,
-  VARIANTS.map((v) => ({
-    label: v.label,
-    config: variantConfig(v),
-    source: values.config as string,
-    dir: join(values.runs as string, v.dir ?? v.objective.kind),
-  })),
-  {
+const cells: VaeVariant[] = VARIANTS.map((v) => ({
+  label: v.label,
+  config: variantConfig(v),
+  source: values.config as string,
+  dir: join(values.runs as string, v.dir ?? v.objective.kind),
+}));
+// Longest first on several workers: the probe's times, else a rough count of gradient passes.
+const costOf = new Map(
+  VARIANTS.map((v) => {
+    const o = v.objective as { samples?: number; temperatures?: number; steps?: number };
+    return [
+      v.label,
+      budget?.secondsPerUnit[v.label] ?? (o.samples ?? 1) * (o.temperatures ?? o.steps ?? 1),
+    ];
+  }),
+);
+const outcome = await runSharded<VaeVariant, VariantOutcome>(cells, sharding, (subset) =>
+  runTasks<VaeVariant, VariantOutcome>(new URL('./jobs/vae.ts', import.meta.url).href, subset, {
     workers,
     backend: currentBackend() as BackendName,
-    // Longest first on several workers: the probe's times, else a rough count of gradient passes.
-    costs: VARIANTS.map((v) => {
-      const o = v.objective as { samples?: number; temperatures?: number; steps?: number };
-      return budget?.secondsPerUnit[v.label] ?? (o.samples ?? 1) * (o.temperatures ?? o.steps ?? 1);
-    }),
-  },
+    costs: subset.map((c) => costOf.get(c.label) ?? 1),
+  }),
 );
+if (outcome === null) process.exit(0);
+const outcomes = outcome.results;
 const results = VARIANTS.map((v, i) => ({
   label: v.label,
   outcome: outcomes[i] as VariantOutcome,
@@ -211,7 +226,7 @@ const command =
     ? `npx tsx scripts/vae-compare.ts --table mcd --config ${values.config} --ula-steps ${ulaSteps} --uha-steps ${uhaSteps}${epochsFlag}`
     : `npx tsx scripts/vae-compare.ts${table === 'table1' ? ' --table table1' : ''} --config ${values.config} --samples ${ks.join(',')} --temperatures ${ts.join(',')}${epochsFlag}`;
 const data: VaeData = {
-  generated: generatedNow({ workers }),
+  generated: mergedGenerated(generatedNow({ workers }), outcome.generated),
   table,
   command,
   ...(budget ? { budget } : {}),
@@ -224,9 +239,6 @@ const data: VaeData = {
     ...(outcome.failure ? { failure: outcome.failure } : {}),
   })),
 };
-const docs = values.docs as string;
-const name =
-  values.name ?? { 'ding-freedman': 'vae-mnist', mcd: 'vae-mcd', table1: 'vae-table1' }[table];
 mkdirSync(docs, { recursive: true });
 writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${docs}/${name}.md`, renderVae(data));

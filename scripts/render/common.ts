@@ -13,6 +13,8 @@ export interface Generated {
   backend?: string;
   /** Cells run at once on worker threads (their timings then share the cores). */
   workers?: number;
+  /** The table was run in this many shards (scripts/shards.ts), on the machines named. */
+  shards?: number;
 }
 
 /** This run's provenance: now, on this machine (cells on `workers` threads, when given). */
@@ -27,7 +29,7 @@ export function generatedNow(extra: Omit<Generated, 'date' | 'machine'> = {}): G
 
 /** "on MACHINE, Node ..., backend ..., DATE" (and the workers caveat), for a header line. */
 export function generatedText(g: Generated): string {
-  const parts = [`on ${g.machine}`];
+  const parts = [g.shards ? `in ${g.shards} shards on ${g.machine}` : `on ${g.machine}`];
   if (g.node) parts.push(`Node ${g.node}`);
   if (g.backend) parts.push(`backend ${g.backend}`);
   parts.push(g.date.slice(0, 10));
