@@ -12,6 +12,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { logisticReferences } from './render/results.js';
 import {
   AUTO_SECTIONS,
@@ -31,6 +32,7 @@ const { values } = checked(() =>
       // Replace only these targets' runs in the section's existing JSON (after a change that
       // affects some targets); the page lists both commands.
       merge: { type: 'boolean', default: false },
+      ...SHARD_FLAGS,
     },
   }),
 );
@@ -111,65 +113,84 @@ const DEFAULT_TARGETS: Record<AutoSectionName, string[]> = {
 };
 const targets = byName(values.targets ? values.targets.split(',') : DEFAULT_TARGETS[section]);
 
-const runs: AutoRun[] = [];
-for (const t of targets)
-  for (const c of CONFIGS[section])
-    for (const seed of seeds) {
-      const args = ['logz', ...t.args, ...c.args, '--seed', String(seed), '--json', '--quiet'];
-      process.stderr.write(`${t.name} | ${c.label} | seed ${seed} ... `);
-      const started = performance.now();
-      const r = spawnSync(process.execPath, ['bin/anneal.js', ...args], { encoding: 'utf8' });
-      const wall = (performance.now() - started) / 1000;
-      if (r.status !== 0) {
-        process.stderr.write(`failed: ${r.stderr.trim()}\n`);
-        runs.push({
-          target: t.name,
-          config: c.label,
-          seed,
-          logZ: null,
-          stdErr: null,
-          reference: t.reference,
-          seconds: null,
-          wallSeconds: wall,
-          systems: null,
-          stoppedBy: null,
-          fitted: null,
-          temperatures: null,
-          failure: r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`,
-        });
-        continue;
-      }
-      const o = JSON.parse(r.stdout) as {
-        logZ: number;
-        logZStdErr: number | null;
-        trueLogZ: number | null;
-        seconds: number;
-        systems?: number;
-        stoppedBy?: string;
-        start?: { fitted: boolean };
-        temperatures?: unknown[];
-      };
-      const reference = t.reference ?? o.trueLogZ;
-      runs.push({
-        target: t.name,
-        config: c.label,
-        seed,
-        logZ: o.logZ,
-        stdErr: o.logZStdErr,
-        reference,
-        seconds: o.seconds,
-        wallSeconds: wall,
-        systems: o.systems ?? null,
-        stoppedBy: o.stoppedBy ?? null,
-        fitted: o.start?.fitted ?? null,
-        temperatures: o.temperatures?.length ?? null,
-        failure: null,
-      });
-      const err = reference === null ? NaN : o.logZ - reference;
-      process.stderr.write(
-        `${o.logZ.toFixed(4)} (error ${err.toFixed(4)}) in ${wall.toFixed(1)} s\n`,
-      );
-    }
+/** One target, config and seed: an `anneal logz` process of its own. */
+function runOne(
+  t: TargetCase,
+  c: (typeof CONFIGS)[AutoSectionName][number],
+  seed: number,
+): AutoRun {
+  const args = ['logz', ...t.args, ...c.args, '--seed', String(seed), '--json', '--quiet'];
+  process.stderr.write(`${t.name} | ${c.label} | seed ${seed} ... `);
+  const started = performance.now();
+  const r = spawnSync(process.execPath, ['bin/anneal.js', ...args], { encoding: 'utf8' });
+  const wall = (performance.now() - started) / 1000;
+  if (r.status !== 0) {
+    process.stderr.write(`failed: ${r.stderr.trim()}\n`);
+    return {
+      target: t.name,
+      config: c.label,
+      seed,
+      logZ: null,
+      stdErr: null,
+      reference: t.reference,
+      seconds: null,
+      wallSeconds: wall,
+      systems: null,
+      stoppedBy: null,
+      fitted: null,
+      temperatures: null,
+      failure: r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`,
+    };
+  }
+  const o = JSON.parse(r.stdout) as {
+    logZ: number;
+    logZStdErr: number | null;
+    trueLogZ: number | null;
+    seconds: number;
+    systems?: number;
+    stoppedBy?: string;
+    start?: { fitted: boolean };
+    temperatures?: unknown[];
+  };
+  const reference = t.reference ?? o.trueLogZ;
+  const run: AutoRun = {
+    target: t.name,
+    config: c.label,
+    seed,
+    logZ: o.logZ,
+    stdErr: o.logZStdErr,
+    reference,
+    seconds: o.seconds,
+    wallSeconds: wall,
+    systems: o.systems ?? null,
+    stoppedBy: o.stoppedBy ?? null,
+    fitted: o.start?.fitted ?? null,
+    temperatures: o.temperatures?.length ?? null,
+    failure: null,
+  };
+  const err = reference === null ? NaN : o.logZ - reference;
+  process.stderr.write(`${o.logZ.toFixed(4)} (error ${err.toFixed(4)}) in ${wall.toFixed(1)} s\n`);
+  return run;
+}
+const cells = targets.flatMap((t) =>
+  CONFIGS[section].flatMap((c) => seeds.map((seed) => ({ target: t.name, config: c.label, seed }))),
+);
+const sharding = parseSharding(values, `${values.out}/auto-${section}`);
+if (sharding.shard && values.merge)
+  usage('auto-results: --merge applies when the shards are merged (--merge-shards --merge)');
+const outcome = await runSharded(cells, sharding, async (subset) =>
+  subset.map((cell) =>
+    runOne(
+      targets.find((t) => t.name === cell.target) as TargetCase,
+      CONFIGS[section].find(
+        (c) => c.label === cell.config,
+      ) as (typeof CONFIGS)[AutoSectionName][number],
+      cell.seed,
+    ),
+  ),
+);
+if (outcome === null) process.exit(0);
+const runs: AutoRun[] = outcome.results;
 
 const command = `npx tsx scripts/auto-results.ts --section ${section} --seeds ${values.seeds}${values.targets ? ` --targets ${values.targets}` : ''}${values.merge ? ' --merge' : ''}`;
 const file = `${values.out}/auto-${section}.json`;
@@ -177,7 +198,10 @@ const previous =
   values.merge && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as AutoSection) : null;
 const rerun = new Set(targets.map((t) => t.name));
 const data: AutoSection = {
-  generated: generatedNow({ node: process.versions.node, backend: 'wasm' }),
+  generated: mergedGenerated(
+    generatedNow({ node: process.versions.node, backend: 'wasm' }),
+    outcome.generated,
+  ),
   section,
   command: previous ? `${previous.command}, then ${command}` : command,
   runs: previous

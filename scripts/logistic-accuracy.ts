@@ -17,6 +17,7 @@ import { isUciDatasetName, uciLogisticTarget, type Target } from '../src/targets
 import { trainAndEvaluate } from '../src/train/trainAndEvaluate.js';
 import { whiten } from './logistic/whitening.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { combinePaths, type LogisticReferenceData } from './render/logisticReference.js';
 import {
   renderLogisticAccuracy,
@@ -34,6 +35,7 @@ const { values } = checked(() =>
       'mcd-iterations': { type: 'string', default: '300' },
       'mcd-particles': { type: 'string', default: '64' },
       docs: { type: 'string', default: 'docs/results' },
+      ...SHARD_FLAGS,
     },
   }),
 );
@@ -51,6 +53,7 @@ const particles = positive('particles', values.particles);
 const mcdIterations = positive('mcd-iterations', values['mcd-iterations']);
 const mcdParticles = positive('mcd-particles', values['mcd-particles']);
 const docs = values.docs as string;
+const sharding = parseSharding(values, `${docs}/logistic-accuracy`);
 const reference = checked(
   () =>
     JSON.parse(readFileSync(`${docs}/logistic-reference.json`, 'utf8')) as LogisticReferenceData,
@@ -114,63 +117,99 @@ function mcd(target: Target): Run {
 }
 
 await initEngine({ backend: 'wasm' });
-const rows: AccuracyRow[] = [];
-for (const name of datasets) {
-  const ref = reference.rows.find((r) => r.dataset === name);
-  if (!ref) usage(`${name}: no reference in ${docs}/logistic-reference.json`);
+for (const name of datasets)
+  if (!reference.rows.some((r) => r.dataset === name))
+    usage(`${name}: no reference in ${docs}/logistic-reference.json`);
+
+/** The methods of the table, in its order. */
+const METHOD_SPECS: Omit<AccuracyMethod, 'logZ' | 'seconds'>[] = [
+  { label: 'SMC-HMC, prior start, original coordinates', steps: SMC_STEPS, stepSize: 0.05 },
+  { label: 'SMC-HMC, prior start, whitened', steps: SMC_STEPS, stepSize: 0.5 },
+  { label: 'SMC-HMC, Laplace start, whitened', steps: SMC_STEPS, stepSize: 0.4 },
+  { label: 'UHA-MCD trained, whitened', steps: MCD_STEPS, stepSize: null },
+];
+
+/** A data set's runs, one per method of METHOD_SPECS (`dispose` frees the targets). */
+function methodsOf(name: string): { runs: Run[]; dispose: () => void } {
   const base = uciLogisticTarget(name as Parameters<typeof uciLogisticTarget>[0]);
   const w = whiten(base);
   const standard = DiagGaussian.isotropic(base.dim);
-  const methods: { method: Omit<AccuracyMethod, 'logZ' | 'seconds'>; run: Run }[] = [
-    {
-      method: {
-        label: 'SMC-HMC, prior start, original coordinates',
-        steps: SMC_STEPS,
-        stepSize: 0.05,
-      },
-      run: smc(base, standard, tempering, 0.05),
-    },
-    {
-      method: { label: 'SMC-HMC, prior start, whitened', steps: SMC_STEPS, stepSize: 0.5 },
-      run: smc(w.target, w.prior, tempering, 0.5),
-    },
-    {
-      method: { label: 'SMC-HMC, Laplace start, whitened', steps: SMC_STEPS, stepSize: 0.4 },
-      run: smc(w.target, standard, linear, 0.4),
-    },
-    {
-      method: { label: 'UHA-MCD trained, whitened', steps: MCD_STEPS, stepSize: null },
-      run: mcd(w.target),
-    },
+  const runs: Run[] = [
+    smc(base, standard, tempering, 0.05),
+    smc(w.target, w.prior, tempering, 0.5),
+    smc(w.target, standard, linear, 0.4),
+    mcd(w.target),
   ];
-  try {
-    const results: AccuracyMethod[] = [];
-    for (const { method, run } of methods) {
-      const logZ: number[] = [];
-      const seconds: number[] = [];
-      for (const seed of seeds) {
-        const r = run(seed);
-        logZ.push(r.logZ);
-        seconds.push(r.seconds);
-        process.stderr.write(`${name} ${method.label} seed ${seed}: ${r.logZ.toFixed(4)}\n`);
-      }
-      results.push({ ...method, logZ, seconds });
-    }
-    rows.push({
-      dataset: name,
-      reference: combinePaths(ref.fromLaplace, ref.fromPrior).value,
-      methods: results,
-    });
-  } finally {
-    standard.dispose();
-    w.prior.dispose();
-    w.target.dispose();
-    base.dispose();
-  }
+  return {
+    runs,
+    dispose: () => {
+      standard.dispose();
+      w.prior.dispose();
+      w.target.dispose();
+      base.dispose();
+    },
+  };
 }
+const METHODS = METHOD_SPECS.length;
+
+// One cell per data set, method and seed, in table order.
+interface Cell {
+  dataset: string;
+  method: number;
+  seed: number;
+}
+const cells: Cell[] = datasets.flatMap((dataset) =>
+  Array.from({ length: METHODS }, (_, method) =>
+    seeds.map((seed) => ({ dataset, method, seed })),
+  ).flat(),
+);
+const outcome = await runSharded<Cell, { label: string; logZ: number; seconds: number }>(
+  cells,
+  sharding,
+  async (subset) => {
+    const out: { label: string; logZ: number; seconds: number }[] = [];
+    for (const dataset of datasets) {
+      const mine = subset.filter((c) => c.dataset === dataset);
+      if (mine.length === 0) continue;
+      const { runs, dispose } = methodsOf(dataset);
+      try {
+        for (const c of mine) {
+          const label = (METHOD_SPECS[c.method] as { label: string }).label;
+          const r = (runs[c.method] as Run)(c.seed);
+          process.stderr.write(`${dataset} ${label} seed ${c.seed}: ${r.logZ.toFixed(4)}\n`);
+          out.push({ label, ...r });
+        }
+      } finally {
+        dispose();
+      }
+    }
+    // Back in the order the cells were given (grouped by data set above, as they come).
+    return out;
+  },
+);
+if (outcome === null) process.exit(0);
+const rows: AccuracyRow[] = datasets.map((dataset) => {
+  const ref = reference.rows.find((r) => r.dataset === dataset) as (typeof reference.rows)[number];
+  const methods: AccuracyMethod[] = [];
+  for (let m = 0; m < METHODS; m++) {
+    const mine = cells
+      .map((c, i) => ({
+        c,
+        r: outcome.results[i] as { label: string; logZ: number; seconds: number },
+      }))
+      .filter(({ c }) => c.dataset === dataset && c.method === m);
+    const spec = METHOD_SPECS[m] as Omit<AccuracyMethod, 'logZ' | 'seconds'>;
+    methods.push({
+      ...spec,
+      logZ: mine.map(({ r }) => r.logZ),
+      seconds: mine.map(({ r }) => r.seconds),
+    });
+  }
+  return { dataset, reference: combinePaths(ref.fromLaplace, ref.fromPrior).value, methods };
+});
 
 const data: LogisticAccuracyData = {
-  generated: generatedNow({ backend: currentBackend() }),
+  generated: mergedGenerated(generatedNow({ backend: currentBackend() }), outcome.generated),
   command: `npx tsx scripts/logistic-accuracy.ts --datasets ${datasets.join(',')} --seeds ${seeds.join(',')} --particles ${particles} --mcd-iterations ${mcdIterations} --mcd-particles ${mcdParticles}`,
   particles,
   batches: BATCHES,

@@ -22,6 +22,7 @@ import {
 } from '../src/targets/index.js';
 import { whiten } from './logistic/whitening.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import {
   combinePaths,
   renderLogisticReference,
@@ -37,9 +38,11 @@ const { values } = checked(() =>
       scale: { type: 'string', default: '1' },
       seed: { type: 'string', default: '0' },
       docs: { type: 'string', default: 'docs/results' },
+      ...SHARD_FLAGS,
     },
   }),
 );
+const sharding = parseSharding(values, `${values.docs as string}/logistic-reference`);
 const datasets = String(values.datasets).split(',');
 for (const d of datasets) if (!isUciDatasetName(d)) usage(`--datasets: unknown '${d}'`);
 const scale = Number(values.scale);
@@ -59,8 +62,21 @@ const PATHS: Record<
 };
 
 await initEngine({ backend: 'wasm' });
-const rows: ReferenceRow[] = [];
-for (const name of datasets as UciDatasetName[]) {
+
+/** One path on one data set, with the data set's facts for its row. */
+interface PathResult {
+  path: ReferencePath;
+  dim: number;
+  rows: number;
+  laplaceLogZ: number;
+}
+type Cell = { dataset: UciDatasetName; key: keyof typeof PATHS };
+const cells: Cell[] = (datasets as UciDatasetName[]).flatMap((dataset) =>
+  (['laplace', 'prior'] as const).map((key) => ({ dataset, key })),
+);
+
+/** The cells of one data set (its targets built once for them), in their order. */
+function runDataset(name: UciDatasetName, keys: (keyof typeof PATHS)[]): PathResult[] {
   const base = uciLogisticTarget(name);
   const w = whiten(base);
   const run = (key: keyof typeof PATHS, options: Partial<EstimateLogZOptions>): ReferencePath => {
@@ -100,20 +116,12 @@ for (const name of datasets as UciDatasetName[]) {
   };
   const laplaceInitial = DiagGaussian.isotropic(base.dim);
   try {
-    const fromLaplace = run('laplace', { initial: laplaceInitial });
-    const fromPrior = run('prior', { initial: w.prior });
-    rows.push({
-      dataset: name,
+    return keys.map((key) => ({
+      path: run(key, { initial: key === 'laplace' ? laplaceInitial : w.prior }),
       dim: base.dim,
       rows: base.numData,
       laplaceLogZ: w.laplaceLogZ,
-      fromLaplace,
-      fromPrior,
-    });
-    const c = combinePaths(fromLaplace, fromPrior);
-    process.stderr.write(
-      `${name}: ${c.value.toFixed(4)} ± ${c.stdErr.toFixed(4)} (laplace path ${fromLaplace.logZ.toFixed(4)}, prior path ${fromPrior.logZ.toFixed(4)})\n`,
-    );
+    }));
   } finally {
     laplaceInitial.dispose();
     w.prior.dispose();
@@ -122,8 +130,34 @@ for (const name of datasets as UciDatasetName[]) {
   }
 }
 
+const outcome = await runSharded<Cell, PathResult>(cells, sharding, async (subset) =>
+  (datasets as UciDatasetName[]).flatMap((name) => {
+    const keys = subset.filter((c) => c.dataset === name).map((c) => c.key);
+    return keys.length ? runDataset(name, keys) : [];
+  }),
+);
+if (outcome === null) process.exit(0);
+const rows: ReferenceRow[] = (datasets as UciDatasetName[]).map((name) => {
+  const of = (key: keyof typeof PATHS) =>
+    outcome.results[cells.findIndex((c) => c.dataset === name && c.key === key)] as PathResult;
+  const laplace = of('laplace');
+  const row: ReferenceRow = {
+    dataset: name,
+    dim: laplace.dim,
+    rows: laplace.rows,
+    laplaceLogZ: laplace.laplaceLogZ,
+    fromLaplace: laplace.path,
+    fromPrior: of('prior').path,
+  };
+  const c = combinePaths(row.fromLaplace, row.fromPrior);
+  process.stderr.write(
+    `${name}: ${c.value.toFixed(4)} ± ${c.stdErr.toFixed(4)} (laplace path ${row.fromLaplace.logZ.toFixed(4)}, prior path ${row.fromPrior.logZ.toFixed(4)})\n`,
+  );
+  return row;
+});
+
 const data: LogisticReferenceData = {
-  generated: generatedNow({ backend: currentBackend() }),
+  generated: mergedGenerated(generatedNow({ backend: currentBackend() }), outcome.generated),
   command: `npx tsx scripts/logistic-reference.ts${scale === 1 ? '' : ` --scale ${scale}`}${seed === 0 ? '' : ` --seed ${seed}`}`,
   batches: BATCHES,
   seed,
