@@ -4,6 +4,7 @@
 import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
+import { renderDsmcsGradients, type DsmcsGradientData } from './dsmcsGradients.js';
 import { renderEngineFacts, type EngineFactsData } from './engineFacts.js';
 import { renderFlow, type FlowData } from './flow.js';
 import { renderFlowTarget, type FlowTargetData } from './flowTarget.js';
@@ -109,8 +110,17 @@ export const RESULT_PAGES: ResultPage[] = [
   })),
   ...['dsmcs-static', 'dsmcs-static-64x32', 'dsmcs-static-paper'].map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
-    render: (f) => renderDsmcs(json<DsmcsData>(f, `docs/results/${name}.json`)),
+    render: (f) =>
+      renderDsmcs(
+        json<DsmcsData>(f, `docs/results/${name}.json`),
+        json<DsmcsGradientData>(f, 'docs/results/dsmcs-gradient-check.json'),
+      ),
   })),
+  {
+    page: 'docs/results/dsmcs-gradient-check.md',
+    render: (f) =>
+      renderDsmcsGradients(json<DsmcsGradientData>(f, 'docs/results/dsmcs-gradient-check.json')),
+  },
   ...['gmm', 'phi4', 'u1'].map((name): ResultPage => ({
     page: `docs/results/flow-${name}.md`,
     render: (f) => renderFlow(json<FlowData>(f, `docs/results/flow-${name}.json`)),

@@ -382,7 +382,6 @@ export class LearnedSampler {
     });
   }
 
-  /** Current values of the interpretable parameters, for reports. */
   /**
    * Training differentiates the chain, and so the target's score, with respect to the parameters:
    * a target whose second-order gradients TF.js cannot take is refused before the first iteration.
@@ -395,6 +394,7 @@ export class LearnedSampler {
     );
   }
 
+  /** Current values of the interpretable parameters, for reports. */
   summary(): LearnedSummary {
     const tensors = this.summaryTensors();
     try {
