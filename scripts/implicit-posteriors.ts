@@ -25,6 +25,7 @@ import {
   type Tensor2D,
 } from '../src/index.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { renderImplicit, type ImplicitData, type ImplicitRow } from './render/implicit.js';
 
 const { values } = parseArgs({
@@ -37,8 +38,10 @@ const { values } = parseArgs({
     leapfrog: { type: 'string', default: '5' },
     'step-size': { type: 'string', default: '0.15' },
     docs: { type: 'string', default: 'docs/results' },
+    ...SHARD_FLAGS,
   },
 });
+const sharding = parseSharding(values, `${values.docs as string}/implicit-posteriors`);
 const rho = Number(values.rho);
 const draws = Number(values.draws);
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
@@ -120,9 +123,13 @@ const VARIANTS = [
   `q_IS (K = ${cost})`,
   `q_AIS (${chains} chains, ${steps} HMC temperatures, ${leapfrog} leapfrog steps)`,
 ];
-const rows: ImplicitRow[] = [];
-const pictured: { variant: string; x: number; y: number }[] = [];
-for (const seed of seeds) {
+/** One seed's draws of every variant: their moments, and for the first seed the points drawn. */
+function seedCell(seed: number): {
+  rows: ImplicitRow[];
+  pictured: { variant: string; x: number; y: number }[];
+} {
+  const rows: ImplicitRow[] = [];
+  const pictured: { variant: string; x: number; y: number }[] = [];
   const streams = Rng.fromSeed(seed).split(VARIANTS.length);
   VARIANTS.forEach((variant, i) => {
     const z = sampleVariant(variant, streams[i] as Rng);
@@ -134,7 +141,16 @@ for (const seed of seeds) {
     }
     process.stderr.write(`seed ${seed} ${variant}: KL ${rows.at(-1)?.klFit.toFixed(4)}\n`);
   });
+  return { rows, pictured };
 }
+const outcome = await runSharded(seeds, sharding, async (subset) => subset.map(seedCell));
+if (outcome === null) {
+  q.dispose();
+  target.dispose?.();
+  process.exit(0);
+}
+const rows: ImplicitRow[] = outcome.results.flatMap((r) => r.rows);
+const pictured = outcome.results.flatMap((r) => r.pictured);
 
 // The target's 1 and 2 standard deviation ellipses, drawn in every panel.
 const ellipse = VARIANTS.flatMap((variant) =>
@@ -182,7 +198,10 @@ const svg = await view.toSVG();
 view.finalize();
 
 const data: ImplicitData = {
-  generated: generatedNow({ node: process.versions.node, backend: 'wasm' }),
+  generated: mergedGenerated(
+    generatedNow({ node: process.versions.node, backend: 'wasm' }),
+    outcome.generated,
+  ),
   command: `npx tsx scripts/implicit-posteriors.ts --rho ${rho} --draws ${draws} --seeds ${seeds.length} --chains ${chains} --steps ${steps} --leapfrog ${leapfrog} --step-size ${stepSize}`,
   rho,
   draws,
