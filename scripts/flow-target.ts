@@ -16,11 +16,13 @@ import { loadImageDataset } from '../src/data/mnist.js';
 import { Rng, currentBackend, initEngine, tf, type Tensor2D } from '../src/engine/index.js';
 import { estimateLogZ } from '../src/eval/estimateLogZ.js';
 import { flowTarget } from '../src/flows/adapters.js';
+import type { Target } from '../src/targets/target.js';
 import { Flow } from '../src/flows/flow.js';
 import { FlowModel } from '../src/flows/model.js';
 import { trainAndEvaluate } from '../src/train/trainAndEvaluate.js';
 import { Trainer } from '../src/train/trainer.js';
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { renderFlowTarget, type FlowTargetData, type FlowTargetRow } from './render/flowTarget.js';
 
 const { values } = checked(() =>
@@ -36,9 +38,11 @@ const { values } = checked(() =>
       'eval-particles': { type: 'string', default: '2000' },
       seed: { type: 'string', default: '0' },
       docs: { type: 'string', default: 'docs/results' },
+      ...SHARD_FLAGS,
     },
   }),
 );
+const sharding = parseSharding(values, `${values.docs as string}/flow-target`);
 const int = (flag: keyof typeof values, min = 1) => {
   const n = Number(values[flag]);
   if (!(Number.isInteger(n) && n >= min)) usage(`--${flag} must be an integer >= ${min}`);
@@ -93,92 +97,121 @@ function prepare(images: Float32Array, count: number, rng: Rng): Float32Array {
 }
 
 await initEngine({ backend: 'wasm' });
-const [dataRng, flowInitRng, flowTrainRng] = Rng.fromSeed(settings.seed).split(3);
-const { train, test } = loadImageDataset('mnist');
-const trainCount = Math.min(settings.images, train.count);
-const raw = prepare(train.images, trainCount, dataRng);
-const testCount = Math.min(1000, test.count);
-const rawTest = prepare(test.images, testCount, dataRng);
-// Per-pixel standardization (a floor on the spread keeps near-constant border pixels finite).
-const mean = new Float64Array(DIM);
-const sd = new Float64Array(DIM);
-for (let n = 0; n < trainCount; n++)
-  for (let j = 0; j < DIM; j++)
-    mean[j] = (mean[j] as number) + (raw[n * DIM + j] as number) / trainCount;
-for (let n = 0; n < trainCount; n++)
-  for (let j = 0; j < DIM; j++)
-    sd[j] =
-      (sd[j] as number) + ((raw[n * DIM + j] as number) - (mean[j] as number)) ** 2 / trainCount;
-for (let j = 0; j < DIM; j++) sd[j] = Math.max(0.1, Math.sqrt(sd[j] as number));
-const standardize = (x: Float32Array) =>
-  x.map((v, i) => (v - (mean[i % DIM] as number)) / (sd[i % DIM] as number));
-const data = tf.tensor2d(standardize(raw), [trainCount, DIM]) as Tensor2D;
-const testData = tf.tensor2d(standardize(rawTest), [testCount, DIM]) as Tensor2D;
 
-// ---- the flow, by maximum likelihood ----
-const flow = new Flow(
-  DIM,
-  {
-    kind: 'nice',
-    layers: settings.layers,
-    conditioner: { hidden: [settings.hidden, settings.hidden] },
-  },
-  flowInitRng,
-);
-const target = flowTarget(flow, 'nice-mnist14');
-const model = new FlowModel(flow, target, { kind: 'forward-kl', estimator: 'ml' }, data);
-const trainer = new Trainer(
-  model,
-  {
-    particles: settings.flowBatch,
-    learningRate: settings.flowLearningRate,
-    clipNorm: 100,
-    lrSchedule: { kind: 'constant' },
-  },
-  flowTrainRng,
-);
-const flowStarted = performance.now();
-for (let i = 0; i < settings.flowIterations; i++) {
-  const m = trainer.step();
-  if (i % 100 === 0 || i === settings.flowIterations - 1)
-    process.stderr.write(`flow ${i}: loss ${m.loss.toFixed(2)}\n`);
+interface FlowFacts {
+  nllTrain: number;
+  nllTest: number;
+  seconds: number;
+  trainImages: number;
+  testImages: number;
 }
-const flowSeconds = (performance.now() - flowStarted) / 1000;
-trainer.dispose();
-const nll = (x: Tensor2D) => tf.tidy(() => -(tf.mean(flow.logProb(x)).arraySync() as number));
-const flowNll = {
-  train: nll(data.slice([0, 0], [Math.min(1000, trainCount), DIM])),
-  test: nll(testData),
-};
-process.stderr.write(
-  `flow: NLL train ${flowNll.train.toFixed(2)}, test ${flowNll.test.toFixed(2)} nats in ${flowSeconds.toFixed(0)} s\n`,
-);
-tf.dispose([data, testData]);
+
+/** The target: a NICE flow fitted to 14 x 14 MNIST by maximum likelihood (deterministic by seed). */
+function trainFlowTarget(): { flow: Flow; target: Target; facts: FlowFacts } {
+  const [dataRng, flowInitRng, flowTrainRng] = Rng.fromSeed(settings.seed).split(3);
+  const { train, test } = loadImageDataset('mnist');
+  const trainCount = Math.min(settings.images, train.count);
+  const raw = prepare(train.images, trainCount, dataRng);
+  const testCount = Math.min(1000, test.count);
+  const rawTest = prepare(test.images, testCount, dataRng);
+  // Per-pixel standardization (a floor on the spread keeps near-constant border pixels finite).
+  const mean = new Float64Array(DIM);
+  const sd = new Float64Array(DIM);
+  for (let n = 0; n < trainCount; n++)
+    for (let j = 0; j < DIM; j++)
+      mean[j] = (mean[j] as number) + (raw[n * DIM + j] as number) / trainCount;
+  for (let n = 0; n < trainCount; n++)
+    for (let j = 0; j < DIM; j++)
+      sd[j] =
+        (sd[j] as number) + ((raw[n * DIM + j] as number) - (mean[j] as number)) ** 2 / trainCount;
+  for (let j = 0; j < DIM; j++) sd[j] = Math.max(0.1, Math.sqrt(sd[j] as number));
+  const standardize = (x: Float32Array) =>
+    x.map((v, i) => (v - (mean[i % DIM] as number)) / (sd[i % DIM] as number));
+  const data = tf.tensor2d(standardize(raw), [trainCount, DIM]) as Tensor2D;
+  const testData = tf.tensor2d(standardize(rawTest), [testCount, DIM]) as Tensor2D;
+
+  // ---- the flow, by maximum likelihood ----
+  const flow = new Flow(
+    DIM,
+    {
+      kind: 'nice',
+      layers: settings.layers,
+      conditioner: { hidden: [settings.hidden, settings.hidden] },
+    },
+    flowInitRng,
+  );
+  const target = flowTarget(flow, 'nice-mnist14');
+  const model = new FlowModel(flow, target, { kind: 'forward-kl', estimator: 'ml' }, data);
+  const trainer = new Trainer(
+    model,
+    {
+      particles: settings.flowBatch,
+      learningRate: settings.flowLearningRate,
+      clipNorm: 100,
+      lrSchedule: { kind: 'constant' },
+    },
+    flowTrainRng,
+  );
+  const flowStarted = performance.now();
+  for (let i = 0; i < settings.flowIterations; i++) {
+    const m = trainer.step();
+    if (i % 100 === 0 || i === settings.flowIterations - 1)
+      process.stderr.write(`flow ${i}: loss ${m.loss.toFixed(2)}\n`);
+  }
+  const flowSeconds = (performance.now() - flowStarted) / 1000;
+  trainer.dispose();
+  const nll = (x: Tensor2D) => tf.tidy(() => -(tf.mean(flow.logProb(x)).arraySync() as number));
+  const flowNll = {
+    train: nll(data.slice([0, 0], [Math.min(1000, trainCount), DIM])),
+    test: nll(testData),
+  };
+  process.stderr.write(
+    `flow: NLL train ${flowNll.train.toFixed(2)}, test ${flowNll.test.toFixed(2)} nats in ${flowSeconds.toFixed(0)} s\n`,
+  );
+  tf.dispose([data, testData]);
+  return {
+    flow,
+    target,
+    facts: {
+      nllTrain: flowNll.train,
+      nllTest: flowNll.test,
+      seconds: flowSeconds,
+      trainImages: trainCount,
+      testImages: testCount,
+    },
+  };
+}
 
 // ---- samplers on the flow's density ----
-const rows: FlowTargetRow[] = [];
-const ais = estimateLogZ({
-  target,
-  sampler: 'ais-hmc',
-  steps: settings.steps,
-  particles: settings.evalParticles,
-  stepSize: 0.1,
-  leapfrogSteps: 5,
-  batches: 10,
-  seed: settings.seed + 1,
-});
-rows.push({
-  sampler: 'ais-hmc (untrained, step 0.1, L = 5)',
-  logZ: ais.logZ,
-  logZStdErr: ais.logZStdErr,
-  reliable: ais.logZStdErrReliable,
-  elbo: ais.elbo,
-  ess: ais.essFraction,
-  trainSeconds: 0,
-  evalSeconds: ais.seconds,
-});
-process.stderr.write(`ais-hmc: log Z ${ais.logZ.toFixed(3)}\n`);
-for (const kind of LEARNED_SAMPLERS as readonly LearnedSamplerName[]) {
+const CELLS = ['ais-hmc', ...LEARNED_SAMPLERS] as const;
+
+/** One sampler's row on the flow target. */
+function samplerRow(cell: (typeof CELLS)[number], target: Target): FlowTargetRow {
+  if (cell === 'ais-hmc') {
+    const ais = estimateLogZ({
+      target,
+      sampler: 'ais-hmc',
+      steps: settings.steps,
+      particles: settings.evalParticles,
+      stepSize: 0.1,
+      leapfrogSteps: 5,
+      batches: 10,
+      seed: settings.seed + 1,
+    });
+    const row: FlowTargetRow = {
+      sampler: 'ais-hmc (untrained, step 0.1, L = 5)',
+      logZ: ais.logZ,
+      logZStdErr: ais.logZStdErr,
+      reliable: ais.logZStdErrReliable,
+      elbo: ais.elbo,
+      ess: ais.essFraction,
+      trainSeconds: 0,
+      evalSeconds: ais.seconds,
+    };
+    process.stderr.write(`ais-hmc: log Z ${ais.logZ.toFixed(3)}\n`);
+    return row;
+  }
+  const kind = cell as LearnedSamplerName;
   const r = trainAndEvaluate({
     target,
     sampler: {
@@ -205,7 +238,7 @@ for (const kind of LEARNED_SAMPLERS as readonly LearnedSamplerName[]) {
         process.stderr.write(`${kind} ${m.iteration}/${total}: ELBO ${m.elbo?.toFixed(2)}\n`);
     },
   });
-  rows.push({
+  const row: FlowTargetRow = {
     sampler: kind,
     logZ: r.logZ,
     logZStdErr: r.logZStdErr,
@@ -214,18 +247,32 @@ for (const kind of LEARNED_SAMPLERS as readonly LearnedSamplerName[]) {
     ess: r.essFraction,
     trainSeconds: r.trained.seconds,
     evalSeconds: r.seconds,
-  });
+  };
+  r.sampler.dispose();
   process.stderr.write(
     `${kind}: log Z ${r.logZ.toFixed(3)} after ${r.trained.seconds.toFixed(0)} s\n`,
   );
+  return row;
 }
-flow.dispose();
+
+// Each process trains the same flow (deterministic by seed), then runs its cells on it.
+const outcome = await runSharded(CELLS.slice(), sharding, async (subset) => {
+  const { flow, target, facts } = trainFlowTarget();
+  try {
+    return subset.map((cell) => ({ row: samplerRow(cell, target), flow: facts }));
+  } finally {
+    flow.dispose();
+  }
+});
+if (outcome === null) process.exit(0);
+const rows = outcome.results.map((r) => r.row);
+const facts = (outcome.results[0] as { flow: FlowFacts }).flow;
 
 const data_: FlowTargetData = {
-  generated: generatedNow({ backend: currentBackend() }),
+  generated: mergedGenerated(generatedNow({ backend: currentBackend() }), outcome.generated),
   command: `npx tsx scripts/flow-target.ts --images ${settings.images} --flow-iterations ${settings.flowIterations} --hidden ${settings.hidden} --layers ${settings.layers} --steps ${settings.steps} --iterations ${settings.iterations} --particles ${settings.particles} --eval-particles ${settings.evalParticles}${settings.seed ? ` --seed ${settings.seed}` : ''}`,
-  settings: { ...settings, trainImages: trainCount, testImages: testCount, dim: DIM },
-  flow: { nllTrain: flowNll.train, nllTest: flowNll.test, seconds: flowSeconds },
+  settings: { ...settings, trainImages: facts.trainImages, testImages: facts.testImages, dim: DIM },
+  flow: { nllTrain: facts.nllTrain, nllTest: facts.nllTest, seconds: facts.seconds },
   rows,
 };
 const docs = values.docs as string;

@@ -7,6 +7,7 @@
 //   npm run mutants                 # every mutant (a few minutes)
 //   npm run mutants -- --only ula   # mutants whose id contains 'ula'
 import { generatedNow } from './render/common.js';
+import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -121,8 +122,14 @@ const MUTANTS: Mutant[] = [
 ];
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, out: { type: 'string', default: 'docs/results/mutants' } },
+  options: {
+    only: { type: 'string' },
+    out: { type: 'string', default: 'docs/results/mutants' },
+    // Shards run in separate checkouts (each edits the sources it tests).
+    ...SHARD_FLAGS,
+  },
 });
+const sharding = parseSharding(values, values.out);
 const chosen = MUTANTS.filter((m) => !values.only || m.id.includes(values.only));
 const dirty = execFileSync(
   'git',
@@ -148,19 +155,14 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
-const results: MutantsData['results'] = [];
-for (const m of chosen) {
+type MutantResult = MutantsData['results'][number];
+/** One mutant applied, its tests run, the source restored. */
+function runMutant(m: (typeof MUTANTS)[number]): MutantResult {
   const original = readFileSync(m.file, 'utf8');
   const count = original.split(m.from).length - 1;
   if (!m.from || count !== 1) {
-    results.push({
-      ...m,
-      killed: false,
-      seconds: 0,
-      note: `the text to mutate occurs ${count} times`,
-    });
     process.stderr.write(`${m.id}: the text to mutate occurs ${count} times in ${m.file}\n`);
-    continue;
+    return { ...m, killed: false, seconds: 0, note: `the text to mutate occurs ${count} times` };
   }
   restore = () => writeFileSync(m.file, original);
   writeFileSync(m.file, original.replace(m.from, m.to));
@@ -187,9 +189,12 @@ for (const m of chosen) {
     if (m.native) buildNative();
   }
   const seconds = (performance.now() - started) / 1000;
-  results.push({ ...m, killed, seconds });
   process.stderr.write(`${m.id}: ${killed ? 'killed' : 'SURVIVED'} (${seconds.toFixed(0)} s)\n`);
+  return { ...m, killed, seconds };
 }
+const outcome = await runSharded(chosen, sharding, async (subset) => subset.map(runMutant));
+if (outcome === null) process.exit(0);
+const results = outcome.results;
 
 // With --only, the other mutants keep their last recorded results.
 const earlier: MutantsData['results'] =
@@ -201,7 +206,7 @@ const merged = MUTANTS.flatMap((m) => {
   return r ? [r] : [];
 });
 const data: MutantsData = {
-  generated: generatedNow(),
+  generated: mergedGenerated(generatedNow(), outcome.generated),
   only: values.only ?? null,
   results: merged,
 };
