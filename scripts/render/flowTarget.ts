@@ -71,6 +71,8 @@ export function renderFlowTarget(d: FlowTargetData): string {
         `| ${r.sampler} | ${pmMarked(r.logZ, r.logZStdErr, r.reliable)} | ${r.elbo.toFixed(3)} | ${r.ess.toFixed(3)} | ${r.trainSeconds.toFixed(0)} | ${r.evalSeconds.toFixed(1)} |`,
     ),
     '',
+    'One training seed: the table is what this run shows, not a ranking of the samplers (that needs several training seeds and their spread).',
+    '',
     ...unreliableNote(marked, d.rows.length, 'log Z estimates'),
   ].join('\n');
 }

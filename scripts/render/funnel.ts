@@ -46,6 +46,8 @@ export function renderFunnel(d: FunnelData): string {
       line(r.kind, `after ${r.iterations} it.`, r.after, r.trainSeconds.toFixed(0)),
     ]),
     '',
+    'One training seed: the table is what this run shows, not a ranking of the samplers (that needs several training seeds and their spread).',
+    '',
     ...unreliableNote(marked, cells.length, 'log Z estimates'),
   ].join('\n');
 }
