@@ -1,8 +1,9 @@
 // docs/performance.md from a side-by-side timing run: anneal's `npm run bench -- --json` rows and
 // PyTorch 1.13 (CPU) timings of the same workloads, sizes and machine, taken one after the other.
-// The PyTorch side is a separate harness (reference implementations of each workload in PyTorch,
-// not part of this repository) that writes one JSON line per workload and thread count:
-// {"label": ..., "threads": ..., "ms": ...}; the faster thread count is kept.
+// The PyTorch side writes one JSON line per workload and thread count ({"label": ..., "threads":
+// ..., "ms": ...}; the faster thread count is kept): `npx tsx scripts/peers.ts DIR` runs the
+// repository's own references (bench/peers/, the AIS rows so far) and records the machine, load
+// and PyTorch build in DIR/machine.json; the other rows were timed with a separate harness.
 //
 //   npx tsx scripts/performance-table.ts DIR...    # each DIR holds anneal.json and peer.jsonl
 //   npx tsx scripts/performance-table.ts --render  # re-render the markdown from the saved JSON
@@ -77,10 +78,25 @@ function collect(dir: string): Saved {
   const wasm = anneal.rows.filter((r) => r.backend !== 'cpu');
   const find = (re: RegExp | null) =>
     re ? (wasm.find((r) => re.test(`${r.bench} ${r.workload}`))?.medianMs ?? null) : null;
+  // The repository's own references (scripts/peers.ts) record the build and load they ran with.
+  const machineFile = join(dir, 'machine.json');
+  const peers = existsSync(machineFile)
+    ? (JSON.parse(readFileSync(machineFile, 'utf8')) as NonNullable<Saved['peers']>)
+    : null;
   return {
     date: anneal.meta.date,
     machine: `${anneal.meta.cpu} (${anneal.meta.cores} cores)`,
     native: anneal.meta.native ?? 'unknown',
+    ...(peers
+      ? {
+          peers: {
+            torch: peers.torch,
+            blas: peers.blas,
+            loadAverage: peers.loadAverage,
+            commit: peers.commit,
+          },
+        }
+      : {}),
     rows: WORKLOADS.map(([label, row, reference]) => ({
       workload: label,
       annealMs: find(row),

@@ -14,6 +14,8 @@ export interface Saved {
   date: string;
   machine: string;
   native: string;
+  /** Where the PyTorch side came from the repository's own references (scripts/peers.ts). */
+  peers?: { torch: string; blas: string; loadAverage: number[]; commit: string };
   rows: Row[];
 }
 
@@ -71,7 +73,11 @@ export function renderPerformance(data: { runs: Saved[] }): string {
     "BLAS build suits the CPU, and anneal's native kernels are compiled for the machine they run on,",
     'so compare only ratios measured on one machine in one run.',
     '',
-    `Run: ${saved.date.slice(0, 10)}, ${saved.machine}, native kernels: ${saved.native}.`,
+    `Run: ${saved.date.slice(0, 10)}, ${saved.machine}, native kernels: ${saved.native}${
+      saved.peers
+        ? `; PyTorch ${saved.peers.torch} (BLAS: ${saved.peers.blas}) running the repository's references in bench/peers/ at commit ${saved.peers.commit.slice(0, 10)}, load average ${saved.peers.loadAverage.map((x) => x.toFixed(2)).join(' / ')}`
+        : ''
+    }.`,
     '',
     `| workload | anneal ms | anneal, TF.js ops ms | PyTorch ms (threads) | anneal / PyTorch | TF.js ops / anneal | anneal / PyTorch, median of ${runs.length} runs (min-max) |`,
     '|---|---|---|---|---|---|---|',
