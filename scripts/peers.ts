@@ -45,6 +45,12 @@ const PEERS: [label: string, args: string[]][] = [
   ['ais-hmc funnel', ['bench/peers/ais.py', '--target', 'funnel', '--kernel', 'hmc']],
   ['ais-ula many-well', ['bench/peers/ais.py', '--target', 'many-well', '--kernel', 'ula']],
   ['ais-hmc many-well', ['bench/peers/ais.py', '--target', 'many-well', '--kernel', 'hmc']],
+  ['train uha funnel', ['bench/peers/uha.py', '--target', 'funnel']],
+  ['dsmcs none', ['bench/peers/uha.py', '--target', 'dsmcs']],
+  ['dsmcs cat', ['bench/peers/uha.py', '--target', 'dsmcs', '--resample', 'every']],
+  ['vae elbo', ['bench/peers/vae.py', '--k', '1']],
+  ['vae iwae5', ['bench/peers/vae.py', '--k', '5']],
+  ['vae iwae50', ['bench/peers/vae.py', '--k', '50']],
 ];
 
 mkdirSync(dir, { recursive: true });
