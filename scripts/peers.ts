@@ -51,6 +51,8 @@ const PEERS: [label: string, args: string[]][] = [
   ['vae elbo', ['bench/peers/vae.py', '--k', '1']],
   ['vae iwae5', ['bench/peers/vae.py', '--k', '5']],
   ['vae iwae50', ['bench/peers/vae.py', '--k', '50']],
+  ['flow realnvp standard', ['bench/peers/flow.py', '--estimator', 'standard']],
+  ['flow realnvp path', ['bench/peers/flow.py', '--estimator', 'path']],
 ];
 
 mkdirSync(dir, { recursive: true });
