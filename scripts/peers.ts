@@ -51,6 +51,7 @@ const PEERS: [label: string, args: string[]][] = [
   ['vae elbo', ['bench/peers/vae.py', '--k', '1']],
   ['vae iwae5', ['bench/peers/vae.py', '--k', '5']],
   ['vae iwae50', ['bench/peers/vae.py', '--k', '50']],
+  ['vae ais5', ['bench/peers/vae.py', '--objective', 'ais', '--k', '5', '--temps', '5']],
   ['flow realnvp standard', ['bench/peers/flow.py', '--estimator', 'standard']],
   ['flow realnvp path', ['bench/peers/flow.py', '--estimator', 'path']],
 ];

@@ -2,8 +2,8 @@
 // PyTorch 1.13 (CPU) timings of the same workloads, sizes and machine, taken one after the other.
 // The PyTorch side writes one JSON line per workload and thread count ({"label": ..., "threads":
 // ..., "ms": ...}; the faster thread count is kept): `npx tsx scripts/peers.ts DIR` runs the
-// repository's own references (bench/peers/: 12 of the 16 rows so far, all but UHA-MCD training
-// and the AIS-trained and learned-sampler VAE rows) and records the machine, load and PyTorch
+// repository's own references (bench/peers/: 13 of the 16 rows so far, all but UHA-MCD training
+// and the learned-sampler VAE rows) and records the machine, load and PyTorch
 // build in DIR/machine.json; the other rows were timed with a separate harness.
 //
 //   npx tsx scripts/performance-table.ts DIR...    # each DIR holds anneal.json and peer.jsonl

@@ -1,13 +1,18 @@
-"""PyTorch reference of anneal's VAE bench rows that train on a bound of K importance samples:
-one training iteration (loss, gradient, Adam step at lr 1e-3) at batch 100 of binary 784-pixel
-data, latent 50, encoder and decoder with two tanh layers of 200, a diagonal Gaussian encoder
-(mean and log scale heads) and a Bernoulli decoder; the ELBO with one draw (K = 1) or the IWAE
-bound with K draws, both as log-mean-exp of the K log-weights log p(x, z) - log q(z | x).
+"""PyTorch reference of anneal's VAE bench rows: one training iteration (loss, gradient, Adam step
+at lr 1e-3) at batch 100 of binary 784-pixel data, latent 50, encoder and decoder with two tanh
+layers of 200, a diagonal Gaussian encoder (mean and log scale heads) and a Bernoulli decoder.
+`--objective iwae`: the ELBO with one draw (K = 1) or the IWAE bound with K draws, both as
+log-mean-exp of the K log-weights log p(x, z) - log q(z | x). `--objective ais` (Ding & Freedman's
+AIS-trained decoder): K chains per image anneal from q(z | x) to p(z | x) over T linear
+temperatures with MH-corrected HMC (L leapfrog steps, step 0.1), off the tape; the decoder follows
+the normalized AIS weights' sum of grad log p(x, z_k) at the final states, the encoder its ELBO.
 Written for this repository so that docs/performance.md's PyTorch column can be rerun from it.
 
     python3 bench/peers/vae.py --k 5 [--threads 1] [--reps 20]
+    python3 bench/peers/vae.py --objective ais --k 5 --temps 5 --leapfrog 5
 
-Prints one JSON line: {"ms_per_iter_median": ..., "bound": ..., "reps": ...}.
+Prints one JSON line: {"ms_per_iter_median": ..., "bound": ..., "reps": ...} (for `ais`,
+"bound" is minus the surrogate loss).
 """
 
 import argparse
@@ -39,6 +44,71 @@ class Vae(nn.Module):
             nn.Linear(hidden, data),
         )
 
+    def log_joint(self, x, z):
+        logits = self.decoder(z)
+        log_lik = (x * logits - nn.functional.softplus(logits)).sum(-1)
+        return log_lik - 0.5 * ((z * z).sum(-1) + self.latent * LOG_2PI)
+
+    def ais_loss(self, x, k, temps, leapfrog, step=0.1):
+        """The AIS-trained decoder's surrogate loss plus the encoder's negative ELBO."""
+        b = x.shape[0]
+        with torch.no_grad():
+            h = self.encoder(x)
+            mean, log_scale = self.mean(h), self.log_scale(h)
+            xs = x.repeat(k, 1)
+            m, ls = mean.repeat(k, 1), log_scale.repeat(k, 1)
+
+            inv_var = torch.exp(-2 * ls)
+
+            def parts(z):
+                """log q, log p(x, z) and their gradients at z (the joint's by autodiff)."""
+                with torch.enable_grad():
+                    zz = z.detach().requires_grad_(True)
+                    lj = self.log_joint(xs, zz)
+                    (gj,) = torch.autograd.grad(lj.sum(), zz)
+                d = z - m
+                lq = -(0.5 * d * d * inv_var + ls + 0.5 * LOG_2PI).sum(-1)
+                return lq, lj.detach(), -d * inv_var, gj
+
+            z = m + torch.exp(ls) * torch.randn_like(m)
+            lq, lj, gq, gj = parts(z)
+            log_w = torch.zeros(b * k)
+            betas = torch.linspace(0, 1, temps + 1).tolist()
+            for t in range(1, temps + 1):
+                bp, bt = betas[t - 1], betas[t]
+                lg = (1 - bt) * lq + bt * lj
+                log_w += lg - ((1 - bp) * lq + bp * lj)
+                p = torch.randn_like(z)
+                q = p + 0.5 * step * ((1 - bt) * gq + bt * gj)
+                zn = z
+                for i in range(leapfrog):
+                    zn = zn + step * q
+                    lqn, ljn, gqn, gjn = parts(zn)
+                    gn = (1 - bt) * gqn + bt * gjn
+                    if i < leapfrog - 1:
+                        q = q + step * gn
+                q = q + 0.5 * step * gn
+                lgn = (1 - bt) * lqn + bt * ljn
+                log_accept = lgn - 0.5 * (q * q).sum(-1) - lg + 0.5 * (p * p).sum(-1)
+                accept = torch.log(torch.rand(b * k)) < torch.nan_to_num(log_accept, nan=-1e30)
+                a = accept.unsqueeze(1)
+                z = torch.where(a, zn, z)
+                lq, lj = torch.where(accept, lqn, lq), torch.where(accept, ljn, lj)
+                gq, gj = torch.where(a, gqn, gq), torch.where(a, gjn, gj)
+            weights = torch.softmax(log_w.view(k, b), 0)
+        decoder = -(weights * self.log_joint(xs, z).view(k, b)).sum(0).mean()
+        # The encoder on its own ELBO (one draw), the decoder held fixed there.
+        h = self.encoder(x)
+        mean, log_scale = self.mean(h), self.log_scale(h)
+        eps = torch.randn_like(mean)
+        z1 = mean + torch.exp(log_scale) * eps
+        for p_ in self.decoder.parameters():
+            p_.requires_grad_(False)
+        elbo = self.log_joint(x, z1) + (0.5 * eps * eps + log_scale + 0.5 * LOG_2PI).sum(-1)
+        for p_ in self.decoder.parameters():
+            p_.requires_grad_(True)
+        return decoder - elbo.mean()
+
     def bound(self, x, k):
         """Mean over the batch of log (1/K) sum_k p(x, z_k) / q(z_k | x), z_k ~ q(z | x)."""
         h = self.encoder(x)
@@ -55,7 +125,10 @@ class Vae(nn.Module):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--objective", default="iwae", choices=["iwae", "ais"])
     parser.add_argument("--k", type=int, default=1)
+    parser.add_argument("--temps", type=int, default=5)
+    parser.add_argument("--leapfrog", type=int, default=5)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=20)
@@ -68,7 +141,10 @@ def main():
 
     def step():
         optimizer.zero_grad()
-        loss = -model.bound(x, args.k)
+        if args.objective == "ais":
+            loss = model.ais_loss(x, args.k, args.temps, args.leapfrog)
+        else:
+            loss = -model.bound(x, args.k)
         loss.backward()
         optimizer.step()
         return -loss.item()
