@@ -2,9 +2,9 @@
 // PyTorch 1.13 (CPU) timings of the same workloads, sizes and machine, taken one after the other.
 // The PyTorch side writes one JSON line per workload and thread count ({"label": ..., "threads":
 // ..., "ms": ...}; the faster thread count is kept): `npx tsx scripts/peers.ts DIR` runs the
-// repository's own references (bench/peers/: 13 of the 16 rows so far, all but UHA-MCD training
-// and the learned-sampler VAE rows) and records the machine, load and PyTorch
-// build in DIR/machine.json; the other rows were timed with a separate harness.
+// repository's own references (bench/peers/, one per row) and records the machine, load and
+// PyTorch build in DIR/machine.json. Runs saved before those references existed were timed with a
+// separate harness of the same workloads (their records have no `peers`).
 //
 //   npx tsx scripts/performance-table.ts DIR...    # each DIR holds anneal.json and peer.jsonl
 //   npx tsx scripts/performance-table.ts --render  # re-render the markdown from the saved JSON

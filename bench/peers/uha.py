@@ -5,7 +5,10 @@ Gaussian), one leapfrog step per transition, the weight of the extended space (t
 plus the leapfrog's change of the joint density; the momentum refresh cancels):
 
 - `--target funnel`: d = 10, 32 steps, 1000 particles, the ELBO, lr 1e-3, gradient clip 10
-  (anneal's `train uha funnel` row);
+  (anneal's `train uha funnel` row); with `--mcd`, UHA-MCD: the backward momentum refresh's mean
+  gains (1 - eta^2) M s(z, v', k) from a learned score network (a tanh MLP of width 64 with two
+  residual blocks on z, v' and 8 sinusoidal features of the step, its output layer at zero), so
+  the refresh densities no longer cancel (the `train uha-mcd funnel` row);
 - `--target dsmcs`: the DSMCS static target (8 unit Gaussians in d = 50, means ~ N(3, I)),
   32 steps, 64 systems of 32 particles, the fixed initial N(0, 9 I), lr 0.01, each system's
   log-mean weight (the SMC bound with `--resample every`: multinomial resampling at every step,
@@ -51,6 +54,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", default="funnel", choices=["funnel", "dsmcs"])
     parser.add_argument("--resample", default="none", choices=["none", "every"])
+    parser.add_argument("--mcd", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=10)
     args = parser.parse_args()
@@ -72,6 +76,29 @@ def main():
     mean = torch.zeros(dim, requires_grad=learn_initial)
     log_scale = torch.full((dim,), math.log(init_scale), requires_grad=learn_initial)
     params = [log_steps, logits, eta_logit, log_mass] + ([mean, log_scale] if learn_initial else [])
+    score_net = None
+    if args.mcd:
+        width, features = 64, 8
+        score_net = torch.nn.ModuleDict(
+            {
+                "inp": torch.nn.Linear(2 * dim + features, width),
+                "b0": torch.nn.Linear(width, width),
+                "b1": torch.nn.Linear(width, width),
+                "out": torch.nn.Linear(width, dim),
+            }
+        )
+        torch.nn.init.zeros_(score_net["out"].weight)
+        torch.nn.init.zeros_(score_net["out"].bias)
+        params += list(score_net.parameters())
+        freqs = torch.tensor([2.0**i for i in range(features // 2)])
+
+        def score(z, v, k):
+            t = torch.tensor(k / steps) * freqs
+            time_features = torch.cat([torch.sin(t), torch.cos(t)]).expand(z.shape[0], -1)
+            h = torch.tanh(score_net["inp"](torch.cat([z, v, time_features], 1)))
+            h = h + torch.tanh(score_net["b0"](h))
+            h = h + torch.tanh(score_net["b1"](h))
+            return score_net["out"](h)
     optimizer = torch.optim.Adam(params, lr=lr)
 
     def parts(z):
@@ -102,12 +129,22 @@ def main():
             eps = torch.exp(log_steps[k - 1])
             b_prev, b = betas[k - 1], betas[k]
             lg_prev = (1 - b_prev) * lq + b_prev * lp
-            v = eta * v + torch.sqrt(1 - eta * eta) * torch.sqrt(mass) * torch.randn(n, dim)
+            refresh = 1 - eta * eta
+            xi = torch.randn(n, dim)
+            v0 = v
+            v = eta * v + torch.sqrt(refresh * mass) * xi
+            z0 = z
             v_half = v + 0.5 * eps * ((1 - b) * gq + b * gp)
             z = z + eps * v_half / mass
             lp, gp, lq, gq = parts(z)
             v_new = v_half + 0.5 * eps * ((1 - b) * gq + b * gp)
             log_w = log_w + (1 - b) * lq + b * lp + log_n_v(v_new) - lg_prev - log_n_v(v)
+            if score_net is not None:
+                # The refresh's backward density with the learned mean, over its forward one.
+                back_mean = eta * v + refresh * mass * score(z0, v, k)
+                log_back = -0.5 * ((v0 - back_mean) ** 2 / (refresh * mass)).sum(1)
+                log_fwd = -0.5 * (xi * xi).sum(1)
+                log_w = log_w + log_back - log_fwd + log_n_v(v) - log_n_v(v0)
             v = v_new
             if args.resample == "every" and k < steps:
                 w = log_w.view(-1, group)
