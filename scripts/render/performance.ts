@@ -52,12 +52,57 @@ function medianGeo(runs: Saved[]): number {
   return Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
 }
 
-/** The markdown of the saved runs (oldest first). */
+/** A ratio column's median over runs, with its range, per workload. */
+function medianOf(runs: Saved[], workload: string): { mid: number; lo: number; hi: number } | null {
+  const all = runs
+    .map((run) => run.rows.find((x) => x.workload === workload))
+    .map((x) => (x ? ratio(x.annealMs, x.pytorchMs) : null))
+    .filter((x): x is number => x !== null)
+    .sort((a, b) => a - b);
+  if (!all.length) return null;
+  const mid = ((all[(all.length - 1) >> 1] as number) + (all[all.length >> 1] as number)) / 2;
+  return { mid, lo: all[0] as number, hi: all[all.length - 1] as number };
+}
+
+/** One machine's section: its newest run in full, and per-workload medians over all its runs. */
+function machineSection(runs: Saved[]): string[] {
+  const saved = runs[runs.length - 1] as Saved;
+  const { geo, worst } = summary(saved);
+  const ratios = saved.rows.filter((r) => ratio(r.annealMs, r.pytorchMs) !== null);
+  const medians = saved.rows.map((r) => ({ r, m: medianOf(runs, r.workload) }));
+  const slowerInMedian = medians.filter(({ m }) => m !== null && m.mid > 1);
+  return [
+    `## ${saved.machine}: ${runs.length} run${runs.length === 1 ? '' : 's'}`,
+    '',
+    `Newest run: ${saved.date.slice(0, 10)}, native kernels: ${saved.native}${
+      saved.peers
+        ? `; PyTorch ${saved.peers.torch} (BLAS: ${saved.peers.blas}) running the repository's references in bench/peers/ at commit ${saved.peers.commit.slice(0, 10)}, load average ${saved.peers.loadAverage.map((x) => x.toFixed(2)).join(' / ')}`
+        : ''
+    }.`,
+    '',
+    `| workload | anneal ms | anneal, TF.js ops ms | PyTorch ms (threads) | anneal / PyTorch | TF.js ops / anneal | anneal / PyTorch, median of ${runs.length} run${runs.length === 1 ? '' : 's'} (min-max) |`,
+    '|---|---|---|---|---|---|---|',
+    ...medians.map(({ r, m }) => {
+      const vs = ratio(r.annealMs, r.pytorchMs);
+      const speedup = ratio(r.referenceMs, r.annealMs);
+      const spread = m ? `${m.mid.toFixed(2)}x (${m.lo.toFixed(2)}-${m.hi.toFixed(2)})` : '-';
+      return `| ${r.workload} | ${fmt(r.annealMs)} | ${fmt(r.referenceMs)} | ${fmt(r.pytorchMs)} (${r.pytorchThreads ?? '-'}) | ${vs === null ? '-' : `${vs.toFixed(2)}x`} | ${speedup === null ? '-' : `${speedup.toFixed(1)}x`} | ${spread} |`;
+    }),
+    '',
+    `Per-workload medians over the ${runs.length} run${runs.length === 1 ? '' : 's'} on this machine: geometric mean **${medianGeo(runs).toFixed(2)}x**; ${
+      slowerInMedian.length === 0
+        ? "every workload's median is at or below PyTorch's time."
+        : `slower than PyTorch in the median: ${slowerInMedian.map(({ r, m }) => `${r.workload} (${(m as { mid: number }).mid.toFixed(2)}x)`).join(', ')}.`
+    }${runs.length === 1 ? ' One run only: the medians are that run.' : ''}`,
+    `The newest run alone: geometric mean ${geo.toFixed(2)}x over ${ratios.length} workloads, worst ${worst.toFixed(2)}x.`,
+    '',
+  ];
+}
+
+/** The markdown of the saved runs (oldest first): one section per machine, newest machine first. */
 export function renderPerformance(data: { runs: Saved[] }): string {
   const { runs } = data;
-  const saved = runs[runs.length - 1] as Saved;
-  const { geo, worst, over } = summary(saved);
-  const ratios = saved.rows.filter((r) => ratio(r.annealMs, r.pytorchMs) !== null);
+  const machines = [...new Set([...runs].reverse().map((r) => r.machine))];
   const lines = [
     '# Performance against PyTorch',
     '',
@@ -68,43 +113,14 @@ export function renderPerformance(data: { runs: Saved[] }): string {
     'with OpenBLAS; the faster of 1 and 2 threads). Times are medians in ms per iteration (one AIS run,',
     'one training step). "TF.js ops" is the same anneal workload with the native kernels off, from',
     "the same bench run. The repository's PyTorch references are in bench/peers/ (`npx tsx",
-    'scripts/peers.ts DIR` runs them); a run made with them names its PyTorch build and load in its',
+    "scripts/peers.ts DIR` runs them); a run made with them names its PyTorch build and load in its",
     'header line, and runs without that note were timed with an earlier, separate harness.',
     '',
     "Ratios hold for the machine they were measured on: PyTorch's speed depends on how well its",
     "BLAS build suits the CPU, and anneal's native kernels are compiled for the machine they run on,",
-    'so compare only ratios measured on one machine in one run.',
+    'so each machine has its own section, and its claims rest on the medians over its runs.',
     '',
-    `Run: ${saved.date.slice(0, 10)}, ${saved.machine}, native kernels: ${saved.native}${
-      saved.peers
-        ? `; PyTorch ${saved.peers.torch} (BLAS: ${saved.peers.blas}) running the repository's references in bench/peers/ at commit ${saved.peers.commit.slice(0, 10)}, load average ${saved.peers.loadAverage.map((x) => x.toFixed(2)).join(' / ')}`
-        : ''
-    }.`,
-    '',
-    `| workload | anneal ms | anneal, TF.js ops ms | PyTorch ms (threads) | anneal / PyTorch | TF.js ops / anneal | anneal / PyTorch, median of ${runs.length} runs (min-max) |`,
-    '|---|---|---|---|---|---|---|',
-    ...saved.rows.map((r) => {
-      const vs = ratio(r.annealMs, r.pytorchMs);
-      const speedup = ratio(r.referenceMs, r.annealMs);
-      const all = runs
-        .map((run) => run.rows.find((x) => x.workload === r.workload))
-        .map((x) => (x ? ratio(x.annealMs, x.pytorchMs) : null))
-        .filter((x): x is number => x !== null)
-        .sort((a, b) => a - b);
-      const mid = all.length ? (all[(all.length - 1) >> 1]! + all[all.length >> 1]!) / 2 : null;
-      const spread = all.length
-        ? `${(mid as number).toFixed(2)}x (${all[0]!.toFixed(2)}-${all[all.length - 1]!.toFixed(2)})`
-        : '-';
-      return `| ${r.workload} | ${fmt(r.annealMs)} | ${fmt(r.referenceMs)} | ${fmt(r.pytorchMs)} (${r.pytorchThreads ?? '-'}) | ${vs === null ? '-' : `${vs.toFixed(2)}x`} | ${speedup === null ? '-' : `${speedup.toFixed(1)}x`} | ${spread} |`;
-    }),
-    '',
-    `Geometric mean anneal / PyTorch over ${ratios.length} workloads: **${geo.toFixed(2)}x**; worst ${worst.toFixed(2)}x.`,
-    over.length === 0
-      ? "Every workload runs at or below PyTorch's time."
-      : `Slower than PyTorch: ${over.join(', ')}.`,
-    '',
-    `Per-workload medians over the ${runs.length} runs: geometric mean **${medianGeo(runs).toFixed(2)}x**.`,
-    '',
+    ...machines.flatMap((m) => machineSection(runs.filter((r) => r.machine === m))),
     '## Every run',
     '',
     'Timings on a shared virtual machine vary between runs, and the two sides of a run are measured',
@@ -112,11 +128,11 @@ export function renderPerformance(data: { runs: Saved[] }): string {
     'each run below is a full side-by-side measurement of one commit (the later ones include more',
     'native kernels).',
     '',
-    '| run | geometric mean | worst | slower than PyTorch |',
-    '|---|---|---|---|',
+    '| run | machine | geometric mean | worst | slower than PyTorch |',
+    '|---|---|---|---|---|',
     ...runs.map((r) => {
       const s = summary(r);
-      return `| ${r.date.slice(0, 16).replace('T', ' ')} UTC | ${s.geo.toFixed(2)}x | ${s.worst.toFixed(2)}x | ${s.over.join(', ') || '-'} |`;
+      return `| ${r.date.slice(0, 16).replace('T', ' ')} UTC | ${r.machine} | ${s.geo.toFixed(2)}x | ${s.worst.toFixed(2)}x | ${s.over.join(', ') || '-'} |`;
     }),
     '',
   ];
