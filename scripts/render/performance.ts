@@ -113,7 +113,7 @@ export function renderPerformance(data: { runs: Saved[] }): string {
     'with OpenBLAS; the faster of 1 and 2 threads). Times are medians in ms per iteration (one AIS run,',
     'one training step). "TF.js ops" is the same anneal workload with the native kernels off, from',
     "the same bench run. The repository's PyTorch references are in bench/peers/ (`npx tsx",
-    "scripts/peers.ts DIR` runs them); a run made with them names its PyTorch build and load in its",
+    'scripts/peers.ts DIR` runs them); a run made with them names its PyTorch build and load in its',
     'header line, and runs without that note were timed with an earlier, separate harness.',
     '',
     "Ratios hold for the machine they were measured on: PyTorch's speed depends on how well its",
