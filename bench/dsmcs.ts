@@ -21,8 +21,8 @@ import {
 } from './common.js';
 
 const SYSTEMS = 64;
-const PER_SYSTEM = 32;
-const STEPS = 32;
+export const PER_SYSTEM = 32;
+export const STEPS = 32;
 const VARIANTS: { scheme: ResamplingName; label: string; reference?: boolean }[] = [
   { scheme: 'none', label: 'DAIS (no resampling)' },
   { scheme: 'cat', label: 'DSMCS cat' },
@@ -32,6 +32,28 @@ const VARIANTS: { scheme: ResamplingName; label: string; reference?: boolean }[]
   { scheme: 'none', label: 'DAIS (no resampling), TF.js ops', reference: true },
 ];
 
+/**
+ * The sampler of the DSMCS static target as the paper's code has it: UHA from a fixed N(0, 9 I),
+ * learned step sizes, schedule, damping and mass, systems of PER_SYSTEM particles.
+ */
+export function dsmcsSamplerConfig(scheme: ResamplingName) {
+  return {
+    kind: 'uha' as const,
+    steps: STEPS,
+    stepSize: 0.1,
+    initialScale: 3,
+    learn: {
+      stepSizes: true,
+      schedule: true,
+      initial: false,
+      eta: true,
+      mass: true,
+      scoreNet: false,
+    },
+    resampling: { scheme, groupSize: PER_SYSTEM },
+  };
+}
+
 export async function dsmcsBench(options: BenchOptions): Promise<BenchRow[]> {
   await initEngine({ backend: 'wasm' });
   const rows: BenchRow[] = [];
@@ -40,25 +62,7 @@ export async function dsmcsBench(options: BenchOptions): Promise<BenchRow[]> {
   for (const v of VARIANTS) {
     options.log(`dsmcs ${v.label}`);
     if (v.reference) await useNativeKernels(false);
-    const sampler = new LearnedSampler(
-      target,
-      {
-        kind: 'uha',
-        steps: STEPS,
-        stepSize: 0.1,
-        initialScale: 3,
-        learn: {
-          stepSizes: true,
-          schedule: true,
-          initial: false,
-          eta: true,
-          mass: true,
-          scoreNet: false,
-        },
-        resampling: { scheme: v.scheme, groupSize: PER_SYSTEM },
-      },
-      Rng.fromSeed(1),
-    );
+    const sampler = new LearnedSampler(target, dsmcsSamplerConfig(v.scheme), Rng.fromSeed(1));
     const trainer = new Trainer(
       sampler,
       {

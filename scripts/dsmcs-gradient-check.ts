@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checked, usage } from './args.js';
 import { generatedNow } from './render/common.js';
+import { dsmcsSamplerConfig, PER_SYSTEM, STEPS } from '../bench/dsmcs.js';
 import {
   renderDsmcsGradients,
   type DsmcsGradientData,
@@ -59,24 +60,8 @@ const h = Number(values.h);
 if (!(h > 0 && h < 1)) usage('--h must be in (0, 1)');
 const schemes = values.schemes.split(',') as ResamplingName[];
 
-const PER_SYSTEM = 32;
-const STEPS = 32;
-// The DSMCS static target and sampler, as bench/dsmcs.ts and the paper's configuration have them.
-const samplerConfig = (scheme: ResamplingName) => ({
-  kind: 'uha' as const,
-  steps: STEPS,
-  stepSize: 0.1,
-  initialScale: 3,
-  learn: {
-    stepSizes: true,
-    schedule: true,
-    initial: false,
-    eta: true,
-    mass: true,
-    scoreNet: false,
-  },
-  resampling: { scheme, groupSize: PER_SYSTEM },
-});
+// The DSMCS static target and sampler, as the bench (and the paper's configuration) has them.
+const samplerConfig = dsmcsSamplerConfig;
 const objective = { kind: 'iw' as const, groupSize: PER_SYSTEM };
 const particles = systems * PER_SYSTEM;
 
@@ -130,7 +115,7 @@ for (const scheme of schemes) {
       [v],
     );
     // The directional derivative along "every log step size up by one".
-    autodiff.push(tf.sum(grads[v.name] as tf.Tensor).dataSync()[0] as number);
+    autodiff.push(tf.tidy(() => tf.sum(grads[v.name] as tf.Tensor).dataSync()[0] as number));
     losses.push(value.dataSync()[0] as number);
     tf.dispose([value, ...Object.values(grads)]);
     v.assign(tf.tidy(() => tf.add(start, h)));

@@ -11,12 +11,11 @@ Needs PyTorch on the CPU (Debian: apt-get install -y python3-torch libopenblas0-
 """
 
 import argparse
-import json
 import math
-import statistics
-import time
 
 import torch
+
+from timing import report  # the shared timing of this folder's references
 
 
 def funnel(d=10, scale=3.0):
@@ -137,23 +136,11 @@ def main():
                 return ais_ula(target, dim, args.steps, args.particles, step, gen)
             return ais_hmc(target, dim, args.steps, args.particles, step, args.leapfrog, gen)
 
-    once()  # warm-up
-    times, log_z = [], []
-    for _ in range(args.reps):
-        t = time.perf_counter()
+    def log_z():
         _, log_w = once()
-        times.append(1000 * (time.perf_counter() - t))
-        log_z.append((torch.logsumexp(log_w, 0) - math.log(args.particles)).item())
-    print(
-        json.dumps(
-            {
-                "ms_per_iter_median": statistics.median(times),
-                "log_z": statistics.median(log_z),
-                "reps": args.reps,
-                "threads": args.threads,
-            }
-        )
-    )
+        return (torch.logsumexp(log_w, 0) - math.log(args.particles)).item()
+
+    report(log_z, args.reps, args.threads, "log_z")
 
 
 if __name__ == "__main__":

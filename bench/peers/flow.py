@@ -15,13 +15,12 @@ Written for this repository so that docs/performance.md's PyTorch column can be 
 
 import argparse
 import itertools
-import json
 import math
-import statistics
-import time
 
 import torch
 from torch import nn
+
+from timing import report  # the shared timing of this folder's references
 
 LOG_2PI = math.log(2 * math.pi)
 DIM = 6
@@ -115,23 +114,7 @@ def main():
         loss.backward()
         return loss.item()
 
-    for _ in range(3):
-        gradient()  # warm-up
-    times, value = [], 0.0
-    for _ in range(args.reps):
-        t = time.perf_counter()
-        value = gradient()
-        times.append(1000 * (time.perf_counter() - t))
-    print(
-        json.dumps(
-            {
-                "ms_per_iter_median": statistics.median(times),
-                "loss": value,
-                "reps": args.reps,
-                "threads": args.threads,
-            }
-        )
-    )
+    report(gradient, args.reps, args.threads, "loss", warmup=3)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,11 @@ Written for this repository so that docs/performance.md's PyTorch column can be 
 """
 
 import argparse
-import json
 import math
-import statistics
-import time
 
 import torch
+
+from timing import report  # the shared timing of this folder's references
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -167,22 +166,7 @@ def main():
         optimizer.step()
         return -loss.item()
 
-    iteration()  # warm-up
-    times, values = [], []
-    for _ in range(args.reps):
-        t = time.perf_counter()
-        values.append(iteration())
-        times.append(1000 * (time.perf_counter() - t))
-    print(
-        json.dumps(
-            {
-                "ms_per_iter_median": statistics.median(times),
-                "bound": values[-1],
-                "reps": args.reps,
-                "threads": args.threads,
-            }
-        )
-    )
+    report(iteration, args.reps, args.threads, "bound")
 
 
 if __name__ == "__main__":

@@ -19,13 +19,12 @@ Prints one JSON line: {"ms_per_iter_median": ..., "bound": ..., "reps": ...} (fo
 """
 
 import argparse
-import json
 import math
-import statistics
-import time
 
 import torch
 from torch import nn
+
+from timing import report  # the shared timing of this folder's references
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -217,23 +216,7 @@ def main():
         optimizer.step()
         return -loss.item()
 
-    for _ in range(3):
-        step()  # warm-up
-    times, bounds = [], []
-    for _ in range(args.reps):
-        t = time.perf_counter()
-        bounds.append(step())
-        times.append(1000 * (time.perf_counter() - t))
-    print(
-        json.dumps(
-            {
-                "ms_per_iter_median": statistics.median(times),
-                "bound": bounds[-1],
-                "reps": args.reps,
-                "threads": args.threads,
-            }
-        )
-    )
+    report(step, args.reps, args.threads, "bound", warmup=3)
 
 
 if __name__ == "__main__":
