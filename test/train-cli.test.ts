@@ -8,6 +8,14 @@ import { describe, it } from 'node:test';
 import { anneal, cliEntry, metricRows as metrics, scratch } from './helpers/cli.js';
 
 const { dir: work, write } = scratch('anneal-train-');
+
+/** A run directory's eval.json without its wall time (what must match between two runs). */
+function evaluation(dir: string): Record<string, unknown> {
+  const { seconds: _, ...rest } = JSON.parse(
+    readFileSync(join(dir, 'eval.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  return rest;
+}
 const TINY = `seed: 3
 target: { name: gaussian }
 sampler: { kind: uha-mcd, steps: 4, scoreNet: { hidden: 8, blocks: 1 } }
@@ -586,12 +594,6 @@ describe('interruption and concurrent use', () => {
     assert.equal(resumed.status, 0, resumed.stderr);
     const straight = join(s.dir, 'straight');
     assert.equal(anneal('train', config, '--out', straight, '--quiet').status, 0);
-    const evaluation = (dir: string) => {
-      const { seconds: _, ...rest } = JSON.parse(
-        readFileSync(join(dir, 'eval.json'), 'utf8'),
-      ) as Record<string, unknown>;
-      return rest;
-    };
     assert.deepEqual(evaluation(run), evaluation(straight));
     // kill -9 in the evaluation: nothing was written, and the resumed run evaluates in full.
     const killed = join(s.dir, 'killed');
@@ -703,12 +705,6 @@ describe('interruption and concurrent use', () => {
       );
       const strip = (rows: Record<string, number>[]) => rows.map(({ seconds: _, ...rest }) => rest);
       assert.deepEqual(strip(metrics(run)), strip(metrics(straight)), damage);
-      const evaluation = (dir: string) => {
-        const { seconds: _, ...rest } = JSON.parse(
-          readFileSync(join(dir, 'eval.json'), 'utf8'),
-        ) as Record<string, unknown>;
-        return rest;
-      };
       assert.deepEqual(evaluation(run), evaluation(straight), damage);
     }
   });
@@ -828,12 +824,6 @@ describe('crash safety', () => {
     }
     const strip = (rows: Record<string, number>[]) => rows.map(({ seconds: _, ...rest }) => rest);
     assert.deepEqual(strip(metrics(crashed)), strip(metrics(straight)));
-    const evaluation = (dir: string) => {
-      const { seconds: _, ...rest } = JSON.parse(
-        readFileSync(join(dir, 'eval.json'), 'utf8'),
-      ) as Record<string, unknown>;
-      return rest;
-    };
     assert.deepEqual(evaluation(crashed), evaluation(straight));
     const left = readdirSync(crashed).filter((f) => /\.tmp-\d+$|^\.lock$/.test(f));
     assert.deepEqual(left, []);
