@@ -238,6 +238,7 @@ export type * from './flows/index.js';
 export {
   buildVaeRun,
   evaluateVae,
+  evaluateVaePerImage,
   LinearGaussianModel,
   loadTrainedVae,
   loadVaeData,

@@ -71,6 +71,15 @@ describe('anneal vae', () => {
       assert.ok(existsSync(join(straight, f)), f);
     // AIS estimates log p(x); the IWAE bound lies below it (up to the AIS error).
     assert.ok(out.evaluation.ais.mean > out.evaluation.iwae - 0.1, JSON.stringify(out.evaluation));
+    // per-image.json: each test image's values, whose means are the reported ones.
+    const perImage = JSON.parse(readFileSync(join(straight, 'per-image.json'), 'utf8')) as Record<
+      'elbo' | 'iwae' | 'ais',
+      number[]
+    >;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    for (const key of ['elbo', 'iwae', 'ais'] as const) assert.equal(perImage[key].length, 10, key);
+    assert.ok(Math.abs(mean(perImage.iwae) - out.evaluation.iwae) < 1e-9);
+    assert.ok(Math.abs(mean(perImage.ais) - out.evaluation.ais.mean) < 1e-9);
     const split = join(work, 'split');
     const first = anneal('vae', 'train', config, '--out', split, '--stop-after', '5', '--quiet');
     assert.equal(first.status, 0, first.stderr);

@@ -120,6 +120,17 @@ export function renderPublished(d: PublishedData, references: Record<string, num
     '|---|---|',
     ...d.fab.logZMae.map((r) => `| ${r.target} | ${r.mae} ± ${r.stdErr} |`),
     '',
+    '## Not quoted, and why',
+    '',
+    '- The DSMCS paper (Zenn & Bamler, 2023) gives its results as figures only (the effective sample size of',
+    "  DAIS and DSMCS at two points of training, and the differences of their ELBOs), and its authors'",
+    '  repository (jzenn/DSMCS) holds code but no results files: there is no table of numbers to quote.',
+    '  `dsmcs-static-paper.md` compares with the claim in words (the resampling variants match or beat DAIS),',
+    '  and `dsmcs-gradient-check.md` shows why ours do not.',
+    "- The path-gradient paper's Table 2 (Vaitl et al., 2024) is in the paper's text only; its authors'",
+    '  repository (lenz3000/unified-path-gradients) has no results files, and the table could not be',
+    '  read from a copy of the paper here, so the flow pages carry no gap column.',
+    '',
   );
   return `${lines.join('\n').trimEnd()}\n`;
 }

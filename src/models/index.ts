@@ -22,12 +22,14 @@ export { reconstructionGrid, sampleGrid } from './vaeImages.js';
 export {
   buildVaeRun,
   evaluateVae,
+  evaluateVaePerImage,
   loadTrainedVae,
   loadVaeData,
   trainVaeRun,
   writeVaePictures,
   type VaeData,
   type VaeEvaluation,
+  type VaePerImage,
   type VaeRunOutcome,
 } from './vaeRun.js';
 export {

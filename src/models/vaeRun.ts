@@ -6,7 +6,13 @@ import { Rng, initEngine, readAndDispose, tf, type Tensor2D } from '../engine/in
 import { binarize, loadImageDataset, sliceImages, type ImageSet } from '../data/mnist.js';
 import { aisLogLikelihood, bdmc, type AisLikelihood } from '../eval/aisLikelihood.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
-import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
+import {
+  createRunDir,
+  expectRunKind,
+  readCheckpoint,
+  readRunConfig,
+  writeAtomic,
+} from '../train/runDir.js';
 import { Trainer } from '../train/trainer.js';
 import { Vae, VaeError } from './vae.js';
 import { VaeModel, type VaeTrainingObjective } from './vaeModel.js';
@@ -49,6 +55,18 @@ export interface VaeEvaluation {
     gap: number;
   } | null;
   seconds: number;
+}
+
+/**
+ * The evaluation's per-image values, in test-set order: what a paired comparison of two models on
+ * the same images (and, with the same eval seed, the same AIS chains' random numbers) needs.
+ * A trained run writes them to per-image.json beside eval.json.
+ */
+export interface VaePerImage {
+  elbo: number[];
+  iwae: number[];
+  /** Empty when aisSteps = 0. */
+  ais: number[];
 }
 
 export type VaeRunOutcome = TrainedRun<VaeRunConfig, VaeEvaluation>;
@@ -148,6 +166,17 @@ export async function evaluateVae(
   onChunk?: (done: number, total: number) => void | Promise<void>,
   sampler: VaeSampler | null = null,
 ): Promise<VaeEvaluation> {
+  return (await evaluateVaePerImage(vae, test, e, onChunk, sampler)).evaluation;
+}
+
+/** evaluateVae's summary and the per-image values it was computed from. */
+export async function evaluateVaePerImage(
+  vae: Vae,
+  test: ImageSet,
+  e: VaeRunConfig['eval'],
+  onChunk?: (done: number, total: number) => void | Promise<void>,
+  sampler: VaeSampler | null = null,
+): Promise<{ evaluation: VaeEvaluation; perImage: VaePerImage }> {
   const started = performance.now();
   const rng = Rng.fromSeed(e.seed);
   const elbo: number[] = [];
@@ -218,7 +247,7 @@ export async function evaluateVae(
   const i = meanSe(iw);
   const el = meanSe(elbo);
   const a = ais.length ? meanSe(ais) : null;
-  return {
+  const evaluation: VaeEvaluation = {
     testImages: test.count,
     elbo: el.mean,
     elboStdErr: el.stdErr,
@@ -233,6 +262,7 @@ export async function evaluateVae(
     bdmc: bdmcSummary,
     seconds: (performance.now() - started) / 1000,
   };
+  return { evaluation, perImage: { elbo, iwae: iw, ais } };
 }
 
 export async function trainVaeRun(
@@ -271,7 +301,7 @@ export async function trainVaeRun(
         resumeCommand: 'anneal vae train',
       },
       async (pause) => {
-        const evaluation = await evaluateVae(
+        const { evaluation, perImage } = await evaluateVaePerImage(
           vae,
           data.test,
           config.eval,
@@ -281,6 +311,7 @@ export async function trainVaeRun(
           },
           model.sampler,
         );
+        writeAtomic(join(dir, 'per-image.json'), `${JSON.stringify(perImage)}\n`);
         await writeVaePictures(dir, vae, data.test, config.eval.seed);
         await pause();
         const record = {
