@@ -12,12 +12,14 @@ import { dsmcsBench } from './dsmcs.js';
 import { flowsBench } from './flows.js';
 import { vaeBench } from './vae.js';
 import { playgroundBench } from './playground.js';
+import { userTargetBench } from './userTarget.js';
 
 type Bench = (options: BenchOptions) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, Bench> = {
   decoder: decoderBench,
   ais: aisBench,
+  'user-target': userTargetBench,
   training: trainingBench,
   dsmcs: dsmcsBench,
   flows: flowsBench,

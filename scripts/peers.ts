@@ -45,6 +45,7 @@ const PEERS: [label: string, args: string[]][] = [
   ['ais-hmc funnel', ['bench/peers/ais.py', '--target', 'funnel', '--kernel', 'hmc']],
   ['ais-ula many-well', ['bench/peers/ais.py', '--target', 'many-well', '--kernel', 'ula']],
   ['ais-hmc many-well', ['bench/peers/ais.py', '--target', 'many-well', '--kernel', 'hmc']],
+  ['ais-hmc user target', ['bench/peers/user_target.py']],
   ['train uha funnel', ['bench/peers/uha.py', '--target', 'funnel']],
   ['train uha-mcd funnel', ['bench/peers/uha.py', '--target', 'funnel', '--mcd']],
   ['dsmcs none', ['bench/peers/uha.py', '--target', 'dsmcs']],

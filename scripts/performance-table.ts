@@ -39,6 +39,11 @@ const WORKLOADS: [label: string, row: RegExp, reference: RegExp | null][] = [
     /^ais ais-hmc many-well K=64 N=1000$/,
     /^ais ais-hmc many-well .*TF\.js ops/,
   ],
+  [
+    'ais-hmc user target',
+    /^user-target ais-hmc hierarchical-logistic module K=100 N=1000$/,
+    /^user-target .*TF\.js ops/,
+  ],
   ['train uha funnel', /^training uha funnel K=32 N=1000$/, /^training uha funnel .*TF\.js ops/],
   [
     'train uha-mcd funnel',

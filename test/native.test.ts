@@ -17,6 +17,7 @@ import {
 import { loadNative, NATIVE_UNARY } from '../src/engine/native.js';
 import { setNativeRandom } from '../src/engine/rng.js';
 import { nativeKernelsInstalled } from '../src/engine/nativeKernels.js';
+import { setNativeGradients } from '../src/engine/nativeGradients.js';
 
 const addon = loadNative();
 const skip = addon ? false : `native addon not available: ${nativeStatus()}`;
@@ -40,6 +41,8 @@ const REFERENCE: Record<keyof typeof NATIVE_UNARY, (x: number) => number> = {
   Log: Math.log,
   Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   Softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  Neg: (x) => -x,
+  Square: (x) => x * x,
 };
 
 const OPS: Record<keyof typeof NATIVE_UNARY, (x: Tensor) => Tensor> = {
@@ -48,6 +51,8 @@ const OPS: Record<keyof typeof NATIVE_UNARY, (x: Tensor) => Tensor> = {
   Log: tf.log,
   Sigmoid: tf.sigmoid,
   Softplus: tf.softplus,
+  Neg: tf.neg,
+  Square: tf.square,
 };
 
 const SPECIALS = [
@@ -262,6 +267,116 @@ describe('native kernels', { skip }, () => {
     );
     assert.throws(() => gatherRowsOfEach([a], tf.tensor1d([7], 'int32')), /outside \[0, 7\)/);
     tf.dispose([a, b, c, index, ...w]);
+  });
+
+  it('binary arithmetic: bit for bit the wasm kernels on every broadcast, special values included', async () => {
+    const rng = Rng.fromSeed(31);
+    // Normals with IEEE specials mixed in (and divisions by them).
+    const operand = (shape: number[]) =>
+      tf.tidy(() => {
+        const v = Float32Array.from(rng.normal(shape.length ? shape : [1]).dataSync());
+        [0, -0, Infinity, -Infinity, NaN, 1e-40].forEach((x, i) => {
+          if (i * 7 < v.length) v[i * 7] = x;
+        });
+        return tf.tensor(v, shape);
+      });
+    const shapes: [number[], number[]][] = [
+      [
+        [300, 50],
+        [300, 50],
+      ],
+      [[300, 50], [50]],
+      [
+        [300, 50],
+        [1, 50],
+      ],
+      [[50], [300, 50]],
+      [
+        [300, 50],
+        [300, 1],
+      ],
+      [
+        [300, 1],
+        [300, 50],
+      ],
+      [[300, 50], []],
+      [[], [300, 50]],
+      [
+        [300, 1],
+        [1, 50],
+      ], // a column against a row: an outer operation
+      [
+        [4, 30, 40],
+        [30, 40],
+      ],
+      [
+        [4, 30, 40],
+        [4, 30, 1],
+      ],
+      [
+        [4, 30, 40],
+        [4, 1, 40],
+      ], // a middle axis: TF.js's own kernel
+      [[0, 50], [50]],
+    ];
+    const ops = [tf.add, tf.sub, tf.mul, tf.div];
+    const pairs = shapes.map(([sa, sb]) => [operand(sa), operand(sb)] as const);
+    const run = () =>
+      pairs.flatMap(([a, b]) => ops.map((op) => tf.tidy(() => Array.from(op(a, b).dataSync()))));
+    const native = run();
+    await useNativeKernels(false);
+    const reference = run();
+    await useNativeKernels(true);
+    native.forEach((values, i) => {
+      const r = reference[i] as number[];
+      assert.equal(values.length, r.length);
+      const at = values.findIndex((v, j) => !Object.is(v, r[j]));
+      assert.equal(at, -1, `case ${i}: element ${at}: ${values[at]} against ${r[at]}`);
+    });
+    // Integers stay on TF.js's kernels.
+    const ints = tf.tidy(() => tf.add(tf.tensor1d([1, 2], 'int32'), 3).arraySync());
+    assert.deepEqual(ints, [4, 5]);
+    tf.dispose(pairs.flat());
+  });
+
+  it('fused gradients (softplus, sigmoid, sum): first and second order bit for bit the formulas they replace, nothing leaked', () => {
+    const rng = Rng.fromSeed(32);
+    const x = rng.normal([300, 50]);
+    const r = rng.normal([50]);
+    const c = rng.normal([300, 1]);
+    const density = (z: Tensor) =>
+      tf.add(
+        tf.sum(tf.mul(tf.softplus(tf.mul(z, r)), tf.sigmoid(tf.sub(z, c))), 1, true),
+        tf.sum(tf.div(z, 3), 0),
+      );
+    const run = () =>
+      tf.tidy(() => {
+        const first = tf.grad((z: Tensor) => tf.sum(density(z)))(x);
+        const second = tf.grad((z: Tensor) =>
+          tf.sum(tf.square(tf.grad((y: Tensor) => tf.sum(density(y)))(z))),
+        )(x);
+        return [first, second].map((t) => Array.from(t.dataSync()));
+      });
+    const before = liveTensorCount();
+    const fused = run();
+    setNativeGradients(false);
+    const reference = run();
+    setNativeGradients(true);
+    assert.equal(liveTensorCount(), before);
+    fused.forEach((values, i) => {
+      const at = values.findIndex((v, j) => !Object.is(v, reference[i]![j]));
+      assert.equal(at, -1, `order ${i + 1}: element ${at}`);
+    });
+    tf.dispose([x, r, c]);
+  });
+
+  it('the binary kernel refuses short arrays, unknown ops and modes', () => {
+    const a = new Float32Array(6);
+    assert.throws(() => addon!.binary(0, a, 0, a, 0, a, 3, 3), /shorter than the sizes/);
+    assert.throws(() => addon!.binary(0, a, 1, new Float32Array(2), 1, a, 2, 3), /shorter/);
+    assert.throws(() => addon!.binary(99, a, 0, a, 0, a, 2, 3), /unknown op or mode/);
+    assert.throws(() => addon!.binary(0, a, 7, a, 0, a, 2, 3), /unknown op or mode/);
+    assert.throws(() => addon!.binary(0, a, 0, a, 0, a, -1, 3), /negative sizes/);
   });
 
   it('Identity shares memory: a clone outlives its source, values intact', () => {

@@ -360,3 +360,56 @@ describe("a user's own module under fire", () => {
     assert.doesNotMatch(r.stderr, /ASSERTIONS/);
   });
 });
+
+describe('examples/targets/hierarchical-logistic.mjs (the user-target bench workload)', () => {
+  it('its log density is the model written in float64, and its autodiff score is the float64 gradient', async () => {
+    const { initEngine, loadTargetModule, tf, targetLogProbAndScore } =
+      await import('../src/internals.js');
+    await initEngine({ backend: 'wasm' });
+    const target = await loadTargetModule('examples/targets/hierarchical-logistic.mjs');
+    assert.equal(target.dim, 21);
+    // The data from the module's formula, and the density in float64.
+    const rows = 500;
+    const xs = Array.from({ length: rows }, (_, i) =>
+      Array.from({ length: 20 }, (_, j) => Math.fround(Math.sin(1.3 * i + 0.7 * j + 0.01 * i * j))),
+    );
+    const ys = xs.map((x, i) =>
+      x.reduce((s, v, j) => s + v * Math.cos(j), Math.sin(2.1 * i)) > 0 ? 1 : 0,
+    );
+    const logp = (z: number[]) => {
+      const [ls, ...w] = z as [number, ...number[]];
+      let lp = -0.5 * ls * ls - 20 * ls - 10.5 * Math.log(2 * Math.PI);
+      lp -= (0.5 * w.reduce((s, v) => s + v * v, 0)) / Math.exp(2 * ls);
+      for (let i = 0; i < rows; i++) {
+        const eta = (xs[i] as number[]).reduce((s, v, j) => s + v * (w[j] as number), 0);
+        lp += (ys[i] as number) * eta - (Math.max(eta, 0) + Math.log1p(Math.exp(-Math.abs(eta))));
+      }
+      return lp;
+    };
+    const points = [0.3, -0.2, 0.1].map((s, k) =>
+      Array.from({ length: 21 }, (_, j) => Math.fround(s * Math.cos(3 * j + k))),
+    );
+    const { logProb, score } = tf.tidy(() => {
+      const r = targetLogProbAndScore(target, tf.tensor2d(points));
+      return { logProb: r.logProb.arraySync(), score: r.score.arraySync() as number[][] };
+    });
+    points.forEach((z, k) => {
+      const exact = logp(z);
+      assert.ok(
+        Math.abs((logProb[k] as number) - exact) < 1e-5 * Math.abs(exact),
+        `${logProb[k]} vs ${exact}`,
+      );
+      // Central differences of the float64 density.
+      for (const j of [0, 1, 20]) {
+        const h = 1e-5;
+        const up = [...z];
+        const down = [...z];
+        up[j] = (up[j] as number) + h;
+        down[j] = (down[j] as number) - h;
+        const fd = (logp(up) - logp(down)) / (2 * h);
+        const got = (score[k] as number[])[j] as number;
+        assert.ok(Math.abs(got - fd) < 1e-3 * (1 + Math.abs(fd)), `d/dz${j}: ${got} vs ${fd}`);
+      }
+    });
+  });
+});

@@ -137,6 +137,49 @@ napi_value UnaryOp(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// binary(op, a, aMode, b, bMode, out, rows, cols): out[rows x cols] = op(a, b), each operand
+// broadcast as its mode (anneal::Broadcast) says; op an index into anneal::Binary.
+napi_value BinaryOp(napi_env env, napi_callback_info info) {
+  napi_value args[8];
+  size_t argc = 8;
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 8) {
+    throw_error(env, "binary: expected 8 arguments");
+    return nullptr;
+  }
+  int64_t op, am, bm, rows, cols;
+  F32 a, b, out;
+  if (!get_i64(env, args[0], &op, "op") || !get_f32(env, args[1], &a, "a") ||
+      !get_i64(env, args[2], &am, "aMode") || !get_f32(env, args[3], &b, "b") ||
+      !get_i64(env, args[4], &bm, "bMode") || !get_f32(env, args[5], &out, "out") ||
+      !get_i64(env, args[6], &rows, "rows") || !get_i64(env, args[7], &cols, "cols"))
+    return nullptr;
+  if (op < 0 || op >= anneal::kBinaryCount || am < 0 || am >= anneal::kBroadcastCount || bm < 0 ||
+      bm >= anneal::kBroadcastCount || rows < 0 || cols < 0) {
+    throw_error(env, "binary: unknown op or mode, or negative sizes");
+    return nullptr;
+  }
+  const uint64_t n = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
+  auto needed = [&](int64_t mode) -> uint64_t {
+    switch (static_cast<anneal::Broadcast>(mode)) {
+      case anneal::Broadcast::Full: return n;
+      case anneal::Broadcast::Row: return static_cast<uint64_t>(cols);
+      case anneal::Broadcast::Column: return static_cast<uint64_t>(rows);
+      case anneal::Broadcast::Scalar: return 1;
+    }
+    return n;
+  };
+  if (out.length < n || (n > 0 && (a.length < needed(am) || b.length < needed(bm)))) {
+    throw_error(env, "binary: arrays are shorter than the sizes given");
+    return nullptr;
+  }
+  if (n > 0)
+    anneal::binary(static_cast<anneal::Binary>(op), a.data, static_cast<anneal::Broadcast>(am),
+                   b.data, static_cast<anneal::Broadcast>(bm), out.data,
+                   static_cast<size_t>(rows), static_cast<size_t>(cols));
+  return undefined(env);
+}
+
 bool get_u32(napi_env env, napi_value v, uint32_t* out, const char* what) {
   if (napi_get_value_uint32(env, v, out) != napi_ok) {
     std::string m = std::string(what) + " must be a number";
@@ -296,6 +339,7 @@ void add(napi_env env, napi_value exports, const char* name, napi_callback cb) {
 NAPI_MODULE_INIT() {
   add(env, exports, "gemm", Gemm);
   add(env, exports, "unary", UnaryOp);
+  add(env, exports, "binary", BinaryOp);
   add(env, exports, "fused", Fused);
   add(env, exports, "normals", Normals);
   add(env, exports, "uniforms", Uniforms);

@@ -21,6 +21,17 @@ export interface NativeAddon {
     strideB: number,
   ): void;
   unary(op: number, x: Float32Array, y: Float32Array): void;
+  /** out[rows x cols] = op(a, b), each operand broadcast as its mode (NATIVE_BROADCAST) says. */
+  binary(
+    op: number,
+    a: Float32Array,
+    aMode: number,
+    b: Float32Array,
+    bMode: number,
+    out: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
   /** One draw of anneal's Rng: normals from stream key (k0, k1) at draw `counter` (rng.ts). */
   normals(k0: number, k1: number, counter: number, out: Float32Array | Float64Array): void;
   uniforms(
@@ -38,7 +49,31 @@ export interface NativeAddon {
 }
 
 /** Indices of anneal::Unary in native/src/elementwise.h. */
-export const NATIVE_UNARY = { Tanh: 0, Exp: 1, Log: 2, Sigmoid: 3, Softplus: 4 } as const;
+export const NATIVE_UNARY = {
+  Tanh: 0,
+  Exp: 1,
+  Log: 2,
+  Sigmoid: 3,
+  Softplus: 4,
+  Neg: 5,
+  Square: 6,
+} as const;
+
+/**
+ * Indices of anneal::Binary in native/src/elementwise.h: the arithmetic kernels (by TF.js kernel
+ * name) and two fused backward passes, dy * sigmoid(x) (softplus) and dy * y (1 - y) (sigmoid).
+ */
+export const NATIVE_BINARY = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  SoftplusGrad: 4,
+  SigmoidGrad: 5,
+} as const;
+
+/** Indices of anneal::Broadcast: how an operand covers a rows x cols output. */
+export const NATIVE_BROADCAST = { full: 0, row: 1, column: 2, scalar: 3 } as const;
 
 let loaded: NativeAddon | null | undefined;
 let reason = '';

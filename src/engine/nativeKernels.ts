@@ -6,7 +6,9 @@
 // keeps them, gradients and scopes work unchanged, and uninstalling restores the original kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { NATIVE_UNARY, type NativeAddon } from './native.js';
+import { NATIVE_BINARY, NATIVE_BROADCAST, NATIVE_UNARY, type NativeAddon } from './native.js';
+import { broadcastPlan } from './broadcastPlan.js';
+import { installNativeGradients, NATIVE_GRAD_KERNELS } from './nativeGradients.js';
 import { NATIVE_OP } from './nativeIds.js';
 
 /** The part of tfjs-backend-wasm's backend object the kernels use. */
@@ -47,6 +49,74 @@ function unaryKernel(addon: NativeAddon, kernelName: string, op: number): Kernel
     // Views are taken after makeOutput: an allocation can grow (and so move) the heap.
     const out = backend.makeOutput([...x.shape], 'float32');
     if (size(x.shape) > 0) addon.unary(op, heap(backend, x), heap(backend, out));
+    return out;
+  };
+}
+
+/** Below this many output elements TF.js's own kernel is as fast (no view set-up). */
+const BINARY_FROM = 256;
+
+/**
+ * An element-wise binary op: the addon's kernel where both operands are float32 and cover the
+ * output as a full array, a repeated row or column, or one value (broadcastPlan), TF.js's
+ * otherwise. `names` are the kernel's input names (a, b for TF.js's arithmetic).
+ */
+function binaryKernel(
+  addon: NativeAddon,
+  op: number,
+  original: KernelFunc | null,
+  names: readonly [string, string] = ['a', 'b'],
+): KernelFunc {
+  return (args: KernelArgs) => {
+    const a = args.inputs[names[0]] as TensorInfo;
+    const b = args.inputs[names[1]] as TensorInfo;
+    const plan =
+      a.dtype === 'float32' && b.dtype === 'float32' ? broadcastPlan(a.shape, b.shape) : null;
+    if (original && (!plan || plan.rows * plan.cols < BINARY_FROM)) return original(args);
+    if (!plan)
+      throw new Error(`${names.join(', ')}: shapes ${a.shape} and ${b.shape} do not match`);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(plan.shape, 'float32');
+    if (plan.rows * plan.cols > 0) {
+      addon.binary(
+        op,
+        heap(backend, a),
+        plan.aMode,
+        heap(backend, b),
+        plan.bMode,
+        heap(backend, out),
+        plan.rows,
+        plan.cols,
+      );
+    }
+    return out;
+  };
+}
+
+const ONE = Float32Array.of(1);
+
+/** x repeated to attrs.shape: x * 1 with x broadcast as broadcastPlan covers it (exact). */
+function broadcastKernel(addon: NativeAddon): KernelFunc {
+  return (args: KernelArgs) => {
+    const x = args.inputs.x as TensorInfo;
+    const shape = args.attrs?.shape as number[];
+    const plan = x.dtype === 'float32' ? broadcastPlan(x.shape, shape) : null;
+    if (!plan || plan.shape.some((n, i) => n !== shape[i]))
+      throw new Error(`broadcast: cannot repeat shape ${x.shape} to ${shape}`);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput([...shape], 'float32');
+    if (plan.rows * plan.cols > 0) {
+      addon.binary(
+        NATIVE_BINARY.Multiply,
+        heap(backend, x),
+        plan.aMode,
+        ONE,
+        NATIVE_BROADCAST.scalar,
+        heap(backend, out),
+        plan.rows,
+        plan.cols,
+      );
+    }
     return out;
   };
 }
@@ -171,6 +241,28 @@ export function installNativeKernels(addon: NativeAddon): void {
   for (const [name, op] of Object.entries(NATIVE_UNARY)) {
     override(name, () => unaryKernel(addon, name, op));
   }
+  for (const name of ['Add', 'Sub', 'Multiply', 'RealDiv'] as const) {
+    override(name, () => binaryKernel(addon, NATIVE_BINARY[name], fallback(name)));
+  }
+  // The fused backward passes exist only here; nativeGradients.ts runs them on this backend.
+  for (const [name, [op, inputs]] of Object.entries({
+    [NATIVE_GRAD_KERNELS.softplus]: [NATIVE_BINARY.SoftplusGrad, ['dy', 'x']],
+    [NATIVE_GRAD_KERNELS.sigmoid]: [NATIVE_BINARY.SigmoidGrad, ['dy', 'y']],
+  } as const)) {
+    if (!tf.getKernel(name, 'wasm'))
+      tf.registerKernel({
+        kernelName: name,
+        backendName: 'wasm',
+        kernelFunc: binaryKernel(addon, op, null, inputs),
+      });
+  }
+  if (!tf.getKernel(NATIVE_GRAD_KERNELS.broadcast, 'wasm'))
+    tf.registerKernel({
+      kernelName: NATIVE_GRAD_KERNELS.broadcast,
+      backendName: 'wasm',
+      kernelFunc: broadcastKernel(addon),
+    });
+  installNativeGradients(() => installed && tf.getBackend() === 'wasm');
   installed = true;
 }
 
