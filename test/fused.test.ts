@@ -24,6 +24,7 @@ import {
   LearnedSampler,
   NonFiniteWeightsError,
   createTarget,
+  fastPathReport,
   hmcKernel,
   linearSchedule,
   malaKernel,
@@ -186,6 +187,69 @@ describe('fused native annealing', { skip }, () => {
     }
     initial.dispose();
     target.dispose?.();
+  });
+
+  it('HMC on a target without a native form: its native ops are the reference step bit for bit, whole AIS runs too', () => {
+    // A user's density in TF.js ops (a matrix product, a softplus), its score by autodiff.
+    const rng0 = Rng.fromSeed(41);
+    const data = tf.keep(tf.mul(rng0.normal([6, 40]), 0.5));
+    const userTarget = {
+      name: 'user-softplus',
+      dim: 6,
+      logProb: (z: Tensor) =>
+        tf.tidy(() =>
+          tf.sub(tf.mul(-0.5, tf.sum(tf.square(z), 1)), tf.sum(tf.softplus(tf.matMul(z, data)), 1)),
+        ) as tf.Tensor1D,
+    };
+    const initial = DiagGaussian.isotropic(6, 1.5);
+    const path = new AnnealingPath(initial, userTarget);
+    const kernel = hmcKernel({ stepSize: [0.05, 0.07, 0.06], leapfrogSteps: 4 });
+    const report = fastPathReport(kernel, path, {
+      resampling: false,
+      trace: false,
+      scheduleKnown: true,
+    });
+    assert.equal(report.find((c) => c.chosen)?.name, 'native ops');
+    const step = (viaDispatch: boolean) =>
+      tf.tidy(() => {
+        const rng = Rng.fromSeed(3);
+        const state = path.evaluate(Rng.fromSeed(4).normal([300, 6]) as Tensor2D);
+        const ctx = { path, step: 2, steps: 3, beta: 0.37 };
+        const r = viaDispatch ? transition(kernel, state, ctx, rng) : kernel.step(state, ctx, rng);
+        return {
+          fields: [r.state.z, r.state.logTarget, r.state.scoreTarget, r.state.logInitial].map((t) =>
+            Array.from(t.dataSync()),
+          ),
+          acceptance: (r.acceptance as tf.Scalar).dataSync()[0] as number,
+          diverged: (r.diverged as tf.Scalar).dataSync()[0] as number,
+          counter: rng.state().counter,
+        };
+      });
+    const fast = step(true);
+    const reference = step(false);
+    fast.fields.forEach((values, i) => {
+      const at = values.findIndex((v, j) => !Object.is(v, reference.fields[i]![j]));
+      assert.equal(at, -1, `field ${i}: element ${at}`);
+    });
+    assert.equal(fast.counter, reference.counter);
+    assert.equal(fast.diverged, reference.diverged);
+    assert.equal(fast.acceptance, reference.acceptance);
+    // A whole AIS run: the dispatch's path against the kernel's own step at every step.
+    const own: TransitionKernel = { ...kernel, kind: undefined };
+    const ais = (k: TransitionKernel) => {
+      const rng = Rng.fromSeed(9);
+      return collect(
+        runAis({ path, kernel: k, betas: linearSchedule(3), particles: 200, rng }),
+        rng,
+      );
+    };
+    const a = ais(kernel);
+    const b = ais(own);
+    assert.deepEqual(Array.from(a.logW), Array.from(b.logW));
+    assert.deepEqual(Array.from(a.z), Array.from(b.z));
+    assert.equal(a.counter, b.counter);
+    initial.dispose();
+    data.dispose();
   });
 
   it('SMC with per-step fused moves matches the TF.js sampler', async () => {

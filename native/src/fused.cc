@@ -704,6 +704,10 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
     case FusedOp::UlaStep: return ula_step(l);
     case FusedOp::HmcStep: return hmc_step(l);
     case FusedOp::MalaStep: return mala_step(l);
+    case FusedOp::HmcKickDrift:
+      return hmc_kick_drift(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
+    case FusedOp::HmcAccept:
+      return hmc_accept(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
     case FusedOp::UhaStep: return uha_step(l);
     case FusedOp::WeightStats: return weight_stats(l);
     case FusedOp::AisChain: return ais_chain(l);

@@ -45,8 +45,10 @@ enum class FusedOp {
   AisUpdate = 29,
   AisUpdateGrad = 30,
   MalaStep = 31,
+  HmcKickDrift = 32,
+  HmcAccept = 33,
 };
-constexpr int kFusedOps = 32;
+constexpr int kFusedOps = 34;
 
 // Targets with a closed-form native evaluation (targets.h documents each parameter layout).
 enum class TargetKind { Funnel = 0, ManyWell = 1, IsoGmm = 2 };

@@ -45,6 +45,7 @@ export {
 export { fusedUhaMove, type FusedMoveInputs } from './fusedMove.js';
 export { fusedAdamUpdate, type AdamStepSettings } from './fusedAdam.js';
 export { fusedUlaPropose, fusedUlaWeight, type UlaEnds } from './fusedUla.js';
+export { fusedHmcAccept, fusedHmcKickDrift, type PathWeights } from './fusedHmc.js';
 export {
   fusedUhaStart,
   fusedUhaKick,

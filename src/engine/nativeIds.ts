@@ -33,4 +33,6 @@ export const NATIVE_OP = {
   AisUpdate: 29,
   AisUpdateGrad: 30,
   MalaStep: 31,
+  HmcKickDrift: 32,
+  HmcAccept: 33,
 } as const;

@@ -1,6 +1,18 @@
-// HMC's fast path: the whole transition (L leapfrog steps and the accept/reject) as one native
-// kernel on a closed-form path, off the gradient tape.
-import { tf, fusedHmcStep, type Tensor1D, type Tensor2D } from '../../engine/index.js';
+// HMC's fast paths: the whole transition (L leapfrog steps and the accept/reject) as one native
+// kernel on a closed-form path, off the gradient tape; and, for any target, the transition's own
+// arithmetic as native kernels around the target's (TF.js) evaluation.
+import {
+  tf,
+  fusedHmcAccept,
+  fusedHmcKickDrift,
+  fusedHmcStep,
+  fusedUnavailableReason,
+  type Scalar,
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+} from '../../engine/index.js';
+import { disposeState, type ParticleState } from '../path.js';
 import { closedFormUnavailable, metropolisStepResult, type KernelFastPaths } from './fastPath.js';
 import type { HmcOptions } from './hmc.js';
 import { fusedState, hostValue, perStepValue } from './kernel.js';
@@ -33,6 +45,71 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
         momentum0.dispose();
         uniforms.dispose();
         return metropolisStepResult(outs);
+      },
+    },
+    {
+      // A kick and drift per leapfrog step and the decision are one kernel each; the target and the
+      // initial distribution are evaluated by their own code in between. The same draws, in the same
+      // order, and the same rounding as the reference step (hmc.ts), so the same particles.
+      name: 'native ops',
+      unavailable: (p) =>
+        p.scale ? 'the moves are preconditioned per coordinate' : fusedUnavailableReason(),
+      step(p, state, ctx, rng) {
+        const { path } = ctx;
+        const b = hostValue(ctx.beta);
+        const w = { a: 1 - b, b };
+        const eps = hostValue(perStepValue(p.stepSize, ctx.step, 'HMC step size'));
+        const momentum0 = rng.normal(state.z.shape) as Tensor2D;
+        const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
+        const logU = tf.log(uniforms);
+        let [z, mom] = fusedHmcKickDrift(
+          state.z,
+          momentum0,
+          state.scoreInitial,
+          state.scoreTarget,
+          w,
+          0.5 * eps,
+          eps,
+        );
+        let current: ParticleState = path.evaluate(z as Tensor2D);
+        for (let l = 2; l <= p.leapfrogSteps; l++) {
+          const [zNext, momNext] = fusedHmcKickDrift(
+            current.z,
+            mom,
+            current.scoreInitial,
+            current.scoreTarget,
+            w,
+            eps,
+            eps,
+          );
+          tf.dispose([z, mom]);
+          disposeState(current);
+          [z, mom] = [zNext, momNext] as [Tensor, Tensor];
+          current = path.evaluate(z as Tensor2D);
+        }
+        const outs = fusedHmcAccept(
+          fusedState(state),
+          fusedState(current),
+          mom,
+          momentum0,
+          logU,
+          w,
+          0.5 * eps,
+        );
+        tf.dispose([z, mom, momentum0, uniforms, logU]);
+        disposeState(current);
+        const [zOut, logTarget, scoreTarget, logInitial, scoreInitial, logAlpha, diverged] =
+          outs as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor1D];
+        // The mean acceptance probability by the reference's own kernels (metropolis.ts).
+        const acceptance = tf.tidy(() => tf.mean(tf.minimum(1, tf.exp(logAlpha)))) as Scalar;
+        const count = tf.reshape(diverged, []) as Scalar;
+        tf.dispose([logAlpha, diverged]);
+        return {
+          state: { z: zOut, logTarget, scoreTarget, logInitial, scoreInitial },
+          logCorrection: null,
+          acceptance,
+          diverged: count,
+        };
       },
     },
   ],

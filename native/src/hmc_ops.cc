@@ -1,0 +1,114 @@
+// HMC's own arithmetic around a target that the native code does not know (a user's log density
+// in TF.js ops, evaluated by TF.js in between): a kick and drift of the leapfrog, and the last half
+// kick with the Metropolis decision. Compiled with -ffp-contract=off (binding.gyp, anneal_exact):
+// each product and sum is rounded as TF.js's op-by-op path rounds it, in the same order, so the
+// particles and the decisions are bit for bit those of the reference path (annealing/kernels/hmc.ts).
+//
+// HmcKickDrift: ints [n, d]; scalars [a, b, h, e];
+//   arrays [z, p, sI, sT (n d each), zOut, pOut]: pOut = p + h (a sI + b sT), zOut = z + e pOut.
+// HmcAccept:    ints [n, d]; scalars [a, b, h];
+//   arrays [z, lT, sT, lI, sI (start), z', lT', sT', lI', sI' (end), p, p0, logU (n),
+//           zOut, lTOut, sTOut, lIOut, sIOut, logAlpha (n), diverged (1)]:
+//   pEnd = p + h (a sI' + b sT'); log alpha = ((a lI' + b lT') - (a lI + b lT)) + 0.5 (|p0|^2 - |pEnd|^2);
+//   each particle takes the end state where log u < log alpha; logAlpha out has NaN as -inf (the
+//   caller averages min(1, alpha) with TF.js's own kernels, as the reference does), and diverged
+//   counts the proposals whose log alpha is below -1000 or NaN.
+#include <cstring>
+#include <limits>
+
+#include "fused.h"
+
+namespace anneal {
+
+namespace {
+
+bool sized(const int32_t* ints, size_t num_ints, size_t num_scalars, size_t want_scalars,
+           size_t num_arrays, size_t want_arrays, std::string* error, const char* what) {
+  if (num_ints != 2 || num_scalars != want_scalars || num_arrays != want_arrays || ints[0] < 0 ||
+      ints[1] < 0) {
+    *error = std::string("fused op: wrong arguments for ") + what;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool hmc_kick_drift(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
+                    Span* arr, size_t num_arrays, std::string* error) {
+  if (!sized(ints, num_ints, num_scalars, 4, num_arrays, 6, error, "an HMC kick and drift"))
+    return false;
+  const size_t nd = static_cast<size_t>(ints[0]) * static_cast<size_t>(ints[1]);
+  for (size_t i = 0; i < 6; i++)
+    if (arr[i].length != nd) {
+      *error = "fused op: HMC kick and drift arrays do not match n x d";
+      return false;
+    }
+  const float a = static_cast<float>(s[0]), b = static_cast<float>(s[1]);
+  const float h = static_cast<float>(s[2]), e = static_cast<float>(s[3]);
+  const float *z = arr[0].data, *p = arr[1].data, *si = arr[2].data, *st = arr[3].data;
+  float *zo = arr[4].data, *po = arr[5].data;
+  for (size_t i = 0; i < nd; i++) {
+    const float g = a * si[i] + b * st[i];
+    const float q = p[i] + h * g;
+    po[i] = q;
+    zo[i] = z[i] + e * q;
+  }
+  return true;
+}
+
+bool hmc_accept(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
+                Span* arr, size_t num_arrays, std::string* error) {
+  if (!sized(ints, num_ints, num_scalars, 3, num_arrays, 20, error, "an HMC decision"))
+    return false;
+  const size_t n = static_cast<size_t>(ints[0]), d = static_cast<size_t>(ints[1]);
+  // Rows of d (z, scores, momenta) and single values (log densities, log u) per particle.
+  static const int kRows[] = {0, 2, 4, 5, 7, 9, 10, 11, 13, 15, 17};
+  static const int kValues[] = {1, 3, 6, 8, 12, 14, 16, 18};
+  for (int i : kRows)
+    if (arr[i].length != n * d) {
+      *error = "fused op: HMC decision arrays do not match n x d";
+      return false;
+    }
+  for (int i : kValues)
+    if (arr[i].length != n) {
+      *error = "fused op: HMC decision arrays do not match n";
+      return false;
+    }
+  if (arr[19].length != 1) {
+    *error = "fused op: HMC decision count must be 1 value";
+    return false;
+  }
+  const float a = static_cast<float>(s[0]), b = static_cast<float>(s[1]);
+  const float h = static_cast<float>(s[2]);
+  float diverged = 0;
+  for (size_t r = 0; r < n; r++) {
+    const size_t o = r * d;
+    const float* p = arr[10].data + o;
+    const float* p0 = arr[11].data + o;
+    const float* si1 = arr[9].data + o;
+    const float* st1 = arr[7].data + o;
+    float ss0 = 0.0f, ss1 = 0.0f;
+    for (size_t j = 0; j < d; j++) {
+      const float q = p[j] + h * (a * si1[j] + b * st1[j]);
+      ss0 = ss0 + p0[j] * p0[j];
+      ss1 = ss1 + q * q;
+    }
+    const float start = a * arr[3].data[r] + b * arr[1].data[r];
+    const float end = a * arr[8].data[r] + b * arr[6].data[r];
+    const float la = (end - start) + 0.5f * (ss0 - ss1);
+    const bool take = arr[12].data[r] < la;  // NaN compares false: rejected
+    const int from = take ? 5 : 0;
+    std::memcpy(arr[13].data + o, arr[from + 0].data + o, d * sizeof(float));
+    arr[14].data[r] = arr[from + 1].data[r];
+    std::memcpy(arr[15].data + o, arr[from + 2].data + o, d * sizeof(float));
+    arr[16].data[r] = arr[from + 3].data[r];
+    std::memcpy(arr[17].data + o, arr[from + 4].data + o, d * sizeof(float));
+    if (!(la >= -1000.0f)) diverged += 1;
+    arr[18].data[r] = la != la ? -std::numeric_limits<float>::infinity() : la;
+  }
+  arr[19].data[0] = diverged;
+  return true;
+}
+
+}  // namespace anneal
