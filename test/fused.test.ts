@@ -203,53 +203,62 @@ describe('fused native annealing', { skip }, () => {
     };
     const initial = DiagGaussian.isotropic(6, 1.5);
     const path = new AnnealingPath(initial, userTarget);
-    const kernel = hmcKernel({ stepSize: [0.05, 0.07, 0.06], leapfrogSteps: 4 });
-    const report = fastPathReport(kernel, path, {
-      resampling: false,
-      trace: false,
-      scheduleKnown: true,
-    });
-    assert.equal(report.find((c) => c.chosen)?.name, 'native ops');
-    const step = (viaDispatch: boolean) =>
-      tf.tidy(() => {
-        const rng = Rng.fromSeed(3);
-        const state = path.evaluate(Rng.fromSeed(4).normal([300, 6]) as Tensor2D);
-        const ctx = { path, step: 2, steps: 3, beta: 0.37 };
-        const r = viaDispatch ? transition(kernel, state, ctx, rng) : kernel.step(state, ctx, rng);
-        return {
-          fields: [r.state.z, r.state.logTarget, r.state.scoreTarget, r.state.logInitial].map((t) =>
-            Array.from(t.dataSync()),
-          ),
-          acceptance: (r.acceptance as tf.Scalar).dataSync()[0] as number,
-          diverged: (r.diverged as tf.Scalar).dataSync()[0] as number,
-          counter: rng.state().counter,
-        };
+    const scale = tf.tensor1d([0.5, 0.8, 1, 1.3, 0.9, 1.1]);
+    for (const kernel of [
+      hmcKernel({ stepSize: [0.05, 0.07, 0.06], leapfrogSteps: 4 }),
+      // Preconditioned per coordinate, as the auto sampler runs it.
+      hmcKernel({ stepSize: 0.06, leapfrogSteps: 3, scale }),
+    ]) {
+      const report = fastPathReport(kernel, path, {
+        resampling: false,
+        trace: false,
+        scheduleKnown: true,
       });
-    const fast = step(true);
-    const reference = step(false);
-    fast.fields.forEach((values, i) => {
-      const at = values.findIndex((v, j) => !Object.is(v, reference.fields[i]![j]));
-      assert.equal(at, -1, `field ${i}: element ${at}`);
-    });
-    assert.equal(fast.counter, reference.counter);
-    assert.equal(fast.diverged, reference.diverged);
-    assert.equal(fast.acceptance, reference.acceptance);
-    // A whole AIS run: the dispatch's path against the kernel's own step at every step.
-    const own: TransitionKernel = { ...kernel, kind: undefined };
-    const ais = (k: TransitionKernel) => {
-      const rng = Rng.fromSeed(9);
-      return collect(
-        runAis({ path, kernel: k, betas: linearSchedule(3), particles: 200, rng }),
-        rng,
-      );
-    };
-    const a = ais(kernel);
-    const b = ais(own);
-    assert.deepEqual(Array.from(a.logW), Array.from(b.logW));
-    assert.deepEqual(Array.from(a.z), Array.from(b.z));
-    assert.equal(a.counter, b.counter);
+      assert.equal(report.find((c) => c.chosen)?.name, 'native ops');
+      const step = (viaDispatch: boolean) =>
+        tf.tidy(() => {
+          const rng = Rng.fromSeed(3);
+          const state = path.evaluate(Rng.fromSeed(4).normal([300, 6]) as Tensor2D);
+          const ctx = { path, step: 2, steps: 3, beta: 0.37 };
+          const r = viaDispatch
+            ? transition(kernel, state, ctx, rng)
+            : kernel.step(state, ctx, rng);
+          return {
+            fields: [r.state.z, r.state.logTarget, r.state.scoreTarget, r.state.logInitial].map(
+              (t) => Array.from(t.dataSync()),
+            ),
+            acceptance: (r.acceptance as tf.Scalar).dataSync()[0] as number,
+            diverged: (r.diverged as tf.Scalar).dataSync()[0] as number,
+            counter: rng.state().counter,
+          };
+        });
+      const fast = step(true);
+      const reference = step(false);
+      fast.fields.forEach((values, i) => {
+        const at = values.findIndex((v, j) => !Object.is(v, reference.fields[i]![j]));
+        assert.equal(at, -1, `field ${i}: element ${at}`);
+      });
+      assert.equal(fast.counter, reference.counter);
+      assert.equal(fast.diverged, reference.diverged);
+      assert.equal(fast.acceptance, reference.acceptance);
+      // A whole AIS run: the dispatch's path against the kernel's own step at every step.
+      const own: TransitionKernel = { ...kernel, kind: undefined };
+      const ais = (k: TransitionKernel) => {
+        const rng = Rng.fromSeed(9);
+        return collect(
+          runAis({ path, kernel: k, betas: linearSchedule(3), particles: 200, rng }),
+          rng,
+        );
+      };
+      const a = ais(kernel);
+      const b = ais(own);
+      assert.deepEqual(Array.from(a.logW), Array.from(b.logW));
+      assert.deepEqual(Array.from(a.z), Array.from(b.z));
+      assert.equal(a.counter, b.counter);
+    }
     initial.dispose();
     data.dispose();
+    scale.dispose();
   });
 
   it('SMC with per-step fused moves matches the TF.js sampler', async () => {

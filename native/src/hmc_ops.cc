@@ -4,10 +4,11 @@
 // each product and sum is rounded as TF.js's op-by-op path rounds it, in the same order, so the
 // particles and the decisions are bit for bit those of the reference path (annealing/kernels/hmc.ts).
 //
-// HmcKickDrift: ints [n, d]; scalars [a, b, h, e];
-//   arrays [z, p, sI, sT (n d each), zOut, pOut]: pOut = p + h (a sI + b sT), zOut = z + e pOut.
-// HmcAccept:    ints [n, d]; scalars [a, b, h];
-//   arrays [z, lT, sT, lI, sI (start), z', lT', sT', lI', sI' (end), p, p0, logU (n),
+// The kick h and drift e are one value, or one per coordinate (a preconditioned HMC: length d).
+// HmcKickDrift: ints [n, d]; scalars [a, b];
+//   arrays [h, e, z, p, sI, sT (n d each), zOut, pOut]: pOut = p + h (a sI + b sT), zOut = z + e pOut.
+// HmcAccept:    ints [n, d]; scalars [a, b];
+//   arrays [h, z, lT, sT, lI, sI (start), z', lT', sT', lI', sI' (end), p, p0, logU (n),
 //           zOut, lTOut, sTOut, lIOut, sIOut, logAlpha (n), diverged (1)]:
 //   pEnd = p + h (a sI' + b sT'); log alpha = ((a lI' + b lT') - (a lI + b lT)) + 0.5 (|p0|^2 - |pEnd|^2);
 //   each particle takes the end state where log u < log alpha; logAlpha out has NaN as -inf (the
@@ -34,34 +35,50 @@ bool sized(const int32_t* ints, size_t num_ints, size_t num_scalars, size_t want
 
 }  // namespace
 
+// A step length of one value or one per coordinate, checked against d.
+bool per_coordinate(const Span& x, size_t d, std::string* error) {
+  if (x.length == 1 || x.length == d) return true;
+  *error = "fused op: an HMC step must hold 1 or d values";
+  return false;
+}
+
 bool hmc_kick_drift(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
                     Span* arr, size_t num_arrays, std::string* error) {
-  if (!sized(ints, num_ints, num_scalars, 4, num_arrays, 6, error, "an HMC kick and drift"))
+  if (!sized(ints, num_ints, num_scalars, 2, num_arrays, 8, error, "an HMC kick and drift"))
     return false;
-  const size_t nd = static_cast<size_t>(ints[0]) * static_cast<size_t>(ints[1]);
-  for (size_t i = 0; i < 6; i++)
-    if (arr[i].length != nd) {
+  const size_t n = static_cast<size_t>(ints[0]), d = static_cast<size_t>(ints[1]);
+  if (!per_coordinate(arr[0], d, error) || !per_coordinate(arr[1], d, error)) return false;
+  for (size_t i = 2; i < 8; i++)
+    if (arr[i].length != n * d) {
       *error = "fused op: HMC kick and drift arrays do not match n x d";
       return false;
     }
   const float a = static_cast<float>(s[0]), b = static_cast<float>(s[1]);
-  const float h = static_cast<float>(s[2]), e = static_cast<float>(s[3]);
-  const float *z = arr[0].data, *p = arr[1].data, *si = arr[2].data, *st = arr[3].data;
-  float *zo = arr[4].data, *po = arr[5].data;
-  for (size_t i = 0; i < nd; i++) {
-    const float g = a * si[i] + b * st[i];
-    const float q = p[i] + h * g;
-    po[i] = q;
-    zo[i] = z[i] + e * q;
-  }
+  const float *h = arr[0].data, *e = arr[1].data;
+  const size_t hs = arr[0].length == 1 ? 0 : 1, es = arr[1].length == 1 ? 0 : 1;
+  const float *z = arr[2].data, *p = arr[3].data, *si = arr[4].data, *st = arr[5].data;
+  float *zo = arr[6].data, *po = arr[7].data;
+  for (size_t r = 0; r < n; r++)
+    for (size_t j = 0; j < d; j++) {
+      const size_t i = r * d + j;
+      const float g = a * si[i] + b * st[i];
+      const float q = p[i] + h[j * hs] * g;
+      po[i] = q;
+      zo[i] = z[i] + e[j * es] * q;
+    }
   return true;
 }
 
 bool hmc_accept(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
                 Span* arr, size_t num_arrays, std::string* error) {
-  if (!sized(ints, num_ints, num_scalars, 3, num_arrays, 20, error, "an HMC decision"))
+  if (!sized(ints, num_ints, num_scalars, 2, num_arrays, 21, error, "an HMC decision"))
     return false;
   const size_t n = static_cast<size_t>(ints[0]), d = static_cast<size_t>(ints[1]);
+  if (!per_coordinate(arr[0], d, error)) return false;
+  const float* h = arr[0].data;
+  const size_t hs = arr[0].length == 1 ? 0 : 1;
+  // The state arrays follow the step.
+  arr = arr + 1;
   // Rows of d (z, scores, momenta) and single values (log densities, log u) per particle.
   static const int kRows[] = {0, 2, 4, 5, 7, 9, 10, 11, 13, 15, 17};
   static const int kValues[] = {1, 3, 6, 8, 12, 14, 16, 18};
@@ -80,7 +97,6 @@ bool hmc_accept(const int32_t* ints, size_t num_ints, const double* s, size_t nu
     return false;
   }
   const float a = static_cast<float>(s[0]), b = static_cast<float>(s[1]);
-  const float h = static_cast<float>(s[2]);
   float diverged = 0;
   for (size_t r = 0; r < n; r++) {
     const size_t o = r * d;
@@ -90,7 +106,7 @@ bool hmc_accept(const int32_t* ints, size_t num_ints, const double* s, size_t nu
     const float* st1 = arr[7].data + o;
     float ss0 = 0.0f, ss1 = 0.0f;
     for (size_t j = 0; j < d; j++) {
-      const float q = p[j] + h * (a * si1[j] + b * st1[j]);
+      const float q = p[j] + h[j * hs] * (a * si1[j] + b * st1[j]);
       ss0 = ss0 + p0[j] * p0[j];
       ss1 = ss1 + q * q;
     }

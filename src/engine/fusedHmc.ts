@@ -13,6 +13,11 @@ export interface PathWeights {
   b: number;
 }
 
+/** A leapfrog step length: one value, or one per coordinate (float32, as the step computed them). */
+export type StepLength = number | Float32Array;
+
+const host = (x: StepLength) => (typeof x === 'number' ? Float32Array.of(x) : x);
+
 /**
  * pOut = p + h (a sI + b sT) and zOut = z + e pOut, for particles z [N, d] with the scores sI
  * (initial) and sT (target) at z: the momentum's kick by h, then the position's drift by e.
@@ -24,15 +29,15 @@ export function fusedHmcKickDrift(
   scoreInitial: Tensor,
   scoreTarget: Tensor,
   w: PathWeights,
-  h: number,
-  e: number,
+  h: StepLength,
+  e: StepLength,
 ): [Tensor, Tensor] {
   const [n, d] = z.shape as [number, number];
   return runFusedOp(
     NATIVE_OP.HmcKickDrift,
     [n, d],
-    [w.a, w.b, h, e],
-    [],
+    [w.a, w.b],
+    [host(h), host(e)],
     [z, p, scoreInitial, scoreTarget],
     [
       [n, d],
@@ -56,14 +61,14 @@ export function fusedHmcAccept(
   momentum0: Tensor,
   logU: Tensor,
   w: PathWeights,
-  h: number,
+  h: StepLength,
 ): Tensor[] {
   const [n, d] = start[0].shape as [number, number];
   return runFusedOp(
     NATIVE_OP.HmcAccept,
     [n, d],
-    [w.a, w.b, h],
-    [],
+    [w.a, w.b],
+    [host(h)],
     [...start, ...end, p, momentum0, logU],
     [[n, d], [n], [n, d], [n], [n, d], [n], [1]],
   );

@@ -45,7 +45,12 @@ export {
 export { fusedUhaMove, type FusedMoveInputs } from './fusedMove.js';
 export { fusedAdamUpdate, type AdamStepSettings } from './fusedAdam.js';
 export { fusedUlaPropose, fusedUlaWeight, type UlaEnds } from './fusedUla.js';
-export { fusedHmcAccept, fusedHmcKickDrift, type PathWeights } from './fusedHmc.js';
+export {
+  fusedHmcAccept,
+  fusedHmcKickDrift,
+  type PathWeights,
+  type StepLength,
+} from './fusedHmc.js';
 export {
   fusedUhaStart,
   fusedUhaKick,

@@ -7,6 +7,7 @@ import {
   fusedHmcKickDrift,
   fusedHmcStep,
   fusedUnavailableReason,
+  type StepLength,
   type Scalar,
   type Tensor,
   type Tensor1D,
@@ -52,13 +53,19 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
       // initial distribution are evaluated by their own code in between. The same draws, in the same
       // order, and the same rounding as the reference step (hmc.ts), so the same particles.
       name: 'native ops',
-      unavailable: (p) =>
-        p.scale ? 'the moves are preconditioned per coordinate' : fusedUnavailableReason(),
+      unavailable: () => fusedUnavailableReason(),
       step(p, state, ctx, rng) {
         const { path } = ctx;
         const b = hostValue(ctx.beta);
         const w = { a: 1 - b, b };
-        const eps = hostValue(perStepValue(p.stepSize, ctx.step, 'HMC step size'));
+        const base = perStepValue(p.stepSize, ctx.step, 'HMC step size');
+        // Preconditioned: the step per coordinate, and its half, as the reference computes them.
+        const [eps, half]: [StepLength, StepLength] = p.scale
+          ? (tf.tidy(() => {
+              const e = tf.mul(base, p.scale as Tensor1D);
+              return [e.dataSync(), tf.mul(0.5, e).dataSync()];
+            }) as [Float32Array, Float32Array])
+          : [hostValue(base), 0.5 * hostValue(base)];
         const momentum0 = rng.normal(state.z.shape) as Tensor2D;
         const uniforms = rng.uniform([state.z.shape[0] as number]) as Tensor1D;
         const logU = tf.log(uniforms);
@@ -68,7 +75,7 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
           state.scoreInitial,
           state.scoreTarget,
           w,
-          0.5 * eps,
+          half,
           eps,
         );
         let current: ParticleState = path.evaluate(z as Tensor2D);
@@ -94,7 +101,7 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
           momentum0,
           logU,
           w,
-          0.5 * eps,
+          half,
         );
         tf.dispose([z, mom, momentum0, uniforms, logU]);
         disposeState(current);
