@@ -16,7 +16,7 @@
     {
       "target_name": "anneal_exact",
       "type": "static_library",
-      "sources": ["src/hmc_ops.cc"],
+      "sources": ["src/fused_hmc.cc", "src/fused_mala.cc"],
       "cflags": ["-fPIC"],
       "cflags_cc": ["-ffp-contract=off"],
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"] }

@@ -189,7 +189,7 @@ describe('fused native annealing', { skip }, () => {
     target.dispose?.();
   });
 
-  it('HMC on a target without a native form: its native ops are the reference step bit for bit, whole AIS runs too', () => {
+  it('HMC and MALA on a target without a native form: their native ops are the reference step bit for bit, whole AIS runs too', () => {
     // A user's density in TF.js ops (a matrix product, a softplus), its score by autodiff.
     const rng0 = Rng.fromSeed(41);
     const data = tf.keep(tf.mul(rng0.normal([6, 40]), 0.5));
@@ -208,6 +208,8 @@ describe('fused native annealing', { skip }, () => {
       hmcKernel({ stepSize: [0.05, 0.07, 0.06], leapfrogSteps: 4 }),
       // Preconditioned per coordinate, as the auto sampler runs it.
       hmcKernel({ stepSize: 0.06, leapfrogSteps: 3, scale }),
+      malaKernel({ stepSize: [0.02, 0.03, 0.025] }),
+      malaKernel({ stepSize: 0.03, scale }),
     ]) {
       const report = fastPathReport(kernel, path, {
         resampling: false,

@@ -62,7 +62,7 @@ describe('MALA: AIS and SMC estimates of Z are unbiased', () => {
   const runs = 2000;
   const perRun = 50;
 
-  it(`ais-mala on a Gaussian (reference ops): mean Z-hat / Z over ${runs} runs is 1 within 3 standard errors, which would catch a 3 % bias`, () => {
+  it(`ais-mala on a Gaussian (reference ops, or the native ops that are them bit for bit): mean Z-hat / Z over ${runs} runs is 1 within 3 standard errors, which would catch a 3 % bias`, () => {
     const target = gaussianTarget({ mean: [1.5, 1.5, 1.5], variance: [0.5, 2, 0.5] });
     const initial = DiagGaussian.isotropic(3, 1);
     const path = new AnnealingPath(initial, target);
@@ -71,7 +71,10 @@ describe('MALA: AIS and SMC estimates of Z are unbiased', () => {
       trace: false,
       scheduleKnown: true,
     });
-    assert.equal(report.find((c) => c.chosen)?.name, 'reference ops');
+    const chosen = report.find((c) => c.chosen)?.name;
+    // The target has no native form: op by op, or, with the native addon, the native ops
+    // (test/fused.test.ts holds them to the reference step bit for bit).
+    assert.ok(chosen === 'native ops' || chosen === 'reference ops', `ran as ${chosen}`);
     initial.dispose();
     const logW = chainLogWeights(target, 1, 30, 0.3, runs * perRun, 31);
     assertUnbiased(ratios(logW, runs, perRun, target.logZ as number), 'ais-mala (reference)');

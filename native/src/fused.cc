@@ -708,6 +708,10 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return hmc_kick_drift(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
     case FusedOp::HmcAccept:
       return hmc_accept(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
+    case FusedOp::MalaPropose:
+      return mala_propose(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
+    case FusedOp::MalaAccept:
+      return mala_accept(ints, num_ints, scalars, num_scalars, arrays, num_arrays, error);
     case FusedOp::UhaStep: return uha_step(l);
     case FusedOp::WeightStats: return weight_stats(l);
     case FusedOp::AisChain: return ais_chain(l);

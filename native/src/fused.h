@@ -38,11 +38,16 @@ bool uha_finish(const int32_t*, size_t, Span*, size_t, std::string*);
 bool uha_finish_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
 // Dense layers (dense.cc).
-// HMC's arithmetic around a target evaluated elsewhere (hmc_ops.cc).
+// HMC's arithmetic around a target evaluated elsewhere (fused_hmc.cc).
 bool hmc_kick_drift(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
                     Span* arrays, size_t num_arrays, std::string* error);
 bool hmc_accept(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
                 Span* arrays, size_t num_arrays, std::string* error);
+// MALA's arithmetic around a target evaluated elsewhere (fused_mala.cc).
+bool mala_propose(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
+                  Span* arrays, size_t num_arrays, std::string* error);
+bool mala_accept(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
+                 Span* arrays, size_t num_arrays, std::string* error);
 bool dense_forward(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,
                    std::string* error);
 bool tanh_backward(const int32_t* ints, size_t num_ints, Span* arrays, size_t num_arrays,

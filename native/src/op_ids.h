@@ -47,8 +47,10 @@ enum class FusedOp {
   MalaStep = 31,
   HmcKickDrift = 32,
   HmcAccept = 33,
+  MalaPropose = 34,
+  MalaAccept = 35,
 };
-constexpr int kFusedOps = 34;
+constexpr int kFusedOps = 36;
 
 // Targets with a closed-form native evaluation (targets.h documents each parameter layout).
 enum class TargetKind { Funnel = 0, ManyWell = 1, IsoGmm = 2 };

@@ -1,4 +1,4 @@
-// The HMC transition's own arithmetic around any target (native/src/hmc_ops.cc): a leapfrog kick
+// The HMC transition's own arithmetic around any target (native/src/fused_hmc.cc): a leapfrog kick
 // and drift, and the last half kick with the Metropolis decision, each one native kernel, with the
 // target's and the initial distribution's evaluation left to their own (TF.js) code in between.
 // Off the gradient tape only (a Metropolis decision has no gradient). The arithmetic is rounded as

@@ -49,8 +49,10 @@ export {
   fusedHmcAccept,
   fusedHmcKickDrift,
   type PathWeights,
+  type StateFields,
   type StepLength,
 } from './fusedHmc.js';
+export { fusedMalaAccept, fusedMalaPropose } from './fusedMala.js';
 export {
   fusedUhaStart,
   fusedUhaKick,

@@ -35,4 +35,6 @@ export const NATIVE_OP = {
   MalaStep: 31,
   HmcKickDrift: 32,
   HmcAccept: 33,
+  MalaPropose: 34,
+  MalaAccept: 35,
 } as const;

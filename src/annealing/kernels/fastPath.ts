@@ -76,3 +76,30 @@ export function metropolisStepResult(outs: Tensor[]): KernelStepResult {
     diverged,
   };
 }
+
+/**
+ * The result of a native Metropolis decision around a TF.js target (fusedHmcAccept,
+ * fusedMalaAccept) from its outputs [z, logTarget, scoreTarget, logInitial, scoreInitial,
+ * logAlpha, diverged]: the mean acceptance probability is taken from log alpha by the reference's
+ * own kernels (metropolis.ts), so it is the reference's value bit for bit. Frees log alpha.
+ */
+export function nativeDecisionResult(outs: Tensor[]): KernelStepResult {
+  const [z, logTarget, scoreTarget, logInitial, scoreInitial, logAlpha, diverged] = outs as [
+    Tensor2D,
+    Tensor1D,
+    Tensor2D,
+    Tensor1D,
+    Tensor2D,
+    Tensor1D,
+    Tensor1D,
+  ];
+  const acceptance = tf.tidy(() => tf.mean(tf.minimum(1, tf.exp(logAlpha)))) as Scalar;
+  const count = tf.reshape(diverged, []) as Scalar;
+  tf.dispose([logAlpha, diverged]);
+  return {
+    state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
+    logCorrection: null,
+    acceptance,
+    diverged: count,
+  };
+}

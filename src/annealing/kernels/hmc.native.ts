@@ -8,13 +8,17 @@ import {
   fusedHmcStep,
   fusedUnavailableReason,
   type StepLength,
-  type Scalar,
   type Tensor,
   type Tensor1D,
   type Tensor2D,
 } from '../../engine/index.js';
 import { disposeState, type ParticleState } from '../path.js';
-import { closedFormUnavailable, metropolisStepResult, type KernelFastPaths } from './fastPath.js';
+import {
+  closedFormUnavailable,
+  metropolisStepResult,
+  nativeDecisionResult,
+  type KernelFastPaths,
+} from './fastPath.js';
 import type { HmcOptions } from './hmc.js';
 import { fusedState, hostValue, perStepValue } from './kernel.js';
 import { NATIVE_CHAIN_KERNEL } from './nativeIds.js';
@@ -105,18 +109,7 @@ export const HMC_FAST_PATHS: KernelFastPaths<HmcOptions> = {
         );
         tf.dispose([z, mom, momentum0, uniforms, logU]);
         disposeState(current);
-        const [zOut, logTarget, scoreTarget, logInitial, scoreInitial, logAlpha, diverged] =
-          outs as [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor1D];
-        // The mean acceptance probability by the reference's own kernels (metropolis.ts).
-        const acceptance = tf.tidy(() => tf.mean(tf.minimum(1, tf.exp(logAlpha)))) as Scalar;
-        const count = tf.reshape(diverged, []) as Scalar;
-        tf.dispose([logAlpha, diverged]);
-        return {
-          state: { z: zOut, logTarget, scoreTarget, logInitial, scoreInitial },
-          logCorrection: null,
-          acceptance,
-          diverged: count,
-        };
+        return nativeDecisionResult(outs);
       },
     },
   ],

@@ -8,16 +8,13 @@
 // HmcKickDrift: ints [n, d]; scalars [a, b];
 //   arrays [h, e, z, p, sI, sT (n d each), zOut, pOut]: pOut = p + h (a sI + b sT), zOut = z + e pOut.
 // HmcAccept:    ints [n, d]; scalars [a, b];
-//   arrays [h, z, lT, sT, lI, sI (start), z', lT', sT', lI', sI' (end), p, p0, logU (n),
+//   arrays [h, z, lT, sT, lI, sI (start), z', lT', sT', lI', sI' (proposal), p, p0, logU (n),
 //           zOut, lTOut, sTOut, lIOut, sIOut, logAlpha (n), diverged (1)]:
 //   pEnd = p + h (a sI' + b sT'); log alpha = ((a lI' + b lT') - (a lI + b lT)) + 0.5 (|p0|^2 - |pEnd|^2);
 //   each particle takes the end state where log u < log alpha; logAlpha out has NaN as -inf (the
 //   caller averages min(1, alpha) with TF.js's own kernels, as the reference does), and diverged
 //   counts the proposals whose log alpha is below -1000 or NaN.
-#include <cstring>
-#include <limits>
-
-#include "fused.h"
+#include "metropolis.h"
 
 namespace anneal {
 
@@ -77,53 +74,32 @@ bool hmc_accept(const int32_t* ints, size_t num_ints, const double* s, size_t nu
   if (!per_coordinate(arr[0], d, error)) return false;
   const float* h = arr[0].data;
   const size_t hs = arr[0].length == 1 ? 0 : 1;
-  // The state arrays follow the step.
-  arr = arr + 1;
-  // Rows of d (z, scores, momenta) and single values (log densities, log u) per particle.
-  static const int kRows[] = {0, 2, 4, 5, 7, 9, 10, 11, 13, 15, 17};
-  static const int kValues[] = {1, 3, 6, 8, 12, 14, 16, 18};
-  for (int i : kRows)
-    if (arr[i].length != n * d) {
-      *error = "fused op: HMC decision arrays do not match n x d";
-      return false;
-    }
-  for (int i : kValues)
-    if (arr[i].length != n) {
-      *error = "fused op: HMC decision arrays do not match n";
-      return false;
-    }
-  if (arr[19].length != 1) {
-    *error = "fused op: HMC decision count must be 1 value";
+  // [h, start (5), proposal (5), p, p0, log u, outputs (7)]
+  Decision dec{arr + 1, arr + 6, arr + 13, arr + 14, n, d};
+  if (!dec.check(error)) return false;
+  if (arr[11].length != n * d || arr[12].length != n * d) {
+    *error = "fused op: HMC momenta do not match n x d";
     return false;
   }
   const float a = static_cast<float>(s[0]), b = static_cast<float>(s[1]);
-  float diverged = 0;
+  const Span *st = dec.start, *pr = dec.proposal;
   for (size_t r = 0; r < n; r++) {
     const size_t o = r * d;
-    const float* p = arr[10].data + o;
-    const float* p0 = arr[11].data + o;
-    const float* si1 = arr[9].data + o;
-    const float* st1 = arr[7].data + o;
+    const float* p = arr[11].data + o;
+    const float* p0 = arr[12].data + o;
+    const float* si1 = pr[4].data + o;
+    const float* st1 = pr[2].data + o;
     float ss0 = 0.0f, ss1 = 0.0f;
     for (size_t j = 0; j < d; j++) {
       const float q = p[j] + h[j * hs] * (a * si1[j] + b * st1[j]);
       ss0 = ss0 + p0[j] * p0[j];
       ss1 = ss1 + q * q;
     }
-    const float start = a * arr[3].data[r] + b * arr[1].data[r];
-    const float end = a * arr[8].data[r] + b * arr[6].data[r];
-    const float la = (end - start) + 0.5f * (ss0 - ss1);
-    const bool take = arr[12].data[r] < la;  // NaN compares false: rejected
-    const int from = take ? 5 : 0;
-    std::memcpy(arr[13].data + o, arr[from + 0].data + o, d * sizeof(float));
-    arr[14].data[r] = arr[from + 1].data[r];
-    std::memcpy(arr[15].data + o, arr[from + 2].data + o, d * sizeof(float));
-    arr[16].data[r] = arr[from + 3].data[r];
-    std::memcpy(arr[17].data + o, arr[from + 4].data + o, d * sizeof(float));
-    if (!(la >= -1000.0f)) diverged += 1;
-    arr[18].data[r] = la != la ? -std::numeric_limits<float>::infinity() : la;
+    const float from = a * st[3].data[r] + b * st[1].data[r];
+    const float to = a * pr[3].data[r] + b * pr[1].data[r];
+    dec.decide(r, (to - from) + 0.5f * (ss0 - ss1));
   }
-  arr[19].data[0] = diverged;
+  dec.finish();
   return true;
 }
 
