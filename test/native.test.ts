@@ -18,6 +18,7 @@ import { loadNative, NATIVE_UNARY } from '../src/engine/native.js';
 import { setNativeRandom } from '../src/engine/rng.js';
 import { nativeKernelsInstalled } from '../src/engine/nativeKernels.js';
 import { setNativeGradients } from '../src/engine/nativeGradients.js';
+import { NATIVE_OP } from '../src/engine/nativeIds.js';
 
 const addon = loadNative();
 const skip = addon ? false : `native addon not available: ${nativeStatus()}`;
@@ -368,6 +369,26 @@ describe('native kernels', { skip }, () => {
       assert.equal(at, -1, `order ${i + 1}: element ${at}`);
     });
     tf.dispose([x, r, c]);
+  });
+
+  it('the HMC and MALA ops around a TF.js target refuse layouts that do not match', () => {
+    const f = (n: number) => new Float32Array(n);
+    const ints = Int32Array.of(2, 3);
+    const ab = Float64Array.of(0.5, 0.5);
+    // A kick and drift: [h, e, z, p, sI, sT, zOut, pOut].
+    const kick = (h: number, z: number) => [f(h), f(1), f(z), f(6), f(6), f(6), f(6), f(6)];
+    addon!.fused(NATIVE_OP.HmcKickDrift, ints, ab, kick(3, 6));
+    assert.throws(() => addon!.fused(NATIVE_OP.HmcKickDrift, ints, ab, kick(2, 6)), /1 or d/);
+    assert.throws(() => addon!.fused(NATIVE_OP.HmcKickDrift, ints, ab, kick(1, 5)), /n x d/);
+    assert.throws(
+      () => addon!.fused(NATIVE_OP.HmcAccept, ints, ab, kick(1, 6)),
+      /wrong arguments for an HMC decision/,
+    );
+    assert.throws(
+      () =>
+        addon!.fused(NATIVE_OP.MalaAccept, Int32Array.of(2, 3), Float64Array.of(0.5, 0.5, -1), []),
+      /wrong arguments for a MALA decision/,
+    );
   });
 
   it('the binary kernel refuses short arrays, unknown ops and modes', () => {

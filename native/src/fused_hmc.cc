@@ -18,33 +18,13 @@
 
 namespace anneal {
 
-namespace {
-
-bool sized(const int32_t* ints, size_t num_ints, size_t num_scalars, size_t want_scalars,
-           size_t num_arrays, size_t want_arrays, std::string* error, const char* what) {
-  if (num_ints != 2 || num_scalars != want_scalars || num_arrays != want_arrays || ints[0] < 0 ||
-      ints[1] < 0) {
-    *error = std::string("fused op: wrong arguments for ") + what;
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-// A step length of one value or one per coordinate, checked against d.
-bool per_coordinate(const Span& x, size_t d, std::string* error) {
-  if (x.length == 1 || x.length == d) return true;
-  *error = "fused op: an HMC step must hold 1 or d values";
-  return false;
-}
-
 bool hmc_kick_drift(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
                     Span* arr, size_t num_arrays, std::string* error) {
-  if (!sized(ints, num_ints, num_scalars, 2, num_arrays, 8, error, "an HMC kick and drift"))
+  if (!counts_match(ints, num_ints, 2, num_scalars, 2, num_arrays, 8, error,
+                    "an HMC kick and drift"))
     return false;
   const size_t n = static_cast<size_t>(ints[0]), d = static_cast<size_t>(ints[1]);
-  if (!per_coordinate(arr[0], d, error) || !per_coordinate(arr[1], d, error)) return false;
+  if (!one_or_d(arr[0], d, error) || !one_or_d(arr[1], d, error)) return false;
   for (size_t i = 2; i < 8; i++)
     if (arr[i].length != n * d) {
       *error = "fused op: HMC kick and drift arrays do not match n x d";
@@ -68,10 +48,10 @@ bool hmc_kick_drift(const int32_t* ints, size_t num_ints, const double* s, size_
 
 bool hmc_accept(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
                 Span* arr, size_t num_arrays, std::string* error) {
-  if (!sized(ints, num_ints, num_scalars, 2, num_arrays, 21, error, "an HMC decision"))
+  if (!counts_match(ints, num_ints, 2, num_scalars, 2, num_arrays, 21, error, "an HMC decision"))
     return false;
   const size_t n = static_cast<size_t>(ints[0]), d = static_cast<size_t>(ints[1]);
-  if (!per_coordinate(arr[0], d, error)) return false;
+  if (!one_or_d(arr[0], d, error)) return false;
   const float* h = arr[0].data;
   const size_t hs = arr[0].length == 1 ? 0 : 1;
   // [h, start (5), proposal (5), p, p0, log u, outputs (7)]

@@ -17,29 +17,10 @@
 
 namespace anneal {
 
-namespace {
-
-bool mala_sized(const int32_t* ints, size_t num_ints, size_t want_ints, size_t num_scalars,
-                size_t want_scalars, size_t num_arrays, size_t want_arrays, std::string* error) {
-  if (num_ints != want_ints || num_scalars != want_scalars || num_arrays != want_arrays || ints[0] < 0 ||
-      ints[1] < 0) {
-    *error = "fused op: wrong arguments for a MALA op";
-    return false;
-  }
-  return true;
-}
-
-bool one_or_d(const Span& x, size_t d, std::string* error) {
-  if (x.length == 1 || x.length == d) return true;
-  *error = "fused op: a MALA step must hold 1 or d values";
-  return false;
-}
-
-}  // namespace
-
 bool mala_propose(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
                   Span* arr, size_t num_arrays, std::string* error) {
-  if (!mala_sized(ints, num_ints, 2, num_scalars, 2, num_arrays, 7, error)) return false;
+  if (!counts_match(ints, num_ints, 2, num_scalars, 2, num_arrays, 7, error, "a MALA proposal"))
+    return false;
   const size_t n = static_cast<size_t>(ints[0]), d = static_cast<size_t>(ints[1]);
   if (!one_or_d(arr[0], d, error) || !one_or_d(arr[1], d, error)) return false;
   for (size_t i = 2; i < 7; i++)
@@ -63,7 +44,8 @@ bool mala_propose(const int32_t* ints, size_t num_ints, const double* s, size_t 
 
 bool mala_accept(const int32_t* ints, size_t num_ints, const double* s, size_t num_scalars,
                  Span* arr, size_t num_arrays, std::string* error) {
-  if (!mala_sized(ints, num_ints, 3, num_scalars, 3, num_arrays, 20, error)) return false;
+  if (!counts_match(ints, num_ints, 3, num_scalars, 3, num_arrays, 20, error, "a MALA decision"))
+    return false;
   const size_t n = static_cast<size_t>(ints[0]), d = static_cast<size_t>(ints[1]);
   const bool per_coordinate = ints[2] != 0;
   if (arr[0].length != (per_coordinate ? d : 1)) {

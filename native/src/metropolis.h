@@ -10,6 +10,25 @@
 
 namespace anneal {
 
+// The argument counts of an op around a TF.js target: ints [n, d, ...] with n, d >= 0.
+inline bool counts_match(const int32_t* ints, size_t num_ints, size_t want_ints,
+                         size_t num_scalars, size_t want_scalars, size_t num_arrays,
+                         size_t want_arrays, std::string* error, const char* what) {
+  if (num_ints != want_ints || num_scalars != want_scalars || num_arrays != want_arrays ||
+      ints[0] < 0 || ints[1] < 0) {
+    *error = std::string("fused op: wrong arguments for ") + what;
+    return false;
+  }
+  return true;
+}
+
+// A step (or its half, or a noise scale) of one value or one per coordinate.
+inline bool one_or_d(const Span& x, size_t d, std::string* error) {
+  if (x.length == 1 || x.length == d) return true;
+  *error = "fused op: a step must hold 1 or d values";
+  return false;
+}
+
 // The arrays of a decision: the start state and the proposal (z, log target, target score, log
 // initial, initial score each), log u per particle, and the outputs: the chosen state's five
 // fields, log alpha per particle (NaN as -inf) and the count of diverged proposals (1 value).
