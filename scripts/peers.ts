@@ -3,7 +3,12 @@
 // scripts/performance-table.ts reads beside the bench's anneal.json) and DIR/machine.json (the CPU,
 // its load, the commit, and the PyTorch and BLAS build that ran the references).
 //
-//   npx tsx scripts/peers.ts DIR [--threads 1,2] [--reps 10]
+//   npx tsx scripts/peers.ts DIR [--threads 1,2] [--reps 10] [--only LABEL,...]
+//
+// Each reference runs with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to its thread count:
+// Debian's PyTorch uses the system OpenBLAS (pthreads build), which ignores torch.set_num_threads,
+// so without them a one-thread run would still multiply matrices on every core. OMP_WAIT_POLICY
+// is PASSIVE unless set (spin-waiting threads slow two-thread runs on two cores).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +22,7 @@ const { values, positionals } = checked(() =>
     options: {
       threads: { type: 'string', default: '1,2' },
       reps: { type: 'string', default: '10' },
+      only: { type: 'string' },
     },
   }),
 );
@@ -60,12 +66,24 @@ const PEERS: [label: string, args: string[]][] = [
   ['flow realnvp path', ['bench/peers/flow.py', '--estimator', 'path']],
 ];
 
+const only = values.only?.split(',').map((s) => s.trim());
+const unknown = only?.filter((l) => !PEERS.some(([label]) => label === l)) ?? [];
+if (unknown.length)
+  usage(
+    `--only: no reference named ${unknown.map((l) => `'${l}'`).join(', ')}; names: ${PEERS.map(([l]) => l).join(', ')}`,
+  );
 mkdirSync(dir, { recursive: true });
 const lines: string[] = [];
-for (const [label, args] of PEERS)
+for (const [label, args] of PEERS.filter(([l]) => !only || only.includes(l)))
   for (const t of threads) {
     const r = spawnSync(py, [...args, '--threads', String(t), '--reps', values.reps], {
       encoding: 'utf8',
+      env: {
+        ...process.env,
+        OPENBLAS_NUM_THREADS: String(t),
+        OMP_NUM_THREADS: String(t),
+        OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+      },
     });
     const last = r.stdout.trim().split('\n').at(-1) ?? '';
     if (r.status !== 0 || !last.startsWith('{')) {
