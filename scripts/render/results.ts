@@ -26,6 +26,7 @@ import { renderPublished, type PublishedData } from './published.js';
 import { renderSeeds, type SeedsData } from './seeds.js';
 import { renderVae, type VaeData } from './vae.js';
 import { renderVaeGpu, type VaeGpuData } from './vaeGpu.js';
+import { renderVaePaired, type VaePairedData } from './vaePaired.js';
 import { renderVaeGpuRun, type VaeGpuRunData } from './vaeGpuRun.js';
 import { renderWorkers, type WorkersData } from './workers.js';
 
@@ -132,9 +133,19 @@ export const RESULT_PAGES: ResultPage[] = [
   ...['vae-mnist', 'vae-mcd', 'vae-mcd-scale', 'vae-table1', 'vae-table1-scale'].map(
     (name): ResultPage => ({
       page: `docs/results/${name}.md`,
-      render: (f) => renderVae(json<VaeData>(f, `docs/results/${name}.json`)),
+      render: (f) =>
+        renderVae(
+          json<VaeData>(f, `docs/results/${name}.json`),
+          name === 'vae-mcd-scale'
+            ? json<VaePairedData>(f, 'docs/results/vae-mcd-paired.json')
+            : undefined,
+        ),
     }),
   ),
+  {
+    page: 'docs/results/vae-mcd-paired.md',
+    render: (f) => renderVaePaired(json<VaePairedData>(f, 'docs/results/vae-mcd-paired.json')),
+  },
   {
     page: 'docs/results/vae-gpu.md',
     render: (f) => renderVaeGpu(json<VaeGpuData>(f, 'docs/results/vae-gpu.json')),

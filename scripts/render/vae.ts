@@ -4,6 +4,7 @@ import type { VaeRunConfig } from '../../src/models/vaeConfig.js';
 import type { VaeEvaluation } from '../../src/models/vaeRun.js';
 import type { BudgetPlan } from '../budget.js';
 import { generatedText, type Generated } from './common.js';
+import { overSeeds, type VaePairedData } from './vaePaired.js';
 
 export interface VaeResult {
   label: string;
@@ -51,7 +52,7 @@ const iterations = (c: VaeRunConfig) =>
 const f = (x: number | null | undefined, d = 2) =>
   x === null || x === undefined ? 'n/a' : x.toFixed(d);
 
-export function renderVae(d: VaeData): string {
+export function renderVae(d: VaeData, paired?: VaePairedData): string {
   const first = d.results[0] as VaeResult;
   const c = first.config;
   const samplerRows = d.results.some((r) => r.evaluation && r.evaluation.elboKind !== 'vae');
@@ -156,7 +157,7 @@ export function renderVae(d: VaeData): string {
       return `| ${label} | ${f(e?.elbo)} ± ${f(e?.elboStdErr)} | ${f(e?.iwae)} ± ${f(e?.iwaeStdErr)} | ${f(e?.ais?.mean)} ± ${f(e?.ais?.stdErr)} |${bdmcCell(e)} ${trainSeconds.toFixed(0)} | ${((1000 * trainSeconds) / iterations(config)).toFixed(0)} | ${f(e?.seconds, 0)} |`;
     }),
     '',
-    ...resolution(d.results),
+    ...resolution(d.results, paired),
     ...(d.table === 'table1' ? pivot(d.results) : []),
     ...(d.table === 'table1' ? paperGap(d.results) : []),
   ].join('\n');
@@ -180,7 +181,7 @@ function gridCoverage(results: VaeResult[]): string[] {
  * largest standard error and, where BDMC ran, the smallest gap between its bounds (the AIS error
  * may be as large). One training seed either way, so at most an observation.
  */
-function resolution(results: VaeResult[]): string[] {
+function resolution(results: VaeResult[], paired?: VaePairedData): string[] {
   const ais = results.flatMap((r) => (r.evaluation?.ais ? [r.evaluation.ais] : []));
   if (ais.length < 2) return [];
   const means = ais.map((a) => a.mean);
@@ -210,7 +211,11 @@ function resolution(results: VaeResult[]): string[] {
     ...(pairs.length
       ? [
           ...pairs,
-          'A verdict on MCD against its base sampler needs the paired comparison (the same test images and evaluation chains) over several training seeds, which this page does not have.',
+          ...(paired
+            ? pairedVerdicts(paired)
+            : [
+                'A verdict on MCD against its base sampler needs the paired comparison (the same test images and evaluation chains) over several training seeds, which this page does not have.',
+              ]),
           '',
         ]
       : []),
@@ -267,5 +272,23 @@ function paperGap(results: VaeResult[]): string[] {
       return `| ${r.label} | ${f(here)} | ${f(paper)} | ${f(here - paper)} |`;
     }),
     '',
+  ];
+}
+
+/** The paired page's AIS verdicts, one line per pair, for the single-seed page that it settles. */
+function pairedVerdicts(p: VaePairedData): string[] {
+  const seeds = new Set(p.runs.map((r) => r.seed)).size;
+  return [
+    `The paired comparison ([vae-mcd-paired.md](vae-mcd-paired.md): the same test images and evaluation chains, ${seeds} training seeds, ${p.config.train.epochs} epochs) gives, for the AIS log p(x):`,
+    ...(['ula', 'uha'] as const).flatMap((b) => {
+      const diffs = p.pairs.filter((x) => x.base === b).map((x) => x.ais.diff);
+      if (diffs.length === 0) return [];
+      const o = overSeeds(diffs);
+      const name = b.toUpperCase();
+      const verdict = o.low > 0 ? 'MCD higher' : o.high < 0 ? 'MCD lower' : 'not resolved';
+      return [
+        `${name}-MCD minus ${name} ${o.mean >= 0 ? '+' : ''}${f(o.mean)} nats, 95% interval over seeds [${f(o.low)}, ${f(o.high)}]: ${verdict}.`,
+      ];
+    }),
   ];
 }

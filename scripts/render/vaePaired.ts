@@ -181,7 +181,7 @@ export function renderVaePaired(d: VaePairedData): string {
             `${allSigned ? 'the difference has the same sign in every seed' : 'the difference changes sign between seeds'}, and exceeds twice its paired standard error in ${resolvedSeeds.length} of ${ps.length}. ` +
             (o.low > 0 || o.high < 0
               ? `Verdict: MCD ${o.low > 0 ? 'above' : 'below'} its base sampler at this training budget${underGap ? `, by less than the largest BDMC gap (${f(maxGap as number)} nats), so a difference in the AIS error between the models could account for it` : ''}.`
-              : 'Verdict: not resolved; the spread between training seeds is as large as the difference.'),
+              : `Verdict: not resolved at ${o.seeds} seeds: the interval holds 0 (with ${o.seeds - 1} degree${o.seeds === 2 ? '' : 's'} of freedom the t factor is ${f(o.t)}).`),
         );
       }
     }
