@@ -85,10 +85,9 @@ const k = ks[0] as number;
 const t = ts[0] as number;
 const ulaSteps = Number(values['ula-steps']);
 const uhaSteps = Number(values['uha-steps']);
-const base = readConfigObject(values.config as string, 'data, model and train') as Record<
-  string,
-  Record<string, unknown>
->;
+const base = checked(() =>
+  readConfigObject(values.config as string, 'data, model and train'),
+) as Record<string, Record<string, unknown>>;
 
 interface Variant {
   label: string;

@@ -147,10 +147,9 @@ async function measure(backend: string): Promise<VaeGpuData['backends'][number]>
     webgpuDevice = describe(adapter);
     process.stdout.write(`${JSON.stringify({ device: webgpuDevice })}\n`);
   }
-  const base = readConfigObject(values.config as string, 'data, model and train') as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const base = checked(() =>
+    readConfigObject(values.config as string, 'data, model and train'),
+  ) as Record<string, Record<string, unknown>>;
   const scratch = mkdtempSync(join(tmpdir(), 'vae-gpu-'));
   const cells: VaeGpuCell[] = [];
   try {

@@ -55,10 +55,9 @@ if (new Set(seeds).size !== seeds.length) usage('--seeds: each seed once');
 if (seeds.length < 2) usage('--seeds: at least two training seeds (their spread is the point)');
 if (!/^[a-z0-9][a-z0-9-]*$/.test(values.name as string))
   usage('--name must be lowercase letters, digits and dashes');
-const base = readConfigObject(values.config as string, 'data, model and train') as Record<
-  string,
-  Record<string, unknown>
->;
+const base = checked(() =>
+  readConfigObject(values.config as string, 'data, model and train'),
+) as Record<string, Record<string, unknown>>;
 if (values.epochs !== undefined)
   base.train = { ...base.train, epochs: integer('epochs', values.epochs, 1) };
 const docs = values.docs as string;

@@ -19,21 +19,21 @@ train: { epochs: 1, batch: 50, learningRate: 0.001, clipNorm: 10 }
 eval: { testImages: 12, iwaeSamples: 5, aisSteps: 6, aisChains: 2, bdmcImages: 2 }
 `;
 
+/** Runs the script with `args`, as a user would. */
+const script = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/vae-mcd-paired.ts', ...args], {
+    encoding: 'utf8',
+  });
+
 describe('scripts/vae-mcd-paired.ts', () => {
   it('publishes the paired differences of the runs it made, per seed and over seeds', () => {
     const config = join(work, 'tiny.yaml');
     writeFileSync(config, CONFIG);
     const runs = join(work, 'runs');
     const docs = join(work, 'docs');
-    const r = spawnSync(
-      process.execPath,
-      [
-        ...['--import', 'tsx', 'scripts/vae-mcd-paired.ts', '--config', config],
-        ...['--seeds', '3,4', '--ula-steps', '3', '--uha-steps', '2'],
-        ...['--runs', runs, '--docs', docs],
-      ],
-      { encoding: 'utf8' },
-    );
+    const tiny = ['--config', config, '--seeds', '3,4', '--ula-steps', '3', '--uha-steps', '2'];
+    tiny.push('--runs', runs, '--docs', docs);
+    const r = script(...tiny);
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const data = JSON.parse(
       readFileSync(join(docs, 'vae-mcd-paired.json'), 'utf8'),
@@ -58,15 +58,7 @@ describe('scripts/vae-mcd-paired.ts', () => {
     assert.match(page, /95% interval \[[-+]\d+\.\d+, [-+]\d+\.\d+\]/);
     assert.match(page, /t\(0\.975, 1\)/);
     // A second run reuses every finished run (nothing retrained) and writes the same statistics.
-    const again = spawnSync(
-      process.execPath,
-      [
-        ...['--import', 'tsx', 'scripts/vae-mcd-paired.ts', '--config', config],
-        ...['--seeds', '3,4', '--ula-steps', '3', '--uha-steps', '2'],
-        ...['--runs', runs, '--docs', docs],
-      ],
-      { encoding: 'utf8' },
-    );
+    const again = script(...tiny);
     assert.equal(again.status, 0, again.stderr.slice(-2000));
     assert.match(again.stderr, /done before/);
     const second = JSON.parse(
@@ -75,17 +67,15 @@ describe('scripts/vae-mcd-paired.ts', () => {
     assert.deepEqual(second.pairs, data.pairs);
   });
 
-  it('refuses a single seed, a repeated seed and a config that cannot run, in one line', () => {
+  it('refuses a single seed, a repeated seed, a bad count and a missing config, in one line', () => {
     for (const [args, message] of [
       [['--seeds', '1'], /at least two training seeds/],
       [['--seeds', '1,1'], /each seed once/],
       [['--epochs', '0'], /--epochs must be an integer >= 1/],
+      [['--config', join(work, 'missing.yaml')], /config file not found/],
+      [['--workers', '0'], /--workers must be an integer >= 1/],
     ] as const) {
-      const r = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', 'scripts/vae-mcd-paired.ts', ...args, '--docs', join(work, 'no')],
-        { encoding: 'utf8' },
-      );
+      const r = script(...args, '--docs', join(work, 'no'));
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, message);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
