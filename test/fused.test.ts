@@ -252,7 +252,11 @@ describe('fused native annealing', { skip }, () => {
           rng,
         );
       };
+      const live = liveTensorCount();
       const a = ais(kernel);
+      // Outside any scope: every temporary of the native ops (momenta, log u, the trajectory's
+      // states) is freed by the step itself.
+      assert.equal(liveTensorCount(), live);
       const b = ais(own);
       assert.deepEqual(Array.from(a.logW), Array.from(b.logW));
       assert.deepEqual(Array.from(a.z), Array.from(b.z));

@@ -16,7 +16,8 @@ export interface PathWeights {
 /** A leapfrog step length: one value, or one per coordinate (float32, as the step computed them). */
 export type StepLength = number | Float32Array;
 
-const host = (x: StepLength) => (typeof x === 'number' ? Float32Array.of(x) : x);
+/** A step length as the host array the native ops take. */
+export const stepArray = (x: StepLength) => (typeof x === 'number' ? Float32Array.of(x) : x);
 
 /**
  * pOut = p + h (a sI + b sT) and zOut = z + e pOut, for particles z [N, d] with the scores sI
@@ -37,7 +38,7 @@ export function fusedHmcKickDrift(
     NATIVE_OP.HmcKickDrift,
     [n, d],
     [w.a, w.b],
-    [host(h), host(e)],
+    [stepArray(h), stepArray(e)],
     [z, p, scoreInitial, scoreTarget],
     [
       [n, d],
@@ -68,7 +69,7 @@ export function fusedHmcAccept(
     NATIVE_OP.HmcAccept,
     [n, d],
     [w.a, w.b],
-    [host(h)],
+    [stepArray(h)],
     [...start, ...end, p, momentum0, logU],
     [[n, d], [n], [n, d], [n], [n, d], [n], [1]],
   );

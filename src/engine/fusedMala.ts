@@ -4,10 +4,8 @@
 // Off the gradient tape only. Rounded as the op-by-op step rounds, so bit for bit the same.
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { runFusedOp } from './fused.js';
-import type { PathWeights, StateFields, StepLength } from './fusedHmc.js';
+import { stepArray, type PathWeights, type StateFields, type StepLength } from './fusedHmc.js';
 import { NATIVE_OP } from './nativeIds.js';
-
-const host = (x: StepLength) => (typeof x === 'number' ? Float32Array.of(x) : x);
 
 /** z' = (z + delta (a sI + b sT)) + noise eps: delta and noise one value or one per coordinate. */
 export function fusedMalaPropose(
@@ -24,7 +22,7 @@ export function fusedMalaPropose(
     NATIVE_OP.MalaPropose,
     [n, d],
     [w.a, w.b],
-    [host(delta), host(noise)],
+    [stepArray(delta), stepArray(noise)],
     [z, scoreInitial, scoreTarget, eps],
     [[n, d]],
   )[0] as Tensor;
@@ -50,7 +48,7 @@ export function fusedMalaAccept(
     NATIVE_OP.MalaAccept,
     [n, d, typeof delta === 'number' ? 0 : 1],
     [w.a, w.b, minus4Delta],
-    [host(delta)],
+    [stepArray(delta)],
     [...start, ...proposal, eps, logU],
     [[n, d], [n], [n, d], [n], [n, d], [n], [1]],
   );

@@ -35,6 +35,8 @@ export function setNativeGradients(on: boolean): void {
   enabled = on;
 }
 const previous = new Map<string, GradConfig>();
+/** Registered once: a second registration would wrap the wrappers. */
+let registered = false;
 
 const run = (kernel: string, inputs: Record<string, Tensor>) =>
   tf.engine().runKernel(kernel, inputs) as Tensor;
@@ -135,7 +137,8 @@ const GRADS: GradConfig[] = [
  */
 export function installNativeGradients(fused: () => boolean): void {
   fusedPossible = fused;
-  if (previous.size > 0) return;
+  if (registered) return;
+  registered = true;
   applyGradientFixes();
   for (const config of GRADS) {
     const current = tf.getGradient(config.kernelName);
@@ -145,6 +148,4 @@ export function installNativeGradients(fused: () => boolean): void {
     }
     tf.registerGradient(config);
   }
-  // A marker, so that a second call does not wrap the wrappers.
-  previous.set('', GRADS[0] as GradConfig);
 }

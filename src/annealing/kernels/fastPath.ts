@@ -13,6 +13,7 @@ import {
 import type { AnnealingPath, ParticleState } from '../path.js';
 import type { PerStep, StepValue } from '../stepValue.js';
 import type { KernelStepResult, StepContext } from './kernel.js';
+import { meanAcceptance } from './metropolis.js';
 
 /** One faster way to take a kernel's step. */
 export interface StepFastPath<P> {
@@ -53,22 +54,11 @@ export function closedFormUnavailable(path: AnnealingPath, differentiable = fals
   return path.fused({ differentiable }) === null ? path.fusedUnavailable({ differentiable }) : null;
 }
 
-/**
- * The result of a native Metropolis-corrected step (HMC, MALA) from its outputs [z, logTarget,
- * scoreTarget, logInitial, scoreInitial, tally], the tally [2] holding the mean acceptance and
- * the diverged proposals; frees the tally.
- */
-export function metropolisStepResult(outs: Tensor[]): KernelStepResult {
-  const [z, logTarget, scoreTarget, logInitial, scoreInitial, tally] = outs as [
-    Tensor2D,
-    Tensor1D,
-    Tensor2D,
-    Tensor1D,
-    Tensor2D,
-    Tensor1D,
-  ];
-  const [acceptance, diverged] = tf.unstack(tally) as [Scalar, Scalar];
-  tally.dispose();
+type StateOutputs = [Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D];
+
+/** A Metropolis step's result from the five fields of the chosen state. */
+function decided(fields: Tensor[], acceptance: Scalar, diverged: Scalar): KernelStepResult {
+  const [z, logTarget, scoreTarget, logInitial, scoreInitial] = fields as StateOutputs;
   return {
     state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
     logCorrection: null,
@@ -78,28 +68,27 @@ export function metropolisStepResult(outs: Tensor[]): KernelStepResult {
 }
 
 /**
+ * The result of a native Metropolis-corrected step (HMC, MALA) from its outputs [z, logTarget,
+ * scoreTarget, logInitial, scoreInitial, tally], the tally [2] holding the mean acceptance and
+ * the diverged proposals; frees the tally.
+ */
+export function metropolisStepResult(outs: Tensor[]): KernelStepResult {
+  const tally = outs[5] as Tensor1D;
+  const [acceptance, diverged] = tf.unstack(tally) as [Scalar, Scalar];
+  tally.dispose();
+  return decided(outs.slice(0, 5), acceptance, diverged);
+}
+
+/**
  * The result of a native Metropolis decision around a TF.js target (fusedHmcAccept,
  * fusedMalaAccept) from its outputs [z, logTarget, scoreTarget, logInitial, scoreInitial,
- * logAlpha, diverged]: the mean acceptance probability is taken from log alpha by the reference's
- * own kernels (metropolis.ts), so it is the reference's value bit for bit. Frees log alpha.
+ * logAlpha, diverged]: the mean acceptance comes from log alpha by the reference's own formula
+ * (metropolis.ts), so it is the reference's value bit for bit. Frees log alpha.
  */
 export function nativeDecisionResult(outs: Tensor[]): KernelStepResult {
-  const [z, logTarget, scoreTarget, logInitial, scoreInitial, logAlpha, diverged] = outs as [
-    Tensor2D,
-    Tensor1D,
-    Tensor2D,
-    Tensor1D,
-    Tensor2D,
-    Tensor1D,
-    Tensor1D,
-  ];
-  const acceptance = tf.tidy(() => tf.mean(tf.minimum(1, tf.exp(logAlpha)))) as Scalar;
+  const [logAlpha, diverged] = outs.slice(5) as [Tensor1D, Tensor1D];
+  const acceptance = tf.tidy(() => meanAcceptance(logAlpha));
   const count = tf.reshape(diverged, []) as Scalar;
   tf.dispose([logAlpha, diverged]);
-  return {
-    state: { z, logTarget, scoreTarget, logInitial, scoreInitial },
-    logCorrection: null,
-    acceptance,
-    diverged: count,
-  };
+  return decided(outs.slice(0, 5), acceptance, count);
 }

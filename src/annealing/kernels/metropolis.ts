@@ -7,6 +7,20 @@ import type { ParticleState } from '../path.js';
 export const DIVERGENCE = 1000;
 
 /**
+ * The mean acceptance probability min(1, alpha) over particles from log alpha, a NaN counting as
+ * 0 (a rejected proposal). Call inside a tf.tidy. The native decisions (fastPath.ts) use it too,
+ * so both report the same value bit for bit.
+ */
+export function meanAcceptance(logAccept: Tensor): Scalar {
+  return tf.mean(
+    tf.minimum(
+      1,
+      tf.exp(tf.where(tf.isNaN(logAccept), tf.fill(logAccept.shape, -Infinity), logAccept)),
+    ),
+  ) as Scalar;
+}
+
+/**
  * Accepts or rejects each particle's proposal given the log acceptance ratios `logAccept` [N] and
  * uniforms [N] (NaN compares false, so a proposal outside the target's finite region is rejected).
  * Call inside a tf.tidy: the returned tensors are the scope's results.
@@ -21,12 +35,7 @@ export function metropolis(
   const acceptCol = accept.reshape([-1, 1]);
   const pick1 = <T extends tf.Tensor>(a: T, b: T) => tf.where(accept, a, b) as T;
   const pick2 = <T extends tf.Tensor>(a: T, b: T) => tf.where(acceptCol, a, b) as T;
-  const acceptance = tf.mean(
-    tf.minimum(
-      1,
-      tf.exp(tf.where(tf.isNaN(logAccept), tf.fill(logAccept.shape, -Infinity), logAccept)),
-    ),
-  ) as Scalar;
+  const acceptance = meanAcceptance(logAccept);
   // Diverged: an energy error above DIVERGENCE or NaN (NaN compares false).
   const diverged = tf.logicalNot(tf.greaterEqual(logAccept, -DIVERGENCE));
   return {
