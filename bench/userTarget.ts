@@ -3,8 +3,9 @@
 // 21 parameters, a matrix product against 500 data rows and a softplus per particle and row), its
 // score by TF.js's autodiff. One full AIS run with MH-corrected HMC (100 steps, 1000 particles,
 // step 0.05, 5 leapfrog steps), as `anneal logz --target-module ... --sampler ais-hmc` runs it:
-// with the native kernels (matrix products, element-wise ops and their fused gradients) and on
-// TF.js's own wasm kernels (the baseline). bench/peers/user_target.py is the same run in PyTorch.
+// with the density compiled into one native pass (the default), with the native kernels op by op
+// (matrix products, element-wise ops and their fused gradients), and on TF.js's own wasm kernels
+// (the baseline). bench/peers/user_target.py is the same run in PyTorch.
 import { fileURLToPath } from 'node:url';
 import {
   AnnealingPath,
@@ -16,6 +17,7 @@ import {
   Rng,
   runAis,
 } from '../src/index.js';
+import { setDensityPrograms } from '../src/engine/index.js';
 import { timeMedian, type BenchOptions, type BenchRow, engineState } from './common.js';
 
 const STEPS = 100;
@@ -26,14 +28,21 @@ const MODULE = fileURLToPath(
 
 export async function userTargetBench(options: BenchOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  for (const native of [true, false]) {
+  // Compiled density (the default), the same native kernels op by op, and TF.js's own kernels.
+  for (const [native, compiled] of [
+    [true, true],
+    [true, false],
+    [false, false],
+  ] as const) {
     await initEngine({ backend: 'wasm', native });
+    setDensityPrograms(compiled);
     const target = await loadTargetModule(MODULE);
     const initial = DiagGaussian.isotropic(target.dim, 1);
     const path = new AnnealingPath(initial, target);
     const kernel = makeKernel('ais-hmc', STEPS, { stepSize: 0.05, leapfrogSteps: 5 });
     const betas = linearSchedule(STEPS);
-    options.log(`user-target wasm ${native ? 'native' : 'TF.js ops'}`);
+    const label = native ? (compiled ? 'compiled density' : 'native ops') : 'TF.js ops';
+    options.log(`user-target wasm ${label}`);
     let seed = 0;
     // Each run is seconds: fewer repetitions than the other benches.
     const reps = options.quick ? { warmup: 1, reps: 1 } : { warmup: 1, reps: 5 };
@@ -44,7 +53,7 @@ export async function userTargetBench(options: BenchOptions): Promise<BenchRow[]
     rows.push({
       bench: 'user-target',
       backend: 'wasm',
-      workload: `ais-hmc hierarchical-logistic module K=${STEPS} N=${PARTICLES}${native ? '' : ', TF.js ops'}`,
+      workload: `ais-hmc hierarchical-logistic module K=${STEPS} N=${PARTICLES}${compiled ? '' : `, ${label}`}`,
       ...engineState(true),
       medianMs: ms,
       reps: reps.reps,
@@ -52,6 +61,7 @@ export async function userTargetBench(options: BenchOptions): Promise<BenchRow[]
     });
     initial.dispose();
   }
+  setDensityPrograms(true);
   await initEngine({ backend: 'wasm', native: true });
   return rows;
 }

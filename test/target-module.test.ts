@@ -199,6 +199,8 @@ const PRODUCT = `export default {
 };
 `;
 // A Gaussian whose logProb raises after BOOM_AFTER calls (when that variable is set).
+// Its cumulative sum has no compiled form, so the density runs op by op and is called at every
+// step (a compiled density would stop calling the module after its first evaluation).
 const THROWER = `let calls = 0;
 const after = Number(process.env.BOOM_AFTER ?? Infinity);
 export default {
@@ -206,7 +208,7 @@ export default {
   dim: 2,
   logProb: (z) => {
     if (++calls > after) throw new Error('boom at call ' + calls);
-    return z.square().sum(1).mul(-0.5);
+    return z.square().sum(1).mul(-0.5).add(z.cumsum(1).sum(1).mul(0));
   },
 };
 `;

@@ -74,6 +74,10 @@ bool ancestors(const int32_t*, size_t, Span*, size_t, std::string*);
 bool ais_update(const int32_t*, size_t, Span*, size_t, std::string*);
 bool ais_update_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 
+// A user's log density and its gradient as a compiled program of row-wise instructions
+// (density_program.cc).
+bool density_program(const int32_t*, size_t, Span*, size_t, std::string*);
+
 // Adam's update of one parameter (fused_adam.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
                  Span* arrays, size_t num_arrays, std::string* error);

@@ -49,8 +49,9 @@ enum class FusedOp {
   HmcAccept = 33,
   MalaPropose = 34,
   MalaAccept = 35,
+  DensityProgram = 36,
 };
-constexpr int kFusedOps = 36;
+constexpr int kFusedOps = 37;
 
 // Targets with a closed-form native evaluation (targets.h documents each parameter layout).
 enum class TargetKind { Funnel = 0, ManyWell = 1, IsoGmm = 2 };

@@ -55,6 +55,8 @@ interface Report extends LogWeightSummary {
   perStep?: StepDiagnostics[];
   /** How the chain's moves ran (fastest path and why the faster ones did not apply). */
   moves?: string | null;
+  /** How the target's score ran, where it has no closed form. */
+  score?: string;
   /** The auto sampler's own report. */
   auto?: AutoReport;
   /** The final particles, where --samples asked for them. */
@@ -443,12 +445,14 @@ export function formatReport(e: Report, seed: number, backend: string): string {
     rows.push(
       ['sampler', `auto, ${systems} systems of ${e.particles / systems} particles, seed ${seed}`],
       ...autoRows(e.auto),
+      ...(e.score ? [['score', e.score] as [string, string]] : []),
       ['log Z', logZText(e, `standard error over ${systems} independent systems`)],
     );
     return finishReport(rows, e, backend);
   }
   rows.push(['sampler', `${e.sampler}, ${e.steps} steps, ${e.particles} particles, seed ${seed}`]);
   if (e.moves) rows.push(['moves', e.moves]);
+  if (e.score) rows.push(['score', e.score]);
   if (e.trained?.from)
     rows.push(['trained', `run ${e.trained.from} (${e.trained.iterations} iterations)`]);
   else if (e.trained) {

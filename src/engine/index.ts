@@ -70,6 +70,15 @@ export {
   type NativeAncestorScheme,
 } from './fusedAncestors.js';
 export { nativeOpsAvailable } from './nativeOp.js';
+export {
+  compileDensity,
+  runDensityProgram,
+  densityProgramUnavailable,
+  setDensityPrograms,
+  DENSITY_TOLERANCE,
+  type DensityProgram,
+  type DensityCompilation,
+} from './densityProgram.js';
 export { NATIVE_OP } from './nativeIds.js';
 export {
   applyGradientFixes,

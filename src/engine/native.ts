@@ -78,13 +78,13 @@ export const NATIVE_BROADCAST = { full: 0, row: 1, column: 2, scalar: 3 } as con
 let loaded: NativeAddon | null | undefined;
 let reason = '';
 
-interface NodeProcess {
+export interface NodeProcess {
   versions?: { node?: string };
   env?: Record<string, string | undefined>;
   getBuiltinModule?: (name: string) => unknown;
 }
 
-function nodeProcess(): NodeProcess | undefined {
+export function nodeProcess(): NodeProcess | undefined {
   return typeof process === 'undefined' ? undefined : (process as unknown as NodeProcess);
 }
 

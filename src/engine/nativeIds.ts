@@ -37,4 +37,5 @@ export const NATIVE_OP = {
   HmcAccept: 33,
   MalaPropose: 34,
   MalaAccept: 35,
+  DensityProgram: 36,
 } as const;

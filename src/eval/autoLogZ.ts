@@ -25,6 +25,7 @@ import {
 import { KernelError } from '../annealing/stepValue.js';
 import type { StepDiagnostics } from '../annealing/diagnostics.js';
 import { checkTarget, type Target } from '../targets/target.js';
+import { scoreField } from '../targets/score.js';
 import { concatFloat32, stdErrOf, summarizeLogWeights, systemBound } from './logWeights.js';
 
 export { stdErrOf };
@@ -492,6 +493,7 @@ export function finishAuto(
       ? { z: concatFloat32(samples), logW, count: logW.length, dim: target.dim }
       : null,
     moves: null,
+    ...scoreField(target),
     auto,
     warnings: autoWarnings(auto),
   };

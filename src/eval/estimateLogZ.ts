@@ -3,6 +3,7 @@ import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
 import { isDistribution, type Distribution } from '../distributions/distribution.js';
 import { checkTarget, type Target } from '../targets/target.js';
+import { scoreField } from '../targets/score.js';
 import { checkWorkload } from './workload.js';
 import { runAis, type StepDiagnostics } from '../annealing/ais.js';
 import type { PerStep } from '../annealing/kernels/kernel.js';
@@ -89,6 +90,8 @@ export interface BatchRun {
   perStep: StepDiagnostics[];
   /** How the moves ran (LogZEstimate.moves). */
   moves?: string;
+  /** How the target's score ran (LogZEstimate.score). */
+  score?: string;
 }
 
 /**
@@ -242,6 +245,7 @@ export function runLogZBatches(
       logW: Float32Array.from(logW.dataSync()),
       perStep: result.perStep,
       moves,
+      ...scoreField(target),
       ...(z ? { z } : {}),
     };
   } finally {
@@ -273,7 +277,13 @@ export function combineBatchRuns(runs: readonly BatchRun[], batches: readonly nu
   const z = runs.every((r) => r.z)
     ? concatFloat32(runs.map((r) => r.z as Float32Array))
     : undefined;
-  return { logW, perStep, ...(first.moves ? { moves: first.moves } : {}), ...(z ? { z } : {}) };
+  return {
+    logW,
+    perStep,
+    ...(first.moves ? { moves: first.moves } : {}),
+    ...(first.score ? { score: first.score } : {}),
+    ...(z ? { z } : {}),
+  };
 }
 
 /**
@@ -343,6 +353,7 @@ export function summarizeRun(
     smcBound: groupSize ? systemBound(run.logW, groupSize) : null,
     samples: weightedParticles(run, options.target.dim),
     moves: run.moves ?? null,
+    ...(run.score ? { score: run.score } : {}),
     warnings: resultWarnings({ ...summary, particles, perStep: run.perStep }),
   };
 }

@@ -27,6 +27,11 @@ export interface LogZEstimate extends LogWeightSummary {
    * resamples)'.
    */
   moves: string | null;
+  /**
+   * How the target's score was computed where it has no closed form: a compiled density (one
+   * native pass) or TF.js's autodiff op by op, with the reason (targets/score.ts describeScore).
+   */
+  score?: string;
   /** The auto sampler's report: its start, the pilot's choices, the systems (auto only). */
   auto?: AutoReport;
   /**

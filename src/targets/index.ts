@@ -1,6 +1,6 @@
 export { type Target, TargetError, checkParticles, checkTarget } from './target.js';
 export { loadTargetModule, resolveTargetModule, TargetModuleError } from './module.js';
-export { targetLogProbAndScore } from './score.js';
+export { targetLogProbAndScore, describeScore } from './score.js';
 export { GaussianTarget, gaussianTarget, type GaussianTargetOptions } from './gaussian.js';
 export { FunnelTarget, funnelTarget, type FunnelOptions } from './funnel.js';
 export { GridMixtureTarget, gridMixtureTarget, type GridMixtureOptions } from './gridMixture.js';
