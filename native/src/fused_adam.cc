@@ -3,7 +3,8 @@
 // accuracy while taking one kernel per variable instead of about fifteen.
 //
 // ints [n]; scalars [learning rate, beta1, beta2, epsilon, 1 - beta1^t, 1 - beta2^t, gradient
-// scale]; arrays [value, m, v, gradient, value', m', v'] of n floats each.
+// scale]; arrays [value, m, v, gradient, value', m', v'] of n floats each. The outputs may be the
+// inputs themselves (an update in place): each element is read before it is written.
 #include "fused_common.h"
 
 namespace anneal {
@@ -30,14 +31,21 @@ bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, si
   const float *value = arrays[0].data, *m = arrays[1].data, *v = arrays[2].data,
               *grad = arrays[3].data;
   float *out = arrays[4].data, *m_out = arrays[5].data, *v_out = arrays[6].data;
-  for (size_t i = 0; i < n; i++) {
-    const float g = scale == 1.0f ? grad[i] : grad[i] * scale;
-    const float nm = m[i] * b1 + g * c1;
-    const float nv = v[i] * b2 + (g * g) * c2;
-    m_out[i] = nm;
-    v_out[i] = nv;
-    out[i] = ((nm / omb1) / (std::sqrt(nv / omb2) + eps)) * (-lr) + value[i];
-  }
+  // Large parameters are split over the threads (elements are independent).
+  fused::for_rows(n, 8, [&](int, size_t lo, size_t hi) {
+    // Element i of every array is read before element i of any output is written, so the loop
+    // vectorizes whether or not the outputs are the inputs.
+#pragma GCC ivdep
+    for (size_t i = lo; i < hi; i++) {
+      const float g = scale == 1.0f ? grad[i] : grad[i] * scale;
+      const float nm = m[i] * b1 + g * c1;
+      const float nv = v[i] * b2 + (g * g) * c2;
+      const float next = ((nm / omb1) / (std::sqrt(nv / omb2) + eps)) * (-lr) + value[i];
+      m_out[i] = nm;
+      v_out[i] = nv;
+      out[i] = next;
+    }
+  });
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include "denormals.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -26,9 +27,11 @@ class Pool {
       csr_ = float_control();  // workers compute with the caller's rounding and subnormal modes
       task_threads_ = threads;
       remaining_.store(threads - 1);
-      generation_++;
+      // Published after the task's fields: a spinning worker that sees the new generation
+      // (acquire) sees them too.
+      generation_.fetch_add(1, std::memory_order_release);
     }
-    wake_.notify_all();
+    if (sleepers_.load(std::memory_order_acquire) > 0) wake_.notify_all();
     fn(0);
     // Workers usually finish within microseconds of the caller: spin briefly before sleeping.
     for (int spin = 0; spin < 20000 && remaining_.load(std::memory_order_acquire) > 0; spin++) {
@@ -46,19 +49,46 @@ class Pool {
     }
   }
 
+  // A worker that has just finished polls for the next task for a while before it sleeps: the
+  // kernels of one evaluation follow each other within microseconds, and waking a sleeping
+  // thread costs tens of microseconds on a virtual machine, as much as a whole mid-sized product.
+  bool poll(unsigned long long seen) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kPollMicros);
+    for (int i = 0;; i++) {
+      if (generation_.load(std::memory_order_acquire) != seen) return true;
+      pause();
+      if ((i & 255) == 255 && std::chrono::steady_clock::now() > until) return false;
+    }
+  }
+
+  static void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+
   void loop(int id) {
     unsigned long long seen = 0;
     for (;;) {
+      if (!poll(seen)) {
+        std::unique_lock<std::mutex> lock(mu_);
+        sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        wake_.wait(lock, [&] { return generation_.load() != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+      }
       const std::function<void(int)>* task;
       unsigned csr;
+      int task_threads;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        wake_.wait(lock, [&] { return generation_ != seen; });
-        seen = generation_;
-        if (id >= task_threads_) continue;
+        std::lock_guard<std::mutex> lock(mu_);
+        seen = generation_.load();
         task = task_;
         csr = csr_;
+        task_threads = task_threads_;
       }
+      if (id >= task_threads) continue;
       set_float_control(csr);
       (*task)(id);
       if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -68,6 +98,8 @@ class Pool {
     }
   }
 
+  static constexpr int kPollMicros = 200;
+
   std::mutex busy_;
   std::mutex mu_;
   std::condition_variable wake_;
@@ -75,7 +107,8 @@ class Pool {
   const std::function<void(int)>* task_ = nullptr;
   unsigned csr_ = 0;
   int task_threads_ = 0;
-  unsigned long long generation_ = 0;
+  std::atomic<unsigned long long> generation_{0};
+  std::atomic<int> sleepers_{0};
   std::atomic<int> remaining_{0};
   std::atomic<unsigned> count_{0};
 };
