@@ -2,7 +2,9 @@
 // timer that takes the median of repeated runs and fails on tensor leaks.
 import {
   tf,
+  initEngine,
   matMulGradientFixEnabled,
+  measureFmaPeak,
   useNativeKernels,
   type BackendName,
   type Tensor,
@@ -114,4 +116,42 @@ export async function onReferencePath<T>(fn: () => Promise<T> | T): Promise<T> {
   } finally {
     await useNativeKernels(true);
   }
+}
+
+/** Matrix-product speeds beside the machine's measured arithmetic ceiling (the bench header). */
+export interface ComputeCeiling {
+  /** GFLOP/s of independent FMAs: one thread, and all the native threads together. */
+  fmaPeak: { oneThread: number; allThreads: number; threads: number };
+  /** GFLOP/s of tf.matMul on wasm with the native kernels, per product shape "m x k x n". */
+  matMul: Record<string, number>;
+}
+
+/**
+ * The ceiling and two products measured against it: a large square one, and the first layer of
+ * the VAE benches (batch 100, 784 -> 200). Null without the native addon.
+ */
+export async function computeCeiling(): Promise<ComputeCeiling | null> {
+  await initEngine({ backend: 'wasm', native: true });
+  const fmaPeak = measureFmaPeak();
+  if (!fmaPeak || !nativeKernelsInstalled()) return null;
+  const matMul: Record<string, number> = {};
+  for (const [m, k, n, reps] of [
+    [1024, 1024, 1024, 5],
+    [100, 784, 200, 200],
+  ] as const) {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
+    const ms = timeMedian(() => tf.matMul(a, b), { warmup: 3, reps });
+    matMul[`${m}x${k}x${n}`] = (2 * m * k * n) / ms / 1e6;
+    tf.dispose([a, b]);
+  }
+  return { fmaPeak, matMul };
+}
+
+export function describeCeiling(c: ComputeCeiling): string {
+  const peak = c.fmaPeak.allThreads;
+  const products = Object.entries(c.matMul)
+    .map(([shape, g]) => `${shape} ${g.toFixed(0)} GFLOP/s (${((100 * g) / peak).toFixed(0)}%)`)
+    .join(', ');
+  return `compute: matMul ${products} of the measured FMA peak, ${peak.toFixed(0)} GFLOP/s on ${c.fmaPeak.threads} threads (${c.fmaPeak.oneThread.toFixed(0)} on one)`;
 }

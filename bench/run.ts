@@ -3,7 +3,7 @@
 // bench is one import and one entry in BENCHES.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { BenchOptions, BenchRow } from './common.js';
+import { computeCeiling, describeCeiling, type BenchOptions, type BenchRow } from './common.js';
 import { nativeStatus } from '../src/engine/index.js';
 import { aisBench } from './ais.js';
 import { decoderBench } from './decoder.js';
@@ -104,17 +104,19 @@ async function main(): Promise<void> {
     quick: values.quick,
     native: '',
   };
+  const compute = await computeCeiling();
   const rows: BenchRow[] = [];
   for (const name of selected) rows.push(...(await (BENCHES[name] as Bench)(options)));
   meta.native = nativeStatus(); // after the benches have set the engine up
   const result = withRatios(rows);
 
   if (values.json) {
-    console.log(JSON.stringify({ meta, rows: result }, null, 2));
+    console.log(JSON.stringify({ meta: { ...meta, compute }, rows: result }, null, 2));
   } else {
     console.log(
       `node ${meta.node}  ${meta.date}  ${meta.cpu} (${meta.cores} cores)  native kernels: ${meta.native}${meta.quick ? '  [quick]' : ''}`,
     );
+    if (compute) console.log(describeCeiling(compute));
     console.log(table(result));
   }
 }

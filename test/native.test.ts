@@ -14,7 +14,7 @@ import {
   gatherRowsOfEach,
   type Tensor,
 } from '../src/engine/index.js';
-import { loadNative, NATIVE_UNARY } from '../src/engine/native.js';
+import { loadNative, measureFmaPeak, NATIVE_UNARY } from '../src/engine/native.js';
 import { setNativeRandom } from '../src/engine/rng.js';
 import { nativeKernelsInstalled } from '../src/engine/nativeKernels.js';
 import { setNativeGradients } from '../src/engine/nativeGradients.js';
@@ -97,6 +97,14 @@ describe('native kernels', { skip }, () => {
   it('are installed on the wasm backend and named by nativeStatus', () => {
     assert.ok(nativeKernelsInstalled());
     assert.match(nativeStatus(), /^(avx512|avx2|avx|neon|generic), \d+ threads?$/);
+  });
+
+  it('measure an arithmetic ceiling for the bench header: finite, positive, for one thread and all', () => {
+    const peak = measureFmaPeak();
+    assert.ok(peak);
+    assert.ok(Number.isFinite(peak.oneThread) && peak.oneThread > 0);
+    assert.ok(Number.isFinite(peak.allThreads) && peak.allThreads > 0);
+    assert.equal(peak.threads, Number(/(\d+) threads?$/.exec(nativeStatus())?.[1]));
   });
 
   for (const name of Object.keys(NATIVE_UNARY) as (keyof typeof NATIVE_UNARY)[]) {

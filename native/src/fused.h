@@ -78,6 +78,9 @@ bool ais_update_grad(const int32_t*, size_t, Span*, size_t, std::string*);
 // (density_program.cc).
 bool density_program(const int32_t*, size_t, Span*, size_t, std::string*);
 
+// The measured single-precision FMA throughput of one thread and of all (fma_peak.cc).
+bool fma_peak(const int32_t*, size_t, Span*, size_t, std::string*);
+
 // Adam's update of one parameter (fused_adam.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
                  Span* arrays, size_t num_arrays, std::string* error);

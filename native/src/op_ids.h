@@ -50,8 +50,9 @@ enum class FusedOp {
   MalaPropose = 34,
   MalaAccept = 35,
   DensityProgram = 36,
+  FmaPeak = 37,
 };
-constexpr int kFusedOps = 37;
+constexpr int kFusedOps = 38;
 
 // Targets with a closed-form native evaluation (targets.h documents each parameter layout).
 enum class TargetKind { Funnel = 0, ManyWell = 1, IsoGmm = 2 };

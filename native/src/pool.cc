@@ -2,8 +2,10 @@
 
 #include "denormals.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -53,11 +55,14 @@ class Pool {
   // kernels of one evaluation follow each other within microseconds, and waking a sleeping
   // thread costs tens of microseconds on a virtual machine, as much as a whole mid-sized product.
   bool poll(unsigned long long seen) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kPollMicros);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(poll_micros());
     for (int i = 0;; i++) {
       if (generation_.load(std::memory_order_acquire) != seen) return true;
-      pause();
-      if ((i & 255) == 255 && std::chrono::steady_clock::now() > until) return false;
+      // Yielding between checks leaves the core to any other runnable thread (the JavaScript
+      // engine's collector and compiler threads) while keeping the wake-up within microseconds.
+      if (i < 64) pause();
+      else std::this_thread::yield();
+      if ((i & 15) == 15 && std::chrono::steady_clock::now() > until) return false;
     }
   }
 
@@ -98,7 +103,14 @@ class Pool {
     }
   }
 
-  static constexpr int kPollMicros = 200;
+  // ANNEAL_POLL_US overrides the polling time (0: sleep at once), for measuring its effect.
+  static int poll_micros() {
+    static const int micros = [] {
+      const char* env = std::getenv("ANNEAL_POLL_US");
+      return env ? std::max(0, std::atoi(env)) : 200;
+    }();
+    return micros;
+  }
 
   std::mutex busy_;
   std::mutex mu_;

@@ -22,7 +22,7 @@ export {
   useNativeKernels,
 } from './backend.js';
 export { webgpuAdapter, webgpuErrors, type WebgpuAdapterInfo } from './webgpu.js';
-export { nativeStatus } from './native.js';
+export { nativeStatus, measureFmaPeak } from './native.js';
 export {
   fusedAvailable,
   fusedUnavailableReason,

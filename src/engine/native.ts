@@ -4,6 +4,7 @@
 //
 // Loaded through process.getBuiltinModule (Node >= 20.16), so that browser bundles, which never
 // call it, carry no Node imports.
+import { NATIVE_OP } from './nativeIds.js';
 
 /** The addon's entry points (native/src/addon.cc). Arrays are Float32Array views; nothing copies. */
 export interface NativeAddon {
@@ -125,6 +126,27 @@ export function loadNative(): NativeAddon | null {
 }
 
 /** 'avx512, 2 threads' when the addon runs, else 'off (why)'. */
+/**
+ * The addon's measured single-precision FMA throughput in GFLOP/s, of one thread and of all its
+ * threads together (independent fused multiply-adds at the build's vector width, nothing loaded):
+ * the ceiling matrix products are measured against. Null without the addon. Takes ~50 ms.
+ */
+export function measureFmaPeak(): {
+  oneThread: number;
+  allThreads: number;
+  threads: number;
+} | null {
+  const addon = loadNative();
+  if (!addon) return null;
+  const out = new Float32Array(2);
+  addon.fused(NATIVE_OP.FmaPeak, new Int32Array(0), new Float64Array(0), [out]);
+  return {
+    oneThread: out[0] as number,
+    allThreads: out[1] as number,
+    threads: addon.info().threads,
+  };
+}
+
 export function nativeStatus(): string {
   const addon = loadNative();
   if (!addon) return `off (${reason})`;

@@ -38,4 +38,5 @@ export const NATIVE_OP = {
   MalaPropose: 34,
   MalaAccept: 35,
   DensityProgram: 36,
+  FmaPeak: 37,
 } as const;
