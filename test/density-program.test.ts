@@ -95,6 +95,18 @@ const DENSITIES: Record<string, LogProb> = {
         .add(tf.sum(sum, 1), tf.min(tf.tanh(z), 1))
         .sub(tf.max(tf.abs(z), 1).mul(0.5)) as Tensor1D;
     }),
+  // A random-effects model: each of 9 observations takes its group's effect (a gather of columns
+  // by constant indices), with a probit link (erf), a periodic term and a clipped scale.
+  grouped: (z) =>
+    tf.tidy(() => {
+      const groups = tf.tensor1d([0, 2, 1, 1, 3, 0, 2, 3, 1], 'int32');
+      const effects = tf.gather(z.slice([0, 0], [-1, 4]), groups, 1);
+      const probit = tf.mul(tf.add(tf.erf(tf.mul(effects, Math.SQRT1_2)), 1), 0.5);
+      const lik = tf.sum(tf.log(tf.add(probit, 1e-3)), 1);
+      const periodic = tf.sum(tf.mul(tf.sin(z), tf.cos(tf.mul(z, 2))), 1);
+      const scale = tf.clipByValue(z.slice([0, 4], [-1, 2]), -0.5, 0.7);
+      return tf.add(tf.add(lik, periodic), tf.sum(tf.square(scale), 1).mul(-1)) as Tensor1D;
+    }),
   // Shapes: columns unstacked and stacked again, reshapes to three axes and back.
   structure: (z) =>
     tf.tidy(() => {
@@ -249,6 +261,15 @@ describe('compiled densities', { skip }, () => {
       assert.throws(
         () => runDensityProgram(program, tf.zeros([3, D + 1]) as Tensor2D),
         /7 coordinates, not 6/,
+      );
+      // A gather index beyond its row.
+      const grouped = compile(DENSITIES.grouped as LogProb, z);
+      const constants = grouped.constants.map((c) =>
+        c.length === 9 ? Float32Array.from(c, (v, i) => (i === 4 ? 99 : v)) : c,
+      );
+      assert.throws(
+        () => runDensityProgram({ ...grouped, constants }, z),
+        /density program: a gather index is out of range/,
       );
     });
   });

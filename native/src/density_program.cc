@@ -33,12 +33,16 @@ enum Op : int32_t {
   Ge = 6, Gt = 7, Le = 8, Lt = 9, Eq = 10,
   // out = f(a), a register of the same width.
   Neg = 20, Square = 21, Exp = 22, Log = 23, Log1p = 24, Softplus = 25, Sigmoid = 26, Tanh = 27,
-  Sqrt = 28, Rsqrt = 29, Abs = 30, Recip = 31, Relu = 32, Sign = 33,
+  Sqrt = 28, Rsqrt = 29, Abs = 30, Recip = 31, Relu = 32, Sign = 33, Sin = 34, Cos = 35,
+  Erf = 36,
   // out [t, 1] = reduction of a [t, w] over its row.
   RowSum = 40, RowMax = 41, RowMin = 42,
   // out = columns [p0, p0 + out width) of a; out = a placed at column p0 of zeros; out = a [t, 1]
   // repeated across the out width.
   Slice = 50, Pad = 51, Repeat = 52,
+  // out[:, j] = a[:, c[j]], the constant b holding column indices c (one per output column);
+  // out = zeros of the out width with out[:, c[j]] += a[:, j] (the gather's gradient).
+  Gather = 53, ScatterAdd = 54,
   // out [t, p1] = a [t, p0] M, M the constant b stored [p0, p1] (p2 = 0) or [p1, p0] (p2 = 1).
   MatMul = 60,
 };
@@ -78,6 +82,9 @@ inline float un(float x) {
   if constexpr (O == Recip) return 1.0f / x;
   if constexpr (O == Relu) return x > 0.0f ? x : (x != x ? x : 0.0f);
   if constexpr (O == Sign) return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : (x != x ? x : 0.0f));
+  if constexpr (O == Sin) return std::sin(x);
+  if constexpr (O == Cos) return std::cos(x);
+  if constexpr (O == Erf) return std::erf(x);
 }
 
 struct Program {
@@ -196,6 +203,9 @@ void run_instruction(const Tile& tile, const int32_t* in) {
     case Recip: return unary<Recip>(tile, in);
     case Relu: return unary<Relu>(tile, in);
     case Sign: return unary<Sign>(tile, in);
+    case Sin: return unary<Sin>(tile, in);
+    case Cos: return unary<Cos>(tile, in);
+    case Erf: return unary<Erf>(tile, in);
     case RowSum: return row_reduce<RowSum>(tile, in);
     case RowMax: return row_reduce<RowMax>(tile, in);
     case RowMin: return row_reduce<RowMin>(tile, in);
@@ -215,6 +225,24 @@ void run_instruction(const Tile& tile, const int32_t* in) {
           for (size_t j = 0; j < wa; j++) o[c0 + j] = x[j];
         } else {
           for (size_t j = 0; j < w; j++) o[j] = x[0];
+        }
+      }
+      return;
+    }
+    case Gather:
+    case ScatterAdd: {
+      float* out = tile.reg(in[1]);
+      const float* a = tile.reg(in[2]);
+      const Span& index = tile.prog.constant[-1 - in[3]];
+      const size_t w = tile.w(in[1]), wa = tile.w(in[2]);
+      for (size_t i = 0; i < tile.t; i++) {
+        float* o = out + i * w;
+        const float* x = a + i * wa;
+        if (in[0] == Gather) {
+          for (size_t j = 0; j < w; j++) o[j] = x[static_cast<size_t>(index.data[j])];
+        } else {
+          for (size_t j = 0; j < w; j++) o[j] = 0.0f;
+          for (size_t j = 0; j < wa; j++) o[static_cast<size_t>(index.data[j])] += x[j];
         }
       }
       return;
@@ -261,7 +289,7 @@ bool check(const Program& p, std::string* error) {
         const size_t wk = width_of(in[k]);
         if (wk != w && wk != 1) return fail(error, "an operand's width does not match");
       }
-    } else if (op >= Neg && op <= Sign) {
+    } else if (op >= Neg && op <= Erf) {
       if (!is_reg(in[2]) || width_of(in[2]) != w) return fail(error, "a unary operand differs");
     } else if (op >= RowSum && op <= RowMin) {
       if (!is_reg(in[2]) || w != 1) return fail(error, "a reduction's shapes differ");
@@ -272,6 +300,18 @@ bool check(const Program& p, std::string* error) {
       if (static_cast<size_t>(in[4]) + inner > outer) return fail(error, "a slice is out of range");
     } else if (op == Repeat) {
       if (!is_reg(in[2]) || width_of(in[2]) != 1) return fail(error, "a repeat's operand differs");
+    } else if (op == Gather || op == ScatterAdd) {
+      // The indices: one per column of the narrow side, each a whole number within the wide side.
+      if (!is_reg(in[2]) || !is_const(in[3])) return fail(error, "a gather's operands differ");
+      const size_t narrow = op == Gather ? w : width_of(in[2]);
+      const size_t wide = op == Gather ? width_of(in[2]) : w;
+      const Span& index = p.constant[-1 - in[3]];
+      if (index.length != narrow) return fail(error, "a gather's indices do not match its width");
+      for (size_t j = 0; j < narrow; j++) {
+        const float c = index.data[j];
+        if (!(c >= 0.0f) || c != std::floor(c) || static_cast<size_t>(c) >= wide)
+          return fail(error, "a gather index is out of range");
+      }
     } else if (op == MatMul) {
       if (!is_reg(in[2]) || !is_const(in[3]) || in[4] < 1 || in[5] < 1 ||
           width_of(in[2]) != static_cast<size_t>(in[4]) || w != static_cast<size_t>(in[5]) ||

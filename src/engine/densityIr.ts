@@ -29,12 +29,17 @@ export const DENSITY_OPS = {
   Recip: 31,
   Relu: 32,
   Sign: 33,
+  Sin: 34,
+  Cos: 35,
+  Erf: 36,
   RowSum: 40,
   RowMax: 41,
   RowMin: 42,
   Slice: 50,
   Pad: 51,
   Repeat: 52,
+  Gather: 53,
+  ScatterAdd: 54,
   MatMul: 60,
 } as const;
 
@@ -55,7 +60,10 @@ export type UnaryOp =
   | 'Abs'
   | 'Recip'
   | 'Relu'
-  | 'Sign';
+  | 'Sign'
+  | 'Sin'
+  | 'Cos'
+  | 'Erf';
 
 /** A node's index (>= 0) or a constant's (-1 - its index). */
 export type Ref = number;
@@ -140,6 +148,16 @@ export class DensityBuilder {
   /** a placed at column `first` of a row of `width` zeros. */
   pad(a: Ref, first: number, width: number): Ref {
     return this.push('Pad', this.register(a), 0, width, [first, 0, 0]);
+  }
+
+  /** Columns of a by the constant column indices `index` (one per output column). */
+  gather(a: Ref, index: Ref): Ref {
+    return this.push('Gather', this.register(a), index, this.width(index));
+  }
+
+  /** a's columns added into zeros of `width` at the constant column indices `index`. */
+  scatterAdd(a: Ref, index: Ref, width: number): Ref {
+    return this.push('ScatterAdd', this.register(a), index, width);
   }
 
   /** a [t, m] times the constant matrix `matrix`, stored [m, n] or (transposed) [n, m]. */

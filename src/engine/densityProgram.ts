@@ -129,6 +129,24 @@ function differentiate(b: DensityBuilder, output: Ref): Ref {
       case 'Abs':
         add(a, b.binary('Mul', g, b.unary('Sign', a)));
         break;
+      case 'Sin':
+        add(a, b.binary('Mul', g, b.unary('Cos', a)));
+        break;
+      case 'Cos':
+        add(a, b.unary('Neg', b.binary('Mul', g, b.unary('Sin', a))));
+        break;
+      case 'Erf': {
+        // d erf(x) = 2 / sqrt(pi) exp(-x^2)
+        const bell = b.unary('Exp', b.unary('Neg', b.unary('Square', a)));
+        add(a, b.binary('Mul', g, b.binary('Mul', bell, b.scalar(2 / Math.sqrt(Math.PI)))));
+        break;
+      }
+      case 'Gather':
+        add(a, b.scatterAdd(g, c, b.width(a)));
+        break;
+      case 'ScatterAdd':
+        add(a, b.gather(g, c));
+        break;
       case 'Relu':
         add(a, b.binary('Mul', g, b.binary('Gt', a, b.scalar(0))));
         break;
@@ -177,7 +195,11 @@ function prune(nodes: DensityNode[], outputs: Ref[]): number[] {
 
 /** Whether a node's b field is an operand (binary ops and products) rather than unused. */
 const isOperandB = (node: DensityNode) =>
-  node.op !== null && (DENSITY_OPS[node.op] <= DENSITY_OPS.Eq || node.op === 'MatMul');
+  node.op !== null &&
+  (DENSITY_OPS[node.op] <= DENSITY_OPS.Eq ||
+    node.op === 'MatMul' ||
+    node.op === 'Gather' ||
+    node.op === 'ScatterAdd');
 
 /**
  * Offsets of each node's register in a tile row: a register is reused once the last instruction

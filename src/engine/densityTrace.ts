@@ -42,6 +42,9 @@ const UNARY: Record<string, UnaryOp> = {
   Abs: 'Abs',
   Reciprocal: 'Recip',
   Relu: 'Relu',
+  Sin: 'Sin',
+  Cos: 'Cos',
+  Erf: 'Erf',
 };
 
 const REDUCE = { Sum: 'RowSum', Max: 'RowMax', Min: 'RowMin', Mean: 'RowSum' } as const;
@@ -183,6 +186,26 @@ class Tracer {
     }
     const unary = UNARY[kernel];
     if (unary) return set(b.unary(unary, this.register(inputs.x as Tensor).ref));
+    if (kernel === 'ClipByValue') {
+      const x = this.register(inputs.x as Tensor).ref;
+      const low = b.scalar(attrs.clipValueMin as number);
+      const high = b.scalar(attrs.clipValueMax as number);
+      // min then max: the gradient passes where low <= x <= high, as TF.js's does.
+      return set(b.binary('Max', b.binary('Min', x, high), low));
+    }
+    if (kernel === 'GatherV2') {
+      const x = this.register(inputs.x as Tensor);
+      const indices = inputs.indices as Tensor;
+      const axis =
+        (attrs.axis as number) < 0
+          ? (attrs.axis as number) + x.shape.length
+          : (attrs.axis as number);
+      if (this.row(indices)) refuse('a gather at particle-dependent indices');
+      if (x.shape.length !== 2 || axis !== 1 || indices.rank !== 1 || attrs.batchDims)
+        refuse('a gather other than of columns by a list of indices');
+      const index = Float32Array.from(indices.dataSync() as ArrayLike<number>);
+      return set(b.gather(x.ref, b.constant(index)));
+    }
     if (kernel === 'Pow') {
       const base = this.register(inputs.a as Tensor);
       const e = inputs.b as Tensor;
