@@ -135,6 +135,10 @@ describe('native kernels', { skip }, () => {
       [[300, 100], [300, 33], true, false],
       [[25, 513], [70, 513], false, true],
       [[260, 7], [100, 260], true, true],
+      // VAE-layer sizes: threaded, with edge tiles of a few rows and one vector.
+      [[100, 784], [784, 200], false, false],
+      [[100, 784], [100, 200], true, false],
+      [[100, 200], [784, 200], false, true],
       [[3, 9, 17], [3, 17, 40], false, false], // batched
       [[4, 30, 20], [20, 11], false, false], // one B for every batch (rank 3 x rank 2)
       [[30, 20], [4, 11, 20], false, true], // one A for every batch
