@@ -312,20 +312,23 @@ export function runDensityProgram(
   return { logProb: logProb as Tensor1D, score: score as Tensor2D };
 }
 
-/** Largest |a - b| over the largest |b| (plus one): float32 rounding gives ~1e-6 here. */
+/**
+ * Largest |a - b| over the largest finite |b| (at least one): float32 rounding gives ~1e-6 here.
+ * Equal values agree (infinities included, as where a density is -Infinity off its support), and
+ * so do two NaNs; one NaN or infinity against anything else is an infinite gap.
+ */
 function relativeGap(a: Tensor, b: Tensor): number {
   const x = a.dataSync();
   const y = b.dataSync();
   let gap = 0;
   let scale = 1;
   for (let i = 0; i < y.length; i++) {
-    const d = Math.abs((x[i] as number) - (y[i] as number));
-    gap = Number.isNaN(d)
-      ? Number.isNaN(x[i]) && Number.isNaN(y[i])
-        ? gap
-        : Infinity
-      : Math.max(gap, d);
-    scale = Math.max(scale, Math.abs(y[i] as number));
+    const xi = x[i] as number;
+    const yi = y[i] as number;
+    if (xi === yi || (Number.isNaN(xi) && Number.isNaN(yi))) continue;
+    const d = Math.abs(xi - yi);
+    gap = Number.isFinite(d) ? Math.max(gap, d) : Infinity;
+    if (Number.isFinite(yi)) scale = Math.max(scale, Math.abs(yi));
   }
   return gap / scale;
 }
