@@ -27,6 +27,7 @@ import { densityProgramRefusal, targetLogProbAndScore } from '../src/targets/sco
 import type { Target } from '../src/targets/target.js';
 import { AnnealingPath, linearSchedule, makeKernel, runAis } from '../src/annealing/index.js';
 import { DiagGaussian } from '../src/distributions/diagGaussian.js';
+import { estimateLogZ } from '../src/eval/estimateLogZ.js';
 
 const skip = loadNative() ? false : `native addon not available: ${nativeStatus()}`;
 
@@ -305,6 +306,26 @@ describe('compiled densities', { skip }, () => {
       assert.ok(Number.isFinite(g.dataSync()[0]!));
     });
     assert.equal(liveTensorCount(), before);
+  });
+
+  it("the auto sampler's fit, pilot and systems take the fast paths on a user's target", async () => {
+    // A fresh target object, so that its first evaluation is inside the profiled run.
+    const target: Target = { name: 'transposed', dim: D, logProb: DENSITIES.transposed as LogProb };
+    const profile = await tf.profile(() => {
+      const r = estimateLogZ({
+        target,
+        seed: 2,
+        particles: 256,
+        auto: { systems: 2, targetStdErr: null },
+      });
+      assert.ok(Number.isFinite(r.logZ));
+      assert.match(r.score ?? '', /^compiled density/);
+    });
+    const count = (name: string) => profile.kernels.filter((k) => k.name === name).length;
+    // The target's own ops ran only while it was traced and checked (a handful of Softplus
+    // kernels); every later evaluation, and the HMC moves' arithmetic, were native calls.
+    assert.ok(count('Softplus') <= 3, `${count('Softplus')} Softplus kernels`);
+    assert.ok(count('AnnealFused') > 100, `${count('AnnealFused')} native calls`);
   });
 
   it('AIS-HMC on a compiled target agrees with the op-by-op run within its standard errors', () => {

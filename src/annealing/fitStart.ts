@@ -11,7 +11,7 @@
 // of its own (a target with more modes than can be listed), components around some of them would
 // hide the rest, so the configured initial distribution is kept.
 import { tf, type Rng, type Tensor2D } from '../engine/index.js';
-import { targetLogProbAndScore } from '../targets/score.js';
+import { targetLogProb, targetLogProbAndScore } from '../targets/score.js';
 import type { Target } from '../targets/target.js';
 import { checkOptionKeys, keyList } from '../io/entryOptions.js';
 import { chiSquareArray, logGamma } from '../targets/special.js';
@@ -355,7 +355,7 @@ function sameMode(target: Target, row: FitRow, modes: readonly FitRow[]): number
     });
   });
   const logp = tf.tidy(() =>
-    target.logProb(tf.tensor2d(points, [points.length / d, d]) as Tensor2D).dataSync(),
+    targetLogProb(target, tf.tensor2d(points, [points.length / d, d]) as Tensor2D).dataSync(),
   );
   const here = logp[0] as number;
   return modes.findIndex((_, k) => {

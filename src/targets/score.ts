@@ -51,6 +51,18 @@ export function targetLogProbAndScore(
   });
 }
 
+/**
+ * log pi(z) alone: from the target's compiled density where it has one (the gradient comes along
+ * at no extra pass), else its own logProb.
+ */
+export function targetLogProb(target: Target, z: Tensor2D): Tensor1D {
+  if (!target.logProbAndScore && !target.score && !densityProgramUnavailable()) {
+    const program = compiled.get(target);
+    if (typeof program === 'object') return tf.tidy(() => runDensityProgram(program, z).logProb);
+  }
+  return target.logProb(z);
+}
+
 /** Four particles away from zero and from each other, for a target not yet evaluated. */
 function probe(dim: number): Tensor2D {
   return tf.tensor2d(
