@@ -23,6 +23,7 @@ import {
   type Tensor2D,
 } from '../src/engine/index.js';
 import { loadNative } from '../src/engine/native.js';
+import { relativeGap } from '../src/engine/densityProgram.js';
 import { densityProgramRefusal, targetLogProbAndScore } from '../src/targets/score.js';
 import type { Target } from '../src/targets/target.js';
 import { AnnealingPath, linearSchedule, makeKernel, runAis } from '../src/annealing/index.js';
@@ -140,25 +141,8 @@ function autodiff(logProb: LogProb, z: Tensor2D): { logProb: Tensor1D; score: Te
   });
 }
 
-/**
- * Largest |a - b| relative to the largest finite |b| (at least 1); equal values (infinities
- * included) and NaN pairs agree, any other non-finite difference is infinite.
- */
-function gap(a: Tensor, b: Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let scale = 1;
-  let most = 0;
-  for (let i = 0; i < y.length; i++) {
-    const xi = x[i] as number;
-    const yi = y[i] as number;
-    if (xi === yi || (Number.isNaN(xi) && Number.isNaN(yi))) continue;
-    const d = Math.abs(xi - yi);
-    most = Number.isFinite(d) ? Math.max(most, d) : Infinity;
-    if (Number.isFinite(yi)) scale = Math.max(scale, Math.abs(yi));
-  }
-  return most / scale;
-}
+// The same measure of agreement the compiler checks a program with.
+const gap = relativeGap;
 
 function particles(n: number, seed: number): Tensor2D {
   return tf.tidy(() => tf.mul(Rng.fromSeed(seed).normal([n, D]), 0.8) as Tensor2D);

@@ -9,6 +9,7 @@ import { NATIVE_OP } from '../src/engine/nativeIds.js';
 import { STEP_READINGS } from '../src/engine/fused.js';
 import { NATIVE_TARGET } from '../src/targets/nativeIds.js';
 import { NATIVE_CHAIN_KERNEL } from '../src/annealing/kernels/nativeIds.js';
+import { DENSITY_OPS } from '../src/engine/densityIr.js';
 
 const header = readFileSync(new URL('../native/src/op_ids.h', import.meta.url), 'utf8');
 
@@ -60,5 +61,17 @@ describe('native ids: one definition per side, checked against each other', () =
   });
   it("a step's readings have the same length on both sides", () => {
     assert.equal(constant('kReadings'), STEP_READINGS);
+  });
+  it("compiled densities' instruction codes match enum Op of density_program.cc", () => {
+    const source = readFileSync(
+      new URL('../native/src/density_program.cc', import.meta.url),
+      'utf8',
+    );
+    const body = /enum Op : int32_t \{([^}]*)\}/.exec(source)?.[1];
+    assert.ok(body, 'enum Op not found in density_program.cc');
+    const codes = new Map<string, number>();
+    for (const m of body.replace(/\/\/.*$/gm, '').matchAll(/(\w+)\s*=\s*(\d+)/g))
+      codes.set(m[1] as string, Number(m[2]));
+    assert.deepEqual(new Map(Object.entries(DENSITY_OPS)), codes);
   });
 });

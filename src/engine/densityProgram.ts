@@ -188,7 +188,7 @@ function prune(nodes: DensityNode[], outputs: Ref[]): number[] {
     if (!needed[i]) continue;
     const node = nodes[i] as DensityNode;
     if (node.a >= 0) needed[node.a] = true;
-    if (node.b >= 0 && node.op !== 'MatMul' && isOperandB(node)) needed[node.b] = true;
+    if (node.b >= 0 && isOperandB(node)) needed[node.b] = true;
   }
   return needed.flatMap((keep, i) => (keep ? [i] : []));
 }
@@ -317,7 +317,7 @@ export function runDensityProgram(
  * Equal values agree (infinities included, as where a density is -Infinity off its support), and
  * so do two NaNs; one NaN or infinity against anything else is an infinite gap.
  */
-function relativeGap(a: Tensor, b: Tensor): number {
+export function relativeGap(a: Tensor, b: Tensor): number {
   const x = a.dataSync();
   const y = b.dataSync();
   let gap = 0;

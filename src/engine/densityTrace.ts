@@ -207,12 +207,11 @@ class Tracer {
       return set(b.gather(x.ref, b.constant(index)));
     }
     if (kernel === 'Pow') {
-      const base = this.register(inputs.a as Tensor);
       const e = inputs.b as Tensor;
       if (this.row(e) || e.size !== 1) refuse('a power with a particle-dependent exponent');
       const p = (e.dataSync() as Float32Array)[0];
+      // The base at the output's shape (operand() refuses a broadcast across particles).
       const x = b.full(this.operand(inputs.a as Tensor, out.shape), width);
-      if (base.shape.length !== out.shape.length) refuse('a broadcast across the particle axis');
       if (p === 1) return set(x);
       if (p === 2) return set(b.unary('Square', x));
       if (p === 3) return set(b.binary('Mul', b.unary('Square', x), x));
