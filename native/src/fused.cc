@@ -762,6 +762,8 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && ais_update(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::AisUpdateGrad:
       return num_scalars == 0 && ais_update_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::CopyBlock:
+      return num_scalars == 0 && copy_block(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::FmaPeak:
       return num_scalars == 0 && fma_peak(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::DensityProgram:

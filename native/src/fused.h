@@ -81,6 +81,9 @@ bool density_program(const int32_t*, size_t, Span*, size_t, std::string*);
 // The measured single-precision FMA throughput of one thread and of all (fma_peak.cc).
 bool fma_peak(const int32_t*, size_t, Span*, size_t, std::string*);
 
+// One strided block copied between arrays: slice, split, concat, tile (copy_block.cc).
+bool copy_block(const int32_t*, size_t, Span*, size_t, std::string*);
+
 // Adam's update of one parameter (fused_adam.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
                  Span* arrays, size_t num_arrays, std::string* error);

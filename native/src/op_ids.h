@@ -51,8 +51,9 @@ enum class FusedOp {
   MalaAccept = 35,
   DensityProgram = 36,
   FmaPeak = 37,
+  CopyBlock = 38,
 };
-constexpr int kFusedOps = 38;
+constexpr int kFusedOps = 39;
 
 // Targets with a closed-form native evaluation (targets.h documents each parameter layout).
 enum class TargetKind { Funnel = 0, ManyWell = 1, IsoGmm = 2 };

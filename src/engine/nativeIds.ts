@@ -39,4 +39,5 @@ export const NATIVE_OP = {
   MalaAccept: 35,
   DensityProgram: 36,
   FmaPeak: 37,
+  CopyBlock: 38,
 } as const;

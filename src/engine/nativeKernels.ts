@@ -1,5 +1,6 @@
 // Native kernels in place of some of the wasm backend's own: matrix products (a packed,
-// register-blocked GEMM, threaded for large products), sums over leading axes, and the
+// register-blocked GEMM, threaded for large products), sums over leading axes, slices, splits,
+// concatenations and tiles as block copies (copyBlocks.ts), and the
 // transcendental element-wise ops that
 // tfjs-backend-wasm runs as scalar code (tanh, exp, log, sigmoid, softplus: 10-30 ns per element
 // there, under 1 ns here). They read and write the wasm heap in place, so tensors stay where TF.js
@@ -10,6 +11,7 @@ import { NATIVE_BINARY, NATIVE_BROADCAST, NATIVE_UNARY, type NativeAddon } from 
 import { broadcastPlan } from './broadcastPlan.js';
 import { installNativeGradients, NATIVE_GRAD_KERNELS } from './nativeGradients.js';
 import { NATIVE_OP } from './nativeIds.js';
+import { copyKernels } from './copyBlocks.js';
 
 /** The part of tfjs-backend-wasm's backend object the kernels use. */
 interface WasmBackend {
@@ -27,14 +29,16 @@ function heap(backend: WasmBackend, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
-/** The original kernel's function, its set-up run once first (see uninstallNativeKernels). */
+/**
+ * The original kernel's function, its set-up run once first (see uninstallNativeKernels); looked
+ * up at the first call, so it may be made before the override that records the original.
+ */
 function fallback(kernelName: string): KernelFunc {
-  const original = originals.get(kernelName) as KernelConfig;
-  let ready = false;
+  let original: KernelConfig | undefined;
   return (args: KernelArgs) => {
-    if (!ready) {
+    if (!original) {
+      original = originals.get(kernelName) as KernelConfig;
       original.setupFunc?.(args.backend as never);
-      ready = true;
     }
     return original.kernelFunc(args);
   };
@@ -95,29 +99,60 @@ function binaryKernel(
 
 const ONE = Float32Array.of(1);
 
-/** x repeated to attrs.shape: x * 1 with x broadcast as broadcastPlan covers it (exact). */
+/**
+ * x repeated to `shape` (x * 1 with x broadcast as broadcastPlan covers it: exact), or null where
+ * broadcastPlan does not cover it.
+ */
+function nativeBroadcast(
+  addon: NativeAddon,
+  backend: WasmBackend,
+  x: TensorInfo,
+  shape: readonly number[],
+): TensorInfo | null {
+  const plan = x.dtype === 'float32' ? broadcastPlan(x.shape, shape) : null;
+  if (!plan || plan.shape.some((n, i) => n !== shape[i])) return null;
+  const out = backend.makeOutput([...shape], 'float32');
+  if (plan.rows * plan.cols > 0) {
+    addon.binary(
+      NATIVE_BINARY.Multiply,
+      heap(backend, x),
+      plan.aMode,
+      ONE,
+      NATIVE_BROADCAST.scalar,
+      heap(backend, out),
+      plan.rows,
+      plan.cols,
+    );
+  }
+  return out;
+}
+
+/** x repeated to attrs.shape (the fused gradient of sums). */
 function broadcastKernel(addon: NativeAddon): KernelFunc {
   return (args: KernelArgs) => {
     const x = args.inputs.x as TensorInfo;
     const shape = args.attrs?.shape as number[];
-    const plan = x.dtype === 'float32' ? broadcastPlan(x.shape, shape) : null;
-    if (!plan || plan.shape.some((n, i) => n !== shape[i]))
-      throw new Error(`broadcast: cannot repeat shape ${x.shape} to ${shape}`);
-    const backend = args.backend as unknown as WasmBackend;
-    const out = backend.makeOutput([...shape], 'float32');
-    if (plan.rows * plan.cols > 0) {
-      addon.binary(
-        NATIVE_BINARY.Multiply,
-        heap(backend, x),
-        plan.aMode,
-        ONE,
-        NATIVE_BROADCAST.scalar,
-        heap(backend, out),
-        plan.rows,
-        plan.cols,
-      );
-    }
+    const out = nativeBroadcast(addon, args.backend as unknown as WasmBackend, x, shape);
+    if (!out) throw new Error(`broadcast: cannot repeat shape ${x.shape} to ${shape}`);
     return out;
+  };
+}
+
+/**
+ * Tile (and so tf.broadcastTo): a repeated row, column or value as a native broadcast (TF.js's
+ * own computes an index per element: 5 ms for [100, 1] to [100, 784]), other repeats of the
+ * first axis as block copies (copyBlocks.ts), the rest TF.js's.
+ */
+function tileKernel(addon: NativeAddon, blocks: KernelFunc): KernelFunc {
+  return (args: KernelArgs) => {
+    const x = args.inputs.x as TensorInfo;
+    const reps = args.attrs?.reps as number[];
+    if (reps.every((r, i) => r === 1 || x.shape[i] === 1)) {
+      const shape = x.shape.map((d, i) => d * (reps[i] as number));
+      const out = nativeBroadcast(addon, args.backend as unknown as WasmBackend, x, shape);
+      if (out) return out;
+    }
+    return blocks(args);
   };
 }
 
@@ -238,6 +273,10 @@ export function installNativeKernels(addon: NativeAddon): void {
   override('BatchMatMul', () => batchMatMulKernel(addon));
   override('Sum', () => sumKernel(addon));
   override('Identity', identityKernel);
+  const copies = copyKernels(addon, fallback);
+  for (const name of ['Slice', 'SplitV', 'Concat'] as const)
+    override(name, () => copies[name] as KernelFunc);
+  override('Tile', () => tileKernel(addon, copies.Tile as KernelFunc));
   for (const [name, op] of Object.entries(NATIVE_UNARY)) {
     override(name, () => unaryKernel(addon, name, op));
   }
