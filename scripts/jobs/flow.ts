@@ -16,6 +16,8 @@ export interface FlowVariant {
   config: unknown;
   iterations: number;
   every: number;
+  /** Flow draws per evaluation (default 10,000). */
+  evalParticles?: number;
 }
 
 export function runJob(v: FlowVariant): { points: Point[]; seconds: number } {
@@ -34,7 +36,7 @@ export function runJob(v: FlowVariant): { points: Point[]; seconds: number } {
       }
       if (it % v.every === 0) {
         const e = evaluateFlow(flow, target, {
-          particles: 10000,
+          particles: v.evalParticles ?? 10000,
           rng: Rng.fromSeed(777),
           testSamples,
         });
@@ -49,6 +51,7 @@ export function runJob(v: FlowVariant): { points: Point[]; seconds: number } {
           logZStdErr: e.logZStdErr as number,
           essCount: e.essCount,
           logZStdErrReliable: e.logZStdErrReliable,
+          trainSeconds: trainMs / 1000,
         });
         process.stderr.write(
           `[${v.label}] it ${it}: reverse ESS ${e.essFraction.toFixed(3)}, log Z ${e.logZ.toFixed(3)}${e.nll === null ? '' : `, forward ESS ${(e.forwardEss as number).toFixed(3)}, NLL ${e.nll.toFixed(3)}`}\n`,

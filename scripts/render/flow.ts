@@ -14,6 +14,8 @@ export interface Point {
   /** Reverse ESS of the evaluation draws as a count; whether logZStdErr holds. */
   essCount: number;
   logZStdErrReliable: boolean;
+  /** Seconds of training up to this checkpoint (evaluations excluded); absent in older runs. */
+  trainSeconds?: number;
 }
 
 export interface FlowData {

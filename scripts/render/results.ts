@@ -20,6 +20,7 @@ import {
 } from './logisticReference.js';
 import { renderMcd, type McdData } from './mcd.js';
 import { renderMutants, type MutantsData } from './mutants.js';
+import { renderPathSeeds, type PathSeedsData } from './pathSeeds.js';
 import { renderPerformance, type Saved } from './performance.js';
 import { profileFiles, renderProfile, type ProfileData } from './profile.js';
 import { renderPublished, type PublishedData } from './published.js';
@@ -125,6 +126,11 @@ export const RESULT_PAGES: ResultPage[] = [
   ...['gmm', 'phi4', 'u1'].map((name): ResultPage => ({
     page: `docs/results/flow-${name}.md`,
     render: (f) => renderFlow(json<FlowData>(f, `docs/results/flow-${name}.json`)),
+  })),
+  ...['phi4', 'u1'].map((name): ResultPage => ({
+    page: `docs/results/path-gradient-${name}.md`,
+    render: (f) =>
+      renderPathSeeds(json<PathSeedsData>(f, `docs/results/path-gradient-${name}.json`)),
   })),
   {
     page: 'docs/results/flow-runtime.md',
