@@ -16,3 +16,20 @@ export function checked<T>(f: () => T): T {
     return usage(String((error as Error).message).split('\n')[0] as string);
   }
 }
+
+/** The integer value of `--flag`, at least `min`, or a usage error. */
+export function integerFlag(flag: string, text: string | undefined, min: number): number {
+  const x = Number(text);
+  if (!Number.isInteger(x) || x < min) usage(`--${flag} must be an integer >= ${min}`);
+  return x;
+}
+
+/** The training seeds of `--seeds` (comma-separated): each once, at least two. */
+export function seedList(text: string | undefined): number[] {
+  const seeds = String(text)
+    .split(',')
+    .map((s) => integerFlag('seeds', s, 0));
+  if (new Set(seeds).size !== seeds.length) usage('--seeds: each seed once');
+  if (seeds.length < 2) usage('--seeds: at least two training seeds (their spread is the point)');
+  return seeds;
+}

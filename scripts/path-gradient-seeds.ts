@@ -14,7 +14,7 @@ import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
-import { checked, usage } from './args.js';
+import { checked, integerFlag, seedList, usage } from './args.js';
 import type { FlowVariant, Point } from './jobs/flow.js';
 import { generatedNow } from './render/common.js';
 import { ESTIMATORS, renderPathSeeds, type PathSeedsData } from './render/pathSeeds.js';
@@ -39,28 +39,19 @@ const { values } = checked(() =>
     },
   }),
 );
-const integer = (flag: string, text: string | undefined, min: number) => {
-  const x = Number(text);
-  if (!Number.isInteger(x) || x < min) usage(`--${flag} must be an integer >= ${min}`);
-  return x;
-};
 const experiment = values.experiment as string;
 if (experiment !== 'phi4' && experiment !== 'u1') usage('--experiment must be phi4 or u1');
-const length = integer('length', values.length, 2);
-const width = integer('width', values.width, 2);
-const iterations = integer('iterations', values.iterations, 1);
-const every = integer('every', values.every, 1);
-const batch = integer('batch', values.batch, 2);
-const hidden = integer('hidden', values.hidden, 1);
-const workers = integer('workers', values.workers, 1);
-const evalParticles = integer('eval-particles', values['eval-particles'], 100);
+const length = integerFlag('length', values.length, 2);
+const width = integerFlag('width', values.width, 2);
+const iterations = integerFlag('iterations', values.iterations, 1);
+const every = integerFlag('every', values.every, 1);
+const batch = integerFlag('batch', values.batch, 2);
+const hidden = integerFlag('hidden', values.hidden, 1);
+const workers = integerFlag('workers', values.workers, 1);
+const evalParticles = integerFlag('eval-particles', values['eval-particles'], 100);
 const lr = Number(values.lr);
 if (!(lr > 0)) usage('--lr must be a positive number');
-const seeds = String(values.seeds)
-  .split(',')
-  .map((s) => integer('seeds', s, 0));
-if (new Set(seeds).size !== seeds.length) usage('--seeds: each seed once');
-if (seeds.length < 2) usage('--seeds: at least two training seeds (their spread is the point)');
+const seeds = seedList(values.seeds);
 const docs = values.docs as string;
 const sharding = parseSharding(values, `${docs}/path-gradient-${experiment}`);
 

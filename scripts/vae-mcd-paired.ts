@@ -17,7 +17,7 @@ import { readConfigObject } from '../src/cli/config.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
 import { runTasks } from '../src/parallel/pool.js';
-import { checked, usage } from './args.js';
+import { checked, integerFlag, seedList, usage } from './args.js';
 import type { VaeVariant } from './jobs/vae.js';
 import type { PerImageOutcome } from './jobs/vaePerImage.js';
 import { generatedNow } from './render/common.js';
@@ -40,26 +40,17 @@ const { values } = checked(() =>
     },
   }),
 );
-const integer = (flag: string, text: string | undefined, min: number) => {
-  const x = Number(text);
-  if (!Number.isInteger(x) || x < min) usage(`--${flag} must be an integer >= ${min}`);
-  return x;
-};
-const workers = integer('workers', values.workers, 1);
-const ulaSteps = integer('ula-steps', values['ula-steps'], 1);
-const uhaSteps = integer('uha-steps', values['uha-steps'], 1);
-const seeds = String(values.seeds)
-  .split(',')
-  .map((s) => integer('seeds', s, 0));
-if (new Set(seeds).size !== seeds.length) usage('--seeds: each seed once');
-if (seeds.length < 2) usage('--seeds: at least two training seeds (their spread is the point)');
+const workers = integerFlag('workers', values.workers, 1);
+const ulaSteps = integerFlag('ula-steps', values['ula-steps'], 1);
+const uhaSteps = integerFlag('uha-steps', values['uha-steps'], 1);
+const seeds = seedList(values.seeds);
 if (!/^[a-z0-9][a-z0-9-]*$/.test(values.name as string))
   usage('--name must be lowercase letters, digits and dashes');
 const base = checked(() =>
   readConfigObject(values.config as string, 'data, model and train'),
 ) as Record<string, Record<string, unknown>>;
 if (values.epochs !== undefined)
-  base.train = { ...base.train, epochs: integer('epochs', values.epochs, 1) };
+  base.train = { ...base.train, epochs: integerFlag('epochs', values.epochs, 1) };
 const docs = values.docs as string;
 const name = values.name as string;
 const sharding = parseSharding(values, `${docs}/${name}`);

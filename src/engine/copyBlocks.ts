@@ -6,14 +6,8 @@
 // are bit for bit the original kernels'.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { NativeAddon } from './native.js';
+import type { NativeAddon, WasmBackend } from './native.js';
 import { NATIVE_OP } from './nativeIds.js';
-
-/** The part of tfjs-backend-wasm's backend object the kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -70,8 +64,7 @@ export function copyKernels(
       [src, dst],
     );
   };
-  const heap = (backend: WasmBackend, t: TensorInfo) =>
-    backend.typedArrayFromHeap(t) as Float32Array;
+  const heap = (backend: WasmBackend, t: TensorInfo) => backend.typedArrayFromHeap(t);
   const whole = (rows: number, cols: number): Block => ({ rows, cols, stride: cols, offset: 0 });
 
   const slice = fallback('Slice');

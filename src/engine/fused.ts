@@ -7,7 +7,7 @@
 // The differentiable UHA move, which has a gradient, is in fusedMove.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import { loadNative, type NativeAddon } from './native.js';
+import { loadNative, type NativeAddon, type WasmBackend } from './native.js';
 import { nativeKernelsInstalled } from './nativeKernels.js';
 import { NATIVE_OP } from './nativeIds.js';
 
@@ -30,10 +30,7 @@ interface FusedAttrs {
   outShapes: number[][];
 }
 
-export interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-}
+export type { WasmBackend };
 
 let registeredFor: NativeAddon | null = null;
 

@@ -4,7 +4,17 @@
 //
 // Loaded through process.getBuiltinModule (Node >= 20.16), so that browser bundles, which never
 // call it, carry no Node imports.
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { NATIVE_OP } from './nativeIds.js';
+
+/**
+ * The part of tfjs-backend-wasm's backend object that native kernels use: outputs allocated on
+ * its heap and float32 views of tensors there (taken after every allocation: one can move the heap).
+ */
+export interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
 
 /** The addon's entry points (native/src/addon.cc). Arrays are Float32Array views; nothing copies. */
 export interface NativeAddon {

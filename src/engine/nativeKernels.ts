@@ -7,17 +7,17 @@
 // keeps them, gradients and scopes work unchanged, and uninstalling restores the original kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { NATIVE_BINARY, NATIVE_BROADCAST, NATIVE_UNARY, type NativeAddon } from './native.js';
+import {
+  NATIVE_BINARY,
+  NATIVE_BROADCAST,
+  NATIVE_UNARY,
+  type NativeAddon,
+  type WasmBackend,
+} from './native.js';
 import { broadcastPlan } from './broadcastPlan.js';
 import { installNativeGradients, NATIVE_GRAD_KERNELS } from './nativeGradients.js';
 import { NATIVE_OP } from './nativeIds.js';
 import { copyKernels } from './copyBlocks.js';
-
-/** The part of tfjs-backend-wasm's backend object the kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -26,7 +26,7 @@ const originals = new Map<string, KernelConfig>();
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function heap(backend: WasmBackend, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
+  return backend.typedArrayFromHeap(t);
 }
 
 /**
