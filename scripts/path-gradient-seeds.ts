@@ -7,7 +7,7 @@
 //     --iterations 2000 --every 250 --batch 256 --hidden 64 --lr 0.001 --workers 2
 //   npx tsx scripts/path-gradient-seeds.ts --experiment u1 --width 4 ...
 //   [--shard i/n | --merge-shards]   (cells over machines: docs/cluster.md)
-// -> docs/results/path-gradient-<experiment>.{md,json,svg}
+// -> docs/results/path-gradient-<experiment>.{md,json,svg} (--name sets the file name)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
@@ -34,6 +34,7 @@ const { values } = checked(() =>
       lr: { type: 'string', default: '0.001' },
       'eval-particles': { type: 'string', default: '10000' },
       docs: { type: 'string', default: 'docs/results' },
+      name: { type: 'string' },
       workers: { type: 'string', default: '1' },
       ...SHARD_FLAGS,
     },
@@ -53,7 +54,10 @@ const lr = Number(values.lr);
 if (!(lr > 0)) usage('--lr must be a positive number');
 const seeds = seedList(values.seeds);
 const docs = values.docs as string;
-const sharding = parseSharding(values, `${docs}/path-gradient-${experiment}`);
+const name = (values.name as string | undefined) ?? `path-gradient-${experiment}`;
+if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+  usage('--name must be lowercase letters, digits and dashes');
+const sharding = parseSharding(values, `${docs}/${name}`);
 
 const setting =
   experiment === 'phi4'
@@ -120,6 +124,7 @@ const flags = [
   ...['--iterations', String(iterations), '--every', String(every), '--batch', String(batch)],
   ...['--hidden', String(hidden), '--lr', String(lr)],
   ...(evalParticles !== 10000 ? ['--eval-particles', String(evalParticles)] : []),
+  ...(values.name !== undefined ? ['--name', name] : []),
 ];
 const longer = flags.map((x, i) =>
   flags[i - 1] === '--iterations'
@@ -131,6 +136,7 @@ const longer = flags.map((x, i) =>
 const data: PathSeedsData = {
   generated: mergedGenerated(generatedNow({ workers }), outcome.generated),
   experiment,
+  name,
   lattice: setting.lattice,
   command: `npx tsx scripts/path-gradient-seeds.ts ${flags.join(' ')}`,
   largerCommand: `npx tsx scripts/path-gradient-seeds.ts ${longer.join(' ')} --workers 8`,
@@ -175,7 +181,7 @@ const svg = await view.toSVG();
 view.finalize();
 
 mkdirSync(docs, { recursive: true });
-const out = `${docs}/path-gradient-${experiment}`;
+const out = `${docs}/${name}`;
 writeFileSync(`${out}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${out}.md`, renderPathSeeds(data));
 writeFileSync(`${out}.svg`, svg);

@@ -92,6 +92,7 @@ describe('scripts/path-gradient-seeds.ts', () => {
       [['--experiment', 'gmm'], /--experiment must be phi4 or u1/],
       [['--length', '1'], /--length must be an integer >= 2/],
       [['--lr', 'abc'], /--lr must be a positive number/],
+      [['--name', 'Bad Name'], /--name must be lowercase letters, digits and dashes/],
     ] as const) {
       const r = script(...args, '--docs', join(work, 'no'));
       assert.equal(r.status, 2, r.stderr);

@@ -12,6 +12,8 @@ export type Estimator = (typeof ESTIMATORS)[number];
 export interface PathSeedsData {
   generated: Generated;
   experiment: 'phi4' | 'u1';
+  /** The page's file name without extension (path-gradient-EXPERIMENT unless --name set it). */
+  name?: string;
   /** The target's lattice, as "T x X". */
   lattice: string;
   command: string;
@@ -153,7 +155,7 @@ export function renderPathSeeds(d: PathSeedsData): string {
         `| ${p.seed} | ${f(p.standard)} | ${f(p.path)} | ${signed(equalIt[i] as number)} | ${f(p.standardSeconds, 0)} | ${f(p.pathSeconds, 0)} | ${f(p.standardAtEqualTime)} | ${f(p.pathAtEqualTime)} | ${signed(equalTime[i] as number)} |`,
     ),
     '',
-    `![reverse ESS during training, by iteration and by training seconds](path-gradient-${d.experiment}.svg)`,
+    `![reverse ESS during training, by iteration and by training seconds](${d.name ?? `path-gradient-${d.experiment}`}.svg)`,
     '',
   ].join('\n');
 }

@@ -127,11 +127,12 @@ export const RESULT_PAGES: ResultPage[] = [
     page: `docs/results/flow-${name}.md`,
     render: (f) => renderFlow(json<FlowData>(f, `docs/results/flow-${name}.json`)),
   })),
-  ...['phi4', 'u1'].map((name): ResultPage => ({
-    page: `docs/results/path-gradient-${name}.md`,
-    render: (f) =>
-      renderPathSeeds(json<PathSeedsData>(f, `docs/results/path-gradient-${name}.json`)),
-  })),
+  ...['path-gradient-phi4', 'path-gradient-phi4-4x4', 'path-gradient-u1'].map(
+    (name): ResultPage => ({
+      page: `docs/results/${name}.md`,
+      render: (f) => renderPathSeeds(json<PathSeedsData>(f, `docs/results/${name}.json`)),
+    }),
+  ),
   {
     page: 'docs/results/flow-runtime.md',
     render: (f) => renderFlowRuntime(json<FlowRuntimeData>(f, 'docs/results/flow-runtime.json')),
