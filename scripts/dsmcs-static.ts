@@ -24,8 +24,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
+import { svgOf } from './render/svg.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { loadConfigFile } from '../src/cli/config.js';
 import { runTasks } from '../src/parallel/pool.js';
@@ -144,10 +144,7 @@ async function essPlot(results: VariantResult[]): Promise<string> {
       },
     },
   };
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return svgOf(spec);
 }
 
 await initEngine({ backend: base.backend });

@@ -22,8 +22,8 @@ import { generatedNow } from './render/common.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
+import { svgOf } from './render/svg.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
 import { u1LogZ } from '../src/targets/u1.js';
@@ -203,9 +203,7 @@ const spec: vegaLite.TopLevelSpec = {
     },
   },
 };
-const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-const svg = await view.toSVG();
-view.finalize();
+const svg = await svgOf(spec);
 
 const flags = [
   ...['--experiment', name, '--iterations', String(iterations), '--every', String(every)],

@@ -8,8 +8,8 @@
 //                                          [--chains 5] [--steps 8] [--leapfrog 5] [--step-size 0.15]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
+import { svgOf } from './render/svg.js';
 import {
   AnnealingPath,
   DiagGaussian,
@@ -193,9 +193,7 @@ const spec: vegaLite.TopLevelSpec = {
     ],
   },
 };
-const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-const svg = await view.toSVG();
-view.finalize();
+const svg = await svgOf(spec);
 
 const data: ImplicitData = {
   generated: mergedGenerated(

@@ -10,8 +10,8 @@
 // -> docs/results/path-gradient-<experiment>.{md,json,svg} (--name sets the file name)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
+import { svgOf } from './render/svg.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
 import { checked, integerFlag, seedList, usage } from './args.js';
@@ -176,9 +176,7 @@ const spec = {
     },
   })),
 } as vegaLite.TopLevelSpec;
-const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-const svg = await view.toSVG();
-view.finalize();
+const svg = await svgOf(spec);
 
 mkdirSync(docs, { recursive: true });
 const out = `${docs}/${name}`;
