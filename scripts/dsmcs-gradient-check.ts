@@ -29,6 +29,8 @@ import {
   tf,
   type ResamplingName,
 } from '../src/index.js';
+import { refreshAfterWriting } from './pages.js';
+import { dirname } from 'node:path';
 
 const { values } = checked(() =>
   parseArgs({
@@ -163,3 +165,5 @@ const data: DsmcsGradientData = {
 writeFileSync(`${values.out}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${values.out}.md`, renderDsmcsGradients(data));
 process.stderr.write(`wrote ${values.out}.json and .md\n`);
+// The claims page and every page's claim lines read this JSON too.
+refreshAfterWriting(dirname(values.out));

@@ -32,10 +32,18 @@ import { runTasks } from '../src/parallel/pool.js';
 import { trainRun } from '../src/runs/samplerRun.js';
 import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { ResamplingName } from '../src/annealing/resampling.js';
-import type { RunConfig } from '../src/train/config.js';
-import { EPOCH, type DsmcsVariant, type VariantResult } from './jobs/dsmcs.js';
+import {
+  EPOCH,
+  RELATIVE_COST,
+  resamplingVariant,
+  setIterations,
+  VARIANTS,
+  type DsmcsVariant,
+  type VariantResult,
+} from './jobs/dsmcs.js';
 import { renderDsmcs, type DsmcsData } from './render/dsmcs.js';
 import { createTarget, getTargetSpec } from '../src/targets/registry.js';
+import { refreshAfterWriting } from './pages.js';
 
 const { values } = checked(() =>
   parseArgs({
@@ -61,33 +69,6 @@ const base = checked(() => loadConfigFile(configPath));
 const groupSize = base.sampler.resampling?.groupSize;
 if (!groupSize) usage(`${configPath}: sampler.resampling.groupSize is needed`);
 
-const VARIANTS: { scheme: ResamplingName; label: string }[] = [
-  { scheme: 'none', label: 'DAIS' },
-  { scheme: 'cat', label: 'DSMCS cat' },
-  { scheme: 'gst', label: 'DSMCS gst' },
-  { scheme: 'bern-cat', label: 'DSMCS bern-cat' },
-  { scheme: 'bern-gst', label: 'DSMCS bern-gst' },
-];
-
-/** Seconds per iteration of each variant, relative, as measured at the 64 x 32 scale. */
-const RELATIVE_COST: Record<string, number> = {
-  none: 78,
-  cat: 144,
-  gst: 553,
-  'bern-cat': 280,
-  'bern-gst': 626,
-};
-
-/** The run at another length: the learning-rate step keeps its place in proportion. */
-function setIterations(iterations: number): void {
-  const schedule = base.train.lrSchedule;
-  if (schedule?.kind === 'step')
-    base.train.lrSchedule = {
-      ...schedule,
-      every: Math.max(1, Math.round((schedule.every * iterations) / base.train.iterations)),
-    };
-  base.train.iterations = iterations;
-}
 const budgetMinutes = checked(() => parseBudget(values.budget));
 const sharding = parseSharding(values, `${values.docs as string}/${name}`);
 if ((sharding.shard || sharding.merge) && budgetMinutes !== null)
@@ -98,19 +79,11 @@ if (values.iterations !== undefined) {
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < EPOCH || iterations % EPOCH !== 0)
     usage(`--iterations must be a positive multiple of ${EPOCH} (whole epochs)`);
-  setIterations(iterations);
+  setIterations(base, iterations);
 }
 
-function variantConfig(scheme: ResamplingName): RunConfig {
-  const config = structuredClone(base);
-  config.sampler.resampling = {
-    ...(config.sampler.resampling as NonNullable<RunConfig['sampler']['resampling']>),
-    scheme,
-  };
-  // Both bounds are the log mean weight of each system: for DAIS the IW bound, for DSMCS the SMC bound.
-  config.train.objective = { kind: 'iw', groupSize: groupSize as number };
-  return config;
-}
+const variantConfig = (scheme: ResamplingName) =>
+  resamplingVariant(base, scheme, groupSize as number);
 
 async function essPlot(results: VariantResult[]): Promise<string> {
   const rows = results.flatMap((r) => [
@@ -165,7 +138,7 @@ if (budgetMinutes !== null) {
     rmSync(scratch, { recursive: true, force: true });
   }
   budget = planBudget(budgetMinutes, perIteration, workers);
-  setIterations(Math.max(EPOCH, Math.floor(budget.units / EPOCH) * EPOCH));
+  setIterations(base, Math.max(EPOCH, Math.floor(budget.units / EPOCH) * EPOCH));
   budget.units = base.train.iterations;
   process.stderr.write(`[budget] ${budgetMinutes} min: ${budget.units} iterations per variant\n`);
 }
@@ -222,3 +195,5 @@ writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${docs}/${name}.md`, renderDsmcs(data));
 writeFileSync(`${docs}/${name}-ess.svg`, await essPlot(results));
 process.stderr.write(`wrote ${docs}/${name}.md, .json and -ess.svg\n`);
+// The claims page and every page's claim lines read this JSON too.
+refreshAfterWriting(docs);

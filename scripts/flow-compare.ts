@@ -29,6 +29,7 @@ import { runTasks } from '../src/parallel/pool.js';
 import { u1LogZ } from '../src/targets/u1.js';
 import type { FlowVariant, Point } from './jobs/flow.js';
 import { renderFlow, type FlowData } from './render/flow.js';
+import { refreshAfterWriting } from './pages.js';
 
 const { values } = parseArgs({
   options: {
@@ -241,3 +242,5 @@ writeFileSync(`${docs}/flow-${name}.json`, `${JSON.stringify(data, null, 2)}\n`)
 writeFileSync(`${docs}/flow-${name}.md`, renderFlow(data));
 writeFileSync(`${docs}/flow-${name}.svg`, svg);
 process.stderr.write(`wrote ${docs}/flow-${name}.md, .json and .svg\n`);
+// The claims page and every page's claim lines read this JSON too.
+refreshAfterWriting(docs);

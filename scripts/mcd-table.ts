@@ -25,6 +25,8 @@ import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shard
 import type { McdCell } from './jobs/mcd.js';
 import { renderMcd, type McdData, type McdRow } from './render/mcd.js';
 import { logisticReferences } from './render/results.js';
+import { refreshAfterWriting } from './pages.js';
+import { dirname } from 'node:path';
 
 const DEFAULT_LISTS = {
   targets: 'gmm8,student-t8,sonar,ionosphere,german-credit,breast-cancer',
@@ -181,6 +183,8 @@ if (outcome === null) process.exit(0);
 generated = mergedGenerated(generated, outcome.generated);
 writeTables();
 process.stderr.write(`wrote ${values.out}.md and ${values.out}.json\n`);
+// The claims page and every page's claim lines read this JSON too.
+refreshAfterWriting(dirname(values.out));
 
 /** The logistic-regression reference log Z from docs/results, where that page exists. */
 function references(): Record<string, number> {

@@ -19,6 +19,7 @@ import type { FlowVariant, Point } from './jobs/flow.js';
 import { generatedNow } from './render/common.js';
 import { ESTIMATORS, renderPathSeeds, type PathSeedsData } from './render/pathSeeds.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
+import { refreshAfterWriting } from './pages.js';
 
 const { values } = checked(() =>
   parseArgs({
@@ -184,3 +185,5 @@ writeFileSync(`${out}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${out}.md`, renderPathSeeds(data));
 writeFileSync(`${out}.svg`, svg);
 process.stderr.write(`wrote ${out}.md, .json and .svg\n`);
+// The claims page and every page's claim lines read this JSON too.
+refreshAfterWriting(docs);

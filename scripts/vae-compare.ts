@@ -38,6 +38,7 @@ import { trainVaeRun } from '../src/models/vaeRun.js';
 import { parseBudget, planBudget, type BudgetPlan } from './budget.js';
 import type { VaeVariant, VariantOutcome } from './jobs/vae.js';
 import { renderVae, type VaeData } from './render/vae.js';
+import { refreshAfterWriting } from './pages.js';
 
 const { values } = checked(() =>
   parseArgs({
@@ -242,6 +243,8 @@ mkdirSync(docs, { recursive: true });
 writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${docs}/${name}.md`, renderVae(data));
 process.stderr.write(`wrote ${docs}/${name}.md and .json\n`);
+// The claims page and every page's claim lines read this JSON too.
+refreshAfterWriting(docs);
 const failed = results.filter((r) => r.outcome.failure);
 if (failed.length) {
   process.stderr.write(

@@ -23,6 +23,7 @@ import type { PerImageOutcome } from './jobs/vaePerImage.js';
 import { generatedNow } from './render/common.js';
 import { pairedSummary, renderVaePaired, type VaePairedData } from './render/vaePaired.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
+import { refreshAfterWriting } from './pages.js';
 
 const { values } = checked(() =>
   parseArgs({
@@ -138,3 +139,5 @@ mkdirSync(docs, { recursive: true });
 writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
 writeFileSync(`${docs}/${name}.md`, renderVaePaired(data));
 process.stderr.write(`wrote ${docs}/${name}.md and .json\n`);
+// The claims page and every page's claim lines read this JSON too.
+refreshAfterWriting(docs);

@@ -4,7 +4,7 @@
 // the scale that would settle an unresolved claim. Pure: the results test re-renders the page.
 import { generatedText, type Generated } from './common.js';
 import type { Point } from './flow.js';
-import { overSeeds } from './vaePaired.js';
+import { exceedsVerdict, overSeeds, type Verdict } from './overSeeds.js';
 
 export const ESTIMATORS = ['standard', 'path-fast'] as const;
 export type Estimator = (typeof ESTIMATORS)[number];
@@ -80,32 +80,31 @@ export function seedPairs(d: PathSeedsData): SeedPair[] {
   });
 }
 
-export type Verdict =
-  'shown' | 'refuted at this scale' | 'not resolved at this scale' | 'not measurable at this scale';
-
-/**
- * The verdict on "path gradients reach a higher ESS" from the per-seed differences: shown where
- * the 95% interval over seeds lies above zero, refuted where it lies below, and not measurable
- * where the ESS estimates themselves rest on too few effective draws to rank.
- */
-export function verdictOf(diffs: number[], reliable: boolean): Verdict {
-  if (!reliable) return 'not measurable at this scale';
-  const o = overSeeds(diffs);
-  if (o.low > 0) return 'shown';
-  if (o.high < 0) return 'refuted at this scale';
-  return 'not resolved at this scale';
-}
+/** The verdict on "path gradients reach a higher ESS" from the per-seed differences. */
+export const verdictOf = (diffs: number[], reliable: boolean): Verdict =>
+  exceedsVerdict(diffs, reliable);
 
 const f = (x: number, digits = 3) => x.toFixed(digits);
 const signed = (x: number, digits = 3) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 
-export function renderPathSeeds(d: PathSeedsData): string {
+/** Path minus standard ESS per seed, at equal iterations and equal time, and their verdicts. */
+export function pathClaims(d: PathSeedsData) {
   const pairs = seedPairs(d);
   const equalIt = pairs.map((p) => p.path - p.standard);
   const equalTime = pairs.map((p) => p.pathAtEqualTime - p.standardAtEqualTime);
   const reliable = pairs.every((p) => p.minEssCount >= RELIABLE_ESS_COUNT);
-  const verdict = verdictOf(equalIt, reliable);
-  const verdictTime = verdictOf(equalTime, reliable);
+  return {
+    pairs,
+    equalIt,
+    equalTime,
+    reliable,
+    verdict: verdictOf(equalIt, reliable),
+    verdictTime: verdictOf(equalTime, reliable),
+  };
+}
+
+export function renderPathSeeds(d: PathSeedsData): string {
+  const { pairs, equalIt, equalTime, reliable, verdict, verdictTime } = pathClaims(d);
   const it = overSeeds(equalIt);
   const tm = overSeeds(equalTime);
   const name = d.experiment === 'phi4' ? 'phi^4' : 'U(1)';

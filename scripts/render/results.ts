@@ -2,6 +2,7 @@
 // re-renders them all; test/results.test.ts checks that each committed page equals its rendering,
 // so no page holds a number its JSON does not.
 import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
+import { renderClaims, withClaim, withReadmeClaims, type Paper } from './claims.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderDsmcsGradients, type DsmcsGradientData } from './dsmcsGradients.js';
@@ -56,7 +57,9 @@ export function logisticReferences(files: Files): Record<string, number> {
 /** The published numbers anneal's pages are set beside. */
 const published = (files: Files) => json<PublishedData>(files, 'docs/results/published.json');
 
-export const RESULT_PAGES: ResultPage[] = [
+const PAGES: ResultPage[] = [
+  { page: 'docs/results/claims.md', render: (f) => renderClaims(f) },
+  { page: 'README.md', render: (f) => withReadmeClaims(f.read('README.md'), f) },
   {
     page: 'docs/results/published.md',
     render: (f) => renderPublished(published(f), logisticReferences(f)),
@@ -199,3 +202,45 @@ export const RESULT_PAGES: ResultPage[] = [
     render: (f) => renderFunnel(json<FunnelData>(f, 'docs/results/funnel.json')),
   },
 ];
+
+const ONE_SEED = 'This page: one training seed, so it ranks nothing by itself.';
+/** The pages about one paper's claim that do not open with it themselves, and what each is. */
+const CLAIM_PAGES: Record<string, { paper: Paper; role: string }> = {
+  ...Object.fromEntries(
+    [
+      'mcd-static',
+      'mcd-static-frozen',
+      'mcd-static-frozen-d200',
+      'mcd-static-frozen-d500',
+      'mcd-static-frozen-k64',
+      'mcd-static-scale',
+      'vae-mcd',
+      'vae-mcd-scale',
+    ].map((n) => [n, { paper: 'mcd', role: ONE_SEED }]),
+  ),
+  'vae-mcd-paired': { paper: 'mcd', role: 'This page is part of that evidence.' },
+  ...Object.fromEntries(
+    ['flow-gmm', 'flow-phi4', 'flow-u1'].map((n) => [n, { paper: 'path', role: ONE_SEED }]),
+  ),
+  ...Object.fromEntries(
+    ['dsmcs-static', 'dsmcs-static-64x32', 'dsmcs-static-paper'].map((n) => [
+      n,
+      { paper: 'dsmcs', role: ONE_SEED },
+    ]),
+  ),
+  'dsmcs-gradient-check': {
+    paper: 'dsmcs',
+    role: 'This page: why the trained variants fall behind DAIS (gradient bias), not a verdict.',
+  },
+  ...Object.fromEntries(
+    ['vae-mnist', 'vae-table1', 'vae-table1-scale'].map((n) => [
+      n,
+      { paper: 'ding-freedman', role: ONE_SEED },
+    ]),
+  ),
+};
+
+export const RESULT_PAGES: ResultPage[] = PAGES.map((p) => {
+  const c = CLAIM_PAGES[p.page.replace(/^docs\/results\/(.*)\.md$/, '$1')];
+  return c ? { page: p.page, render: (f) => withClaim(p.render(f), c.paper, f, c.role) } : p;
+});

@@ -4,7 +4,8 @@ import type { VaeRunConfig } from '../../src/models/vaeConfig.js';
 import type { VaeEvaluation } from '../../src/models/vaeRun.js';
 import type { BudgetPlan } from '../budget.js';
 import { generatedText, type Generated } from './common.js';
-import { overSeeds, type VaePairedData } from './vaePaired.js';
+import { overSeeds } from './overSeeds.js';
+import type { VaePairedData } from './vaePaired.js';
 
 export interface VaeResult {
   label: string;

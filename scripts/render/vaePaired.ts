@@ -1,9 +1,9 @@
 // docs/results/vae-mcd-paired.md from the JSON of scripts/vae-mcd-paired.ts, and the paired
 // statistics that script stores. Pure: the results test re-renders the page.
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import type { VaeRunConfig } from '../../src/models/vaeConfig.js';
 import type { VaeEvaluation, VaePerImage } from '../../src/models/vaeRun.js';
-import { generatedText, meanSd, type Generated } from './common.js';
+import { generatedText, type Generated } from './common.js';
+import { overSeeds } from './overSeeds.js';
 
 const METRICS = ['ais', 'elbo', 'iwae'] as const;
 type Metric = (typeof METRICS)[number];
@@ -91,15 +91,6 @@ const METRIC_TEXT: Record<Metric, string> = {
   elbo: 'own bound (extended-space ELBO)',
   iwae: 'IWAE bound',
 };
-
-/** The across-seed view of one pair and metric: mean, spread, 95% interval (Student t). */
-export function overSeeds(diffs: readonly number[]) {
-  const s = diffs.length;
-  const { mean: m, sd } = meanSd(diffs);
-  const se = sd / Math.sqrt(s);
-  const t = tQuantile(0.975, s - 1);
-  return { seeds: s, mean: m, sd, stdErr: se, t, low: m - t * se, high: m + t * se };
-}
 
 export function renderVaePaired(d: VaePairedData): string {
   const c = d.config;
