@@ -7,17 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { TINY_VAE_CONFIG } from './helpers/tinyVae.js';
 import type { VaePairedData } from '../scripts/render/vaePaired.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vae-paired-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-const CONFIG = `seed: 0
-data: { name: mnist, binarization: dynamic, trainImages: 100 }
-model: { latentDim: 3, hidden: [12] }
-train: { epochs: 1, batch: 50, learningRate: 0.001, clipNorm: 10 }
-eval: { testImages: 12, iwaeSamples: 5, aisSteps: 6, aisChains: 2, bdmcImages: 2 }
-`;
 
 /** Runs the script with `args`, as a user would. */
 const script = (...args: string[]) =>
@@ -28,7 +22,7 @@ const script = (...args: string[]) =>
 describe('scripts/vae-mcd-paired.ts', () => {
   it('publishes the paired differences of the runs it made, per seed and over seeds', () => {
     const config = join(work, 'tiny.yaml');
-    writeFileSync(config, CONFIG);
+    writeFileSync(config, TINY_VAE_CONFIG);
     const runs = join(work, 'runs');
     const docs = join(work, 'docs');
     const tiny = ['--config', config, '--seeds', '3,4', '--ula-steps', '3', '--uha-steps', '2'];

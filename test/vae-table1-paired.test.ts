@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { TINY_VAE_CONFIG } from './helpers/tinyVae.js';
 import {
   comparisons,
   renderVaeTable1Paired,
@@ -16,13 +17,6 @@ import {
 const work = mkdtempSync(join(tmpdir(), 'vae-table1-paired-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const CONFIG = `seed: 0
-data: { name: mnist, binarization: dynamic, trainImages: 100 }
-model: { latentDim: 3, hidden: [12] }
-train: { epochs: 1, batch: 50, learningRate: 0.001, clipNorm: 10 }
-eval: { testImages: 12, iwaeSamples: 5, aisSteps: 6, aisChains: 2, bdmcImages: 2 }
-`;
-
 const script = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'scripts/vae-table1-paired.ts', ...args], {
     encoding: 'utf8',
@@ -31,7 +25,7 @@ const script = (...args: string[]) =>
 describe('scripts/vae-table1-paired.ts', () => {
   it('compares the runs it made image by image, per seed and over seeds', () => {
     const config = join(work, 'tiny.yaml');
-    writeFileSync(config, CONFIG);
+    writeFileSync(config, TINY_VAE_CONFIG);
     const runs = join(work, 'runs');
     const docs = join(work, 'docs');
     const r = script(

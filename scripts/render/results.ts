@@ -57,6 +57,16 @@ export function logisticReferences(files: Files): Record<string, number> {
 /** The published numbers anneal's pages are set beside. */
 const published = (files: Files) => json<PublishedData>(files, 'docs/results/published.json');
 
+/** The pages of scripts/mcd-table.ts runs. */
+const MCD_TABLES = [
+  'mcd-static',
+  'mcd-static-frozen',
+  'mcd-static-frozen-d200',
+  'mcd-static-frozen-d500',
+  'mcd-static-frozen-k64',
+  'mcd-static-scale',
+];
+
 const PAGES: ResultPage[] = [
   { page: 'docs/results/claims.md', render: (f) => renderClaims(f) },
   { page: 'README.md', render: (f) => withReadmeClaims(f.read('README.md'), f) },
@@ -101,14 +111,7 @@ const PAGES: ResultPage[] = [
     page: 'docs/results/workers.md',
     render: (f) => renderWorkers(json<WorkersData>(f, 'docs/results/workers.json')),
   },
-  ...[
-    'mcd-static',
-    'mcd-static-frozen',
-    'mcd-static-frozen-d200',
-    'mcd-static-frozen-d500',
-    'mcd-static-frozen-k64',
-    'mcd-static-scale',
-  ].map((name): ResultPage => ({
+  ...MCD_TABLES.map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) =>
       renderMcd(json<McdData>(f, `docs/results/${name}.json`), logisticReferences(f), published(f)),
@@ -207,16 +210,7 @@ const ONE_SEED = 'This page: one training seed, so it ranks nothing by itself.';
 /** The pages about one paper's claim that do not open with it themselves, and what each is. */
 const CLAIM_PAGES: Record<string, { paper: Paper; role: string }> = {
   ...Object.fromEntries(
-    [
-      'mcd-static',
-      'mcd-static-frozen',
-      'mcd-static-frozen-d200',
-      'mcd-static-frozen-d500',
-      'mcd-static-frozen-k64',
-      'mcd-static-scale',
-      'vae-mcd',
-      'vae-mcd-scale',
-    ].map((n) => [n, { paper: 'mcd', role: ONE_SEED }]),
+    [...MCD_TABLES, 'vae-mcd', 'vae-mcd-scale'].map((n) => [n, { paper: 'mcd', role: ONE_SEED }]),
   ),
   'vae-mcd-paired': { paper: 'mcd', role: 'This page is part of that evidence.' },
   ...Object.fromEntries(
