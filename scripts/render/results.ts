@@ -210,7 +210,10 @@ const ONE_SEED = 'This page: one training seed, so it ranks nothing by itself.';
 /** The pages about one paper's claim that do not open with it themselves, and what each is. */
 const CLAIM_PAGES: Record<string, { paper: Paper; role: string }> = {
   ...Object.fromEntries(
-    [...MCD_TABLES, 'vae-mcd', 'vae-mcd-scale'].map((n) => [n, { paper: 'mcd', role: ONE_SEED }]),
+    [...MCD_TABLES, 'vae-mcd', 'vae-mcd-scale', 'flow-target'].map((n) => [
+      n,
+      { paper: 'mcd', role: ONE_SEED },
+    ]),
   ),
   'vae-mcd-paired': { paper: 'mcd', role: 'This page is part of that evidence.' },
   ...Object.fromEntries(
