@@ -50,7 +50,8 @@ export const CLAIMS: Record<Paper, { paper: string; method: string; claim: strin
 };
 
 export interface ClaimVerdict {
-  verdict: Verdict;
+  /** A Verdict, or one per part where a claim has two ("ESS gain: shown; ..."). */
+  verdict: string;
   /** One markdown sentence per piece of evidence, each naming its page. */
   evidence: string[];
   /** Where the claim is not shown: what would settle it. */
@@ -137,12 +138,10 @@ function dsmcsVerdict(f: ClaimFiles): ClaimVerdict {
   const d = json<DsmcsSeedsData>(f, 'dsmcs-seeds.json');
   const c = dsmcsClaims(d);
   const seeds = c.essDiff.length;
-  const verdict: Verdict =
-    c.essVerdict === 'shown' && c.gstVerdict === 'shown'
-      ? 'shown'
-      : c.essVerdict === 'refuted at this scale' || c.gstVerdict === 'refuted at this scale'
-        ? 'refuted at this scale'
-        : 'not resolved at this scale';
+  const verdict =
+    c.essVerdict === c.gstVerdict
+      ? c.essVerdict
+      : `resampling raises the ESS: ${c.essVerdict}; the resampling gradient can be dropped: ${c.gstVerdict ?? 'not run'}`;
   return {
     verdict,
     evidence: [

@@ -5,6 +5,7 @@ import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
 import { renderClaims, withClaim, withReadmeClaims, type Paper } from './claims.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
+import { renderDsmcsSeeds, type DsmcsSeedsData } from './dsmcsSeeds.js';
 import { renderDsmcsGradients, type DsmcsGradientData } from './dsmcsGradients.js';
 import { renderEngineFacts, type EngineFactsData } from './engineFacts.js';
 import { renderFlow, type FlowData } from './flow.js';
@@ -124,6 +125,10 @@ const PAGES: ResultPage[] = [
         json<DsmcsGradientData>(f, 'docs/results/dsmcs-gradient-check.json'),
       ),
   })),
+  {
+    page: 'docs/results/dsmcs-seeds.md',
+    render: (f) => renderDsmcsSeeds(json<DsmcsSeedsData>(f, 'docs/results/dsmcs-seeds.json')),
+  },
   {
     page: 'docs/results/dsmcs-gradient-check.md',
     render: (f) =>
