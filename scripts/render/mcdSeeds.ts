@@ -115,6 +115,12 @@ export function renderMcdSeeds(d: McdSeedsData): string {
         `| ${p.target} | ${p.steps} | ${LABEL[`${p.base}-mcd`]} - ${LABEL[p.base]} | ${intervalText(p.elboDiffs, 2)} | ${p.elboVerdict} | ${p.logZReliable ? intervalText(p.logZDiffs, 2) : 'not ranked (unreliable estimates)'} | ${p.logZVerdict} |`,
     ),
     '',
+    ...(pairs.some((p) => p.elboVerdict === 'refuted at this scale')
+      ? [
+          "Where MCD ends below its base sampler: each MCD run starts as exactly its base sampler and its family contains it (a zero score network), so MCD's optimum is at least the base's; a pair refuted here says that MCD's training, at this budget and learning rate, did not find a better backward kernel, not that none exists.",
+          '',
+        ]
+      : []),
     ...(verdict === 'shown' && unreliable === 0
       ? []
       : [
@@ -128,7 +134,7 @@ export function renderMcdSeeds(d: McdSeedsData): string {
     `${generatedText(d.generated)}.`,
     '',
     `Mixtures of 8 components in d = ${d.mixtureDim} (means in [-${d.mixtureLoc}, ${d.mixtureLoc}]^d, unit scale; normalized, log Z = 0).`,
-    `Every sampler starts from N(0, ${d.mixtureInitialScale}^2 I)${d.frozen.length ? ` and keeps its ${d.frozen.join(' and ')} fixed, the same for all` : ''};`,
+    `Every sampler starts from N(0, ${d.mixtureInitialScale}^2 I)${d.frozen.length ? ` and keeps that initial distribution and the linear schedule fixed (${d.frozen.join(', ')} frozen), the same for all` : ''};`,
     `each is trained for ${d.iterations} Adam iterations (lr ${d.lr}, ${d.trainParticles} particles, clip 10) on the ELBO from the`,
     "seed's streams (MCD's score network starts at zero, so each MCD run starts as exactly its base",
     `sampler), then evaluated on ${d.evalParticles} fresh particles; ± is one standard error (log Z over 10 batches).`,

@@ -21,6 +21,7 @@ import {
   type LogisticReferenceData,
 } from './logisticReference.js';
 import { renderMcd, type McdData } from './mcd.js';
+import { renderMcdSeeds, type McdSeedsData } from './mcdSeeds.js';
 import { renderMutants, type MutantsData } from './mutants.js';
 import { renderPathSeeds, type PathSeedsData } from './pathSeeds.js';
 import { renderPerformance, type Saved } from './performance.js';
@@ -125,6 +126,10 @@ const PAGES: ResultPage[] = [
         json<DsmcsGradientData>(f, 'docs/results/dsmcs-gradient-check.json'),
       ),
   })),
+  {
+    page: 'docs/results/mcd-seeds.md',
+    render: (f) => renderMcdSeeds(json<McdSeedsData>(f, 'docs/results/mcd-seeds.json')),
+  },
   {
     page: 'docs/results/dsmcs-seeds.md',
     render: (f) => renderDsmcsSeeds(json<DsmcsSeedsData>(f, 'docs/results/dsmcs-seeds.json')),
