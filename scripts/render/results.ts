@@ -31,6 +31,7 @@ import { renderSeeds, type SeedsData } from './seeds.js';
 import { renderVae, type VaeData } from './vae.js';
 import { renderVaeGpu, type VaeGpuData } from './vaeGpu.js';
 import { renderVaePaired, type VaePairedData } from './vaePaired.js';
+import { renderVaeTable1Paired, type VaeTable1PairedData } from './vaeTable1Paired.js';
 import { renderVaeGpuRun, type VaeGpuRunData } from './vaeGpuRun.js';
 import { renderWorkers, type WorkersData } from './workers.js';
 
@@ -165,6 +166,11 @@ const PAGES: ResultPage[] = [
         ),
     }),
   ),
+  {
+    page: 'docs/results/vae-table1-paired.md',
+    render: (f) =>
+      renderVaeTable1Paired(json<VaeTable1PairedData>(f, 'docs/results/vae-table1-paired.json')),
+  },
   {
     page: 'docs/results/vae-mcd-paired.md',
     render: (f) => renderVaePaired(json<VaePairedData>(f, 'docs/results/vae-mcd-paired.json')),
