@@ -27,8 +27,8 @@ export function exceedsVerdict(diffs: readonly number[], measurable = true): Ver
 
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 
-/** "+m (sd s, 95% t-interval [lo, hi], n seeds)". */
+/** "+m (standard error se, sd s, 95% t-interval [lo, hi], n seeds)". */
 export function intervalText(diffs: readonly number[], digits = 3): string {
   const o = overSeeds(diffs);
-  return `${signed(o.mean, digits)} (sd ${o.sd.toFixed(digits)}, 95% t-interval [${signed(o.low, digits)}, ${signed(o.high, digits)}], ${o.seeds} seeds)`;
+  return `${signed(o.mean, digits)} (standard error ${o.stdErr.toFixed(digits)}, sd ${o.sd.toFixed(digits)}, 95% t-interval [${signed(o.low, digits)}, ${signed(o.high, digits)}], ${o.seeds} seeds)`;
 }
