@@ -33,3 +33,10 @@ export function seedList(text: string | undefined): number[] {
   if (seeds.length < 2) usage('--seeds: at least two training seeds (their spread is the point)');
   return seeds;
 }
+
+/** A results page's `--name` (its file name): lowercase letters, digits and dashes, or a usage error. */
+export function pageName(text: string | undefined): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(String(text)))
+    usage('--name must be lowercase letters, digits and dashes');
+  return text as string;
+}

@@ -13,7 +13,7 @@ import { loadConfigFile } from '../src/cli/config.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
 import { createTarget, getTargetSpec } from '../src/targets/registry.js';
-import { checked, integerFlag, seedList, usage } from './args.js';
+import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import {
   EPOCH,
   RELATIVE_COST,
@@ -46,8 +46,7 @@ const { values } = checked(() =>
 const workers = integerFlag('workers', values.workers, 1);
 const seeds = seedList(values.seeds);
 const name = values.name as string;
-if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
-  usage('--name must be lowercase letters, digits and dashes');
+pageName(name);
 const schemes = String(values.variants).split(',');
 const known = VARIANTS.map((v) => v.scheme as string);
 const unknown = schemes.filter((s) => !known.includes(s));

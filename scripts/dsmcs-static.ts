@@ -17,7 +17,7 @@
 //
 // The default config is the scaled-down one (minutes); configs/dsmcs-static.yaml is the paper's
 // scale (hours). Runs are resumable run directories: re-running continues unfinished variants.
-import { checked, usage } from './args.js';
+import { checked, pageName, usage } from './args.js';
 import { generatedNow } from './render/common.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ const workers = Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) usage('--workers must be an integer >= 1');
 const configPath = values.config as string;
 const name = values.name as string;
-if (!/^[a-z0-9-]+$/.test(name)) usage('--name must be lower-case letters, digits and dashes');
+pageName(name);
 const outDir = values.out ?? `runs/${name}`;
 const base = checked(() => loadConfigFile(configPath));
 const groupSize = base.sampler.resampling?.groupSize;

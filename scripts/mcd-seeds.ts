@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import type { LearnedSamplerName } from '../src/annealing/learned.js';
 import { runTasks } from '../src/parallel/pool.js';
-import { checked, integerFlag, seedList, usage } from './args.js';
+import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import { isMixture, type McdCell, type McdRow } from './jobs/mcd.js';
 import { generatedNow } from './render/common.js';
 import { BASES, renderMcdSeeds, type McdSeedsData } from './render/mcdSeeds.js';
@@ -57,8 +57,7 @@ if (!(mixtureLoc > 0)) usage('--mixture-loc must be a positive number');
 const initialScale = Number(values['initial-scale']);
 if (!(initialScale > 0)) usage('--initial-scale must be a positive number');
 const name = values.name as string;
-if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
-  usage('--name must be lowercase letters, digits and dashes');
+pageName(name);
 const docs = values.docs as string;
 const sharding = parseSharding(values, `${docs}/${name}`);
 // As the paper compares: one initial distribution and schedule, the same for every sampler.

@@ -14,7 +14,7 @@ import type * as vegaLite from 'vega-lite';
 import { svgOf } from './render/svg.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
-import { checked, integerFlag, seedList, usage } from './args.js';
+import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import type { FlowVariant, Point } from './jobs/flow.js';
 import { generatedNow } from './render/common.js';
 import { ESTIMATORS, renderPathSeeds, type PathSeedsData } from './render/pathSeeds.js';
@@ -56,8 +56,7 @@ if (!(lr > 0)) usage('--lr must be a positive number');
 const seeds = seedList(values.seeds);
 const docs = values.docs as string;
 const name = (values.name as string | undefined) ?? `path-gradient-${experiment}`;
-if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
-  usage('--name must be lowercase letters, digits and dashes');
+pageName(name);
 const sharding = parseSharding(values, `${docs}/${name}`);
 
 const setting =

@@ -23,7 +23,7 @@
 // so a stopped table continues where it was.
 //
 // The papers' scale: configs/vae-mnist-ding-freedman.yaml and configs/vae-mnist-mcd.yaml.
-import { checked, usage } from './args.js';
+import { checked, pageName, usage } from './args.js';
 import { generatedNow } from './render/common.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,8 +66,7 @@ if (table !== 'ding-freedman' && table !== 'mcd' && table !== 'table1') {
   process.stderr.write(`unknown --table '${table}'; valid: ding-freedman, mcd, table1\n`);
   process.exit(2);
 }
-if (values.name !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values.name))
-  usage('--name must be lowercase letters, digits and dashes');
+if (values.name !== undefined) pageName(values.name);
 const positiveList = (flag: string) => {
   const xs = String(values[flag as 'samples'])
     .split(',')

@@ -10,7 +10,7 @@
 //       [--from DIR --machine TEXT]    (read DIR/<backend>.json and DIR/<backend>-eval.json, the
 //                                       output and eval.json of the same command run on another
 //                                       machine, described by TEXT, instead of running here)
-import { checked, usage } from './args.js';
+import { checked, pageName, usage } from './args.js';
 import { generatedNow } from './render/common.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,8 +32,7 @@ const { values } = checked(() =>
     },
   }),
 );
-if (!/^[a-z0-9][a-z0-9-]*$/.test(values.name as string))
-  usage('--name must be lowercase letters, digits and dashes');
+pageName(values.name as string);
 const backends = String(values.backends).split(',');
 if (backends.some((b) => !['webgpu', 'wasm', 'cpu'].includes(b)))
   usage(`--backends must be a comma list of webgpu, wasm, cpu; got '${values.backends}'`);

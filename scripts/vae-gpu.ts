@@ -12,7 +12,7 @@
 // from the same seed for WARMUP + --iterations iterations and reports the clock time per iteration
 // over the last --iterations: the steady cost, without the first iterations' shader compilation
 // or kernel set-up (reported apart). Writes docs/results/NAME.{json,md}.
-import { checked, usage } from './args.js';
+import { checked, pageName, usage } from './args.js';
 import { generatedNow } from './render/common.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,8 +53,7 @@ if (!Number.isInteger(iterations) || iterations < 1) usage('--iterations must be
 const batches = String(values.batches).split(',').map(Number);
 if (batches.some((b) => !Number.isInteger(b) || b < 1))
   usage('--batches must be a comma list of integers >= 1');
-if (!/^[a-z0-9][a-z0-9-]*$/.test(values.name as string))
-  usage('--name must be lowercase letters, digits and dashes');
+pageName(values.name as string);
 
 if (values.child !== undefined) {
   const backend = values.child;

@@ -17,7 +17,7 @@ import { readConfigObject } from '../src/cli/config.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
 import { runTasks } from '../src/parallel/pool.js';
-import { checked, integerFlag, seedList, usage } from './args.js';
+import { checked, integerFlag, pageName, seedList } from './args.js';
 import type { VaeVariant } from './jobs/vae.js';
 import type { PerImageOutcome } from './jobs/vaePerImage.js';
 import { generatedNow } from './render/common.js';
@@ -45,8 +45,7 @@ const workers = integerFlag('workers', values.workers, 1);
 const ulaSteps = integerFlag('ula-steps', values['ula-steps'], 1);
 const uhaSteps = integerFlag('uha-steps', values['uha-steps'], 1);
 const seeds = seedList(values.seeds);
-if (!/^[a-z0-9][a-z0-9-]*$/.test(values.name as string))
-  usage('--name must be lowercase letters, digits and dashes');
+pageName(values.name as string);
 const base = checked(() =>
   readConfigObject(values.config as string, 'data, model and train'),
 ) as Record<string, Record<string, unknown>>;

@@ -16,7 +16,7 @@ import { readConfigObject } from '../src/cli/config.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
 import { runTasks } from '../src/parallel/pool.js';
-import { checked, integerFlag, seedList, usage } from './args.js';
+import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import type { VaeVariant } from './jobs/vae.js';
 import type { PerImageOutcome } from './jobs/vaePerImage.js';
 import { refreshAfterWriting } from './pages.js';
@@ -55,8 +55,7 @@ const temperatures = String(values.temperatures)
 if (new Set(temperatures).size !== temperatures.length) usage('--temperatures: each T once');
 const seeds = seedList(values.seeds);
 const name = values.name as string;
-if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
-  usage('--name must be lowercase letters, digits and dashes');
+pageName(name);
 const base = checked(() =>
   readConfigObject(values.config as string, 'data, model and train'),
 ) as Record<string, Record<string, unknown>>;
