@@ -7,12 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  claimVerdicts,
-  renderClaims,
-  withClaim,
-  type ClaimFiles,
-} from '../scripts/render/claims.js';
+import type { Files } from '../scripts/render/common.js';
+import { claimVerdicts, renderClaims, withClaim } from '../scripts/render/claims.js';
 import {
   dsmcsClaims,
   renderDsmcsSeeds,
@@ -192,7 +188,7 @@ describe('the claims page', () => {
       })),
     ),
   };
-  const files = (extra: Record<string, unknown>): ClaimFiles => ({
+  const files = (extra: Record<string, unknown>): Files => ({
     read: (path) => {
       const name = path.replace('docs/results/', '');
       return name in extra ? JSON.stringify(extra[name]) : readFileSync(path, 'utf8');

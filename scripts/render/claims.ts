@@ -1,6 +1,7 @@
 // The central claim of each seed paper, and its verdict over training seeds, derived from the JSON
 // of the pages that test it. docs/results/claims.md lists the four; every results page about a
 // paper opens with its claim and verdict (withClaim), so no page can be read without them.
+import type { Files } from './common.js';
 import type { DsmcsSeedsData } from './dsmcsSeeds.js';
 import { dsmcsClaims } from './dsmcsSeeds.js';
 import { overallVerdict, pairSummaries, type McdSeedsData } from './mcdSeeds.js';
@@ -15,12 +16,6 @@ import {
 } from './vaeTable1Paired.js';
 
 export type Paper = 'mcd' | 'path' | 'dsmcs' | 'ding-freedman';
-
-/** Readers of repository files (the results registry's Files, narrowed to what claims need). */
-export interface ClaimFiles {
-  read(path: string): string;
-  list(dir: string): string[];
-}
 
 export const CLAIMS: Record<Paper, { paper: string; method: string; claim: string }> = {
   mcd: {
@@ -58,11 +53,11 @@ export interface ClaimVerdict {
   settle: string | null;
 }
 
-const has = (f: ClaimFiles, name: string) => f.list('docs/results').includes(name);
-const json = <T>(f: ClaimFiles, name: string) => JSON.parse(f.read(`docs/results/${name}`)) as T;
+const has = (f: Files, name: string) => f.list('docs/results').includes(name);
+const json = <T>(f: Files, name: string) => JSON.parse(f.read(`docs/results/${name}`)) as T;
 const link = (name: string) => `[${name}](${name})`;
 
-function mcdVerdict(f: ClaimFiles): ClaimVerdict {
+function mcdVerdict(f: Files): ClaimVerdict {
   const evidence: string[] = [];
   let verdict: Verdict = 'not resolved at this scale';
   if (has(f, 'mcd-seeds.json')) {
@@ -102,7 +97,7 @@ function mcdVerdict(f: ClaimFiles): ClaimVerdict {
   };
 }
 
-function pathVerdict(f: ClaimFiles): ClaimVerdict {
+function pathVerdict(f: Files): ClaimVerdict {
   const pages = ['path-gradient-phi4-4x4', 'path-gradient-phi4', 'path-gradient-u1'].filter((n) =>
     has(f, `${n}.json`),
   );
@@ -128,7 +123,7 @@ function pathVerdict(f: ClaimFiles): ClaimVerdict {
   };
 }
 
-function dsmcsVerdict(f: ClaimFiles): ClaimVerdict {
+function dsmcsVerdict(f: Files): ClaimVerdict {
   if (!has(f, 'dsmcs-seeds.json'))
     return {
       verdict: 'not resolved at this scale',
@@ -152,7 +147,7 @@ function dsmcsVerdict(f: ClaimFiles): ClaimVerdict {
   };
 }
 
-function dingFreedmanVerdict(f: ClaimFiles): ClaimVerdict {
+function dingFreedmanVerdict(f: Files): ClaimVerdict {
   if (!has(f, 'vae-table1-paired.json'))
     return {
       verdict: 'not resolved at this scale',
@@ -178,7 +173,7 @@ function dingFreedmanVerdict(f: ClaimFiles): ClaimVerdict {
   };
 }
 
-export function claimVerdicts(f: ClaimFiles): Record<Paper, ClaimVerdict> {
+export function claimVerdicts(f: Files): Record<Paper, ClaimVerdict> {
   return {
     mcd: mcdVerdict(f),
     path: pathVerdict(f),
@@ -191,7 +186,7 @@ export function claimVerdicts(f: ClaimFiles): Record<Paper, ClaimVerdict> {
  * `page` with its paper's claim and verdict after its title: the claim, the verdict over seeds with
  * a pointer to claims.md, and what this page is (it ranks nothing by itself where it has one seed).
  */
-export function withClaim(page: string, paper: Paper, f: ClaimFiles, role: string): string {
+export function withClaim(page: string, paper: Paper, f: Files, role: string): string {
   const c = CLAIMS[paper];
   const v = claimVerdicts(f)[paper];
   const lines = page.split('\n');
@@ -206,7 +201,7 @@ export function withClaim(page: string, paper: Paper, f: ClaimFiles, role: strin
   return lines.join('\n');
 }
 
-export function renderClaims(f: ClaimFiles): string {
+export function renderClaims(f: Files): string {
   const all = claimVerdicts(f);
   return [
     "# The seed papers' central claims, and what anneal's runs show",
@@ -245,7 +240,7 @@ const evidencePages = (v: ClaimVerdict) => [
 ];
 
 /** `readme` with its claims block (between the markers) re-rendered from the evidence. */
-export function withReadmeClaims(readme: string, f: ClaimFiles): string {
+export function withReadmeClaims(readme: string, f: Files): string {
   const start = readme.indexOf(README_OPEN);
   const end = readme.indexOf(README_CLOSE);
   if (start < 0 || end < start) throw new Error('README.md: the claims markers are missing');

@@ -73,3 +73,9 @@ export function unreliableNote(marked: number, total: number, what = 'estimates'
     '',
   ];
 }
+
+/** Reads a repository file as text; lists a repository folder (what a page's rendering reads). */
+export interface Files {
+  read(path: string): string;
+  list(dir: string): string[];
+}

@@ -3,6 +3,7 @@
 // so no page holds a number its JSON does not.
 import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
 import { renderClaims, withClaim, withReadmeClaims, type Paper } from './claims.js';
+import type { Files } from './common.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
 import { renderDsmcsSeeds, type DsmcsSeedsData } from './dsmcsSeeds.js';
@@ -35,11 +36,7 @@ import { renderVaeTable1Paired, type VaeTable1PairedData } from './vaeTable1Pair
 import { renderVaeGpuRun, type VaeGpuRunData } from './vaeGpuRun.js';
 import { renderWorkers, type WorkersData } from './workers.js';
 
-/** Reads a repository file as text; lists a repository folder. */
-export interface Files {
-  read(path: string): string;
-  list(dir: string): string[];
-}
+export type { Files };
 
 export interface ResultPage {
   /** The markdown page, from the repository root. */
