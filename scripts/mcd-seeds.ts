@@ -5,7 +5,8 @@
 // log Z where every estimate is reliable) and their 95% interval over seeds.
 //   npx tsx scripts/mcd-seeds.ts --dim 200 --steps 64 --seeds 0,1,2 --iterations 500 \
 //     --train-particles 128 --workers 2
-//   [--targets gmm8,student-t8] [--shard i/n | --merge-shards]   (docs/cluster.md)
+//   [--targets gmm8,student-t8] [--ula-step 1 --uha-step 0.2]   (initial step sizes)
+//   [--shard i/n | --merge-shards]   (docs/cluster.md)
 // -> docs/results/mcd-seeds.{md,json} (--name sets the file name)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,7 @@ import { runTasks } from '../src/parallel/pool.js';
 import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import { isMixture, type McdCell, type McdRow } from './jobs/mcd.js';
 import { generatedNow } from './render/common.js';
-import { BASES, renderMcdSeeds, type McdSeedsData } from './render/mcdSeeds.js';
+import { BASES, renderMcdSeeds, type Base, type McdSeedsData } from './render/mcdSeeds.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 import { refreshAfterWriting } from './pages.js';
 
@@ -32,6 +33,10 @@ const { values } = checked(() =>
       lr: { type: 'string', default: '0.01' },
       'mixture-loc': { type: 'string', default: '10' },
       'initial-scale': { type: 'string', default: '6' },
+      // The chains start from N(0, 6^2 I): far smaller steps spend the training budget on growing
+      // them (Adam moves a log step size by about lr per iteration), not on the backward kernel.
+      'ula-step': { type: 'string', default: '1' },
+      'uha-step': { type: 'string', default: '0.2' },
       name: { type: 'string', default: 'mcd-seeds' },
       docs: { type: 'string', default: 'docs/results' },
       workers: { type: 'string', default: '1' },
@@ -56,6 +61,12 @@ const mixtureLoc = Number(values['mixture-loc']);
 if (!(mixtureLoc > 0)) usage('--mixture-loc must be a positive number');
 const initialScale = Number(values['initial-scale']);
 if (!(initialScale > 0)) usage('--initial-scale must be a positive number');
+const stepSizes: Record<Base, number> = { ula: 0, uha: 0 };
+for (const base of BASES) {
+  const step = Number(values[`${base}-step`]);
+  if (!(step > 0)) usage(`--${base}-step must be a positive number`);
+  stepSizes[base] = step;
+}
 const name = values.name as string;
 pageName(name);
 const docs = values.docs as string;
@@ -79,6 +90,7 @@ const cells: McdCell[] = targets.flatMap((target) =>
         mixtureDim: dim,
         mixtureInitialScale: initialScale,
         frozen,
+        stepSize: stepSizes[base],
       })),
     ),
   ),
@@ -106,6 +118,7 @@ const flags = [
     String(mixtureLoc),
     '--initial-scale',
     String(initialScale),
+    ...BASES.flatMap((base) => [`--${base}-step`, String(stepSizes[base])]),
   ],
   ...(name !== 'mcd-seeds' ? ['--name', name] : []),
 ];
@@ -129,6 +142,7 @@ const data: McdSeedsData = {
   mixtureLoc,
   mixtureDim: dim,
   mixtureInitialScale: initialScale,
+  stepSizes,
   frozen,
   rows: outcome.results,
 };

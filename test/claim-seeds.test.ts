@@ -79,6 +79,7 @@ describe('scripts/mcd-seeds.ts', () => {
       [['--seeds', '1'], /at least two training seeds/],
       [['--dim', '0'], /--dim must be an integer >= 1/],
       [['--initial-scale=-1'], /--initial-scale must be a positive number/],
+      [['--ula-step', '0'], /--ula-step must be a positive number/],
     ] as const) {
       const r = run('mcd-seeds.ts', ...args, '--docs', join(work, 'no'));
       assert.equal(r.status, 2, r.stderr);

@@ -28,13 +28,22 @@ function setEntry(v: Variable, index: number, value: number): void {
 }
 
 describe('gradients of the ELBO through the whole chain match central finite differences (cpu)', () => {
-  const cases: [LearnedSamplerName, string[], { stepSizeNet?: StepSizeNetConfig }?][] = [
+  const cases: [
+    LearnedSamplerName,
+    string[],
+    { stepSizeNet?: StepSizeNetConfig; initialScale?: number }?,
+  ][] = [
     ['ula', ['stepSizes.log', 'schedule.logits', 'initial.mean', 'initial.logScale']],
     [
       'uha',
       ['stepSizes.log', 'schedule.logits', 'uha.etaLogit', 'uha.logMass', 'initial.logScale'],
     ],
-    ['ula-mcd', ['stepSizes.log', 'score.out.w', 'score.in.w', 'score.block0.b']],
+    // A start wider than 1: the score network sees z / 1.6.
+    [
+      'ula-mcd',
+      ['stepSizes.log', 'score.out.w', 'score.in.w', 'score.block0.b'],
+      { initialScale: 1.6 },
+    ],
     ['uha-mcd', ['uha.etaLogit', 'uha.logMass', 'score.out.w', 'score.in.w']],
     [
       'uha',
@@ -43,7 +52,12 @@ describe('gradients of the ELBO through the whole chain match central finite dif
     ],
   ];
   for (const [kind, names, extra] of cases) {
-    it(`${kind}${extra ? ' (step-size network)' : ''}: ${names.join(', ')}`, async () => {
+    const label = extra?.stepSizeNet
+      ? ' (step-size network)'
+      : extra?.initialScale
+        ? ` (initial scale ${extra.initialScale})`
+        : '';
+    it(`${kind}${label}: ${names.join(', ')}`, async () => {
       await initEngine({ backend: 'cpu' });
       // A small anisotropic Gaussian, 3 steps, 6 particles; the score network's output layer is
       // moved off zero so that gradients reach its inner layers too.
@@ -238,6 +252,58 @@ describe('Monte Carlo Diffusion starts as its ULA/UHA counterpart', () => {
       await initEngine({ backend: 'wasm' });
     });
   }
+});
+
+describe("the score network's input scale", () => {
+  it('standardizes z by the Gaussian start, yields to the config, and is 1 for a fixed start', async () => {
+    await initEngine({ backend: 'cpu' });
+    const target = gaussianTarget({ mean: [0.5, -1], variance: [4, 9] });
+    const scaleOf = (config: object, options = {}) => {
+      const s = new LearnedSampler(
+        target,
+        { kind: 'ula-mcd', steps: 2, ...config },
+        undefined,
+        options,
+      );
+      const scale = s.scoreNet?.inputScale;
+      s.dispose();
+      return scale;
+    };
+    assert.equal(scaleOf({ initialScale: 4 }), 0.25);
+    assert.equal(scaleOf({}), 1);
+    assert.equal(scaleOf({ initialScale: 4, scoreNet: { inputScale: 2 } }), 2);
+    const flow = new Flow(
+      2,
+      { kind: 'realnvp', layers: 2, conditioner: { hidden: [4] } },
+      Rng.fromSeed(2),
+    );
+    assert.equal(scaleOf({ initialScale: 4 }, { initial: flowDistribution(flow), owns: true }), 1);
+    assert.throws(() => scaleOf({ scoreNet: { inputScale: 0 } }), /inputScale/);
+    // The scale multiplies z and nothing else: a net at scale 1/4 on z is the net at 1 on z / 4.
+    const z = tf.tensor2d([
+      [2, -3],
+      [0.5, 8],
+    ]);
+    const outputs = [0.25, 1].map((scale) => {
+      const s = new LearnedSampler(
+        target,
+        { kind: 'ula-mcd', steps: 2, scoreNet: { inputScale: scale } },
+        Rng.fromSeed(7),
+      );
+      const w = s.params.get('score.out.w');
+      tf.tidy(() => w.assign(Rng.fromSeed(5).normal(w.shape)));
+      const input = scale === 1 ? tf.mul(z, 0.25) : z;
+      const out = s.scoreNet?.apply(input as typeof z, null, 1, 2);
+      const values = Array.from(out?.dataSync() ?? []);
+      tf.dispose([out, input === z ? [] : input]);
+      s.dispose();
+      return values;
+    });
+    assert.equal(outputs[0]?.length, 4);
+    assert.deepEqual(outputs[0], outputs[1]);
+    z.dispose();
+    target.dispose?.();
+  });
 });
 
 describe('training', () => {

@@ -25,6 +25,8 @@ export interface McdCell {
   mixtureInitialScale?: number;
   /** Parameter groups every sampler keeps fixed. */
   frozen?: ('initial' | 'schedule')[];
+  /** Initial step size (absent: 0.05 for UHA kinds, 0.01 for ULA kinds). */
+  stepSize?: number;
 }
 
 export const isMixture = (name: string) => name === 'gmm8' || name === 'student-t8';
@@ -44,7 +46,7 @@ export function runJob(cell: McdCell): McdRow {
       sampler: {
         kind: cell.kind,
         steps: cell.steps,
-        stepSize: cell.kind.startsWith('uha') ? 0.05 : 0.01,
+        stepSize: cell.stepSize ?? (cell.kind.startsWith('uha') ? 0.05 : 0.01),
         initialScale: mixture ? (cell.mixtureInitialScale ?? 2) : 1,
         learn: {
           stepSizes: true,

@@ -22,9 +22,14 @@ export interface McdSeedsData {
   mixtureLoc: number;
   mixtureDim: number;
   mixtureInitialScale: number;
+  /** Initial step size of each base sampler and its MCD (absent in older files: 0.01 and 0.05). */
+  stepSizes?: Record<Base, number>;
   frozen: string[];
   rows: McdRow[];
 }
+
+/** The step sizes of files written before they were a flag. */
+const OLD_STEPS: Record<Base, number> = { ula: 0.01, uha: 0.05 };
 
 const LABEL: Record<string, string> = {
   ula: 'ULA',
@@ -135,6 +140,7 @@ export function renderMcdSeeds(d: McdSeedsData): string {
     '',
     `Mixtures of 8 components in d = ${d.mixtureDim} (means in [-${d.mixtureLoc}, ${d.mixtureLoc}]^d, unit scale; normalized, log Z = 0).`,
     `Every sampler starts from N(0, ${d.mixtureInitialScale}^2 I)${d.frozen.length ? ` and keeps that initial distribution and the linear schedule fixed (${d.frozen.join(', ')} frozen), the same for all` : ''};`,
+    `with initial step sizes ${BASES.map((b) => `${LABEL[b]} ${(d.stepSizes ?? OLD_STEPS)[b]}`).join(', ')} (each MCD as its base);`,
     `each is trained for ${d.iterations} Adam iterations (lr ${d.lr}, ${d.trainParticles} particles, clip 10) on the ELBO from the`,
     "seed's streams (MCD's score network starts at zero, so each MCD run starts as exactly its base",
     `sampler), then evaluated on ${d.evalParticles} fresh particles; ± is one standard error (log Z over 10 batches).`,

@@ -209,8 +209,15 @@ export class LearnedSampler {
           c.learn.scoreNet,
           initRng,
           options.contextDim ?? 0,
+          // Standardize z by the Gaussian start's scale; a fixed or per-run start has its own.
+          this.fixedInitial || this.perRunInitial ? 1 : 1 / c.initialScale,
         )
       : null;
+  }
+
+  /** The MCD score network (null for the other kinds). */
+  get scoreNet(): ResidualScoreNet | null {
+    return this.net;
   }
 
   /** A parameter of this sampler by its short name ('stepSizes.log', 'uha.etaLogit', ...). */

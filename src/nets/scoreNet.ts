@@ -1,6 +1,8 @@
 // The MCD score network: a residual MLP on [z, (v), context, time features] -> R^dim. Time enters through
 // fixed sinusoidal features of t = k / K, so one network serves every step; the output layer starts
-// at zero, so a fresh network outputs exactly 0 and MCD starts as its ULA/UHA counterpart.
+// at zero, so a fresh network outputs exactly 0 and MCD starts as its ULA/UHA counterpart. z enters
+// multiplied by a fixed input scale (the learned sampler's default: 1 / its initial scale), so a
+// target far wider than 1 does not saturate the first tanh layer from the start.
 import { tf, dense, type Rng, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { ParamStore } from './params.js';
 import { z } from 'zod';
@@ -20,18 +22,26 @@ export const ScoreNetConfigSchema = z.strictObject({
   timeFeatures: positiveInt
     .refine((n) => n % 2 === 0, 'must be even')
     .default(SCORE_NET_DEFAULTS.timeFeatures),
+  /**
+   * Multiplies z before the first layer (absent: the learned sampler uses 1 / initialScale for its
+   * Gaussian start, 1 for a fixed initial distribution).
+   */
+  inputScale: z.number().positive().optional(),
 });
 
 export type ScoreNetConfig = z.infer<typeof ScoreNetConfigSchema>;
 
 export class ResidualScoreNet {
   readonly inputDim: number;
+  /** The factor z is multiplied by before the first layer. */
+  readonly inputScale: number;
 
   /**
    * @param dim particle dimension (the output size)
    * @param withMomentum whether the momentum v is an input (UHA-MCD)
    * @param contextDim width of a per-particle context input (amortized samplers: the encoder's
    *   output for the particle's data point); 0 for none
+   * @param inputScale multiplies z before the first layer (config.inputScale wins where set)
    */
   constructor(
     private readonly store: ParamStore,
@@ -42,8 +52,14 @@ export class ResidualScoreNet {
     trainable: boolean,
     rng: Rng,
     readonly contextDim = 0,
+    inputScale = 1,
   ) {
     if (config.timeFeatures % 2 !== 0) throw new RangeError('timeFeatures must be even');
+    this.inputScale = config.inputScale ?? inputScale;
+    if (!(this.inputScale > 0 && Number.isFinite(this.inputScale)))
+      throw new RangeError(
+        `the score network's input scale must be positive, got ${this.inputScale}`,
+      );
     this.inputDim = dim * (withMomentum ? 2 : 1) + contextDim + config.timeFeatures;
     const h = config.hidden;
     // Glorot-style normal initialization from the seeded stream; weights are [in, out] so the
@@ -93,7 +109,7 @@ export class ResidualScoreNet {
     return tf.tidy(() => {
       const n = z.shape[0];
       const time = tf.tile(tf.tensor2d([this.timeFeatures(step, steps)]), [n, 1]);
-      const parts: Tensor[] = [z];
+      const parts: Tensor[] = [this.inputScale === 1 ? z : tf.mul(z, this.inputScale)];
       if (this.withMomentum) {
         if (!v) throw new Error('this score network needs the momentum');
         parts.push(v);
