@@ -147,8 +147,12 @@ function dsmcsVerdict(f: Files): ClaimVerdict {
   };
 }
 
+/** The paired Table 1 pages, one per K: the K = 5 column first, then any other K run. */
+export const TABLE1_PAIRED_PAGES = ['vae-table1-paired', 'vae-table1-paired-k1'] as const;
+
 function dingFreedmanVerdict(f: Files): ClaimVerdict {
-  if (!has(f, 'vae-table1-paired.json'))
+  const present = TABLE1_PAIRED_PAGES.filter((name) => has(f, `${name}.json`));
+  if (!present.length)
     return {
       verdict: 'not resolved at this scale',
       evidence: has(f, 'vae-table1-scale.json')
@@ -158,18 +162,26 @@ function dingFreedmanVerdict(f: Files): ClaimVerdict {
         : [],
       settle: 'the K = 5 column over 3 training seeds: scripts/vae-table1-paired.ts.',
     };
-  const d = json<VaeTable1PairedData>(f, 'vae-table1-paired.json');
-  const verdict = table1Verdict(d);
+  const columns = present.map((name) => ({
+    name,
+    data: json<VaeTable1PairedData>(f, `${name}.json`),
+  }));
+  const verdicts = columns.map((c) => table1Verdict(c.data));
+  // One verdict where every K agrees; otherwise the verdict of each K column.
+  const verdict = verdicts.every((v) => v === verdicts[0])
+    ? (verdicts[0] as Verdict)
+    : columns.map((c, i) => `at K = ${c.data.samples}: ${verdicts[i]}`).join('; ');
   return {
     verdict,
-    evidence: comparisons(d).map(
-      (c) =>
-        `${link('vae-table1-paired.md')}, ${c.diffs.length} seeds: ${labelOf(c.second, d.samples)} minus ${labelOf(c.first, d.samples)}, AIS log p(x): ${intervalText(c.diffs, 2)}, ${c.verdict}.`,
+    evidence: columns.flatMap(({ name, data: d }) =>
+      comparisons(d).map(
+        (c) =>
+          `${link(`${name}.md`)}, ${c.diffs.length} seeds: ${labelOf(c.second, d.samples)} minus ${labelOf(c.first, d.samples)}, AIS log p(x): ${intervalText(c.diffs, 2)}, ${c.verdict}.`,
+      ),
     ),
-    settle:
-      verdict === 'shown'
-        ? null
-        : "longer training, more seeds and a longer AIS evaluation (the page's longer command).",
+    settle: verdicts.every((v) => v === 'shown')
+      ? null
+      : "longer training, more seeds and a longer AIS evaluation (the page's longer command).",
   };
 }
 

@@ -46,6 +46,16 @@ export {
   type UciDatasetInfo,
   type UciLogisticOptions,
 } from './logisticRegression.js';
+export { SeedsTarget, seedsTarget, SEEDS_DATA } from './seedsRegression.js';
+export { BrownianTarget, brownianTarget, BROWNIAN_OBSERVATIONS } from './brownian.js';
+export {
+  LgcpTarget,
+  lgcpTarget,
+  finpinesCounts,
+  LGCP_DEFAULT_WIDTH,
+  type LgcpOptions,
+} from './lgcp.js';
+export { FINPINES_XY, FINPINES_WINDOW } from './finpines.js';
 export { AffineTarget, affineTarget, type AffineTargetOptions } from './affine.js';
 export { laplaceApproximation, whitenedTarget, type LaplaceOptions } from './laplace.js';
 export { logGamma, gammaArray, chiSquareArray } from './special.js';

@@ -89,8 +89,8 @@ export const TARGET_OPTIONS = [
     name: 'width',
     arg: 'X',
     kind: 'positiveInt',
-    help: "lattice width: phi4's space extent (the lattice is dim / X by X), u1's L (dim = 2 L^2)",
-    targets: ['phi4', 'u1'],
+    help: "lattice width: phi4's space extent (the lattice is dim / X by X), u1's L (dim = 2 L^2), lgcp's cells per side (dim = X^2)",
+    targets: ['phi4', 'u1', 'lgcp'],
   },
   {
     name: 'kappa',

@@ -17,6 +17,9 @@ import { UCI_DATASETS, uciLogisticTarget, type UciDatasetName } from './logistic
 import { PHI4_DEFAULTS, Phi4Target } from './phi4.js';
 import { U1_DEFAULTS, U1Target } from './u1.js';
 import { RingsTarget } from './rings.js';
+import { SeedsTarget } from './seedsRegression.js';
+import { BrownianTarget } from './brownian.js';
+import { LGCP_DEFAULT_WIDTH, LgcpTarget } from './lgcp.js';
 import { targetOptionsOf, type TargetOptionName, type TargetOptions } from './options.js';
 
 export type { TargetOptions, TargetOptionName } from './options.js';
@@ -24,9 +27,10 @@ export type { TargetOptions, TargetOptionName } from './options.js';
 /**
  * Allowed dimensions: 'fixed' = only defaultDim, 'any' = >= 1, 'even' = even >= 2, 'atLeast2' =
  * >= 2, 'lattice' = T X for a lattice of width X >= 2 and T >= 2 rows (checked against the width
- * when the target is built), 'gaugeLattice' = 2 L^2 for a lattice width L >= 2.
+ * when the target is built), 'gaugeLattice' = 2 L^2 for a lattice width L >= 2, 'square' = W^2 for
+ * a grid width W >= 2.
  */
-export type DimRule = 'fixed' | 'any' | 'even' | 'atLeast2' | 'lattice' | 'gaugeLattice';
+export type DimRule = 'fixed' | 'any' | 'even' | 'atLeast2' | 'lattice' | 'gaugeLattice' | 'square';
 
 export interface TargetSpec {
   readonly name: string;
@@ -56,6 +60,10 @@ export function dimAllowed(rule: DimRule, dim: number, defaultDim: number): bool
       const width = Math.round(Math.sqrt(dim / 2));
       return width >= 2 && 2 * width * width === dim;
     }
+    case 'square': {
+      const width = Math.round(Math.sqrt(dim));
+      return width >= 2 && width * width === dim;
+    }
   }
 }
 
@@ -73,6 +81,8 @@ export function describeDimRule(rule: DimRule, defaultDim: number): string {
       return 'width x rows (both >= 2)';
     case 'gaugeLattice':
       return '2 L^2 (L = width >= 2)';
+    case 'square':
+      return 'W^2 (W = width >= 2)';
   }
 }
 
@@ -214,6 +224,40 @@ const BASE_SPECS: readonly Omit<TargetSpec, 'options'>[] = [
         );
       }
       return new U1Target({ width, beta: o.beta });
+    },
+  },
+  {
+    name: 'seeds',
+    description:
+      'Random-effects logistic regression on the seeds germination data (21 plates); log tau coordinate',
+    defaultDim: 26,
+    logZKnown: false,
+    dimRule: 'fixed',
+    create: () => new SeedsTarget(),
+  },
+  {
+    name: 'brownian',
+    description:
+      'Brownian motion, 30 steps with the middle 10 unobserved, unknown noise scales (softplus coordinates)',
+    defaultDim: 32,
+    logZKnown: false,
+    dimRule: 'fixed',
+    create: () => new BrownianTarget(),
+  },
+  {
+    name: 'lgcp',
+    description: `Log-Gaussian Cox process on the Finnish pines, W x W cells (width W, dim = W^2, default ${LGCP_DEFAULT_WIDTH})`,
+    defaultDim: LGCP_DEFAULT_WIDTH * LGCP_DEFAULT_WIDTH,
+    logZKnown: false,
+    dimRule: 'square',
+    create: (o = {}) => {
+      const width = o.width ?? (o.dim !== undefined ? Math.sqrt(o.dim) : LGCP_DEFAULT_WIDTH);
+      if (o.dim !== undefined && o.dim !== width * width) {
+        throw new TargetError(
+          `target 'lgcp': dim ${o.dim} must be W^2 for a grid width W (width ${width} gives ${width * width})`,
+        );
+      }
+      return new LgcpTarget({ width });
     },
   },
   ...(Object.keys(UCI_DATASETS) as UciDatasetName[]).map((name): Omit<TargetSpec, 'options'> => ({
