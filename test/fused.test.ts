@@ -402,9 +402,13 @@ describe('fused native annealing', { skip }, () => {
   // kernels around the target's own evaluation (sonar: a TF.js logistic-regression target).
   const GRADIENT_CASES = [
     ...TARGETS.flatMap(([name, options]) =>
-      (['uha', 'uha-mcd', 'ula', 'ula-mcd'] as const).map((kind) => ({ name, options, kind })),
+      (['uha', 'uha-mcd', 'ula', 'ula-mcd', 'cmcd'] as const).map((kind) => ({
+        name,
+        options,
+        kind,
+      })),
     ),
-    ...(['ula', 'ula-mcd', 'uha', 'uha-mcd'] as const).map((kind) => ({
+    ...(['ula', 'ula-mcd', 'cmcd', 'uha', 'uha-mcd'] as const).map((kind) => ({
       name: 'sonar',
       options: {},
       kind,
@@ -423,7 +427,7 @@ describe('fused native annealing', { skip }, () => {
         // Parameters away from their symmetric starting values, so every term is exercised.
         const set = (p: string, values: number[]) => sampler.param(p).assign(tf.tensor1d(values));
         // ULA steps are step sizes of the overdamped chain: smaller, as a trained sampler's.
-        const base = kind.startsWith('ula') ? 0.004 : 0.04;
+        const base = kind.startsWith('uha') ? 0.04 : 0.004;
         set(
           'stepSizes.log',
           [0, 1, 2, 3, 4, 5].map((k) => Math.log(base * (1 + 0.25 * k))),
@@ -446,6 +450,11 @@ describe('fused native annealing', { skip }, () => {
           'schedule.logits',
           [0, 1, 2, 3, 4, 5].map((k) => 0.2 * k),
         );
+        // CMCD's control off zero, so that its gradient reaches every layer.
+        if (sampler.params.has('control.out.w')) {
+          const w = sampler.param('control.out.w');
+          tf.tidy(() => w.assign(tf.mul(Rng.fromSeed(6).normal(w.shape), 0.1)));
+        }
         const { fused, reference } = await bothPaths(() => {
           const { value, grads } = tf.variableGrads(
             () => sampler.loss(64, Rng.fromSeed(3)),

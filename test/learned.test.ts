@@ -45,6 +45,7 @@ describe('gradients of the ELBO through the whole chain match central finite dif
       { initialScale: 1.6 },
     ],
     ['uha-mcd', ['uha.etaLogit', 'uha.logMass', 'score.out.w', 'score.in.w']],
+    ['cmcd', ['stepSizes.log', 'control.out.w', 'control.in.w', 'control.block0.b']],
     [
       'uha',
       ['stepSizes.embedding', 'stepSizes.weight', 'stepSizes.bias'],
@@ -75,10 +76,11 @@ describe('gradients of the ELBO through the whole chain match central finite dif
         },
         Rng.fromSeed(4),
       );
-      if (sampler.params.has('score.out.w')) {
-        const w = sampler.params.get('score.out.w');
-        tf.tidy(() => w.assign(tf.mul(Rng.fromSeed(5).normal(w.shape), 0.3)));
-      }
+      for (const net of ['score', 'control'])
+        if (sampler.params.has(`${net}.out.w`)) {
+          const w = sampler.params.get(`${net}.out.w`);
+          tf.tidy(() => w.assign(tf.mul(Rng.fromSeed(5).normal(w.shape), 0.3)));
+        }
       // Perturb the schedule off its symmetric start so its gradient is generic.
       const logits = sampler.params.get('schedule.logits');
       tf.tidy(() => logits.assign(tf.tensor1d([0.3, -0.2, 0.1])));
@@ -181,7 +183,7 @@ describe('learned samplers give unbiased Z estimates for any parameter values', 
   // With perturbed (non-default) parameters: a non-linear schedule, an off-zero score network, a
   // damping and a mass away from their starts. A wrong forward or backward density term biases
   // E[Zhat / Z] away from 1.
-  for (const kind of ['ula', 'uha', 'ula-mcd', 'uha-mcd'] as const) {
+  for (const kind of ['ula', 'uha', 'ula-mcd', 'uha-mcd', 'cmcd'] as const) {
     it(`${kind}: mean of exp(logZhat - logZ) over ${RUNS} runs is 1 within 3 standard errors, which would catch a 3 % bias`, async () => {
       await initEngine({ backend: 'wasm' });
       const target = gaussianTarget({ mean: [1, 1, 1], variance: [0.5, 2, 0.5] });
@@ -199,10 +201,11 @@ describe('learned samplers give unbiased Z estimates for any parameter values', 
       );
       const logits = sampler.params.get('schedule.logits');
       tf.tidy(() => logits.assign(tf.mul(Rng.fromSeed(9).normal([20]), 0.5)));
-      if (sampler.params.has('score.out.w')) {
-        const w = sampler.params.get('score.out.w');
-        tf.tidy(() => w.assign(tf.mul(Rng.fromSeed(5).normal(w.shape), 0.05)));
-      }
+      for (const net of ['score', 'control'])
+        if (sampler.params.has(`${net}.out.w`)) {
+          const w = sampler.params.get(`${net}.out.w`);
+          tf.tidy(() => w.assign(tf.mul(Rng.fromSeed(5).normal(w.shape), 0.05)));
+        }
       const runs = RUNS;
       const perRun = PER_RUN;
       const r = sampler.run({ particles: runs * perRun, rng: Rng.fromSeed(21) });
@@ -224,6 +227,7 @@ describe('learned samplers give unbiased Z estimates for any parameter values', 
 describe('Monte Carlo Diffusion starts as its ULA/UHA counterpart', () => {
   for (const [mcd, plain] of [
     ['ula-mcd', 'ula'],
+    ['cmcd', 'ula'],
     ['uha-mcd', 'uha'],
   ] as const) {
     it(`${mcd} with a zero output layer reproduces ${plain}'s log-weights exactly`, async () => {

@@ -31,8 +31,10 @@ import { checkSchedule, geometricSchedule } from './schedule.js';
 import {
   LEARNED_DEFAULTS,
   LEARNED_SAMPLERS,
+  SAMPLER_TABLE,
   isLearnedSamplerName,
   type LearnedSamplerName,
+  type SamplerSpec,
 } from './samplerTable.js';
 import {
   STEP_SIZE_NET_DEFAULTS,
@@ -198,11 +200,12 @@ export class LearnedSampler {
       add('uha.etaLogit', () => tf.scalar(Math.log(c.eta / (1 - c.eta))), c.learn.eta);
       add('uha.logMass', () => tf.fill([d], Math.log(c.mass)), c.learn.mass);
     }
-    const mcd = c.kind === 'ula-mcd' || c.kind === 'uha-mcd';
-    this.net = mcd
+    const network: SamplerSpec['network'] = (SAMPLER_TABLE[c.kind] as SamplerSpec).network;
+    this.net = network
       ? new ResidualScoreNet(
           this.params,
-          `${this.prefix}score`,
+          // CMCD's network is a control, MCD's a correction of the backward score.
+          `${this.prefix}${network === 'control' ? 'control' : 'score'}`,
           d,
           underdamped,
           c.scoreNet,
@@ -215,7 +218,7 @@ export class LearnedSampler {
       : null;
   }
 
-  /** The MCD score network (null for the other kinds). */
+  /** The MCD score network or CMCD's control network (null for the other kinds). */
   get scoreNet(): ResidualScoreNet | null {
     return this.net;
   }
@@ -318,12 +321,18 @@ export class LearnedSampler {
       tf.tidy(() => tf.reshape(tf.slice(stepTensor, [k], [1]), []) as Scalar),
     );
     const owned: tf.Tensor[] = [betas, stepTensor, ...stepSizes];
-    const correction: BackwardCorrection | undefined = this.net
+    const net: BackwardCorrection | undefined = this.net
       ? (z, v, step) => (this.net as ResidualScoreNet).apply(z, v, step, c.steps, context)
       : undefined;
+    const spec: SamplerSpec = SAMPLER_TABLE[c.kind];
+    const correction = spec.network === 'backward' ? net : undefined;
     let kernel: TransitionKernel;
-    if (c.kind === 'ula' || c.kind === 'ula-mcd') {
-      kernel = ulaKernel({ stepSize: stepSizes as StepValue[], backwardCorrection: correction });
+    if (spec.kernel === 'ula') {
+      kernel = ulaKernel({
+        stepSize: stepSizes as StepValue[],
+        backwardCorrection: correction,
+        control: spec.network === 'control' ? net : undefined,
+      });
     } else {
       const eta = tf.sigmoid(this.param('uha.etaLogit')) as Scalar;
       const mass = tf.exp(this.param('uha.logMass')) as Tensor1D;

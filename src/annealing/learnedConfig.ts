@@ -82,7 +82,7 @@ export const LEARNED_SAMPLER_CONFIG_SHAPE = {
    * its ESS in the first steps).
    */
   schedule: z.enum(['linear', 'geometric']).default(d.schedule),
-  /** The MCD score network (ula-mcd, uha-mcd). */
+  /** The network of MCD (ula-mcd, uha-mcd: the backward score) and of CMCD (cmcd: the control). */
   scoreNet: ScoreNetConfigSchema.prefault({}),
   /**
    * Step sizes from a small network of the step index, in (0, scale) (DSMCS's code). Absent or

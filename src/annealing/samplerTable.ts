@@ -32,6 +32,11 @@ export interface SamplerSpec {
    * that need no training there.
    */
   readonly estimate?: string;
+  /**
+   * Learned samplers with a network of (z, step): 'backward', MCD's score network in the backward
+   * kernel; 'control', CMCD's control, added to the forward drift and subtracted from the backward.
+   */
+  readonly network?: 'backward' | 'control';
   /** The options that apply to it, besides those every sampler takes. */
   readonly options: readonly SamplerOption[];
   /** One line for help text and menus. */
@@ -89,6 +94,7 @@ export const SAMPLER_TABLE = {
     kernel: 'ula',
     family: 'learned',
     learned: true,
+    network: 'backward',
     options: ['stepSize', 'training'],
     summary: 'Monte Carlo Diffusion: learned ULA with a score network in the backward kernel',
   },
@@ -96,8 +102,18 @@ export const SAMPLER_TABLE = {
     kernel: 'uha',
     family: 'learned',
     learned: true,
+    network: 'backward',
     options: ['stepSize', 'leapfrogSteps', 'eta', 'training'],
     summary: 'Monte Carlo Diffusion: learned UHA with a score network in the momentum refresh',
+  },
+  cmcd: {
+    kernel: 'ula',
+    family: 'learned',
+    learned: true,
+    network: 'control',
+    options: ['stepSize', 'training'],
+    summary:
+      'Controlled Monte Carlo Diffusion: learned ULA with a control network added to the forward drift and subtracted from the backward',
   },
   'smc-ula': {
     kernel: 'ula',

@@ -26,6 +26,7 @@ const PAGE_SAMPLER_TABLE = {
   'ais-mala': { sampler: 'ais-mala' },
   uha: { sampler: 'uha' },
   'ula-mcd': { sampler: 'ula-mcd' },
+  cmcd: { sampler: 'cmcd' },
   smc: { sampler: 'smc-ula' },
   flow: { sampler: null },
 } as const satisfies Record<

@@ -16,12 +16,15 @@ import { NATIVE_CHAIN_KERNEL } from './nativeIds.js';
 import type { UlaOptions } from './ula.js';
 
 const MCD = 'it has a learned backward correction';
+const CMCD = 'it has a learned control';
+/** Why the fully fused step cannot run a kernel with a learned network, or null. */
+const learnedNetwork = (p: UlaOptions) => (p.control ? CMCD : p.backwardCorrection ? MCD : null);
 
 export const ULA_FAST_PATHS: KernelFastPaths<UlaOptions> = {
   steps: [
     {
       name: 'native step',
-      unavailable: (p, path) => (p.backwardCorrection ? MCD : closedFormUnavailable(path)),
+      unavailable: (p, path) => learnedNetwork(p) ?? closedFormUnavailable(path),
       step(p, state, ctx, rng) {
         const fused = ctx.path.fused();
         if (!fused) throw new Error('ULA native step: the path has no native form');
@@ -50,9 +53,10 @@ export const ULA_FAST_PATHS: KernelFastPaths<UlaOptions> = {
         const { path, beta } = ctx;
         const delta = perStepValue(p.stepSize, ctx.step, 'ULA step size');
         const correction = p.backwardCorrection;
+        const control = p.control;
         const out = tf.tidy(() => {
           const eps = rng.normal(state.z.shape) as Tensor2D;
-          const zNew = fusedUlaPropose(
+          const proposed = fusedUlaPropose(
             state.z,
             state.scoreTarget,
             state.scoreInitial,
@@ -60,8 +64,17 @@ export const ULA_FAST_PATHS: KernelFastPaths<UlaOptions> = {
             delta,
             beta,
           ) as Tensor2D;
+          // CMCD: the control's share of the forward mean; the forward noise stays eps.
+          const zNew = control
+            ? (tf.add(proposed, tf.mul(delta, control(state.z, null, ctx.step - 1))) as Tensor2D)
+            : proposed;
           const next = path.evaluate(zNew);
-          const r = correction ? correction(zNew, null, ctx.step) : null;
+          // The backward drift's learned part: MCD's correction, or minus CMCD's control.
+          const r = correction
+            ? correction(zNew, null, ctx.step)
+            : control
+              ? (tf.neg(control(zNew, null, ctx.step)) as Tensor2D)
+              : null;
           const logCorrection = fusedUlaWeight(
             state.z,
             next.z,
@@ -79,7 +92,10 @@ export const ULA_FAST_PATHS: KernelFastPaths<UlaOptions> = {
     },
   ],
   chain: (p) =>
-    p.backwardCorrection
-      ? MCD
-      : { id: NATIVE_CHAIN_KERNEL.ula, draws: 1, stepSize: p.stepSize, leapfrogSteps: 1 },
+    learnedNetwork(p) ?? {
+      id: NATIVE_CHAIN_KERNEL.ula,
+      draws: 1,
+      stepSize: p.stepSize,
+      leapfrogSteps: 1,
+    },
 };
