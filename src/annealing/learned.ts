@@ -195,12 +195,15 @@ export class LearnedSampler {
           : tf.zeros([K]),
       c.learn.schedule,
     );
-    const underdamped = c.kind === 'uha' || c.kind === 'uha-mcd';
+    const kindSpec: SamplerSpec = SAMPLER_TABLE[c.kind];
+    const underdamped = kindSpec.kernel === 'uha';
     if (underdamped) {
-      add('uha.etaLogit', () => tf.scalar(Math.log(c.eta / (1 - c.eta))), c.learn.eta);
+      // LDVI's refresh rate h starts at 1 - eta: the same refresh mean as UHA's damping eta.
+      const start = kindSpec.refresh === 'euler' ? 1 - c.eta : c.eta;
+      add('uha.etaLogit', () => tf.scalar(Math.log(start / (1 - start))), c.learn.eta);
       add('uha.logMass', () => tf.fill([d], Math.log(c.mass)), c.learn.mass);
     }
-    const network: SamplerSpec['network'] = (SAMPLER_TABLE[c.kind] as SamplerSpec).network;
+    const network = kindSpec.network;
     this.net = network
       ? new ResidualScoreNet(
           this.params,
@@ -343,6 +346,7 @@ export class LearnedSampler {
         mass,
         leapfrogSteps: c.leapfrogSteps,
         backwardCorrection: correction,
+        ...(spec.refresh ? { refresh: spec.refresh } : {}),
       });
     }
     const checkFinite = options.checkFinite ?? true;

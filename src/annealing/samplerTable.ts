@@ -37,6 +37,8 @@ export interface SamplerSpec {
    * kernel; 'control', CMCD's control, added to the forward drift and subtracted from the backward.
    */
   readonly network?: 'backward' | 'control';
+  /** UHA kernels: LDVI's Euler momentum refresh in place of the exact one. */
+  readonly refresh?: 'euler';
   /** The options that apply to it, besides those every sampler takes. */
   readonly options: readonly SamplerOption[];
   /** One line for help text and menus. */
@@ -105,6 +107,16 @@ export const SAMPLER_TABLE = {
     network: 'backward',
     options: ['stepSize', 'leapfrogSteps', 'eta', 'training'],
     summary: 'Monte Carlo Diffusion: learned UHA with a score network in the momentum refresh',
+  },
+  ldvi: {
+    kernel: 'uha',
+    family: 'learned',
+    learned: true,
+    network: 'backward',
+    refresh: 'euler',
+    options: ['stepSize', 'leapfrogSteps', 'eta', 'training'],
+    summary:
+      'Langevin Diffusion VI: learned UHA with an Euler momentum refresh and a score network in its backward kernel',
   },
   cmcd: {
     kernel: 'ula',

@@ -21,6 +21,7 @@ import { NATIVE_CHAIN_KERNEL } from './nativeIds.js';
 import type { UhaKernelParams } from './uha.js';
 
 const MCD = 'it has a learned backward correction';
+const EULER = "its momentum refresh is LDVI's Euler step (the native kernels take the exact one)";
 
 function momentum(state: ParticleState): Tensor2D {
   if (!state.v) throw new KernelError('UHA needs momentum in the state: call init first');
@@ -35,7 +36,8 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
   steps: [
     {
       name: 'native step',
-      unavailable: (p, path) => (p.backwardCorrection ? MCD : closedFormUnavailable(path)),
+      unavailable: (p, path) =>
+        p.refresh === 'euler' ? EULER : p.backwardCorrection ? MCD : closedFormUnavailable(path),
       step(p, state, ctx, rng) {
         const fused = ctx.path.fused();
         if (!fused) throw new Error('UHA native step: the path has no native form');
@@ -66,7 +68,7 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     },
     {
       name: 'native differentiable move',
-      unavailable: (_p, path) => closedFormUnavailable(path, true),
+      unavailable: (p, path) => (p.refresh === 'euler' ? EULER : closedFormUnavailable(path, true)),
       step(p, state, ctx, rng) {
         const diff = ctx.path.fused({ differentiable: true });
         if (!diff) throw new Error('UHA native move: the path has no native form');
@@ -108,7 +110,8 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     },
     {
       name: 'native differentiable ops',
-      unavailable: () => fusedUnavailableReason({ differentiable: true }),
+      unavailable: (p) =>
+        p.refresh === 'euler' ? EULER : fusedUnavailableReason({ differentiable: true }),
       step(p, state, ctx, rng) {
         const v0 = momentum(state);
         const eps = perStepValue(p.stepSize, ctx.step, 'UHA step size');
@@ -164,14 +167,16 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     },
   ],
   chain: (p) =>
-    p.backwardCorrection
-      ? MCD
-      : {
-          id: NATIVE_CHAIN_KERNEL.uha,
-          draws: 1,
-          stepSize: p.stepSize,
-          leapfrogSteps: p.leapfrogSteps,
-          eta: p.eta,
-          mass: p.mass,
-        },
+    p.refresh === 'euler'
+      ? EULER
+      : p.backwardCorrection
+        ? MCD
+        : {
+            id: NATIVE_CHAIN_KERNEL.uha,
+            draws: 1,
+            stepSize: p.stepSize,
+            leapfrogSteps: p.leapfrogSteps,
+            eta: p.eta,
+            mass: p.mass,
+          },
 };

@@ -33,6 +33,31 @@ export interface UhaOptions {
    * refresh, whose mean becomes eta v' + (1 - eta^2) M r. Absent (or zero) gives plain UHA.
    */
   backwardCorrection?: BackwardCorrection;
+  /**
+   * The momentum refresh: 'exact' (default), the Ornstein-Uhlenbeck step
+   * v' = eta v + sqrt(1 - eta^2) M^(1/2) xi, which leaves N(0, M) invariant; 'euler', its Euler
+   * discretization as LDVI (Geffner & Domke 2023) takes it, v' = (1 - eta) v + sqrt(2 eta) M^(1/2) xi,
+   * with eta the rate friction x step size. Either is a valid forward kernel: the weight carries its
+   * density and the backward one's (mean (1 - eta) v' + 2 eta M r for 'euler').
+   */
+  refresh?: 'exact' | 'euler';
+}
+
+/** The kernel's name in reports: 'uha', 'uha-mcd' or 'ldvi'. */
+export function uhaKernelName(options: UhaOptions): string {
+  return options.refresh === 'euler' ? 'ldvi' : options.backwardCorrection ? 'uha-mcd' : 'uha';
+}
+
+/** The refresh's mean factor and variance factor: v' ~ N(decay v, variance M). */
+export function refreshFactors(
+  eta: StepValue,
+  refresh: UhaOptions['refresh'],
+): { decay: Tensor; variance: Tensor } {
+  return tf.tidy(() =>
+    refresh === 'euler'
+      ? { decay: tf.sub(1, eta), variance: tf.mul(2, eta) }
+      : { decay: tf.add(tf.zeros([]), eta), variance: tf.sub(1, tf.square(eta)) },
+  );
 }
 
 /** The kernel's parameters as its fast paths read them (leapfrog steps resolved). */
@@ -57,6 +82,8 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
   if (typeof options.eta === 'number' && !(options.eta >= 0 && options.eta < 1)) {
     throw new KernelError(`eta must be in [0, 1), got ${options.eta}`);
   }
+  if (options.refresh === 'euler' && typeof options.eta === 'number' && !(options.eta > 0))
+    throw new KernelError(`an Euler refresh needs a rate eta > 0, got ${options.eta}`);
   const correction = options.backwardCorrection;
   const mass = options.mass;
   // log N(v; 0, M) up to its normalizer, which cancels: M is the same before and after a step.
@@ -64,7 +91,7 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
     tf.mul(-0.5, tf.sum(tf.div(tf.square(v), mass), -1)) as Tensor1D;
 
   return {
-    name: correction ? 'uha-mcd' : 'uha',
+    name: uhaKernelName(options),
     kind: 'uha',
     params: { ...options, leapfrogSteps },
     init(state: ParticleState, rng: Rng): ParticleState {
@@ -76,12 +103,11 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       const v0 = state.v;
       const eps = perStepValue(options.stepSize, ctx.step, 'UHA step size');
       const { path, beta, step } = ctx;
-      const eta = options.eta;
-      const refreshVar = tf.tidy(() => tf.sub(1, tf.square(eta)));
-      // Partial refresh: v' = eta v + sqrt(1 - eta^2) M^(1/2) xi.
+      const { decay, variance: refreshVar } = refreshFactors(options.eta, options.refresh);
+      // Partial refresh: v' = decay v + sqrt(variance) M^(1/2) xi.
       const xi = rng.normal(state.z.shape) as Tensor2D;
       const vRefreshed = tf.tidy(
-        () => tf.add(tf.mul(eta, v0), tf.mul(tf.sqrt(tf.mul(refreshVar, mass)), xi)) as Tensor2D,
+        () => tf.add(tf.mul(decay, v0), tf.mul(tf.sqrt(tf.mul(refreshVar, mass)), xi)) as Tensor2D,
       );
       // Leapfrog from (z, v') on gamma_k.
       const end = leapfrog(path, beta, state, vRefreshed, eps, leapfrogSteps, mass);
@@ -89,7 +115,7 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       const proposal = end.state;
       const logCorrection = tf.tidy(() => {
         const logForward = tf.mul(-0.5, sumSquares(xi));
-        let backMean: Tensor = tf.mul(eta, vRefreshed);
+        let backMean: Tensor = tf.mul(decay, vRefreshed);
         if (correction) {
           backMean = tf.add(
             backMean,
@@ -106,7 +132,7 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       });
       xi.dispose();
       vRefreshed.dispose();
-      refreshVar.dispose();
+      tf.dispose([decay, refreshVar]);
       return { state: { ...proposal, v }, logCorrection, acceptance: null };
     },
   };
