@@ -279,6 +279,15 @@ describe('no half-written run directories', () => {
         /option 'kappa' does not apply to target 'funnel'/,
       ],
       [
+        ['train'],
+        {
+          target: { name: 'funnel' },
+          sampler: { kind: 'uha', steps: 2 },
+          train: { iterations: 2, particles: 8, objective: { kind: 'logvar' } },
+        },
+        /train\.objective\.kind: logvar runs for the ULA samplers \(ula, ula-mcd, cmcd\), not 'uha'/,
+      ],
+      [
         ['flow', 'train'],
         {
           target: { name: 'nope', dim: 2 },

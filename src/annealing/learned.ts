@@ -10,6 +10,7 @@ import {
   type Scalar,
   type Tensor1D,
   type Tensor2D,
+  type Tensor3D,
   type Variable,
 } from '../engine/index.js';
 import { DiagGaussian } from '../distributions/diagGaussian.js';
@@ -25,7 +26,13 @@ import { KernelError, type StepValue, type TransitionKernel } from './kernels/ke
 import { uhaKernel } from './kernels/uha.js';
 import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
 import { AnnealingPath } from './path.js';
-import { objectiveBound, type TrainingObjective } from './objectives.js';
+import {
+  ObjectiveError,
+  logVariance,
+  objectiveBound,
+  type TrainingObjective,
+} from './objectives.js';
+import { disposePaths, drawnPaths, replayLogWeights, type DrawnPaths } from './replay.js';
 import { resamples, type ResamplingOptions } from './resampling.js';
 import { checkSchedule, geometricSchedule } from './schedule.js';
 import {
@@ -392,6 +399,7 @@ export class LearnedSampler {
     objective: TrainingObjective = { kind: 'elbo' },
     out?: { elbo?: Scalar },
   ): Scalar {
+    if (objective.kind === 'logvar') return this.logVarianceLoss(out);
     return tf.tidy(() => {
       // The trainer checks the loss and skips a non-finite iteration, counting it.
       const { z, logW } = this.run({ particles, rng, checkFinite: false });
@@ -399,6 +407,70 @@ export class LearnedSampler {
       const { bound, elbo } = objectiveBound(logW, objective);
       if (out) out.elbo = tf.keep(stopGradient(elbo) as Scalar);
       return tf.neg(bound) as Scalar;
+    });
+  }
+
+  /** The paths of the log-variance objective, drawn by prepare() (null until then). */
+  private paths: DrawnPaths | null = null;
+
+  /**
+   * Before each iteration of the log-variance objective, off the gradient tape: draws `particles`
+   * paths from the current sampler and evaluates the target along them (the Trainer calls it).
+   */
+  prepare(particles: number, rng: Rng, objective?: TrainingObjective): void {
+    if (objective?.kind !== 'logvar') return;
+    this.checkLogVariance();
+    if (this.paths) disposePaths(this.paths);
+    this.paths = null;
+    const r = this.run({ particles, rng, trace: true, checkFinite: false });
+    tf.dispose([r.z, r.logW]);
+    this.paths = drawnPaths(r.trace as Tensor3D, this.target);
+  }
+
+  private checkLogVariance(): void {
+    const spec: SamplerSpec = SAMPLER_TABLE[this.config.kind];
+    if (spec.kernel !== 'ula')
+      throw new ObjectiveError(
+        `the log-variance objective runs for the ULA samplers (ula, ula-mcd, cmcd), not '${this.config.kind}'`,
+      );
+    if (this.smc)
+      throw new ObjectiveError('the log-variance objective does not run with resampling');
+    if (this.perRunInitial)
+      throw new ObjectiveError('the log-variance objective does not run for amortized samplers');
+  }
+
+  /**
+   * The variance of the log-weights of the paths prepare() drew, recomputed under the current
+   * parameters (replay.ts); `out.elbo` receives their mean.
+   */
+  private logVarianceLoss(out?: { elbo?: Scalar }): Scalar {
+    this.checkLogVariance();
+    const paths = this.paths;
+    if (!paths)
+      throw new ObjectiveError(
+        'the log-variance objective needs prepare(particles, rng, objective) before each loss (a Trainer calls it)',
+      );
+    return tf.tidy(() => {
+      const c = this.config;
+      const spec: SamplerSpec = SAMPLER_TABLE[c.kind];
+      const net = this.net;
+      const apply: BackwardCorrection | undefined = net
+        ? (z, v, step) => net.apply(z, v, step, c.steps)
+        : undefined;
+      const logW = replayLogWeights(paths, {
+        initial:
+          this.fixedInitial ??
+          new DiagGaussian(
+            this.param('initial.mean') as Variable as unknown as Tensor1D,
+            this.param('initial.logScale') as Variable as unknown as Tensor1D,
+          ),
+        betas: this.betas(),
+        stepSizes: this.stepSizes(),
+        ...(spec.network === 'control' ? { control: apply } : {}),
+        ...(spec.network === 'backward' ? { correction: apply } : {}),
+      });
+      if (out) out.elbo = tf.keep(stopGradient(tf.mean(logW)) as Scalar);
+      return logVariance(logW);
     });
   }
 
@@ -449,6 +521,8 @@ export class LearnedSampler {
   }
 
   dispose(): void {
+    if (this.paths) disposePaths(this.paths);
+    this.paths = null;
     if (this.ownsStore) this.params.dispose();
     if (this.ownsInitial) this.fixedInitial?.dispose?.();
   }

@@ -2,10 +2,14 @@
 // mode-seeking: a learned initial distribution narrows and regions of the target that the chain
 // rarely reaches stop counting. The importance-weighted bound (Burda et al.; the "AIS bound" of
 // Ding & Freedman; log Z-hat in DSMCS) averages weights inside groups before the log, which
-// rewards covering all the target's mass; with groups of one it is the ELBO again.
+// rewards covering all the target's mass; with groups of one it is the ELBO again. The
+// log-variance objective (Richter et al. 2020; CMCD's second objective) is no bound: the variance
+// over particles of log-weights recomputed under the current parameters along paths drawn without
+// the gradient tape; it is zero exactly when the forward and backward processes agree.
 import { tf, logSumExpRows, type Scalar, type Tensor1D, type Tensor2D } from '../engine/index.js';
 
-export type TrainingObjective = { kind: 'elbo' } | { kind: 'iw'; groupSize: number };
+export type TrainingObjective =
+  { kind: 'elbo' } | { kind: 'iw'; groupSize: number } | { kind: 'logvar' };
 
 export class ObjectiveError extends Error {
   override name = 'ObjectiveError';
@@ -34,6 +38,8 @@ export function objectiveBound(
 ): { bound: Scalar; elbo: Scalar } {
   return tf.tidy(() => {
     const elbo = tf.mean(logW) as Scalar;
+    if (objective.kind === 'logvar')
+      throw new ObjectiveError('the log-variance objective has no bound: see logVariance()');
     if (objective.kind === 'elbo' || objective.groupSize === 1)
       return { bound: elbo.clone(), elbo };
     const k = objective.groupSize;
@@ -41,4 +47,9 @@ export function objectiveBound(
     const bound = tf.mean(tf.sub(logSumExpRows(groups), Math.log(k))) as Scalar;
     return { bound, elbo };
   });
+}
+
+/** The log-variance loss: the population variance of the log-weights over the batch. */
+export function logVariance(logW: Tensor1D): Scalar {
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(logW, tf.mean(logW)))) as Scalar);
 }

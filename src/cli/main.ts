@@ -247,6 +247,7 @@ ${helpRows([
   [LEARNED_SAMPLERS.join(', '), 'learned annealed samplers (resampling: DSMCS)'],
   ['elbo', 'the ELBO of each particle (default for AIS samplers)'],
   ['iw', 'the bound of systems of groupSize particles (default for SMC samplers)'],
+  ['logvar', 'the variance of the log-weights along paths drawn off the tape (ula, ula-mcd, cmcd)'],
 ])}
 
 Examples:

@@ -9,6 +9,7 @@ import {
   stepSizeFitsNet,
 } from '../annealing/learnedConfig.js';
 import { resamples } from '../annealing/resampling.js';
+import { SAMPLER_TABLE } from '../annealing/samplerTable.js';
 import { targetOptionShape } from '../targets/options.js';
 
 const positive = positiveFloat32;
@@ -99,6 +100,7 @@ export const LrScheduleSchema = z.discriminatedUnion('kind', [
 const ObjectiveSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('elbo') }),
   z.strictObject({ kind: z.literal('iw'), groupSize: positiveInt }),
+  z.strictObject({ kind: z.literal('logvar') }),
 ]);
 
 export const TrainConfigSchema = z
@@ -111,8 +113,9 @@ export const TrainConfigSchema = z
     logEvery: positiveInt.default(10),
     checkpointEvery: positiveInt.default(100),
     /**
-     * ELBO or the importance-weighted bound over groups of `groupSize` particles. Default: the ELBO
-     * for AIS samplers; for SMC samplers the SMC bound (iw over each system's particles).
+     * ELBO, the importance-weighted bound over groups of `groupSize` particles, or the
+     * log-variance loss (ula, ula-mcd, cmcd). Default: the ELBO for AIS samplers; for SMC samplers
+     * the SMC bound (iw over each system's particles).
      */
     objective: ObjectiveSchema.optional(),
   })
@@ -139,6 +142,21 @@ export const RunConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const r = c.sampler.resampling;
+    if (c.train.objective?.kind === 'logvar') {
+      // The paths are replayed by the ULA kernels' densities, without resampling (replay.ts).
+      if (SAMPLER_TABLE[c.sampler.kind].kernel !== 'ula')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['train', 'objective', 'kind'],
+          message: `logvar runs for the ULA samplers (ula, ula-mcd, cmcd), not '${c.sampler.kind}'`,
+        });
+      else if (r && resamples(r.scheme))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['train', 'objective', 'kind'],
+          message: 'logvar does not run with resampling',
+        });
+    }
     if (!r || r.groupSize === undefined) return;
     if (c.train.particles % r.groupSize !== 0) {
       ctx.addIssue({

@@ -89,13 +89,16 @@ export interface TrainableModel {
    * has an ELBO to report.
    */
   loss(particles: number, rng: Rng, objective: TrainingObjective, out: { elbo?: Scalar }): Scalar;
-  /** Work outside the gradient tape before each loss() (e.g. the fast path-gradient pass). */
-  prepare?(particles: number, rng: Rng): void;
+  /**
+   * Work outside the gradient tape before each loss() (e.g. the fast path-gradient pass, or the
+   * paths of the log-variance objective).
+   */
+  prepare?(particles: number, rng: Rng, objective?: TrainingObjective): void;
   /**
    * prepare() with its host reads awaited (Trainer.stepAsync uses it where present): needed where
    * prepare reads device values and the backend cannot read them synchronously (webgpu).
    */
-  prepareAsync?(particles: number, rng: Rng): Promise<void>;
+  prepareAsync?(particles: number, rng: Rng, objective?: TrainingObjective): Promise<void>;
   /** Refuses, before the first iteration, a model that cannot be trained (a target's missing gradients). */
   checkTrainable?(): void;
 }
@@ -198,7 +201,7 @@ export class Trainer {
 
   /** One iteration: fresh particles, gradient of -ELBO, clipped Adam update (or a counted skip). */
   step(): IterationMetrics {
-    this.sampler.prepare?.(this.config.particles, this.rng);
+    this.sampler.prepare?.(this.config.particles, this.rng, this.objective);
     const pending = this.compute();
     const values = pending.readings.dataSync(); // one sync per iteration
     return this.finish(pending, values);
@@ -210,8 +213,9 @@ export class Trainer {
    * (webgpu).
    */
   async stepAsync(): Promise<IterationMetrics> {
-    if (this.sampler.prepareAsync) await this.sampler.prepareAsync(this.config.particles, this.rng);
-    else this.sampler.prepare?.(this.config.particles, this.rng);
+    if (this.sampler.prepareAsync)
+      await this.sampler.prepareAsync(this.config.particles, this.rng, this.objective);
+    else this.sampler.prepare?.(this.config.particles, this.rng, this.objective);
     const pending = this.compute();
     const values = await pending.readings.data();
     return this.finish(pending, values);
