@@ -200,7 +200,7 @@ describe('options the run would ignore', () => {
     const f = ['logz', '--target', 'funnel'];
     refused(
       [...f, '--sampler', 'ais-ula', '--eta', '0.5'],
-      /--eta applies to the UHA samplers \(uha, uha-mcd, ldvi, smc-uha\), not ais-ula/,
+      /--eta applies to the UHA samplers \(uha, uha-mcd, ldvi, cmcd-ud, smc-uha\), not ais-ula/,
     );
     refused(
       [...f, '--sampler', 'ais-ula', '--leapfrog', '3'],

@@ -47,6 +47,7 @@ describe('gradients of the ELBO through the whole chain match central finite dif
     ['uha-mcd', ['uha.etaLogit', 'uha.logMass', 'score.out.w', 'score.in.w']],
     ['cmcd', ['stepSizes.log', 'control.out.w', 'control.in.w', 'control.block0.b']],
     ['ldvi', ['uha.etaLogit', 'uha.logMass', 'score.out.w', 'score.in.w']],
+    ['cmcd-ud', ['uha.etaLogit', 'uha.logMass', 'control.out.w', 'control.in.w']],
     [
       'uha',
       ['stepSizes.embedding', 'stepSizes.weight', 'stepSizes.bias'],
@@ -184,7 +185,7 @@ describe('learned samplers give unbiased Z estimates for any parameter values', 
   // With perturbed (non-default) parameters: a non-linear schedule, an off-zero score network, a
   // damping and a mass away from their starts. A wrong forward or backward density term biases
   // E[Zhat / Z] away from 1.
-  for (const kind of ['ula', 'uha', 'ula-mcd', 'uha-mcd', 'cmcd', 'ldvi'] as const) {
+  for (const kind of ['ula', 'uha', 'ula-mcd', 'uha-mcd', 'cmcd', 'ldvi', 'cmcd-ud'] as const) {
     it(`${kind}: mean of exp(logZhat - logZ) over ${RUNS} runs is 1 within 3 standard errors, which would catch a 3 % bias`, async () => {
       await initEngine({ backend: 'wasm' });
       const target = gaussianTarget({ mean: [1, 1, 1], variance: [0.5, 2, 0.5] });
@@ -193,9 +194,9 @@ describe('learned samplers give unbiased Z estimates for any parameter values', 
         {
           kind,
           steps: 20,
-          stepSize: kind.startsWith('uha') || kind === 'ldvi' ? 0.3 : 0.1,
+          stepSize: kind.startsWith('uha') || kind === 'ldvi' || kind === 'cmcd-ud' ? 0.3 : 0.1,
           // LDVI's Euler refresh starts at rate 1 - eta: 0.1 keeps its momentum near N(0, M).
-          eta: kind === 'ldvi' ? 0.9 : 0.6,
+          eta: kind === 'ldvi' || kind === 'cmcd-ud' ? 0.9 : 0.6,
           mass: 1.4,
           scoreNet: { hidden: 16, blocks: 1, timeFeatures: 4 },
         },
@@ -231,6 +232,7 @@ describe('Monte Carlo Diffusion starts as its ULA/UHA counterpart', () => {
     ['ula-mcd', 'ula'],
     ['cmcd', 'ula'],
     ['uha-mcd', 'uha'],
+    ['cmcd-ud', 'ldvi'],
   ] as const) {
     it(`${mcd} with a zero output layer reproduces ${plain}'s log-weights exactly`, async () => {
       // Both on the op-by-op path (a plain sampler would otherwise run as a fused native chain,

@@ -147,7 +147,7 @@ describe('anneal train', () => {
     [
       'kind.yaml',
       TINY.replace('uha-mcd', 'hmc'),
-      /sampler\.kind: expected one of "ula", "uha", "ula-mcd", "uha-mcd", "ldvi", "cmcd", got 'hmc'/,
+      /sampler\.kind: expected one of "ula", "uha", "ula-mcd", "uha-mcd", "ldvi", "cmcd", "cmcd-ud", got 'hmc'/,
     ],
     [
       'negative.yaml',
@@ -206,7 +206,7 @@ describe('anneal logz with learned samplers', () => {
     assert.equal(r.status, 2);
     assert.match(
       r.stderr,
-      /--train-iters applies to learned samplers \(ula, uha, ula-mcd, uha-mcd, ldvi, cmcd\), not ais-hmc/,
+      /--train-iters applies to learned samplers \(ula, uha, ula-mcd, uha-mcd, ldvi, cmcd, cmcd-ud\), not ais-hmc/,
     );
   });
 });

@@ -353,6 +353,7 @@ export class LearnedSampler {
         mass,
         leapfrogSteps: c.leapfrogSteps,
         backwardCorrection: correction,
+        ...(spec.network === 'control' ? { control: net } : {}),
         ...(spec.refresh ? { refresh: spec.refresh } : {}),
       });
     }

@@ -127,6 +127,16 @@ export const SAMPLER_TABLE = {
     summary:
       'Controlled Monte Carlo Diffusion: learned ULA with a control network added to the forward drift and subtracted from the backward',
   },
+  'cmcd-ud': {
+    kernel: 'uha',
+    family: 'learned',
+    learned: true,
+    network: 'control',
+    refresh: 'euler',
+    options: ['stepSize', 'leapfrogSteps', 'eta', 'training'],
+    summary:
+      'underdamped CMCD: LDVI with a control network in the momentum refresh, subtracted forward and added backward',
+  },
   'smc-ula': {
     kernel: 'ula',
     family: 'smc',

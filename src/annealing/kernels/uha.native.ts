@@ -22,6 +22,10 @@ import type { UhaKernelParams } from './uha.js';
 
 const MCD = 'it has a learned backward correction';
 const EULER = "its momentum refresh is LDVI's Euler step (the native kernels take the exact one)";
+const CONTROL = 'it has a learned control';
+/** Why no native path runs this kernel's refresh, or null. */
+const refreshUnavailable = (p: UhaKernelParams) =>
+  p.control ? CONTROL : p.refresh === 'euler' ? EULER : null;
 
 function momentum(state: ParticleState): Tensor2D {
   if (!state.v) throw new KernelError('UHA needs momentum in the state: call init first');
@@ -37,7 +41,7 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     {
       name: 'native step',
       unavailable: (p, path) =>
-        p.refresh === 'euler' ? EULER : p.backwardCorrection ? MCD : closedFormUnavailable(path),
+        refreshUnavailable(p) ?? (p.backwardCorrection ? MCD : closedFormUnavailable(path)),
       step(p, state, ctx, rng) {
         const fused = ctx.path.fused();
         if (!fused) throw new Error('UHA native step: the path has no native form');
@@ -110,8 +114,7 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     },
     {
       name: 'native differentiable ops',
-      unavailable: (p) =>
-        p.refresh === 'euler' ? EULER : fusedUnavailableReason({ differentiable: true }),
+      unavailable: (p) => refreshUnavailable(p) ?? fusedUnavailableReason({ differentiable: true }),
       step(p, state, ctx, rng) {
         const v0 = momentum(state);
         const eps = perStepValue(p.stepSize, ctx.step, 'UHA step size');
@@ -167,16 +170,15 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     },
   ],
   chain: (p) =>
-    p.refresh === 'euler'
-      ? EULER
-      : p.backwardCorrection
-        ? MCD
-        : {
-            id: NATIVE_CHAIN_KERNEL.uha,
-            draws: 1,
-            stepSize: p.stepSize,
-            leapfrogSteps: p.leapfrogSteps,
-            eta: p.eta,
-            mass: p.mass,
-          },
+    refreshUnavailable(p) ??
+    (p.backwardCorrection
+      ? MCD
+      : {
+          id: NATIVE_CHAIN_KERNEL.uha,
+          draws: 1,
+          stepSize: p.stepSize,
+          leapfrogSteps: p.leapfrogSteps,
+          eta: p.eta,
+          mass: p.mass,
+        }),
 };

@@ -41,10 +41,17 @@ export interface UhaOptions {
    * density and the backward one's (mean (1 - eta) v' + 2 eta M r for 'euler').
    */
   refresh?: 'exact' | 'euler';
+  /**
+   * Underdamped CMCD: a learned control u(z, v, k) in the momentum refresh, subtracted from the
+   * forward mean at the old momentum and added to the backward mean at the refreshed one:
+   * forward decay v - variance M u(z, v, k), backward decay v' + variance M u(z, v', k).
+   */
+  control?: BackwardCorrection;
 }
 
 /** The kernel's name in reports: 'uha', 'uha-mcd' or 'ldvi'. */
 export function uhaKernelName(options: UhaOptions): string {
+  if (options.control) return 'cmcd-ud';
   return options.refresh === 'euler' ? 'ldvi' : options.backwardCorrection ? 'uha-mcd' : 'uha';
 }
 
@@ -85,6 +92,9 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
   if (options.refresh === 'euler' && typeof options.eta === 'number' && !(options.eta > 0))
     throw new KernelError(`an Euler refresh needs a rate eta > 0, got ${options.eta}`);
   const correction = options.backwardCorrection;
+  const control = options.control;
+  if (correction && control)
+    throw new KernelError('a UHA kernel takes a backward correction or a control, not both');
   const mass = options.mass;
   // log N(v; 0, M) up to its normalizer, which cancels: M is the same before and after a step.
   const kinetic = (v: Tensor): Tensor1D =>
@@ -106,9 +116,12 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       const { decay, variance: refreshVar } = refreshFactors(options.eta, options.refresh);
       // Partial refresh: v' = decay v + sqrt(variance) M^(1/2) xi.
       const xi = rng.normal(state.z.shape) as Tensor2D;
-      const vRefreshed = tf.tidy(
-        () => tf.add(tf.mul(decay, v0), tf.mul(tf.sqrt(tf.mul(refreshVar, mass)), xi)) as Tensor2D,
-      );
+      const vRefreshed = tf.tidy(() => {
+        let mean: Tensor = tf.mul(decay, v0);
+        if (control)
+          mean = tf.sub(mean, tf.mul(tf.mul(refreshVar, mass), control(state.z, v0, step)));
+        return tf.add(mean, tf.mul(tf.sqrt(tf.mul(refreshVar, mass)), xi)) as Tensor2D;
+      });
       // Leapfrog from (z, v') on gamma_k.
       const end = leapfrog(path, beta, state, vRefreshed, eps, leapfrogSteps, mass);
       const v = end.momentum;
@@ -116,10 +129,11 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       const logCorrection = tf.tidy(() => {
         const logForward = tf.mul(-0.5, sumSquares(xi));
         let backMean: Tensor = tf.mul(decay, vRefreshed);
-        if (correction) {
+        const learned = correction ?? control;
+        if (learned) {
           backMean = tf.add(
             backMean,
-            tf.mul(tf.mul(refreshVar, mass), correction(state.z, vRefreshed, step)),
+            tf.mul(tf.mul(refreshVar, mass), learned(state.z, vRefreshed, step)),
           );
         }
         const logBackward = tf.mul(
