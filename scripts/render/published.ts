@@ -32,6 +32,9 @@ export const CMCD_MODELS: Record<string, string> = {
   sonar: 'log_sonar',
   ionosphere: 'log_ionosphere',
   funnel: 'funnel',
+  seeds: 'seeds',
+  brownian: 'brownian',
+  lgcp: 'lgcp',
 };
 
 /** The CMCD results file's name for anneal's learned samplers that it also ran. */
@@ -39,6 +42,10 @@ export const CMCD_METHODS: Record<string, string> = {
   ula: 'ULA',
   uha: 'UHA',
   'ula-mcd': 'MCD',
+  ldvi: 'LDVI',
+  cmcd: 'CMCD',
+  // The results file's name for the underdamped form.
+  'cmcd-ud': 'CMCD (second order)',
 };
 
 /** The published row of a method on a model at a number of steps, if the file has it. */
