@@ -53,7 +53,7 @@ const SCALE_PRIOR = 2;
 export class BrownianTarget implements Target {
   readonly name = 'brownian';
   readonly dim = 2 + STEPS;
-  /** [1, 30]: the observations, 0 where missing, and the mask of observed times. */
+  /** The observations as 1 x 30 (0 where missing), and the mask of the observed times. */
   private readonly observed: Tensor2D;
   private readonly mask: Tensor2D;
   private readonly numObserved: number;

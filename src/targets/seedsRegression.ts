@@ -30,7 +30,7 @@ const EFFECT_SCALE = 10;
 export class SeedsTarget implements Target {
   readonly name = 'seeds';
   readonly dim = 4 + PLATES + 1;
-  /** [4, 21]: the logits' design for the fixed effects in z's order (a_0, a_1, a_12, a_2). */
+  /** The logits' design for the fixed effects (a_0, a_1, a_12, a_2, in z's order), 4 x 21. */
   private readonly design: Tensor2D;
   private readonly designT: Tensor2D;
   private readonly counts: Tensor2D;
