@@ -266,7 +266,7 @@ describe('anneal vae', () => {
     [
       'steps.yaml',
       CONFIG.replace('{ kind: iwae-dreg, samples: 3 }', '{ kind: iwae, steps: 8 }'),
-      /train\.objective\.steps: applies to the sampler objectives \(ula, uha, ula-mcd, uha-mcd\), not 'iwae'/,
+      /train\.objective\.steps: applies to the sampler objectives \(ula, uha, ula-mcd, uha-mcd, ldvi, cmcd, cmcd-ud\), not 'iwae'/,
     ],
     ['omniglot.yaml', CONFIG.replace('name: mnist', 'name: omniglot'), /omniglot needs data\.file/],
   ] as const) {

@@ -2,7 +2,14 @@
 // re-renders them all; test/results.test.ts checks that each committed page equals its rendering,
 // so no page holds a number its JSON does not.
 import { AUTO_SECTIONS, renderAuto, type AutoSection } from './auto.js';
-import { renderClaims, withClaim, withReadmeClaims, type Paper } from './claims.js';
+import {
+  renderClaims,
+  TABLE1_PAIRED_PAGES,
+  withClaim,
+  withReadmeClaims,
+  type Paper,
+} from './claims.js';
+import { renderBenchmark, type BenchmarkData } from './benchmark.js';
 import type { Files } from './common.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
@@ -56,6 +63,9 @@ export function logisticReferences(files: Files): Record<string, number> {
 
 /** The published numbers anneal's pages are set beside. */
 const published = (files: Files) => json<PublishedData>(files, 'docs/results/published.json');
+
+/** The pages of scripts/benchmark.ts runs (one per number of steps). */
+const BENCHMARK_PAGES = ['benchmark-k8'];
 
 /** The pages of scripts/mcd-table.ts runs. */
 const MCD_TABLES = [
@@ -163,11 +173,15 @@ const PAGES: ResultPage[] = [
         ),
     }),
   ),
-  {
-    page: 'docs/results/vae-table1-paired.md',
+  ...TABLE1_PAIRED_PAGES.map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
+    render: (f) => renderVaeTable1Paired(json<VaeTable1PairedData>(f, `docs/results/${name}.json`)),
+  })),
+  ...BENCHMARK_PAGES.map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
     render: (f) =>
-      renderVaeTable1Paired(json<VaeTable1PairedData>(f, 'docs/results/vae-table1-paired.json')),
-  },
+      renderBenchmark(json<BenchmarkData>(f, `docs/results/${name}.json`), published(f)),
+  })),
   {
     page: 'docs/results/vae-mcd-paired.md',
     render: (f) => renderVaePaired(json<VaePairedData>(f, 'docs/results/vae-mcd-paired.json')),

@@ -18,6 +18,7 @@ import {
 } from '../engine/index.js';
 import { RowGaussian } from '../distributions/rowGaussian.js';
 import { LearnedSampler, LEARNED_SAMPLERS, type LearnedSamplerName } from '../annealing/learned.js';
+import { SAMPLER_TABLE, type SamplerSpec } from '../annealing/samplerTable.js';
 import type { Vae } from './vae.js';
 import { VaeError } from './vae.js';
 
@@ -35,7 +36,7 @@ export interface VaeSamplerSpec {
 
 /** The MCD paper's step counts, and step sizes that start stable on a fresh 50-d VAE posterior. */
 export function vaeSamplerDefaults(kind: LearnedSamplerName): Omit<VaeSamplerSpec, 'kind'> {
-  const underdamped = kind === 'uha' || kind === 'uha-mcd';
+  const underdamped = SAMPLER_TABLE[kind].kernel === 'uha';
   return underdamped
     ? { steps: 32, stepSize: 0.05, leapfrogSteps: 1 }
     : { steps: 64, stepSize: 0.002, leapfrogSteps: 1 };
@@ -51,7 +52,8 @@ export class VaeSampler {
     readonly spec: VaeSamplerSpec,
     initRng: Rng,
   ) {
-    const mcd = spec.kind === 'ula-mcd' || spec.kind === 'uha-mcd';
+    // A sampler with a network (MCD's score, CMCD's control) also sees the encoder's output.
+    const mcd = (SAMPLER_TABLE[spec.kind] as SamplerSpec).network !== undefined;
     // The stand-in target only carries the dim: every run passes the batch's posterior.
     const shape = {
       name: 'vae-posterior',
