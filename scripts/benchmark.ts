@@ -17,7 +17,12 @@ import { getTargetSpec } from '../src/targets/registry.js';
 import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import type { BenchmarkCell } from './jobs/benchmark.js';
 import { refreshAfterWriting } from './pages.js';
-import { renderBenchmark, type BenchmarkData, type BenchmarkRow } from './render/benchmark.js';
+import {
+  renderBenchmark,
+  type BenchmarkData,
+  type BenchmarkRow,
+  type BenchmarkSettings,
+} from './render/benchmark.js';
 import { generatedNow } from './render/common.js';
 import type { PublishedData } from './render/published.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
@@ -85,24 +90,22 @@ pageName(name);
 const docs = values.docs as string;
 const sharding = parseSharding(values, `${docs}/${name}`);
 
+const settings: BenchmarkSettings = {
+  steps,
+  iterations,
+  particles,
+  learningRate,
+  mfviIterations,
+  mfviLearningRate,
+  clipNorm,
+  objective: objective as 'elbo' | 'logvar',
+  evalParticles,
+  ulaStep,
+  uhaStep,
+};
 const cells: BenchmarkCell[] = targets.flatMap((target) =>
   methods.flatMap((method) =>
-    seeds.map((seed) => ({
-      target,
-      method: method as LearnedSamplerName,
-      steps,
-      seed,
-      iterations,
-      particles,
-      learningRate,
-      mfviIterations,
-      mfviLearningRate,
-      clipNorm,
-      objective: objective as 'elbo' | 'logvar',
-      evalParticles,
-      ulaStep,
-      uhaStep,
-    })),
+    seeds.map((seed) => ({ ...settings, target, method: method as LearnedSamplerName, seed })),
   ),
 );
 
@@ -134,19 +137,6 @@ const flags = [
 const longer = flags.map((x, i) =>
   flags[i - 1] === '--iterations' ? String(Math.max(iterations * 10, 20_000)) : x,
 );
-const settings = {
-  steps,
-  iterations,
-  particles,
-  learningRate,
-  mfviIterations,
-  mfviLearningRate,
-  clipNorm,
-  objective: objective as 'elbo' | 'logvar',
-  evalParticles,
-  ulaStep,
-  uhaStep,
-};
 const data: BenchmarkData = {
   generated: mergedGenerated(generatedNow({ workers }), outcome.generated),
   command: `npx tsx scripts/benchmark.ts ${flags.join(' ')}`,

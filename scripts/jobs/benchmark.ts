@@ -10,26 +10,15 @@ import { Rng, tf } from '../../src/engine/index.js';
 import { evaluateSampler } from '../../src/eval/evaluateSampler.js';
 import { createTarget } from '../../src/targets/registry.js';
 import { Trainer } from '../../src/train/trainer.js';
-import type { BenchmarkRow } from '../render/benchmark.js';
+import type { BenchmarkRow, BenchmarkSettings } from '../render/benchmark.js';
 
 export type { BenchmarkRow };
 
-export interface BenchmarkCell {
+/** One cell: the run's settings (BenchmarkSettings) for one target, sampler and seed. */
+export interface BenchmarkCell extends BenchmarkSettings {
   target: string;
   method: LearnedSamplerName;
-  steps: number;
   seed: number;
-  iterations: number;
-  particles: number;
-  learningRate: number;
-  mfviIterations: number;
-  mfviLearningRate: number;
-  clipNorm: number | null;
-  objective: 'elbo' | 'logvar';
-  evalParticles: number;
-  /** Initial step size of the overdamped (ULA) and underdamped (UHA) samplers. */
-  ulaStep: number;
-  uhaStep: number;
 }
 
 export function runJob(cell: BenchmarkCell): BenchmarkRow {
