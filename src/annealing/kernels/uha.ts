@@ -55,16 +55,21 @@ export function uhaKernelName(options: UhaOptions): string {
   return options.refresh === 'euler' ? 'ldvi' : options.backwardCorrection ? 'uha-mcd' : 'uha';
 }
 
-/** The refresh's mean factor and variance factor: v' ~ N(decay v, variance M). */
-export function refreshFactors(
+/**
+ * The refresh's mean factor and variance factor, v' ~ N(decay v, variance M): the exact one keeps
+ * eta itself as the decay (nothing new to free); `owned` lists what the caller disposes.
+ */
+function refreshFactors(
   eta: StepValue,
   refresh: UhaOptions['refresh'],
-): { decay: Tensor; variance: Tensor } {
-  return tf.tidy(() =>
-    refresh === 'euler'
-      ? { decay: tf.sub(1, eta), variance: tf.mul(2, eta) }
-      : { decay: tf.add(tf.zeros([]), eta), variance: tf.sub(1, tf.square(eta)) },
-  );
+): { decay: StepValue | Tensor; variance: Tensor; owned: Tensor[] } {
+  if (refresh === 'euler') {
+    const decay = tf.sub(1, eta);
+    const variance = tf.mul(2, eta);
+    return { decay, variance, owned: [decay, variance] };
+  }
+  const variance = tf.tidy(() => tf.sub(1, tf.square(eta)));
+  return { decay: eta, variance, owned: [variance] };
 }
 
 /** The kernel's parameters as its fast paths read them (leapfrog steps resolved). */
@@ -113,7 +118,7 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       const v0 = state.v;
       const eps = perStepValue(options.stepSize, ctx.step, 'UHA step size');
       const { path, beta, step } = ctx;
-      const { decay, variance: refreshVar } = refreshFactors(options.eta, options.refresh);
+      const { decay, variance: refreshVar, owned } = refreshFactors(options.eta, options.refresh);
       // Partial refresh: v' = decay v + sqrt(variance) M^(1/2) xi.
       const xi = rng.normal(state.z.shape) as Tensor2D;
       const vRefreshed = tf.tidy(() => {
@@ -146,7 +151,7 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       });
       xi.dispose();
       vRefreshed.dispose();
-      tf.dispose([decay, refreshVar]);
+      tf.dispose(owned);
       return { state: { ...proposal, v }, logCorrection, acceptance: null };
     },
   };
