@@ -3,20 +3,22 @@
 // product, so that training differentiates through whole chains with one native call per step
 // each way. The target's second derivatives enter through its Hessian-vector product.
 //
-// Forward, per particle (vectors of length d; M the diagonal mass, rho = 1 - eta^2):
-//   v' = eta v + sqrt(rho M) xi            (refreshed momentum; or given, for UHA-MCD)
+// Forward, per particle (vectors of length d; M the diagonal mass; the refresh's decay eta and
+// variance factor rho come in as one pair: eta and 1 - eta^2 for the exact refresh, 1 - h and 2h
+// for LDVI's Euler step):
+//   v' = eta v + sqrt(rho M) xi            (refreshed momentum; or given, with a learned network)
 //   p_0 = v' + (eps/2) g(z_0),  g = (1 - beta) grad log q + beta grad log pi
 //   z_l = z_{l-1} + eps p_{l-1} / M,  p_l = p_{l-1} + h_l g(z_l),  h_l = eps (l < L), eps/2 (l = L)
 //   corr = [log gamma(z_L) - |p_L|^2_M / 2] - [log gamma(z_0) - |v|^2_M / 2]
-//          - |v - eta v' - rho M r|^2 / (2 rho M) + |xi|^2 / 2        (r: the MCD correction, or 0)
+//          - |v - eta v' - rho M r|^2 / (2 rho M) + |xi|^2 / 2   (r: MCD's correction, CMCD's control, or 0)
 // outputs z_L, p_L, the path's densities and scores at z_L, and corr. The backward pass recomputes
 // the trajectory of each block of particles and runs it in reverse.
 //
 // ints   [kind, n, d, L, refreshInside, hasR]
-// arrays [params, mean, logScale, mass, beta, eps, eta, z, v, v' (or empty), xi, r (or empty),
+// arrays [params, mean, logScale, mass, beta, eps, [eta, rho], z, v, v' (or empty), xi, r (or empty),
 //         logT, sT, logI, sI,  then forward outputs z', v', logT', sT', logI', sI', corr
 //         or, for the gradient, their adjoints followed by the gradients
-//         dmean, dlogScale, dmass, dbeta, deps, deta, dz, dv, dv' (or empty), dr (or empty),
+//         dmean, dlogScale, dmass, dbeta, deps, [deta, drho], dz, dv, dv' (or empty), dr (or empty),
 //         dlogT, dsT, dlogI, dsI]
 #include "fused_common.h"
 #include "rng.h"
@@ -52,7 +54,7 @@ bool move_prefix(Layout& l, size_t num_arrays, MoveArgs* m) {
   }
   const size_t nd = n * d;
   if (!l.length(3, d, "mass") || !l.length(4, 1, "beta") || !l.length(5, 1, "eps") ||
-      !l.length(6, 1, "eta") || !l.length(7, nd, "z") || !l.length(8, nd, "v") ||
+      !l.length(6, 2, "refresh factors") || !l.length(7, nd, "z") || !l.length(8, nd, "v") ||
       !l.length(9, m->refresh_inside ? 0 : nd, "refreshed momentum") || !l.length(10, nd, "xi") ||
       !l.length(11, m->has_r ? nd : 0, "correction") || !l.length(12, n, "logT") ||
       !l.length(13, nd, "sT") || !l.length(14, n, "logI") || !l.length(15, nd, "sI"))
@@ -63,7 +65,11 @@ bool move_prefix(Layout& l, size_t num_arrays, MoveArgs* m) {
   m->eps = l.at(5)[0];
   m->half = 0.5f * m->eps;
   m->eta = l.at(6)[0];
-  m->rho = 1.0f - m->eta * m->eta;
+  m->rho = l.at(6)[1];
+  if (!(m->rho > 0.0f)) {
+    *l.error = "fused op: the refresh's variance factor must be positive";
+    return false;
+  }
   m->mass = l.at(3);
   m->inv_mass.resize(d);
   m->back_var.resize(d);
@@ -241,7 +247,7 @@ bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t nu
   for (size_t i : {18, 20, 22, 33, 35})
     if (!l.length(i, n, "a per-particle array")) return false;
   if (!l.length(23, d, "dmean") || !l.length(24, d, "dlogScale") || !l.length(25, d, "dmass") ||
-      !l.length(26, 1, "dbeta") || !l.length(27, 1, "deps") || !l.length(28, 1, "deta") ||
+      !l.length(26, 1, "dbeta") || !l.length(27, 1, "deps") || !l.length(28, 2, "drefresh") ||
       !l.length(31, m.refresh_inside ? 0 : nd, "dv'") || !l.length(32, m.has_r ? nd : 0, "dr"))
     return false;
   DiagGaussian q(d, l.at(1), l.at(2));
@@ -453,8 +459,8 @@ bool uha_move_grad(const int32_t* ints, size_t num_ints, Span* arrays, size_t nu
   }
   l.at(26)[0] = static_cast<float>(total[0]);
   l.at(27)[0] = static_cast<float>(total[1]);
-  // rho = 1 - eta^2
-  l.at(28)[0] = static_cast<float>(total[3] - 2.0 * m.eta * total[2]);
+  l.at(28)[0] = static_cast<float>(total[3]);
+  l.at(28)[1] = static_cast<float>(total[2]);
   return true;
 }
 

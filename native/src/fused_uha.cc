@@ -1,24 +1,26 @@
 // The UHA transition for any target, in three differentiable pieces around the target's own
 // evaluations (which stay TF.js code with their own gradients). With a = 1 - beta, b = beta,
-// g(z) = a sI(z) + b sT(z), M the diagonal mass, rho = 1 - eta^2, c = sqrt(rho M), h = eps / 2:
-//   start:  v' = eta v + c xi (or given, for MCD);  p = v' + h g(z_0);  z_1 = z_0 + eps p / M
+// g(z) = a sI(z) + b sT(z), M the diagonal mass, c = sqrt(rho M), h = eps / 2, and the refresh's
+// decay eta and variance factor rho given as one pair [eta, rho] (the exact refresh: eta and
+// 1 - eta^2; LDVI's Euler step: 1 - h and 2h):
+//   start:  v' = eta v + c xi (or given, with a learned network);  p = v' + h g(z_0);  z_1 = z_0 + eps p / M
 //   kick:   p = p + eps g(z_l);  z_{l+1} = z_l + eps p / M                  (leapfrog steps 2..L)
 //   finish: p_L = p + h g(z_L);
 //           corr = [a lI_L + b lT_L - |p_L|^2_M / 2] - [a lI_0 + b lT_0 - |v|^2_M / 2]
-//                  - |v - eta v' - rho M r|^2 / (2 rho M) + |xi|^2 / 2     (r: MCD correction)
+//                  - |v - eta v' - rho M r|^2 / (2 rho M) + |xi|^2 / 2  (r: MCD's correction or CMCD's control)
 // Each is one pass forward and one for its vector-Jacobian product. Rows are particles [n, d];
-// beta, eps, eta are scalars, M is [d].
+// beta, eps are scalars, [eta, rho] a pair, M is [d].
 //
 // UhaStart       ints [n, d, refreshInside]; arrays [z, sT, sI, v, xi, v' (or empty), beta, eps,
-//                eta, mass, z_1, p]
+//                [eta, rho], mass, z_1, p]
 // UhaStartGrad   the 10 inputs, dz_1, dp, then dz, dsT, dsI, dv, dv' (or empty), dbeta, deps,
-//                deta, dmass
+//                [deta, drho], dmass
 // UhaKick        ints [n, d]; arrays [z, p, sT, sI, beta, eps, mass, z', p']
 // UhaKickGrad    the 7 inputs, dz', dp', then dz, dp, dsT, dsI, dbeta, deps, dmass
 // UhaFinish      ints [n, d, refreshInside, hasR]; arrays [p, v, xi, v' (or empty), r (or empty),
-//                lT0, lI0, lT, lI, sT, sI, beta, eps, eta, mass, p_L, corr]
+//                lT0, lI0, lT, lI, sT, sI, beta, eps, [eta, rho], mass, p_L, corr]
 // UhaFinishGrad  the 15 inputs, dp_L, dcorr, then dp, dv, dv' (or empty), dr (or empty), dlT0,
-//                dlI0, dlT, dlI, dsT, dsI, dbeta, deps, deta, dmass
+//                dlI0, dlT, dlI, dsT, dsI, dbeta, deps, [deta, drho], dmass
 #include "fused_common.h"
 
 namespace anneal {
@@ -40,11 +42,19 @@ bool check(Span* a, size_t num_arrays, size_t want_arrays,
   return true;
 }
 
-// The refresh v' = eta v + sqrt(rho M) xi and its parameters.
+// The refresh's variance factor must be positive (its densities divide by it).
+bool positive_rho(const Span& pair, std::string* error) {
+  if (pair.data[1] > 0.0f) return true;
+  *error = "fused op: the refresh's variance factor must be positive";
+  return false;
+}
+
+// The refresh v' = eta v + sqrt(rho M) xi and its parameters, from the pair [eta, rho].
 struct Refresh {
   float eta, rho;
   std::vector<float> c, s, inv_mass;  // sqrt(rho M), rho M, 1 / M
-  Refresh(float eta_, const float* mass, int64_t d) : eta(eta_), rho(1.0f - eta_ * eta_), c(d), s(d), inv_mass(d) {
+  Refresh(const float* pair, const float* mass, int64_t d)
+      : eta(pair[0]), rho(pair[1]), c(d), s(d), inv_mass(d) {
     for (int64_t j = 0; j < d; j++) {
       s[j] = rho * mass[j];
       c[j] = std::sqrt(s[j]);
@@ -81,13 +91,14 @@ bool uha_start(const int32_t* ints, size_t num_ints, Span* a, size_t num_arrays,
   const size_t nd = n * d;
   if (!check(a, num_arrays, 12,
              {{0, nd}, {1, nd}, {2, nd}, {3, nd}, {4, nd}, {5, inside ? 0 : nd}, {6, 1}, {7, 1},
-              {8, 1}, {9, static_cast<size_t>(d)}, {10, nd}, {11, nd}},
-             error))
+              {8, 2}, {9, static_cast<size_t>(d)}, {10, nd}, {11, nd}},
+             error) ||
+      !positive_rho(a[8], error))
     return false;
   const float beta = a[6].data[0], eps = a[7].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
   const float* mass = a[9].data;
-  const Refresh f(a[8].data[0], mass, d);
+  const Refresh f(a[8].data, mass, d);
   const float *z = a[0].data, *st = a[1].data, *si = a[2].data, *v = a[3].data, *xi = a[4].data,
               *vr_in = inside ? nullptr : a[5].data;
   float *z1 = a[10].data, *p = a[11].data;
@@ -112,14 +123,15 @@ bool uha_start_grad(const int32_t* ints, size_t num_ints, Span* a, size_t num_ar
   const size_t nd = n * d, dd = static_cast<size_t>(d);
   if (!check(a, num_arrays, 21,
              {{0, nd}, {1, nd}, {2, nd}, {3, nd}, {4, nd}, {5, inside ? 0 : nd}, {6, 1}, {7, 1},
-              {8, 1}, {9, dd}, {10, nd}, {11, nd}, {12, nd}, {13, nd}, {14, nd}, {15, nd},
-              {16, inside ? 0 : nd}, {17, 1}, {18, 1}, {19, 1}, {20, dd}},
-             error))
+              {8, 2}, {9, dd}, {10, nd}, {11, nd}, {12, nd}, {13, nd}, {14, nd}, {15, nd},
+              {16, inside ? 0 : nd}, {17, 1}, {18, 1}, {19, 2}, {20, dd}},
+             error) ||
+      !positive_rho(a[8], error))
     return false;
   const float beta = a[6].data[0], eps = a[7].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
   const float* mass = a[9].data;
-  const Refresh f(a[8].data[0], mass, d);
+  const Refresh f(a[8].data, mass, d);
   const float *st = a[1].data, *si = a[2].data, *v = a[3].data, *xi = a[4].data,
               *vr_in = inside ? nullptr : a[5].data, *dz1 = a[10].data, *dp_out = a[11].data;
   float *dz = a[12].data, *dst = a[13].data, *dsi = a[14].data, *dv = a[15].data;
@@ -146,7 +158,8 @@ bool uha_start_grad(const int32_t* ints, size_t num_ints, Span* a, size_t num_ar
   if (inside) refresh_backward(f, mass, v, xi, dvr, dv, n, d, &g_eta, &g_rho, g_mass.data());
   a[17].data[0] = static_cast<float>(g_beta);
   a[18].data[0] = static_cast<float>(g_eps);
-  a[19].data[0] = static_cast<float>(g_eta - 2.0 * f.eta * g_rho);
+  a[19].data[0] = static_cast<float>(g_eta);
+  a[19].data[1] = static_cast<float>(g_rho);
   for (int64_t j = 0; j < d; j++) a[20].data[j] = static_cast<float>(g_mass[j]);
   return true;
 }
@@ -229,14 +242,15 @@ bool uha_finish(const int32_t* ints, size_t num_ints, Span* a, size_t num_arrays
   const size_t nd = n * d, nn = static_cast<size_t>(n);
   if (!check(a, num_arrays, 17,
              {{0, nd}, {1, nd}, {2, nd}, {3, inside ? 0 : nd}, {4, has_r ? nd : 0}, {5, nn},
-              {6, nn}, {7, nn}, {8, nn}, {9, nd}, {10, nd}, {11, 1}, {12, 1}, {13, 1},
+              {6, nn}, {7, nn}, {8, nn}, {9, nd}, {10, nd}, {11, 1}, {12, 1}, {13, 2},
               {14, static_cast<size_t>(d)}, {15, nd}, {16, nn}},
-             error))
+             error) ||
+      !positive_rho(a[13], error))
     return false;
   const float beta = a[11].data[0], eps = a[12].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
   const float* mass = a[14].data;
-  const Refresh f(a[13].data[0], mass, d);
+  const Refresh f(a[13].data, mass, d);
   const float *p = a[0].data, *v = a[1].data, *xi = a[2].data, *vr_in = inside ? nullptr : a[3].data,
               *r = has_r ? a[4].data : nullptr, *lt0 = a[5].data, *li0 = a[6].data,
               *lt = a[7].data, *li = a[8].data, *st = a[9].data, *si = a[10].data;
@@ -271,16 +285,17 @@ bool uha_finish_grad(const int32_t* ints, size_t num_ints, Span* a, size_t num_a
   const size_t nd = n * d, nn = static_cast<size_t>(n), dd = static_cast<size_t>(d);
   if (!check(a, num_arrays, 31,
              {{0, nd}, {1, nd}, {2, nd}, {3, inside ? 0 : nd}, {4, has_r ? nd : 0}, {5, nn},
-              {6, nn}, {7, nn}, {8, nn}, {9, nd}, {10, nd}, {11, 1}, {12, 1}, {13, 1}, {14, dd},
+              {6, nn}, {7, nn}, {8, nn}, {9, nd}, {10, nd}, {11, 1}, {12, 1}, {13, 2}, {14, dd},
               {15, nd}, {16, nn}, {17, nd}, {18, nd}, {19, inside ? 0 : nd}, {20, has_r ? nd : 0},
               {21, nn}, {22, nn}, {23, nn}, {24, nn}, {25, nd}, {26, nd}, {27, 1}, {28, 1},
-              {29, 1}, {30, dd}},
-             error))
+              {29, 2}, {30, dd}},
+             error) ||
+      !positive_rho(a[13], error))
     return false;
   const float beta = a[11].data[0], eps = a[12].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
   const float* mass = a[14].data;
-  const Refresh f(a[13].data[0], mass, d);
+  const Refresh f(a[13].data, mass, d);
   const float *p = a[0].data, *v = a[1].data, *xi = a[2].data, *vr_in = inside ? nullptr : a[3].data,
               *r = has_r ? a[4].data : nullptr, *lt0 = a[5].data, *li0 = a[6].data,
               *lt = a[7].data, *li = a[8].data, *st = a[9].data, *si = a[10].data,
@@ -336,7 +351,8 @@ bool uha_finish_grad(const int32_t* ints, size_t num_ints, Span* a, size_t num_a
   if (inside) refresh_backward(f, mass, v, xi, dvr, dv, nn, d, &g_eta, &g_rho, g_mass.data());
   a[27].data[0] = static_cast<float>(g_beta);
   a[28].data[0] = static_cast<float>(g_eps);
-  a[29].data[0] = static_cast<float>(g_eta - 2.0 * f.eta * g_rho);
+  a[29].data[0] = static_cast<float>(g_eta);
+  a[29].data[1] = static_cast<float>(g_rho);
   for (int64_t j = 0; j < d; j++) a[30].data[j] = static_cast<float>(g_mass[j]);
   return true;
 }

@@ -18,7 +18,7 @@ const MOVE: NativeOpSpec = {
     'mass',
     'beta',
     'eps',
-    'eta',
+    'refresh',
     'z',
     'v',
     'vr',
@@ -38,17 +38,22 @@ const MOVE: NativeOpSpec = {
 };
 
 export interface FusedMoveInputs {
-  /** Scalars [] (beta, leapfrog step size, damping) and the diagonal mass [d]. */
+  /** Scalars [] (beta, leapfrog step size) and the diagonal mass [d]. */
   beta: Tensor;
   eps: Tensor;
-  eta: Tensor;
+  /**
+   * The momentum refresh's [decay, variance factor] ([2]): v' ~ N(decay v, variance M); eta and
+   * 1 - eta^2 for the exact refresh, 1 - h and 2h for LDVI's Euler step.
+   */
+  refresh: Tensor;
   mass: Tensor;
   v: Tensor;
   /** Standard normal refresh noise [N, d]. */
   xi: Tensor;
   /**
-   * UHA-MCD: the refreshed momentum and the learned correction r(z, v') [N, d], both computed
-   * outside; absent for plain UHA, where the move refreshes the momentum itself.
+   * With a learned network: the refreshed momentum and the network's term r(z, v') [N, d] in the
+   * backward mean (MCD's correction, CMCD's control), both computed outside; absent for plain
+   * UHA, where the move refreshes the momentum itself.
    */
   refreshed?: { vr: Tensor; r: Tensor };
   leapfrogSteps: number;
@@ -58,7 +63,7 @@ export interface FusedMoveInputs {
  * One differentiable UHA transition (refresh, leapfrog steps, log-weight correction) as a single
  * kernel with an exact native gradient: [z', v', logT', sT', logI', sI', logCorrection]. Runs
  * under a gradient tape; gradients reach the state, the path's initial mean and log-scale, beta,
- * the step size, eta, the mass and, for MCD, the correction r.
+ * the step size, the refresh factors, the mass and, with a network, v' and r.
  */
 export function fusedUhaMove(
   path: FusedPath,
@@ -77,7 +82,7 @@ export function fusedUhaMove(
         mass: inputs.mass,
         beta: inputs.beta,
         eps: inputs.eps,
-        eta: inputs.eta,
+        refresh: inputs.refresh,
         z,
         v: inputs.v,
         vr: inputs.refreshed?.vr ?? empty,

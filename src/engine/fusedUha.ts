@@ -11,7 +11,7 @@ const START: NativeOpSpec = {
   name: 'AnnealUhaStart',
   forward: NATIVE_OP.UhaStart,
   backward: NATIVE_OP.UhaStartGrad,
-  inputs: ['z', 'sT', 'sI', 'v', 'xi', 'vr', 'beta', 'eps', 'eta', 'mass'],
+  inputs: ['z', 'sT', 'sI', 'v', 'xi', 'vr', 'beta', 'eps', 'refresh', 'mass'],
   noGradient: ['xi'],
   outShapes: (s) => [s.z as number[], s.z as number[]],
 };
@@ -42,18 +42,21 @@ const FINISH: NativeOpSpec = {
     'sI',
     'beta',
     'eps',
-    'eta',
+    'refresh',
     'mass',
   ],
   noGradient: ['xi'],
   outShapes: (s) => [s.p as number[], [(s.p as number[])[0] as number]],
 };
 
-/** Scalars beta, eps, eta ([] tensors) and the diagonal mass [d]. */
+/**
+ * Scalars beta, eps ([] tensors), the refresh's [decay, variance factor] ([2]: eta and 1 - eta^2
+ * for the exact refresh, 1 - h and 2h for LDVI's Euler step) and the diagonal mass [d].
+ */
 export interface UhaParams {
   beta: Tensor;
   eps: Tensor;
-  eta: Tensor;
+  refresh: Tensor;
   mass: Tensor;
 }
 
@@ -83,7 +86,7 @@ export function fusedUhaStart(
         vr: vr ?? tf.zeros([0]),
         beta: p.beta,
         eps: p.eps,
-        eta: p.eta,
+        refresh: p.refresh,
         mass: p.mass,
       },
       [n, d, vr ? 0 : 1],
@@ -116,7 +119,8 @@ export interface UhaEnd {
 
 /**
  * The last half kick (scores at the final position) and the log-weight correction: [p_L, corr].
- * `vr` and `r` as in UHA-MCD (null for plain UHA, which refreshes from v and xi).
+ * `vr` and `r` computed outside with a learned network (null for plain UHA, which refreshes from v
+ * and xi).
  */
 export function fusedUhaFinish(
   momentum: Tensor,
@@ -146,7 +150,7 @@ export function fusedUhaFinish(
         sI: end.scoreInitial,
         beta: p.beta,
         eps: p.eps,
-        eta: p.eta,
+        refresh: p.refresh,
         mass: p.mass,
       },
       [n, d, vr ? 0 : 1, r ? 1 : 0],

@@ -18,10 +18,11 @@ import type { ParticleState } from '../path.js';
 import { closedFormUnavailable, type KernelFastPaths } from './fastPath.js';
 import { KernelError, fusedState, hostValue, perStepValue, type StepValue } from './kernel.js';
 import { NATIVE_CHAIN_KERNEL } from './nativeIds.js';
-import type { UhaKernelParams } from './uha.js';
+import { refreshFactors, refreshedMomentum, type UhaKernelParams } from './uha.js';
 
 const MCD = 'it has a learned backward correction';
-const EULER = "its momentum refresh is LDVI's Euler step (the native kernels take the exact one)";
+const EULER =
+  "its momentum refresh is LDVI's Euler step (the off-tape native step takes the exact one)";
 const CONTROL = 'it has a learned control';
 /** Why no native path runs this kernel's refresh, or null. */
 const refreshUnavailable = (p: UhaKernelParams) =>
@@ -32,7 +33,28 @@ function momentum(state: ParticleState): Tensor2D {
   return state.v;
 }
 
-const scalar = (x: StepValue) => (typeof x === 'number' ? tf.scalar(x) : x);
+const scalar = (x: StepValue | Tensor) => (typeof x === 'number' ? tf.scalar(x) : x);
+
+/** The native ops' refresh input: the pair [decay, variance factor] as one [2] tensor. */
+const refreshPair = (f: { decay: StepValue | Tensor; variance: Tensor }): Tensor =>
+  tf.stack([scalar(f.decay), f.variance]);
+
+/**
+ * With a learned network (MCD's correction, CMCD's control) the momentum is refreshed here, on the
+ * tape, and the native op takes v' and the network's term; without one the op refreshes itself.
+ */
+function outsideRefresh(
+  p: UhaKernelParams,
+  factors: { decay: StepValue | Tensor; variance: Tensor },
+  z: Tensor2D,
+  v: Tensor2D,
+  xi: Tensor2D,
+  step: number,
+): { vr: Tensor2D; r: Tensor2D } | null {
+  if (!p.backwardCorrection && !p.control) return null;
+  const { vr, r } = refreshedMomentum(p, factors, z, v, xi, p.mass, step);
+  return { vr, r: r as Tensor2D };
+}
 const massVector = (mass: number | Tensor1D, d: number): Tensor =>
   typeof mass === 'number' ? tf.fill([d], mass) : mass;
 
@@ -72,35 +94,25 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     },
     {
       name: 'native differentiable move',
-      unavailable: (p, path) => (p.refresh === 'euler' ? EULER : closedFormUnavailable(path, true)),
+      unavailable: (_p, path) => closedFormUnavailable(path, true),
       step(p, state, ctx, rng) {
         const diff = ctx.path.fused({ differentiable: true });
         if (!diff) throw new Error('UHA native move: the path has no native form');
         const v0 = momentum(state);
         const eps = perStepValue(p.stepSize, ctx.step, 'UHA step size');
-        const { beta, step } = ctx;
-        const { eta, mass } = p;
-        const correction = p.backwardCorrection;
         const xi = rng.normal(state.z.shape) as Tensor2D;
         const out = tf.tidy(() => {
-          let refreshed: { vr: Tensor; r: Tensor } | undefined;
-          if (correction) {
-            // UHA-MCD: the correction sees the refreshed momentum, so refresh here.
-            const vr = tf.add(
-              tf.mul(eta, v0),
-              tf.mul(tf.sqrt(tf.mul(tf.sub(1, tf.square(eta)), mass)), xi),
-            ) as Tensor2D;
-            refreshed = { vr, r: correction(state.z, vr, step) };
-          }
+          const factors = refreshFactors(p.eta, p.refresh);
+          const refreshed = outsideRefresh(p, factors, state.z, v0, xi, ctx.step);
           const [z, v, logTarget, scoreTarget, logInitial, scoreInitial, logCorrection] =
             fusedUhaMove(diff, fusedState(state), {
-              beta: scalar(beta),
+              beta: scalar(ctx.beta),
               eps: scalar(eps),
-              eta: scalar(eta),
-              mass: massVector(mass, state.z.shape[1] as number),
+              refresh: refreshPair(factors),
+              mass: massVector(p.mass, state.z.shape[1] as number),
               v: v0,
               xi,
-              refreshed,
+              refreshed: refreshed ?? undefined,
               leapfrogSteps: p.leapfrogSteps,
             }) as [Tensor2D, Tensor2D, Tensor1D, Tensor2D, Tensor1D, Tensor2D, Tensor1D];
           return {
@@ -114,30 +126,22 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
     },
     {
       name: 'native differentiable ops',
-      unavailable: (p) => refreshUnavailable(p) ?? fusedUnavailableReason({ differentiable: true }),
+      unavailable: () => fusedUnavailableReason({ differentiable: true }),
       step(p, state, ctx, rng) {
         const v0 = momentum(state);
         const eps = perStepValue(p.stepSize, ctx.step, 'UHA step size');
         const { path, beta, step } = ctx;
-        const { eta, mass } = p;
-        const correction = p.backwardCorrection;
         const xi = rng.normal(state.z.shape) as Tensor2D;
         const out = tf.tidy(() => {
+          const factors = refreshFactors(p.eta, p.refresh);
           const params = {
             beta: scalar(beta),
             eps: scalar(eps),
-            eta: scalar(eta),
-            mass: massVector(mass, state.z.shape[1] as number),
+            refresh: refreshPair(factors),
+            mass: massVector(p.mass, state.z.shape[1] as number),
           };
-          let vr: Tensor2D | null = null;
-          let r: Tensor2D | null = null;
-          if (correction) {
-            vr = tf.add(
-              tf.mul(eta, v0),
-              tf.mul(tf.sqrt(tf.mul(tf.sub(1, tf.square(eta)), mass)), xi),
-            ) as Tensor2D;
-            r = correction(state.z, vr, step);
-          }
+          const refreshed = outsideRefresh(p, factors, state.z, v0, xi, step);
+          const vr = refreshed?.vr ?? null;
           let [z, mom] = fusedUhaStart(
             state.z,
             state.scoreTarget,
@@ -158,7 +162,16 @@ export const UHA_FAST_PATHS: KernelFastPaths<UhaKernelParams> = {
             );
             current = path.evaluate(z as Tensor2D);
           }
-          const [v, logCorrection] = fusedUhaFinish(mom, v0, xi, vr, r, state, current, params);
+          const [v, logCorrection] = fusedUhaFinish(
+            mom,
+            v0,
+            xi,
+            vr,
+            refreshed?.r ?? null,
+            state,
+            current,
+            params,
+          );
           return {
             state: { ...current, v: v as Tensor2D },
             logCorrection: logCorrection as Tensor1D,

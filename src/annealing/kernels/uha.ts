@@ -59,7 +59,7 @@ export function uhaKernelName(options: UhaOptions): string {
  * The refresh's mean factor and variance factor, v' ~ N(decay v, variance M): the exact one keeps
  * eta itself as the decay (nothing new to free); `owned` lists what the caller disposes.
  */
-function refreshFactors(
+export function refreshFactors(
   eta: StepValue,
   refresh: UhaOptions['refresh'],
 ): { decay: StepValue | Tensor; variance: Tensor; owned: Tensor[] } {
@@ -70,6 +70,30 @@ function refreshFactors(
   }
   const variance = tf.tidy(() => tf.sub(1, tf.square(eta)));
   return { decay: eta, variance, owned: [variance] };
+}
+
+/**
+ * The refreshed momentum v' = decay v - variance M u(z, v, k) + sqrt(variance M) xi (the control
+ * term only for underdamped CMCD), and the learned term of the backward mean at v' (MCD's
+ * correction or CMCD's control; null for plain UHA). One definition for the reference step and
+ * the native paths, which take v' and r from here whenever a network is involved.
+ */
+export function refreshedMomentum(
+  options: Pick<UhaOptions, 'backwardCorrection' | 'control'>,
+  factors: { decay: StepValue | Tensor; variance: Tensor },
+  z: Tensor2D,
+  v: Tensor2D,
+  xi: Tensor2D,
+  mass: number | Tensor1D,
+  step: number,
+): { vr: Tensor2D; r: Tensor2D | null } {
+  const { control } = options;
+  const scaledVariance = tf.mul(factors.variance, mass);
+  let mean: Tensor = tf.mul(factors.decay, v);
+  if (control) mean = tf.sub(mean, tf.mul(scaledVariance, control(z, v, step)));
+  const vr = tf.add(mean, tf.mul(tf.sqrt(scaledVariance), xi)) as Tensor2D;
+  const learned = options.backwardCorrection ?? control;
+  return { vr, r: learned ? learned(z, vr, step) : null };
 }
 
 /** The kernel's parameters as its fast paths read them (leapfrog steps resolved). */
@@ -119,14 +143,20 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       const eps = perStepValue(options.stepSize, ctx.step, 'UHA step size');
       const { path, beta, step } = ctx;
       const { decay, variance: refreshVar, owned } = refreshFactors(options.eta, options.refresh);
-      // Partial refresh: v' = decay v + sqrt(variance) M^(1/2) xi.
+      // Partial refresh: v' = decay v + sqrt(variance) M^(1/2) xi (minus CMCD's control term).
       const xi = rng.normal(state.z.shape) as Tensor2D;
-      const vRefreshed = tf.tidy(() => {
-        let mean: Tensor = tf.mul(decay, v0);
-        if (control)
-          mean = tf.sub(mean, tf.mul(tf.mul(refreshVar, mass), control(state.z, v0, step)));
-        return tf.add(mean, tf.mul(tf.sqrt(tf.mul(refreshVar, mass)), xi)) as Tensor2D;
-      });
+      const { vr: vRefreshed, r } = tf.tidy(() => {
+        const out = refreshedMomentum(
+          options,
+          { decay, variance: refreshVar },
+          state.z,
+          v0,
+          xi,
+          mass,
+          step,
+        );
+        return out.r ? { vr: out.vr, r: out.r } : { vr: out.vr };
+      }) as { vr: Tensor2D; r?: Tensor2D };
       // Leapfrog from (z, v') on gamma_k.
       const end = leapfrog(path, beta, state, vRefreshed, eps, leapfrogSteps, mass);
       const v = end.momentum;
@@ -134,13 +164,7 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
       const logCorrection = tf.tidy(() => {
         const logForward = tf.mul(-0.5, sumSquares(xi));
         let backMean: Tensor = tf.mul(decay, vRefreshed);
-        const learned = correction ?? control;
-        if (learned) {
-          backMean = tf.add(
-            backMean,
-            tf.mul(tf.mul(refreshVar, mass), learned(state.z, vRefreshed, step)),
-          );
-        }
+        if (r) backMean = tf.add(backMean, tf.mul(tf.mul(refreshVar, mass), r));
         const logBackward = tf.mul(
           -0.5,
           tf.sum(tf.div(tf.square(tf.sub(v0, backMean)), tf.mul(refreshVar, mass)), -1),
@@ -149,9 +173,7 @@ export function uhaKernel(options: UhaOptions): TransitionKernel<UhaKernelParams
         const after = tf.add(path.logDensity(proposal, beta), kinetic(v));
         return tf.add(tf.sub(after, before), tf.sub(logBackward, logForward)) as Tensor1D;
       });
-      xi.dispose();
-      vRefreshed.dispose();
-      tf.dispose(owned);
+      tf.dispose([xi, vRefreshed, ...(r ? [r] : []), ...owned]);
       return { state: { ...proposal, v }, logCorrection, acceptance: null };
     },
   };
