@@ -1,7 +1,8 @@
 // One training iteration of a learned sampler (fresh particles, the whole chain differentiated,
 // Adam update), as in the MCD experiments: UHA-MCD on the funnel (32 steps, 1000 particles) and
-// ULA-MCD on sonar logistic regression (64 steps, 256 particles). Baseline: plain UHA on the
-// funnel with the same sizes, so the ratios show what the score network costs.
+// ULA-MCD on sonar logistic regression (64 steps, 256 particles); the controlled diffusions (CMCD,
+// its underdamped form) and LDVI on the funnel at UHA-MCD's sizes. Baseline: plain UHA on the
+// funnel with the same sizes, so the ratios show what the networks cost.
 import {
   LearnedSampler,
   Rng,
@@ -34,8 +35,12 @@ const CASES: Case[] = [
   { target: 'funnel', kind: 'uha-mcd', steps: 32, particles: 1000 },
   { target: 'sonar', kind: 'ula', steps: 64, particles: 256 },
   { target: 'sonar', kind: 'ula-mcd', steps: 64, particles: 256 },
+  { target: 'funnel', kind: 'cmcd', steps: 32, particles: 1000 },
+  { target: 'funnel', kind: 'ldvi', steps: 32, particles: 1000 },
+  { target: 'funnel', kind: 'cmcd-ud', steps: 32, particles: 1000 },
   { target: 'funnel', kind: 'uha', steps: 32, particles: 1000, reference: true },
   { target: 'funnel', kind: 'uha-mcd', steps: 32, particles: 1000, reference: true },
+  { target: 'funnel', kind: 'ldvi', steps: 32, particles: 1000, reference: true },
 ];
 
 export async function trainingBench(options: BenchOptions): Promise<BenchRow[]> {

@@ -24,7 +24,7 @@
     {
       "target_name": "anneal_native",
       "dependencies": ["anneal_rng", "anneal_exact"],
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/pool.cc", "src/elementwise.cc", "src/targets.cc", "src/fused.cc", "src/fused_move.cc", "src/fused_adam.cc", "src/dense.cc", "src/fused_ula.cc", "src/fused_uha.cc", "src/fused_mlp.cc", "src/fused_row_gaussian.cc", "src/fused_gather.cc", "src/fused_ancestors.cc", "src/fused_ais_update.cc", "src/density_program.cc", "src/fma_peak.cc", "src/copy_block.cc"]
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/pool.cc", "src/elementwise.cc", "src/targets.cc", "src/fused.cc", "src/fused_move.cc", "src/fused_adam.cc", "src/dense.cc", "src/fused_ula.cc", "src/fused_uha.cc", "src/fused_mlp.cc", "src/fused_row_gaussian.cc", "src/fused_gather.cc", "src/fused_ancestors.cc", "src/fused_ais_update.cc", "src/density_program.cc", "src/fma_peak.cc", "src/copy_block.cc", "src/fused_target.cc"]
     }
   ]
 }

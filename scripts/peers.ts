@@ -54,6 +54,15 @@ const PEERS: [label: string, args: string[]][] = [
   ['ais-hmc user target', ['bench/peers/user_target.py']],
   ['train uha funnel', ['bench/peers/uha.py', '--target', 'funnel']],
   ['train uha-mcd funnel', ['bench/peers/uha.py', '--target', 'funnel', '--mcd']],
+  ['train cmcd funnel', ['bench/peers/ula.py', '--control']],
+  [
+    'train ldvi funnel',
+    ['bench/peers/uha.py', '--target', 'funnel', '--mcd', '--refresh', 'euler'],
+  ],
+  [
+    'train cmcd-ud funnel',
+    ['bench/peers/uha.py', '--target', 'funnel', '--control', '--refresh', 'euler'],
+  ],
   ['dsmcs none', ['bench/peers/uha.py', '--target', 'dsmcs']],
   ['dsmcs cat', ['bench/peers/uha.py', '--target', 'dsmcs', '--resample', 'every']],
   ['vae elbo', ['bench/peers/vae.py', '--k', '1']],

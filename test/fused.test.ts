@@ -13,12 +13,14 @@ import {
   nativeStatus,
   useNativeKernels,
   fusedAvailable,
+  fusedTargetEval,
   type Tensor,
   type Tensor2D,
 } from '../src/engine/index.js';
 import { loadNative } from '../src/engine/native.js';
 import { bothPaths } from './helpers/backends.js';
 import { SAMPLER_TABLE } from '../src/annealing/samplerTable.js';
+import { targetLogProbAndScore } from '../src/targets/score.js';
 import {
   AnnealingPath,
   DiagGaussian,
@@ -397,6 +399,49 @@ describe('fused native annealing', { skip }, () => {
     assert.ok(Array.from(g.dataSync()).every(Number.isFinite));
     assert.ok(Array.from(g.dataSync()).some((x) => x !== 0));
     tf.dispose([g, mean, initial.logScale]);
+  });
+
+  it("closed-form targets' native evaluation: values and the gradient through the score equal TF.js autodiff", async () => {
+    for (const [name, options] of TARGETS) {
+      const target = createTarget(name, options);
+      const spec = target.nativeSpec?.();
+      assert.ok(spec, `${name} has a native form`);
+      const rng = Rng.fromSeed(8);
+      const z = tf.mul(rng.normal([37, target.dim]), 1.3) as Tensor2D;
+      const a = rng.normal([37]);
+      const b = rng.normal([37, target.dim]);
+      // A scalar of both outputs: its gradient needs the score's Jacobian (the Hessian).
+      const readout = (logProb: Tensor, score: Tensor) =>
+        tf.add(tf.sum(tf.mul(logProb, a)), tf.sum(tf.mul(score, b))) as tf.Scalar;
+      const zVar = tf.variable(z);
+      const { fused, reference } = await bothPaths((native) => {
+        const { value, grads } = tf.variableGrads(() => {
+          if (native) {
+            const [logProb, score] = fusedTargetEval(spec, zVar);
+            return readout(logProb, score);
+          }
+          const { logProb, score } = targetLogProbAndScore(target, zVar as unknown as Tensor2D);
+          return readout(logProb, score);
+        }, [zVar]);
+        const out = {
+          value: value.dataSync()[0] as number,
+          grad: Array.from(grads[zVar.name]!.dataSync()),
+        };
+        tf.dispose([value, ...Object.values(grads)]);
+        return out;
+      });
+      assert.ok(
+        Math.abs(fused.value - reference.value) <= 1e-4 * (1 + Math.abs(reference.value)),
+        name,
+      );
+      const scale = Math.max(...reference.grad.map(Math.abs));
+      const diff = Math.max(
+        ...fused.grad.map((x, i) => Math.abs(x - (reference.grad[i] as number))),
+      );
+      assert.ok(diff <= 1e-4 * scale, `${name}: gradient max diff ${diff} (scale ${scale})`);
+      tf.dispose([z, a, b, zVar]);
+      target.dispose?.();
+    }
   });
 
   it("LDVI's Euler refresh and underdamped CMCD's control run on the native differentiable paths", () => {

@@ -8,7 +8,12 @@ plus the leapfrog's change of the joint density; the momentum refresh cancels):
   (anneal's `train uha funnel` row); with `--mcd`, UHA-MCD: the backward momentum refresh's mean
   gains (1 - eta^2) M s(z, v', k) from a learned score network (a tanh MLP of width 64 with two
   residual blocks on z, v' and 8 sinusoidal features of the step, its output layer at zero), so
-  the refresh densities no longer cancel (the `train uha-mcd funnel` row);
+  the refresh densities no longer cancel (the `train uha-mcd funnel` row); with `--refresh euler`
+  the refresh is LDVI's Euler step, v' = (1 - h) v + sqrt(2h M) xi with h = sigmoid(logit) learned
+  (`--mcd --refresh euler`: the `train ldvi funnel` row); `--control` puts the same network in the
+  refresh as underdamped CMCD's control, subtracted from the forward mean (1 - h) v - 2h M u(z, v)
+  and added to the backward one (1 - h) v' + 2h M u(z, v') (`--control --refresh euler`: the
+  `train cmcd-ud funnel` row);
 - `--target dsmcs`: the DSMCS static target (8 unit Gaussians in d = 50, means ~ N(3, I)),
   32 steps, 64 systems of 32 particles, the fixed initial N(0, 9 I), lr 0.01, each system's
   log-mean weight (the SMC bound with `--resample every`: multinomial resampling at every step,
@@ -17,7 +22,8 @@ plus the leapfrog's change of the joint density; the momentum refresh cancels):
 
 Written for this repository so that docs/performance.md's PyTorch column can be rerun from it.
 
-    python3 bench/peers/uha.py --target funnel [--threads 1] [--reps 10]
+    python3 bench/peers/uha.py --target funnel [--mcd | --control] [--refresh exact|euler]
+        [--threads 1] [--reps 10]
 """
 
 import argparse
@@ -54,6 +60,8 @@ def main():
     parser.add_argument("--target", default="funnel", choices=["funnel", "dsmcs"])
     parser.add_argument("--resample", default="none", choices=["none", "every"])
     parser.add_argument("--mcd", action="store_true")
+    parser.add_argument("--control", action="store_true")
+    parser.add_argument("--refresh", default="exact", choices=["exact", "euler"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=10)
     args = parser.parse_args()
@@ -70,13 +78,15 @@ def main():
 
     log_steps = torch.full((steps,), math.log(step), requires_grad=True)
     logits = torch.zeros(steps, requires_grad=True)
-    eta_logit = torch.tensor(math.log(0.9 / 0.1), requires_grad=True)
+    euler = args.refresh == "euler"
+    # The exact refresh's damping eta starts at 0.9; the Euler step's rate h at 1 - 0.9.
+    eta_logit = torch.tensor(math.log(0.1 / 0.9) if euler else math.log(0.9 / 0.1), requires_grad=True)
     log_mass = torch.zeros(dim, requires_grad=True)
     mean = torch.zeros(dim, requires_grad=learn_initial)
     log_scale = torch.full((dim,), math.log(init_scale), requires_grad=learn_initial)
     params = [log_steps, logits, eta_logit, log_mass] + ([mean, log_scale] if learn_initial else [])
     score_net = None
-    if args.mcd:
+    if args.mcd or args.control:
         width, features = 64, 8
         score_net = torch.nn.ModuleDict(
             {
@@ -89,7 +99,7 @@ def main():
         torch.nn.init.zeros_(score_net["out"].weight)
         torch.nn.init.zeros_(score_net["out"].bias)
         params += list(score_net.parameters())
-        freqs = torch.tensor([2.0**i for i in range(features // 2)])
+        freqs = torch.tensor([math.pi * 2.0**i for i in range(features // 2)])
 
         def score(z, v, k):
             t = torch.tensor(k / steps) * freqs
@@ -128,19 +138,23 @@ def main():
             eps = torch.exp(log_steps[k - 1])
             b_prev, b = betas[k - 1], betas[k]
             lg_prev = (1 - b_prev) * lq + b_prev * lp
-            refresh = 1 - eta * eta
+            # v' ~ N(decay v, refresh M): exact eta and 1 - eta^2, or Euler 1 - h and 2h.
+            decay, refresh = (1 - eta, 2 * eta) if euler else (eta, 1 - eta * eta)
             xi = torch.randn(n, dim)
             v0 = v
-            v = eta * v + torch.sqrt(refresh * mass) * xi
+            mean_v = decay * v
+            if args.control:
+                mean_v = mean_v - refresh * mass * score(z, v0, k)
+            v = mean_v + torch.sqrt(refresh * mass) * xi
             z0 = z
             v_half = v + 0.5 * eps * ((1 - b) * gq + b * gp)
             z = z + eps * v_half / mass
             lp, gp, lq, gq = parts(z)
             v_new = v_half + 0.5 * eps * ((1 - b) * gq + b * gp)
             log_w = log_w + (1 - b) * lq + b * lp + log_n_v(v_new) - lg_prev - log_n_v(v)
-            if score_net is not None:
-                # The refresh's backward density with the learned mean, over its forward one.
-                back_mean = eta * v + refresh * mass * score(z0, v, k)
+            if score_net is not None or euler:
+                # The refresh's backward density (with the network's term) over its forward one.
+                back_mean = decay * v + (refresh * mass * score(z0, v, k) if score_net is not None else 0)
                 log_back = -0.5 * ((v0 - back_mean) ** 2 / (refresh * mass)).sum(1)
                 log_fwd = -0.5 * (xi * xi).sum(1)
                 log_w = log_w + log_back - log_fwd + log_n_v(v) - log_n_v(v0)

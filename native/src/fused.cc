@@ -770,6 +770,10 @@ bool run_fused(int op, const int32_t* ints, size_t num_ints, const double* scala
       return num_scalars == 0 && density_program(ints, num_ints, arrays, num_arrays, error);
     case FusedOp::UhaMoveGrad:
       return num_scalars == 0 && uha_move_grad(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::TargetEval:
+      return num_scalars == 0 && target_eval(ints, num_ints, arrays, num_arrays, error);
+    case FusedOp::TargetEvalGrad:
+      return num_scalars == 0 && target_eval_grad(ints, num_ints, arrays, num_arrays, error);
   }
   *error = "fused op: unknown op";
   return false;

@@ -84,6 +84,10 @@ bool fma_peak(const int32_t*, size_t, Span*, size_t, std::string*);
 // One strided block copied between arrays: slice, split, concat, tile (copy_block.cc).
 bool copy_block(const int32_t*, size_t, Span*, size_t, std::string*);
 
+// fused_target.cc: a closed-form target's log density and score, and their vector-Jacobian product.
+bool target_eval(const int32_t*, size_t, Span*, size_t, std::string*);
+bool target_eval_grad(const int32_t*, size_t, Span*, size_t, std::string*);
+
 // Adam's update of one parameter (fused_adam.cc).
 bool adam_update(const int32_t* ints, size_t num_ints, const double* scalars, size_t num_scalars,
                  Span* arrays, size_t num_arrays, std::string* error);

@@ -52,8 +52,10 @@ enum class FusedOp {
   DensityProgram = 36,
   FmaPeak = 37,
   CopyBlock = 38,
+  TargetEval = 39,
+  TargetEvalGrad = 40,
 };
-constexpr int kFusedOps = 39;
+constexpr int kFusedOps = 41;
 
 // Targets with a closed-form native evaluation (targets.h documents each parameter layout).
 enum class TargetKind { Funnel = 0, ManyWell = 1, IsoGmm = 2 };

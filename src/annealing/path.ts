@@ -2,7 +2,9 @@ import {
   tf,
   fusedAvailable,
   fusedEvaluate,
+  fusedTargetEval,
   fusedUnavailableReason,
+  nativeOpsAvailable,
   type FusedPath,
   type NativeTargetSpec,
   type Tensor1D,
@@ -71,6 +73,18 @@ export class AnnealingPath {
     return fusedUnavailableReason(options);
   }
 
+  /**
+   * A target the native code knows, evaluated by its differentiable native kernel where the whole
+   * path cannot be (a gradient tape recording, or an initial distribution other than a diagonal
+   * Gaussian); null where that kernel cannot run.
+   */
+  private nativeTargetOnTape(z: Tensor2D): { logProb: Tensor1D; score: Tensor2D } | null {
+    if (this.nativeTarget === undefined) this.nativeTarget = this.target.nativeSpec?.() ?? null;
+    if (!this.nativeTarget || !nativeOpsAvailable()) return null;
+    const [logProb, score] = fusedTargetEval(this.nativeTarget, z);
+    return { logProb: logProb as Tensor1D, score: score as Tensor2D };
+  }
+
   /** Evaluates both ends at z (one target pass: closed-form score or value-and-gradient). */
   evaluate(z: Tensor2D): ParticleState {
     const fused = this.fused();
@@ -85,7 +99,8 @@ export class AnnealingPath {
       };
     }
     return tf.tidy(() => {
-      const { logProb, score } = targetLogProbAndScore(this.target, z);
+      const { logProb, score } =
+        this.nativeTargetOnTape(z) ?? targetLogProbAndScore(this.target, z);
       const initial = this.initial.logProbAndScore?.(z) ?? {
         logProb: this.initial.logProb(z),
         score: this.initial.score(z),

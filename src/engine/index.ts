@@ -43,6 +43,7 @@ export {
   type NativeTargetSpec,
 } from './fused.js';
 export { fusedUhaMove, type FusedMoveInputs } from './fusedMove.js';
+export { fusedTargetEval } from './fusedTarget.js';
 export { fusedAdamUpdate, type AdamStepSettings } from './fusedAdam.js';
 export { fusedUlaPropose, fusedUlaWeight, type UlaEnds } from './fusedUla.js';
 export {

@@ -40,4 +40,6 @@ export const NATIVE_OP = {
   DensityProgram: 36,
   FmaPeak: 37,
   CopyBlock: 38,
+  TargetEval: 39,
+  TargetEvalGrad: 40,
 } as const;
