@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isLearnedSamplerName, type LearnedSamplerName } from '../src/annealing/learned.js';
+import { UNDERDAMPED_LOGVAR } from '../src/annealing/objectives.js';
 import { SAMPLER_TABLE } from '../src/annealing/samplerTable.js';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
@@ -71,7 +72,9 @@ if (objective !== 'elbo' && objective !== 'logvar')
 if (objective === 'logvar') {
   const notUla = methods.find((m) => SAMPLER_TABLE[m as LearnedSamplerName].kernel !== 'ula');
   if (notUla !== undefined)
-    usage(`--objective logvar runs for the ULA samplers (ula, ula-mcd, cmcd), not '${notUla}'`);
+    usage(
+      `--objective logvar runs for the ULA samplers (ula, ula-mcd, cmcd), not '${notUla}': ${UNDERDAMPED_LOGVAR}`,
+    );
 }
 const steps = integerFlag('steps', values.steps, 1);
 const seeds = seedList(values.seeds);

@@ -28,6 +28,7 @@ import { ulaKernel, type BackwardCorrection } from './kernels/ula.js';
 import { AnnealingPath } from './path.js';
 import {
   ObjectiveError,
+  UNDERDAMPED_LOGVAR,
   logVariance,
   objectiveBound,
   type TrainingObjective,
@@ -432,7 +433,7 @@ export class LearnedSampler {
     const spec: SamplerSpec = SAMPLER_TABLE[this.config.kind];
     if (spec.kernel !== 'ula')
       throw new ObjectiveError(
-        `the log-variance objective runs for the ULA samplers (ula, ula-mcd, cmcd), not '${this.config.kind}'`,
+        `the log-variance objective runs for the ULA samplers (ula, ula-mcd, cmcd), not '${this.config.kind}': ${UNDERDAMPED_LOGVAR}`,
       );
     if (this.smc)
       throw new ObjectiveError('the log-variance objective does not run with resampling');

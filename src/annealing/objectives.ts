@@ -11,6 +11,13 @@ import { tf, logSumExpRows, type Scalar, type Tensor1D, type Tensor2D } from '..
 export type TrainingObjective =
   { kind: 'elbo' } | { kind: 'iw'; groupSize: number } | { kind: 'logvar' };
 
+/**
+ * Why the log-variance objective runs only for the overdamped (ULA) samplers: its paths are
+ * replayed under new parameters, and an underdamped step's position update is deterministic.
+ */
+export const UNDERDAMPED_LOGVAR =
+  'an underdamped step moves the positions deterministically, so a drawn path has no density under other parameters';
+
 export class ObjectiveError extends Error {
   override name = 'ObjectiveError';
 }

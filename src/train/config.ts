@@ -8,6 +8,7 @@ import {
   ResamplingConfigSchema,
   stepSizeFitsNet,
 } from '../annealing/learnedConfig.js';
+import { UNDERDAMPED_LOGVAR } from '../annealing/objectives.js';
 import { resamples } from '../annealing/resampling.js';
 import { SAMPLER_TABLE } from '../annealing/samplerTable.js';
 import { targetOptionShape } from '../targets/options.js';
@@ -148,7 +149,7 @@ export const RunConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['train', 'objective', 'kind'],
-          message: `logvar runs for the ULA samplers (ula, ula-mcd, cmcd), not '${c.sampler.kind}'`,
+          message: `logvar runs for the ULA samplers (ula, ula-mcd, cmcd), not '${c.sampler.kind}': ${UNDERDAMPED_LOGVAR}`,
         });
       else if (r && resamples(r.scheme))
         ctx.addIssue({
