@@ -54,6 +54,7 @@ const AIS_RUN_KEYS = keyList<AisRunOptions>()([
   'start',
   'reverse',
   'trace',
+  'beforeStep',
 ]);
 
 function chainOptions(where: string, options: AisRunOptions): AisOptions {

@@ -82,6 +82,13 @@ export interface AisOptions {
    * of the chain; costs K+1 copies of the particles, no host round-trip).
    */
   trace?: boolean;
+  /**
+   * Called before each step with the state the chain carries into it (particles and log-weights
+   * at beta_{k-1}) and the step's two temperatures, e.g. for a model that learns each step's move
+   * from the particles it receives (CRAFT). The chain's tensors stay the chain's: clone what you
+   * keep. Runs the chain step by step (never as a fused native stretch).
+   */
+  beforeStep?: (step: number, chain: ChainState, beta: StepValue, betaPrev: StepValue) => void;
 }
 
 /** Diagnostics computed on the device and not yet read (runChainAsync). */
@@ -174,7 +181,7 @@ function runChainCore(
       trace: options.trace ?? false,
       scheduleKnown: known !== null,
     });
-    if ('spec' in native && known) {
+    if ('spec' in native && known && !options.beforeStep) {
       return runFusedAis({
         path,
         kernel,
@@ -228,6 +235,7 @@ function runSteps(
       const next = policy.next(k, chain);
       if (next === null) break;
       betas.push(next.beta);
+      options.beforeStep?.(k, chain, next.beta, betaPrev);
       const out = annealStep(
         chain,
         {

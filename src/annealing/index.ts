@@ -63,6 +63,7 @@ export {
 } from './fitStart.js';
 export { ulaKernel, type UlaOptions, type BackwardCorrection } from './kernels/ula.js';
 export { hmcKernel, type HmcOptions } from './kernels/hmc.js';
+export { transportKernel, type Transport, type TransportOptions } from './kernels/transport.js';
 export {
   runAis,
   NonFiniteWeightsError,

@@ -33,3 +33,4 @@ export {
   type FlowRunOutcome,
 } from './run.js';
 export { flowDistribution, flowTarget } from './adapters.js';
+export { CraftSampler, CRAFT_DEFAULTS, type CraftConfig, type CraftRunOptions } from './craft.js';

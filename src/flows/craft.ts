@@ -1,0 +1,307 @@
+// Continual Repeated Annealed Flow Transport (CRAFT; Matthews, Arbel, Rezende and Doucet 2022):
+// SMC on the geometric path from a fixed Gaussian to the target, each temperature step a learned
+// normalizing flow (a small RealNVP of its own) that carries the particles from gamma_{k-1}
+// towards gamma_k, their weights corrected by the flow's log-determinant, then resampling when
+// the ESS falls and HMC moves that leave gamma_k invariant. Training repeats the whole pass: at
+// each step the flow's loss is the weighted transport KL of the particles it receives,
+//   sum_i W_i [log gamma_{k-1}(x_i) - log gamma_k(T_k(x_i)) - log |det dT_k/dx_i|],
+// with the particles and weights held fixed, and every flow takes its gradient from the same pass.
+// Its log Z estimate is the SMC one, unbiased for any flows.
+import {
+  tf,
+  stopGradient,
+  type Rng,
+  type Scalar,
+  type Tensor1D,
+  type Tensor2D,
+} from '../engine/index.js';
+import { runAis, type AnnealedResult } from '../annealing/ais.js';
+
+import type { ChainState } from '../annealing/step.js';
+import { hmcKernel } from '../annealing/kernels/hmc.js';
+import type { TransitionKernel } from '../annealing/kernels/kernel.js';
+import { transportKernel } from '../annealing/kernels/transport.js';
+import { ObjectiveError, type TrainingObjective } from '../annealing/objectives.js';
+import { AnnealingPath } from '../annealing/path.js';
+import type { ResamplingOptions } from '../annealing/resampling.js';
+import { linearSchedule } from '../annealing/schedule.js';
+import type { StepValue } from '../annealing/stepValue.js';
+import { DiagGaussian } from '../distributions/diagGaussian.js';
+import { summarizeLogWeights, type LogWeightSummary } from '../eval/logWeights.js';
+import { ParamStore } from '../nets/params.js';
+import { checkTarget, type Target } from '../targets/target.js';
+import type { TrainableModel } from '../train/trainer.js';
+import { FlowError, type Bijection } from './bijection.js';
+import { CONDITIONER_DEFAULTS, type ConditionerConfig } from './conditioner.js';
+import { AffineCoupling, alternatingMask } from './coupling.js';
+
+export interface CraftConfig {
+  /** Temperature steps K, each with its own flow (default 4, CRAFT's funnel setting). */
+  steps: number;
+  /** Affine coupling layers per flow, alternating masks (default 4). */
+  layers: number;
+  /** The flows' conditioners (default: hidden [64, 64], identity start). */
+  conditioner: ConditionerConfig;
+  /** The fixed initial distribution N(mean, scale^2 I) (default N(0, I)). */
+  initialScale: number;
+  /**
+   * HMC after each transport: step size (one, or one per step), leapfrog steps and moves per
+   * step; null for transport alone (default 0.5, 10 and 1).
+   */
+  hmc: { stepSize: number | number[]; leapfrogSteps: number; moves: number } | null;
+  /** Resampling of each system (default systematic below ESS 0.3, as CRAFT's configs). */
+  resampling: Omit<ResamplingOptions, 'groupSize'>;
+}
+
+export const CRAFT_DEFAULTS: CraftConfig = {
+  steps: 4,
+  layers: 4,
+  conditioner: CONDITIONER_DEFAULTS,
+  initialScale: 1,
+  hmc: { stepSize: 0.5, leapfrogSteps: 10, moves: 1 },
+  resampling: { scheme: 'systematic', essThreshold: 0.3 },
+};
+
+/** What the pass before a training iteration keeps of each step, all off the tape. */
+interface StepRecord {
+  /** Particles entering the step [N, d]. */
+  x: Tensor2D;
+  /** Their normalized weights within their system [N] (each system's sum 1, then / systems). */
+  weights: Tensor1D;
+  /** log gamma_{k-1}(x) [N]. */
+  logPrev: Tensor1D;
+  beta: number;
+}
+
+export interface CraftRunOptions {
+  particles: number;
+  rng: Rng;
+  /** Particles per SMC system (default all: one system). */
+  groupSize?: number;
+  /** Per-step readings (ESS, acceptance), read back at the end (default true). */
+  diagnostics?: boolean;
+  onStep?: (step: number, steps: number) => void;
+}
+
+/**
+ * CRAFT as a trainable model: `run` is the SMC pass with the current flows; a Trainer's
+ * iteration runs one pass off the tape (prepare) and takes every flow's transport-KL gradient
+ * from it (loss).
+ *
+ * @example
+ * ```ts
+ * const craft = new CraftSampler(createTarget('funnel'), { steps: 4 }, Rng.fromSeed(0));
+ * const trainer = new Trainer(craft, { particles: 2000, learningRate: 1e-3, clipNorm: null }, Rng.fromSeed(1));
+ * for (let i = 0; i < 200; i++) trainer.step();
+ * const { logZ, logZStdErr } = craft.evaluate({ particles: 6000, batches: 6, rng: Rng.fromSeed(2) });
+ * ```
+ */
+export class CraftSampler implements TrainableModel {
+  readonly params = new ParamStore();
+  readonly config: CraftConfig;
+  readonly initial: DiagGaussian;
+  private readonly flows: Bijection[][];
+  private readonly betas: number[];
+  private records: StepRecord[] | null = null;
+  /** log Z of the last training pass (its systems' mean), for the iteration's report. */
+  lastPassLogZ: number | null = null;
+
+  constructor(
+    readonly target: Target,
+    config: Partial<CraftConfig>,
+    rng: Rng,
+  ) {
+    checkTarget(target);
+    const c: CraftConfig = {
+      ...CRAFT_DEFAULTS,
+      ...config,
+      conditioner: { ...CRAFT_DEFAULTS.conditioner, ...config.conditioner },
+    };
+    const d = target.dim;
+    if (!Number.isInteger(c.steps) || c.steps < 1)
+      throw new FlowError(`CRAFT needs a positive integer number of steps, got ${c.steps}`);
+    if (!Number.isInteger(c.layers) || c.layers < 1)
+      throw new FlowError(
+        `CRAFT's flows need a positive integer number of layers, got ${c.layers}`,
+      );
+    if (d < 2) throw new FlowError(`CRAFT's coupling flows need dim >= 2, got ${d}`);
+    if (!(c.initialScale > 0 && Number.isFinite(c.initialScale)))
+      throw new FlowError(`initialScale must be positive, got ${c.initialScale}`);
+    if (c.hmc) {
+      const sizes = Array.isArray(c.hmc.stepSize) ? c.hmc.stepSize : [c.hmc.stepSize];
+      if (Array.isArray(c.hmc.stepSize) && sizes.length !== c.steps)
+        throw new FlowError(
+          `hmc.stepSize has ${sizes.length} values; CRAFT with ${c.steps} steps needs one or ${c.steps}`,
+        );
+      if (sizes.some((s) => !(s > 0 && Number.isFinite(s))))
+        throw new FlowError('hmc.stepSize must be positive');
+    }
+    this.config = c;
+    this.initial = DiagGaussian.isotropic(d, c.initialScale);
+    this.betas = linearSchedule(c.steps);
+    this.flows = Array.from({ length: c.steps }, (_, k) =>
+      Array.from(
+        { length: c.layers },
+        (_, l) =>
+          new AffineCoupling(
+            this.params,
+            `flow${k + 1}.layer${l}`,
+            d,
+            alternatingMask(d, l),
+            c.conditioner,
+            rng,
+          ),
+      ),
+    );
+  }
+
+  get steps(): number {
+    return this.config.steps;
+  }
+
+  /** y = T_k(x) and log |det dT_k/dx| (k = 1..K). */
+  transport(x: Tensor2D, step: number): { y: Tensor2D; logDet: Tensor1D } {
+    const layers = this.flows[step - 1];
+    if (!layers) throw new FlowError(`CRAFT has steps 1..${this.steps}, not ${step}`);
+    return tf.tidy(() => {
+      let y = x;
+      let logDet = tf.zeros([x.shape[0]]) as Tensor1D;
+      for (const layer of layers) {
+        const r = layer.forward(y);
+        y = r.y;
+        logDet = tf.add(logDet, r.logDet) as Tensor1D;
+      }
+      return { y, logDet };
+    });
+  }
+
+  private kernel(): TransitionKernel {
+    const h = this.config.hmc;
+    return transportKernel({
+      transport: (x, step) => this.transport(x, step),
+      ...(h
+        ? {
+            then: hmcKernel({ stepSize: h.stepSize, leapfrogSteps: h.leapfrogSteps }),
+            moves: h.moves,
+          }
+        : {}),
+    });
+  }
+
+  /** One SMC pass with the current flows. */
+  run(
+    options: CraftRunOptions & {
+      beforeStep?: (step: number, chain: ChainState, beta: StepValue, betaPrev: StepValue) => void;
+    },
+  ): AnnealedResult {
+    return runAis({
+      path: new AnnealingPath(this.initial, this.target),
+      kernel: this.kernel(),
+      betas: this.betas,
+      particles: options.particles,
+      rng: options.rng,
+      diagnostics: options.diagnostics ?? true,
+      resampling: { ...this.config.resampling, groupSize: options.groupSize ?? options.particles },
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+      ...(options.beforeStep ? { beforeStep: options.beforeStep } : {}),
+    });
+  }
+
+  /**
+   * log Z, ELBO and ESS over `batches` independent SMC systems of particles / batches each, with
+   * standard errors over the systems.
+   */
+  evaluate(options: { particles: number; batches: number; rng: Rng }): LogWeightSummary {
+    const { particles, batches } = options;
+    if (!Number.isInteger(batches) || batches < 1 || particles % batches !== 0)
+      throw new FlowError(
+        `CRAFT evaluation: ${particles} particles must split into ${batches} systems of equal size`,
+      );
+    const r = this.run({ particles, rng: options.rng, groupSize: particles / batches });
+    const logW = r.logW.dataSync();
+    tf.dispose([r.z, r.logW, ...(r.trace ? [r.trace] : [])]);
+    return summarizeLogWeights(logW, batches);
+  }
+
+  /** The training pass (one system of `particles`, as CRAFT trains), kept for loss(). */
+  prepare(particles: number, rng: Rng): void {
+    this.release();
+    const records: StepRecord[] = [];
+    try {
+      const r = this.run({
+        particles,
+        rng,
+        diagnostics: false,
+        beforeStep: (_step, chain, beta, betaPrev) => {
+          const { particles: state, logW } = chain;
+          records.push(
+            tf.tidy(() => ({
+              x: stopGradient(state.z),
+              weights: tf.softmax(stopGradient(logW)) as Tensor1D,
+              logPrev: stopGradient(
+                tf.add(
+                  tf.mul(tf.sub(1, betaPrev as number), state.logInitial),
+                  tf.mul(betaPrev as number, state.logTarget),
+                ),
+              ) as Tensor1D,
+              beta: beta as number,
+            })),
+          );
+        },
+      });
+      const logZ = tf.tidy(() => tf.sub(tf.logSumExp(r.logW), Math.log(particles)));
+      this.lastPassLogZ = logZ.dataSync()[0] as number;
+      tf.dispose([logZ, r.z, r.logW]);
+      this.records = records;
+    } catch (error) {
+      for (const rec of records) tf.dispose([rec.x, rec.weights, rec.logPrev]);
+      throw error;
+    }
+  }
+
+  /**
+   * The sum over steps of each flow's weighted transport KL on the particles the last prepare()
+   * recorded; out.elbo is its negative, a stepwise lower bound on log Z.
+   */
+  loss(
+    particles: number,
+    rng: Rng,
+    objective: TrainingObjective = { kind: 'elbo' },
+    out: { elbo?: Scalar } = {},
+  ): Scalar {
+    if (objective.kind !== 'elbo')
+      throw new ObjectiveError(
+        `CRAFT trains its flows on the transport KL, not '${objective.kind}'`,
+      );
+    if (!this.records) this.prepare(particles, rng);
+    const records = this.records as StepRecord[];
+    const loss = tf.tidy(() => {
+      let total = tf.scalar(0);
+      records.forEach((rec, i) => {
+        const { y, logDet } = this.transport(rec.x, i + 1);
+        const logNext = tf.add(
+          tf.mul(1 - rec.beta, this.initial.logProb(y)),
+          tf.mul(rec.beta, this.target.logProb(y)),
+        );
+        const delta = tf.sub(tf.sub(rec.logPrev, logNext), logDet);
+        total = tf.add(total, tf.sum(tf.mul(rec.weights, delta)));
+      });
+      return total as Scalar;
+    });
+    out.elbo = tf.keep(tf.neg(loss) as Scalar);
+    // The records stay until the next prepare(): the gradient still reads them.
+    return loss;
+  }
+
+  private release(): void {
+    for (const rec of this.records ?? []) tf.dispose([rec.x, rec.weights, rec.logPrev]);
+    this.records = null;
+  }
+
+  dispose(): void {
+    this.release();
+    for (const layer of this.flows.flat()) (layer as { dispose?: () => void }).dispose?.();
+    this.params.dispose();
+    this.initial.dispose();
+  }
+}
