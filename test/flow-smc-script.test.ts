@@ -1,0 +1,65 @@
+// scripts/flow-smc.ts on a tiny run: every target x seed cell trains CRAFT and evaluates it before
+// and after, the page equals its rendering from the JSON and quotes the published CRAFT and SMC
+// rows at the same K, and bad flags are refused in one line with nothing written.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { renderFlowSmc, type FlowSmcData } from '../scripts/render/flowSmc.js';
+import type { PublishedData } from '../scripts/render/published.js';
+
+const work = mkdtempSync(join(tmpdir(), 'flow-smc-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/flow-smc.ts', ...args], {
+    encoding: 'utf8',
+  });
+const published = JSON.parse(readFileSync('docs/results/published.json', 'utf8')) as PublishedData;
+
+describe('scripts/flow-smc.ts', () => {
+  it('trains CRAFT per seed and renders the page beside the published rows at the same K', () => {
+    const docs = join(work, 'docs');
+    const r = run(
+      ...['--targets', 'funnel', '--steps', '8', '--seeds', '0,1', '--iterations', '3'],
+      ...['--particles', '64', '--layers', '2', '--hidden', '8', '--leapfrog', '2'],
+      ...['--eval-particles', '300', '--eval-systems', '3', '--docs', docs],
+    );
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const data = JSON.parse(readFileSync(join(docs, 'flow-smc.json'), 'utf8')) as FlowSmcData;
+    assert.deepEqual(
+      data.rows.map((x) => `${x.target} ${x.seed}`),
+      ['funnel 0', 'funnel 1'],
+    );
+    for (const row of data.rows) {
+      assert.ok(Number.isFinite(row.logZ) && Number.isFinite(row.logZBefore));
+      assert.equal(row.trueLogZ, 0);
+      assert.ok(Number.isFinite(row.finalLoss));
+    }
+    const page = readFileSync(join(docs, 'flow-smc.md'), 'utf8');
+    assert.equal(page, renderFlowSmc(data, published));
+    // The funnel at K = 8 is in the authors' file: CRAFT -0.979, SMC -0.424.
+    assert.match(page, /\| CRAFT \| 2 \| .* \| -0\.979 ± /);
+    assert.match(page, /\| SMC \(anneal: CRAFT before training\) \| 2 \| .* \| -0\.424 ± /);
+    assert.match(page, /published CRAFT 0\.979/);
+  });
+
+  it('refuses bad flags in one line and writes nothing', () => {
+    const docs = join(work, 'bad');
+    for (const [args, message] of [
+      [['--targets', 'nope'], /nope/],
+      [['--steps', '0'], /--steps/],
+      [['--ess-threshold', '2'], /--ess-threshold must be a fraction/],
+      [['--eval-particles', '100', '--eval-systems', '3'], /equal size/],
+      [['--lr=-1'], /--lr must be a positive number/],
+    ] as const) {
+      const r = run(...args, '--docs', docs);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    assert.equal(existsSync(docs), false);
+  });
+});
