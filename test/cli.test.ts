@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readConfigObject } from '../src/cli/config.js';
+import { parseCraftRunConfig } from '../src/flows/craftConfig.js';
 import { parseFlowRunConfig } from '../src/flows/config.js';
 import { parseVaeRunConfig } from '../src/models/vaeConfig.js';
 import { parseRunConfig } from '../src/train/config.js';
@@ -27,9 +28,16 @@ describe('shipped configs', () => {
     assert.ok(files.length >= 10);
     for (const f of files) {
       const raw = readConfigObject(join('configs', f), 'settings');
-      // A flow run has a flow section, a VAE run a model section, a sampler run neither.
+      // A flow run has a flow section, a CRAFT run a craft section, a VAE run a model section, a
+      // sampler run none of them.
       const parse =
-        'flow' in raw ? parseFlowRunConfig : 'model' in raw ? parseVaeRunConfig : parseRunConfig;
+        'flow' in raw
+          ? parseFlowRunConfig
+          : 'craft' in raw
+            ? parseCraftRunConfig
+            : 'model' in raw
+              ? parseVaeRunConfig
+              : parseRunConfig;
       assert.doesNotThrow(() => parse(raw, f), f);
     }
   });

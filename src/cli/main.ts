@@ -9,6 +9,7 @@ import { reportError, EXIT_USAGE } from './errors.js';
 import { logzCommand } from './logz.js';
 import { targetsCommand } from './targets.js';
 import { trainCommand } from './train.js';
+import { craftEvalCommand, craftTrainCommand } from './craft.js';
 import { flowEvalCommand, flowTrainCommand } from './flow.js';
 import { vaeEvalCommand, vaeTrainCommand } from './vae.js';
 import { plotCommand } from './plot.js';
@@ -301,6 +302,41 @@ Examples:
     .option('--json', 'print one JSON object on stdout')
     .action(async (opts: Record<string, unknown>) => flowEvalCommand(opts));
 
+  const craft = program
+    .command('craft')
+    .description(
+      'CRAFT: SMC with a learned flow per temperature step, then HMC; train, evaluate a trained run',
+    );
+  const craftTrain = craft
+    .command('train')
+    .description('train CRAFT from a config file (JSON or YAML) into a run directory')
+    .argument('[config]', 'config file (.json, .yaml, .yml)');
+  for (const option of trainOptions()) craftTrain.addOption(option);
+  craftTrain
+    .addHelpText(
+      'after',
+      `
+Each iteration runs one SMC pass of train.particles and gives every step's flow the gradient of
+its weighted transport KL on the particles it received (craft.steps, craft.layers, craft.hmc,
+craft.resampling in the config).
+
+Examples:
+  $ anneal craft train configs/craft-funnel.yaml --out runs/craft-funnel
+  $ anneal craft train --resume runs/craft-funnel`,
+    )
+    .action(async (config: string | undefined, opts: Record<string, unknown>) =>
+      craftTrainCommand(config, opts),
+    );
+  craft
+    .command('eval')
+    .description('evaluate a trained CRAFT run: its SMC log Z over independent systems')
+    .requiredOption('--from <runDir>', 'run directory (from `anneal craft train`)')
+    .option('--particles <N>', 'particles in all', '6000')
+    .option('--systems <S>', 'independent SMC systems for the standard error', '3')
+    .option('--seed <int>', 'random seed', '0')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (opts: Record<string, unknown>) => craftEvalCommand(opts));
+
   const vae = program
     .command('vae')
     .description(
@@ -365,12 +401,12 @@ Example:
     )
     .action(async (opts: Record<string, unknown>) => vaeEvalCommand(opts));
 
-  const all = [...program.commands, ...flow.commands, ...vae.commands];
+  const all = [...program.commands, ...flow.commands, ...craft.commands, ...vae.commands];
   for (const cmd of all) cmd.exitOverride().configureOutput({ writeErr });
   return program;
 }
 
-/** The options every training command takes (`anneal train`, `anneal flow train`). */
+/** The options every training command takes (`anneal train`, `anneal flow train`, ...). */
 function trainOptions(): Option[] {
   return [
     new Option('--out <dir>', 'run directory (default runs/<config name>)'),
@@ -402,7 +438,7 @@ export async function main(argv: string[]): Promise<number> {
         error.exitCode === 0
       )
         return 0;
-      // `anneal`, `anneal flow`, `anneal vae` without a command: the usage, as a mistake.
+      // `anneal`, `anneal flow`, `anneal craft`, `anneal vae` without a command: the usage, as a mistake.
       if (error.code === 'commander.help') {
         process.stderr.write(commanderOutput);
         return EXIT_USAGE;

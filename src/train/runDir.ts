@@ -137,17 +137,19 @@ export function readCheckpointToResume(dir: string): { checkpoint: Checkpoint; f
   }
 }
 
-export type RunKind = 'sampler' | 'flow' | 'vae';
+export type RunKind = 'sampler' | 'flow' | 'vae' | 'craft';
 
 const RUN_COMMANDS: Record<RunKind, string> = {
   sampler: 'anneal logz --from or anneal train --resume',
   flow: 'anneal flow eval --from or anneal flow train --resume',
   vae: 'anneal vae eval --from or anneal vae train --resume',
+  craft: 'anneal craft eval --from or anneal craft train --resume',
 };
 
 /** What kind of run a stored config belongs to, from its top-level fields; null if none fits. */
 export function runKindOf(config: unknown): RunKind | null {
   if (config === null || typeof config !== 'object') return null;
+  if ('craft' in config) return 'craft';
   if ('flow' in config) return 'flow';
   if ('model' in config || 'data' in config) return 'vae';
   if ('sampler' in config) return 'sampler';
