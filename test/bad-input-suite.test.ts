@@ -98,6 +98,12 @@ for (const [name, argv] of [
   ['unknown option', [...logz, '--stepz', '3']],
   ['unknown command', ['estimate']],
   ['unknown flow command', ['flow', 'fit']],
+  ['unknown craft command', ['craft', 'fit']],
+  ['missing --from for craft eval', ['craft', 'eval']],
+  ['craft eval of a missing run', ['craft', 'eval', '--from', join(dir, 'no-run')]],
+  ['craft train without config', ['craft', 'train']],
+  ['craft resume a missing run', ['craft', 'train', '--resume', join(dir, 'no-run')]],
+  ['craft eval bad systems', ['craft', 'eval', '--from', dir, '--systems', '0']],
   ['unknown vae command', ['vae', 'fit']],
   ['missing --from for flow eval', ['flow', 'eval']],
   ['missing --from for vae eval', ['vae', 'eval']],
@@ -141,6 +147,11 @@ const FLOW = {
   train: { iterations: 4 },
 };
 const VAE = { data: { name: 'mnist', trainImages: 200 }, train: { epochs: 1 } };
+const CRAFT = {
+  target: { name: 'gaussian', dim: 3 },
+  craft: { steps: 2 },
+  train: { iterations: 4 },
+};
 const configCases: [string, string[], unknown][] = [
   ['sampler: not an object', ['train'], []],
   ['sampler: empty', ['train'], {}],
@@ -273,6 +284,21 @@ const configCases: [string, string[], unknown][] = [
   ['vae: batch above the data', ['vae', 'train'], { ...VAE, train: { epochs: 1, batch: 5000 } }],
   ['vae: bad eval', ['vae', 'train'], { ...VAE, eval: { aisSteps: -1 } }],
   ['vae: sampler config', ['vae', 'train'], SAMPLER],
+  ['craft: unknown key', ['craft', 'train'], { ...CRAFT, craft: { step: 2 } }],
+  ['craft: zero steps', ['craft', 'train'], { ...CRAFT, craft: { steps: 0 } }],
+  [
+    'craft: negative HMC step',
+    ['craft', 'train'],
+    { ...CRAFT, craft: { steps: 2, hmc: { stepSize: -0.1 } } },
+  ],
+  [
+    'craft: unknown resampling',
+    ['craft', 'train'],
+    { ...CRAFT, craft: { steps: 2, resampling: { scheme: 'magic' } } },
+  ],
+  ['craft: dim 1', ['craft', 'train'], { ...CRAFT, target: { name: 'gaussian', dim: 1 } }],
+  ['craft: no iterations', ['craft', 'train'], { ...CRAFT, train: {} }],
+  ['craft: sampler config', ['craft', 'train'], SAMPLER],
 ];
 configCases.forEach(([name, command, config], i) => {
   const path = file(`config-${i}.json`, JSON.stringify(config));
