@@ -1,4 +1,4 @@
-// The benchmark targets seeds, brownian and lgcp: log densities pinned at fixed points to float64
+// The benchmark targets seeds, brownian, lgcp and FAB's gmm40: log densities pinned at fixed points to float64
 // values from an independent numpy implementation of the models (test/reference/
 // benchmark_targets.py, which prints them), closed-form scores against autodiff, the registry's
 // options and refusals, and no tensors left behind.
@@ -13,6 +13,7 @@ import {
 } from '../src/engine/index.js';
 import { createTarget, TargetError, type Target } from '../src/targets/index.js';
 import { finpinesCounts } from '../src/targets/lgcp.js';
+import { GMM40_MEANS } from '../src/targets/gmm40.js';
 
 /** The k-th test point of test/reference/benchmark_targets.py: 0.4 sin(1.3 i + 0.9 k) + 0.1 k. */
 const point = (dim: number, k: number, shift = 0) =>
@@ -78,6 +79,38 @@ describe('benchmark targets', () => {
       assert.equal(liveTensorCount(), baseline, `${c.label} leaves no tensors`);
     });
   }
+
+  it("gmm40: FAB's means and log density at three points equal the float64 reference", () => {
+    const baseline = liveTensorCount();
+    // Printed by `python3 test/reference/gmm40.py` (PyTorch's generator after manual_seed(0)).
+    const firstMeans = [
+      [-0.2994728088378906, 21.457744598388672],
+      [-32.92180633544922, -29.43756103515625],
+      [-15.406174659729004, 10.72629451751709],
+    ];
+    const expected = [-23.31634794918144, -6.072751058691814, -46.802623173016144];
+    firstMeans.forEach((m, k) =>
+      m.forEach((x, j) => assert.ok(Math.abs((GMM40_MEANS[k]?.[j] as number) - x) < 1e-6)),
+    );
+    assert.equal(GMM40_MEANS.length, 40);
+    const target = createTarget('gmm40');
+    assert.equal(target.dim, 2);
+    assert.equal(target.logZ, 0);
+    const z = tf.tensor2d([
+      [0, 0],
+      [-0.3, 21.4],
+      [10, -5],
+    ]) as Tensor2D;
+    const logProb = target.logProb(z);
+    Array.from(logProb.dataSync()).forEach((v, k) => {
+      const e = expected[k] as number;
+      assert.ok(Math.abs(v - e) <= 2e-5 * Math.abs(e) + 1e-4, `gmm40[${k}]: ${v} vs ${e}`);
+    });
+    tf.dispose([z, logProb]);
+    target.dispose?.();
+    assert.throws(() => createTarget('gmm40', { dim: 3 }), TargetError);
+    assert.equal(liveTensorCount(), baseline);
+  });
 
   it('lgcp bins all 126 pines; its width and dim agree or are refused in one line', () => {
     for (const width of [8, 40]) {

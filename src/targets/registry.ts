@@ -7,6 +7,7 @@ import { GaussianTarget } from './gaussian.js';
 import { FunnelTarget } from './funnel.js';
 import { GridMixtureTarget } from './gridMixture.js';
 import { dsmcsMixtureTarget } from './gaussianMixture.js';
+import { gmm40Target } from './gmm40.js';
 import { ManyWellTarget } from './manyWell.js';
 import {
   MCD_MIXTURE_DEFAULTS,
@@ -174,6 +175,15 @@ const BASE_SPECS: readonly Omit<TargetSpec, 'options'>[] = [
         loc: o.loc,
         sigma2: o.sigma2,
       }),
+  },
+  {
+    name: 'gmm40',
+    description:
+      'FAB mixture: 40 equal-weight N(mu_k, softplus(1)^2 I) in the plane, mu_k uniform in [-40, 40]^2 (as FAB draws them); normalized',
+    defaultDim: 2,
+    logZKnown: true,
+    dimRule: 'fixed',
+    create: () => gmm40Target(),
   },
   {
     name: 'student-t8',

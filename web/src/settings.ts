@@ -10,7 +10,15 @@ import {
   type SamplerOption,
 } from '../../src/annealing/samplerTable.js';
 
-export const PAGE_TARGETS = ['gmm8', 'mgm', 'rings', 'funnel', 'double-well', 'gaussian'] as const;
+export const PAGE_TARGETS = [
+  'gmm8',
+  'mgm',
+  'rings',
+  'funnel',
+  'double-well',
+  'gaussian',
+  'gmm40',
+] as const;
 export type PageTarget = (typeof PAGE_TARGETS)[number];
 
 /**

@@ -36,6 +36,15 @@ export const TARGET_VIEWS: Record<PageTarget, TargetView> = {
     initScale: 6,
     length: 1,
   },
+  gmm40: {
+    label: "FAB's mixture of 40 Gaussians",
+    name: 'gmm40',
+    options: {},
+    x: [-45, 45],
+    y: [-45, 45],
+    initScale: 25,
+    length: 1.3,
+  },
   mgm: {
     label: 'Mixture of 4 Gaussians on a grid',
     name: 'mgm',
