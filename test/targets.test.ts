@@ -611,6 +611,7 @@ for (const backend of BACKENDS) {
             'dsmcs-mixture',
             'many-well',
             'gmm8',
+            'gmm40',
             'student-t8',
             'phi4',
             'u1',
@@ -625,7 +626,7 @@ for (const backend of BACKENDS) {
         );
         bad(
           () => createTarget('nope'),
-          /unknown target 'nope'; valid: gaussian, funnel, rings, mgm, dsmcs-mixture, many-well, gmm8, student-t8, phi4, u1, seeds, brownian, lgcp, sonar, ionosphere, german-credit, breast-cancer$/,
+          /unknown target 'nope'; valid: gaussian, funnel, rings, mgm, dsmcs-mixture, many-well, gmm8, gmm40, student-t8, phi4, u1, seeds, brownian, lgcp, sonar, ionosphere, german-credit, breast-cancer$/,
         );
         bad(() => createTarget('many-well', { dim: 5 }), /dim must be an even integer >= 2, got 5/);
         bad(() => createTarget('funnel', { dim: 1 }), /dim must be an integer >= 2/);

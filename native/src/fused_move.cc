@@ -65,11 +65,9 @@ bool move_prefix(Layout& l, size_t num_arrays, MoveArgs* m) {
   m->eps = l.at(5)[0];
   m->half = 0.5f * m->eps;
   m->eta = l.at(6)[0];
+  // A variance factor of 0 (eta saturated at 1 by a diverging step) gives non-finite weights, which
+  // the trainer skips, as the op-by-op step does; it is not an argument error.
   m->rho = l.at(6)[1];
-  if (!(m->rho > 0.0f)) {
-    *l.error = "fused op: the refresh's variance factor must be positive";
-    return false;
-  }
   m->mass = l.at(3);
   m->inv_mass.resize(d);
   m->back_var.resize(d);

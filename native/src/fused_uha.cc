@@ -42,13 +42,6 @@ bool check(Span* a, size_t num_arrays, size_t want_arrays,
   return true;
 }
 
-// The refresh's variance factor must be positive (its densities divide by it).
-bool positive_rho(const Span& pair, std::string* error) {
-  if (pair.data[1] > 0.0f) return true;
-  *error = "fused op: the refresh's variance factor must be positive";
-  return false;
-}
-
 // The refresh v' = eta v + sqrt(rho M) xi and its parameters, from the pair [eta, rho].
 struct Refresh {
   float eta, rho;
@@ -92,8 +85,7 @@ bool uha_start(const int32_t* ints, size_t num_ints, Span* a, size_t num_arrays,
   if (!check(a, num_arrays, 12,
              {{0, nd}, {1, nd}, {2, nd}, {3, nd}, {4, nd}, {5, inside ? 0 : nd}, {6, 1}, {7, 1},
               {8, 2}, {9, static_cast<size_t>(d)}, {10, nd}, {11, nd}},
-             error) ||
-      !positive_rho(a[8], error))
+             error))
     return false;
   const float beta = a[6].data[0], eps = a[7].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
@@ -125,8 +117,7 @@ bool uha_start_grad(const int32_t* ints, size_t num_ints, Span* a, size_t num_ar
              {{0, nd}, {1, nd}, {2, nd}, {3, nd}, {4, nd}, {5, inside ? 0 : nd}, {6, 1}, {7, 1},
               {8, 2}, {9, dd}, {10, nd}, {11, nd}, {12, nd}, {13, nd}, {14, nd}, {15, nd},
               {16, inside ? 0 : nd}, {17, 1}, {18, 1}, {19, 2}, {20, dd}},
-             error) ||
-      !positive_rho(a[8], error))
+             error))
     return false;
   const float beta = a[6].data[0], eps = a[7].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
@@ -244,8 +235,7 @@ bool uha_finish(const int32_t* ints, size_t num_ints, Span* a, size_t num_arrays
              {{0, nd}, {1, nd}, {2, nd}, {3, inside ? 0 : nd}, {4, has_r ? nd : 0}, {5, nn},
               {6, nn}, {7, nn}, {8, nn}, {9, nd}, {10, nd}, {11, 1}, {12, 1}, {13, 2},
               {14, static_cast<size_t>(d)}, {15, nd}, {16, nn}},
-             error) ||
-      !positive_rho(a[13], error))
+             error))
     return false;
   const float beta = a[11].data[0], eps = a[12].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
@@ -289,8 +279,7 @@ bool uha_finish_grad(const int32_t* ints, size_t num_ints, Span* a, size_t num_a
               {15, nd}, {16, nn}, {17, nd}, {18, nd}, {19, inside ? 0 : nd}, {20, has_r ? nd : 0},
               {21, nn}, {22, nn}, {23, nn}, {24, nn}, {25, nd}, {26, nd}, {27, 1}, {28, 1},
               {29, 2}, {30, dd}},
-             error) ||
-      !positive_rho(a[13], error))
+             error))
     return false;
   const float beta = a[11].data[0], eps = a[12].data[0], half = 0.5f * eps;
   const float ca = 1.0f - beta, cb = beta;
