@@ -43,7 +43,51 @@ describe('scripts/flow-smc.ts', () => {
     // The funnel at K = 8 is in the authors' file: CRAFT -0.979, SMC -0.424.
     assert.match(page, /\| CRAFT \| 2 \| .* \| -0\.979 ± /);
     assert.match(page, /\| SMC \(anneal: CRAFT before training\) \| 2 \| .* \| -0\.424 ± /);
-    assert.match(page, /published CRAFT 0\.979/);
+    assert.match(page, /published CRAFT 0\.979: /);
+  });
+
+  it('decides against the published error only when the mean over seeds is clear of it', () => {
+    const data = (logZs: number[]): FlowSmcData => ({
+      generated: { date: '2026-12-08', machine: 'test (2 cores)' },
+      command: 'c',
+      largerCommand: 'l',
+      settings: {
+        steps: 32,
+        layers: 4,
+        hidden: 64,
+        iterations: 10,
+        particles: 100,
+        learningRate: 0.001,
+        hmcStepSize: 0.3,
+        leapfrogSteps: 10,
+        essThreshold: 0.3,
+        evalParticles: 300,
+        evalSystems: 3,
+      },
+      paperIterations: 2000,
+      rows: logZs.map((logZ, seed) => ({
+        target: 'funnel',
+        seed,
+        logZBefore: -0.3,
+        logZBeforeStdErr: 0.01,
+        logZ,
+        logZStdErr: 0.01,
+        trueLogZ: 0,
+        finalLoss: 0.4,
+        skipped: 0,
+        trainSeconds: 1,
+      })),
+    });
+    // Published CRAFT at K = 32: -0.114.
+    assert.match(
+      renderFlowSmc(data([-0.02, -0.03, -0.01]), published),
+      /: at or below the published error\./,
+    );
+    assert.match(
+      renderFlowSmc(data([-0.5, -0.52, -0.48]), published),
+      /: above the published error/,
+    );
+    assert.match(renderFlowSmc(data([-0.5, 0.4, 0.1]), published), /: not resolved with 3 seeds/);
   });
 
   it('refuses bad flags in one line and writes nothing', () => {

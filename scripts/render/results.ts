@@ -10,6 +10,7 @@ import {
   type Paper,
 } from './claims.js';
 import { renderBenchmark, type BenchmarkData } from './benchmark.js';
+import { renderFlowSmc, type FlowSmcData } from './flowSmc.js';
 import type { Files } from './common.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
@@ -66,6 +67,9 @@ const published = (files: Files) => json<PublishedData>(files, 'docs/results/pub
 
 /** The pages of scripts/benchmark.ts runs (one per number of steps). */
 const BENCHMARK_PAGES = ['benchmark-k8'];
+
+/** The pages of scripts/flow-smc.ts runs. */
+const FLOW_SMC_PAGES = ['flow-smc'];
 
 /** The pages of scripts/mcd-table.ts runs. */
 const MCD_TABLES = [
@@ -181,6 +185,10 @@ const PAGES: ResultPage[] = [
     page: `docs/results/${name}.md`,
     render: (f) =>
       renderBenchmark(json<BenchmarkData>(f, `docs/results/${name}.json`), published(f)),
+  })),
+  ...FLOW_SMC_PAGES.map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
+    render: (f) => renderFlowSmc(json<FlowSmcData>(f, `docs/results/${name}.json`), published(f)),
   })),
   {
     page: 'docs/results/vae-mcd-paired.md',
