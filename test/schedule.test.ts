@@ -7,8 +7,19 @@ import {
   observePlateau,
   type PlateauSchedule,
 } from '../src/train/schedule.js';
+import { lrScheduleFor } from '../src/train/config.js';
 
 describe('learning-rate schedules', () => {
+  it("a config's cosine schedule learns the run's length; the others pass through", () => {
+    assert.deepEqual(lrScheduleFor({ kind: 'cosine', minFactor: 0.2 }, 50), {
+      kind: 'cosine',
+      minFactor: 0.2,
+      iterations: 50,
+    });
+    const step = { kind: 'step', every: 10, gamma: 0.5 } as const;
+    assert.equal(lrScheduleFor(step, 50), step);
+  });
+
   it('step and cosine rates at chosen iterations', () => {
     assert.equal(learningRateAt(0.1, { kind: 'constant' }, 500), 0.1);
     assert.ok(

@@ -6,6 +6,7 @@ import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
 import { trainThenEvaluate, type RunHooks, type TrainedRun } from '../train/loop.js';
 import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
+import { lrScheduleFor } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
 import { parseCraftRunConfig, type CraftRunConfig } from './craftConfig.js';
 import { CraftSampler } from './craft.js';
@@ -70,10 +71,7 @@ export async function trainCraftRun(
         particles: t.particles,
         learningRate: t.learningRate,
         clipNorm: t.clipNorm,
-        lrSchedule:
-          t.lrSchedule.kind === 'cosine'
-            ? { kind: 'cosine', minFactor: t.lrSchedule.minFactor, iterations: t.iterations }
-            : t.lrSchedule,
+        lrSchedule: lrScheduleFor(t.lrSchedule, t.iterations),
       },
       trainRng,
     );

@@ -11,6 +11,7 @@ import {
   readRunConfig,
   type Checkpoint,
 } from '../train/runDir.js';
+import { lrScheduleFor } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
 import { parseFlowRunConfig, type FlowRunConfig } from './config.js';
 import { FlowError } from './bijection.js';
@@ -60,10 +61,7 @@ export function buildFlowRun(config: FlowRunConfig): {
       particles: t.batch,
       learningRate: t.learningRate,
       clipNorm: t.clipNorm,
-      lrSchedule:
-        t.lrSchedule.kind === 'cosine'
-          ? { kind: 'cosine', minFactor: t.lrSchedule.minFactor, iterations: t.iterations }
-          : t.lrSchedule,
+      lrSchedule: lrScheduleFor(t.lrSchedule, t.iterations),
     },
     trainRng,
   );

@@ -13,6 +13,7 @@ import {
   readRunConfig,
   writeAtomic,
 } from '../train/runDir.js';
+import { lrScheduleFor } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
 import { Vae, VaeError } from './vae.js';
 import { VaeModel, type VaeTrainingObjective } from './vaeModel.js';
@@ -144,10 +145,7 @@ export function buildVaeRun(config: VaeRunConfig, train: ImageSet) {
       particles: t.batch,
       learningRate: t.learningRate,
       clipNorm: t.clipNorm,
-      lrSchedule:
-        t.lrSchedule.kind === 'cosine'
-          ? { kind: 'cosine', minFactor: t.lrSchedule.minFactor, iterations }
-          : t.lrSchedule,
+      lrSchedule: lrScheduleFor(t.lrSchedule, iterations),
     },
     trainRng,
   );

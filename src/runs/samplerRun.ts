@@ -15,7 +15,7 @@ import {
   type SamplerEvaluation,
 } from '../eval/evaluateSampler.js';
 import { combineBatchRuns, type BatchRun } from '../eval/estimateLogZ.js';
-import { parseRunConfig, type RunConfig } from '../train/config.js';
+import { lrScheduleFor, parseRunConfig, type RunConfig } from '../train/config.js';
 import { createRunDir, expectRunKind, readCheckpoint, readRunConfig } from '../train/runDir.js';
 import { blameTraining, Trainer } from '../train/trainer.js';
 import {
@@ -24,7 +24,6 @@ import {
   type RunHooks,
   type TrainedRun,
 } from '../train/loop.js';
-import type { LrSchedule } from '../train/schedule.js';
 import { buildTarget } from './request.js';
 
 export type { MetricRow, RunHooks } from '../train/loop.js';
@@ -70,10 +69,7 @@ export async function buildRun(config: RunConfig): Promise<{
   const [initRng, trainRng] = Rng.fromSeed(config.seed).split(2);
   const { target, sampler } = await buildSampler(config, initRng);
   const t = config.train;
-  const lrSchedule: LrSchedule =
-    t.lrSchedule.kind === 'cosine'
-      ? { kind: 'cosine', minFactor: t.lrSchedule.minFactor, iterations: t.iterations }
-      : t.lrSchedule;
+  const lrSchedule = lrScheduleFor(t.lrSchedule, t.iterations);
   const trainer = new Trainer(
     sampler,
     {

@@ -10,6 +10,7 @@ import {
 } from '../annealing/learnedConfig.js';
 import { UNDERDAMPED_LOGVAR } from '../annealing/objectives.js';
 import { resamples } from '../annealing/resampling.js';
+import type { LrSchedule } from './schedule.js';
 import { SAMPLER_TABLE } from '../annealing/samplerTable.js';
 import { targetOptionShape } from '../targets/options.js';
 
@@ -97,6 +98,19 @@ export const LrScheduleSchema = z.discriminatedUnion('kind', [
     minFactor: z.number().min(0).max(1).default(0),
   }),
 ]);
+
+/**
+ * A config's learning-rate schedule as the trainer takes it: a cosine schedule learns the run's
+ * length (the config gives only its floor), the others pass through.
+ */
+export function lrScheduleFor(
+  schedule: z.infer<typeof LrScheduleSchema>,
+  iterations: number,
+): LrSchedule {
+  return schedule.kind === 'cosine'
+    ? { kind: 'cosine', minFactor: schedule.minFactor, iterations }
+    : schedule;
+}
 
 const ObjectiveSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('elbo') }),
