@@ -250,6 +250,48 @@ const configCases: [string, string[], unknown][] = [
   ['flow: unknown target', ['flow', 'train'], { ...FLOW, target: { name: 'nope' } }],
   ['flow: module target', ['flow', 'train'], { ...FLOW, target: { module: 'x.mjs' } }],
   ['flow: batch 0', ['flow', 'train'], { ...FLOW, train: { iterations: 4, batch: 0 } }],
+  [
+    'flow: fab alpha 1',
+    ['flow', 'train'],
+    { ...FLOW, train: { iterations: 4, loss: { kind: 'fab', alpha: 1 } } },
+  ],
+  [
+    'flow: fab unknown move',
+    ['flow', 'train'],
+    { ...FLOW, train: { iterations: 4, loss: { kind: 'fab', move: 'nuts' } } },
+  ],
+  [
+    'flow: fab buffer min above max',
+    ['flow', 'train'],
+    {
+      ...FLOW,
+      train: {
+        iterations: 4,
+        loss: { kind: 'fab', buffer: { maxBatches: 2, minBatches: 4, updatesPerPass: 1 } },
+      },
+    },
+  ],
+  [
+    'flow: fab more updates than buffered batches',
+    ['flow', 'train'],
+    {
+      ...FLOW,
+      train: {
+        iterations: 4,
+        loss: { kind: 'fab', buffer: { maxBatches: 8, minBatches: 2, updatesPerPass: 4 } },
+      },
+    },
+  ],
+  [
+    'flow: fab acceptance 1',
+    ['flow', 'train'],
+    { ...FLOW, train: { iterations: 4, loss: { kind: 'fab', targetAcceptance: 1 } } },
+  ],
+  [
+    'flow: fab unknown key',
+    ['flow', 'train'],
+    { ...FLOW, train: { iterations: 4, loss: { kind: 'fab', buffers: null } } },
+  ],
   ['flow: sampler config', ['flow', 'train'], SAMPLER],
   ['vae: unknown data set', ['vae', 'train'], { ...VAE, data: { name: 'cifar' } }],
   [

@@ -7,7 +7,13 @@ import { z } from 'zod';
 import { Rng, currentBackend } from '../engine/index.js';
 import { evaluateFlow, type FlowEvaluation } from '../flows/metrics.js';
 import { parseFlowRunConfig } from '../flows/config.js';
-import { loadTrainedFlow, trainFlowRun, type FlowRunOutcome } from '../flows/run.js';
+import {
+  loadTrainedFlow,
+  trainFlowRun,
+  type FlowRunEvaluation,
+  type FlowRunOutcome,
+} from '../flows/run.js';
+import type { FlowRunConfig } from '../flows/config.js';
 import { readConfigObject } from './config.js';
 import { parseTrainInvocation } from './train.js';
 import { nonNegativeInt, parseOptions, positiveInt } from './options.js';
@@ -58,16 +64,13 @@ export async function flowTrainCommand(
   const rows: [string, string][] = [
     ['run', dir],
     ['target', c.target.name],
-    [
-      'flow',
-      `${c.flow.kind}, ${c.flow.layers} layers; ${c.train.loss.kind} (${c.train.loss.estimator})`,
-    ],
+    ['flow', `${c.flow.kind}, ${c.flow.layers} layers; ${lossText(c.train.loss)}`],
     [
       'trained',
       `${outcome.iterations} of ${c.train.iterations} iterations (${outcome.skipped} skipped) in ${outcome.trainSeconds.toFixed(1)} s`,
     ],
   ];
-  if (e) rows.push(...reportRows(e, c.eval.particles));
+  if (e) rows.push(...reportRows(e, c.eval.particles), ...fabRows(e));
   else
     rows.push([
       'status',
@@ -115,7 +118,33 @@ export async function flowEvalCommand(raw: Record<string, unknown>): Promise<voi
   }
 }
 
-function summary(e: FlowEvaluation) {
+/** The loss as the report names it: its kind, and the gradient estimator where it has one. */
+function lossText(loss: FlowRunConfig['train']['loss']): string {
+  return loss.kind === 'fab'
+    ? `FAB (alpha ${loss.alpha}, ${loss.buffer ? 'replay buffer' : 'no buffer'})`
+    : `${loss.kind} (${loss.estimator})`;
+}
+
+/** A FAB run's AIS evaluation: log Z from the flow and HMC towards the target. */
+function fabRows(e: FlowRunEvaluation): [string, string][] {
+  if (!e.fab) return [];
+  const { ais, aisMae } = e.fab;
+  return [
+    [
+      'log Z (AIS)',
+      logZText(ais, `AIS from the flow, ${ais.batches} batches of ${ais.n / ais.batches}`),
+    ],
+    ['AIS ESS', `${fmt(ais.essFraction, 3)} of N`],
+    ...(aisMae === null
+      ? []
+      : ([['AIS MAE', `${fmt(aisMae, 5)} (mean |log Z - exact| over the batches)`]] as [
+          string,
+          string,
+        ][])),
+  ];
+}
+
+function summary(e: FlowRunEvaluation) {
   return {
     logZ: e.logZ,
     logZStdErr: e.logZStdErr,
@@ -126,6 +155,15 @@ function summary(e: FlowEvaluation) {
     nll: e.nll,
     nllStdErr: e.nllStdErr,
     trueLogZ: e.trueLogZ,
+    ...(e.fab
+      ? {
+          aisLogZ: e.fab.ais.logZ,
+          aisLogZStdErr: e.fab.ais.logZStdErr,
+          aisEss: e.fab.ais.essFraction,
+          aisMae: e.fab.aisMae,
+          stepSizes: e.fab.stepSizes,
+        }
+      : {}),
   };
 }
 

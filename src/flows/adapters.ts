@@ -27,6 +27,12 @@ export function flowDistribution(flow: Flow): Distribution & { dispose: () => vo
     dim: flow.dim,
     logProb: (z: Tensor2D): Tensor1D => flow.logProb(z),
     score: (z: Tensor2D): Tensor2D => flowScore(flow, z),
+    // One inverse and one forward pass for both, where logProb then score would take three.
+    logProbAndScore: (z: Tensor2D) =>
+      tf.tidy(() => {
+        const { logQ, score } = flow.pushForwardWithScore(flow.pullBack(z));
+        return { logProb: logQ, score };
+      }),
     sample: (n: number, rng: Rng): Tensor2D => {
       const { x, logQ } = flow.sample(n, rng);
       logQ.dispose();

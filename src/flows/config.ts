@@ -7,6 +7,7 @@ import { FORWARD_KL_ESTIMATORS, REVERSE_KL_ESTIMATORS } from './estimators.js';
 import { SmcHmcSamplesSchema } from './trainingSamples.js';
 import { CONDITIONER_DEFAULTS } from './conditioner.js';
 import { FLOW_DEFAULTS, FLOW_KINDS } from './flow.js';
+import { FAB_DEFAULTS, FAB_MOVES } from './fab.js';
 
 const positiveInt = z.number().int().positive();
 const positive = positiveFloat32;
@@ -46,6 +47,40 @@ const FlowLossSchema = z.discriminatedUnion('kind', [
      * without one (SMC with HMC moves from a Gaussian, then HMC steps at the target).
      */
     samples: SmcHmcSamplesSchema.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('fab'),
+    /** D_alpha(p || q) is trained on; each AIS pass targets p^alpha q^(1 - alpha). */
+    alpha: z.number().gt(1).default(FAB_DEFAULTS.alpha),
+    /** Intermediate distributions of each AIS pass, one HMC move each. */
+    intermediate: positiveInt.default(FAB_DEFAULTS.intermediate),
+    /** The move at each intermediate distribution: HMC, or a random-walk Metropolis step. */
+    move: z.enum(FAB_MOVES).default(FAB_DEFAULTS.move),
+    leapfrogSteps: positiveInt.default(FAB_DEFAULTS.leapfrogSteps),
+    /** The HMC step size every intermediate distribution starts from. */
+    stepSize: positive.default(FAB_DEFAULTS.stepSize),
+    /** Acceptance rate the step sizes are tuned towards after each pass; null keeps them fixed. */
+    targetAcceptance: z.number().gt(0).lt(1).nullable().default(FAB_DEFAULTS.targetAcceptance),
+    /** The prioritized replay buffer (sizes in minibatches); null trains on each pass alone. */
+    buffer: z
+      .strictObject({
+        maxBatches: positiveInt,
+        minBatches: positiveInt,
+        updatesPerPass: positiveInt,
+      })
+      .refine((b) => b.minBatches <= b.maxBatches, {
+        message: 'minBatches must not exceed maxBatches',
+        path: ['minBatches'],
+      })
+      .refine((b) => b.updatesPerPass <= b.minBatches, {
+        message:
+          'updatesPerPass must not exceed minBatches (each pass draws that many distinct minibatches)',
+        path: ['updatesPerPass'],
+      })
+      .nullable()
+      .default({ ...FAB_DEFAULTS.buffer! }),
+    /** Upper clip of a buffer point's reweighting factor; null for none. */
+    weightClip: positive.nullable().default(FAB_DEFAULTS.weightClip),
   }),
 ]);
 

@@ -18,9 +18,13 @@ import { FlowError } from './bijection.js';
 import { Flow } from './flow.js';
 import { evaluateFlow, type FlowEvaluation } from './metrics.js';
 import { FlowModel } from './model.js';
+import { FabModel, evaluateFabAis, type FabEvaluation } from './fab.js';
 import { drawTrainingSamples } from './trainingSamples.js';
 
-export type FlowRunOutcome = TrainedRun<FlowRunConfig, FlowEvaluation>;
+/** A flow run's evaluation; a FAB run adds AIS from the flow towards the target. */
+export type FlowRunEvaluation = FlowEvaluation & { fab?: FabEvaluation };
+
+export type FlowRunOutcome = TrainedRun<FlowRunConfig, FlowRunEvaluation>;
 
 /** A fresh flow from a config's flow section (the one place configs become flows). */
 function flowFromSpec(f: FlowRunConfig['flow'], dim: number, rng: Rng): Flow {
@@ -41,7 +45,7 @@ function flowFromSpec(f: FlowRunConfig['flow'], dim: number, rng: Rng): Flow {
 export function buildFlowRun(config: FlowRunConfig): {
   target: Target;
   flow: Flow;
-  model: FlowModel;
+  model: FlowModel | FabModel;
   trainer: Trainer;
 } {
   const { name, ...targetOptions } = config.target;
@@ -53,8 +57,11 @@ export function buildFlowRun(config: FlowRunConfig): {
   if (loss.kind === 'forward-kl') {
     data = drawTrainingSamples(target, loss.trainSamples, dataRng, loss.samples ?? null).x;
   }
-  const model = new FlowModel(flow, target, loss, data);
   const t = config.train;
+  const model =
+    loss.kind === 'fab'
+      ? new FabModel(flow, target, loss, t.batch)
+      : new FlowModel(flow, target, loss, data);
   const trainer = new Trainer(
     model,
     {
@@ -94,12 +101,24 @@ export async function trainFlowRun(
         resumeCommand: 'anneal flow train',
       },
       async (pause) => {
-        const evaluation = evaluateFlow(model.flow, target, {
+        const rng = Rng.fromSeed(config.eval.seed);
+        const flowEvaluation = evaluateFlow(model.flow, target, {
           particles: config.eval.particles,
           batches: config.eval.batches,
-          rng: Rng.fromSeed(config.eval.seed),
+          rng,
           testSamples: config.eval.testSamples,
         });
+        const evaluation: FlowRunEvaluation =
+          model instanceof FabModel
+            ? {
+                ...flowEvaluation,
+                fab: evaluateFabAis(model, {
+                  particles: config.eval.particles,
+                  batchSize: config.eval.particles / config.eval.batches,
+                  rng,
+                }),
+              }
+            : flowEvaluation;
         // The evaluation is one synchronous piece: a signal during it is heard here.
         await pause();
         const record = {

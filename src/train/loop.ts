@@ -127,6 +127,7 @@ export async function runTrainingLoop(
       try {
         params.load(checkpoint.params);
         await trainer.loadState(checkpoint.trainer);
+        trainer.sampler.loadState?.(checkpoint.model);
       } catch (error) {
         // Parameters or optimizer slots of other names or shapes: another config's checkpoint.
         const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -146,6 +147,7 @@ export async function runTrainingLoop(
       config: spec.config,
       params: await params.saveAsync(),
       trainer: await trainer.saveState(),
+      ...(trainer.sampler.saveState ? { model: trainer.sampler.saveState() } : {}),
     });
   };
   const signals = watch ?? watchSignals();

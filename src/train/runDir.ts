@@ -28,6 +28,8 @@ export interface Checkpoint {
   config: unknown;
   params: Record<string, SavedParam>;
   trainer: TrainerState;
+  /** What a model keeps besides its parameters (FAB's replay buffer), where it keeps anything. */
+  model?: unknown;
 }
 
 export class RunDirError extends Error {

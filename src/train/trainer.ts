@@ -101,6 +101,12 @@ export interface TrainableModel {
   prepareAsync?(particles: number, rng: Rng, objective?: TrainingObjective): Promise<void>;
   /** Refuses, before the first iteration, a model that cannot be trained (a target's missing gradients). */
   checkTrainable?(): void;
+  /**
+   * State besides the parameters that a resumed run needs to continue exactly (plain JSON data),
+   * saved in every checkpoint; loadState() takes it back (and refuses what does not fit).
+   */
+  saveState?(): unknown;
+  loadState?(state: unknown): void;
 }
 
 /** Consecutive skipped iterations after which a run stops as diverged. */
