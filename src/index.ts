@@ -79,6 +79,8 @@ export type * from './targets/index.js';
 // annealed samplers: paths, kernels, schedules, AIS and SMC, learned samplers, resampling
 export {
   ancestorIndices,
+  AlphaPath,
+  AlphaPathError,
   AnnealingPath,
   checkSchedule,
   geometricSchedule,
@@ -108,6 +110,7 @@ export {
   ulaKernel,
   transportKernel,
   malaKernel,
+  rwmKernel,
   LearnFlagsSchema,
   StepSizeNetConfigSchema,
   annealStep,
@@ -221,7 +224,13 @@ export {
   CONDITIONER_DEFAULTS,
   CraftSampler,
   CRAFT_DEFAULTS,
+  evaluateFabAis,
   evaluateFlow,
+  FAB_DEFAULTS,
+  FAB_MOVES,
+  FabModel,
+  fabBufferLoss,
+  fabPassLoss,
   Flow,
   FLOW_DEFAULTS,
   FLOW_KINDS,
@@ -240,6 +249,7 @@ export {
   REVERSE_KL_ESTIMATORS,
   reverseKlGradient,
   reverseKlSurrogate,
+  ReplayBuffer,
   trainFlowRun,
 } from './flows/index.js';
 export type * from './flows/index.js';

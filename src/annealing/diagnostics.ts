@@ -160,8 +160,9 @@ export function stepReadings(
   smcReading: Tensor | null,
   smc: boolean,
 ): Tensor {
-  const mh = acceptance ? { acceptance, diverged: diverged ?? tf.scalar(0) } : null;
   if (!smc && fusedAvailable()) {
+    // Made here, not above: the SMC branch below makes its own inside its scope.
+    const mh = acceptance ? { acceptance, diverged: diverged ?? tf.scalar(0) } : null;
     try {
       return fusedWeightStats(logW, groupSize, mh);
     } finally {

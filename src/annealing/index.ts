@@ -17,6 +17,8 @@ export {
   type StepValue,
 } from './kernels/kernel.js';
 export { malaKernel, type MalaOptions } from './kernels/mala.js';
+export { rwmKernel, type RwmOptions } from './kernels/rwm.js';
+export { AlphaPath, AlphaPathError } from './alphaPath.js';
 export type { KernelFastPaths, StepFastPath, ChainKernelSpec } from './kernels/fastPath.js';
 export {
   transition,

@@ -73,6 +73,19 @@ interface StepRecord {
   beta: number;
 }
 
+/** What a step receives, off the tape: particles, their weights and log gamma_{k-1} there. */
+function recordOf(chain: ChainState, beta: number, betaPrev: number): StepRecord {
+  const { particles: state, logW } = chain;
+  const tensors = tf.tidy(() => ({
+    x: stopGradient(state.z),
+    weights: tf.softmax(stopGradient(logW)) as Tensor1D,
+    logPrev: stopGradient(
+      tf.add(tf.mul(1 - betaPrev, state.logInitial), tf.mul(betaPrev, state.logTarget)),
+    ) as Tensor1D,
+  }));
+  return { ...tensors, beta };
+}
+
 export interface CraftRunOptions {
   particles: number;
   rng: Rng;
@@ -234,19 +247,7 @@ export class CraftSampler implements TrainableModel {
         diagnostics: false,
         beforeStep: (_step, chain, beta, betaPrev) => {
           const { particles: state, logW } = chain;
-          records.push(
-            tf.tidy(() => ({
-              x: stopGradient(state.z),
-              weights: tf.softmax(stopGradient(logW)) as Tensor1D,
-              logPrev: stopGradient(
-                tf.add(
-                  tf.mul(tf.sub(1, betaPrev as number), state.logInitial),
-                  tf.mul(betaPrev as number, state.logTarget),
-                ),
-              ) as Tensor1D,
-              beta: beta as number,
-            })),
-          );
+          records.push(recordOf(chain, beta as number, betaPrev as number));
         },
       });
       const logZ = tf.tidy(() => tf.sub(tf.logSumExp(r.logW), Math.log(particles)));
@@ -278,19 +279,80 @@ export class CraftSampler implements TrainableModel {
     const loss = tf.tidy(() => {
       let total = tf.scalar(0);
       records.forEach((rec, i) => {
-        const { y, logDet } = this.transport(rec.x, i + 1);
-        const logNext = tf.add(
-          tf.mul(1 - rec.beta, this.initial.logProb(y)),
-          tf.mul(rec.beta, this.target.logProb(y)),
-        );
-        const delta = tf.sub(tf.sub(rec.logPrev, logNext), logDet);
-        total = tf.add(total, tf.sum(tf.mul(rec.weights, delta)));
+        total = tf.add(total, this.transportKl(rec, i + 1));
       });
       return total as Scalar;
     });
     out.elbo = tf.keep(tf.neg(loss) as Scalar);
     // The records stay until the next prepare(): the gradient still reads them.
     return loss;
+  }
+
+  /**
+   * Flow k's weighted transport KL on the particles a step received:
+   * sum_i W_i [log gamma_{k-1}(x_i) - log gamma_k(T_k(x_i)) - log |det dT_k/dx_i|].
+   */
+  private transportKl(rec: StepRecord, step: number): Scalar {
+    return tf.tidy(() => {
+      const { y, logDet } = this.transport(rec.x, step);
+      const logNext = tf.add(
+        tf.mul(1 - rec.beta, this.initial.logProb(y)),
+        tf.mul(rec.beta, this.target.logProb(y)),
+      );
+      const delta = tf.sub(tf.sub(rec.logPrev, logNext), logDet);
+      return tf.sum(tf.mul(rec.weights, delta)) as Scalar;
+    });
+  }
+
+  /**
+   * Annealed flow transport (AFT; Arbel, Matthews and Doucet 2021): one SMC pass of `particles`
+   * training particles in which each step's flow, before it moves them, takes `iterations` Adam
+   * steps on its weighted transport KL over the particles it receives. The flows are then fixed;
+   * evaluate() with fresh particles gives AFT's log Z (the training particles' own estimate would
+   * be biased by the fit). Returns the training pass's log Z and each flow's last loss.
+   */
+  fitAft(options: {
+    particles: number;
+    iterations: number;
+    learningRate: number;
+    rng: Rng;
+    onStep?: (step: number, steps: number) => void;
+  }): { trainingLogZ: number; losses: number[] } {
+    const { particles, iterations, learningRate } = options;
+    if (!Number.isInteger(iterations) || iterations < 1)
+      throw new FlowError(
+        `AFT needs a positive integer number of iterations per step, got ${iterations}`,
+      );
+    if (!(learningRate > 0 && Number.isFinite(learningRate)))
+      throw new FlowError(`AFT's learning rate must be positive, got ${learningRate}`);
+    const losses: number[] = [];
+    const r = this.run({
+      particles,
+      rng: options.rng,
+      diagnostics: false,
+      beforeStep: (step, chain, beta, betaPrev) => {
+        const rec = recordOf(chain, beta as number, betaPrev as number);
+        const vars = this.params.trainable().filter((v) => v.name.includes(`/flow${step}.`));
+        const optimizer = tf.train.adam(learningRate);
+        try {
+          let last: Scalar | null = null;
+          for (let i = 0; i < iterations; i++) {
+            last?.dispose();
+            last = optimizer.minimize(() => this.transportKl(rec, step), true, vars);
+          }
+          losses.push(last ? (last.dataSync()[0] as number) : Number.NaN);
+          last?.dispose();
+        } finally {
+          optimizer.dispose();
+          tf.dispose([rec.x, rec.weights, rec.logPrev]);
+        }
+        options.onStep?.(step, this.steps);
+      },
+    });
+    const logZ = tf.tidy(() => tf.sub(tf.logSumExp(r.logW), Math.log(particles)));
+    const trainingLogZ = logZ.dataSync()[0] as number;
+    tf.dispose([logZ, r.z, r.logW]);
+    return { trainingLogZ, losses };
   }
 
   private release(): void {

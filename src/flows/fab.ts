@@ -101,7 +101,7 @@ export interface FabPassReport {
 }
 
 /** What a FAB model keeps besides the flow's parameters, for an exact resume. */
-interface FabState {
+export interface FabState {
   stepSizes: number[];
   passes: number;
   /** Minibatches drawn and not yet used, as buffer slots. */

@@ -31,6 +31,22 @@ export {
   flowFromRunDir,
   FlowDimensionError,
   type FlowRunOutcome,
+  type FlowRunEvaluation,
 } from './run.js';
 export { flowDistribution, flowTarget } from './adapters.js';
 export { CraftSampler, CRAFT_DEFAULTS, type CraftConfig, type CraftRunOptions } from './craft.js';
+export {
+  FabModel,
+  FAB_DEFAULTS,
+  FAB_MOVES,
+  evaluateFabAis,
+  fabBufferLoss,
+  fabPassLoss,
+  type FabConfig,
+  type FabBufferConfig,
+  type FabMove,
+  type FabPassReport,
+  type FabEvaluation,
+  type FabState,
+} from './fab.js';
+export { ReplayBuffer, type ReplayBufferState } from './replayBuffer.js';
