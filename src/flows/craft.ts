@@ -246,7 +246,6 @@ export class CraftSampler implements TrainableModel {
         rng,
         diagnostics: false,
         beforeStep: (_step, chain, beta, betaPrev) => {
-          const { particles: state, logW } = chain;
           records.push(recordOf(chain, beta as number, betaPrev as number));
         },
       });
