@@ -1,8 +1,8 @@
-// Flows inside SMC: CRAFT over training seeds on the benchmark's targets, its log Z before
+// Flows inside SMC: CRAFT (and AFT, --methods craft,aft) over training seeds on the benchmark's targets, its log Z before
 // training (plain SMC with the same moves) and after, beside the CMCD authors' published CRAFT,
 // AFT and SMC rows at the same number of steps.
 //   npx tsx scripts/flow-smc.ts --targets funnel --steps 8 --seeds 0,1,2,3,4 --iterations 2000 \
-//     --workers 2
+//     --workers 2 [--methods craft,aft --aft-iterations 200]
 //   [--particles 2000] [--lr 0.001] [--layers 4] [--hidden 64] [--hmc-step 0.3] [--leapfrog 10]
 //   [--ess-threshold 0.3] [--eval-particles 6000] [--eval-systems 3] [--shard i/n | --merge-shards]
 // -> docs/results/flow-smc.{md,json} (--name sets the file name)
@@ -17,6 +17,7 @@ import { refreshAfterWriting } from './pages.js';
 import { generatedNow } from './render/common.js';
 import {
   renderFlowSmc,
+  type FlowSmcMethod,
   type FlowSmcData,
   type FlowSmcRow,
   type FlowSmcSettings,
@@ -31,6 +32,8 @@ const { values } = checked(() =>
   parseArgs({
     options: {
       targets: { type: 'string', default: 'funnel' },
+      methods: { type: 'string', default: 'craft' },
+      'aft-iterations': { type: 'string', default: '200' },
       steps: { type: 'string', default: '8' },
       seeds: { type: 'string', default: '0,1,2,3,4' },
       iterations: { type: 'string', default: '2000' },
@@ -73,6 +76,11 @@ const settings: FlowSmcSettings = {
   evalParticles: integerFlag('eval-particles', values['eval-particles'], 2),
   evalSystems: integerFlag('eval-systems', values['eval-systems'], 1),
 };
+const methods = String(values.methods).split(',') as FlowSmcMethod[];
+for (const m of methods)
+  if (m !== 'craft' && m !== 'aft') usage(`--methods: unknown method '${m}'; methods: craft, aft`);
+if (methods.includes('aft'))
+  settings.aftIterations = integerFlag('aft-iterations', values['aft-iterations'], 1);
 if (settings.evalParticles % settings.evalSystems !== 0)
   usage('--eval-particles must split into --eval-systems systems of equal size');
 const seeds = seedList(values.seeds);
@@ -82,8 +90,8 @@ pageName(name);
 const docs = values.docs as string;
 const sharding = parseSharding(values, `${docs}/${name}`);
 
-const cells: FlowSmcCell[] = targets.flatMap((target) =>
-  seeds.map((seed) => ({ ...settings, target, seed })),
+const cells: FlowSmcCell[] = methods.flatMap((method) =>
+  targets.flatMap((target) => seeds.map((seed) => ({ ...settings, method, target, seed }))),
 );
 
 await initEngine();
@@ -96,6 +104,10 @@ const outcome = await runSharded<FlowSmcCell, FlowSmcRow>(cells, sharding, (subs
 if (outcome === null) process.exit(0);
 
 const flags = [
+  ...(methods.join(',') !== 'craft' ? ['--methods', methods.join(',')] : []),
+  ...(settings.aftIterations !== undefined
+    ? ['--aft-iterations', String(settings.aftIterations)]
+    : []),
   ...['--targets', targets.join(','), '--steps', String(settings.steps)],
   ...['--seeds', seeds.join(','), '--iterations', String(settings.iterations)],
   ...['--particles', String(settings.particles), '--lr', String(settings.learningRate)],

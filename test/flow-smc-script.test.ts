@@ -24,14 +24,15 @@ describe('scripts/flow-smc.ts', () => {
     const docs = join(work, 'docs');
     const r = run(
       ...['--targets', 'funnel', '--steps', '8', '--seeds', '0,1', '--iterations', '3'],
+      ...['--methods', 'craft,aft', '--aft-iterations', '2'],
       ...['--particles', '64', '--layers', '2', '--hidden', '8', '--leapfrog', '2'],
       ...['--eval-particles', '300', '--eval-systems', '3', '--docs', docs],
     );
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const data = JSON.parse(readFileSync(join(docs, 'flow-smc.json'), 'utf8')) as FlowSmcData;
     assert.deepEqual(
-      data.rows.map((x) => `${x.target} ${x.seed}`),
-      ['funnel 0', 'funnel 1'],
+      data.rows.map((x) => `${x.method} ${x.target} ${x.seed}`),
+      ['craft funnel 0', 'craft funnel 1', 'aft funnel 0', 'aft funnel 1'],
     );
     for (const row of data.rows) {
       assert.ok(Number.isFinite(row.logZ) && Number.isFinite(row.logZBefore));
@@ -42,7 +43,9 @@ describe('scripts/flow-smc.ts', () => {
     assert.equal(page, renderFlowSmc(data, published));
     // The funnel at K = 8 is in the authors' file: CRAFT -0.979, SMC -0.424.
     assert.match(page, /\| CRAFT \| 2 \| .* \| -0\.979 ± /);
-    assert.match(page, /\| SMC \(anneal: CRAFT before training\) \| 2 \| .* \| -0\.424 ± /);
+    assert.match(page, /\| SMC \(anneal: the flows before training\) \| 4 \| .* \| -0\.424 ± /);
+    assert.match(page, /\| AFT \| 2 \| .* \| -?\d\.\d{3} ± /);
+    assert.match(page, /AFT fits each step's flow once/);
     assert.match(page, /published CRAFT 0\.979: /);
   });
 

@@ -11,6 +11,7 @@ import {
 } from './claims.js';
 import { renderBenchmark, type BenchmarkData } from './benchmark.js';
 import { renderFlowSmc, type FlowSmcData } from './flowSmc.js';
+import { renderFab, type FabData } from './fab.js';
 import type { Files } from './common.js';
 import { renderCoverage, type CoverageData } from './coverage.js';
 import { renderDsmcs, type DsmcsData } from './dsmcs.js';
@@ -70,6 +71,9 @@ const BENCHMARK_PAGES = ['benchmark-k8'];
 
 /** The pages of scripts/flow-smc.ts runs. */
 const FLOW_SMC_PAGES = ['flow-smc'];
+
+/** The pages of scripts/fab.ts runs. */
+const FAB_PAGES = ['fab'];
 
 /** The pages of scripts/mcd-table.ts runs. */
 const MCD_TABLES = [
@@ -189,6 +193,10 @@ const PAGES: ResultPage[] = [
   ...FLOW_SMC_PAGES.map((name): ResultPage => ({
     page: `docs/results/${name}.md`,
     render: (f) => renderFlowSmc(json<FlowSmcData>(f, `docs/results/${name}.json`), published(f)),
+  })),
+  ...FAB_PAGES.map((name): ResultPage => ({
+    page: `docs/results/${name}.md`,
+    render: (f) => renderFab(json<FabData>(f, `docs/results/${name}.json`), published(f)),
   })),
   {
     page: 'docs/results/vae-mcd-paired.md',
