@@ -242,6 +242,17 @@ describe('the FAB loss', () => {
       assert.ok(checked >= 3, `checked ${checked} parameters`);
       tf.dispose(Object.values(grads));
     }
+    // A point whose log q fell by 200 since it was drawn: finite loss and gradient in float32.
+    const far = tf.tidy(() => tf.add(flow.logProb(x), 200) as tf.Tensor1D);
+    const { value: farLoss, grads: farGrads } = tf.variableGrads(() => {
+      const r = fabBufferLoss(flow, x, far, 2, null);
+      r.logQ.dispose();
+      return r.loss;
+    }, names);
+    assert.ok(Number.isFinite(farLoss.dataSync()[0]), 'loss finite');
+    for (const g of Object.values(farGrads))
+      assert.ok(Array.from(g.dataSync()).every(Number.isFinite), 'gradient finite');
+    tf.dispose([far, farLoss, ...Object.values(farGrads)]);
     tf.dispose([x, logQOld]);
     flow.dispose();
     await initEngine({ backend: 'wasm' });

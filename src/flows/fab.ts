@@ -85,6 +85,9 @@ export const FAB_DEFAULTS: FabConfig = {
   weightClip: 10,
 };
 
+/** The largest log reweighting factor of a buffer point (e^60: finite products in float32). */
+const LOG_FACTOR_CAP = 60;
+
 /** FAB's step-size rule's factor per AIS pass. */
 const STEP_SIZE_FACTOR = 1.02;
 
@@ -183,7 +186,9 @@ export function fabBufferLoss(
   return tf.tidy(() => {
     const logQ = flow.logProb(x);
     const logAdjust = tf.mul(1 - alpha, tf.sub(stopGradient(logQ), logQOld));
-    let factor = tf.exp(logAdjust);
+    // Without a clip, float32 would overflow where float64 (the reference code's) does not: the
+    // exponent stops at LOG_FACTOR_CAP, whose factor still outweighs every ordinary point.
+    let factor = tf.exp(tf.minimum(logAdjust, LOG_FACTOR_CAP));
     if (clip !== null) factor = tf.minimum(factor, clip);
     const loss = tf.neg(tf.mean(tf.mul(factor, logQ))) as Scalar;
     return { loss, logQ: stopGradient(logQ) as Tensor1D };
