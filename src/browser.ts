@@ -43,5 +43,6 @@ export {
   type FlowKind,
 } from './flows/flow.js';
 export { FlowModel, type FlowLoss } from './flows/model.js';
+export { FabModel, evaluateFabAis, FAB_DEFAULTS, type FabConfig } from './flows/fab.js';
 export { evaluateFlow, type FlowEvaluation } from './flows/metrics.js';
 export { flowDistribution, flowTarget } from './flows/adapters.js';

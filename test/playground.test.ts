@@ -129,14 +129,15 @@ describe('playground computations (wasm)', () => {
       for (const sampler of PAGE_SAMPLERS) {
         const p = new Playground({ ...DEFAULT_SETTINGS, target, sampler, steps: 8, particles: 40 });
         const r = p.run();
-        const frames = sampler === 'flow' ? DEFAULT_SETTINGS.layers + 1 : 9;
+        const flowLike = sampler === 'flow' || sampler === 'fab';
+        const frames = flowLike ? DEFAULT_SETTINGS.layers + 1 : 9;
         const label = `${target}/${sampler}`;
         assert.equal(r.frameCount, frames, label);
         assert.equal(r.frames.length, frames * 40 * 2, label);
         assert.ok(r.frames.every(Number.isFinite), `${label} finite particles`);
         assert.ok(Number.isFinite(r.summary.logZ), `${label} log Z ${r.summary.logZ}`);
         assert.equal(r.exactLogZ, p.target.logZ, label);
-        assert.equal(r.ess.length, sampler === 'flow' ? 0 : 8, label);
+        assert.equal(r.ess.length, flowLike ? 0 : 8, label);
         p.dispose();
       }
     }
@@ -178,9 +179,9 @@ describe('playground computations (wasm)', () => {
     p.dispose();
   });
 
-  it('training raises the ELBO (ULA-MCD and the flow) and frees its tensors', () => {
+  it('training raises the ELBO (ULA-MCD, the flow and FAB) and frees its tensors', () => {
     const baseline = liveTensorCount();
-    for (const sampler of ['ula-mcd', 'flow'] as const) {
+    for (const sampler of ['ula-mcd', 'flow', 'fab'] as const) {
       const p = new Playground({
         ...DEFAULT_SETTINGS,
         target: 'mgm',
@@ -203,7 +204,7 @@ describe('playground computations (wasm)', () => {
 
   it('a new batch size or rate restarts Adam but keeps what was learned, without leaks', () => {
     const baseline = liveTensorCount();
-    for (const sampler of ['ais-ula', 'flow'] as const) {
+    for (const sampler of ['ais-ula', 'flow', 'fab'] as const) {
       const p = new Playground({
         ...DEFAULT_SETTINGS,
         target: 'mgm',

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseFlowRunConfig } from '../src/flows/config.js';
 import { runAsCode } from '../web/src/code.js';
 import { DEFAULT_SETTINGS, PAGE_SAMPLERS, type Settings } from '../web/src/settings.js';
 import { annealInProcess } from './helpers/inProcess.js';
@@ -26,7 +27,7 @@ async function runCommand(command: string): Promise<{ status: number; out: strin
 }
 
 describe('playground: copy as code', () => {
-  for (const sampler of PAGE_SAMPLERS.filter((s) => s !== 'flow')) {
+  for (const sampler of PAGE_SAMPLERS.filter((s) => s !== 'flow' && s !== 'fab')) {
     for (const trained of [false, true]) {
       it(`${sampler}${trained ? ', trained' : ''}: the command runs`, async () => {
         const s = small({
@@ -59,6 +60,14 @@ describe('playground: copy as code', () => {
       code.typescript,
       /new FlowModel\(flow, target, \{ kind: 'reverse-kl', estimator: 'path-fast' \}\)/,
     );
+    // The configs are what `anneal flow train` takes (the reverse-KL flow's and FAB's).
+    assert.equal(parseFlowRunConfig(config).train.loss.kind, 'reverse-kl');
+    const fab = runAsCode(small({ sampler: 'fab', target: 'mgm' }), true);
+    const fabConfig = JSON.parse(
+      /echo '(.*)' > flow.json/.exec(fab.command)?.[1] ?? 'null',
+    ) as unknown;
+    assert.equal(parseFlowRunConfig(fabConfig).train.loss.kind, 'fab');
+    assert.match(fab.typescript, /new FabModel\(flow, target, \{"intermediate":2,/);
   });
 
   it('the TypeScript runs against the package and prints finite numbers', () => {
@@ -70,6 +79,7 @@ describe('playground: copy as code', () => {
         ['uha.ts', small({ sampler: 'uha' })],
         ['smc.ts', small({ sampler: 'smc', target: 'mgm' })],
         ['flow.ts', small({ sampler: 'flow', target: 'mgm' })],
+        ['fab.ts', small({ sampler: 'fab', target: 'mgm' })],
       ] as const) {
         const file = join(dir, name);
         writeFileSync(file, runAsCode(s, true).typescript);

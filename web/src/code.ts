@@ -7,7 +7,7 @@ import {
   type AnySamplerName,
 } from '../../src/annealing/samplerTable.js';
 import { learnedKind, librarySampler, type Settings } from './settings.js';
-import { TARGET_VIEWS, defaultLeapfrog, defaultStepSize } from './targets.js';
+import { TARGET_VIEWS, defaultLeapfrog, defaultStepSize, fabSettings } from './targets.js';
 
 export interface RunAsCode {
   /** The command line (the same sampler, target, steps, particles, step size and seed). */
@@ -45,8 +45,13 @@ export function runAsCode(s: Settings, trained = false): RunAsCode {
       `echo '${JSON.stringify({
         seed: s.seed,
         target: { name: view.name, ...options },
-        flow: { kind: 'realnvp', layers: s.layers, conditioner: { hidden: [32, 32] } },
-        train: { iterations: s.iters, batch: s.batch, learningRate: s.lr },
+        flow: { kind: 'realnvp', layers: s.layers, hidden: [32, 32] },
+        train: {
+          iterations: s.iters,
+          batch: s.batch,
+          learningRate: s.lr,
+          ...(s.sampler === 'fab' ? { loss: { kind: 'fab', ...fabSettings(s) } } : {}),
+        },
       })}' > flow.json`,
       'npx anneal flow train flow.json --out runs/flow',
     ].join('\n');
@@ -175,14 +180,17 @@ function samplerProgram(
 }
 
 function flowProgram(s: Settings, name: string, options: Record<string, number>): string {
+  const fab = s.sampler === 'fab';
   return [
-    `import { createTarget, evaluateFlow, Flow, FlowModel, initEngine, Rng, Trainer } from 'anneal';`,
+    `import { createTarget, evaluateFlow, ${fab ? 'FabModel' : 'FlowModel'}, Flow, initEngine, Rng, Trainer } from 'anneal';`,
     '',
     'await initEngine();',
     `const target = createTarget(${JSON.stringify(name)}, ${JSON.stringify(options)});`,
     `const [initRng, trainRng, evalRng] = Rng.fromSeed(${s.seed}).split(3);`,
     `const flow = new Flow(2, { kind: 'realnvp', layers: ${s.layers}, conditioner: { hidden: [32, 32] } }, initRng);`,
-    `const model = new FlowModel(flow, target, { kind: 'reverse-kl', estimator: 'path-fast' });`,
+    fab
+      ? `const model = new FabModel(flow, target, ${JSON.stringify(fabSettings(s))}, ${s.batch});`
+      : `const model = new FlowModel(flow, target, { kind: 'reverse-kl', estimator: 'path-fast' });`,
     `const trainer = new Trainer(model, { particles: ${s.batch}, learningRate: ${s.lr} }, trainRng);`,
     `for (let i = 0; i < ${s.iters}; i++) trainer.step();`,
     'trainer.dispose();',

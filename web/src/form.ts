@@ -36,14 +36,17 @@ interface Control {
 /** A sampler's menu entry: its name in the library's table (smc-ula for SMC), or the flow. */
 function samplerLabel(v: string): string {
   const name = librarySampler(v as PageSampler);
-  return name === null ? 'Flow (RealNVP)' : name.toUpperCase();
+  if (name === null) return v === 'fab' ? 'Flow (FAB)' : 'Flow (RealNVP)';
+  return name.toUpperCase();
 }
 
 function samplerTitle(v: string): string {
   const name = librarySampler(v as PageSampler);
-  return name === null
-    ? 'a RealNVP normalizing flow trained on the reverse KL'
-    : SAMPLER_TABLE[name].summary;
+  if (name === null)
+    return v === 'fab'
+      ? 'a RealNVP normalizing flow trained by FAB: AIS from the flow towards p^2/q and a replay buffer'
+      : 'a RealNVP normalizing flow trained on the reverse KL';
+  return SAMPLER_TABLE[name].summary;
 }
 
 const CONTROLS: Control[] = [
@@ -91,7 +94,7 @@ const CONTROLS: Control[] = [
     for: smc(),
   },
   { name: 'ess', label: 'ESS threshold', hint: 'resample below this fraction', for: smc() },
-  { name: 'layers', label: 'Flow layers', hint: 'coupling layers (1-12)', for: ['flow'] },
+  { name: 'layers', label: 'Flow layers', hint: 'coupling layers (1-12)', for: ['flow', 'fab'] },
   {
     name: 'initScale',
     label: 'Initial scale',

@@ -6,6 +6,7 @@ import './style.css';
 import {
   DEFAULT_SETTINGS,
   TRAINABLE,
+  isFlowSampler,
   parseSettings,
   settingsToQuery,
   type Settings,
@@ -125,7 +126,7 @@ function showFrame(frame: number): void {
   particleCanvas.dataset.frame = String(f);
   particleCanvas.dataset.drawn = String(inside);
   frameSlider.value = String(f);
-  const what = settings.sampler === 'flow' ? 'layer' : 'step';
+  const what = isFlowSampler(settings.sampler) ? 'layer' : 'step';
   frameLabel.textContent = `${what} ${f} of ${last.frameCount - 1}`;
   if (last.ess.length) {
     const steps = Array.from({ length: f }, (_, i) => i + 1);

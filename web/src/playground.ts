@@ -4,6 +4,7 @@
 import {
   AnnealingPath,
   DiagGaussian,
+  FabModel,
   Flow,
   FlowModel,
   LearnedSampler,
@@ -24,11 +25,12 @@ import {
   type Target,
   type Tensor2D,
 } from '../../src/browser.js';
-import { learnedKind, librarySampler, type Settings } from './settings.js';
+import { isFlowSampler, learnedKind, librarySampler, type Settings } from './settings.js';
 import {
   TARGET_VIEWS,
   defaultLeapfrog,
   defaultStepSize,
+  fabSettings,
   type RunResult,
   type TargetView,
 } from './targets.js';
@@ -42,7 +44,7 @@ export class Playground {
   private readonly learned: LearnedSampler | null = null;
   private readonly flow: Flow | null = null;
   private trainer: Trainer | null = null;
-  private flowModel: FlowModel | null = null;
+  private flowModel: FlowModel | FabModel | null = null;
   private trainRng: Rng;
   private runs = 0;
 
@@ -54,7 +56,7 @@ export class Playground {
     const initRng = Rng.fromSeed(s.seed);
     // A learned sampler for the page's trainable choices; a fixed kernel (HMC, MALA) otherwise.
     const kind = learnedKind(s.sampler);
-    if (s.sampler === 'flow') {
+    if (isFlowSampler(s.sampler)) {
       this.flow = new Flow(
         2,
         { kind: 'realnvp', layers: s.layers, conditioner: { hidden: [32, 32] } },
@@ -184,10 +186,13 @@ export class Playground {
     if (!this.trainable) return null;
     if (!this.trainer) {
       if (this.flow && !this.flowModel) {
-        this.flowModel = new FlowModel(this.flow, this.target, {
-          kind: 'reverse-kl',
-          estimator: 'path-fast',
-        });
+        this.flowModel =
+          this.settings.sampler === 'fab'
+            ? new FabModel(this.flow, this.target, fabSettings(this.settings), this.settings.batch)
+            : new FlowModel(this.flow, this.target, {
+                kind: 'reverse-kl',
+                estimator: 'path-fast',
+              });
       }
       const model = this.flowModel ?? (this.learned as LearnedSampler);
       this.trainer = new Trainer(
@@ -204,10 +209,17 @@ export class Playground {
     return this.trainer.step();
   }
 
-  /** Drops Adam's state so the next training step uses the current batch size and rate. */
+  /**
+   * Drops Adam's state so the next training step uses the current batch size and rate (and FAB's
+   * buffer, which holds batches of the old size); the parameters stay.
+   */
   resetOptimizer(): void {
     this.trainer?.dispose();
     this.trainer = null;
+    if (this.flowModel instanceof FabModel) {
+      this.flowModel.dispose();
+      this.flowModel = null;
+    }
   }
 
   /** Interpretable learned values, for the readout. */

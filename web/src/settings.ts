@@ -24,7 +24,8 @@ export type PageTarget = (typeof PAGE_TARGETS)[number];
 /**
  * The page's sampler menu, and what each choice is in the library's sampler table
  * (SAMPLER_TABLE): `sampler`, its entry there ('smc' is the page's name for SMC with ULA moves;
- * 'flow', a normalizing flow, is no annealed sampler); `trainsAs`, the learned sampler the page
+ * 'flow' and 'fab', normalizing flows trained on the reverse KL or by FAB, are no annealed
+ * samplers); `trainsAs`, the learned sampler the page
  * builds for a fixed sampler so that Train can improve it (its AIS-ULA is an untrained learned
  * ULA: the same step at every step and the linear schedule, until trained).
  */
@@ -37,6 +38,7 @@ const PAGE_SAMPLER_TABLE = {
   cmcd: { sampler: 'cmcd' },
   smc: { sampler: 'smc-ula' },
   flow: { sampler: null },
+  fab: { sampler: null },
 } as const satisfies Record<
   string,
   { sampler: AnySamplerName | null; trainsAs?: LearnedSamplerName }
@@ -45,7 +47,12 @@ const PAGE_SAMPLER_TABLE = {
 export type PageSampler = keyof typeof PAGE_SAMPLER_TABLE;
 export const PAGE_SAMPLERS = Object.keys(PAGE_SAMPLER_TABLE) as [PageSampler, ...PageSampler[]];
 
-/** The library sampler a page sampler runs (null for the flow). */
+/** Whether a page sampler is a flow (trained on the reverse KL, or by FAB) rather than a chain. */
+export function isFlowSampler(sampler: PageSampler): boolean {
+  return PAGE_SAMPLER_TABLE[sampler].sampler === null;
+}
+
+/** The library sampler a page sampler runs (null for the flows). */
 export function librarySampler(sampler: PageSampler): AnySamplerName | null {
   return PAGE_SAMPLER_TABLE[sampler].sampler;
 }
@@ -73,7 +80,7 @@ export function pageSamplerTakes(sampler: PageSampler, option: SamplerOption): b
  * corrected moves, HMC's and MALA's, have none).
  */
 export const TRAINABLE: readonly PageSampler[] = PAGE_SAMPLERS.filter(
-  (s) => s === 'flow' || learnedKind(s) !== null,
+  (s) => isFlowSampler(s) || learnedKind(s) !== null,
 );
 
 export const PAGE_RESAMPLING = [
@@ -263,7 +270,7 @@ export function parseSettings(raw: Iterable<[string, string]>): ParsedSettings {
 /** Rules that involve more than one setting. */
 function crossCheck(s: Settings): SettingsError[] {
   const errors: SettingsError[] = [];
-  const work = (s.sampler === 'flow' ? s.layers + 1 : s.steps + 1) * s.particles;
+  const work = (isFlowSampler(s.sampler) ? s.layers + 1 : s.steps + 1) * s.particles;
   if (work > MAX_WORK) {
     errors.push({
       field: 'particles',

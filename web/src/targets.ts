@@ -8,7 +8,7 @@ import {
   SAMPLER_TABLE,
   isSamplerName,
 } from '../../src/annealing/samplerTable.js';
-import { librarySampler, type PageSampler, type PageTarget } from './settings.js';
+import { librarySampler, type PageSampler, type PageTarget, type Settings } from './settings.js';
 
 export interface TargetView {
   label: string;
@@ -145,4 +145,19 @@ export interface RunResult {
   exactLogZ: number | null;
   /** Wall time of the computation in ms (including the one read-back). */
   ms: number;
+}
+
+/**
+ * FAB on the page: two intermediate distributions with HMC moves from the target's HMC step size
+ * (tuned as training goes), and a small replay buffer (4 AIS passes before the first update).
+ */
+export function fabSettings(s: Settings) {
+  const view = TARGET_VIEWS[s.target];
+  return {
+    intermediate: 2,
+    move: 'hmc' as const,
+    stepSize: defaultStepSize(view, 'ais-hmc'),
+    leapfrogSteps: defaultLeapfrog('ais-hmc'),
+    buffer: { maxBatches: 20, minBatches: 4, updatesPerPass: 4 },
+  };
 }
