@@ -48,6 +48,15 @@ eval: { particles: 400, batches: 4, testSamples: 200 }
       metrics(split).map((m) => [m.iteration, m.loss, m.gradNorm, m.elbo]),
       rows.map((m) => [m.iteration, m.loss, m.gradNorm, m.elbo]),
     );
+    // Evaluating the run again with its own evaluation's seed and sizes repeats its AIS estimate.
+    const ev = anneal(
+      ...['flow', 'eval', '--from', straight, '--particles', '400', '--batches', '4'],
+      ...['--test-samples', '200', '--seed', '1000003', '--json'],
+    );
+    assert.equal(ev.status, 0, ev.stderr);
+    const evOut = JSON.parse(ev.stdout) as Record<string, unknown>;
+    assert.equal(evOut.aisLogZ, out.aisLogZ);
+    assert.deepEqual(evOut.stepSizes, out.stepSizes);
     const text = anneal('flow', 'train', config, '--out', join(work, 'fab-text'), '--quiet');
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /FAB \(alpha 2, replay buffer\)/);

@@ -6,6 +6,8 @@ import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { Rng, currentBackend } from '../engine/index.js';
 import { evaluateFlow, type FlowEvaluation } from '../flows/metrics.js';
+import { FabModel, evaluateFabAis } from '../flows/fab.js';
+import { FlowError } from '../flows/bijection.js';
 import { parseFlowRunConfig } from '../flows/config.js';
 import {
   loadTrainedFlow,
@@ -90,14 +92,35 @@ const EvalSchema = z.object({
 
 export async function flowEvalCommand(raw: Record<string, unknown>): Promise<void> {
   const o = parseOptions(EvalSchema, raw);
-  const { target, flow, config, iteration } = await loadTrainedFlow(o.from);
+  const { target, flow, config, iteration, fabStepSizes } = await loadTrainedFlow(o.from);
   try {
-    const e = evaluateFlow(flow, target, {
+    const rng = Rng.fromSeed(o.seed);
+    const flowEvaluation = evaluateFlow(flow, target, {
       particles: o.particles,
       batches: o.batches,
-      rng: Rng.fromSeed(o.seed),
+      rng,
       testSamples: o.testSamples,
     });
+    const loss = config.train.loss;
+    let e: FlowRunEvaluation = flowEvaluation;
+    if (loss.kind === 'fab' && fabStepSizes) {
+      // AIS from the flow with the run's tuned moves, as its training run evaluated it.
+      if (o.particles % o.batches !== 0)
+        throw new FlowError(
+          `--particles ${o.particles} must split into --batches ${o.batches} AIS batches of equal size`,
+        );
+      const fab = new FabModel(flow, target, { ...loss, buffer: null }, config.train.batch);
+      fab.setStepSizes(fabStepSizes);
+      e = {
+        ...flowEvaluation,
+        fab: evaluateFabAis(fab, {
+          particles: o.particles,
+          batchSize: o.particles / o.batches,
+          rng,
+        }),
+      };
+      fab.dispose();
+    }
     if (o.json) {
       process.stdout.write(
         `${JSON.stringify({ runDir: o.from, target: target.name, flow: config.flow.kind, iterations: iteration, ...summary(e) })}\n`,
@@ -109,6 +132,7 @@ export async function flowEvalCommand(raw: Record<string, unknown>): Promise<voi
       ['target', `${target.name} (dim ${target.dim})`],
       ['flow', `${config.flow.kind}, ${config.flow.layers} layers`],
       ...reportRows(e, o.particles),
+      ...fabRows(e),
       ['backend', currentBackend()],
     ];
     process.stdout.write(rows.map(([k, v]) => `${k.padEnd(12)}${v}\n`).join(''));

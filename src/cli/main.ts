@@ -293,7 +293,9 @@ Examples:
     );
   flow
     .command('eval')
-    .description('evaluate a trained flow: log Z by importance sampling, ESS, NLL')
+    .description(
+      'evaluate a trained flow: log Z by importance sampling, ESS, NLL (and AIS from the flow for FAB runs)',
+    )
     .requiredOption('--from <runDir>', 'run directory (from `anneal flow train`)')
     .option('--particles <N>', 'flow draws for log Z and reverse ESS', '10000')
     .option('--batches <B>', 'independent batches for the standard error', '10')

@@ -262,6 +262,15 @@ export class FabModel implements TrainableModel {
     return this.stepSizes;
   }
 
+  /** Sets every intermediate distribution's step size (a trained run's, for its evaluation). */
+  setStepSizes(sizes: readonly number[]): void {
+    if (sizes.length !== this.stepSizes.length || !sizes.every((s) => s > 0 && Number.isFinite(s)))
+      throw new FlowError(
+        `FAB needs ${this.stepSizes.length} positive step sizes (one per intermediate distribution), got ${sizes.length}`,
+      );
+    this.stepSizes = [...sizes];
+  }
+
   private kernel(): TransitionKernel {
     // The last temperature has no move; its step size is never used.
     const sizes = [...this.stepSizes, this.stepSizes[this.stepSizes.length - 1] as number];

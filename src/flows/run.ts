@@ -193,13 +193,25 @@ export class FlowDimensionError extends FlowError {
  * reads the config and parameters from the checkpoint and builds only the target and the flow.
  * The caller disposes flow and target.
  */
-export async function loadTrainedFlow(
-  dir: string,
-): Promise<{ config: FlowRunConfig; target: Target; flow: Flow; iteration: number }> {
+export async function loadTrainedFlow(dir: string): Promise<{
+  config: FlowRunConfig;
+  target: Target;
+  flow: Flow;
+  iteration: number;
+  /** A FAB run's tuned step sizes (for AIS from its flow); null for the other losses. */
+  fabStepSizes: number[] | null;
+}> {
   const { config, checkpoint } = readFlowCheckpoint(dir);
   await initEngine({ backend: config.backend });
   const { target, flow } = trainedFlow(config, checkpoint);
-  return { config, target, flow, iteration: checkpoint.trainer.iteration };
+  const saved = (checkpoint.model as { stepSizes?: unknown } | undefined)?.stepSizes;
+  const fabStepSizes =
+    config.train.loss.kind === 'fab' &&
+    Array.isArray(saved) &&
+    saved.every((v) => typeof v === 'number' && v > 0)
+      ? (saved as number[])
+      : null;
+  return { config, target, flow, iteration: checkpoint.trainer.iteration, fabStepSizes };
 }
 
 /**
