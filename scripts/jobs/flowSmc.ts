@@ -72,6 +72,7 @@ export function runJob(cell: FlowSmcCell): FlowSmcRow {
       logZBeforeStdErr: before.logZStdErr,
       logZ: after.logZ,
       logZStdErr: after.logZStdErr,
+      essFraction: after.essFraction,
       trueLogZ: target.logZ ?? null,
       finalLoss: loss,
       skipped,
