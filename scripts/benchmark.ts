@@ -7,7 +7,6 @@
 //   [--objective elbo|logvar] [--particles 128] [--lr 0.001] [--mfvi-iterations 2000]
 //   [--shard i/n | --merge-shards]   (docs/cluster.md)
 // -> docs/results/benchmark.{md,json} (--name sets the file name, e.g. benchmark-k8)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isLearnedSamplerName, type LearnedSamplerName } from '../src/annealing/learned.js';
 import { UNDERDAMPED_LOGVAR } from '../src/annealing/objectives.js';
@@ -17,7 +16,7 @@ import { runTasks } from '../src/parallel/pool.js';
 import { getTargetSpec } from '../src/targets/registry.js';
 import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import type { BenchmarkCell } from './jobs/benchmark.js';
-import { refreshAfterWriting } from './pages.js';
+import { writePublishedPage } from './pages.js';
 import {
   renderBenchmark,
   type BenchmarkData,
@@ -25,7 +24,6 @@ import {
   type BenchmarkSettings,
 } from './render/benchmark.js';
 import { generatedNow } from './render/common.js';
-import type { PublishedData } from './render/published.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 
 /** Training iterations of the published runs (the CMCD authors' base config). */
@@ -148,11 +146,4 @@ const data: BenchmarkData = {
   paperIterations: PAPER_ITERATIONS,
   rows: outcome.results,
 };
-const published = JSON.parse(
-  readFileSync(new URL('../docs/results/published.json', import.meta.url), 'utf8'),
-) as PublishedData;
-mkdirSync(docs, { recursive: true });
-writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
-writeFileSync(`${docs}/${name}.md`, renderBenchmark(data, published));
-process.stderr.write(`wrote ${docs}/${name}.md and .json\n`);
-refreshAfterWriting(docs);
+writePublishedPage(docs, name, data, renderBenchmark);

@@ -4,16 +4,14 @@
 //   npx tsx scripts/fab.ts --targets gmm40,funnel --seeds 0,1,2,3,4 --fraction 0.05 --workers 2
 //   [--iterations N] [--eval-particles 20000] [--eval-batch 2000] [--shard i/n | --merge-shards]
 // -> docs/results/fab.{md,json} (--name sets the file name)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
 import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import { FAB_PRESETS, type FabCell } from './jobs/fab.js';
-import { refreshAfterWriting } from './pages.js';
+import { writePublishedPage } from './pages.js';
 import { generatedNow } from './render/common.js';
 import { renderFab, type FabData, type FabRow, type FabTargetRun } from './render/fab.js';
-import type { PublishedData } from './render/published.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 
 /** The published flow ESS on the 40-mode mixture (FAB with the prioritized buffer). */
@@ -144,11 +142,4 @@ const data: FabData = {
   runs,
   rows: outcome.results,
 };
-const published = JSON.parse(
-  readFileSync(new URL('../docs/results/published.json', import.meta.url), 'utf8'),
-) as PublishedData;
-mkdirSync(docs, { recursive: true });
-writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
-writeFileSync(`${docs}/${name}.md`, renderFab(data, published));
-process.stderr.write(`wrote ${docs}/${name}.md and .json\n`);
-refreshAfterWriting(docs);
+writePublishedPage(docs, name, data, renderFab);

@@ -6,14 +6,13 @@
 //   [--particles 2000] [--lr 0.001] [--layers 4] [--hidden 64] [--hmc-step 0.3] [--leapfrog 10]
 //   [--ess-threshold 0.3] [--eval-particles 6000] [--eval-systems 3] [--shard i/n | --merge-shards]
 // -> docs/results/flow-smc.{md,json} (--name sets the file name)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { currentBackend, initEngine, type BackendName } from '../src/engine/index.js';
 import { runTasks } from '../src/parallel/pool.js';
 import { getTargetSpec } from '../src/targets/registry.js';
 import { checked, integerFlag, pageName, seedList, usage } from './args.js';
 import type { FlowSmcCell } from './jobs/flowSmc.js';
-import { refreshAfterWriting } from './pages.js';
+import { writePublishedPage } from './pages.js';
 import { generatedNow } from './render/common.js';
 import {
   renderFlowSmc,
@@ -22,7 +21,6 @@ import {
   type FlowSmcRow,
   type FlowSmcSettings,
 } from './render/flowSmc.js';
-import type { PublishedData } from './render/published.js';
 import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shards.js';
 
 /** CRAFT iterations of the published funnel runs (craft_num_iters of its funnel config). */
@@ -129,11 +127,4 @@ const data: FlowSmcData = {
   paperIterations: PAPER_ITERATIONS,
   rows: outcome.results,
 };
-const published = JSON.parse(
-  readFileSync(new URL('../docs/results/published.json', import.meta.url), 'utf8'),
-) as PublishedData;
-mkdirSync(docs, { recursive: true });
-writeFileSync(`${docs}/${name}.json`, `${JSON.stringify(data, null, 2)}\n`);
-writeFileSync(`${docs}/${name}.md`, renderFlowSmc(data, published));
-process.stderr.write(`wrote ${docs}/${name}.md and .json\n`);
-refreshAfterWriting(docs);
+writePublishedPage(docs, name, data, renderFlowSmc);

@@ -5,6 +5,7 @@
 // brought up to date, w <- w (q_new(x) / q_old(x))^(1 - alpha), since g itself moved with q, and
 // log q_old becomes log q_new. The oldest points are overwritten when the buffer is full.
 import type { Rng } from '../engine/index.js';
+import { permutation } from '../data/batches.js';
 import { FlowError } from './bijection.js';
 
 export interface ReplayBufferState {
@@ -114,15 +115,8 @@ export class ReplayBuffer {
       keys[i] = w === -Infinity ? -Infinity : w - Math.log(-Math.log(u[i] as number));
     }
     const picked = topK(keys, n);
-    // Random order (Fisher-Yates), so that consecutive minibatches mix heavy and light points.
-    const v = rng.uniformArray(n);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.min(i, Math.floor((v[i] as number) * (i + 1)));
-      const t = picked[i] as number;
-      picked[i] = picked[j] as number;
-      picked[j] = t;
-    }
-    return picked;
+    // In random order, so that consecutive minibatches mix heavy and light points.
+    return Int32Array.from(permutation(n, rng), (i) => picked[i] as number);
   }
 
   /** Rows of the given slots, row-major [n, dim]. */
