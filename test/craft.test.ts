@@ -26,6 +26,23 @@ import { assertUnbiased } from './helpers/unbiased.js';
 
 const TARGET = { mean: [1, -0.5, 0.8], variance: [0.5, 2, 0.7] };
 
+/** Z-hat / Z of 4000 independent SMC systems of 50 particles, and whether any resampled. */
+function systemRatios(craft: CraftSampler, seed: number): { ratios: number[]; resampled: boolean } {
+  const runs = 4000;
+  const perRun = 50;
+  const r = craft.run({ particles: runs * perRun, groupSize: perRun, rng: Rng.fromSeed(seed) });
+  const logW = Float32Array.from(r.logW.dataSync());
+  const resampled = r.perStep.some((s) => (s.resampled ?? 0) > 0);
+  tf.dispose([r.z, r.logW]);
+  const ratios = Array.from({ length: runs }, (_, i) =>
+    Math.exp(
+      summarizeLogWeights(logW.subarray(i * perRun, (i + 1) * perRun), 1).logZ -
+        (craft.target.logZ as number),
+    ),
+  );
+  return { ratios, resampled };
+}
+
 describe('CRAFT', () => {
   it('unbiased Z with random flows, HMC moves and ESS-triggered resampling: mean of Zhat / Z is 1 (a 3 % bias would fail)', async () => {
     await initEngine({ backend: 'wasm' });
@@ -40,22 +57,9 @@ describe('CRAFT', () => {
       },
       Rng.fromSeed(4),
     );
-    const runs = 4000;
-    const perRun = 50;
-    const r = craft.run({ particles: runs * perRun, groupSize: perRun, rng: Rng.fromSeed(5) });
-    const logW = Float32Array.from(r.logW.dataSync());
+    const { ratios, resampled } = systemRatios(craft, 5);
     // Resampling happened (the flows are far from exact), so the check covers the SMC bookkeeping.
-    assert.ok(
-      r.perStep.some((s) => (s.resampled ?? 0) > 0),
-      'some systems resampled',
-    );
-    tf.dispose([r.z, r.logW]);
-    const ratios = Array.from({ length: runs }, (_, i) =>
-      Math.exp(
-        summarizeLogWeights(logW.subarray(i * perRun, (i + 1) * perRun), 1).logZ -
-          (target.logZ as number),
-      ),
-    );
+    assert.ok(resampled, 'some systems resampled');
     assertUnbiased(ratios, 'craft');
     craft.dispose();
     target.dispose();
@@ -225,18 +229,7 @@ describe('CRAFT', () => {
       trained.essFraction > untrained.essFraction + 0.05,
       `ESS ${untrained.essFraction} -> ${trained.essFraction}`,
     );
-    const runs = 4000;
-    const perRun = 50;
-    const r = craft.run({ particles: runs * perRun, groupSize: perRun, rng: Rng.fromSeed(17) });
-    const logW = Float32Array.from(r.logW.dataSync());
-    tf.dispose([r.z, r.logW]);
-    const ratios = Array.from({ length: runs }, (_, i) =>
-      Math.exp(
-        summarizeLogWeights(logW.subarray(i * perRun, (i + 1) * perRun), 1).logZ -
-          (target.logZ as number),
-      ),
-    );
-    assertUnbiased(ratios, 'aft');
+    assertUnbiased(systemRatios(craft, 17).ratios, 'aft');
     assert.throws(
       () => craft.fitAft({ particles: 10, iterations: 0, learningRate: 0.1, rng: Rng.fromSeed(0) }),
       /positive integer number of iterations/,
