@@ -71,7 +71,7 @@ export function renderFlowSmc(d: FlowSmcData, published: PublishedData): string 
   const methodOf = (r: FlowSmcRow): FlowSmcMethod => r.method ?? 'craft';
   if (s.aftIterations !== undefined && d.rows.some((r) => methodOf(r) === 'aft'))
     lines.push(
-      `AFT fits each step's flow once, in one SMC pass of ${s.particles} training particles: ${s.aftIterations} Adam iterations (lr ${s.learningRate}) on the weighted transport KL of the particles the step receives, before the flow moves them; its log Z comes from fresh particles.`,
+      `AFT fits each step's flow once, in one pass of a training and a validation SMC system of ${s.particles} particles each: ${s.aftIterations} Adam iterations (lr ${s.learningRate}) on the weighted transport KL of the training particles the step receives, keeping the iteration with the lowest KL on the validation particles, before the flow moves them; its log Z comes from fresh particles.`,
       '',
     );
   for (const target of targets) {

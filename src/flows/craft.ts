@@ -74,13 +74,20 @@ interface StepRecord {
 }
 
 /** What a step receives, off the tape: particles, their weights and log gamma_{k-1} there. */
-function recordOf(chain: ChainState, beta: number, betaPrev: number): StepRecord {
+function recordOf(
+  chain: ChainState,
+  beta: number,
+  betaPrev: number,
+  rows?: { begin: number; size: number },
+): StepRecord {
   const { particles: state, logW } = chain;
+  const part = <T extends tf.Tensor>(t: T): T =>
+    (rows ? tf.slice(t, rows.begin, rows.size) : t) as T;
   const tensors = tf.tidy(() => ({
-    x: stopGradient(state.z),
-    weights: tf.softmax(stopGradient(logW)) as Tensor1D,
+    x: stopGradient(part(state.z)),
+    weights: tf.softmax(stopGradient(part(logW))) as Tensor1D,
     logPrev: stopGradient(
-      tf.add(tf.mul(1 - betaPrev, state.logInitial), tf.mul(betaPrev, state.logTarget)),
+      part(tf.add(tf.mul(1 - betaPrev, state.logInitial), tf.mul(betaPrev, state.logTarget))),
     ) as Tensor1D,
   }));
   return { ...tensors, beta };
@@ -304,11 +311,14 @@ export class CraftSampler implements TrainableModel {
   }
 
   /**
-   * Annealed flow transport (AFT; Arbel, Matthews and Doucet 2021): one SMC pass of `particles`
-   * training particles in which each step's flow, before it moves them, takes `iterations` Adam
-   * steps on its weighted transport KL over the particles it receives. The flows are then fixed;
-   * evaluate() with fresh particles gives AFT's log Z (the training particles' own estimate would
-   * be biased by the fit). Returns the training pass's log Z and each flow's last loss.
+   * Annealed flow transport (AFT; Arbel, Matthews and Doucet 2021): one pass of two SMC systems
+   * of `particles` each, a training and a validation system. Before each step's flow moves them,
+   * it takes `iterations` Adam steps on the weighted transport KL of the training particles, and
+   * keeps the parameters of the iteration whose KL on the validation particles was lowest (a flow
+   * fitted to a few thousand points alone can overfit them badly, most of all where the target's
+   * density is steep). The flows are then fixed; evaluate() with fresh particles gives AFT's log Z
+   * (the training system's own estimate is biased by the fit). Returns that biased training
+   * estimate and each flow's best validation KL.
    */
   fitAft(options: {
     particles: number;
@@ -326,29 +336,49 @@ export class CraftSampler implements TrainableModel {
       throw new FlowError(`AFT's learning rate must be positive, got ${learningRate}`);
     const losses: number[] = [];
     const r = this.run({
-      particles,
+      particles: 2 * particles,
+      groupSize: particles,
       rng: options.rng,
       diagnostics: false,
       beforeStep: (step, chain, beta, betaPrev) => {
-        const rec = recordOf(chain, beta as number, betaPrev as number);
+        const b = beta as number;
+        const bPrev = betaPrev as number;
+        const train = recordOf(chain, b, bPrev, { begin: 0, size: particles });
+        const valid = recordOf(chain, b, bPrev, { begin: particles, size: particles });
         const vars = this.params.trainable().filter((v) => v.name.includes(`/flow${step}.`));
         const optimizer = tf.train.adam(learningRate);
+        const validLoss = () => {
+          const l = this.transportKl(valid, step);
+          const v = l.dataSync()[0] as number;
+          l.dispose();
+          return v;
+        };
+        let best = validLoss();
+        let kept = vars.map((v) => v.clone());
         try {
-          let last: Scalar | null = null;
           for (let i = 0; i < iterations; i++) {
-            last?.dispose();
-            last = optimizer.minimize(() => this.transportKl(rec, step), true, vars);
+            optimizer.minimize(() => this.transportKl(train, step), false, vars);
+            const v = validLoss();
+            if (v < best) {
+              best = v;
+              tf.dispose(kept);
+              kept = vars.map((x) => x.clone());
+            }
           }
-          losses.push(last ? (last.dataSync()[0] as number) : Number.NaN);
-          last?.dispose();
+          vars.forEach((v, i) => v.assign(kept[i] as tf.Tensor));
+          losses.push(best);
         } finally {
           optimizer.dispose();
-          tf.dispose([rec.x, rec.weights, rec.logPrev]);
+          tf.dispose(kept);
+          for (const rec of [train, valid]) tf.dispose([rec.x, rec.weights, rec.logPrev]);
         }
         options.onStep?.(step, this.steps);
       },
     });
-    const logZ = tf.tidy(() => tf.sub(tf.logSumExp(r.logW), Math.log(particles)));
+    // The training system's log Z (its first `particles` rows).
+    const logZ = tf.tidy(() =>
+      tf.sub(tf.logSumExp(tf.slice(r.logW, 0, particles)), Math.log(particles)),
+    );
     const trainingLogZ = logZ.dataSync()[0] as number;
     tf.dispose([logZ, r.z, r.logW]);
     return { trainingLogZ, losses };
