@@ -25,6 +25,8 @@ import { mergedGenerated, parseSharding, runSharded, SHARD_FLAGS } from './shard
 
 /** CRAFT iterations of the published funnel runs (craft_num_iters of its funnel config). */
 const PAPER_ITERATIONS = 2000;
+/** AFT's Adam iterations per step in the same config (free_energy_iters). */
+const AFT_PAPER_ITERATIONS = 4000;
 
 const { values } = checked(() =>
   parseArgs({
@@ -117,7 +119,11 @@ const flags = [
   ...(name !== 'flow-smc' ? ['--name', name] : []),
 ];
 const longer = flags.map((x, i) =>
-  flags[i - 1] === '--iterations' ? String(Math.max(settings.iterations, PAPER_ITERATIONS)) : x,
+  flags[i - 1] === '--iterations'
+    ? String(Math.max(settings.iterations, PAPER_ITERATIONS))
+    : flags[i - 1] === '--aft-iterations'
+      ? String(Math.max(settings.aftIterations ?? 0, AFT_PAPER_ITERATIONS))
+      : x,
 );
 const data: FlowSmcData = {
   generated: mergedGenerated(generatedNow({ workers }), outcome.generated),
