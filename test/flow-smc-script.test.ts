@@ -47,6 +47,7 @@ describe('scripts/flow-smc.ts', () => {
     assert.match(page, /\| AFT \| 2 \| .* \| -?\d\.\d{3} ± /);
     assert.match(page, /AFT fits each step's flow once/);
     assert.match(page, /published CRAFT 0\.979: /);
+    assert.match(page, /AFT: \|mean log Z - exact\| after training: anneal \d/);
   });
 
   it('decides against the published error only when the mean over seeds is clear of it', () => {

@@ -70,7 +70,7 @@ const published = (files: Files) => json<PublishedData>(files, 'docs/results/pub
 const BENCHMARK_PAGES = ['benchmark-k8'];
 
 /** The pages of scripts/flow-smc.ts runs. */
-const FLOW_SMC_PAGES = ['flow-smc'];
+const FLOW_SMC_PAGES = ['flow-smc', 'flow-smc-aft'];
 
 /** The pages of scripts/fab.ts runs. */
 const FAB_PAGES = ['fab'];
