@@ -73,7 +73,7 @@ const BENCHMARK_PAGES = ['benchmark-k8'];
 const FLOW_SMC_PAGES = ['flow-smc', 'flow-smc-aft'];
 
 /** The pages of scripts/fab.ts runs. */
-const FAB_PAGES = ['fab'];
+const FAB_PAGES = ['fab', 'fab-funnel'];
 
 /** The pages of scripts/mcd-table.ts runs. */
 const MCD_TABLES = [
