@@ -4,7 +4,7 @@
 // the target, each in batches of 2000 whose log Z errors are averaged. A job module, so the
 // script can share its cells out over worker threads; every cell draws from its seed's streams.
 import { Rng } from '../../src/engine/index.js';
-import { evaluateFabAis, FabModel, type FabConfig } from '../../src/flows/fab.js';
+import { evaluateFabAis, FAB_DEFAULTS, FabModel, type FabConfig } from '../../src/flows/fab.js';
 import { Flow } from '../../src/flows/flow.js';
 import { evaluateFlow } from '../../src/flows/metrics.js';
 import { createTarget } from '../../src/targets/registry.js';
@@ -29,46 +29,32 @@ export interface FabPreset {
   paperSource: string;
 }
 
+/** fab-jax's shared settings (its flow, training and FAB defaults, which FAB_DEFAULTS follow). */
+const FAB_JAX = {
+  layers: 8,
+  hidden: [128, 128],
+  batch: 1024,
+  learningRate: 2e-4,
+  cosine: true,
+  clipNorm: null,
+} as const;
+
 export const FAB_PRESETS: Record<string, FabPreset> = {
   funnel: {
+    ...FAB_JAX,
+    hidden: [...FAB_JAX.hidden],
     target: 'funnel',
     targetOptions: {},
-    layers: 8,
-    hidden: [128, 128],
-    batch: 1024,
-    learningRate: 2e-4,
-    cosine: true,
-    clipNorm: null,
-    fab: {
-      intermediate: 4,
-      move: 'hmc',
-      leapfrogSteps: 5,
-      stepSize: 0.01,
-      targetAcceptance: 0.65,
-      buffer: { maxBatches: 400, minBatches: 40, updatesPerPass: 4 },
-      weightClip: 10,
-    },
+    fab: { ...FAB_DEFAULTS, intermediate: 4 },
     paperIterations: 8000,
     paperSource: "fab-jax's funnel config: 2000 AIS passes of 1024, 4 updates each",
   },
   'many-well': {
+    ...FAB_JAX,
+    hidden: [...FAB_JAX.hidden],
     target: 'many-well',
     targetOptions: { dim: 32 },
-    layers: 8,
-    hidden: [128, 128],
-    batch: 1024,
-    learningRate: 2e-4,
-    cosine: true,
-    clipNorm: null,
-    fab: {
-      intermediate: 8,
-      move: 'hmc',
-      leapfrogSteps: 5,
-      stepSize: 0.01,
-      targetAcceptance: 0.65,
-      buffer: { maxBatches: 400, minBatches: 40, updatesPerPass: 4 },
-      weightClip: 10,
-    },
+    fab: { ...FAB_DEFAULTS, intermediate: 8 },
     paperIterations: 40000,
     paperSource: "fab-jax's many-well config: 10,000 AIS passes of 1024, 4 updates each",
   },
